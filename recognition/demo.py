@@ -1,0 +1,128 @@
+"""The demo: an organisation ``demo`` with a sportswear tracker (an own brand and five competitors, US adults),
+waves run end to end through the simulated panel, and the results with the population truth beside them.
+
+Waves sit on fixed weekly slots from :data:`ANCHOR`, so running the demo again on the same data dir reuses the
+published waves (a wave is unique per poll and slot) and runs only the missing ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from panels.simulated.inprocess import InProcessPanel
+from recognition.fieldwork import run_wave
+from recognition.settings import Settings
+from recognition.store import estimates as estimates_store
+from recognition.store import orgs, polls, waves
+from recognition.store.polls import Poll
+from recognition.store.waves import Wave
+
+ORGANISATION = "demo"
+POLL_NAME = "Sportswear brand tracker"
+ANCHOR = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)  # a Monday
+BRANDS = [
+    {"id": "acme", "name": "Acme", "aliases": ["acme sports"]},
+    {"id": "stride", "name": "Stride", "aliases": []},
+    {"id": "northpeak", "name": "North Peak", "aliases": ["northpeak"]},
+    {"id": "velo", "name": "Velo", "aliases": []},
+    {"id": "kinetic", "name": "Kinetic", "aliases": []},
+    {"id": "summit", "name": "Summit Athletics", "aliases": ["summit"]},
+]
+TRUTH_METRICS = ("aided", "unaided", "familiar", "consider")
+
+ProgressFn = Callable[[str], None]
+
+
+async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
+    org_id = await orgs.ensure_organisation(conn, ORGANISATION)
+    poll = await polls.find_poll(conn, org_id, POLL_NAME)
+    if poll is not None:
+        return poll
+    try:
+        return await polls.create_poll(
+            conn, org_id, name=POLL_NAME, category="sportswear", brands=BRANDS, own_brand="acme", population="us",
+            sample_size=sample_size, cost_per_complete=1.50, budget=50_000.0,
+            schedule={"kind": "cron", "cron": "0 7 * * 1", "timezone": "UTC", "fieldwork_days": 3},
+        )
+    except Exception:
+        found = await polls.find_poll(conn, org_id, POLL_NAME)  # created concurrently by another demo
+        if found is None:
+            raise
+        return found
+
+
+async def run_demo(
+    pool: asyncpg.Pool, settings: Settings, *, n_waves: int, sample_size: int = 1000, progress: ProgressFn | None = None
+) -> dict[str, Any]:
+    """Run ``n_waves`` waves of the demo tracker; returns the demo report (see ``recognition demo --json``)."""
+    say = progress or (lambda _msg: None)
+    async with pool.acquire() as conn:
+        poll = await ensure_demo_poll(conn, sample_size)
+    panel = InProcessPanel(poll, ANCHOR)
+    report_waves = []
+    for i in range(n_waves):
+        slot = ANCHOR + timedelta(days=7 * i)
+        async with pool.acquire() as conn:
+            wave, created = await waves.create_wave(conn, poll.id, slot, poll.sample_size)
+        label = f"wave {i + 1}/{n_waves} ({slot:%Y-%m-%d})"
+        if wave.state in ("published", "failed", "cancelled"):
+            say(f"{label}: already {wave.state}")
+        else:
+
+            def show(w: Wave, state: str, have: int, target: int, label: str = label) -> None:
+                say(f"{label}: {state} {have}/{target}" if state == "fielding" else f"{label}: {state}")
+
+            await run_wave(pool, settings, wave.id, panel, progress=show)
+        async with pool.acquire() as conn:
+            current = await waves.get_wave(conn, wave.id)
+            assert current is not None
+            report_waves.append(await wave_report(conn, current, panel))
+    return {"poll": {"id": poll.id, "name": poll.name}, "waves": report_waves}
+
+
+async def wave_report(conn: asyncpg.Connection, wave: Wave, panel: InProcessPanel) -> dict[str, Any]:
+    index = panel.wave_index(wave)
+    rows = await estimates_store.wave_estimates(conn, wave.id, segment="all")
+    n = await conn.fetchval("SELECT count(*) FROM respondents WHERE wave_id = $1 AND status = 'complete'", wave.id)
+    estimates = []
+    for row in rows:
+        if row["base"] != "total":
+            continue
+        truth = panel.population.truth(row["metric"], row["brand"], index) if row["metric"] in TRUTH_METRICS else None
+        estimates.append({
+            "metric": row["metric"], "brand": row["brand"], "estimate": row["estimate"], "se": row["se"],
+            "ci_low": row["ci_low"], "ci_high": row["ci_high"], "n": row["n"], "n_eff": row["n_eff"],
+            "change": row["change"], "p_value": row["p_value"], "q_value": row["q_value"],
+            "significant": row["significant"], "truth": truth,
+        })
+    return {"id": wave.id, "scheduled_at": wave.scheduled_at.isoformat(), "state": wave.state, "n": int(n),
+            "estimates": estimates}
+
+
+def trend_table(report: dict[str, Any], metric: str = "aided") -> str:
+    """A plain-text table: one row per brand, one column per wave, estimate and 95% CI in percent."""
+    waves_ = report["waves"]
+    brands: list[str] = []
+    cells: dict[tuple[str, int], str] = {}
+    for j, wave in enumerate(waves_):
+        for e in wave["estimates"]:
+            if e["metric"] != metric:
+                continue
+            if e["brand"] not in brands:
+                brands.append(e["brand"])
+            mark = ""
+            if e["significant"]:
+                mark = " ▲" if e["change"] > 0 else " ▼"
+            cells[(e["brand"], j)] = (f"{100 * e['estimate']:4.1f} ({100 * e['ci_low']:.0f}–{100 * e['ci_high']:.0f})"
+                                      f"{mark}")
+    header = f"{metric + ' awareness, % (95% CI)':<30}" + "".join(
+        f"{w['scheduled_at'][:10]:>20}" for w in waves_)
+    lines = [header, "-" * len(header)]
+    for b in brands:
+        lines.append(f"{b:<30}" + "".join(f"{cells.get((b, j), '—'):>20}" for j in range(len(waves_))))
+    lines.append("▲/▼: significant change vs the previous wave (FDR-controlled, at least the practical threshold)")
+    return "\n".join(lines)

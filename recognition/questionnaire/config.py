@@ -1,0 +1,276 @@
+"""What a poll configures about its questionnaire, validated field by field.
+
+``QuestionnaireConfig.from_dict`` accepts plain data (a poll's TOML/JSON) and raises :class:`QuestionnaireError`
+naming the offending field, e.g. ``brands[2].id: duplicate 'nike'``; ``to_dict`` gives the same shape back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from recognition.errors import UserError
+from recognition.questionnaire.texts import LANGUAGES
+
+#: Modules in questionnaire order. The core ones are always on; the others can be switched off per poll.
+CORE_MODULES: tuple[str, ...] = ("screener", "unaided", "aided")
+OPTIONAL_MODULES: tuple[str, ...] = (
+    "familiarity",
+    "image",
+    "consideration",
+    "preference",
+    "recommendation",
+    "competitor_reason",
+    "comment",
+    "attention_check",
+)
+MODULES: tuple[str, ...] = CORE_MODULES + OPTIONAL_MODULES
+
+#: Default image attributes (METHODS.md: what customers say matters); labels come from the text catalogue.
+DEFAULT_ATTRIBUTES: tuple[str, ...] = (
+    "product_quality",
+    "value_for_money",
+    "ease_of_purchase",
+    "staff",
+    "delivery_times",
+    "trustworthiness",
+)
+#: Screener variables with question wording; each must be a ``[margins.*]`` table of the poll's population.
+KNOWN_WEIGHTING_VARIABLES: tuple[str, ...] = ("age", "gender", "region", "land", "education")
+DEFAULT_WEIGHTING_VARIABLES: tuple[str, ...] = ("age", "gender", "region", "education")
+#: Option codes the questionnaire uses beside brand ids; a brand may not take one of these ids.
+RESERVED_CODES: frozenset[str] = frozenset({"none", "dont_know", "yes", "no", "other"})
+
+MIN_BRANDS, MAX_BRANDS = 2, 30
+MAX_UNAIDED_BOXES = 10
+MAX_ATTRIBUTES = 20
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_FIELDS = (
+    "brands",
+    "attributes",
+    "category",
+    "language",
+    "unaided_boxes",
+    "modules",
+    "weighting_variables",
+)
+
+
+class QuestionnaireError(UserError, ValueError):
+    """A questionnaire definition or an answer is invalid; ``field`` names where (``"brands[2].id"``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.reason = message
+
+
+@dataclass(frozen=True)
+class Brand:
+    """A tracked brand. ``aliases`` feed unaided coding; ``logo_url`` is cosmetic (not part of the version)."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    logo_url: str | None = None
+    own: bool = False
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """An image attribute; ``label`` is None for a default attribute (text from the catalogue)."""
+
+    id: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class QuestionnaireConfig:
+    """A poll's questionnaire settings. Build with :meth:`from_dict` to get validation."""
+
+    brands: tuple[Brand, ...]
+    category: str
+    language: str = "en"
+    attributes: tuple[Attribute, ...] = tuple(Attribute(a) for a in DEFAULT_ATTRIBUTES)
+    unaided_boxes: int = 5
+    modules: tuple[str, ...] = OPTIONAL_MODULES
+    weighting_variables: tuple[str, ...] = DEFAULT_WEIGHTING_VARIABLES
+    _checked: bool = field(default=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self._checked:
+            QuestionnaireConfig.from_dict(self.to_dict())
+
+    @property
+    def own_brand(self) -> Brand:
+        return next(b for b in self.brands if b.own)
+
+    def module_on(self, module: str) -> bool:
+        return module in CORE_MODULES or module in self.modules
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QuestionnaireConfig:
+        """Validate plain data and build the config; raises :class:`QuestionnaireError` naming the field."""
+        if not isinstance(data, Mapping):
+            raise QuestionnaireError("questionnaire", "expected a table of settings")
+        for key in data:
+            if key not in _FIELDS:
+                raise QuestionnaireError(str(key), f"unknown field (known: {', '.join(_FIELDS)})")
+        language = data.get("language", "en")
+        if language not in LANGUAGES:
+            raise QuestionnaireError("language", f"unknown language {language!r} (known: {', '.join(LANGUAGES)})")
+        category = data.get("category")
+        if not isinstance(category, str) or not category.strip():
+            raise QuestionnaireError("category", "required: the category wording, e.g. 'running shoes'")
+        boxes = data.get("unaided_boxes", 5)
+        if isinstance(boxes, bool) or not isinstance(boxes, int) or not 1 <= boxes <= MAX_UNAIDED_BOXES:
+            raise QuestionnaireError("unaided_boxes", f"must be a whole number from 1 to {MAX_UNAIDED_BOXES}")
+        return cls(
+            brands=_parse_brands(data.get("brands")),
+            category=category.strip(),
+            language=language,
+            attributes=_parse_attributes(data.get("attributes")),
+            unaided_boxes=boxes,
+            modules=_parse_modules(data.get("modules")),
+            weighting_variables=_parse_variables(data.get("weighting_variables")),
+            _checked=True,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data that :meth:`from_dict` turns back into an equal config."""
+        brands: list[dict[str, Any]] = []
+        for b in self.brands:
+            item: dict[str, Any] = {"id": b.id, "name": b.name}
+            if b.aliases:
+                item["aliases"] = list(b.aliases)
+            if b.logo_url is not None:
+                item["logo_url"] = b.logo_url
+            if b.own:
+                item["own"] = True
+            brands.append(item)
+        return {
+            "brands": brands,
+            "attributes": [a.id if a.label is None else {"id": a.id, "label": a.label} for a in self.attributes],
+            "category": self.category,
+            "language": self.language,
+            "unaided_boxes": self.unaided_boxes,
+            "modules": list(self.modules),
+            "weighting_variables": list(self.weighting_variables),
+        }
+
+
+def _list(value: Any, name: str) -> Sequence[Any]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise QuestionnaireError(name, "expected a list")
+    return value
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise QuestionnaireError(name, "required: a non-empty text")
+    return value.strip()
+
+
+def _parse_brands(value: Any) -> tuple[Brand, ...]:
+    if value is None:
+        raise QuestionnaireError("brands", f"required: {MIN_BRANDS} to {MAX_BRANDS} brands")
+    items = _list(value, "brands")
+    if not MIN_BRANDS <= len(items) <= MAX_BRANDS:
+        raise QuestionnaireError("brands", f"{len(items)} given; a poll tracks {MIN_BRANDS} to {MAX_BRANDS} brands")
+    brands: list[Brand] = []
+    ids: set[str] = set()
+    names: set[str] = set()
+    for i, item in enumerate(items):
+        brand = _parse_brand(item, f"brands[{i}]")
+        if brand.id in ids:
+            raise QuestionnaireError(f"brands[{i}].id", f"duplicate {brand.id!r}")
+        if brand.name.casefold() in names:
+            raise QuestionnaireError(f"brands[{i}].name", f"duplicate {brand.name!r}")
+        ids.add(brand.id)
+        names.add(brand.name.casefold())
+        brands.append(brand)
+    own = [i for i, b in enumerate(brands) if b.own]
+    if not own:
+        raise QuestionnaireError("brands", "no own brand: mark exactly one brand with own = true")
+    if len(own) > 1:
+        raise QuestionnaireError(f"brands[{own[1]}].own", "only one brand can be the own brand")
+    return tuple(brands)
+
+
+def _parse_brand(item: Any, name: str) -> Brand:
+    if not isinstance(item, Mapping):
+        raise QuestionnaireError(name, "expected a table with id and name")
+    for key in item:
+        if key not in ("id", "name", "aliases", "logo_url", "own"):
+            raise QuestionnaireError(f"{name}.{key}", "unknown field (known: id, name, aliases, logo_url, own)")
+    brand_id = item.get("id")
+    if not isinstance(brand_id, str) or not _ID.match(brand_id):
+        raise QuestionnaireError(f"{name}.id", f"{brand_id!r} is not an id (lower-case letters, digits, _ or -)")
+    if brand_id in RESERVED_CODES:
+        raise QuestionnaireError(f"{name}.id", f"{brand_id!r} is reserved for an answer option")
+    aliases = tuple(_text(a, f"{name}.aliases[{j}]") for j, a in enumerate(_list(item.get("aliases", []), name)))
+    logo = item.get("logo_url")
+    if logo is not None and (not isinstance(logo, str) or not logo.startswith(("https://", "http://", "/"))):
+        raise QuestionnaireError(f"{name}.logo_url", "expected an http(s) URL or an absolute path")
+    own = item.get("own", False)
+    if not isinstance(own, bool):
+        raise QuestionnaireError(f"{name}.own", "expected true or false")
+    return Brand(id=brand_id, name=_text(item.get("name"), f"{name}.name"), aliases=aliases, logo_url=logo, own=own)
+
+
+def _parse_attributes(value: Any) -> tuple[Attribute, ...]:
+    if value is None:
+        return tuple(Attribute(a) for a in DEFAULT_ATTRIBUTES)
+    items = _list(value, "attributes")
+    if not 1 <= len(items) <= MAX_ATTRIBUTES:
+        raise QuestionnaireError("attributes", f"give 1 to {MAX_ATTRIBUTES} attributes")
+    seen: set[str] = set()
+    attributes: list[Attribute] = []
+    for i, item in enumerate(items):
+        name = f"attributes[{i}]"
+        if isinstance(item, str):
+            attr_id, label = item, None
+        elif isinstance(item, Mapping) and set(item) <= {"id", "label"}:
+            attr_id, label = item.get("id"), item.get("label")
+            if label is not None:
+                label = _text(label, f"{name}.label")
+        else:
+            raise QuestionnaireError(name, "expected an attribute id or a table with id and label")
+        if not isinstance(attr_id, str) or not _ID.match(attr_id):
+            raise QuestionnaireError(name, f"{attr_id!r} is not an id (lower-case letters, digits, _ or -)")
+        if label is None and attr_id not in DEFAULT_ATTRIBUTES:
+            raise QuestionnaireError(name, f"{attr_id!r} is not a default attribute; give it a label")
+        if attr_id in seen:
+            raise QuestionnaireError(name, f"duplicate {attr_id!r}")
+        seen.add(attr_id)
+        attributes.append(Attribute(attr_id, label))
+    return tuple(attributes)
+
+
+def _parse_modules(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return OPTIONAL_MODULES
+    chosen: set[str] = set()
+    for i, item in enumerate(_list(value, "modules")):
+        if item not in MODULES:
+            raise QuestionnaireError(f"modules[{i}]", f"unknown module {item!r} (known: {', '.join(MODULES)})")
+        chosen.add(item)
+    return tuple(m for m in OPTIONAL_MODULES if m in chosen)
+
+
+def _parse_variables(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_WEIGHTING_VARIABLES
+    result: list[str] = []
+    for i, item in enumerate(_list(value, "weighting_variables")):
+        if item not in KNOWN_WEIGHTING_VARIABLES:
+            known = ", ".join(KNOWN_WEIGHTING_VARIABLES)
+            raise QuestionnaireError(f"weighting_variables[{i}]", f"no screener question for {item!r} (known: {known})")
+        if item in result:
+            raise QuestionnaireError(f"weighting_variables[{i}]", f"duplicate {item!r}")
+        result.append(item)
+    if not result:
+        raise QuestionnaireError("weighting_variables", "at least one weighting variable is needed")
+    return tuple(result)

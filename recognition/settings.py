@@ -1,0 +1,291 @@
+"""One typed settings object, read once at start.
+
+Precedence (later wins): the defaults in ``config/recognition.toml`` < an optional ``--config FILE`` < environment
+variables ``RECOGNITION_<SECTION>_<KEY>`` (``RECOGNITION_DATA_DIR`` for the top-level ``data_dir``) < command-line
+flags. Everything is validated before anything starts: an unknown key, a wrong type or a bad URL raises
+:class:`~recognition.errors.ConfigError` with one message that names the key and where it came from.
+
+Every setting is declared once in :data:`SETTINGS` with its type and help text; ``docs/configuration.md`` documents
+each (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from recognition.errors import ConfigError
+from recognition.resources import resource_dir
+
+ENV_PREFIX = "RECOGNITION_"
+#: Environment variables with the prefix that are not settings (read by the test suite).
+ENV_NOT_SETTINGS = frozenset({"RECOGNITION_TEST_DATABASE_URL"})
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise TypeError("expected a whole number")
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.lstrip("-").isdigit():
+            raise TypeError(f"expected a whole number, got {value!r}")
+        return int(value)
+    if not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise TypeError("expected a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"expected a number, got {value!r}") from None
+
+
+def _bounds(value: Any) -> tuple[float, float]:
+    if isinstance(value, str):
+        value = [part for part in value.replace(" ", "").split(",") if part]
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise TypeError(f"expected two numbers 'low,high', got {value!r}")
+    low, high = (_float(v) for v in value)
+    if not 0 < low < 1 < high:
+        raise TypeError(f"expected 0 < low < 1 < high, got {low}, {high}")
+    return (low, high)
+
+
+def _database_url(value: Any) -> str:
+    url = _str(value).strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise TypeError(f"not a PostgreSQL URL (expected postgresql://user:password@host:port/dbname), got {url!r}")
+    if not parts.hostname and "host=" not in parts.query:
+        raise TypeError(f"the URL names no host: {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise TypeError(f"the URL has a bad port: {url!r}") from None
+    return url
+
+
+def _http_url(value: Any) -> str:
+    url = _str(value).strip().rstrip("/")
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
+        raise TypeError(f"expected an http(s) URL, got {url!r}")
+    return url
+
+
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        text = _str(value).strip().lower()
+        if text not in allowed:
+            raise TypeError(f"expected one of {', '.join(allowed)}, got {value!r}")
+        return text
+
+    return check
+
+
+def _port(value: Any) -> int:
+    port = _int(value)
+    if not 0 <= port <= 65535:
+        raise TypeError(f"expected a port number 0-65535, got {port}")
+    return port
+
+
+def _positive_int(value: Any) -> int:
+    number = _int(value)
+    if number < 1:
+        raise TypeError(f"expected a whole number ≥ 1, got {number}")
+    return number
+
+
+def _unit_interval(value: Any) -> float:
+    number = _float(value)
+    if not 0 < number < 1:
+        raise TypeError(f"expected a number between 0 and 1, got {number}")
+    return number
+
+
+def _non_negative(value: Any) -> float:
+    number = _float(value)
+    if number < 0:
+        raise TypeError(f"expected a number ≥ 0, got {number}")
+    return number
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # dotted: section.name, or name for top-level keys
+    parse: Callable[[Any], Any]
+    help: str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.key.replace(".", "_").upper()
+
+    @property
+    def attr(self) -> str:
+        return self.key.replace(".", "_")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", _str, "Folder for the embedded database, the respondent-key secret and other state."),
+    Setting("database.url", _database_url, "PostgreSQL URL; empty starts the embedded server in data_dir."),
+    Setting("database.pool_min", _positive_int, "Smallest number of pooled database connections."),
+    Setting("database.pool_max", _positive_int, "Largest number of pooled database connections."),
+    Setting("database.connect_timeout", _non_negative, "Seconds to wait for the database before giving up."),
+    Setting("server.host", _str, "Address the HTTP server listens on."),
+    Setting("server.port", _port, "Port the HTTP server listens on (0 = any free port)."),
+    Setting("server.base_url", _http_url, "Public address for respondent links and share links."),
+    Setting("survey.secret", _str, "Secret for pseudonymous respondent keys; empty = generated into data_dir."),
+    Setting("statistics.confidence_level", _unit_interval, "Confidence level of published intervals."),
+    Setting("statistics.ci_method", _choice("logit", "beta", "wilson"), "Interval method for proportions."),
+    Setting("statistics.suppress_below", _non_negative, "Effective n below which an estimate is suppressed."),
+    Setting("statistics.flag_below", _non_negative, "Effective n below which an estimate is flagged low-base."),
+    Setting("statistics.alpha", _unit_interval, "False discovery rate for significance flags."),
+    Setting("statistics.practical_threshold", _non_negative, "Smallest change (proportion) shown as a change."),
+    Setting("statistics.weight_bounds", _bounds, "Relative weight bounds (low, high) applied when raking."),
+    Setting("logging.level", _choice("debug", "info", "warning", "error"), "Log level."),
+)
+_BY_KEY = {s.key: s for s in SETTINGS}
+_BY_ENV = {s.env: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings. Build with :func:`load_settings`."""
+
+    data_dir: Path
+    database_url: str
+    database_pool_min: int
+    database_pool_max: int
+    database_connect_timeout: float
+    server_host: str
+    server_port: int
+    server_base_url: str
+    survey_secret: str
+    statistics_confidence_level: float
+    statistics_ci_method: str
+    statistics_suppress_below: float
+    statistics_flag_below: float
+    statistics_alpha: float
+    statistics_practical_threshold: float
+    statistics_weight_bounds: tuple[float, float]
+    logging_level: str
+
+    @property
+    def public_base_url(self) -> str:
+        return self.server_base_url or f"http://{self.server_host}:{self.server_port}"
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("recognition", appauthor=False))
+
+
+def _flatten(doc: Mapping[str, Any], source: str) -> dict[str, tuple[Any, str]]:
+    flat: dict[str, tuple[Any, str]] = {}
+    for name, value in doc.items():
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                flat[f"{name}.{sub}"] = (inner, source)
+        else:
+            flat[name] = (value, source)
+    return flat
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def load_settings(
+    *,
+    config_file: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Defaults < ``config_file`` < ``env`` (default ``os.environ``) < ``overrides`` (flag values by dotted key;
+    ``None`` values are ignored). Raises :class:`ConfigError` naming the first bad key."""
+    defaults_path = resource_dir("config") / "recognition.toml"
+    raw = _flatten(_read_toml(defaults_path), str(defaults_path))
+    if config_file:
+        path = Path(config_file)
+        for key, (value, source) in _flatten(_read_toml(path), str(path)).items():
+            if key not in _BY_KEY:
+                raise ConfigError(f"unknown setting {key!r} in {source}; known: {', '.join(_BY_KEY)}")
+            raw[key] = (value, source)
+    environ = os.environ if env is None else env
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_SETTINGS:
+            continue
+        setting = _BY_ENV.get(name)
+        if setting is None:
+            raise ConfigError(f"unknown setting in environment variable {name}; known: {', '.join(_BY_ENV)}")
+        raw[setting.key] = (value, f"environment variable {name}")
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            if key not in _BY_KEY:
+                raise ConfigError(f"unknown setting {key!r}")
+            raw[key] = (value, "command line")
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.key not in raw:
+            raise ConfigError(f"setting {setting.key!r} has no default in {defaults_path}")
+        value, source = raw[setting.key]
+        try:
+            values[setting.attr] = setting.parse(value)
+        except TypeError as exc:
+            raise ConfigError(f"setting {setting.key!r} from {source}: {exc}") from None
+    unknown = set(raw) - set(_BY_KEY)
+    if unknown:
+        raise ConfigError(f"unknown setting {sorted(unknown)[0]!r} in {raw[sorted(unknown)[0]][1]}")
+    values["data_dir"] = Path(values["data_dir"]).expanduser() if values["data_dir"] else default_data_dir()
+    if values["database_pool_min"] > values["database_pool_max"]:
+        raise ConfigError("setting 'database.pool_min' is larger than 'database.pool_max'")
+    if values["statistics_suppress_below"] > values["statistics_flag_below"]:
+        raise ConfigError("setting 'statistics.suppress_below' is larger than 'statistics.flag_below'")
+    return Settings(**values)
+
+
+def ensure_data_dir(settings: Settings) -> Settings:
+    """Create the data dir and, unless ``survey.secret`` is set, the respondent-key secret in it (mode 0600,
+    generated once and reused). Returns settings carrying the secret."""
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"setting 'data_dir': cannot create {settings.data_dir}: {exc.strerror}") from None
+    if settings.survey_secret:
+        return settings
+    path = settings.data_dir / "secret"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    secret = path.read_text().strip()
+    if len(secret) < 32:
+        raise ConfigError(f"the respondent-key secret in {path} is too short; delete the file to regenerate it")
+    from dataclasses import replace
+
+    return replace(settings, survey_secret=secret)

@@ -1,0 +1,83 @@
+"""Respondents and their answers. A respondent is known only by an HMAC of the provider's id (see
+:func:`respondent_key`); the raw id is never stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+#: Outcomes that end a respondent's visit; a terminal status never changes back.
+FINAL_STATUSES = frozenset({"complete", "screened_out", "over_quota", "quality_terminate", "refused", "dropped"})
+
+
+def respondent_key(secret: str, provider: str, provider_respondent_id: str) -> bytes:
+    """HMAC-SHA256 of ``provider:id`` under the service secret: stable per respondent, not reversible."""
+    return hmac.new(secret.encode(), f"{provider}:{provider_respondent_id}".encode(), hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class StoredRespondent:
+    id: int
+    status: str
+    quality_reasons: list[str]
+    demographics: dict[str, str]
+    answers: dict[str, Any]
+
+
+async def record_complete(
+    conn: asyncpg.Connection,
+    wave_id: int,
+    key: bytes,
+    demographics: Mapping[str, str],
+    answers: Mapping[str, Any],
+    *,
+    status: str = "complete",
+    quality_reasons: list[str] | None = None,
+) -> int | None:
+    """Store one finished respondent with its answers in one transaction. Returns the new row id, or None if
+    this respondent was already stored for the wave (a duplicate is never counted twice)."""
+    async with conn.transaction():
+        respondent_id = await conn.fetchval(
+            """INSERT INTO respondents (wave_id, respondent_key, status, quality_reasons, demographics,
+                                        completed_at)
+               VALUES ($1, $2, $3, $4, $5, now())
+               ON CONFLICT (wave_id, respondent_key) DO NOTHING RETURNING id""",
+            wave_id,
+            key,
+            status,
+            quality_reasons or [],
+            dict(demographics),
+        )
+        if respondent_id is None:
+            return None
+        await conn.executemany(
+            "INSERT INTO answers (respondent_id, question_id, value) VALUES ($1, $2, $3)",
+            [(respondent_id, qid, value) for qid, value in answers.items()],
+        )
+    return int(respondent_id)
+
+
+async def wave_respondents(conn: asyncpg.Connection, wave_id: int, *, statuses: tuple[str, ...] = ("complete",)
+                           ) -> list[StoredRespondent]:
+    rows = await conn.fetch(
+        """SELECT r.id, r.status, r.quality_reasons, r.demographics,
+                  coalesce(jsonb_object_agg(a.question_id, a.value) FILTER (WHERE a.question_id IS NOT NULL),
+                           '{}'::jsonb) AS answers
+           FROM respondents r LEFT JOIN answers a ON a.respondent_id = r.id
+           WHERE r.wave_id = $1 AND r.status = ANY($2::text[])
+           GROUP BY r.id ORDER BY r.id""",
+        wave_id,
+        list(statuses),
+    )
+    return [StoredRespondent(**dict(r)) for r in rows]
+
+
+async def count_by_status(conn: asyncpg.Connection, wave_id: int) -> dict[str, int]:
+    rows = await conn.fetch("SELECT status, count(*) AS n FROM respondents WHERE wave_id = $1 GROUP BY status",
+                            wave_id)
+    return {r["status"]: int(r["n"]) for r in rows}

@@ -1,0 +1,115 @@
+"""Waves: one fieldwork round of a poll, unique per (poll, scheduled time), moving through a state machine.
+
+Transitions are compare-and-set on the current state, so repeating one (after a crash, or from a second
+instance) is harmless: it either applies once or reports that the wave had already moved on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+STATES = ("scheduled", "launching", "fielding", "closing", "processing", "published", "failed", "cancelled")
+TERMINAL = frozenset({"published", "failed", "cancelled"})
+#: Allowed moves. failed/cancelled can be reached from any non-terminal state.
+NEXT = {
+    "scheduled": {"launching"},
+    "launching": {"fielding"},
+    "fielding": {"closing"},
+    "closing": {"processing"},
+    "processing": {"published"},
+}
+
+
+@dataclass(frozen=True)
+class Wave:
+    id: int
+    poll_id: int
+    scheduled_at: datetime
+    state: str
+    state_reason: str | None
+    questionnaire_version: int
+    target_n: int
+    late: bool
+    field_start: datetime | None
+    field_end: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TransitionError(Exception):
+    """A move the state machine does not allow (a programming error, not bad input)."""
+
+
+async def create_wave(
+    conn: asyncpg.Connection, poll_id: int, scheduled_at: datetime, target_n: int, *, late: bool = False
+) -> tuple[Wave, bool]:
+    """The wave of ``poll_id`` at ``scheduled_at``; created=True only for the caller that inserted it."""
+    row = await conn.fetchrow(
+        """INSERT INTO waves (poll_id, scheduled_at, target_n, late, questionnaire_version)
+           SELECT $1, $2, $3, $4, questionnaire_version FROM polls WHERE id = $1
+           ON CONFLICT (poll_id, scheduled_at) DO NOTHING RETURNING *""",
+        poll_id,
+        scheduled_at,
+        target_n,
+        late,
+    )
+    if row is not None:
+        await conn.execute("INSERT INTO wave_events (wave_id, to_state) VALUES ($1, 'scheduled')", row["id"])
+        return Wave(**dict(row)), True
+    row = await conn.fetchrow("SELECT * FROM waves WHERE poll_id = $1 AND scheduled_at = $2", poll_id, scheduled_at)
+    return Wave(**dict(row)), False
+
+
+async def get_wave(conn: asyncpg.Connection, wave_id: int) -> Wave | None:
+    row = await conn.fetchrow("SELECT * FROM waves WHERE id = $1", wave_id)
+    return Wave(**dict(row)) if row else None
+
+
+async def list_waves(conn: asyncpg.Connection, poll_id: int) -> list[Wave]:
+    rows = await conn.fetch("SELECT * FROM waves WHERE poll_id = $1 ORDER BY scheduled_at, id", poll_id)
+    return [Wave(**dict(r)) for r in rows]
+
+
+async def transition(
+    conn: asyncpg.Connection, wave_id: int, from_state: str, to_state: str, *, reason: str | None = None
+) -> bool:
+    """Move the wave from ``from_state`` to ``to_state``; False (and no change) if it is no longer in
+    ``from_state``."""
+    if to_state not in ("failed", "cancelled") and to_state not in NEXT.get(from_state, set()):
+        raise TransitionError(f"a wave cannot move from {from_state} to {to_state}")
+    if from_state in TERMINAL:
+        raise TransitionError(f"a {from_state} wave cannot move")
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            """UPDATE waves SET state = $3, state_reason = $4, updated_at = now(),
+                      field_start = CASE WHEN $3 = 'fielding' THEN coalesce(field_start, now()) ELSE field_start END,
+                      field_end = CASE WHEN $3 = 'closing' THEN coalesce(field_end, now()) ELSE field_end END
+               WHERE id = $1 AND state = $2 RETURNING id""",
+            wave_id,
+            from_state,
+            to_state,
+            reason,
+        )
+        if row is None:
+            return False
+        await conn.execute(
+            "INSERT INTO wave_events (wave_id, from_state, to_state, reason) VALUES ($1, $2, $3, $4)",
+            wave_id,
+            from_state,
+            to_state,
+            reason,
+        )
+    return True
+
+
+async def previous_published(conn: asyncpg.Connection, wave: Wave) -> Wave | None:
+    row = await conn.fetchrow(
+        """SELECT * FROM waves WHERE poll_id = $1 AND state = 'published' AND scheduled_at < $2
+           ORDER BY scheduled_at DESC LIMIT 1""",
+        wave.poll_id,
+        wave.scheduled_at,
+    )
+    return Wave(**dict(row)) if row else None
