@@ -45,7 +45,7 @@ when where not no none nothing nobody noone anything something everything any so
 others another more most much many lot lots few several one ones thing things stuff kind sort type like really
 maybe perhaps probably possibly think thought guess suppose sure unsure know knew known dont don't didnt doesnt
 cant can't cannot can could would should will wont won't may might must remember recall recollect idea clue
-idk dunno unknown nope nah na yes yeah yep ok okay hmm umm um uh er erm well oh etc eg ie brand brands name
+idk dunno unknown nope nah na nada thats ive isnt wasnt arent theres whats couldnt wouldnt yes yeah yep ok okay hmm umm um uh er erm well oh etc eg ie brand brands name
 names make makes company companies label labels logo good great best better nice cool cheap expensive
 favourite favorite popular famous big small local usual usually mostly mainly always often sometimes
 mean heard seen see saw buy bought wear wore use used get got go went shop shops shopping store stores
@@ -66,7 +66,7 @@ sicher eventuell evtl wahrscheinlich und oder sowie auch aber sondern bzw usw et
 von vom zu zum zur für fur aus nach vor über uber unter um ist sind war waren gibt gab gehört gehoert gehen
 gehe geht kaufe kaufen kauft einkaufen einkauf einkaufe oft immer manchmal gerne gern liebsten eigentlich nur
 fast ganz sehr viel viele alle alles jeder jede jedes da dort hier dies diese dieser dieses ecke nähe naehe
-fällt faellt ein einfallen spontan gerade grad jetzt sowas so'n was wo wer wie welche welcher welches
+fällt faellt ein einfallen ka kp plan idee schimmer nix spontan gerade grad jetzt sowas so'n was wo wer wie welche welcher welches
 angabe angaben keine marke marken name namen firma firmen laden läden geschäft geschäfte kette ketten
 filiale filialen supermarkt supermärkte markt märkte discounter drogerie drogerien drogeriemarkt
 drogeriemärkte lebensmittel lebensmittelmarkt biomarkt biomärkte bio billig billigsten günstig günstigsten
@@ -110,7 +110,7 @@ title toe tone tool tooth total touch tour town track trade train tree trip truc
 turn twin under unit upon van vans vane vanes vast view visit voice vote wait walk wall want war warm wash
 watch water wave way weak wear weather week weight west wet wheel white whole wide wife wild win wind window
 wine wing winter wire wise wish woman wood word work world worry write wrong yard year young zone acer
-converge columbia colombia normal norm norms mike nick sale sales tv ad ads advert
+converge normal norm norms mike nick sale sales tv ad ads advert
 """
 
 _GERMAN_COMMON = """

@@ -86,14 +86,18 @@ class CronSpec:
         return dom or dow
 
 
-def _value(token: str, field: int, names: dict[str, int] | None, *, range_end: bool = False) -> int:
+def _value(token: str, field: int, names: dict[str, int] | None) -> int:
     low, high = _BOUNDS[field]
     if names is not None and token.lower() in names:
-        number = names[token.lower()]
-        return 7 if field == 4 and range_end and number == 0 else number
+        return names[token.lower()]
     if not token.isdigit():
-        hint = f" or {next(iter(names))}-{list(names)[-1]}" if names else ""
-        raise ScheduleError(f"cron {FIELD_NAMES[field]}: bad token {token!r} (expected {low}-{high}{hint})")
+        names_hint = f" or {next(iter(names))}-{list(names)[-1]}" if names else ""
+        extension = (
+            "; '?', 'L', 'W' and '#' are not standard cron" if set(token.upper()) & set("?LW#") else ""
+        )
+        raise ScheduleError(
+            f"cron {FIELD_NAMES[field]}: bad token {token!r} (expected {low}-{high}{names_hint}{extension})"
+        )
     number = int(token)
     if not low <= number <= high:
         raise ScheduleError(f"cron {FIELD_NAMES[field]}: {token!r} is out of range {low}-{high}")
@@ -109,13 +113,17 @@ def _parse_item(item: str, field: int) -> set[int]:
     step = 1
     if slash:
         if not step_text.isdigit() or int(step_text) == 0:
-            raise ScheduleError(f"cron {name}: bad step {step_text!r} in {item!r} (expected a whole number >= 1)")
+            raise ScheduleError(
+                f"cron {name}: bad step {step_text!r} in {item!r} (expected a whole number >= 1)"
+            )
         step = int(step_text)
     if base == "*":
         start, stop = low, high
     elif "-" in base:
         first, _, last = base.partition("-")
-        start, stop = _value(first, field, names), _value(last, field, names, range_end=True)
+        start, stop = _value(first, field, names), _value(last, field, names)
+        if field == 4 and stop == 0 and start > 0 and last.lower() == "sun":
+            stop = 7  # 'fri-sun' ends on Sunday = 7
         if start > stop:
             raise ScheduleError(
                 f"cron {name}: range {base!r} runs backwards; write a list instead (e.g. 'sat,sun,mon')"
@@ -131,10 +139,6 @@ def _parse_field(text: str, field: int) -> set[int]:
     for item in text.split(","):
         if not item:
             raise ScheduleError(f"cron {FIELD_NAMES[field]}: empty item in {text!r}")
-        if any(mark in item for mark in "?LW#"):
-            raise ScheduleError(
-                f"cron {FIELD_NAMES[field]}: bad token {item!r} ('?', 'L', 'W' and '#' are not standard cron)"
-            )
         values |= _parse_item(item, field)
     return values
 
@@ -217,4 +221,3 @@ def cron_fire_times(spec: CronSpec, tz: tzinfo, after: datetime) -> Iterator[dat
             if last is None or instant > last:
                 last = instant
                 yield instant.astimezone(tz)
-

@@ -76,7 +76,10 @@ async def run_demo(
             def show(w: Wave, state: str, have: int, target: int, label: str = label) -> None:
                 say(f"{label}: {state} {have}/{target}" if state == "fielding" else f"{label}: {state}")
 
-            await run_wave(pool, settings, wave.id, panel, progress=show)
+            try:
+                await run_wave(pool, settings, wave.id, panel, progress=show)
+            except Exception as exc:  # noqa: BLE001 - the wave is marked failed with the reason; go on
+                say(f"{label}: failed: {type(exc).__name__}: {exc}")
         async with pool.acquire() as conn:
             current = await waves.get_wave(conn, wave.id)
             assert current is not None
@@ -99,8 +102,11 @@ async def wave_report(conn: asyncpg.Connection, wave: Wave, panel: InProcessPane
             "change": row["change"], "p_value": row["p_value"], "q_value": row["q_value"],
             "significant": row["significant"], "truth": truth,
         })
-    return {"id": wave.id, "scheduled_at": wave.scheduled_at.isoformat(), "state": wave.state, "n": int(n),
-            "estimates": estimates}
+    out = {"id": wave.id, "scheduled_at": wave.scheduled_at.isoformat(), "state": wave.state, "n": int(n),
+           "estimates": estimates}
+    if wave.state_reason:
+        out["reason"] = wave.state_reason
+    return out
 
 
 def trend_table(report: dict[str, Any], metric: str = "aided") -> str:

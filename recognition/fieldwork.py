@@ -77,7 +77,7 @@ async def run_wave(
             await process_wave(pool, wave.id, poll, settings)
             wave = await _move(pool, wave, "published")
     except Exception as exc:
-        log.exception("wave %s failed", wave.id)
+        log.error("wave %s failed: %s: %s", wave.id, type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG))
         async with pool.acquire() as conn:
             await waves.transition(conn, wave.id, wave.state, "failed", reason=f"{type(exc).__name__}: {exc}")
         raise

@@ -62,7 +62,9 @@ def parse_duration(text: str, key: str = "duration") -> timedelta:
     """An ISO 8601 duration of weeks, days, hours, minutes and seconds (``P14D``, ``P2W``, ``PT6H``, ``P1DT12H``)."""
     match = _DURATION.fullmatch(text.strip())
     if match is None or not any(match.groups()) or text.strip().upper().endswith("T"):
-        raise ScheduleError(f"{key}: bad duration {text!r} (expected ISO 8601 such as 'P14D', 'P2W' or 'PT6H')")
+        raise ScheduleError(
+            f"{key}: bad duration {text!r} (expected ISO 8601 such as 'P14D', 'P2W' or 'PT6H')"
+        )
     weeks, days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
     return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
 
@@ -110,13 +112,19 @@ class Schedule:
         elif self.kind == "interval":
             self._check_interval()
         elif self.window_days is not None and (
-            not isinstance(self.window_days, int) or isinstance(self.window_days, bool) or self.window_days < 1
+            not isinstance(self.window_days, int)
+            or isinstance(self.window_days, bool)
+            or self.window_days < 1
         ):
             raise ScheduleError(f"window_days: must be a whole number >= 1, got {self.window_days!r}")
         if self.start is not None and self.end is not None and self.end < self.start:
             raise ScheduleError(f"end: {self.end.isoformat()} is before start {self.start.isoformat()}")
-        if self.fieldwork is not None and self.fieldwork <= timedelta(0):
-            raise ScheduleError(f"fieldwork: must be positive, got {self.fieldwork}")
+        if self.fieldwork is not None and (
+            self.fieldwork <= timedelta(0) or self.fieldwork % timedelta(seconds=1)
+        ):
+            raise ScheduleError(
+                f"fieldwork: must be a positive whole number of seconds, got {self.fieldwork}"
+            )
         object.__setattr__(self, "skip", frozenset(self.skip))
 
     def _check_interval(self) -> None:
@@ -125,9 +133,13 @@ class Schedule:
         if self.interval < timedelta(minutes=1) or self.interval % timedelta(minutes=1):
             raise ScheduleError(f"interval: must be a positive whole number of minutes, got {self.interval}")
         if self.anchor is None:
-            raise ScheduleError("anchor: required for kind 'interval' (the local date and time of the first wave)")
+            raise ScheduleError(
+                "anchor: required for kind 'interval' (the local date and time of the first wave)"
+            )
         if self.anchor.tzinfo is not None:
-            raise ScheduleError("anchor: must be a local wall time without UTC offset (the zone is 'timezone')")
+            raise ScheduleError(
+                "anchor: must be a local wall time without UTC offset (the zone is 'timezone')"
+            )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -159,8 +171,12 @@ class Schedule:
             raise ScheduleError(f"kind: required ({', '.join(KINDS)})")
         values = {key: _FIELD_READERS[key](key, value) for key, value in data.items()}
         anchor = values.get("anchor")
-        if isinstance(anchor, datetime) and anchor.tzinfo is not None:  # an offset given: convert to local time
-            values["anchor"] = anchor.astimezone(zone(str(values.get("timezone", "UTC")))).replace(tzinfo=None)
+        if (
+            isinstance(anchor, datetime) and anchor.tzinfo is not None
+        ):  # an offset given: convert to local time
+            values["anchor"] = anchor.astimezone(zone(str(values.get("timezone", "UTC")))).replace(
+                tzinfo=None
+            )
         return cls(**values)  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, object]:
@@ -274,11 +290,11 @@ def _steps(base: datetime, step: timedelta, tz: tzinfo, after: datetime, *, wall
     origin = localize(base, tz)
     after_utc = after.astimezone(UTC)
     if wall:
-        k = max(0, (after_utc.astimezone(tz).replace(tzinfo=None) - base) // step - 2)
+        first = max(0, (after_utc.astimezone(tz).replace(tzinfo=None) - base) // step - 2)
     else:
-        k = max(0, (after_utc - origin) // step - 1)
+        first = max(0, (after_utc - origin) // step - 1)
     last: datetime | None = None
-    for k in itertools.count(k):
+    for k in itertools.count(first):
         instant = localize(base + k * step, tz) if wall else origin + k * step
         if instant > after_utc and (last is None or instant > last):
             last = instant
@@ -302,7 +318,9 @@ def _fire_times(schedule: Schedule, after: datetime) -> Iterator[datetime]:
         raise ScheduleError(f"after: an aware datetime is required, got naive {after.isoformat()}")
     if schedule.paused:
         return
-    if schedule.start is not None:  # jump ahead to the day before start (a shifted instant may cross midnight)
+    if (
+        schedule.start is not None
+    ):  # jump ahead to the day before start (a shifted instant may cross midnight)
         first = localize(datetime.combine(schedule.start - DAY, time(0)), schedule.tz)
         after = max(after.astimezone(UTC), first)
     for fire in _raw_fire_times(schedule, after):
@@ -379,11 +397,7 @@ def catch_up(
     if policy == "none":
         lower = max(lower, now_utc - grace - timedelta(microseconds=1))
     keep = 1 if policy == "one" else None if policy == "none" else limit
-    due: deque[datetime] = deque(maxlen=keep)
-    for fire in _fire_times(schedule, lower):
-        if fire.astimezone(UTC) > now_utc:
-            break
-        due.append(fire)
+    due = _latest_due(schedule, lower, now_utc, keep)
     return [
         Slot(
             at=fire.astimezone(UTC),
@@ -395,9 +409,27 @@ def catch_up(
     ]
 
 
+def _latest_due(schedule: Schedule, lower: datetime, now: datetime, keep: int | None) -> list[datetime]:
+    """The last ``keep`` (all if None) fire times in ``(lower, now]``, oldest first. A long downtime is searched
+    backwards from ``now`` in growing spans, so a frequent schedule need not be walked since ``lower``."""
+    span = DAY
+    while True:
+        start = lower if keep is None else max(lower, now - span)
+        due: deque[datetime] = deque(maxlen=keep)
+        for fire in _fire_times(schedule, start):
+            if fire.astimezone(UTC) > now:
+                break
+            due.append(fire)
+        if start == lower or len(due) == keep:
+            return list(due)
+        span *= 8
+
+
 def rolling_window(schedule: Schedule, last_day: date) -> tuple[date, date]:
     """The first and last local dates (inclusive) of the continuous reporting window that ends on ``last_day``:
     ``window_days`` days pooled, e.g. a 7-day window ending 2026-03-08 is 2026-03-02 .. 2026-03-08."""
     if schedule.kind != "continuous":
-        raise ScheduleError(f"window_days: rolling windows apply only to kind 'continuous', not {schedule.kind!r}")
+        raise ScheduleError(
+            f"window_days: rolling windows apply only to kind 'continuous', not {schedule.kind!r}"
+        )
     return last_day - (schedule.pooled_days - 1) * DAY, last_day

@@ -29,7 +29,14 @@ class RecognitionTrigger(BaseTrigger):
         """The first fire time at or after ``now`` for a new job; after a run, the first one after
         ``previous_fire_time`` (even if already past, so APScheduler can apply its misfire rules), as
         ``CronTrigger`` does."""
-        start = now if previous_fire_time is None else min(now, previous_fire_time + _TICK)
+        if previous_fire_time is None:
+            start = now
+        else:
+            # all in UTC: Python never finds a datetime in a repeated hour equal to one in another zone
+            previous = previous_fire_time.astimezone(UTC)
+            start = min(now.astimezone(UTC), previous + _TICK)
+            if start == previous:
+                start += _TICK
         times = next_fire_times(self.schedule, start.astimezone(UTC) - _TICK, 1)
         return times[0] if times else None
 

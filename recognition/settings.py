@@ -56,6 +56,14 @@ def _float(value: Any) -> float:
         raise TypeError(f"expected a number, got {value!r}") from None
 
 
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    raise TypeError(f"expected true or false, got {value!r}")
+
+
 def _bounds(value: Any) -> tuple[float, float]:
     if isinstance(value, str):
         value = [part for part in value.replace(" ", "").split(",") if part]
@@ -160,6 +168,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("statistics.alpha", _unit_interval, "False discovery rate for significance flags."),
     Setting("statistics.practical_threshold", _non_negative, "Smallest change (proportion) shown as a change."),
     Setting("statistics.weight_bounds", _bounds, "Relative weight bounds (low, high) applied when raking."),
+    Setting("scheduling.enabled", _bool, "Run poll schedules in this instance."),
+    Setting("scheduling.misfire_policy", _choice("one", "none", "all"), "Catch-up after downtime: one, none, all."),
     Setting("logging.level", _choice("debug", "info", "warning", "error"), "Log level."),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
@@ -186,6 +196,8 @@ class Settings:
     statistics_alpha: float
     statistics_practical_threshold: float
     statistics_weight_bounds: tuple[float, float]
+    scheduling_enabled: bool
+    scheduling_misfire_policy: str
     logging_level: str
 
     @property

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -29,15 +31,23 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
+def outside_pytest_tmp(prefix: str) -> Path:
+    """A fresh folder for an embedded server's data. Not under pytest's temporary root: pytest keeps that root
+    private (mode 0700), while the server runs as its own system user when the tests run as root."""
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
 @pytest.fixture(scope="session")
-def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server_url() -> Iterator[str]:
     url = os.environ.get("RECOGNITION_TEST_DATABASE_URL")
     if url:
         yield url
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg"))
+    folder = outside_pytest_tmp("recognition-test-pg-")
+    server = EmbeddedPostgres(folder)
     yield server.start()
     server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -138,7 +138,7 @@ class SyntheticPopulation:
                     id=brand,
                     alpha=float(base),
                     effects=effects,
-                    drift=float(brng.normal(0.0, 0.04)) + (0.05 if i == 0 else 0.0),
+                    drift=float(abs(brng.normal(0.0, 0.03)) + 0.04) if i == 0 else float(brng.normal(0.0, 0.04)),
                     recall=float(np.clip(0.75 - 0.1 * i + brng.normal(0, 0.05), 0.15, 0.9)),
                     familiar=float(np.clip(0.8 - 0.05 * i, 0.3, 0.95)),
                     consider_intercept=float(0.3 - 0.2 * i + brng.normal(0, 0.1)),

@@ -19,8 +19,12 @@ from recognition.schedule import Schedule, next_fire_times
 MAX_COUNT = 1000
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("schedule", help="inspect poll schedules", description="Inspect poll schedules.")
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    parser = subparsers.add_parser(
+        "schedule", help="inspect poll schedules", description="Inspect poll schedules."
+    )
     sub = parser.add_subparsers(dest="schedule_command", metavar="SUBCOMMAND", required=True)
     preview = sub.add_parser(
         "preview",
@@ -38,7 +42,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], co
         metavar="ISO8601",
         help="list fire times at or after this instant; without an offset it is read in --tz (default: now)",
     )
-    preview.add_argument("--count", type=int, default=10, help=f"how many fire times, 1-{MAX_COUNT} (default: 10)")
+    preview.add_argument(
+        "--count", type=int, default=10, help=f"how many fire times, 1-{MAX_COUNT} (default: 10)"
+    )
     preview.add_argument("--json", action="store_true", help="print a JSON list of ISO 8601 times")
     preview.set_defaults(func=run_preview)
 
@@ -49,7 +55,9 @@ def _start(text: str | None, tz_name: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise UserError(f"--from: bad ISO 8601 date-time {text!r} (e.g. 2026-03-29T02:00 or 2026-03-29)") from None
+        raise UserError(
+            f"--from: bad ISO 8601 date-time {text!r} (e.g. 2026-03-29T02:00 or 2026-03-29)"
+        ) from None
     return value if value.tzinfo is not None else localize(value, zone(tz_name))
 
 

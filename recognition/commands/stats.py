@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -68,7 +68,9 @@ _TARGETS_HELP = (
 )
 
 
-def _parser(subparsers: Any, common: argparse.ArgumentParser, name: str, summary: str) -> argparse.ArgumentParser:
+def _parser(
+    subparsers: Any, common: argparse.ArgumentParser, name: str, summary: str
+) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         name, parents=[common], help=summary, description=summary
     )
@@ -77,7 +79,9 @@ def _parser(subparsers: Any, common: argparse.ArgumentParser, name: str, summary
 
 def _add_weight(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = _parser(subparsers, common, "weight", "rake a sample CSV to population margins")
-    p.add_argument("sample", metavar="SAMPLE.csv", help="one row per respondent; a column per target variable")
+    p.add_argument(
+        "sample", metavar="SAMPLE.csv", help="one row per respondent; a column per target variable"
+    )
     p.add_argument("--targets", required=True, metavar="T", help=_TARGETS_HELP)
     p.add_argument("--cap", metavar="LO,HI", help="relative weight bounds, e.g. 0.2,5 (trim and re-rake)")
     p.add_argument("--out", metavar="OUT.csv", help="write the sample with a 'weight' column (mean 1)")
@@ -86,7 +90,9 @@ def _add_weight(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _add_estimate(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    p = _parser(subparsers, common, "estimate", "weight a sample and estimate outcomes with their uncertainty")
+    p = _parser(
+        subparsers, common, "estimate", "weight a sample and estimate outcomes with their uncertainty"
+    )
     p.add_argument("sample", metavar="SAMPLE.csv")
     p.add_argument("--targets", required=True, metavar="T", help=_TARGETS_HELP)
     p.add_argument(
@@ -96,7 +102,9 @@ def _add_estimate(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--contrast", action="append", default=[], metavar="COL_A-COL_B", help="paired difference A − B"
     )
-    p.add_argument("--ci", choices=CI_METHODS, default="logit", help="interval for proportions (default logit)")
+    p.add_argument(
+        "--ci", choices=CI_METHODS, default="logit", help="interval for proportions (default logit)"
+    )
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--cap", metavar="LO,HI", help="relative weight bounds, e.g. 0.2,5")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -104,7 +112,9 @@ def _add_estimate(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _add_compare(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    p = _parser(subparsers, common, "compare", "test the change in an outcome between two independent samples")
+    p = _parser(
+        subparsers, common, "compare", "test the change in an outcome between two independent samples"
+    )
     p.add_argument("sample_a", metavar="A.csv", help="the earlier sample")
     p.add_argument("sample_b", metavar="B.csv", help="the later sample; the difference is B − A")
     p.add_argument("--targets", required=True, metavar="T", help=_TARGETS_HELP)
@@ -115,10 +125,14 @@ def _add_compare(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _add_simulate(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    p = _parser(subparsers, common, "simulate", "check weighting and intervals against a synthetic population")
+    p = _parser(
+        subparsers, common, "simulate", "check weighting and intervals against a synthetic population"
+    )
     p.add_argument("--waves", type=int, required=True, metavar="N", help="number of panel samples to draw")
     p.add_argument("--seed", type=int, default=1, metavar="S")
-    p.add_argument("--n", type=int, default=1000, metavar="PER_WAVE", help="respondents per wave (default 1000)")
+    p.add_argument(
+        "--n", type=int, default=1000, metavar="PER_WAVE", help="respondents per wave (default 1000)"
+    )
     p.add_argument("--country", default="us", help="population file under config/populations (default us)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_simulate)
@@ -127,7 +141,9 @@ def _add_simulate(subparsers: Any, common: argparse.ArgumentParser) -> None:
 # --- shared steps ------------------------------------------------------------------------------------------
 
 
-def weigh(table: SampleTable, targets: Targets, source: str, bounds: tuple[float, float] | None) -> RakeResult:
+def weigh(
+    table: SampleTable, targets: Targets, source: str, bounds: tuple[float, float] | None
+) -> RakeResult:
     """Rake ``table`` to ``targets``; bad targets become a :class:`UserError` naming ``source``."""
     data = weighting_data(table, targets, source)
     try:
@@ -166,7 +182,10 @@ def _bounds(args: argparse.Namespace) -> tuple[float, float] | None:
     return parse_cap(args.cap) if args.cap else None
 
 
-def outcome_kind(y: np.ndarray) -> str:
+Kind = Literal["proportion", "mean"]
+
+
+def outcome_kind(y: np.ndarray) -> Kind:
     """``"proportion"`` for a column of 0s and 1s only, else ``"mean"``."""
     return "proportion" if bool(np.all((y == 0) | (y == 1))) else "mean"
 
@@ -203,7 +222,7 @@ def _human_weighting(result: RakeResult, path: str, n_vars: int) -> str:
         f"(max margin error {result.max_margin_error:.2g})",
         f"effective n {result.n_eff:.1f}, Kish design effect {result.deff_kish:.3f}, "
         f"weights {result.weight_min:.3f} to {result.weight_max:.3f}"
-        + (f", {result.trimmed} trimmed" if getattr(result, "trimmed", 0) else ""),
+        + (" (clipped to the bounds)" if result.trimmed else ""),
     ]
     lines += [f"warning: {w}" for w in result.warnings]
     return "\n".join(lines)
@@ -256,9 +275,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         domains += [(level, labels == level) for level in levels]
     for col, y in outcomes.items():
         kind = outcome_kind(y)
+        ci = args.ci if kind == "proportion" else "t"  # means always use estimate ± t·se
         for group, domain in domains:
-            est = estimate(y, design, domain=domain, kind=kind, ci=args.ci, level=args.level)
+            est = estimate(y, design, domain=domain, kind=kind, ci=ci, level=args.level)
             payload["estimates"].append(_estimate_row(col, group, est))
+            for warning in est.warnings:
+                print(f"recognition: warning: {col}, {group}: {warning}", file=sys.stderr)
     for name, col_a, col_b in pairs:
         c = contrast(table.numbers(col_a), table.numbers(col_b), design)
         payload["contrasts"].append(
@@ -285,7 +307,9 @@ def _emit_estimates(args: argparse.Namespace, payload: dict[str, Any]) -> None:
     )
     if payload["estimates"]:
         pct = f"{round(args.level * 100, 6):g}%"
-        print(f"{'outcome':<20} {'group':<16} {'estimate':>9} {'se':>8}  {pct + ' CI':<19} {'n':>6} {'n_eff':>8}")
+        print(
+            f"{'outcome':<20} {'group':<16} {'estimate':>9} {'se':>8}  {pct + ' CI':<19} {'n':>6} {'n_eff':>8}"
+        )
     for row in payload["estimates"]:
         ci = f"[{_fmt(row['ci_low'], '.4f')}, {_fmt(row['ci_high'], '.4f')}]"
         print(
@@ -311,14 +335,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     bounds = _bounds(args)
     tables = [read_sample(args.sample_a), read_sample(args.sample_b)]
     ys = [t.numbers(args.outcome) for t in tables]
-    kind = "proportion" if all(outcome_kind(y) == "proportion" for y in ys) else "mean"
+    kind: Kind = "proportion" if all(outcome_kind(y) == "proportion" for y in ys) else "mean"
     results = [weigh(t, targets, source, bounds) for t in tables]
     for t, r in zip(tables, results, strict=True):
         if not r.converged:
             print(_not_converged(r, t.path), file=sys.stderr)
             return 1
-    est_a, est_b = (estimate(y, r.design, kind=kind) for y, r in zip(ys, results, strict=True))
+    ci = "logit" if kind == "proportion" else "t"
+    est_a, est_b = (estimate(y, r.design, kind=kind, ci=ci) for y, r in zip(ys, results, strict=True))
     test = compare_independent(est_a, est_b)
+    for warning in (*est_a.warnings, *est_b.warnings, *test.warnings):
+        print(f"recognition: warning: {warning}", file=sys.stderr)
     payload = {
         "estimate_a": json_number(est_a.estimate),
         "estimate_b": json_number(est_b.estimate),
@@ -356,7 +383,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         "bias_weighted": json_number(report.bias_weighted),
     }
     if report.not_converged:
-        print(f"recognition: {report.not_converged} of {report.waves} waves did not converge", file=sys.stderr)
+        print(
+            f"recognition: {report.not_converged} of {report.waves} waves did not converge", file=sys.stderr
+        )
     if args.json:
         _print_json(payload)
     else:
@@ -367,7 +396,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             f"{report.signed_bias_unweighted:+.4f} unweighted, {report.signed_bias_weighted:+.4f} weighted"
         )
     return 0
-
 
 
 def _removed(report: SimulationReport) -> str:

@@ -78,7 +78,9 @@ def _validate_targets(raw: Any, source: str) -> Targets:
         shares: dict[str, float] = {}
         for level, share in levels.items():
             if isinstance(share, bool) or not isinstance(share, int | float):
-                raise UserError(f"{source}: variable {var!r} level {level!r}: share {share!r} is not a number")
+                raise UserError(
+                    f"{source}: variable {var!r} level {level!r}: share {share!r} is not a number"
+                )
             if not math.isfinite(share) or share < 0:
                 raise UserError(f"{source}: variable {var!r} level {level!r}: share {share!r} must be ≥ 0")
             shares[str(level)] = float(share)
@@ -110,7 +112,9 @@ def parse_contrast(text: str, columns: Sequence[str]) -> tuple[str, str]:
             return text[:i], text[i + 1 :]
     if "-" not in text:
         raise UserError(f"--contrast {text!r}: expected COL_A-COL_B")
-    raise UserError(f"--contrast {text!r}: no split into two columns of the sample (columns: {', '.join(columns)})")
+    raise UserError(
+        f"--contrast {text!r}: no split into two columns of the sample (columns: {', '.join(columns)})"
+    )
 
 
 # --- sample CSV --------------------------------------------------------------------------------------------
@@ -222,14 +226,19 @@ def weighting_data(table: SampleTable, targets: Targets, targets_source: str) ->
 def _target_labels(table: SampleTable, var: str) -> np.ndarray:
     if var in table.header or INTERLOCK not in var:
         return table.labels(var)
-    parts = [table.labels(part, f"a component of the interlocked variable {var!r}") for part in var.split(INTERLOCK)]
+    parts = [
+        table.labels(part, f"a component of the interlocked variable {var!r}")
+        for part in var.split(INTERLOCK)
+    ]
     joined = parts[0].astype(object)
     for part in parts[1:]:
         joined = joined + INTERLOCK + part.astype(object)
     return np.asarray(joined, dtype=str)
 
 
-def write_with_weights(table: SampleTable, weights: np.ndarray, out_path: str, column: str = "weight") -> None:
+def write_with_weights(
+    table: SampleTable, weights: np.ndarray, out_path: str, column: str = "weight"
+) -> None:
     """Write the sample back with a ``weight`` column (replaced in place if present, else appended last).
 
     Other columns are written as they were read. Weights use ``repr`` so they round-trip exactly.

@@ -32,7 +32,12 @@ from recognition.questionnaire.flow import (
     visible_options,
     visible_rows,
 )
-from recognition.questionnaire.indicators import customer_status, derive_indicators, indicator_names, nps_score
+from recognition.questionnaire.indicators import (
+    customer_status,
+    derive_indicators,
+    indicator_names,
+    nps_score,
+)
 from recognition.questionnaire.model import (
     BrandFilter,
     Condition,

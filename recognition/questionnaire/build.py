@@ -43,7 +43,9 @@ _REASONS = ("price", "quality", "availability", "service", "delivery", "recommen
 _AGREE = ("strongly_agree", "agree", "neutral", "disagree", "strongly_disagree")
 
 
-def build(config: QuestionnaireConfig, population_margins: Mapping[str, Mapping[str, float]]) -> Questionnaire:
+def build(
+    config: QuestionnaireConfig, population_margins: Mapping[str, Mapping[str, float]]
+) -> Questionnaire:
     """Build the questionnaire for ``config``. ``population_margins`` are the ``[margins.*]`` tables of the poll's
     population file: the screener offers exactly their levels, so answer codes equal the raking target labels."""
     parts = _Parts(config)
@@ -58,14 +60,17 @@ def build(config: QuestionnaireConfig, population_margins: Mapping[str, Mapping[
         screens.append(Screen("familiarity", "familiarity", (parts.familiarity(),), shows_brands=True))
     if on("image"):
         screens += [
-            Screen(f"image.{a}", "image", (parts.image(a, label),), shows_brands=True) for a, label in parts.attributes
+            Screen(f"image.{a}", "image", (parts.image(a, label),), shows_brands=True)
+            for a, label in parts.attributes
         ]
     if on("consideration"):
         screens.append(Screen("consideration", "consideration", (parts.consideration(),), shows_brands=True))
     if on("preference"):
         screens.append(Screen("preference", "preference", (parts.preference(),), shows_brands=True))
     if on("recommendation"):
-        screens.append(Screen("recommendation", "recommendation", (parts.recommendation(),), shows_brands=True))
+        screens.append(
+            Screen("recommendation", "recommendation", (parts.recommendation(),), shows_brands=True)
+        )
     if on("competitor_reason"):
         screens.append(
             Screen("competitor_reason", "competitor_reason", (parts.competitor_reason(),), shows_brands=True)
@@ -86,7 +91,8 @@ class _Parts:
         self.category = config.category
         self.brands = tuple(Option(b.id, b.name, brand=True, logo_url=b.logo_url) for b in config.brands)
         self.attributes = tuple(
-            (a.id, a.label if a.label is not None else text(self.lang, f"attr.{a.id}")) for a in config.attributes
+            (a.id, a.label if a.label is not None else text(self.lang, f"attr.{a.id}"))
+            for a in config.attributes
         )
 
     def _t(self, key: str, **params: object) -> str:
@@ -101,18 +107,23 @@ class _Parts:
             levels = margins.get(variable)
             if not isinstance(levels, Mapping) or not levels:
                 raise QuestionnaireError(
-                    f"population_margins.{variable}", "missing: the screener needs the weighting targets' levels"
+                    f"population_margins.{variable}",
+                    "missing: the screener needs the weighting targets' levels",
                 )
             options = tuple(Option(str(code), level_label(self.lang, variable, str(code))) for code in levels)
             questions.append(
-                Question(f"screener.{variable}", "single", self._t(f"q.{variable}"), self.lang, options=options)
+                Question(
+                    f"screener.{variable}", "single", self._t(f"q.{variable}"), self.lang, options=options
+                )
             )
         return questions
 
     def category_use(self) -> Question:
         codes = ("recent", "earlier", "never")
         prompt = self._t("q.category_use", category=self.category)
-        return Question(CATEGORY_USE, "single", prompt, self.lang, options=self._options("opt.category_use", codes))
+        return Question(
+            CATEGORY_USE, "single", prompt, self.lang, options=self._options("opt.category_use", codes)
+        )
 
     def unaided(self) -> Question:
         return Question(
@@ -215,4 +226,6 @@ class _Parts:
         options = self._options("opt.agree", _AGREE)
         expected_label = self._t(f"opt.agree.{ATTENTION_EXPECTED}")
         prompt = self._t("q.attention", expected=expected_label)
-        return Question("attention_check", "single", prompt, self.lang, options=options, expected=ATTENTION_EXPECTED)
+        return Question(
+            "attention_check", "single", prompt, self.lang, options=options, expected=ATTENTION_EXPECTED
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from recognition.errors import UserError
@@ -97,11 +97,9 @@ class QuestionnaireConfig:
     unaided_boxes: int = 5
     modules: tuple[str, ...] = OPTIONAL_MODULES
     weighting_variables: tuple[str, ...] = DEFAULT_WEIGHTING_VARIABLES
-    _checked: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not self._checked:
-            QuestionnaireConfig.from_dict(self.to_dict())
+        _parse(self.to_dict())  # a config built directly is held to the same rules as one from plain data
 
     @property
     def own_brand(self) -> Brand:
@@ -113,30 +111,7 @@ class QuestionnaireConfig:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QuestionnaireConfig:
         """Validate plain data and build the config; raises :class:`QuestionnaireError` naming the field."""
-        if not isinstance(data, Mapping):
-            raise QuestionnaireError("questionnaire", "expected a table of settings")
-        for key in data:
-            if key not in _FIELDS:
-                raise QuestionnaireError(str(key), f"unknown field (known: {', '.join(_FIELDS)})")
-        language = data.get("language", "en")
-        if language not in LANGUAGES:
-            raise QuestionnaireError("language", f"unknown language {language!r} (known: {', '.join(LANGUAGES)})")
-        category = data.get("category")
-        if not isinstance(category, str) or not category.strip():
-            raise QuestionnaireError("category", "required: the category wording, e.g. 'running shoes'")
-        boxes = data.get("unaided_boxes", 5)
-        if isinstance(boxes, bool) or not isinstance(boxes, int) or not 1 <= boxes <= MAX_UNAIDED_BOXES:
-            raise QuestionnaireError("unaided_boxes", f"must be a whole number from 1 to {MAX_UNAIDED_BOXES}")
-        return cls(
-            brands=_parse_brands(data.get("brands")),
-            category=category.strip(),
-            language=language,
-            attributes=_parse_attributes(data.get("attributes")),
-            unaided_boxes=boxes,
-            modules=_parse_modules(data.get("modules")),
-            weighting_variables=_parse_variables(data.get("weighting_variables")),
-            _checked=True,
-        )
+        return cls(**_parse(data))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` turns back into an equal config."""
@@ -152,13 +127,42 @@ class QuestionnaireConfig:
             brands.append(item)
         return {
             "brands": brands,
-            "attributes": [a.id if a.label is None else {"id": a.id, "label": a.label} for a in self.attributes],
+            "attributes": [
+                a.id if a.label is None else {"id": a.id, "label": a.label} for a in self.attributes
+            ],
             "category": self.category,
             "language": self.language,
             "unaided_boxes": self.unaided_boxes,
             "modules": list(self.modules),
             "weighting_variables": list(self.weighting_variables),
         }
+
+
+def _parse(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked constructor arguments of :class:`QuestionnaireConfig` from plain data."""
+    if not isinstance(data, Mapping):
+        raise QuestionnaireError("questionnaire", "expected a table of settings")
+    for key in data:
+        if key not in _FIELDS:
+            raise QuestionnaireError(str(key), f"unknown field (known: {', '.join(_FIELDS)})")
+    language = data.get("language", "en")
+    if language not in LANGUAGES:
+        raise QuestionnaireError("language", f"unknown language {language!r} (known: {', '.join(LANGUAGES)})")
+    category = data.get("category")
+    if not isinstance(category, str) or not category.strip():
+        raise QuestionnaireError("category", "required: the category wording, e.g. 'running shoes'")
+    boxes = data.get("unaided_boxes", 5)
+    if isinstance(boxes, bool) or not isinstance(boxes, int) or not 1 <= boxes <= MAX_UNAIDED_BOXES:
+        raise QuestionnaireError("unaided_boxes", f"must be a whole number from 1 to {MAX_UNAIDED_BOXES}")
+    return {
+        "brands": _parse_brands(data.get("brands")),
+        "category": category.strip(),
+        "language": language,
+        "attributes": _parse_attributes(data.get("attributes")),
+        "unaided_boxes": boxes,
+        "modules": _parse_modules(data.get("modules")),
+        "weighting_variables": _parse_variables(data.get("weighting_variables")),
+    }
 
 
 def _list(value: Any, name: str) -> Sequence[Any]:
@@ -178,7 +182,9 @@ def _parse_brands(value: Any) -> tuple[Brand, ...]:
         raise QuestionnaireError("brands", f"required: {MIN_BRANDS} to {MAX_BRANDS} brands")
     items = _list(value, "brands")
     if not MIN_BRANDS <= len(items) <= MAX_BRANDS:
-        raise QuestionnaireError("brands", f"{len(items)} given; a poll tracks {MIN_BRANDS} to {MAX_BRANDS} brands")
+        raise QuestionnaireError(
+            "brands", f"{len(items)} given; a poll tracks {MIN_BRANDS} to {MAX_BRANDS} brands"
+        )
     brands: list[Brand] = []
     ids: set[str] = set()
     names: set[str] = set()
@@ -204,20 +210,28 @@ def _parse_brand(item: Any, name: str) -> Brand:
         raise QuestionnaireError(name, "expected a table with id and name")
     for key in item:
         if key not in ("id", "name", "aliases", "logo_url", "own"):
-            raise QuestionnaireError(f"{name}.{key}", "unknown field (known: id, name, aliases, logo_url, own)")
+            raise QuestionnaireError(
+                f"{name}.{key}", "unknown field (known: id, name, aliases, logo_url, own)"
+            )
     brand_id = item.get("id")
     if not isinstance(brand_id, str) or not _ID.match(brand_id):
-        raise QuestionnaireError(f"{name}.id", f"{brand_id!r} is not an id (lower-case letters, digits, _ or -)")
+        raise QuestionnaireError(
+            f"{name}.id", f"{brand_id!r} is not an id (lower-case letters, digits, _ or -)"
+        )
     if brand_id in RESERVED_CODES:
         raise QuestionnaireError(f"{name}.id", f"{brand_id!r} is reserved for an answer option")
-    aliases = tuple(_text(a, f"{name}.aliases[{j}]") for j, a in enumerate(_list(item.get("aliases", []), name)))
+    aliases = tuple(
+        _text(a, f"{name}.aliases[{j}]") for j, a in enumerate(_list(item.get("aliases", []), name))
+    )
     logo = item.get("logo_url")
     if logo is not None and (not isinstance(logo, str) or not logo.startswith(("https://", "http://", "/"))):
         raise QuestionnaireError(f"{name}.logo_url", "expected an http(s) URL or an absolute path")
     own = item.get("own", False)
     if not isinstance(own, bool):
         raise QuestionnaireError(f"{name}.own", "expected true or false")
-    return Brand(id=brand_id, name=_text(item.get("name"), f"{name}.name"), aliases=aliases, logo_url=logo, own=own)
+    return Brand(
+        id=brand_id, name=_text(item.get("name"), f"{name}.name"), aliases=aliases, logo_url=logo, own=own
+    )
 
 
 def _parse_attributes(value: Any) -> tuple[Attribute, ...]:
@@ -230,12 +244,13 @@ def _parse_attributes(value: Any) -> tuple[Attribute, ...]:
     attributes: list[Attribute] = []
     for i, item in enumerate(items):
         name = f"attributes[{i}]"
+        attr_id: Any
+        label: str | None
         if isinstance(item, str):
             attr_id, label = item, None
         elif isinstance(item, Mapping) and set(item) <= {"id", "label"}:
-            attr_id, label = item.get("id"), item.get("label")
-            if label is not None:
-                label = _text(label, f"{name}.label")
+            attr_id = item.get("id")
+            label = None if item.get("label") is None else _text(item.get("label"), f"{name}.label")
         else:
             raise QuestionnaireError(name, "expected an attribute id or a table with id and label")
         if not isinstance(attr_id, str) or not _ID.match(attr_id):
@@ -255,7 +270,9 @@ def _parse_modules(value: Any) -> tuple[str, ...]:
     chosen: set[str] = set()
     for i, item in enumerate(_list(value, "modules")):
         if item not in MODULES:
-            raise QuestionnaireError(f"modules[{i}]", f"unknown module {item!r} (known: {', '.join(MODULES)})")
+            raise QuestionnaireError(
+                f"modules[{i}]", f"unknown module {item!r} (known: {', '.join(MODULES)})"
+            )
         chosen.add(item)
     return tuple(m for m in OPTIONAL_MODULES if m in chosen)
 
@@ -267,7 +284,9 @@ def _parse_variables(value: Any) -> tuple[str, ...]:
     for i, item in enumerate(_list(value, "weighting_variables")):
         if item not in KNOWN_WEIGHTING_VARIABLES:
             known = ", ".join(KNOWN_WEIGHTING_VARIABLES)
-            raise QuestionnaireError(f"weighting_variables[{i}]", f"no screener question for {item!r} (known: {known})")
+            raise QuestionnaireError(
+                f"weighting_variables[{i}]", f"no screener question for {item!r} (known: {known})"
+            )
         if item in result:
             raise QuestionnaireError(f"weighting_variables[{i}]", f"duplicate {item!r}")
         result.append(item)

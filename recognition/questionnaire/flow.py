@@ -60,12 +60,16 @@ def _filter(items: tuple[Option, ...], passing: frozenset[str] | None) -> tuple[
     return tuple(o for o in items if not o.brand or passing is None or o.code in passing)
 
 
-def visible_options(question: Question, answers: Answers, order: Sequence[str] | None = None) -> tuple[Option, ...]:
+def visible_options(
+    question: Question, answers: Answers, order: Sequence[str] | None = None
+) -> tuple[Option, ...]:
     """The options to offer, in the respondent's recorded ``order`` (from :func:`randomise`) when given."""
     return _ordered(_filter(question.options, passing_brands(question, answers)), order)
 
 
-def visible_rows(question: Question, answers: Answers, order: Sequence[str] | None = None) -> tuple[Option, ...]:
+def visible_rows(
+    question: Question, answers: Answers, order: Sequence[str] | None = None
+) -> tuple[Option, ...]:
     """The grid rows to offer (e.g. the brands the respondent is aware of), in the recorded ``order``."""
     return _ordered(_filter(question.rows, passing_brands(question, answers)), order)
 
@@ -145,10 +149,7 @@ def can_revisit(questionnaire: Questionnaire, screen_id: str, history: Iterable[
     ``history`` is the ids of the screens shown so far, or the answers so far (a screen counts as shown when one
     of its questions has an answer). Only screens already shown can be revisited, and the unaided screen never
     once a screen naming a brand (the aided list onwards) has been shown: later answers would be primed."""
-    if isinstance(history, Mapping):
-        seen = _answered_screens(questionnaire, history)
-    else:
-        seen = list(history)
+    seen = _answered_screens(questionnaire, history) if isinstance(history, Mapping) else list(history)
     if screen_id not in seen:
         return False
     screen = questionnaire.screen(screen_id)

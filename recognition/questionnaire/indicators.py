@@ -56,7 +56,9 @@ def nps_score(rating: int) -> int:
     return 100 if rating >= 9 else 0 if rating >= 7 else -100
 
 
-def customer_status(questionnaire: Questionnaire, answers: Mapping[str, Any], brand_id: str | None = None) -> str:
+def customer_status(
+    questionnaire: Questionnaire, answers: Mapping[str, Any], brand_id: str | None = None
+) -> str:
     """``current``, ``lapsed`` or ``never`` for ``brand_id`` (default: the own brand); never when not asked."""
     brand = brand_id or questionnaire.config.own_brand.id
     usage = answers.get(USAGE)
@@ -64,12 +66,16 @@ def customer_status(questionnaire: Questionnaire, answers: Mapping[str, Any], br
     return status if status in (CURRENT, LAPSED) else NEVER
 
 
-def _check_coded(questionnaire: Questionnaire, answers: Mapping[str, Any], coded: Sequence[Sequence[str]]) -> None:
+def _check_coded(
+    questionnaire: Questionnaire, answers: Mapping[str, Any], coded: Sequence[Sequence[str]]
+) -> None:
     known = {b.id for b in questionnaire.config.brands}
     unaided = answers[UNAIDED]
     boxes = len(unaided) if isinstance(unaided, list | tuple) else 0
     if len(coded) > boxes:
-        raise QuestionnaireError("coded_unaided", f"{len(coded)} boxes coded but the respondent filled {boxes}")
+        raise QuestionnaireError(
+            "coded_unaided", f"{len(coded)} boxes coded but the respondent filled {boxes}"
+        )
     for i, box in enumerate(coded):
         if isinstance(box, str):
             raise QuestionnaireError(f"coded_unaided[{i}]", "expected a list of brand ids")
@@ -105,7 +111,9 @@ def derive_indicators(
     fit the answer."""
     for core in (UNAIDED, AIDED):
         if core not in answers:
-            raise QuestionnaireError(f"answers.{core}", "missing: the respondent did not complete the questionnaire")
+            raise QuestionnaireError(
+                f"answers.{core}", "missing: the respondent did not complete the questionnaire"
+            )
     _check_coded(questionnaire, answers, coded_unaided)
     on = questionnaire.config.module_on
     brands = [b.id for b in questionnaire.config.brands]
@@ -129,7 +137,9 @@ def derive_indicators(
     if on("recommendation"):
         ratings = answers.get("recommendation")
         result["nps_score"] = (
-            {b: nps_score(int(v)) for b, v in ratings.items() if b in brands} if isinstance(ratings, Mapping) else {}
+            {b: nps_score(int(v)) for b, v in ratings.items() if b in brands}
+            if isinstance(ratings, Mapping)
+            else {}
         )
     current = _rows(answers.get(USAGE), (CURRENT,))
     lapsed = _rows(answers.get(USAGE), (LAPSED,))

@@ -53,7 +53,8 @@ def _question(q: Question) -> dict[str, Any]:
 def _attribute_labels(questionnaire: Questionnaire) -> dict[str, str]:
     lang = questionnaire.language
     return {
-        a.id: a.label if a.label is not None else text(lang, f"attr.{a.id}") for a in questionnaire.config.attributes
+        a.id: a.label if a.label is not None else text(lang, f"attr.{a.id}")
+        for a in questionnaire.config.attributes
     }
 
 
@@ -68,7 +69,9 @@ def canonical(questionnaire: Questionnaire) -> dict[str, Any]:
         "attributes": list(_attribute_labels(questionnaire).items()),
         "modules": [s.module for s in questionnaire.screens],
         "unaided_boxes": config.unaided_boxes,
-        "screens": [{"id": s.id, "questions": [_question(q) for q in s.questions]} for s in questionnaire.screens],
+        "screens": [
+            {"id": s.id, "questions": [_question(q) for q in s.questions]} for s in questionnaire.screens
+        ],
     }
 
 
@@ -84,7 +87,7 @@ class _Explained:
 
     language: bool
     category: str | None
-    own_name: bool
+    own_brand: bool
     relabelled: frozenset[str]
     modules: frozenset[str]
     attributes: frozenset[str]
@@ -112,7 +115,9 @@ def comparability_changes(old: Questionnaire, new: Questionnaire) -> list[str]:
 
 def _structural(qid: str, questionnaire: Questionnaire, explained: _Explained) -> bool:
     module = questionnaire.screen_of(qid).module
-    return module in explained.modules or (module == "image" and qid.removeprefix("image.") in explained.attributes)
+    return module in explained.modules or (
+        module == "image" and qid.removeprefix("image.") in explained.attributes
+    )
 
 
 def _config_changes(old: Questionnaire, new: Questionnaire, lines: list[str]) -> _Explained:
@@ -134,18 +139,22 @@ def _config_changes(old: Questionnaire, new: Questionnaire, lines: list[str]) ->
     lines += [f"attribute added: {i!r}" for i in new_attrs if i not in old_attrs]
     relabelled = {i for i in old_attrs.keys() & new_attrs.keys() if old_attrs[i] != new_attrs[i]}
     if a.language == b.language:
-        lines += [f"attribute {i!r} relabelled: {old_attrs[i]!r} → {new_attrs[i]!r}" for i in sorted(relabelled)]
+        lines += [
+            f"attribute {i!r} relabelled: {old_attrs[i]!r} → {new_attrs[i]!r}" for i in sorted(relabelled)
+        ]
     common = [i for i in old_attrs if i in new_attrs]
     if common != [i for i in new_attrs if i in old_attrs]:
         lines.append("attribute order changed")
     toggled = {m for m in OPTIONAL_MODULES if a.module_on(m) != b.module_on(m)}
-    lines += [f"module {m!r} switched {'on' if b.module_on(m) else 'off'}" for m in OPTIONAL_MODULES if m in toggled]
+    lines += [
+        f"module {m!r} switched {'on' if b.module_on(m) else 'off'}" for m in OPTIONAL_MODULES if m in toggled
+    ]
     if a.unaided_boxes != b.unaided_boxes:
         lines.append(f"unaided boxes changed: {a.unaided_boxes} → {b.unaided_boxes}")
     return _Explained(
         language=a.language != b.language,
         category=a.category if a.category != b.category else None,
-        own_name=a.own_brand.name != b.own_brand.name,
+        own_brand=(a.own_brand.id, a.own_brand.name) != (b.own_brand.id, b.own_brand.name),
         relabelled=frozenset(relabelled),
         modules=frozenset(toggled),
         attributes=frozenset(old_attrs.keys() ^ new_attrs.keys()),
@@ -157,9 +166,14 @@ def _prompt_explained(old: Question, explained: _Explained) -> bool:
     return (
         explained.language
         or (explained.category is not None and explained.category in old.prompt)
-        or (explained.own_name and old.id == "competitor_reason")
+        or _own_explained(old, explained)
         or old.id.removeprefix("image.") in explained.relabelled
     )
+
+
+def _own_explained(old: Question, explained: _Explained) -> bool:
+    """The competitor-reason question names the own brand and routes on its customer status."""
+    return explained.own_brand and old.id == "competitor_reason"
 
 
 def _question_changes(old: Question, new: Question, explained: _Explained) -> list[str]:
@@ -172,12 +186,21 @@ def _question_changes(old: Question, new: Question, explained: _Explained) -> li
     for part in ("options", "rows"):
         before = [o for o in a[part] if not _is_brand(o, old, part)]
         after = [o for o in b[part] if not _is_brand(o, new, part)]
-        if explained.language or (explained.own_name and old.id == "competitor_reason"):
+        if explained.language or _own_explained(old, explained):
             before, after = [o[:1] + o[2:] for o in before], [o[:1] + o[2:] for o in after]
         if before != after:
             changes.append(part)
-    for key in ("type", "randomise", "required", "conditions", "brand_filter", "minimum", "maximum", "expected"):
-        if a[key] != b[key]:
+    for key in (
+        "type",
+        "randomise",
+        "required",
+        "conditions",
+        "brand_filter",
+        "minimum",
+        "maximum",
+        "expected",
+    ):
+        if a[key] != b[key] and not (key == "conditions" and _own_explained(old, explained)):
             changes.append(key.replace("_", " "))
     if a["boxes"] != b["boxes"] and not explained.boxes:
         changes.append("boxes")

@@ -26,7 +26,7 @@ from functools import cached_property
 
 import numpy as np
 
-from recognition.stats._labels import CodedVariable, TargetError, coded_variable
+from recognition.stats._labels import TargetError, align_levels, column, parse_shares
 
 __all__ = ["CalibrationDesign", "RakeResult", "TargetError", "rake"]
 
@@ -48,11 +48,14 @@ class CalibrationDesign:
     w: np.ndarray
     variables: tuple[str, ...] = ()
     levels: tuple[tuple[str, ...], ...] = ()
-    codes: np.ndarray | None = field(default=None, repr=False)
+    codes: tuple[np.ndarray, ...] = field(default=(), repr=False)  # raw level codes per variable
+    remaps: tuple[np.ndarray, ...] = field(default=(), repr=False)  # raw code -> index into ``levels``
     model_matrix: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
-    def from_weights(cls, w: Sequence[float] | np.ndarray, x: np.ndarray | None = None, d: np.ndarray | None = None) -> CalibrationDesign:
+    def from_weights(
+        cls, w: Sequence[float] | np.ndarray, x: np.ndarray | None = None, d: np.ndarray | None = None
+    ) -> CalibrationDesign:
         """A design from given final weights. ``x`` defaults to an intercept only (no calibration) and ``d`` to
         ``w`` (so the variance is the plain ratio-estimator linearisation)."""
         wa = np.asarray(w, dtype=float)
@@ -82,10 +85,9 @@ class CalibrationDesign:
     def x(self) -> np.ndarray:
         if self.model_matrix is not None:
             return self.model_matrix
-        assert self.codes is not None
         parts = [np.ones((self.n, 1))]
-        for j, levels in enumerate(self.levels):
-            parts.append((self.codes[:, j, None] == np.arange(1, len(levels))).astype(float))
+        for codes, remap, levels in zip(self.codes, self.remaps, self.levels, strict=True):
+            parts.append((remap[codes][:, None] == np.arange(1, len(levels))).astype(float))
         return np.hstack(parts)
 
     @cached_property
@@ -133,91 +135,136 @@ class RakeResult:
 
 
 @dataclass(frozen=True, eq=False)
+class _Variable:
+    name: str
+    codes: np.ndarray  # raw codes per row (into ``labels``)
+    labels: tuple[str, ...]
+    remap: np.ndarray  # raw code -> target level index
+    levels: tuple[str, ...]  # target levels with share > 0, in target order
+    shares: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class _Cells:
-    """Rows grouped so that every group shares one adjustment factor (and, with bounds, one base weight)."""
+    """Rows grouped so that every group shares one adjustment factor (and, with bounds, one base weight).
 
-    of_row: np.ndarray  # group index per row
-    level: np.ndarray  # (variables, groups) level code of each group
+    Row i belongs to group ``slot[row_key[i]]``; ``level[j, g]`` is group g's raw code of variable j.
+    """
+
+    row_key: np.ndarray
+    slot: np.ndarray  # key -> group index (-1: no rows)
+    level: np.ndarray  # (variables, groups) raw codes
     base_total: np.ndarray  # Σ d over the rows of each group
-    unit_base: np.ndarray  # the base weight of one row of the group (meaningful when bounds are used)
+    unit_base: np.ndarray  # the base weight of one row of the group (used by bounds)
+    row_count: np.ndarray
 
 
-def _group(codes: list[np.ndarray], sizes: list[int], d: np.ndarray, by_weight: bool) -> _Cells:
-    n = d.shape[0]
-    key = np.zeros(n, dtype=np.int64)
-    span = 1
-    for c, size in zip(codes, sizes, strict=True):
+def _mixed_radix(codes: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, int, bool]:
+    """One int64 key per row combining all codes; (key, span, decodable). Re-compressed when it would grow large."""
+    key = codes[0].astype(np.int64)
+    span, decodable = sizes[0], True
+    for c, size in zip(codes[1:], sizes[1:], strict=True):
         if span * size > 2**40:
-            _, inverse = np.unique(key, return_inverse=True)
-            key, span = inverse.reshape(-1).astype(np.int64), int(inverse.max()) + 1
-        key = key * size + c
+            inverse = np.unique(key, return_inverse=True)[1].reshape(-1)
+            key, span, decodable = inverse.astype(np.int64), int(inverse.max()) + 1, False
+        key *= size
+        key += c
         span *= size
-    if by_weight:
+    return key, span, decodable
+
+
+def _group(codes: list[np.ndarray], sizes: list[int], d: np.ndarray | None, split: bool) -> _Cells:
+    """Cells of identical level combinations; with ``split``, also of identical base weight (for bounds).
+
+    ``d=None`` means every base weight is 1.
+    """
+    n = codes[0].shape[0]
+    key, span, decodable = _mixed_radix(codes, sizes)
+    if split and d is not None:
         order = np.lexsort((d, key))
         new = np.empty(n, dtype=bool)
         new[0] = True
         new[1:] = (key[order][1:] != key[order][:-1]) | (d[order][1:] != d[order][:-1])
-        of_row = np.empty(n, dtype=np.intp)
-        of_row[order] = np.cumsum(new) - 1
-    elif span <= 4 * n + 1024:
-        present = np.bincount(key, minlength=span) > 0
-        of_row = (np.cumsum(present) - 1)[key]
+        key = np.empty(n, dtype=np.int64)
+        key[order] = np.cumsum(new) - 1
+        span, decodable = int(key.max()) + 1, False
+    elif span > 4 * n + 1024:
+        key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        span, decodable = int(key.max()) + 1, False
+    counts = np.bincount(key, minlength=span)
+    present = np.flatnonzero(counts)
+    slot = np.full(span, -1, dtype=np.intp)
+    slot[present] = np.arange(present.size)
+    first = None
+    if decodable:
+        strides = np.cumprod([1, *sizes[:0:-1]])[::-1]
+        level = np.stack([(present // stride) % size for stride, size in zip(strides, sizes, strict=True)])
     else:
-        of_row = np.unique(key, return_inverse=True)[1].reshape(-1)
-    groups = int(of_row.max()) + 1
-    first = np.empty(groups, dtype=np.intp)
-    first[of_row] = np.arange(n)  # any row represents its group: all share level codes (and base weight)
+        first = np.empty(present.size, dtype=np.intp)
+        first[slot[key]] = np.arange(n)
+        level = np.stack([c[first] for c in codes])
+    base_total = counts[present] if d is None else np.bincount(key, weights=d, minlength=span)[present]
     return _Cells(
-        of_row=of_row,
-        level=np.stack([c[first] for c in codes]),
-        base_total=np.bincount(of_row, weights=d, minlength=groups),
-        unit_base=d[first],
+        row_key=key,
+        slot=slot,
+        level=level.astype(np.intp),
+        base_total=base_total.astype(float),
+        unit_base=d[first] if (split and d is not None and first is not None) else np.ones(present.size),
+        row_count=counts[present],
     )
 
 
-def _margin_error(cells: _Cells, factor: np.ndarray, targets: list[np.ndarray]) -> float:
-    weight = cells.base_total * factor
+def _margin_error(
+    level: np.ndarray, base_total: np.ndarray, factor: np.ndarray, targets: list[np.ndarray]
+) -> float:
+    weight = base_total * factor
     total = weight.sum()
     worst = 0.0
     for j, share in enumerate(targets):
-        achieved = np.bincount(cells.level[j], weights=weight, minlength=share.size) / total
+        achieved = np.bincount(level[j], weights=weight, minlength=share.size) / total
         worst = max(worst, float(np.max(np.abs(achieved - share) / share)))
     return worst
 
 
 def _fit(
-    cells: _Cells, targets: list[np.ndarray], n: int, clip: tuple[np.ndarray, np.ndarray] | None, tol: float, max_iter: int
+    level: np.ndarray,
+    base_total: np.ndarray,
+    targets: list[np.ndarray],
+    n: int,
+    clip: tuple[np.ndarray, np.ndarray] | None,
+    tol: float,
+    max_iter: int,
 ) -> tuple[np.ndarray, int, float, bool]:
     """IPF sweeps (then clipping, with bounds) on cell factors until the margin error is ≤ tol.
 
     Returns (factor per group, sweeps, final error, whether clipping ever changed a factor).
     """
-    factor = np.ones(cells.base_total.size)
-    error = _margin_error(cells, factor, targets)
+    factor = np.ones(base_total.size)
+    error = _margin_error(level, base_total, factor, targets)
     history = [error]
     clipped = False
     sweeps = 0
     while error > tol and sweeps < max_iter:
         sweeps += 1
         for j, share in enumerate(targets):
-            total = np.bincount(cells.level[j], weights=cells.base_total * factor, minlength=share.size)
-            factor *= (share * n / total)[cells.level[j]]
+            total = np.bincount(level[j], weights=base_total * factor, minlength=share.size)
+            factor *= (share * n / total)[level[j]]
         if clip is not None:
             bounded = np.clip(factor, clip[0], clip[1])
             clipped = clipped or bool(np.any(bounded != factor))
             factor = bounded
-        error = _margin_error(cells, factor, targets)
+        error = _margin_error(level, base_total, factor, targets)
         history.append(error)
         if clip is not None and sweeps >= _STALL_WINDOW and error > 0.999 * history[-_STALL_WINDOW]:
             break
     return factor, sweeps, error, clipped
 
 
-def _infeasible_level(variables: list[CodedVariable], d: np.ndarray, bounds: tuple[float, float]) -> str | None:
+def _infeasible_level(
+    variables: list[_Variable], counts: list[np.ndarray], n: int, bounds: tuple[float, float]
+) -> str | None:
     """A level whose target total cannot be reached with every weight inside the bounds, if any."""
-    n = d.shape[0]
-    for var in variables:
-        count = np.bincount(var.codes, minlength=len(var.levels))
+    for var, count in zip(variables, counts, strict=True):
         for level, c, share in zip(var.levels, count.tolist(), var.shares.tolist(), strict=True):
             needed = share * n / c
             if needed > bounds[1] or needed < bounds[0]:
@@ -232,22 +279,27 @@ def _check_arguments(bounds: tuple[float, float] | None, tol: float, max_iter: i
     if bounds is not None:
         lo, hi = (float(b) for b in bounds)
         if not (0.0 <= lo <= 1.0 <= hi) or math.isnan(hi):
-            raise ValueError(f"bounds: need 0 <= lower <= 1 <= upper (relative to the mean weight), got {bounds!r}")
+            raise ValueError(
+                f"bounds: need 0 <= lower <= 1 <= upper (relative to the mean weight), got {bounds!r}"
+            )
     if not (tol > 0 and math.isfinite(tol)):
         raise ValueError(f"tol: must be a positive number, got {tol!r}")
     if max_iter < 1:
         raise ValueError(f"max_iter: must be at least 1, got {max_iter!r}")
 
 
-def _base_weights(base_weights: Sequence[float] | np.ndarray | None, n: int) -> np.ndarray:
+def _base_weights(base_weights: Sequence[float] | np.ndarray | None, n: int) -> np.ndarray | None:
+    """Base weights scaled to mean 1, or None when they are all equal (the common, fastest case)."""
     if base_weights is None:
-        return np.ones(n)
+        return None
     d = np.asarray(base_weights, dtype=float)
     if d.shape != (n,):
         raise TargetError(f"base_weights: expected {n} values (one per row), got shape {d.shape}")
     bad = ~np.isfinite(d) | (d <= 0)
     if bad.any():
         raise TargetError(f"base_weights: {int(bad.sum())} value(s) are not finite positive numbers")
+    if np.all(d == d[0]):
+        return None
     return d * (n / d.sum())
 
 
@@ -266,56 +318,68 @@ def rake(
     ``"a*b"`` names) to ``{level: share}`` with shares summing to 1 or 100. Convergence: max relative margin
     error ≤ ``tol``, or ``converged=False`` with a warning after ``max_iter`` sweeps. With ``bounds=(L, U)``
     (relative to the mean weight; e.g. (0.2, 5)), each sweep is followed by clipping the weights to the bounds
-    (alternating projections), until margins and bounds hold together, or ``converged=False`` with a warning
-    that they cannot both hold. Raises :class:`TargetError` for unusable targets or data.
+    (alternating projections), until margins and bounds hold together (to ``tol``), or ``converged=False`` with
+    a warning that they cannot both hold. Raises :class:`TargetError` for unusable targets or data.
     """
     _check_arguments(bounds, tol, max_iter)
     if not targets:
         raise TargetError("no targets: give at least one variable with level shares")
-    variables: list[CodedVariable] = []
+    raw: list[tuple[str, np.ndarray, tuple[str, ...], dict[str, float]]] = []
     n: int | None = None
     for name, levels in targets.items():
-        var = coded_variable(data, str(name), levels, n)
-        n = var.codes.shape[0]
-        variables.append(var)
+        shares = parse_shares(str(name), levels)
+        codes, labels = column(data, str(name), n)
+        n = codes.shape[0]
+        raw.append((str(name), codes, labels, shares))
     assert n is not None
     d = _base_weights(base_weights, n)
+    split = bounds is not None and d is not None
+    cells = _group([r[1] for r in raw], [len(r[2]) for r in raw], d, split)
+    variables: list[_Variable] = []
+    level_counts: list[np.ndarray] = []
+    for j, (name, codes, labels, shares) in enumerate(raw):
+        counts = np.bincount(cells.level[j], weights=cells.row_count, minlength=len(labels))
+        variables.append(_Variable(name, codes, labels, *align_levels(name, labels, counts, shares)))
+        level_counts.append(np.bincount(variables[-1].remap[cells.level[j]], weights=cells.row_count))
+    level = np.stack([v.remap[cells.level[j]] for j, v in enumerate(variables)])
     warnings: list[str] = []
-    if bounds is not None and (problem := _infeasible_level(variables, d, bounds)) is not None:
+    impossible = (
+        bounds is not None and (problem := _infeasible_level(variables, level_counts, n, bounds)) is not None
+    )
+    if impossible:
         warnings.append(f"bounds and margins cannot both hold: {problem}; returning weights without bounds")
         bounds = None
-        impossible = True
-    else:
-        impossible = False
-    constant_base = base_weights is None or bool(np.all(d == d[0]))
-    codes = [v.codes for v in variables]
-    cells = _group(codes, [len(v.levels) for v in variables], d, by_weight=bounds is not None and not constant_base)
-    shares = [v.shares for v in variables]
     clip = None if bounds is None else (bounds[0] / cells.unit_base, bounds[1] / cells.unit_base)
-    factor, sweeps, error, clipped = _fit(cells, shares, n, clip, tol, max_iter)
-    converged = error <= tol and not impossible
+    factor, sweeps, error, clipped = _fit(
+        level, cells.base_total, [v.shares for v in variables], n, clip, tol, max_iter
+    )
     if error > tol:
-        if bounds is not None:
-            warnings.append(
-                f"bounds [{bounds[0]:g}, {bounds[1]:g}] and margins cannot both hold: max relative margin error "
-                f"{error:.3g} > tol {tol:g} after {sweeps} iterations"
-            )
-        else:
-            warnings.append(f"raking did not converge: max relative margin error {error:.3g} > tol {tol:g} after {sweeps} iterations")
-    w = d * factor[cells.of_row]
+        what = (
+            "raking did not converge"
+            if bounds is None
+            else f"bounds [{bounds[0]:g}, {bounds[1]:g}] and margins cannot both hold"
+        )
+        warnings.append(
+            f"{what}: max relative margin error {error:.3g} > tol {tol:g} after {sweeps} iterations"
+        )
+    by_key = np.zeros(cells.slot.size)
+    by_key[cells.slot >= 0] = factor
+    w = by_key[cells.row_key]
+    if d is not None:
+        w *= d
     w *= n / w.sum()
-    sum_w2 = float(np.dot(w, w))
-    n_eff = n * n / sum_w2
+    n_eff = float(w.sum()) ** 2 / float(np.dot(w, w))
     design = CalibrationDesign(
-        d=d,
+        d=np.ones(n) if d is None else d,
         w=w,
         variables=tuple(v.name for v in variables),
         levels=tuple(v.levels for v in variables),
-        codes=np.stack(codes, axis=1),
+        codes=tuple(v.codes for v in variables),
+        remaps=tuple(v.remap for v in variables),
     )
     return RakeResult(
         weights=w,
-        converged=converged,
+        converged=error <= tol and not impossible,
         iterations=sweeps,
         max_margin_error=error,
         n=n,

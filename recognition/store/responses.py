@@ -39,7 +39,7 @@ async def record_complete(
     status: str = "complete",
     quality_reasons: list[str] | None = None,
 ) -> int | None:
-    """Store one finished respondent with its answers in one transaction. Returns the new row id, or None if
+    """Store one finished respondent with its answers in one transaction (a None answer is not stored). Returns the new row id, or None if
     this respondent was already stored for the wave (a duplicate is never counted twice)."""
     async with conn.transaction():
         respondent_id = await conn.fetchval(
@@ -57,7 +57,7 @@ async def record_complete(
             return None
         await conn.executemany(
             "INSERT INTO answers (respondent_id, question_id, value) VALUES ($1, $2, $3)",
-            [(respondent_id, qid, value) for qid, value in answers.items()],
+            [(respondent_id, qid, value) for qid, value in answers.items() if value is not None],
         )
     return int(respondent_id)
 

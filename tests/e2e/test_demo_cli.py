@@ -1,0 +1,163 @@
+"""The walking skeleton end to end, as a user runs it: ``recognition demo`` on the embedded database, then
+``recognition serve`` on the same data dir, through real processes and real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import outside_pytest_tmp
+
+pytestmark = pytest.mark.slow
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOGNITION_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "recognition", *args], capture_output=True, text=True, timeout=timeout, env=_env()
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo_run() -> Iterator[tuple[Path, dict, float]]:
+    data_dir = outside_pytest_tmp("recognition-test-demo-")
+    started = time.monotonic()
+    proc = run_cli("demo", "--waves", "3", "--no-serve", "--json", "--data-dir", str(data_dir), timeout=180)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    yield data_dir, json.loads(proc.stdout), elapsed
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.mark.timeout(240)
+def test_demo_json_has_estimates_with_cis_and_truth(demo_run: tuple[Path, dict, float]) -> None:
+    _, report, elapsed = demo_run
+    assert elapsed < 60, f"demo --waves 3 took {elapsed:.1f}s"
+    assert report["poll"]["name"] and isinstance(report["poll"]["id"], int)
+    assert len(report["waves"]) == 3
+    brands = {"acme", "stride", "northpeak", "velo", "kinetic", "summit"}
+    misses = total = 0
+    for wave in report["waves"]:
+        assert wave["state"] == "published" and wave["n"] == 1000
+        aided = {e["brand"]: e for e in wave["estimates"] if e["metric"] == "aided"}
+        assert set(aided) == brands
+        for e in wave["estimates"]:
+            if e["truth"] is None:
+                continue
+            assert 0 <= e["ci_low"] <= e["estimate"] <= e["ci_high"] <= 1
+            total += 1
+            misses += not (e["ci_low"] <= e["truth"] <= e["ci_high"])
+    # 95% intervals around weighted estimates should cover the known truth most of the time.
+    assert total == 3 * 6 * 4 and misses / total < 0.15, f"{misses}/{total} intervals missed the truth"
+
+
+@pytest.mark.timeout(240)
+def test_serve_serves_the_demo_data_and_stops_cleanly(demo_run: tuple[Path, dict, float]) -> None:
+    data_dir, report, _ = demo_run
+    created = run_cli("keys", "create", "--org", "demo", "--role", "reader", "--data-dir", str(data_dir))
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "recognition", "serve", "--data-dir", str(data_dir), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_up(base + "/healthz", server)
+        poll_id = report["poll"]["id"]
+        with pytest.raises(urllib.error.HTTPError) as anonymous:
+            urllib.request.urlopen(f"{base}/api/v1/polls/{poll_id}/scores")
+        assert anonymous.value.code == 401
+        assert anonymous.value.headers["Content-Type"].startswith("application/problem+json")
+        anonymous.value.close()
+        request = urllib.request.Request(f"{base}/api/v1/polls/{poll_id}/scores?metric=aided",
+                                         headers={"Authorization": f"Bearer {key}"})
+        with urllib.request.urlopen(request) as resp:
+            body = json.loads(resp.read())
+        assert [w["wave_id"] for w in body["waves"]] == [w["id"] for w in report["waves"]]
+        served = {e["brand"]: e["estimate"] for e in body["waves"][-1]["estimates"]}
+        printed = {e["brand"]: e["estimate"] for e in report["waves"][-1]["estimates"] if e["metric"] == "aided"}
+        assert served == pytest.approx(printed)
+        with urllib.request.urlopen(base + "/readyz") as resp:
+            ready = json.loads(resp.read())
+        assert ready["migrations"] == "current"
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"serving on http://127.0.0.1:{port}" in out
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"serve exited early: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not come up in {timeout}s")
+
+
+@pytest.mark.timeout(120)
+def test_port_in_use_is_one_clear_message(demo_run: tuple[Path, dict, float]) -> None:
+    data_dir, _, _ = demo_run
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run_cli("serve", "--data-dir", str(data_dir), "--port", str(port))
+    assert proc.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_config_value_is_one_clear_message(tmp_path: Path) -> None:
+    env = _env() | {"RECOGNITION_SERVER_PORT": "eighty"}
+    proc = subprocess.run([sys.executable, "-m", "recognition", "serve", "--data-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "recognition: error: setting 'server.port' from environment variable RECOGNITION_SERVER_PORT: "
+        "expected a whole number, got 'eighty'"
+    ]
+
+
+def test_unreachable_database_is_one_clear_message(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    env = _env() | {"RECOGNITION_DATABASE_URL": f"postgresql://u:secretpw@127.0.0.1:{port}/db",
+                    "RECOGNITION_DATABASE_CONNECT_TIMEOUT": "3"}
+    proc = subprocess.run([sys.executable, "-m", "recognition", "migrate", "--data-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"recognition: error: cannot reach the database at postgresql://127.0.0.1:{port}/db")
+    assert "secretpw" not in proc.stderr

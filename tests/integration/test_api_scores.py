@@ -1,0 +1,99 @@
+"""The scores endpoint over real HTTP on a real database: auth first, organisation scope, problem+json errors,
+suppression of low bases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from recognition.app import create_app
+from recognition.settings import Settings
+from recognition.store import orgs, polls, waves
+from recognition.store.estimates import EstimateRow, WeightingRow, replace_wave_results
+
+BRANDS = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
+
+
+def _row(brand: str, estimate: float, status: str = "ok") -> EstimateRow:
+    return EstimateRow(metric="aided", brand=brand, segment="all", base="total", kind="proportion",
+                       estimate=estimate, se=0.01, ci_low=estimate - 0.02, ci_high=estimate + 0.02,
+                       ci_method="logit", level=0.95, n=500, n_eff=400.0 if status == "ok" else 20.0, deff=1.2,
+                       base_status=status, warnings=[])
+
+
+@pytest.fixture
+async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
+        yield c
+
+
+@pytest.fixture
+async def world(pool: asyncpg.Pool) -> dict[str, object]:
+    async with pool.acquire() as conn:
+        org = await orgs.ensure_organisation(conn, "acme-corp")
+        other = await orgs.ensure_organisation(conn, "other-corp")
+        poll = await polls.create_poll(conn, org, name="t", category="c", brands=BRANDS, own_brand="a",
+                                       population="us", sample_size=500)
+        wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 1, 5, tzinfo=UTC), 500)
+        for a, b in (("scheduled", "launching"), ("launching", "fielding"), ("fielding", "closing"),
+                     ("closing", "processing"), ("processing", "published")):
+            assert await waves.transition(conn, wave.id, a, b)
+        weighting = WeightingRow("raking", True, 5, 1e-12, 500, 400.0, 1.25, 0.5, 2.0, [])
+        await replace_wave_results(conn, wave.id, weighting, [], [_row("a", 0.6), _row("b", 0.3, "suppressed")])
+        reader, _ = await orgs.create_key(conn, org, "reader")
+        foreign, _ = await orgs.create_key(conn, other, "admin")
+        revoked, _ = await orgs.create_key(conn, org, "admin")
+        await orgs.revoke_key(conn, org, revoked.split("_")[0] + "_" + revoked.split("_")[1])
+    return {"poll": poll.id, "wave": wave.id, "reader": reader, "foreign": foreign, "revoked": revoked}
+
+
+async def _problem(resp: object, status: int) -> dict[str, object]:
+    assert resp.status == status  # type: ignore[attr-defined]
+    assert resp.content_type == "application/problem+json"  # type: ignore[attr-defined]
+    body: dict[str, object] = await resp.json(content_type=None)  # type: ignore[attr-defined]
+    assert body["status"] == status and body["title"]
+    return body
+
+
+async def test_anonymous_and_bad_keys_get_401(client: TestClient, world: dict[str, object]) -> None:
+    url = f"/api/v1/polls/{world['poll']}/scores"
+    await _problem(await client.get(url), 401)
+    await _problem(await client.get(url, headers={"Authorization": "Basic abc"}), 401)
+    await _problem(await client.get(url, headers={"Authorization": "Bearer rk_nope_nope"}), 401)
+    body = await _problem(await client.get(url, headers={"Authorization": f"Bearer {world['revoked']}"}), 401)
+    assert "revoked" in str(body["detail"])
+    # authentication comes before routing: an unknown /api/v1 path is 401 too when anonymous
+    await _problem(await client.get("/api/v1/no/such/route"), 401)
+
+
+async def test_reader_sees_scores_with_low_bases_suppressed(client: TestClient, world: dict[str, object]) -> None:
+    resp = await client.get(f"/api/v1/polls/{world['poll']}/scores?metric=aided",
+                            headers={"Authorization": f"Bearer {world['reader']}"})
+    assert resp.status == 200
+    body = await resp.json()
+    [wave] = body["waves"]
+    rows = {e["brand"]: e for e in wave["estimates"]}
+    assert rows["a"]["estimate"] == pytest.approx(0.6) and rows["a"]["n_eff"] == 400.0
+    assert rows["b"]["base_status"] == "suppressed" and rows["b"]["estimate"] is None and rows["b"]["n"] == 500
+
+
+async def test_other_organisations_poll_is_not_found(client: TestClient, world: dict[str, object]) -> None:
+    resp = await client.get(f"/api/v1/polls/{world['poll']}/scores",
+                            headers={"Authorization": f"Bearer {world['foreign']}"})
+    await _problem(resp, 404)
+
+
+async def test_bad_path_parameter_names_the_field(client: TestClient, world: dict[str, object]) -> None:
+    resp = await client.get("/api/v1/polls/abc/scores", headers={"Authorization": f"Bearer {world['reader']}"})
+    body = await _problem(resp, 400)
+    assert body["errors"] == [{"field": "poll_id", "message": "not a whole number: 'abc'"}]
+
+
+async def test_health_and_readiness(client: TestClient) -> None:
+    assert (await (await client.get("/healthz")).json()) == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status == 200 and (await ready.json())["migrations"] == "current"
