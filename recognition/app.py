@@ -6,17 +6,31 @@ kept in module globals. A pool may be passed in (tests, ``demo``) instead of bei
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 
 import asyncpg
 from aiohttp import web
 
-from recognition.api import auth, errors, health, scores
+from recognition.api import auth, errors
 from recognition.db import database
+from recognition.scheduling import PollScheduler
 from recognition.settings import Settings
+from recognition.store.polls import Poll
+from recognition.store.waves import Wave
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
+SCHEDULER = web.AppKey("scheduler", PollScheduler)
+
+#: Modules that add routes (and their own cleanup_ctx entries) through ``setup(app)``, in order.
+ROUTE_MODULES = (
+    "recognition.api.health",
+    "recognition.api.scores",
+    "recognition.api.routes",  # the JSON API for polls, waves, scores, objectives, exports
+    "recognition.survey.routes",  # respondent-facing survey pages and provider webhooks
+    "recognition.reports.routes",  # dashboard, summaries, share links
+)
 
 
 def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.Application:
@@ -35,6 +49,31 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
                 yield
 
         app.cleanup_ctx.append(open_database)
-    health.setup(app)
-    scores.setup(app)
+    if settings.scheduling_enabled:
+        app.cleanup_ctx.append(run_scheduler)
+    for name in ROUTE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):  # not part of this build
+                continue
+            raise
+        module.setup(app)
     return app
+
+
+async def run_scheduler(app: web.Application) -> AsyncIterator[None]:
+    """Poll schedules in this instance: jobs from the polls table, new waves handed to fieldwork."""
+    from recognition.fieldwork import start_wave
+
+    settings = app[SETTINGS]
+    pool = app[POOL]
+
+    async def on_wave(poll: Poll, wave: Wave) -> None:
+        await start_wave(pool, settings, poll, wave)
+
+    scheduler = PollScheduler(pool, on_wave=on_wave, policy=settings.scheduling_misfire_policy)  # type: ignore[arg-type]
+    app[SCHEDULER] = scheduler
+    await scheduler.start()
+    yield
+    await scheduler.stop()

@@ -117,6 +117,18 @@ async def _field(pool: asyncpg.Pool, settings: Settings, wave: Wave, source: Res
     return duplicates
 
 
+async def start_wave(pool: asyncpg.Pool, settings: Settings, poll: polls_store.Poll, wave: Wave) -> WaveReport:
+    """Run a wave the scheduler (or an API call) created, through the poll's panel provider."""
+    from panels.simulated.inprocess import InProcessPanel
+
+    if poll.provider != "simulated":
+        async with pool.acquire() as conn:
+            await waves.transition(conn, wave.id, wave.state, "failed",
+                                   reason=f"provider {poll.provider!r} is not configured in this instance")
+        return WaveReport(wave.id, "failed", 0, 0)
+    return await run_wave(pool, settings, wave.id, InProcessPanel(poll, poll.created_at))
+
+
 def describe(report: WaveReport) -> dict[str, Any]:
     return {"id": report.wave_id, "state": report.state, "stored_completes": report.stored_completes,
             "duplicates_dropped": report.duplicates_dropped}
