@@ -113,9 +113,11 @@ def factorize(values: object, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
     """Integer codes (``np.intp``) and the string label of each code for one column of level labels."""
     if isinstance(values, list | tuple):
         return _factorize_objects(values, name)
-    categories = getattr(getattr(values, "cat", None), "categories", None)
-    if categories is not None:  # a pandas categorical column (duck-typed: pandas is not imported)
-        codes = np.asarray(values.cat.codes).astype(np.intp, copy=False)  # type: ignore[attr-defined]
+    # A pandas categorical (a Series with .cat, or a bare Categorical), duck-typed: pandas is not imported.
+    categorical = getattr(values, "cat", None) or (values if hasattr(values, "categories") else None)
+    categories = getattr(categorical, "categories", None)
+    if categories is not None:
+        codes = np.asarray(categorical.codes).astype(np.intp, copy=False)  # type: ignore[union-attr]
         if codes.shape[0] and codes.min() < 0:
             raise _missing_error(name, int((codes < 0).sum()))
         return _merge_labels(codes, [_label(c) for c in categories])
