@@ -85,7 +85,9 @@ async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None =
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
     try:
         await conn.execute(_HISTORY_DDL)
-        applied = {r["version"]: r for r in await conn.fetch("SELECT version, name, checksum FROM schema_migrations")}
+        applied = {
+            r["version"]: r for r in await conn.fetch("SELECT version, name, checksum FROM schema_migrations")
+        }
         check_history(applied, migrations)
         done = []
         for migration in migrations:
@@ -128,7 +130,9 @@ async def pending_migrations(conn: asyncpg.Connection) -> list[Migration]:
     exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
     applied = {}
     if exists:
-        applied = {r["version"]: r for r in await conn.fetch("SELECT version, name, checksum FROM schema_migrations")}
+        applied = {
+            r["version"]: r for r in await conn.fetch("SELECT version, name, checksum FROM schema_migrations")
+        }
     check_history(applied, migrations)
     return [m for m in migrations if m.version not in applied]
 
@@ -155,18 +159,24 @@ async def connect(url: str, *, timeout: float = 10.0) -> asyncpg.Connection:
     try:
         conn: asyncpg.Connection = await asyncpg.connect(url, timeout=timeout)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise UserError(f"cannot reach the database at {describe_url(url)}: {exc or type(exc).__name__}") from None
+        raise UserError(
+            f"cannot reach the database at {describe_url(url)}: {exc or type(exc).__name__}"
+        ) from None
     await _init_connection(conn)
     return conn
 
 
-async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0) -> asyncpg.Pool:
+async def create_pool(
+    url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0
+) -> asyncpg.Pool:
     try:
         pool = await asyncpg.create_pool(
             url, min_size=min_size, max_size=max_size, init=_init_connection, timeout=timeout
         )
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise UserError(f"cannot reach the database at {describe_url(url)}: {exc or type(exc).__name__}") from None
+        raise UserError(
+            f"cannot reach the database at {describe_url(url)}: {exc or type(exc).__name__}"
+        ) from None
     assert pool is not None
     return pool
 

@@ -122,8 +122,14 @@ class PollScheduler:
             return
         assert poll is not None
         self.scheduler.add_job(
-            self._job, RecognitionTrigger(schedule), args=[poll.id], id=job_id, replace_existing=True,
-            coalesce=True, max_instances=1, misfire_grace_time=None,
+            self._job,
+            RecognitionTrigger(schedule),
+            args=[poll.id],
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
         )
 
     def next_run_time(self, poll_id: int) -> datetime | None:
@@ -166,13 +172,18 @@ class PollScheduler:
                 return []
             last = await conn.fetchval("SELECT max(scheduled_at) FROM waves WHERE poll_id = $1", poll_id)
             if last is None and schedule.start is None:
-                last = poll.created_at  # a new poll fires from its creation on, not for slots before it existed
+                last = (
+                    poll.created_at
+                )  # a new poll fires from its creation on, not for slots before it existed
             fired = []
             for slot in catch_up(schedule, last, now, policy):
-                wave, created = await waves_store.create_wave(conn, poll_id, slot.at, poll.sample_size,
-                                                              late=slot.late)
+                wave, created = await waves_store.create_wave(
+                    conn, poll_id, slot.at, poll.sample_size, late=slot.late
+                )
                 if created:
-                    log.info("poll %s: wave %s for slot %s%s", poll_id, wave.id, slot.key, " (late)" * slot.late)
+                    log.info(
+                        "poll %s: wave %s for slot %s%s", poll_id, wave.id, slot.key, " (late)" * slot.late
+                    )
                     fired.append(Fired(poll_id, wave.id, slot.at, slot.late))
                     if self.on_wave is not None:
                         self._spawn(self.on_wave(poll, wave))

@@ -59,7 +59,16 @@ def _float(value: Any) -> float:
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+    if isinstance(value, str) and value.strip().lower() in (
+        "true",
+        "1",
+        "yes",
+        "on",
+        "false",
+        "0",
+        "no",
+        "off",
+    ):
         return value.strip().lower() in ("true", "1", "yes", "on")
     raise TypeError(f"expected true or false, got {value!r}")
 
@@ -81,7 +90,9 @@ def _database_url(value: Any) -> str:
         return ""
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
-        raise TypeError(f"not a PostgreSQL URL (expected postgresql://user:password@host:port/dbname), got {url!r}")
+        raise TypeError(
+            f"not a PostgreSQL URL (expected postgresql://user:password@host:port/dbname), got {url!r}"
+        )
     if not parts.hostname and "host=" not in parts.query:
         raise TypeError(f"the URL names no host: {url!r}")
     try:
@@ -160,17 +171,36 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.host", _str, "Address the HTTP server listens on."),
     Setting("server.port", _port, "Port the HTTP server listens on (0 = any free port)."),
     Setting("server.base_url", _http_url, "Public address for respondent links and share links."),
-    Setting("survey.secret", _str, "Secret for pseudonymous respondent keys; empty = generated into data_dir."),
+    Setting(
+        "survey.secret", _str, "Secret for pseudonymous respondent keys; empty = generated into data_dir."
+    ),
     Setting("statistics.confidence_level", _unit_interval, "Confidence level of published intervals."),
     Setting("statistics.ci_method", _choice("logit", "beta", "wilson"), "Interval method for proportions."),
     Setting("statistics.suppress_below", _non_negative, "Effective n below which an estimate is suppressed."),
-    Setting("statistics.flag_below", _non_negative, "Effective n below which an estimate is flagged low-base."),
+    Setting(
+        "statistics.flag_below", _non_negative, "Effective n below which an estimate is flagged low-base."
+    ),
     Setting("statistics.alpha", _unit_interval, "False discovery rate for significance flags."),
-    Setting("statistics.practical_threshold", _non_negative, "Smallest change (proportion) shown as a change."),
+    Setting(
+        "statistics.practical_threshold", _non_negative, "Smallest change (proportion) shown as a change."
+    ),
     Setting("statistics.weight_bounds", _bounds, "Relative weight bounds (low, high) applied when raking."),
     Setting("scheduling.enabled", _bool, "Run poll schedules in this instance."),
-    Setting("scheduling.misfire_policy", _choice("one", "none", "all"), "Catch-up after downtime: one, none, all."),
+    Setting(
+        "scheduling.misfire_policy", _choice("one", "none", "all"), "Catch-up after downtime: one, none, all."
+    ),
     Setting("logging.level", _choice("debug", "info", "warning", "error"), "Log level."),
+    Setting("smtp.host", _str, "SMTP server for alert e-mail; empty = no e-mail is sent."),
+    Setting("smtp.port", _port, "Port of the SMTP server."),
+    Setting("smtp.username", _str, "SMTP login user; empty = no login."),
+    Setting("smtp.password", _str, "SMTP login password."),
+    Setting("smtp.sender", _str, "From address of alert e-mail."),
+    Setting("smtp.starttls", _bool, "Upgrade the SMTP connection with STARTTLS before sending."),
+    Setting("smtp.timeout", _non_negative, "Seconds to wait for the SMTP server."),
+    Setting("alerts.enabled", _bool, "Evaluate published waves and deliver alerts in this instance."),
+    Setting("alerts.interval", _non_negative, "Seconds between sweeps for new waves and undelivered alerts."),
+    Setting("alerts.max_attempts", _positive_int, "Attempts per alert message before it is marked failed."),
+    Setting("alerts.retry_backoff", _non_negative, "Seconds before the first retry; doubles after each."),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 _BY_ENV = {s.env: s for s in SETTINGS}
@@ -199,6 +229,17 @@ class Settings:
     scheduling_enabled: bool
     scheduling_misfire_policy: str
     logging_level: str
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str
+    smtp_password: str
+    smtp_sender: str
+    smtp_starttls: bool
+    smtp_timeout: float
+    alerts_enabled: bool
+    alerts_interval: float
+    alerts_max_attempts: int
+    alerts_retry_backoff: float
 
     @property
     def public_base_url(self) -> str:
@@ -232,6 +273,29 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
+def _from_file(config_file: str | Path | None) -> dict[str, tuple[Any, str]]:
+    if not config_file:
+        return {}
+    path = Path(config_file)
+    raw = _flatten(_read_toml(path), str(path))
+    for key, (_, source) in raw.items():
+        if key not in _BY_KEY:
+            raise ConfigError(f"unknown setting {key!r} in {source}; known: {', '.join(_BY_KEY)}")
+    return raw
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, tuple[Any, str]]:
+    raw: dict[str, tuple[Any, str]] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_SETTINGS:
+            continue
+        setting = _BY_ENV.get(name)
+        if setting is None:
+            raise ConfigError(f"unknown setting in environment variable {name}; known: {', '.join(_BY_ENV)}")
+        raw[setting.key] = (value, f"environment variable {name}")
+    return raw
+
+
 def load_settings(
     *,
     config_file: str | Path | None = None,
@@ -242,20 +306,8 @@ def load_settings(
     ``None`` values are ignored). Raises :class:`ConfigError` naming the first bad key."""
     defaults_path = resource_dir("config") / "recognition.toml"
     raw = _flatten(_read_toml(defaults_path), str(defaults_path))
-    if config_file:
-        path = Path(config_file)
-        for key, (value, source) in _flatten(_read_toml(path), str(path)).items():
-            if key not in _BY_KEY:
-                raise ConfigError(f"unknown setting {key!r} in {source}; known: {', '.join(_BY_KEY)}")
-            raw[key] = (value, source)
-    environ = os.environ if env is None else env
-    for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_SETTINGS:
-            continue
-        setting = _BY_ENV.get(name)
-        if setting is None:
-            raise ConfigError(f"unknown setting in environment variable {name}; known: {', '.join(_BY_ENV)}")
-        raw[setting.key] = (value, f"environment variable {name}")
+    raw.update(_from_file(config_file))
+    raw.update(_from_env(os.environ if env is None else env))
     for key, value in (overrides or {}).items():
         if value is not None:
             if key not in _BY_KEY:
@@ -297,7 +349,9 @@ def ensure_data_dir(settings: Settings) -> Settings:
             fh.write(secrets.token_hex(32))
     secret = path.read_text().strip()
     if len(secret) < 32:
-        raise ConfigError(f"the respondent-key secret in {path} is too short; delete the file to regenerate it")
+        raise ConfigError(
+            f"the respondent-key secret in {path} is too short; delete the file to regenerate it"
+        )
     from dataclasses import replace
 
     return replace(settings, survey_secret=secret)

@@ -113,6 +113,10 @@ async def pool(db_url: str) -> AsyncIterator[asyncpg.Pool]:
 def settings(tmp_path: Path, db_url: str) -> Settings:
     return load_settings(
         env={},
-        overrides={"data_dir": str(tmp_path), "database.url": db_url, "survey.secret": "s" * 64,
-                   "scheduling.enabled": False},
+        overrides={
+            "data_dir": str(tmp_path),
+            "database.url": db_url,
+            "survey.secret": "s" * 64,
+            "scheduling.enabled": False,
+        },
     )

@@ -91,10 +91,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from recognition.db import connect, migrate
 
     async def go() -> int:
-        async with database(settings, run_migrations=False) as pool:
-            async with pool.acquire() as conn:
-                done = await migrate(conn)
-                total = await conn.fetchval("SELECT count(*) FROM schema_migrations")
+        async with database(settings, run_migrations=False) as pool, pool.acquire() as conn:
+            done = await migrate(conn)
+            total = await conn.fetchval("SELECT count(*) FROM schema_migrations")
         if done:
             print("applied: " + ", ".join(f"{m.version:04d}_{m.name}" for m in done))
         print(f"database is at migration {total} ({'up to date' if not done else 'migrated'})")
@@ -123,7 +122,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     async def go() -> int:
         async with database(settings) as pool:
             report = await run_demo(pool, settings, n_waves=args.waves, sample_size=args.sample_size,
-                                    progress=None if args.quiet else progress)
+                                    progress=None if args.quiet else progress, faults=args.faults,
+                                    provider_url=args.provider_url)
             if args.json:
                 print(json.dumps(report, indent=2))
             else:
@@ -154,9 +154,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _with_conn(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[int]]) -> int:
     async def go() -> int:
-        async with database(settings) as pool:
-            async with pool.acquire() as conn:
-                return await work(conn)
+        async with database(settings) as pool, pool.acquire() as conn:
+            return await work(conn)
 
     return _run(go())
 
@@ -219,6 +218,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--no-serve", action="store_true", help="exit after the waves instead of serving")
     p.add_argument("--json", action="store_true", help="print the report as one JSON document")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--faults", choices=["none", "light", "heavy"], default="none",
+                   help="fault injection in the simulated provider (default none)")
+    p.add_argument("--provider-url", metavar="URL",
+                   help="use the simulated provider already running there (recognition panel-sim) instead of "
+                        "starting one")
     p.set_defaults(func=cmd_demo)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", metavar="ACTION",

@@ -72,7 +72,8 @@ async def replace_wave_results(
             *w.values(),
         )
         await conn.copy_records_to_table(
-            "weights", records=[(rid, wave_id, weight) for rid, weight in weights],
+            "weights",
+            records=[(rid, wave_id, weight) for rid, weight in weights],
             columns=["respondent_id", "wave_id", "weight"],
         )
         await conn.copy_records_to_table(

@@ -31,7 +31,11 @@ def _env() -> dict[str, str]:
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "recognition", *args], capture_output=True, text=True, timeout=timeout, env=_env()
+        [sys.executable, "-m", "recognition", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(),
     )
 
 
@@ -83,7 +87,10 @@ def test_serve_serves_the_demo_data_and_stops_cleanly(demo_run: tuple[Path, dict
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "recognition", "serve", "--data-dir", str(data_dir), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -94,13 +101,16 @@ def test_serve_serves_the_demo_data_and_stops_cleanly(demo_run: tuple[Path, dict
         assert anonymous.value.code == 401
         assert anonymous.value.headers["Content-Type"].startswith("application/problem+json")
         anonymous.value.close()
-        request = urllib.request.Request(f"{base}/api/v1/polls/{poll_id}/scores?metric=aided",
-                                         headers={"Authorization": f"Bearer {key}"})
+        request = urllib.request.Request(
+            f"{base}/api/v1/polls/{poll_id}/scores?metric=aided", headers={"Authorization": f"Bearer {key}"}
+        )
         with urllib.request.urlopen(request) as resp:
             body = json.loads(resp.read())
         assert [w["wave_id"] for w in body["waves"]] == [w["id"] for w in report["waves"]]
         served = {e["brand"]: e["estimate"] for e in body["waves"][-1]["estimates"]}
-        printed = {e["brand"]: e["estimate"] for e in report["waves"][-1]["estimates"] if e["metric"] == "aided"}
+        printed = {
+            e["brand"]: e["estimate"] for e in report["waves"][-1]["estimates"] if e["metric"] == "aided"
+        }
         assert served == pytest.approx(printed)
         with urllib.request.urlopen(base + "/readyz") as resp:
             ready = json.loads(resp.read())
@@ -141,8 +151,13 @@ def test_port_in_use_is_one_clear_message(demo_run: tuple[Path, dict, float]) ->
 
 def test_bad_config_value_is_one_clear_message(tmp_path: Path) -> None:
     env = _env() | {"RECOGNITION_SERVER_PORT": "eighty"}
-    proc = subprocess.run([sys.executable, "-m", "recognition", "serve", "--data-dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "recognition", "serve", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "recognition: error: setting 'server.port' from environment variable RECOGNITION_SERVER_PORT: "
@@ -152,12 +167,20 @@ def test_bad_config_value_is_one_clear_message(tmp_path: Path) -> None:
 
 def test_unreachable_database_is_one_clear_message(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
-    env = _env() | {"RECOGNITION_DATABASE_URL": f"postgresql://u:secretpw@127.0.0.1:{port}/db",
-                    "RECOGNITION_DATABASE_CONNECT_TIMEOUT": "3"}
-    proc = subprocess.run([sys.executable, "-m", "recognition", "migrate", "--data-dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60, env=env)
+    env = _env() | {
+        "RECOGNITION_DATABASE_URL": f"postgresql://u:secretpw@127.0.0.1:{port}/db",
+        "RECOGNITION_DATABASE_CONNECT_TIMEOUT": "3",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "recognition", "migrate", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(
-        f"recognition: error: cannot reach the database at postgresql://127.0.0.1:{port}/db")
+        f"recognition: error: cannot reach the database at postgresql://127.0.0.1:{port}/db"
+    )
     assert "secretpw" not in proc.stderr

@@ -19,10 +19,24 @@ BRANDS = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
 
 
 def _row(brand: str, estimate: float, status: str = "ok") -> EstimateRow:
-    return EstimateRow(metric="aided", brand=brand, segment="all", base="total", kind="proportion",
-                       estimate=estimate, se=0.01, ci_low=estimate - 0.02, ci_high=estimate + 0.02,
-                       ci_method="logit", level=0.95, n=500, n_eff=400.0 if status == "ok" else 20.0, deff=1.2,
-                       base_status=status, warnings=[])
+    return EstimateRow(
+        metric="aided",
+        brand=brand,
+        segment="all",
+        base="total",
+        kind="proportion",
+        estimate=estimate,
+        se=0.01,
+        ci_low=estimate - 0.02,
+        ci_high=estimate + 0.02,
+        ci_method="logit",
+        level=0.95,
+        n=500,
+        n_eff=400.0 if status == "ok" else 20.0,
+        deff=1.2,
+        base_status=status,
+        warnings=[],
+    )
 
 
 @pytest.fixture
@@ -36,14 +50,22 @@ async def world(pool: asyncpg.Pool) -> dict[str, object]:
     async with pool.acquire() as conn:
         org = await orgs.ensure_organisation(conn, "acme-corp")
         other = await orgs.ensure_organisation(conn, "other-corp")
-        poll = await polls.create_poll(conn, org, name="t", category="c", brands=BRANDS, own_brand="a",
-                                       population="us", sample_size=500)
+        poll = await polls.create_poll(
+            conn, org, name="t", category="c", brands=BRANDS, own_brand="a", population="us", sample_size=500
+        )
         wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 1, 5, tzinfo=UTC), 500)
-        for a, b in (("scheduled", "launching"), ("launching", "fielding"), ("fielding", "closing"),
-                     ("closing", "processing"), ("processing", "published")):
+        for a, b in (
+            ("scheduled", "launching"),
+            ("launching", "fielding"),
+            ("fielding", "closing"),
+            ("closing", "processing"),
+            ("processing", "published"),
+        ):
             assert await waves.transition(conn, wave.id, a, b)
         weighting = WeightingRow("raking", True, 5, 1e-12, 500, 400.0, 1.25, 0.5, 2.0, [])
-        await replace_wave_results(conn, wave.id, weighting, [], [_row("a", 0.6), _row("b", 0.3, "suppressed")])
+        await replace_wave_results(
+            conn, wave.id, weighting, [], [_row("a", 0.6), _row("b", 0.3, "suppressed")]
+        )
         reader, _ = await orgs.create_key(conn, org, "reader")
         foreign, _ = await orgs.create_key(conn, other, "admin")
         revoked, _ = await orgs.create_key(conn, org, "admin")
@@ -70,25 +92,34 @@ async def test_anonymous_and_bad_keys_get_401(client: TestClient, world: dict[st
     await _problem(await client.get("/api/v1/no/such/route"), 401)
 
 
-async def test_reader_sees_scores_with_low_bases_suppressed(client: TestClient, world: dict[str, object]) -> None:
-    resp = await client.get(f"/api/v1/polls/{world['poll']}/scores?metric=aided",
-                            headers={"Authorization": f"Bearer {world['reader']}"})
+async def test_reader_sees_scores_with_low_bases_suppressed(
+    client: TestClient, world: dict[str, object]
+) -> None:
+    resp = await client.get(
+        f"/api/v1/polls/{world['poll']}/scores?metric=aided",
+        headers={"Authorization": f"Bearer {world['reader']}"},
+    )
     assert resp.status == 200
     body = await resp.json()
     [wave] = body["waves"]
     rows = {e["brand"]: e for e in wave["estimates"]}
     assert rows["a"]["estimate"] == pytest.approx(0.6) and rows["a"]["n_eff"] == 400.0
-    assert rows["b"]["base_status"] == "suppressed" and rows["b"]["estimate"] is None and rows["b"]["n"] == 500
+    assert (
+        rows["b"]["base_status"] == "suppressed" and rows["b"]["estimate"] is None and rows["b"]["n"] == 500
+    )
 
 
 async def test_other_organisations_poll_is_not_found(client: TestClient, world: dict[str, object]) -> None:
-    resp = await client.get(f"/api/v1/polls/{world['poll']}/scores",
-                            headers={"Authorization": f"Bearer {world['foreign']}"})
+    resp = await client.get(
+        f"/api/v1/polls/{world['poll']}/scores", headers={"Authorization": f"Bearer {world['foreign']}"}
+    )
     await _problem(resp, 404)
 
 
 async def test_bad_path_parameter_names_the_field(client: TestClient, world: dict[str, object]) -> None:
-    resp = await client.get("/api/v1/polls/abc/scores", headers={"Authorization": f"Bearer {world['reader']}"})
+    resp = await client.get(
+        "/api/v1/polls/abc/scores", headers={"Authorization": f"Bearer {world['reader']}"}
+    )
     body = await _problem(resp, 400)
     assert body["errors"] == [{"field": "poll_id", "message": "not a whole number: 'abc'"}]
 

@@ -15,7 +15,9 @@ async def test_applies_all_in_order_once(empty_db_url: str) -> None:
     try:
         done = await migrate(conn)
         assert [m.version for m in done] == sorted(m.version for m in load_migrations())
-        rows = await conn.fetch("SELECT version, checksum FROM schema_migrations ORDER BY applied_at, version")
+        rows = await conn.fetch(
+            "SELECT version, checksum FROM schema_migrations ORDER BY applied_at, version"
+        )
         assert [r["version"] for r in rows] == [m.version for m in done]
         assert [r["checksum"] for r in rows] == [m.checksum for m in done]
         assert await migrate(conn) == []  # a second run applies nothing

@@ -18,13 +18,26 @@ BRANDS = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
 WEEKLY_BERLIN = {"kind": "cron", "cron": "0 9 * * mon", "timezone": "Europe/Berlin"}
 
 
-async def _poll(pool: asyncpg.Pool, schedule: dict[str, object], name: str = "tracker",
-                created: datetime | None = datetime(2026, 1, 1, tzinfo=UTC)) -> int:
+async def _poll(
+    pool: asyncpg.Pool,
+    schedule: dict[str, object],
+    name: str = "tracker",
+    created: datetime | None = datetime(2026, 1, 1, tzinfo=UTC),
+) -> int:
     """A poll created at ``created`` (the fake clocks below start after it); None = created now."""
     async with pool.acquire() as conn:
         org = await orgs.ensure_organisation(conn, "sched")
-        poll = await polls.create_poll(conn, org, name=name, category="c", brands=BRANDS, own_brand="a",
-                                       population="us", sample_size=100, schedule=schedule)
+        poll = await polls.create_poll(
+            conn,
+            org,
+            name=name,
+            category="c",
+            brands=BRANDS,
+            own_brand="a",
+            population="us",
+            sample_size=100,
+            schedule=schedule,
+        )
         if created is not None:
             await conn.execute("UPDATE polls SET created_at = $2 WHERE id = $1", poll.id, created)
     return poll.id
@@ -32,21 +45,26 @@ async def _poll(pool: asyncpg.Pool, schedule: dict[str, object], name: str = "tr
 
 async def _waves(pool: asyncpg.Pool, poll_id: int) -> list[asyncpg.Record]:
     async with pool.acquire() as conn:
-        return await conn.fetch("SELECT scheduled_at, late FROM waves WHERE poll_id = $1 ORDER BY scheduled_at",
-                                poll_id)
+        return await conn.fetch(
+            "SELECT scheduled_at, late FROM waves WHERE poll_id = $1 ORDER BY scheduled_at", poll_id
+        )
 
 
 async def test_two_instances_one_wave_per_slot_over_a_simulated_month(pool: asyncpg.Pool) -> None:
     start = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
-    poll_id = await _poll(pool, {"kind": "cron", "cron": "0 9 * * *", "timezone": "Europe/Berlin"},
-                          created=start - timedelta(hours=1))
+    poll_id = await _poll(
+        pool,
+        {"kind": "cron", "cron": "0 9 * * *", "timezone": "Europe/Berlin"},
+        created=start - timedelta(hours=1),
+    )
     clocks = [FakeClock(start), FakeClock(start)]
     instances = [PollScheduler(pool, clock=c, run_jobs=False) for c in clocks]
     for inst in instances:
         await inst.start()
     try:
-        expected = next_fire_times(Schedule.from_dict({"kind": "cron", "cron": "0 9 * * *",
-                                                       "timezone": "Europe/Berlin"}), start, 31)
+        expected = next_fire_times(
+            Schedule.from_dict({"kind": "cron", "cron": "0 9 * * *", "timezone": "Europe/Berlin"}), start, 31
+        )
         for slot in expected:  # both instances wake at every slot (and a little after), racing each other
             for c in clocks:
                 c.advance_to(slot.astimezone(UTC) + timedelta(seconds=1))
@@ -56,7 +74,9 @@ async def test_two_instances_one_wave_per_slot_over_a_simulated_month(pool: asyn
         assert not any(r["late"] for r in rows)
         # across the DST change of 29 March the wave stays at 09:00 local time
         assert {t.hour for t in expected} == {9} and {t.utcoffset() for t in expected} == {
-            timedelta(hours=1), timedelta(hours=2)}
+            timedelta(hours=1),
+            timedelta(hours=2),
+        }
     finally:
         for inst in instances:
             await inst.stop()
@@ -86,8 +106,12 @@ async def test_misfire_policy_none_and_all(pool: asyncpg.Pool) -> None:
     await inst.start()
     await inst.stop()
     clock.advance(timedelta(weeks=3, hours=1))
-    assert await PollScheduler(pool, clock=clock, policy="none", run_jobs=False).fire_due(poll_none,
-                                                                                         policy="none") == []
+    assert (
+        await PollScheduler(pool, clock=clock, policy="none", run_jobs=False).fire_due(
+            poll_none, policy="none"
+        )
+        == []
+    )
     fired = await PollScheduler(pool, clock=clock, run_jobs=False).fire_due(poll_all, policy="all")
     assert [f.late for f in fired] == [True, True, True]
 
@@ -118,8 +142,11 @@ async def test_schedule_change_reaches_another_instance_within_seconds(pool: asy
         assert before is not None and before.weekday() == 0
         a.refreshed.clear()
         async with pool.acquire() as conn:  # instance b (or anyone) changes the schedule to Thursdays
-            await conn.execute("UPDATE polls SET schedule = $2 WHERE id = $1", poll_id,
-                               {"kind": "cron", "cron": "0 9 * * thu", "timezone": "Europe/Berlin"})
+            await conn.execute(
+                "UPDATE polls SET schedule = $2 WHERE id = $1",
+                poll_id,
+                {"kind": "cron", "cron": "0 9 * * thu", "timezone": "Europe/Berlin"},
+            )
         await asyncio.wait_for(a.refreshed.wait(), timeout=5)
         after = a.next_run_time(poll_id)
         assert after is not None and after.astimezone(UTC).weekday() == 3
