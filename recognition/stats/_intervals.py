@@ -71,7 +71,9 @@ def wilson(p: np.ndarray, n_star: np.ndarray, level: float) -> tuple[np.ndarray,
 def t_interval(
     estimate: np.ndarray, se: np.ndarray, df: np.ndarray, level: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    half = _t(level, df) * se
+    """``estimate ± t(df) · se``; undefined (NaN) where the base is too small for an interval (df < 1)."""
+    with np.errstate(invalid="ignore"):
+        half = np.where(np.asarray(df) >= 1, _t(level, np.maximum(df, 1)) * se, np.nan)
     return estimate - half, estimate + half
 
 
