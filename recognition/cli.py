@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "recognition.commands.stats",  # weight, estimate, compare, simulate
     "recognition.commands.coding",  # code
     "recognition.commands.schedule",  # schedule preview
+    "recognition.commands.panel",  # panel-sim
+    "recognition.commands.reports",  # share, alerts
 )
 
 

@@ -7,14 +7,20 @@ published waves (a wave is unique per poll and slot) and runs only the missing o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import asyncpg
 
+from panels.http import RetryPolicy
+from panels.simulated.client import SimulatedProvider
+from panels.simulated.faults import profile as fault_profile
 from panels.simulated.inprocess import InProcessPanel
-from recognition.fieldwork import run_wave
+from panels.simulated.server import running_simulator
+from recognition.fieldwork import FieldworkOptions, project_reference, run_wave
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
 from recognition.store import orgs, polls, waves
@@ -44,8 +50,16 @@ async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
         return poll
     try:
         return await polls.create_poll(
-            conn, org_id, name=POLL_NAME, category="sportswear", brands=BRANDS, own_brand="acme", population="us",
-            sample_size=sample_size, cost_per_complete=1.50, budget=50_000.0,
+            conn,
+            org_id,
+            name=POLL_NAME,
+            category="sportswear",
+            brands=BRANDS,
+            own_brand="acme",
+            population="us",
+            sample_size=sample_size,
+            cost_per_complete=1.50,
+            budget=50_000.0,
             schedule={"kind": "cron", "cron": "0 7 * * 1", "timezone": "UTC", "fieldwork_days": 3},
         )
     except Exception:
@@ -55,10 +69,59 @@ async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
         return found
 
 
+#: Retries tuned for a loopback simulator: quick backoff, a breaker that recovers within a second.
+DEMO_RETRY = RetryPolicy(
+    attempts=8,
+    backoff=0.02,
+    max_backoff=0.5,
+    max_retry_after=2.0,
+    timeout=10.0,
+    breaker_threshold=12,
+    breaker_reset=0.5,
+)
+
+
+@contextlib.asynccontextmanager
+async def _simulator(faults: str, provider_url: str | None) -> AsyncIterator[str]:
+    if provider_url:
+        yield provider_url.rstrip("/")
+        return
+    async with running_simulator(fault_profile(faults)) as sim:
+        yield sim.url
+
+
 async def run_demo(
-    pool: asyncpg.Pool, settings: Settings, *, n_waves: int, sample_size: int = 1000, progress: ProgressFn | None = None
+    pool: asyncpg.Pool,
+    settings: Settings,
+    *,
+    n_waves: int,
+    sample_size: int = 1000,
+    progress: ProgressFn | None = None,
+    faults: str = "none",
+    provider_url: str | None = None,
+    options: FieldworkOptions | None = None,
 ) -> dict[str, Any]:
-    """Run ``n_waves`` waves of the demo tracker; returns the demo report (see ``recognition demo --json``)."""
+    """Run ``n_waves`` waves of the demo tracker; returns the demo report (see ``recognition demo --json``).
+
+    The panel is the simulated provider: started in-process with fault profile ``faults``, or the one already
+    running at ``provider_url`` (e.g. ``recognition panel-sim``)."""
+    async with _simulator(faults, provider_url) as url:
+        provider = SimulatedProvider(url, policy=DEMO_RETRY)
+        try:
+            return await _run_demo(pool, settings, provider, n_waves, sample_size, progress, options)
+        finally:
+            await provider.aclose()
+
+
+async def _run_demo(
+    pool: asyncpg.Pool,
+    settings: Settings,
+    provider: SimulatedProvider,
+    n_waves: int,
+    sample_size: int,
+    progress: ProgressFn | None,
+    options: FieldworkOptions | None,
+) -> dict[str, Any]:
     say = progress or (lambda _msg: None)
     async with pool.acquire() as conn:
         poll = await ensure_demo_poll(conn, sample_size)
@@ -77,36 +140,83 @@ async def run_demo(
                 say(f"{label}: {state} {have}/{target}" if state == "fielding" else f"{label}: {state}")
 
             try:
-                await run_wave(pool, settings, wave.id, panel, progress=show)
+                await run_wave(pool, settings, wave.id, provider, progress=show, options=options)
             except Exception as exc:  # noqa: BLE001 - the wave is marked failed with the reason; go on
                 say(f"{label}: failed: {type(exc).__name__}: {exc}")
         async with pool.acquire() as conn:
             current = await waves.get_wave(conn, wave.id)
             assert current is not None
             report_waves.append(await wave_report(conn, current, panel))
+    counts = await _provider_counts(provider.base_url)
+    for entry in report_waves:
+        ref = project_reference(settings, entry["id"])
+        entry["launch_calls"] = counts.get(ref, {}).get("launch_calls", 0)
+        entry["provider_completes"] = counts.get(ref, {}).get("provider_completes", 0)
     return {"poll": {"id": poll.id, "name": poll.name}, "waves": report_waves}
 
 
 async def wave_report(conn: asyncpg.Connection, wave: Wave, panel: InProcessPanel) -> dict[str, Any]:
     index = panel.wave_index(wave)
     rows = await estimates_store.wave_estimates(conn, wave.id, segment="all")
-    n = await conn.fetchval("SELECT count(*) FROM respondents WHERE wave_id = $1 AND status = 'complete'", wave.id)
+    n = await conn.fetchval(
+        "SELECT count(*) FROM respondents WHERE wave_id = $1 AND status = 'complete'", wave.id
+    )
     estimates = []
     for row in rows:
         if row["base"] != "total":
             continue
-        truth = panel.population.truth(row["metric"], row["brand"], index) if row["metric"] in TRUTH_METRICS else None
-        estimates.append({
-            "metric": row["metric"], "brand": row["brand"], "estimate": row["estimate"], "se": row["se"],
-            "ci_low": row["ci_low"], "ci_high": row["ci_high"], "n": row["n"], "n_eff": row["n_eff"],
-            "change": row["change"], "p_value": row["p_value"], "q_value": row["q_value"],
-            "significant": row["significant"], "truth": truth,
-        })
-    out = {"id": wave.id, "scheduled_at": wave.scheduled_at.isoformat(), "state": wave.state, "n": int(n),
-           "estimates": estimates}
+        truth = (
+            panel.population.truth(row["metric"], row["brand"], index)
+            if row["metric"] in TRUTH_METRICS
+            else None
+        )
+        estimates.append(
+            {
+                "metric": row["metric"],
+                "brand": row["brand"],
+                "estimate": row["estimate"],
+                "se": row["se"],
+                "ci_low": row["ci_low"],
+                "ci_high": row["ci_high"],
+                "n": row["n"],
+                "n_eff": row["n_eff"],
+                "change": row["change"],
+                "p_value": row["p_value"],
+                "q_value": row["q_value"],
+                "significant": row["significant"],
+                "truth": truth,
+            }
+        )
+    fw = await conn.fetchrow(
+        "SELECT duplicates_dropped, cost, price FROM wave_fieldwork WHERE wave_id = $1", wave.id
+    )
+    stored = await conn.fetchval(
+        "SELECT count(*) FROM respondents WHERE wave_id = $1 AND status IN ('complete', 'quality_terminate')",
+        wave.id,
+    )
+    out = {
+        "id": wave.id,
+        "scheduled_at": wave.scheduled_at.isoformat(),
+        "state": wave.state,
+        "n": int(n),
+        "stored_completes": int(stored),
+        "duplicates_dropped": int(fw["duplicates_dropped"]) if fw else 0,
+        "cost": float(fw["cost"]) if fw else 0.0,
+        "estimates": estimates,
+    }
     if wave.state_reason:
         out["reason"] = wave.state_reason
     return out
+
+
+async def _provider_counts(base_url: str) -> dict[str, dict[str, Any]]:
+    """The simulator's own books per project reference (its ``/_sim`` endpoint is never subject to faults)."""
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+        session.get(f"{base_url}/_sim/projects") as resp,
+    ):
+        body = await resp.json()
+    return {p["reference"]: p for p in body["projects"]}
 
 
 def trend_table(report: dict[str, Any], metric: str = "aided") -> str:
@@ -123,12 +233,16 @@ def trend_table(report: dict[str, Any], metric: str = "aided") -> str:
             mark = ""
             if e["significant"]:
                 mark = " ▲" if e["change"] > 0 else " ▼"
-            cells[(e["brand"], j)] = (f"{100 * e['estimate']:4.1f} ({100 * e['ci_low']:.0f}–{100 * e['ci_high']:.0f})"
-                                      f"{mark}")
+            cells[(e["brand"], j)] = (
+                f"{100 * e['estimate']:4.1f} ({100 * e['ci_low']:.0f}–{100 * e['ci_high']:.0f}){mark}"
+            )
     header = f"{metric + ' awareness, % (95% CI)':<30}" + "".join(
-        f"{w['scheduled_at'][:10]:>20}" for w in waves_)
+        f"{w['scheduled_at'][:10]:>20}" for w in waves_
+    )
     lines = [header, "-" * len(header)]
     for b in brands:
         lines.append(f"{b:<30}" + "".join(f"{cells.get((b, j), '—'):>20}" for j in range(len(waves_))))
-    lines.append("▲/▼: significant change vs the previous wave (FDR-controlled, at least the practical threshold)")
+    lines.append(
+        "▲/▼: significant change vs the previous wave (FDR-controlled, at least the practical threshold)"
+    )
     return "\n".join(lines)

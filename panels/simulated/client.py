@@ -1,0 +1,166 @@
+"""The adapter for the simulated provider's API (:mod:`panels.simulated.server`), through the resilient client."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from panels.base import (
+    Decision,
+    Feasibility,
+    Progress,
+    Project,
+    ProjectSpec,
+    ProviderRejected,
+    Submission,
+    SubmissionPage,
+    WebhookEvent,
+)
+from panels.http import ResilientClient, RetryPolicy
+
+RECONCILE_BATCH = 500
+
+
+class SimulatedProvider:
+    name = "simulated"
+
+    def __init__(self, base_url: str, *, policy: RetryPolicy | None = None, webhook_secret: str = "") -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = ResilientClient(self.name, self.base_url, policy=policy)
+        self.webhook_secret = webhook_secret
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    @staticmethod
+    def _spec_body(spec: ProjectSpec) -> dict[str, Any]:
+        return {
+            "reference": spec.reference,
+            "name": spec.name,
+            "target_n": spec.target_n,
+            "country": spec.country,
+            "quotas": [{"variable": q.variable, "level": q.level, "limit": q.limit} for q in spec.quotas],
+            "survey_url": spec.survey_url,
+            "simulation": dict(spec.simulation),
+        }
+
+    @staticmethod
+    def _project(body: Mapping[str, Any]) -> Project:
+        return Project(
+            id=str(body["id"]),
+            reference=str(body["reference"]),
+            status=str(body["status"]),
+            target_n=int(body["target_n"]),
+            price=float(body.get("price", 0.0)),
+        )
+
+    async def feasibility(self, spec: ProjectSpec) -> Feasibility:
+        body = self._spec_body(spec)
+        del body["simulation"]
+        r = await self.http.request(
+            "POST", "/v1/feasibility", json_body=body, idempotency_key=f"{spec.reference}:feasibility"
+        )
+        return Feasibility(
+            bool(r.body["feasible"]),
+            int(r.body["available"]),
+            float(r.body["price"]),
+            str(r.body.get("currency", "USD")),
+        )
+
+    async def create_project(self, spec: ProjectSpec, *, idempotency_key: str) -> Project:
+        r = await self.http.request(
+            "POST", "/v1/projects", json_body=self._spec_body(spec), idempotency_key=idempotency_key
+        )
+        return self._project(r.body)
+
+    async def find_project(self, reference: str) -> Project | None:
+        r = await self.http.request("GET", "/v1/projects", params={"reference": reference})
+        found = [self._project(p) for p in r.body["projects"]]
+        return found[0] if found else None
+
+    async def get_project(self, project_id: str) -> Project:
+        return self._project((await self.http.request("GET", f"/v1/projects/{project_id}")).body)
+
+    async def launch(self, project_id: str, *, idempotency_key: str) -> Project:
+        r = await self.http.request(
+            "POST", f"/v1/projects/{project_id}/launch", idempotency_key=idempotency_key
+        )
+        return self._project(r.body)
+
+    async def pause(self, project_id: str) -> Project:
+        r = await self.http.request(
+            "POST", f"/v1/projects/{project_id}/pause", idempotency_key=f"{project_id}:pause"
+        )
+        return self._project(r.body)
+
+    async def close(self, project_id: str) -> Project:
+        r = await self.http.request(
+            "POST", f"/v1/projects/{project_id}/close", idempotency_key=f"{project_id}:close"
+        )
+        return self._project(r.body)
+
+    async def progress(self, project_id: str) -> Progress:
+        b = (await self.http.request("GET", f"/v1/projects/{project_id}/progress")).body
+        return Progress(str(b["status"]), int(b["completes"]), 0, int(b["over_quota"]), int(b["rejected"]))
+
+    async def submissions(self, project_id: str, cursor: str) -> SubmissionPage:
+        after = cursor or "0"
+        b = (
+            await self.http.request("GET", f"/v1/projects/{project_id}/submissions", params={"after": after})
+        ).body
+        subs = tuple(
+            Submission(
+                str(s["submission_id"]), str(s["participant_id"]), str(s["status"]), s.get("data") or {}
+            )
+            for s in b["submissions"]
+        )
+        return SubmissionPage(subs, str(b["next"]))
+
+    async def reconcile(self, project_id: str, decisions: Sequence[Decision]) -> None:
+        for start in range(0, len(decisions), RECONCILE_BATCH):
+            batch = decisions[start : start + RECONCILE_BATCH]
+            body = {
+                "decisions": [
+                    {
+                        "submission_id": d.submission_id,
+                        "action": "approve" if d.approve else "reject",
+                        "reason": d.reason,
+                    }
+                    for d in batch
+                ]
+            }
+            key = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
+            r = await self.http.request(
+                "POST",
+                f"/v1/projects/{project_id}/reconcile",
+                json_body=body,
+                idempotency_key=f"{project_id}:reconcile:{key}",
+            )
+            results = r.body.get("results", {})
+            if results.get("unknown") or results.get("conflict"):
+                raise ProviderRejected(self.name, f"reconciliation of {project_id} not accepted: {results}")
+
+    def entry_link(self, survey_url: str) -> str:
+        sep = "&" if "?" in survey_url else "?"
+        return survey_url + sep + urlencode({"pid": "{PARTICIPANT_ID}", "sid": "{SUBMISSION_ID}"}, safe="{}")
+
+    def exit_links(self, project: Project) -> dict[str, str]:
+        base = f"{self.base_url}/return/{project.id}"
+        return {
+            o: f"{base}?outcome={o}" for o in ("complete", "screened_out", "over_quota", "quality_terminate")
+        }
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
+        """``X-Sim-Signature: hex(HMAC-SHA256(secret, body))``; None when it does not verify."""
+        given = headers.get("X-Sim-Signature", "")
+        want = hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+        if not self.webhook_secret or not hmac.compare_digest(given, want):
+            return None
+        doc = json.loads(body)
+        return WebhookEvent(
+            str(doc["event_id"]), str(doc["type"]), str(doc["project_id"]), doc.get("data") or {}
+        )

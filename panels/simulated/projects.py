@@ -1,0 +1,198 @@
+"""The simulated provider's books: projects, their quotas, the respondents it sends and what came back.
+
+Respondents arrive at ``rate`` per second of fielding (drawn lazily whenever a project is looked at, so the
+simulator needs no background task). Each arrival is drawn from the skewed panel of the synthetic population
+(:mod:`panels.simulated.population`); one whose quota cell is full is turned away as over quota, a few drop out,
+and the rest complete. Some completes are speeders or straight-liners, for the buyer's quality checks to catch.
+A project recruits until ``places`` (its target) completes are held; a rejected complete frees its place and its
+quota cell (as at Prolific, rejecting re-opens recruitment).
+
+``provider_completes`` counts distinct participants who completed, approved or not, so it must equal the completes
+the buyer stored (valid plus quality-flagged). ``launch_calls`` counts launch requests that took effect: a repeat
+with an idempotency key already seen is answered from the record and not counted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from panels.simulated.faults import FaultInjector
+from panels.simulated.population import SyntheticPopulation
+from panels.simulated.respondents import draw_respondents
+
+P_DROP_OUT = 0.05
+P_SPEEDER = 0.03
+P_STRAIGHT_LINER = 0.02
+
+
+@dataclass
+class SimProject:
+    id: str
+    reference: str
+    name: str
+    target_n: int
+    country: str
+    quotas: dict[tuple[str, str], int]
+    price: float
+    simulation: dict[str, Any]
+    status: str = "draft"
+    fielding_since: float | None = None  # monotonic time live began (None unless live)
+    fielded_seconds: float = 0.0  # time live before the latest pause
+    arrivals: int = 0
+    over_quota: int = 0
+    dropped: int = 0
+    launch_calls: int = 0
+    feed: list[dict[str, Any]] = field(default_factory=list)  # submissions, in arrival order
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    completed: set[str] = field(default_factory=set)  # participants with a counted complete
+    rejected: set[str] = field(default_factory=set)
+    approved: set[str] = field(default_factory=set)
+    fill: Counter[tuple[str, str]] = field(default_factory=Counter)  # held completes per quota cell
+    population: SyntheticPopulation | None = None
+    rng: np.random.Generator | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "reference": self.reference,
+            "name": self.name,
+            "status": self.status,
+            "target_n": self.target_n,
+            "price": self.price,
+            "country": self.country,
+            "quotas": [{"variable": v, "level": lv, "limit": n} for (v, lv), n in self.quotas.items()],
+        }
+
+    def progress(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "completes": len(self.completed),
+            "over_quota": self.over_quota,
+            "dropped": self.dropped,
+            "rejected": len(self.rejected),
+            "approved": len(self.approved),
+            "held": self.held,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "reference": self.reference,
+            "status": self.status,
+            "launch_calls": self.launch_calls,
+            "provider_completes": len(self.completed),
+            "rejected": len(self.rejected),
+            "approved": len(self.approved),
+        }
+
+    @property
+    def held(self) -> int:
+        return len(self.completed) - len(self.rejected)
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+
+    def set_status(self, status: str, now: float) -> None:
+        if self.status == "live" and status != "live" and self.fielding_since is not None:
+            self.fielded_seconds += now - self.fielding_since
+            self.fielding_since = None
+        if status == "live" and self.status != "live":
+            self.fielding_since = now
+        self.status = status
+
+    def advance(self, rate: float, faults: FaultInjector, now: float | None = None) -> None:
+        """Let the respondents who arrived since the last look take the survey."""
+        if self.status != "live" or self.fielding_since is None:
+            return
+        now = time.monotonic() if now is None else now
+        due = int(rate * (self.fielded_seconds + now - self.fielding_since)) - self.arrivals
+        while due > 0 and self.held < self.target_n:
+            batch = min(due, max(20, 2 * (self.target_n - self.held)))
+            self._arrive(batch, faults)
+            due -= batch
+
+    def _arrive(self, n: int, faults: FaultInjector) -> None:
+        assert self.population is not None and self.rng is not None
+        sim = self.simulation
+        names = {b["id"]: b.get("name", b["id"]) for b in sim.get("brands", [])}
+        people = draw_respondents(
+            self.population, names, str(sim.get("own_brand", "")), n, int(sim.get("wave_index", 0)), self.rng
+        )
+        for person in people:
+            self.arrivals += 1
+            if self.held >= self.target_n:
+                break
+            if self.rng.random() < P_DROP_OUT:
+                self.dropped += 1
+                continue
+            cells = [(v, lv) for v, lv in person.demographics.items() if (v, lv) in self.quotas]
+            if any(self.fill[c] >= self.quotas[c] for c in cells):
+                self.over_quota += 1
+                continue
+            participant = f"P{self.rng.integers(1 << 62):016x}"
+            data = {
+                "demographics": person.demographics,
+                "answers": dict(person.answers),
+                "duration_s": float(self.rng.uniform(240, 720)),
+                "cells": cells,
+            }
+            u = self.rng.random()
+            if u < P_SPEEDER:
+                data["duration_s"] = float(self.rng.uniform(15, 60))
+            elif u < P_SPEEDER + P_STRAIGHT_LINER:
+                data["answers"] = _straight_lined(person.answers, list(names))
+            self._submit(participant, data, counted=True)
+            if faults.roll(faults.profile.p_double_complete, "double_complete"):
+                self._submit(participant, data, counted=False)
+
+    def _submit(self, participant: str, data: dict[str, Any], *, counted: bool) -> None:
+        sid = f"S{len(self.feed) + 1:07d}{self.id[-4:]}"
+        entry = {
+            "submission_id": sid,
+            "participant_id": participant,
+            "status": "complete",
+            "data": data,
+            "seq": len(self.feed) + 1,
+        }
+        self.feed.append(entry)
+        self.by_id[sid] = entry
+        if counted:
+            self.completed.add(participant)
+            for cell in data["cells"]:
+                self.fill[cell] += 1
+
+    # --- reconciliation --------------------------------------------------------------------------------------
+
+    def decide(self, submission_id: str, action: str, reason: str | None) -> str:
+        """Apply one decision; returns 'applied', 'unchanged' (same decision again) or 'unknown'/'conflict'."""
+        entry = self.by_id.get(submission_id)
+        if entry is None:
+            return "unknown"
+        participant = entry["participant_id"]
+        current = entry.get("decision")
+        if current == action:
+            return "unchanged"
+        if current is not None:
+            return "conflict"
+        entry["decision"] = action
+        entry["reason"] = reason
+        if action == "approve":
+            self.approved.add(participant)
+        elif participant in self.completed and participant not in self.rejected:
+            self.rejected.add(participant)
+            for cell in entry["data"]["cells"]:
+                self.fill[tuple(cell)] -= 1
+        return "applied"
+
+
+def _straight_lined(answers: dict[str, Any], brands: list[str]) -> dict[str, Any]:
+    """Every brand ticked everywhere and the same score for every brand: the pattern of a careless respondent."""
+    out = dict(answers)
+    for key in ("aided", "familiar", "consider"):
+        out[key] = list(brands)
+    out["recommend"] = dict.fromkeys(brands, 5)
+    return out

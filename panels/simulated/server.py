@@ -1,0 +1,308 @@
+"""The simulated panel provider: a standalone HTTP API on loopback, shaped like the real ones.
+
+Run it with ``recognition panel-sim --port P``; ``recognition demo`` and the tests start it in-process
+(:func:`running_simulator`). Endpoints (JSON; POSTs that create or launch honour ``Idempotency-Key``):
+
+- ``POST /v1/feasibility`` {target_n, country, quotas} → {feasible, available, price, currency}
+- ``POST /v1/projects`` {reference, name, target_n, country, quotas[{variable, level, limit}], simulation}
+- ``GET /v1/projects?reference=R`` → {projects: [...]} (how a buyer finds a project after a crash)
+- ``GET /v1/projects/{id}``; ``POST /v1/projects/{id}/launch | /pause | /close``
+- ``GET /v1/projects/{id}/progress``
+- ``GET /v1/projects/{id}/submissions?after=N&limit=M`` → {submissions: [...], next: N'} (server to server)
+- ``POST /v1/projects/{id}/reconcile`` {decisions: [{submission_id, action: approve|reject, reason}]} (≤ 1000)
+- ``GET /_sim/projects`` → the simulator's own counters per project (never subject to faults).
+
+Faults (:mod:`panels.simulated.faults`) apply to ``/v1/`` only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from aiohttp import web
+
+from panels.simulated.faults import PROFILES, FaultInjector, FaultProfile
+from panels.simulated.population import SyntheticPopulation, _stable_seed
+from panels.simulated.projects import SimProject
+
+BASE_PRICE = 1.50  # USD per complete at 100% incidence and no quotas
+MAX_DECISIONS = 1000
+PAGE_LIMIT = 500
+
+
+@dataclass
+class SimulatorState:
+    faults: FaultInjector
+    rate: float = 2000.0  # respondents arriving per second of fielding, per project
+    projects: dict[str, SimProject] = field(default_factory=dict)
+    by_reference: dict[str, str] = field(default_factory=dict)
+    idempotent: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def get(self, project_id: str) -> SimProject:
+        project = self.projects.get(project_id)
+        if project is None:
+            raise _problem(404, "not_found", f"no project {project_id}")
+        project.advance(self.rate, self.faults)
+        return project
+
+
+STATE = web.AppKey("simulator", SimulatorState)
+
+
+def _problem(status: int, code: str, detail: str) -> web.HTTPException:
+    cls = {400: web.HTTPBadRequest, 404: web.HTTPNotFound, 409: web.HTTPConflict}[status]
+    return cls(
+        text=f'{{"error": {{"status": {status}, "error_code": "{code}", "detail": "{detail}"}}}}',
+        content_type="application/json",
+    )
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise _problem(400, "bad_json", "the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise _problem(400, "bad_json", "expected a JSON object")
+    return body
+
+
+def _price(target_n: int, quotas: list[dict[str, Any]]) -> float:
+    """A CPI that rises a little with the number of quota cells (harder targeting costs more)."""
+    return round(BASE_PRICE * (1 + 0.01 * len(quotas)), 2)
+
+
+async def feasibility(request: web.Request) -> web.Response:
+    body = await _json(request)
+    target = int(body.get("target_n", 0))
+    if target <= 0:
+        raise _problem(400, "bad_target", "target_n must be positive")
+    available = 250_000
+    return web.json_response(
+        {
+            "feasible": target <= available,
+            "available": available,
+            "price": _price(target, body.get("quotas") or []),
+            "currency": "USD",
+        }
+    )
+
+
+async def _idempotent(request: web.Request, op: str, work: Any) -> web.Response:
+    state = request.app[STATE]
+    key = request.headers.get("Idempotency-Key")
+    async with state.lock:
+        if key is not None and (op, key) in state.idempotent:
+            status, body = state.idempotent[(op, key)]
+            return web.json_response(body, status=status, headers={"Idempotent-Replayed": "true"})
+        status, body = await work()
+        if key is not None and status < 400:
+            state.idempotent[(op, key)] = (status, body)
+        return web.json_response(body, status=status)
+
+
+async def create_project(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    body = await _json(request)
+
+    async def work() -> tuple[int, dict[str, Any]]:
+        reference = str(body.get("reference") or "")
+        if not reference or int(body.get("target_n", 0)) <= 0:
+            raise _problem(400, "bad_project", "reference and a positive target_n are required")
+        if reference in state.by_reference:
+            return 200, state.projects[state.by_reference[reference]].public()
+        sim = dict(body.get("simulation") or {})
+        quotas = {(str(q["variable"]), str(q["level"])): int(q["limit"]) for q in body.get("quotas") or []}
+        pid = f"sim-{len(state.projects) + 1:05d}"
+        project = SimProject(
+            id=pid,
+            reference=reference,
+            name=str(body.get("name", reference)),
+            target_n=int(body["target_n"]),
+            country=str(body.get("country", "us")),
+            quotas=quotas,
+            price=_price(int(body["target_n"]), body.get("quotas") or []),
+            simulation=sim,
+        )
+        brands = [str(b["id"]) for b in sim.get("brands", [])] or ["brand"]
+        seed = int(sim.get("seed", 7))
+        project.population = SyntheticPopulation.from_country(project.country, brands, seed=seed)
+        project.rng = np.random.default_rng(_stable_seed(seed, f"project:{reference}"))
+        state.projects[pid] = project
+        state.by_reference[reference] = pid
+        return 201, project.public()
+
+    return await _idempotent(request, "create", work)
+
+
+async def find_projects(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    reference = request.query.get("reference")
+    found = [p.public() for p in state.projects.values() if reference is None or p.reference == reference]
+    return web.json_response({"projects": found})
+
+
+async def get_project(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE].get(request.match_info["id"]).public())
+
+
+async def launch(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    project = state.get(request.match_info["id"])
+
+    async def work() -> tuple[int, dict[str, Any]]:
+        if project.status != "draft":
+            raise _problem(409, "not_draft", f"project {project.id} is {project.status}, not draft")
+        project.launch_calls += 1
+        project.set_status("live", time.monotonic())
+        return 200, project.public()
+
+    return await _idempotent(request, f"launch:{project.id}", work)
+
+
+async def pause(request: web.Request) -> web.Response:
+    project = request.app[STATE].get(request.match_info["id"])
+    if project.status == "live":
+        project.set_status("paused", time.monotonic())
+    return web.json_response(project.public())
+
+
+async def resume(request: web.Request) -> web.Response:
+    project = request.app[STATE].get(request.match_info["id"])
+    if project.status == "paused":
+        project.set_status("live", time.monotonic())
+    return web.json_response(project.public())
+
+
+async def close(request: web.Request) -> web.Response:
+    project = request.app[STATE].get(request.match_info["id"])
+    project.set_status("closed", time.monotonic())
+    return web.json_response(project.public())
+
+
+async def progress(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE].get(request.match_info["id"]).progress())
+
+
+async def submissions(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    project = state.get(request.match_info["id"])
+    try:
+        after = max(0, int(request.query.get("after", "0")))
+        limit = min(PAGE_LIMIT, max(1, int(request.query.get("limit", str(PAGE_LIMIT)))))
+    except ValueError:
+        raise _problem(400, "bad_cursor", "after and limit are whole numbers") from None
+    page = [_public_submission(e) for e in project.feed[after : after + limit]]
+    faults = state.faults
+    if after > 0 and faults.roll(faults.profile.p_redeliver, "redeliver"):
+        page.insert(0, _public_submission(project.feed[after - 1]))  # an already-delivered one, again
+    if len(page) > 1 and faults.roll(faults.profile.p_shuffle, "shuffle"):
+        random.Random(faults.rng.random()).shuffle(page)
+    return web.json_response({"submissions": page, "next": after + min(limit, len(project.feed) - after)})
+
+
+def _public_submission(entry: dict[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in entry["data"].items() if k != "cells"}
+    return {
+        "submission_id": entry["submission_id"],
+        "participant_id": entry["participant_id"],
+        "status": entry["status"],
+        "data": data,
+    }
+
+
+async def reconcile(request: web.Request) -> web.Response:
+    project = request.app[STATE].get(request.match_info["id"])
+    body = await _json(request)
+    decisions = body.get("decisions") or []
+    if len(decisions) > MAX_DECISIONS:
+        raise _problem(400, "too_many", f"at most {MAX_DECISIONS} decisions per request")
+    outcome: dict[str, int] = {}
+    for d in decisions:
+        action = d.get("action")
+        if action not in ("approve", "reject"):
+            raise _problem(400, "bad_action", "action must be approve or reject")
+        if action == "reject" and not d.get("reason"):
+            raise _problem(400, "no_reason", "a rejection needs a reason code")
+        result = project.decide(str(d.get("submission_id")), action, d.get("reason"))
+        outcome[result] = outcome.get(result, 0) + 1
+    return web.json_response({"results": outcome})
+
+
+async def sim_projects(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    for p in state.projects.values():
+        p.advance(state.rate, state.faults)
+    return web.json_response(
+        {
+            "projects": [p.stats() for p in state.projects.values()],
+            "faults": {"profile": state.faults.profile.name, "injected": state.faults.injected},
+        }
+    )
+
+
+def create_simulator_app(
+    faults: FaultProfile | str = "none", *, rate: float = 2000.0, seed: int = 7
+) -> web.Application:
+    fault_profile = PROFILES[faults] if isinstance(faults, str) else faults
+    injector = fault_profile.with_seed(seed)
+    app = web.Application(middlewares=[injector.middleware()])
+    app[STATE] = SimulatorState(faults=injector, rate=rate)
+    app.router.add_post("/v1/feasibility", feasibility)
+    app.router.add_post("/v1/projects", create_project)
+    app.router.add_get("/v1/projects", find_projects)
+    app.router.add_get("/v1/projects/{id}", get_project)
+    app.router.add_post("/v1/projects/{id}/launch", launch)
+    app.router.add_post("/v1/projects/{id}/pause", pause)
+    app.router.add_post("/v1/projects/{id}/resume", resume)
+    app.router.add_post("/v1/projects/{id}/close", close)
+    app.router.add_get("/v1/projects/{id}/progress", progress)
+    app.router.add_get("/v1/projects/{id}/submissions", submissions)
+    app.router.add_post("/v1/projects/{id}/reconcile", reconcile)
+    app.router.add_get("/_sim/projects", sim_projects)
+    return app
+
+
+@dataclass(frozen=True)
+class RunningSimulator:
+    url: str
+    app: web.Application
+
+    @property
+    def state(self) -> SimulatorState:
+        return self.app[STATE]
+
+    def project_for(self, reference: str) -> SimProject | None:
+        pid = self.state.by_reference.get(reference)
+        return None if pid is None else self.state.projects[pid]
+
+
+@contextlib.asynccontextmanager
+async def running_simulator(
+    faults: FaultProfile | str = "none",
+    *,
+    rate: float = 2000.0,
+    seed: int = 7,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> AsyncIterator[RunningSimulator]:
+    """Serve the simulator on loopback for the duration of the block."""
+    app = create_simulator_app(faults, rate=rate, seed=seed)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = getattr(site, "_server", None)
+    bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
+    try:
+        yield RunningSimulator(f"http://{host}:{bound}", app)
+    finally:
+        await runner.cleanup()

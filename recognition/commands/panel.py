@@ -1,0 +1,61 @@
+"""``recognition panel-sim``: run the simulated panel provider as a standalone API on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import sys
+
+from recognition.errors import UserError
+
+
+def cmd_panel_sim(args: argparse.Namespace) -> int:
+    from panels.simulated.faults import PROFILES
+    from panels.simulated.server import running_simulator
+
+    if args.rate <= 0:
+        raise UserError("--rate must be positive")
+
+    async def go() -> int:
+        try:
+            async with running_simulator(
+                PROFILES[args.faults], rate=args.rate, seed=args.seed, host=args.host, port=args.port
+            ) as sim:
+                print(
+                    f"simulated panel provider on {sim.url} (faults: {args.faults}; Ctrl-C to stop)",
+                    flush=True,
+                )
+                await asyncio.Event().wait()
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UserError(f"port {args.port} on {args.host} is already in use") from None
+            raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+        return 0
+
+    try:
+        return asyncio.run(go())
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "panel-sim",
+        parents=[common],
+        help="run the simulated panel provider API (projects, quotas, respondents, faults)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8090, help="listen port (default 8090; 0 = any free port)")
+    p.add_argument(
+        "--faults", choices=["none", "light", "heavy"], default="none", help="fault injection profile"
+    )
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=2000.0,
+        help="respondents arriving per second of fielding, per project (default 2000)",
+    )
+    p.add_argument("--seed", type=int, default=7, help="seed of the fault injection (default 7)")
+    p.set_defaults(func=cmd_panel_sim)

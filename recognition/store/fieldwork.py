@@ -1,0 +1,263 @@
+"""Fieldwork state per wave: the provider project, the outbox of provider calls, the reported submissions.
+
+The outbox (:func:`begin_call`, :func:`finish_call`) makes provider calls safe to repeat after a crash: the intent
+and its deterministic idempotency key are committed before the call; the result after it. A caller that finds an
+intent without a result knows a call may have happened and must ask the provider what became of it.
+
+Submissions arrive a page at a time; :func:`store_page` stores a page and moves the feed cursor in one
+transaction, so after a crash the page is read again from the old cursor and nothing is stored twice: a
+submission is unique per (wave, submission id), a respondent per (wave, HMAC key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from recognition.store import responses
+
+
+@dataclass(frozen=True)
+class Fieldwork:
+    wave_id: int
+    provider: str
+    project_id: str | None
+    price: float | None
+    currency: str
+    deadline: datetime | None
+    feed_cursor: str
+    duplicates_dropped: int
+    cost: float
+
+
+@dataclass(frozen=True)
+class Call:
+    idempotency_key: str
+    operation: str
+    state: str  # intent | done
+    result: dict[str, Any] | None
+    fresh: bool  # True when this caller recorded the intent just now (no earlier attempt can exist)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One reported submission, judged: outcome complete or quality_terminate (with reasons)."""
+
+    submission_id: str
+    respondent_key: bytes
+    outcome: str
+    reasons: tuple[str, ...]
+    demographics: Mapping[str, str]
+    answers: Mapping[str, Any]
+
+
+def _fieldwork(row: asyncpg.Record) -> Fieldwork:
+    data = {k: row[k] for k in Fieldwork.__dataclass_fields__}
+    data["price"] = None if data["price"] is None else float(data["price"])
+    data["cost"] = float(data["cost"])
+    return Fieldwork(**data)
+
+
+async def ensure_fieldwork(conn: asyncpg.Connection, wave_id: int, provider: str) -> Fieldwork:
+    await conn.execute(
+        "INSERT INTO wave_fieldwork (wave_id, provider) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        wave_id,
+        provider,
+    )
+    row = await conn.fetchrow("SELECT * FROM wave_fieldwork WHERE wave_id = $1", wave_id)
+    return _fieldwork(row)
+
+
+async def get_fieldwork(conn: asyncpg.Connection, wave_id: int) -> Fieldwork | None:
+    row = await conn.fetchrow("SELECT * FROM wave_fieldwork WHERE wave_id = $1", wave_id)
+    return _fieldwork(row) if row else None
+
+
+async def set_project(
+    conn: asyncpg.Connection, wave_id: int, project_id: str, price: float, deadline: datetime | None
+) -> None:
+    await conn.execute(
+        """UPDATE wave_fieldwork SET project_id = $2, price = $3, deadline = $4, updated_at = now()
+           WHERE wave_id = $1""",
+        wave_id,
+        project_id,
+        price,
+        deadline,
+    )
+
+
+async def set_cost(conn: asyncpg.Connection, wave_id: int, cost: float) -> None:
+    await conn.execute(
+        "UPDATE wave_fieldwork SET cost = $2, updated_at = now() WHERE wave_id = $1", wave_id, cost
+    )
+
+
+async def committed_cost(conn: asyncpg.Connection, poll_id: int, *, excluding_wave: int) -> float:
+    """What the poll's other waves cost or will cost: their cost when over, target × price while running."""
+    value = await conn.fetchval(
+        """SELECT coalesce(sum(CASE WHEN w.state IN ('published', 'failed', 'cancelled', 'processing')
+                                    THEN f.cost ELSE w.target_n * coalesce(f.price, 0) END), 0)
+           FROM waves w JOIN wave_fieldwork f ON f.wave_id = w.id
+           WHERE w.poll_id = $1 AND w.id <> $2""",
+        poll_id,
+        excluding_wave,
+    )
+    return float(value)
+
+
+# --- outbox -----------------------------------------------------------------------------------------------
+
+
+async def begin_call(
+    conn: asyncpg.Connection,
+    wave_id: int,
+    provider: str,
+    operation: str,
+    key: str,
+    request: Mapping[str, Any] | None = None,
+) -> Call:
+    """Record the intent to make a provider call (or find the earlier record of it)."""
+    row = await conn.fetchrow(
+        """INSERT INTO provider_calls (wave_id, provider, operation, idempotency_key, request)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *""",
+        wave_id,
+        provider,
+        operation,
+        key,
+        dict(request or {}),
+    )
+    fresh = row is not None
+    if row is None:
+        row = await conn.fetchrow("SELECT * FROM provider_calls WHERE idempotency_key = $1", key)
+    return Call(key, row["operation"], row["state"], row["result"], fresh)
+
+
+async def finish_call(
+    conn: asyncpg.Connection, key: str, result: Mapping[str, Any], *, settled_by: str
+) -> None:
+    await conn.execute(
+        """UPDATE provider_calls SET state = 'done', result = $2, settled_by = $3, done_at = now()
+           WHERE idempotency_key = $1 AND state = 'intent'""",
+        key,
+        dict(result),
+        settled_by,
+    )
+
+
+async def calls(conn: asyncpg.Connection, wave_id: int) -> list[Call]:
+    rows = await conn.fetch("SELECT * FROM provider_calls WHERE wave_id = $1 ORDER BY id", wave_id)
+    return [Call(r["idempotency_key"], r["operation"], r["state"], r["result"], False) for r in rows]
+
+
+# --- submissions ------------------------------------------------------------------------------------------
+
+
+async def store_page(conn: asyncpg.Connection, wave_id: int, page: Sequence[Incoming], cursor: str) -> int:
+    """Store a page of submissions and move the feed cursor, atomically. Returns duplicates dropped in it."""
+    duplicates = 0
+    async with conn.transaction():
+        for item in page:
+            decision = None if item.outcome == "complete" else "reject"
+            reason = item.reasons[0] if item.reasons else None
+            inserted = await conn.fetchval(
+                """INSERT INTO wave_submissions (wave_id, submission_id, outcome, reason_code)
+                   VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1""",
+                wave_id,
+                item.submission_id,
+                item.outcome,
+                reason,
+            )
+            if inserted is None:  # delivered again
+                duplicates += 1
+                continue
+            respondent_id = await responses.record_complete(
+                conn,
+                wave_id,
+                item.respondent_key,
+                item.demographics,
+                item.answers,
+                status=item.outcome,
+                quality_reasons=list(item.reasons),
+            )
+            if respondent_id is None:  # the same person again, under a new submission
+                duplicates += 1
+                await conn.execute(
+                    """UPDATE wave_submissions SET outcome = 'duplicate', reason_code = NULL
+                       WHERE wave_id = $1 AND submission_id = $2""",
+                    wave_id,
+                    item.submission_id,
+                )
+                continue
+            await conn.execute(
+                """UPDATE wave_submissions SET respondent_id = $3, decision = $4
+                   WHERE wave_id = $1 AND submission_id = $2""",
+                wave_id,
+                item.submission_id,
+                respondent_id,
+                decision,
+            )
+        await conn.execute(
+            """UPDATE wave_fieldwork SET feed_cursor = $2, duplicates_dropped = duplicates_dropped + $3,
+                      updated_at = now() WHERE wave_id = $1""",
+            wave_id,
+            cursor,
+            duplicates,
+        )
+    return duplicates
+
+
+async def approve_completes(conn: asyncpg.Connection, wave_id: int) -> None:
+    """Mark every stored valid complete for approval (at close)."""
+    await conn.execute(
+        """UPDATE wave_submissions SET decision = 'approve'
+           WHERE wave_id = $1 AND outcome = 'complete' AND decision IS NULL""",
+        wave_id,
+    )
+
+
+async def pending_decisions(
+    conn: asyncpg.Connection, wave_id: int, *, limit: int = 1000
+) -> list[tuple[str, str, str | None]]:
+    rows = await conn.fetch(
+        """SELECT submission_id, decision, reason_code FROM wave_submissions
+           WHERE wave_id = $1 AND decision IS NOT NULL AND reconciled_at IS NULL
+           ORDER BY submission_id LIMIT $2""",
+        wave_id,
+        limit,
+    )
+    return [(r["submission_id"], r["decision"], r["reason_code"]) for r in rows]
+
+
+async def mark_reconciled(conn: asyncpg.Connection, wave_id: int, submission_ids: Sequence[str]) -> None:
+    await conn.execute(
+        """UPDATE wave_submissions SET reconciled_at = now()
+           WHERE wave_id = $1 AND submission_id = ANY($2::text[]) AND reconciled_at IS NULL""",
+        wave_id,
+        list(submission_ids),
+    )
+
+
+async def outcome_counts(conn: asyncpg.Connection, wave_id: int) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT outcome, count(*) AS n FROM wave_submissions WHERE wave_id = $1 GROUP BY outcome", wave_id
+    )
+    return {r["outcome"]: int(r["n"]) for r in rows}
+
+
+async def record_event(
+    conn: asyncpg.Connection, provider: str, event_id: str, kind: str, project_id: str
+) -> bool:
+    """Remember a webhook event; False when it was seen before (providers deliver at least once)."""
+    row = await conn.fetchval(
+        """INSERT INTO provider_events (provider, event_id, kind, project_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING 1""",
+        provider,
+        event_id,
+        kind,
+        project_id,
+    )
+    return row is not None

@@ -1,0 +1,86 @@
+"""Fixed strings of the survey pages (the questionnaire's own wording is in
+:mod:`recognition.questionnaire.texts`), in English and German with the same keys and placeholders."""
+
+from __future__ import annotations
+
+_EN: dict[str, str] = {
+    "title": "Survey",
+    "intro.heading": "Welcome to our short survey",
+    "intro.body": "We would like to know which brands of {category} you know and what you think of them. "
+    "It takes about 5 to 10 minutes.",
+    "intro.anonymous": "Your answers are anonymous: we do not ask for your name or contact details, we do not "
+    "store your IP address or device details, and your answers are only ever reported as "
+    "totals over many people.",
+    "intro.cookie": "This site uses a single session cookie so that you can continue where you left off. It is "
+    "deleted when you close your browser.",
+    "intro.start": "Start the survey",
+    "intro.decline": "I do not want to take part",
+    "next": "Next",
+    "finish": "Finish",
+    "progress": "Step {step} of {total}",
+    "box_first": "Brand 1 (the first that comes to mind)",
+    "box": "Brand {number}",
+    "errors.heading": "Please check your answers",
+    "required": "required",
+    "locked": "Your answer to an earlier question has been saved and can no longer be changed. "
+    "Please continue with the question below.",
+    "msg.invalid.heading": "This link is not valid",
+    "msg.invalid.body": "The survey link could not be verified. Please open the survey again from the invitation "
+    "of your panel, without changing the link.",
+    "msg.expired.heading": "This link has expired",
+    "msg.expired.body": "The survey link is no longer valid. Thank you for your interest.",
+    "msg.closed.heading": "This survey is closed",
+    "msg.closed.body": "The survey is not open at the moment. Thank you for your interest.",
+    "msg.done.heading": "You have already taken part",
+    "msg.done.body": "Our records show that you have already finished this survey. Thank you!",
+    "msg.nosession.heading": "We could not find your survey",
+    "msg.nosession.body": "Please open the survey again from the invitation of your panel; you will continue "
+    "where you left off. Cookies must be allowed for this site.",
+    "msg.notfound.heading": "Page not found",
+    "msg.notfound.body": "There is no survey at this address.",
+}
+
+_DE: dict[str, str] = {
+    "title": "Umfrage",
+    "intro.heading": "Willkommen zu unserer kurzen Umfrage",
+    "intro.body": "Wir möchten wissen, welche Marken für {category} Sie kennen und was Sie von ihnen halten. "
+    "Die Umfrage dauert etwa 5 bis 10 Minuten.",
+    "intro.anonymous": "Ihre Antworten sind anonym: Wir fragen weder nach Ihrem Namen noch nach Kontaktdaten, "
+    "speichern weder Ihre IP-Adresse noch Angaben zu Ihrem Gerät, und Ihre Antworten werden "
+    "nur als Summen über viele Personen ausgewertet.",
+    "intro.cookie": "Diese Seite verwendet ein einziges Sitzungs-Cookie, damit Sie dort weitermachen können, wo "
+    "Sie aufgehört haben. Es wird gelöscht, wenn Sie den Browser schließen.",
+    "intro.start": "Umfrage beginnen",
+    "intro.decline": "Ich möchte nicht teilnehmen",
+    "next": "Weiter",
+    "finish": "Abschließen",
+    "progress": "Schritt {step} von {total}",
+    "box_first": "Marke 1 (die erste, die Ihnen einfällt)",
+    "box": "Marke {number}",
+    "errors.heading": "Bitte prüfen Sie Ihre Antworten",
+    "required": "Pflichtfeld",
+    "locked": "Ihre Antwort auf eine frühere Frage ist gespeichert und kann nicht mehr geändert werden. "
+    "Bitte fahren Sie mit der folgenden Frage fort.",
+    "msg.invalid.heading": "Dieser Link ist ungültig",
+    "msg.invalid.body": "Der Umfrage-Link konnte nicht geprüft werden. Bitte öffnen Sie die Umfrage erneut über "
+    "die Einladung Ihres Panels, ohne den Link zu verändern.",
+    "msg.expired.heading": "Dieser Link ist abgelaufen",
+    "msg.expired.body": "Der Umfrage-Link ist nicht mehr gültig. Vielen Dank für Ihr Interesse.",
+    "msg.closed.heading": "Diese Umfrage ist geschlossen",
+    "msg.closed.body": "Die Umfrage ist derzeit nicht geöffnet. Vielen Dank für Ihr Interesse.",
+    "msg.done.heading": "Sie haben bereits teilgenommen",
+    "msg.done.body": "Sie haben diese Umfrage bereits abgeschlossen. Vielen Dank!",
+    "msg.nosession.heading": "Wir konnten Ihre Umfrage nicht finden",
+    "msg.nosession.body": "Bitte öffnen Sie die Umfrage erneut über die Einladung Ihres Panels; Sie machen dort "
+    "weiter, wo Sie aufgehört haben. Cookies müssen für diese Seite erlaubt sein.",
+    "msg.notfound.heading": "Seite nicht gefunden",
+    "msg.notfound.body": "Unter dieser Adresse gibt es keine Umfrage.",
+}
+
+TEXTS: dict[str, dict[str, str]] = {"en": _EN, "de": _DE}
+
+
+def t(language: str, key: str, **params: object) -> str:
+    """The page string ``key`` in ``language`` (English when the language is unknown)."""
+    template = TEXTS.get(language, _EN)[key]
+    return template.format(**params) if params else template

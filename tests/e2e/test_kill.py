@@ -1,0 +1,134 @@
+"""SIGKILL the service at random moments during fieldwork, restart it, and check that nothing was bought twice,
+lost or counted twice: every wave reaches a terminal state once, each launch reaches the provider once, and each
+complete the provider counts is stored once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
+
+from tests.conftest import outside_pytest_tmp
+
+pytestmark = pytest.mark.slow
+
+KILLS = int(os.environ.get("RECOGNITION_TEST_KILLS", "50"))
+WAVES = 6
+
+
+def _env(db_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOGNITION_")}
+    env |= {
+        "PYTHONUNBUFFERED": "1",
+        "RECOGNITION_DATABASE_URL": db_url,
+        "RECOGNITION_LOGGING_LEVEL": "warning",
+    }
+    return env
+
+
+@pytest.fixture
+def simulator() -> Iterator[str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "recognition",
+            "panel-sim",
+            "--port",
+            "0",
+            "--faults",
+            "light",
+            "--rate",
+            "40",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "simulated panel provider on " in line, proc.stderr.read() if proc.stderr else line
+        yield line.split(" on ")[1].split()[0]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+
+
+@pytest.mark.timeout(300)
+async def test_random_sigkills_during_fieldwork(db_url: str, simulator: str) -> None:
+    data_dir = outside_pytest_tmp("recognition-test-kill-")
+    cmd = [
+        sys.executable,
+        "-m",
+        "recognition",
+        "demo",
+        "--waves",
+        str(WAVES),
+        "--sample-size",
+        "50",
+        "--no-serve",
+        "--json",
+        "--quiet",
+        "--provider-url",
+        simulator,
+        "--data-dir",
+        str(data_dir),
+    ]
+    rng = random.Random(2026)
+    started = time.monotonic()
+    states_at_kill: list[str] = []
+    conn = await asyncpg.connect(db_url)
+    try:
+        for _ in range(KILLS):
+            proc = await asyncio.create_subprocess_exec(
+                *cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(db_url)
+            )
+            await asyncio.sleep(rng.uniform(1.2, 2.6))
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGKILL)
+            await asyncio.wait_for(proc.wait(), 30)
+            states_at_kill.append(
+                ",".join(r["state"] for r in await conn.fetch("SELECT state FROM waves ORDER BY id"))
+            )
+        final = await asyncio.create_subprocess_exec(
+            *cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(db_url)
+        )
+        out, err = await asyncio.wait_for(final.communicate(), 120)
+        assert final.returncode == 0, err.decode()
+        report = json.loads(out)
+        events = await conn.fetch("SELECT wave_id, from_state, to_state FROM wave_events ORDER BY id")
+    finally:
+        await conn.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    elapsed = time.monotonic() - started
+    assert len(report["waves"]) == WAVES
+    for wave in report["waves"]:
+        assert wave["state"] == "published"
+        assert wave["launch_calls"] == 1
+        assert wave["provider_completes"] == wave["stored_completes"] > 0
+        assert wave["n"] == 50
+    moves: dict[int, list[str]] = {}
+    for e in events:
+        moves.setdefault(e["wave_id"], []).append(e["to_state"])
+    for wave_id, states in moves.items():  # each state entered once, in order, one terminal state
+        assert states == ["scheduled", "launching", "fielding", "closing", "processing", "published"], (
+            wave_id,
+            states,
+        )
+    mid_fieldwork = sum(
+        any(s in ("launching", "fielding", "closing", "processing") for s in k.split(","))
+        for k in states_at_kill
+    )
+    assert mid_fieldwork >= KILLS // 3, f"only {mid_fieldwork} of {KILLS} kills landed during fieldwork"
+    assert elapsed < 240, f"{KILLS} kills took {elapsed:.0f}s"

@@ -1,0 +1,324 @@
+"""A whole survey taken in headless Chromium, driven over the Chrome DevTools Protocol (a websocket, no Node):
+signed entry, the introduction started with the keyboard, every screen filled and submitted, the exit redirect
+reached with the right status; screenshots checked for size and content; no console errors.
+
+With ``CI=true`` a missing browser fails the test; elsewhere it is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import os
+import shutil
+import struct
+import tempfile
+import zlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from recognition.app import create_app
+from recognition.settings import Settings
+from recognition.store import survey as store
+from recognition.survey import links
+from recognition.survey.quality import QualityRules
+from recognition.survey.routes import RULES
+from tests.integration.survey_world import SECRET, make_world
+
+SHOTS = Path(os.environ.get("RECOGNITION_SCREENSHOTS", tempfile.gettempdir())) / "recognition-survey-shots"
+
+
+def _browser() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed (CI=true): install Debian's chromium package")
+        pytest.skip("chromium is not installed")
+    return path
+
+
+class DevTools:
+    """A minimal CDP client: commands on one page session, events collected."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.ids = itertools.count(1)
+        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.loaded = asyncio.Event()
+        self.session: str | None = None
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            data = json.loads(msg.data)
+            if "id" in data and data["id"] in self.pending:
+                self.pending.pop(data["id"]).set_result(data)
+            else:
+                self.events.append(data)
+                if data.get("method") == "Page.loadEventFired":
+                    self.loaded.set()
+
+    async def send(
+        self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False
+    ) -> dict[str, Any]:
+        msg_id = next(self.ids)
+        message: dict[str, Any] = {"id": msg_id, "method": method, "params": params or {}}
+        if not browser and self.session:
+            message["sessionId"] = self.session
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending[msg_id] = future
+        await self.ws.send_str(json.dumps(message))
+        reply = await asyncio.wait_for(future, 20)
+        if "error" in reply:
+            raise AssertionError(f"{method}: {reply['error']}")
+        return reply.get("result", {})
+
+    async def evaluate(self, expression: str) -> Any:
+        result = await self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        return result["result"].get("value")
+
+    async def navigate_by(self, action: str) -> None:
+        """Run ``action`` (a JS expression or a coroutine factory) that triggers a navigation; wait for the load."""
+        self.loaded.clear()
+        await self.evaluate(action)
+        await asyncio.wait_for(self.loaded.wait(), 20)
+
+    async def screenshot(self, name: str) -> Path:
+        data = await self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{name}.png"
+        path.write_bytes(base64.b64decode(data["data"]))
+        return path
+
+    def errors(self) -> list[str]:
+        found = []
+        for e in self.events:
+            method, params = e.get("method"), e.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                found.append(str(params.get("exceptionDetails", {}).get("text")))
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                found.append(str(params.get("args")))
+            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+                found.append(str(params["entry"].get("text")) + " " + str(params["entry"].get("url", "")))
+        return found
+
+
+def png_check(path: Path) -> tuple[int, int, int]:
+    """(width, height, distinct byte values in the decoded image data) of a PNG."""
+    raw = path.read_bytes()
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", raw[16:24])
+    idat, pos = b"", 8
+    while pos < len(raw):
+        (length,) = struct.unpack(">I", raw[pos : pos + 4])
+        kind = raw[pos + 4 : pos + 8]
+        if kind == b"IDAT":
+            idat += raw[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+    pixels = zlib.decompress(idat)
+    return width, height, len(set(pixels))
+
+
+# The fill-in script: answer every question of the page the way a careful respondent would, then submit.
+FILL = r"""
+(() => {
+  const form = document.querySelector('form');
+  const groups = {};
+  for (const r of form.querySelectorAll('input[type=radio]')) (groups[r.name] ||= []).push(r);
+  for (const [name, radios] of Object.entries(groups)) {
+    let pick = radios[radios.length > 2 ? 1 : 0];
+    if (name === 'attention_check') pick = radios.find(r => r.value === 'disagree');
+    if (name.startsWith('image.')) pick = radios.find(r => r.value === (name.length % 2 ? 'yes' : 'no'));
+    pick.click();
+  }
+  const boxes = {};
+  for (const c of form.querySelectorAll('input[type=checkbox]')) (boxes[c.name] ||= []).push(c);
+  for (const [name, list] of Object.entries(boxes)) {
+    if (name.endsWith('.option')) continue;
+    for (const c of list) if (c.value !== 'none' && c.value !== 'dont_know') c.click();
+  }
+  const texts = form.querySelectorAll('input[type=text]');
+  const typed = ['Acme', 'north peek', 'Velo and Stride'];
+  texts.forEach((t, i) => { if (i < typed.length) t.value = typed[i]; });
+  return form.querySelector('input[name=screen]')?.value || null;
+})()
+"""
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[TestServer]:
+    """The panel provider's exit pages."""
+
+    async def exit_page(request: web.Request) -> web.Response:
+        status = request.match_info["status"]
+        return web.Response(
+            text=f'<!doctype html><html lang="en"><head><title>Panel</title><link rel="icon" '
+            f'href="data:,"></head><body><h1 id="status">{status}</h1></body></html>',
+            content_type="text/html",
+        )
+
+    app = web.Application()
+    app.router.add_get("/exit/{status}", exit_page)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def survey_server(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestServer]:
+    app = create_app(settings, pool=pool)
+    app[RULES] = QualityRules(speeder_floor_seconds=0.0)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def devtools() -> AsyncIterator[DevTools]:
+    binary = _browser()
+    profile = tempfile.mkdtemp(prefix="recognition-chromium-")
+    proc = await asyncio.create_subprocess_exec(
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--remote-debugging-port=0",
+        "about:blank",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        active = Path(profile) / "DevToolsActivePort"  # "port\n/devtools/browser/<id>" once it listens
+        url = None
+        for _ in range(300):
+            lines = active.read_text().split() if active.is_file() else []
+            if len(lines) >= 2:
+                url = f"ws://127.0.0.1:{lines[0]}{lines[1]}"
+                break
+            await asyncio.sleep(0.1)
+        assert url, "chromium did not report its DevTools address"
+        async with aiohttp.ClientSession() as http, http.ws_connect(url, max_msg_size=64 * 1024 * 1024) as ws:
+            tools = DevTools(ws)
+            target = await tools.send("Target.createTarget", {"url": "about:blank"}, browser=True)
+            attached = await tools.send(
+                "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}, browser=True
+            )
+            tools.session = attached["sessionId"]
+            for domain in ("Page", "Runtime", "Log"):
+                await tools.send(f"{domain}.enable")
+            await tools.send(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+            )
+            yield tools
+            tools.reader.cancel()
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+async def test_a_respondent_takes_the_whole_survey_in_chromium(
+    devtools: DevTools, survey_server: TestServer, provider: TestServer, pool: asyncpg.Pool
+) -> None:
+    exit_url = str(provider.make_url("/exit/")) + "{status}?pid={pid}"
+    async with pool.acquire() as conn:
+        world = await make_world(conn)
+        await store.set_wave_links(
+            conn,
+            world.wave_id,
+            secret=SECRET,
+            complete_url=exit_url.replace("{status}", "complete"),
+            screenout_url=exit_url,
+            overquota_url=exit_url,
+            quality_url=exit_url,
+        )
+    start = str(
+        survey_server.make_url(
+            f"/survey/{world.wave_id}/start?{links.entry_query(SECRET, world.wave_id, 'CHROME-1')}"
+        )
+    )
+    devtools.loaded.clear()
+    await devtools.send("Page.navigate", {"url": start})
+    await asyncio.wait_for(devtools.loaded.wait(), 20)
+    assert "anonymous" in await devtools.evaluate("document.body.innerText")
+    shots = [await devtools.screenshot("01-intro")]
+
+    # keyboard only: Tab to the start button, press Enter
+    for _ in range(10):
+        await devtools.send(
+            "Input.dispatchKeyEvent",
+            {"type": "keyDown", "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9},
+        )
+        await devtools.send(
+            "Input.dispatchKeyEvent",
+            {"type": "keyUp", "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9},
+        )
+        if await devtools.evaluate("document.activeElement && document.activeElement.value") == "start":
+            break
+    else:
+        raise AssertionError("the start button cannot be reached with the keyboard")
+    devtools.loaded.clear()
+    await devtools.send(
+        "Input.dispatchKeyEvent",
+        {"type": "keyDown", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r"},
+    )
+    await devtools.send(
+        "Input.dispatchKeyEvent",
+        {"type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13},
+    )
+    await asyncio.wait_for(devtools.loaded.wait(), 20)
+
+    screens: list[str] = []
+    for _ in range(40):
+        location = await devtools.evaluate("location.href")
+        if location.startswith(str(provider.make_url("/"))):
+            break
+        progress = await devtools.evaluate("document.getElementById('progress-text')?.innerText")
+        assert progress and progress.startswith("Step "), location
+        screen = await devtools.evaluate(FILL)
+        screens.append(screen)
+        if screen in ("unaided", "image.product_quality", "recommendation"):
+            shots.append(await devtools.screenshot(f"{len(screens):02d}-{screen}"))
+        await devtools.navigate_by("document.querySelector('form button[type=submit]').click()")
+    else:
+        raise AssertionError(f"no exit after {screens}")
+
+    final = await devtools.evaluate("location.href")
+    assert final.startswith(str(provider.make_url("/exit/complete"))) and "pid=CHROME-1" in final
+    assert await devtools.evaluate("document.getElementById('status').innerText") == "complete"
+    assert screens[:4] == ["screener", "unaided", "aided", "usage"] and screens[-1] == "attention_check"
+    assert devtools.errors() == []
+    for shot in shots:
+        width, height, distinct = png_check(shot)
+        assert width == 390 and height >= 600, (shot, width, height)
+        assert distinct > 20, f"{shot} looks blank"
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT id, status FROM respondents WHERE wave_id = $1", world.wave_id)
+        coded = await conn.fetchval(
+            "SELECT value FROM answers WHERE respondent_id = $1 AND question_id = 'unaided_coded'", row["id"]
+        )
+    assert row["status"] == "complete"
+    assert coded == [["acme"], ["northpeak"], ["velo", "stride"]]

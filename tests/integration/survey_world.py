@@ -1,0 +1,115 @@
+"""Shared set-up for the survey tests: a poll with a fielding wave and its links, and a respondent walking the
+pages over HTTP (redirects inside the service followed by hand, the exit redirect returned)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import asyncpg
+from aiohttp.test_utils import TestClient
+
+from recognition.store import orgs, polls, waves
+from recognition.store import survey as store
+from recognition.survey import links
+from recognition.survey.taker import Persona, fill, parse_form
+
+BRANDS = [
+    {"id": "acme", "name": "Acme", "aliases": ["acme sports"]},
+    {"id": "stride", "name": "Stride"},
+    {"id": "northpeak", "name": "North Peak", "aliases": ["northpeak"]},
+    {"id": "velo", "name": "Velo"},
+]
+SECRET = "w" * 40
+EXIT = "https://panel.example/exit/{status}?pid={pid}&sig={sig}"
+DEFAULT = Persona()
+
+
+@dataclass(frozen=True)
+class World:
+    poll_id: int
+    wave_id: int
+
+
+async def make_world(conn: asyncpg.Connection, *, target_n: int = 100, slot_day: int = 5) -> World:
+    org = await orgs.ensure_organisation(conn, "survey-org")
+    poll = await polls.find_poll(conn, org, "tracker")
+    if poll is None:
+        poll = await polls.create_poll(
+            conn,
+            org,
+            name="tracker",
+            category="running shoes",
+            brands=BRANDS,
+            own_brand="acme",
+            population="us",
+            sample_size=target_n,
+        )
+    wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 1, slot_day, tzinfo=UTC), target_n)
+    for a, b in (("scheduled", "launching"), ("launching", "fielding")):
+        assert await waves.transition(conn, wave.id, a, b)
+    await store.set_wave_links(
+        conn,
+        wave.id,
+        secret=SECRET,
+        complete_url=EXIT,
+        screenout_url=EXIT,
+        overquota_url=EXIT,
+        quality_url=EXIT,
+    )
+    return World(poll.id, wave.id)
+
+
+def entry(wave_id: int, pid: str, expires: int | None = None) -> str:
+    return f"/survey/{wave_id}/start?{links.entry_query(SECRET, wave_id, pid, expires)}"
+
+
+@dataclass
+class Visit:
+    exit_url: str | None  # where the respondent was finally sent (the provider's exit), None if not reached
+    pages: list[str]  # screen ids answered, in order
+    last_status: int
+    last_body: str
+
+
+async def walk(
+    client: TestClient,
+    start: str,
+    *,
+    persona: Persona = DEFAULT,
+    seed: int = 1,
+    max_pages: int = 40,
+    stop_after: str | None = None,
+) -> Visit:
+    """Follow the survey from ``start`` (an entry link or the page URL), answering every page."""
+    rng = random.Random(seed)
+    url = start
+    seen: list[str] = []
+    for _ in range(max_pages):
+        resp = await client.get(url, allow_redirects=False)
+        if resp.status == 303:
+            location = resp.headers["Location"]
+            if urlsplit(location).netloc:
+                return Visit(location, seen, 303, "")
+            url = location
+            continue
+        body = await resp.text()
+        form = parse_form(body)
+        if resp.status != 200 or form is None:
+            return Visit(None, seen, resp.status, body)
+        fields = fill(form, rng, persona)
+        screen = dict(form.hidden).get("screen")
+        if screen is not None and stop_after is not None and seen and seen[-1] == stop_after:
+            return Visit(None, seen, resp.status, body)
+        if screen is not None:
+            seen.append(screen)
+        resp = await client.post(form.action, data=fields, allow_redirects=False)
+        if resp.status != 303:
+            return Visit(None, seen, resp.status, await resp.text())
+        location = resp.headers["Location"]
+        if urlsplit(location).netloc:
+            return Visit(location, seen, 303, "")
+        url = location
+    raise AssertionError(f"the survey did not end within {max_pages} pages: {seen}")

@@ -1,0 +1,191 @@
+"""Entry links: signature, tampering, expiry, closed waves, replay and double completion."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from recognition.app import create_app
+from recognition.settings import Settings
+from recognition.store import responses, waves
+from recognition.store import survey as store
+from recognition.survey import links
+from recognition.survey.quality import QualityRules
+from recognition.survey.routes import RULES
+from tests.integration.survey_world import EXIT, SECRET, World, entry, make_world, walk
+
+
+@pytest.fixture
+async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
+    app = create_app(settings, pool=pool)
+    app[RULES] = QualityRules(speeder_floor_seconds=0.0)
+    async with TestClient(TestServer(app)) as c:
+        yield c
+
+
+@pytest.fixture
+async def world(pool: asyncpg.Pool) -> World:
+    async with pool.acquire() as conn:
+        return await make_world(conn)
+
+
+async def _refusals(pool: asyncpg.Pool) -> list[tuple[str, bytes | None]]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT reason, respondent_key FROM survey_refusals ORDER BY id")
+    return [(r["reason"], r["respondent_key"]) for r in rows]
+
+
+def test_signature_is_hmac_sha256_of_wave_pid_and_expiry() -> None:
+    import hashlib
+    import hmac
+
+    expected = hmac.new(SECRET.encode(), b"7\nABC\n1700000000", hashlib.sha256).hexdigest()
+    assert links.sign_entry(SECRET, 7, "ABC", 1700000000) == expected
+    assert (
+        links.sign_entry(SECRET, 7, "ABC")
+        == hmac.new(SECRET.encode(), b"7\nABC\n", hashlib.sha256).hexdigest()
+    )
+    assert links.check_entry(SECRET, 7, "ABC", "1700000000", expected, now=1.0).ok
+    assert links.check_entry(SECRET, 7, "ABC", "1700000000", expected, now=1700000001.0).reason == "expired"
+    assert links.check_entry(SECRET, 8, "ABC", "1700000000", expected, now=1.0).reason == "bad_signature"
+    assert links.check_entry(SECRET, 7, "ABD", "1700000000", expected, now=1.0).reason == "bad_signature"
+    assert links.check_entry(SECRET, 7, "ABC", None, expected, now=1.0).reason == "bad_signature"
+    assert links.check_entry(SECRET, 7, "A B", None, expected, now=1.0).reason == "bad_id"
+    assert links.check_entry(SECRET, 7, "ABC", None, None, now=1.0).reason == "unsigned"
+    token = links.new_token()
+    assert links.unseal(token, links.seal(token, "PANEL-ü-1")) == "PANEL-ü-1"
+    assert links.seal(token, "PANEL-1") != links.seal(links.new_token(), "PANEL-1")
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "reason", "text"),
+    [
+        ({"pid": "P1"}, 403, "unsigned", "not valid"),
+        ({"pid": "P1", "sig": "00" * 32}, 403, "bad_signature", "not valid"),
+        (
+            {"pid": "P2", "sig": "{sig_no_exp}"},
+            403,
+            "bad_signature",
+            "not valid",
+        ),  # signed for P1, sent as P2
+        (
+            {"pid": "P1", "exp": "9999999999", "sig": "{sig_no_exp}"},
+            403,
+            "bad_signature",
+            "not valid",
+        ),  # exp added
+        ({"pid": "P1", "exp": "1000", "sig": "{sig_old}"}, 410, "expired", "expired"),
+        ({"sig": "ab"}, 403, "bad_id", "not valid"),
+        ({"pid": "x" * 200, "sig": "ab"}, 403, "bad_id", "not valid"),
+    ],
+)
+async def test_bad_entries_get_a_clear_page_and_are_recorded_as_refused(
+    client: TestClient,
+    world: World,
+    pool: asyncpg.Pool,
+    settings: Settings,
+    query: dict[str, str],
+    status: int,
+    reason: str,
+    text: str,
+) -> None:
+    fills = {
+        "{sig_no_exp}": links.sign_entry(SECRET, world.wave_id, "P1"),
+        "{sig_old}": links.sign_entry(SECRET, world.wave_id, "P1", 1000),
+    }
+    query = {k: fills.get(v, v) for k, v in query.items()}
+    resp = await client.get(f"/survey/{world.wave_id}/start?{urlencode(query)}", allow_redirects=False)
+    assert resp.status == status
+    assert resp.content_type == "text/html" and text in (await resp.text())
+    assert "set-cookie" not in {k.lower() for k in resp.headers}
+    recorded = await _refusals(pool)
+    assert [r for r, _ in recorded] == [reason]
+    pid = query.get("pid")
+    if reason == "bad_id":
+        assert recorded[0][1] is None
+    else:
+        assert recorded[0][1] == responses.respondent_key(settings.survey_secret, "simulated", str(pid))
+    async with pool.acquire() as conn:
+        statuses = [r["status"] for r in await conn.fetch("SELECT status FROM respondents")]
+    # only a genuinely signed (but expired) link is the respondent's own: it is kept as 'refused'
+    assert statuses == (["refused"] if reason == "expired" else [])
+
+
+async def test_wave_level_expiry_and_closed_waves_refuse(
+    client: TestClient, world: World, pool: asyncpg.Pool
+) -> None:
+    async with pool.acquire() as conn:
+        await store.set_wave_links(
+            conn,
+            world.wave_id,
+            secret=SECRET,
+            complete_url=EXIT,
+            screenout_url=EXIT,
+            overquota_url=EXIT,
+            quality_url=EXIT,
+            expires_at=datetime.now(UTC) - timedelta(minutes=1),
+        )
+    resp = await client.get(entry(world.wave_id, "P-late"), allow_redirects=False)
+    assert resp.status == 410 and "expired" in await resp.text()
+    async with pool.acquire() as conn:
+        await store.set_wave_links(
+            conn,
+            world.wave_id,
+            secret=SECRET,
+            complete_url=EXIT,
+            screenout_url=EXIT,
+            overquota_url=EXIT,
+            quality_url=EXIT,
+            expires_at=datetime.now(UTC) + timedelta(days=1),
+        )
+        assert await waves.transition(conn, world.wave_id, "fielding", "closing")
+    resp = await client.get(entry(world.wave_id, "P-closed", int(time.time()) + 60), allow_redirects=False)
+    assert resp.status == 403 and "closed" in await resp.text()
+    assert [r for r, _ in await _refusals(pool)] == ["expired", "closed"]
+
+
+async def test_unknown_wave_is_refused(client: TestClient, pool: asyncpg.Pool) -> None:
+    resp = await client.get("/survey/999999/start?pid=P&sig=ab", allow_redirects=False)
+    assert resp.status == 404 and "not valid" in await resp.text()
+    assert [r for r, _ in await _refusals(pool)] == ["unknown_wave"]
+
+
+async def test_replayed_link_after_completion_is_refused_and_counted_once(
+    client: TestClient, world: World, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    first = await walk(client, entry(world.wave_id, "P-once"))
+    assert first.exit_url is not None and "/exit/complete?" in first.exit_url
+    client.session.cookie_jar.clear()
+    for _ in range(2):
+        resp = await client.get(entry(world.wave_id, "P-once"), allow_redirects=False)
+        assert resp.status == 409 and "already taken part" in await resp.text()
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT status FROM respondents WHERE wave_id = $1", world.wave_id)
+    assert [r["status"] for r in rows] == ["complete"]
+
+
+async def test_double_submission_of_the_last_page_completes_once(
+    client: TestClient, world: World, pool: asyncpg.Pool
+) -> None:
+    visit = await walk(client, entry(world.wave_id, "P-double"), stop_after="comment")
+    assert visit.pages[-1] == "comment"
+    import asyncio
+
+    data = {"screen": "attention_check", "attention_check": "disagree"}
+    results = await asyncio.gather(
+        *(client.post(f"/survey/{world.wave_id}", data=data, allow_redirects=False) for _ in range(3))
+    )
+    statuses = sorted(r.status for r in results)
+    exits = [r for r in results if r.status == 303]
+    assert len(exits) == 1 and "/exit/complete?" in exits[0].headers["Location"], statuses
+    for r in results:
+        if r.status != 303:
+            assert "already" in await r.text()
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM respondents WHERE status = 'complete'") == 1

@@ -1,0 +1,220 @@
+"""Objective evaluation, dashboard figures, the written summary and signed tokens: pure functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from recognition.alerts import evaluate, event_id, find_events, messages
+from recognition.reports import access
+from recognition.reports.model import (
+    Cell,
+    PollData,
+    WaveInfo,
+    retest,
+    rolled,
+    tiles,
+    version_breaks,
+    year_ago,
+)
+from recognition.reports.summary import summarise
+from recognition.store.objectives import Objective
+
+T0 = datetime(2025, 1, 6, tzinfo=UTC)
+
+
+def _objective(threshold: float, direction: str = "at_least", metric: str = "aided") -> Objective:
+    return Objective(
+        id=7,
+        poll_id=1,
+        metric=metric,
+        brand="acme",
+        segment="all",
+        threshold=threshold,
+        direction=direction,
+        label="",
+        created_at=T0,
+    )
+
+
+def _cell(
+    est: float,
+    low: float,
+    high: float,
+    *,
+    wave: int = 1,
+    metric: str = "aided",
+    brand: str = "acme",
+    status: str = "ok",
+    se: float = 0.015,
+    **kw: object,
+) -> Cell:
+    return Cell(
+        wave_id=wave,
+        metric=metric,
+        brand=brand,
+        segment="all",
+        kind="mean" if metric == "nps" else "proportion",
+        estimate=est,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        level=0.95,
+        n=1000,
+        n_eff=800.0,
+        base_status=status,
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("direction", "threshold", "ci", "status"),
+    [
+        ("at_least", 0.60, (0.62, 0.68), "on_track"),  # CI wholly above the floor
+        ("at_least", 0.60, (0.58, 0.64), "at_risk"),  # straddles
+        ("at_least", 0.60, (0.52, 0.58), "breached"),  # significantly below
+        ("at_least", 0.60, (0.60, 0.66), "at_risk"),  # touching the limit is not clear of it
+        ("at_most", 0.20, (0.12, 0.18), "on_track"),
+        ("at_most", 0.20, (0.17, 0.23), "at_risk"),
+        ("at_most", 0.20, (0.21, 0.27), "breached"),
+    ],
+)
+def test_objective_status_follows_the_interval(
+    direction: str, threshold: float, ci: tuple[float, float], status: str
+) -> None:
+    low, high = ci
+    result = evaluate(_objective(threshold, direction), _cell((low + high) / 2, low, high), 3)
+    assert result.status == status
+    assert result.wave_id == 3 and result.ci_low == low and result.ci_high == high
+
+
+def test_objective_without_a_figure_or_with_a_suppressed_base() -> None:
+    assert evaluate(_objective(0.5), None, 1).status == "no_data"
+    suppressed = evaluate(_objective(0.5), _cell(0.2, 0.1, 0.3, status="suppressed"), 1)
+    assert suppressed.status == "suppressed" and suppressed.estimate is None
+
+
+def test_nps_objective_in_points() -> None:
+    assert evaluate(_objective(10, metric="nps"), _cell(-20, -27, -13, metric="nps"), 1).status == "breached"
+    assert evaluate(_objective(-30, metric="nps"), _cell(-20, -27, -13, metric="nps"), 1).status == "on_track"
+
+
+def test_events_are_deterministic_and_only_for_breaches_and_own_drops() -> None:
+    statuses = [
+        evaluate(_objective(0.6), _cell(0.55, 0.52, 0.58), 9),
+        evaluate(_objective(0.5), _cell(0.55, 0.52, 0.58), 9),
+    ]
+    cells = [
+        _cell(0.55, 0.52, 0.58, wave=9, change=-0.05, q_value=0.001, p_value=0.0005, significant=True),
+        _cell(0.30, 0.27, 0.33, wave=9, brand="rival", change=-0.06, q_value=0.001, significant=True),
+        _cell(0.40, 0.37, 0.43, wave=9, metric="consider", change=-0.01, q_value=0.4, significant=False),
+    ]
+    events = find_events(1, 9, "acme", statuses, cells, {"acme": "Acme"})
+    assert [e.kind for e in events] == ["objective.breached", "estimate.significant_drop"]
+    assert events[0].id == event_id("objective.breached", 7, 9)
+    again = find_events(1, 9, "acme", statuses, cells, {"acme": "Acme"})
+    assert [e.id for e in again] == [e.id for e in events]
+    assert "breached its objective of at least 60%" in events[0].payload["text"]
+    assert "fell 5 points to 55%" in events[1].payload["text"]
+    assert len(messages(events, digest=False)) == 2
+    (digest,) = messages(events, digest=True)
+    assert digest[1]["type"] == "digest" and len(digest[1]["events"]) == 2
+
+
+def _poll(waves: list[WaveInfo], cells: list[Cell]) -> PollData:
+    return PollData(
+        1,
+        "t",
+        "acme",
+        (("acme", "Acme"), ("rival", "Rival")),
+        tuple(waves),
+        {(c.wave_id, c.metric, c.brand, c.segment): c for c in cells},
+    )
+
+
+def _wave(i: int, version: int = 1, days: int = 7) -> WaveInfo:
+    return WaveInfo(i, T0 + timedelta(days=days * (i - 1)), None, None, version)
+
+
+def test_year_ago_change_is_tested_and_marked_only_when_significant_and_large() -> None:
+    waves = [_wave(1, days=365), _wave(2, days=365)]  # wave 2 is one year after wave 1
+    cells = [
+        _cell(0.50, 0.47, 0.53, wave=1, se=0.015),
+        _cell(0.60, 0.57, 0.63, wave=2, se=0.015),
+        _cell(0.20, 0.17, 0.23, wave=1, metric="prefer", se=0.015),
+        _cell(0.21, 0.18, 0.24, wave=2, metric="prefer", se=0.015),
+    ]
+    data = _poll(waves, cells)
+    assert year_ago(data.waves, data.waves[1]) == data.waves[0]
+    by_metric = {t.metric: t for t in tiles(data, 2, "all", alpha=0.05, threshold=0.02)}
+    assert by_metric["aided"].vs_year is not None and by_metric["aided"].vs_year.arrow == "▲"
+    assert by_metric["prefer"].vs_year is not None and by_metric["prefer"].vs_year.arrow == ""
+    assert by_metric["aided"].vs_previous is None  # the stored test is absent
+
+
+def test_significant_but_tiny_change_gets_no_arrow() -> None:
+    (change,) = retest(
+        [(_cell(0.5, 0, 1, se=0.001), _cell(0.51, 0, 1, se=0.001, wave=2))], alpha=0.05, threshold=0.02
+    )
+    assert change is not None and change.q_value is not None and change.q_value < 0.001
+    assert not change.significant and change.arrow == ""
+
+
+def test_rolling_window_pools_and_compares_non_overlapping_windows() -> None:
+    waves = [_wave(i) for i in range(1, 7)]
+    cells = [_cell(0.50 if i <= 3 else 0.60, 0, 1, wave=i, se=0.02) for i in range(1, 7)]
+    data = rolled(_poll(waves, cells), 3, suppress_below=30, flag_below=100, alpha=0.05, threshold=0.02)
+    assert [w.id for w in data.waves] == [3, 4, 5, 6]
+    last = data.cell(6, "aided", "acme", "all")
+    assert last is not None and last.estimate == pytest.approx(0.60)
+    assert last.se == pytest.approx((3 * 0.02**2) ** 0.5 / 3)
+    assert last.n == 3000 and last.change == pytest.approx(0.10) and last.significant
+    assert data.cell(5, "aided", "acme", "all").change is None  # type: ignore[union-attr]
+
+
+def test_version_breaks() -> None:
+    assert version_breaks([_wave(1), _wave(2), _wave(3, version=2), _wave(4, version=2)]) == [2]
+
+
+def test_summary_points_carry_their_numbers() -> None:
+    waves = [_wave(1), _wave(2)]
+    cells = [
+        _cell(0.58, 0.55, 0.61, wave=1),
+        _cell(0.62, 0.59, 0.65, wave=2, change=0.04, p_value=0.004, q_value=0.01, significant=True),
+        _cell(
+            0.30,
+            0.27,
+            0.33,
+            wave=2,
+            metric="consider",
+            change=0.01,
+            p_value=0.5,
+            q_value=0.6,
+            significant=False,
+        ),
+    ]
+    summary = summarise(_poll(waves, cells), 2, "all", [evaluate(_objective(0.6), cells[1], 2)])
+    texts = [p.text for p in summary.points]
+    assert texts[0] == "Aided awareness of Acme rose 4 points to 62% (95% CI 59–65), a significant change."
+    assert summary.points[0].n == 1000 and summary.points[0].q_value == 0.01 and summary.points[0].test
+    assert any(
+        t.startswith("Consideration of Acme was 30%") and "not a significant change" in t for t in texts
+    )
+    assert any("is at risk" in t for t in texts)
+    assert summary.previous_wave_id == 1
+
+
+def test_tokens_are_signed_scoped_and_expire() -> None:
+    token = access.share_token("secret" * 8, 42, 1)
+    assert access.read_share("secret" * 8, token) is not None
+    assert access.read_share("secret" * 8, token).poll_id == 42  # type: ignore[union-attr]
+    assert access.read_share("other" * 8, token) is None
+    body, mac = token.split(".")
+    assert access.read_share("secret" * 8, body + "x." + mac) is None
+    assert access.read_session("secret" * 8, token) is None  # a share link is not a session
+    old = access.share_token("secret" * 8, 42, 1, now=0)
+    assert access.read_share("secret" * 8, old) is None
+    session = access.session_token("secret" * 8, 5)
+    assert access.read_session("secret" * 8, session) == 5
+    assert "rk_" not in session
