@@ -16,6 +16,8 @@ from recognition.api import auth, errors
 from recognition.db import database
 from recognition.scheduling import PollScheduler
 from recognition.settings import Settings
+from recognition.store import polls as polls_store
+from recognition.store import waves as waves_store
 from recognition.store.polls import Poll
 from recognition.store.waves import Wave
 
@@ -26,7 +28,6 @@ SCHEDULER = web.AppKey("scheduler", PollScheduler)
 #: Modules that add routes (and their own cleanup_ctx entries) through ``setup(app)``, in order.
 ROUTE_MODULES = (
     "recognition.api.health",
-    "recognition.api.scores",
     "recognition.api.routes",  # the JSON API for polls, waves, scores, objectives, exports
     "recognition.survey.routes",  # respondent-facing survey pages and provider webhooks
     "recognition.reports.routes",  # dashboard, summaries, share links
@@ -74,6 +75,19 @@ async def run_scheduler(app: web.Application) -> AsyncIterator[None]:
 
     scheduler = PollScheduler(pool, on_wave=on_wave, policy=settings.scheduling_misfire_policy)  # type: ignore[arg-type]
     app[SCHEDULER] = scheduler
+    # Waves a previous run left in flight are picked up again (a per-wave lock keeps one driver per wave).
+    async with pool.acquire() as conn:
+        unfinished = await conn.fetch(
+            "SELECT id, poll_id FROM waves WHERE state NOT IN ('published', 'failed', 'cancelled') ORDER BY id"
+        )
+        for row in unfinished:
+            poll = await polls_store.get_poll(conn, row["poll_id"])
+            wave = await waves_store.get_wave(conn, row["id"])
+            if poll is not None and wave is not None:
+                scheduler.spawn(on_wave(poll, wave))
     await scheduler.start()
     yield
     await scheduler.stop()
+    from panels.registry import close_all
+
+    await close_all()

@@ -148,12 +148,13 @@ class PollScheduler:
         except ValueError:
             log.warning("ignoring a malformed poll notification %r", payload)
             return
-        self._spawn(self.refresh(poll_id))
+        self.spawn(self.refresh(poll_id))
 
     async def _job(self, poll_id: int) -> None:
         await self.fire_due(poll_id, policy="one")
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
+    def spawn(self, coro: Awaitable[None]) -> None:
+        """Run ``coro`` in the background, cancelled by :meth:`stop`."""
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -186,7 +187,7 @@ class PollScheduler:
                     )
                     fired.append(Fired(poll_id, wave.id, slot.at, slot.late))
                     if self.on_wave is not None:
-                        self._spawn(self.on_wave(poll, wave))
+                        self.spawn(self.on_wave(poll, wave))
         return fired
 
 
