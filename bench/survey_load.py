@@ -1,12 +1,13 @@
 """Load on the hosted survey: many concurrent simulated respondents taking the whole survey over HTTP.
 
-    python bench/survey_load.py [--concurrency 200] [--respondents 600] [--think 1.0] [--max-seconds 120] [--json]
+    python bench/survey_load.py [--concurrency 200] [--respondents 600] [--think 1.0] [--ramp 5] [--max-seconds 120] [--json]
 
 The survey server (``create_app`` with a fresh embedded PostgreSQL) and a bare aiohttp server (one handler that
 returns a page of the same size) run in their own processes on 127.0.0.1; this process plays the respondents.
 Each respondent enters through a signed link, then for every screen GETs the page, waits a think time (uniform in
 [0, 2 × --think] seconds), fills the form (:mod:`recognition.survey.taker`) and POSTs it, until the exit redirect.
-At most ``--concurrency`` respondents are in the survey at once; ``--respondents`` take it in all. The same
+At most ``--concurrency`` respondents are in the survey at once (the first of them arriving spread over ``--ramp``
+seconds rather than in one instant); ``--respondents`` take it in all. The same
 respondent pattern (same concurrency, think time and number of requests) is then run against the bare handler.
 
 Reported: completes (exits) per second, page latency p50/p99 (every GET and POST, entry included) for both
@@ -56,6 +57,8 @@ def _settings(data_dir: str, url: str) -> Any:
             "database.url": url,
             "survey.secret": "s" * 64,
             "database.pool_max": 20,
+            "scheduling.enabled": False,  # only the survey pages are measured: no fieldwork driving the wave
+            "alerts.enabled": False,
         },
     )
 
@@ -207,7 +210,9 @@ async def _bare_respondent(
         run.exits += 1
 
 
-async def _drive(make: Any, respondents: int, concurrency: int, max_seconds: float) -> tuple[Run, float]:
+async def _drive(
+    make: Any, respondents: int, concurrency: int, max_seconds: float, ramp: float
+) -> tuple[Run, float]:
     run = Run()
     gate = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
@@ -215,6 +220,8 @@ async def _drive(make: Any, respondents: int, concurrency: int, max_seconds: flo
     start = time.perf_counter()
 
     async def one(i: int) -> None:
+        if i < concurrency and ramp > 0:  # the first wave of respondents arrives spread over the ramp
+            await asyncio.sleep(ramp * i / concurrency)
         async with gate:
             await make(i, run, connector, deadline)
 
@@ -286,7 +293,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 deadline,
             )
 
-        survey_run, survey_s = await _drive(survey_one, args.respondents, args.concurrency, args.max_seconds)
+        survey_run, survey_s = await _drive(
+            survey_one, args.respondents, args.concurrency, args.max_seconds, args.ramp
+        )
         per_respondent = max(
             2, round(len(survey_run.latencies) / max(1, survey_run.exits + survey_run.failures))
         )
@@ -296,7 +305,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 bare_base, per_respondent, args.think, run, connector, random.Random(rng.random()), deadline
             )
 
-        bare_run, bare_s = await _drive(bare_one, args.respondents, args.concurrency, args.max_seconds)
+        bare_run, bare_s = await _drive(
+            bare_one, args.respondents, args.concurrency, args.max_seconds, args.ramp
+        )
     finally:
         for proc in (survey_proc, bare_proc):
             proc.terminate()
@@ -322,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--respondents", type=int, default=600)
     parser.add_argument("--think", type=float, default=1.0, help="mean think time per page, seconds")
+    parser.add_argument(
+        "--ramp", type=float, default=5.0, help="seconds over which the first respondents arrive"
+    )
     parser.add_argument("--max-seconds", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")

@@ -75,6 +75,8 @@ class ProjectSpec:
     quotas: tuple[Quota, ...] = ()
     survey_url: str = ""
     deadline: datetime | None = None
+    #: Where the buyer receives the provider's webhooks for this project (adapters that subscribe per project).
+    webhook_url: str = ""
     #: Only for the simulated provider, which also plays the respondents: brands, own brand, wave index, seed.
     simulation: Mapping[str, Any] = field(default_factory=dict)
 

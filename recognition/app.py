@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp import web
 
+from panels.registry import ProviderConfig, ProviderRegistry
 from recognition.api import auth, errors
 from recognition.db import database
 from recognition.scheduling import PollScheduler
@@ -24,6 +25,7 @@ from recognition.store.waves import Wave
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 SCHEDULER = web.AppKey("scheduler", PollScheduler)
+PROVIDERS = web.AppKey("providers", ProviderRegistry)
 
 #: Modules that add routes (and their own cleanup_ctx entries) through ``setup(app)``, in order.
 ROUTE_MODULES = (
@@ -31,6 +33,7 @@ ROUTE_MODULES = (
     "recognition.api.routes",  # the JSON API for polls, waves, scores, objectives, exports
     "recognition.survey.routes",  # respondent-facing survey pages and provider webhooks
     "recognition.reports.routes",  # dashboard, summaries, share links
+    "recognition.api_webhooks",  # provider webhooks (signed by the provider, outside /api/v1)
 )
 
 
@@ -50,17 +53,31 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
                 yield
 
         app.cleanup_ctx.append(open_database)
+    app[PROVIDERS] = ProviderRegistry(ProviderConfig.from_settings(settings))
+    app.cleanup_ctx.append(close_providers)
     if settings.scheduling_enabled:
         app.cleanup_ctx.append(run_scheduler)
     for name in ROUTE_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):  # not part of this build
+            if exc.name is not None and (
+                name == exc.name or name.startswith(exc.name + ".")
+            ):  # not part of this build
                 continue
             raise
         module.setup(app)
     return app
+
+
+async def close_providers(app: web.Application) -> AsyncIterator[None]:
+    """Provider adapters (and an in-process simulator) live as long as the application; closed after fieldwork
+    stopped (cleanup runs in reverse order)."""
+    yield
+    await app[PROVIDERS].aclose()
+    from panels.registry import close_all
+
+    await close_all()
 
 
 async def run_scheduler(app: web.Application) -> AsyncIterator[None]:
@@ -71,7 +88,7 @@ async def run_scheduler(app: web.Application) -> AsyncIterator[None]:
     pool = app[POOL]
 
     async def on_wave(poll: Poll, wave: Wave) -> None:
-        await start_wave(pool, settings, poll, wave)
+        await start_wave(pool, settings, poll, wave, app[PROVIDERS])
 
     scheduler = PollScheduler(pool, on_wave=on_wave, policy=settings.scheduling_misfire_policy)  # type: ignore[arg-type]
     app[SCHEDULER] = scheduler
@@ -88,6 +105,3 @@ async def run_scheduler(app: web.Application) -> AsyncIterator[None]:
     await scheduler.start()
     yield
     await scheduler.stop()
-    from panels.registry import close_all
-
-    await close_all()

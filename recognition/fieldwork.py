@@ -29,6 +29,7 @@ again; a provider refusing a request fails the wave with the reason.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -48,6 +49,7 @@ from panels.base import (
     ProviderRejected,
     quotas_from_margins,
 )
+from panels.registry import ProviderRegistry
 from panels.simulated.population import load_margins
 from recognition.clock import Clock, SystemClock
 from recognition.fieldwork_quality import quality_reasons
@@ -68,6 +70,8 @@ TRANSIENT_DB = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,  # the server is stopping or restarting: its connections are cut
+    asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
     TimeoutError,
 )
@@ -140,6 +144,12 @@ async def wave_report(conn: asyncpg.Connection, wave_id: int) -> WaveReport:
     )
 
 
+async def _unlock(conn: asyncpg.Connection, wave_id: int) -> None:
+    """Release the wave's lock; a connection the database already cut took the lock with it."""
+    with contextlib.suppress(*TRANSIENT_DB):
+        await conn.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_NAMESPACE, wave_id)
+
+
 class WaveDriver:
     def __init__(
         self,
@@ -165,10 +175,7 @@ class WaveDriver:
                         try:
                             await self._drive(wave_id)
                         finally:
-                            if not lock_conn.is_closed():
-                                await lock_conn.execute(
-                                    "SELECT pg_advisory_unlock($1, $2)", LOCK_NAMESPACE, wave_id
-                                )
+                            await _unlock(lock_conn, wave_id)
                     async with self.pool.acquire() as conn:
                         report = await wave_report(conn, wave_id)
                 if report.state in TERMINAL:
@@ -258,6 +265,7 @@ class WaveDriver:
             country=poll.population,
             quotas=quotas_from_margins(load_margins(poll.population), wave.target_n),
             survey_url=f"{self.settings.public_base_url}/s/{wave.id}",
+            webhook_url=f"{self.settings.public_base_url}/webhooks/{self.provider.name}",
             simulation=simulation,
         )
 
@@ -423,11 +431,14 @@ class WaveDriver:
             await fw_store.set_cost(conn, wave.id, round(valid * (fw.price or 0.0), 2))
 
 
-async def start_wave(pool: asyncpg.Pool, settings: Settings, poll: Poll, wave: Wave) -> WaveReport:
-    """Run a wave the scheduler (or an API call) created, through the poll's panel provider."""
+async def start_wave(
+    pool: asyncpg.Pool, settings: Settings, poll: Poll, wave: Wave, providers: ProviderRegistry | None = None
+) -> WaveReport:
+    """Run a wave the scheduler (or an API call) created, through the poll's panel provider (from
+    ``providers``, the service's registry; without it, the process-wide one)."""
     from panels.registry import provider_for
 
-    provider = await provider_for(poll.provider)
+    provider = await (providers.get(poll.provider) if providers is not None else provider_for(poll.provider))
     if provider is None:
         async with pool.acquire() as conn:
             await waves.transition(

@@ -201,6 +201,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("alerts.interval", _non_negative, "Seconds between sweeps for new waves and undelivered alerts."),
     Setting("alerts.max_attempts", _positive_int, "Attempts per alert message before it is marked failed."),
     Setting("alerts.retry_backoff", _non_negative, "Seconds before the first retry; doubles after each."),
+    Setting(
+        "panels.simulator_url",
+        _http_url,
+        "Simulated provider API (e.g. from `recognition panel-sim`); empty = one started in-process.",
+    ),
+    Setting(
+        "panels.simulator_webhook_secret",
+        _str,
+        "Secret the simulated provider signs webhooks with; empty = generated for an in-process simulator.",
+    ),
+    Setting("panels.prolific_token", _str, "Prolific API token; empty = Prolific is not available."),
+    Setting("panels.prolific_webhook_secret", _str, "Secret that verifies Prolific's webhook signatures."),
+    Setting("panels.prolific_api_url", _http_url, "Prolific API base URL (a test double may stand in)."),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 _BY_ENV = {s.env: s for s in SETTINGS}
@@ -240,6 +253,11 @@ class Settings:
     alerts_interval: float
     alerts_max_attempts: int
     alerts_retry_backoff: float
+    panels_simulator_url: str
+    panels_simulator_webhook_secret: str
+    panels_prolific_token: str
+    panels_prolific_webhook_secret: str
+    panels_prolific_api_url: str
 
     @property
     def public_base_url(self) -> str:

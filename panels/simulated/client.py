@@ -45,6 +45,7 @@ class SimulatedProvider:
             "country": spec.country,
             "quotas": [{"variable": q.variable, "level": q.level, "limit": q.limit} for q in spec.quotas],
             "survey_url": spec.survey_url,
+            "webhook_url": spec.webhook_url,
             "simulation": dict(spec.simulation),
         }
 
@@ -60,7 +61,7 @@ class SimulatedProvider:
 
     async def feasibility(self, spec: ProjectSpec) -> Feasibility:
         body = self._spec_body(spec)
-        del body["simulation"]
+        del body["simulation"], body["webhook_url"]
         r = await self.http.request(
             "POST", "/v1/feasibility", json_body=body, idempotency_key=f"{spec.reference}:feasibility"
         )
@@ -160,7 +161,10 @@ class SimulatedProvider:
         want = hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
         if not self.webhook_secret or not hmac.compare_digest(given, want):
             return None
-        doc = json.loads(body)
-        return WebhookEvent(
-            str(doc["event_id"]), str(doc["type"]), str(doc["project_id"]), doc.get("data") or {}
-        )
+        try:
+            doc = json.loads(body)
+            return WebhookEvent(
+                str(doc["event_id"]), str(doc["type"]), str(doc["project_id"]), doc.get("data") or {}
+            )
+        except (ValueError, KeyError, TypeError):
+            return None  # signed but malformed: not an event this adapter understands

@@ -34,4 +34,6 @@ class InProcessPanel:
 
     async def respondents(self, wave: Wave, n: int) -> list[SimulatedRespondent]:
         rng = self._rngs.setdefault(wave.id, np.random.default_rng([self._seed, self.poll.id, wave.id]))
-        return draw_respondents(self.population, self._names, self.poll.own_brand, n, self.wave_index(wave), rng)
+        return draw_respondents(
+            self.population, self._names, self.poll.own_brand, n, self.wave_index(wave), rng
+        )

@@ -116,7 +116,10 @@ class SyntheticPopulation:
         """
         if len(brands) < 1 or len(set(brands)) != len(brands):
             raise ValueError("brands must be a non-empty list of distinct ids")
-        norm = {v: {k: float(s) / sum(levels.values()) for k, s in levels.items()} for v, levels in margins.items()}
+        norm = {
+            v: {k: float(s) / sum(levels.values()) for k, s in levels.items()}
+            for v, levels in margins.items()
+        }
         rng = np.random.default_rng(_stable_seed(seed, "population"))
         skew_src = dict(_DEFAULT_SKEW if skew is None else skew)
         skew_arrays = {}
@@ -138,7 +141,9 @@ class SyntheticPopulation:
                     id=brand,
                     alpha=float(base),
                     effects=effects,
-                    drift=float(abs(brng.normal(0.0, 0.03)) + 0.04) if i == 0 else float(brng.normal(0.0, 0.04)),
+                    drift=float(abs(brng.normal(0.0, 0.03)) + 0.04)
+                    if i == 0
+                    else float(brng.normal(0.0, 0.04)),
                     recall=float(np.clip(0.75 - 0.1 * i + brng.normal(0, 0.05), 0.15, 0.9)),
                     familiar=float(np.clip(0.8 - 0.05 * i, 0.3, 0.95)),
                     consider_intercept=float(0.3 - 0.2 * i + brng.normal(0, 0.1)),

@@ -55,6 +55,9 @@ class SimProject:
     fill: Counter[tuple[str, str]] = field(default_factory=Counter)  # held completes per quota cell
     population: SyntheticPopulation | None = None
     rng: np.random.Generator | None = None
+    webhook_url: str = ""  # where events go (empty = this project sends none)
+    events: list[dict[str, Any]] = field(default_factory=list)  # produced, not yet handed to the sender
+    status_changes: int = 0
 
     def public(self) -> dict[str, Any]:
         return {
@@ -102,7 +105,17 @@ class SimProject:
             self.fielding_since = None
         if status == "live" and self.status != "live":
             self.fielding_since = now
+        if status != self.status:
+            self.status_changes += 1
+            self._event(
+                f"evt-{self.id}-status-{self.status_changes}", "project.status_changed", {"status": status}
+            )
         self.status = status
+
+    def _event(self, event_id: str, kind: str, data: dict[str, Any]) -> None:
+        """Queue a webhook event (ids are stable: a redelivery carries the same id)."""
+        if self.webhook_url:
+            self.events.append({"event_id": event_id, "type": kind, "project_id": self.id, "data": data})
 
     def advance(self, rate: float, faults: FaultInjector, now: float | None = None) -> None:
         """Let the respondents who arrived since the last look take the survey."""
@@ -160,6 +173,11 @@ class SimProject:
         }
         self.feed.append(entry)
         self.by_id[sid] = entry
+        self._event(
+            f"evt-{sid}",
+            "submission.completed",
+            {"submission_id": sid, "participant_id": participant, "status": "complete"},
+        )
         if counted:
             self.completed.add(participant)
             for cell in data["cells"]:

@@ -54,7 +54,9 @@ def draw_respondents(
         else:
             status = str(rng.choice(["lapsed", "never"], p=[0.15, 0.85]))
         used = set(consider[:2]) | ({own_brand} if status != "never" else set())
-        recommend = {b: int(np.clip(round(rng.normal(7.5 if b == preference else 6.0, 2.0)), 0, 10)) for b in used}
+        recommend = {
+            b: int(np.clip(round(rng.normal(7.5 if b == preference else 6.0, 2.0)), 0, 10)) for b in used
+        }
         answers: dict[str, Any] = {
             "customer_status": status,
             "unaided": [brand_names[b] for b in order] or ["don't know"],
@@ -65,6 +67,7 @@ def draw_respondents(
             "preference": preference,
             "recommend": recommend,
         }
-        people.append(SimulatedRespondent(provider_id=f"SIM{secrets.token_hex(8)}", demographics=demo,
-                                          answers=answers))
+        people.append(
+            SimulatedRespondent(provider_id=f"SIM{secrets.token_hex(8)}", demographics=demo, answers=answers)
+        )
     return people

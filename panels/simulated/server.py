@@ -12,6 +12,9 @@ Run it with ``recognition panel-sim --port P``; ``recognition demo`` and the tes
 - ``POST /v1/projects/{id}/reconcile`` {decisions: [{submission_id, action: approve|reject, reason}]} (≤ 1000)
 - ``GET /_sim/projects`` → the simulator's own counters per project (never subject to faults).
 
+With a webhook secret, a project created with a ``webhook_url`` also sends signed webhooks there
+(:mod:`panels.simulated.webhooks`).
+
 Faults (:mod:`panels.simulated.faults`) apply to ``/v1/`` only.
 """
 
@@ -31,6 +34,7 @@ from aiohttp import web
 from panels.simulated.faults import PROFILES, FaultInjector, FaultProfile
 from panels.simulated.population import SyntheticPopulation, _stable_seed
 from panels.simulated.projects import SimProject
+from panels.simulated.webhooks import WebhookSender
 
 BASE_PRICE = 1.50  # USD per complete at 100% incidence and no quotas
 MAX_DECISIONS = 1000
@@ -45,6 +49,16 @@ class SimulatorState:
     by_reference: dict[str, str] = field(default_factory=dict)
     idempotent: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    webhooks: WebhookSender | None = None
+
+    def collect_events(self) -> list[tuple[str, dict[str, Any]]]:
+        """Hand over the webhook events every project produced since the last call."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        for project in self.projects.values():
+            if project.events:
+                events, project.events = project.events, []
+                out.extend((project.webhook_url, e) for e in events)
+        return out
 
     def get(self, project_id: str) -> SimProject:
         project = self.projects.get(project_id)
@@ -131,6 +145,7 @@ async def create_project(request: web.Request) -> web.Response:
             quotas=quotas,
             price=_price(int(body["target_n"]), body.get("quotas") or []),
             simulation=sim,
+            webhook_url=str(body.get("webhook_url") or "") if state.webhooks is not None else "",
         )
         brands = [str(b["id"]) for b in sim.get("brands", [])] or ["brand"]
         seed = int(sim.get("seed", 7))
@@ -245,17 +260,32 @@ async def sim_projects(request: web.Request) -> web.Response:
         {
             "projects": [p.stats() for p in state.projects.values()],
             "faults": {"profile": state.faults.profile.name, "injected": state.faults.injected},
+            "webhooks": state.webhooks.stats() if state.webhooks is not None else None,
         }
     )
 
 
 def create_simulator_app(
-    faults: FaultProfile | str = "none", *, rate: float = 2000.0, seed: int = 7
+    faults: FaultProfile | str = "none", *, rate: float = 2000.0, seed: int = 7, webhook_secret: str = ""
 ) -> web.Application:
+    """The simulator's application; with ``webhook_secret`` its projects send signed webhooks."""
     fault_profile = PROFILES[faults] if isinstance(faults, str) else faults
     injector = fault_profile.with_seed(seed)
     app = web.Application(middlewares=[injector.middleware()])
-    app[STATE] = SimulatorState(faults=injector, rate=rate)
+    state = SimulatorState(faults=injector, rate=rate)
+    app[STATE] = state
+    if webhook_secret:
+        sender = WebhookSender(webhook_secret, fault_profile, seed=seed)
+        state.webhooks = sender
+
+        async def deliver(_app: web.Application) -> AsyncIterator[None]:
+            task = asyncio.get_running_loop().create_task(sender.run(state.collect_events))
+            yield
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        app.cleanup_ctx.append(deliver)
     app.router.add_post("/v1/feasibility", feasibility)
     app.router.add_post("/v1/projects", create_project)
     app.router.add_get("/v1/projects", find_projects)
@@ -293,9 +323,10 @@ async def running_simulator(
     seed: int = 7,
     host: str = "127.0.0.1",
     port: int = 0,
+    webhook_secret: str = "",
 ) -> AsyncIterator[RunningSimulator]:
     """Serve the simulator on loopback for the duration of the block."""
-    app = create_simulator_app(faults, rate=rate, seed=seed)
+    app = create_simulator_app(faults, rate=rate, seed=seed, webhook_secret=webhook_secret)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from aiohttp import web
 
-from recognition.api import admin, analysis, objectives, polls, scores, waves
+from recognition.api import admin, analysis, mentions, objectives, polls, scores, waves
 from recognition.api.auth import KEY_CACHE, KeyCache
 from recognition.api.docs_page import PAGE
 from recognition.api.limits import RATE_LIMIT, RateLimit, conditional_middleware, rate_limit_middleware
@@ -19,7 +19,15 @@ from recognition.api.metrics import metrics, metrics_middleware
 from recognition.api.openapi import build_document
 from recognition.api.ops import RESPONSE_CACHE, Op, ResponseCache, add_routes, dumps
 
-OPERATIONS: tuple[Op, ...] = (*polls.OPS, *waves.OPS, *scores.OPS, *analysis.OPS, *objectives.OPS, *admin.OPS)
+OPERATIONS: tuple[Op, ...] = (
+    *polls.OPS,
+    *waves.OPS,
+    *scores.OPS,
+    *analysis.OPS,
+    *mentions.OPS,
+    *objectives.OPS,
+    *admin.OPS,
+)
 #: Every operation of this app, including those other modules add with :func:`add_operations`.
 APP_OPERATIONS: web.AppKey[list[Op]] = web.AppKey("api_operations")
 DOCUMENT = web.AppKey("openapi_document", dict[str, bytes])

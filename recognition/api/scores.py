@@ -17,6 +17,7 @@ from aiohttp import web
 from recognition.api.ops import CSV, ID, LIMIT, Ctx, Op, Param, decode_cursor, encode_cursor, respond
 from recognition.api.polls import POLL_ID, load_poll
 from recognition.processing import MEAN_METRICS, PROPORTION_METRICS
+from recognition.rolling import MAX_WINDOW
 
 METRICS = [*PROPORTION_METRICS, *MEAN_METRICS]
 HIDDEN = (
@@ -96,11 +97,13 @@ ESTIMATE: dict[str, Any] = {
         "significant": {"type": ["boolean", "null"]},
     },
 }
+WAVE_IDS = {"type": "array", "items": {"type": "integer"}}
 SCORES = {
     "type": "object",
     "required": ["poll", "waves", "next_cursor"],
     "properties": {
         "poll": {"type": "object", "required": ["id", "name"]},
+        "window": {"type": "integer", "minimum": 1},
         "waves": {
             "type": "array",
             "items": {
@@ -110,6 +113,11 @@ SCORES = {
                     "wave_id": {"type": "integer"},
                     "scheduled_at": {"type": "string"},
                     "questionnaire_version": {"type": "integer"},
+                    "window_waves": {**WAVE_IDS, "description": "the waves pooled (window > 1)"},
+                    "previous_window_waves": {
+                        **WAVE_IDS,
+                        "description": "the previous non-overlapping window the change is against (window > 1)",
+                    },
                     "estimates": {"type": "array", "items": ESTIMATE},
                 },
             },
@@ -188,7 +196,7 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _csv(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> web.Response:
+def csv_response(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> web.Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
@@ -210,6 +218,10 @@ def _csv(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> web.Respon
 
 async def poll_scores(ctx: Ctx) -> web.StreamResponse:
     p = ctx.params
+    if p.get("window", 1) > 1:
+        from recognition.api.windows import window_scores
+
+        return await window_scores(ctx)
     limit = p.get("limit", 50)
     after = decode_cursor(ctx)
     async with ctx.pool.acquire() as conn:
@@ -239,7 +251,7 @@ async def poll_scores(ctx: Ctx) -> web.StreamResponse:
             )
         ]
     if ctx.media == CSV:
-        return _csv(rows, ("wave_id", "scheduled_at", *COLUMNS))
+        return csv_response(rows, ("wave_id", "scheduled_at", *COLUMNS))
     waves: dict[int, dict[str, Any]] = {}
     for wave_id in shown:
         waves[wave_id] = {"wave_id": wave_id, "estimates": []}
@@ -261,6 +273,7 @@ async def poll_scores(ctx: Ctx) -> web.StreamResponse:
     return respond(
         {
             "poll": {"id": poll.id, "name": poll.name},
+            "window": 1,
             "waves": list(waves.values()),
             "next_cursor": encode_cursor(shown[-1]) if more else None,
         }
@@ -282,7 +295,7 @@ async def poll_trends(ctx: Ctx) -> web.StreamResponse:
             )
         ]
     if ctx.media == CSV:
-        return _csv(rows, ("wave_id", "scheduled_at", *COLUMNS))
+        return csv_response(rows, ("wave_id", "scheduled_at", *COLUMNS))
     series: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         series.setdefault(row["brand"], []).append(
@@ -318,14 +331,23 @@ OPS = (
             Param("metric", "query", METRIC, "one metric (default all)"),
             BRAND,
             SEGMENT,
-            Param("wave_id", "query", ID, "one wave"),
+            Param("wave_id", "query", ID, "one wave (with window: the window ending at that wave)"),
+            Param(
+                "window",
+                "query",
+                {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW},
+                "pool this many consecutive published waves per estimate (default 1: each wave alone)",
+            ),
             FORMAT,
             Param("cursor", "query", {"type": "string", "maxLength": 64}, "next page of waves"),
             LIMIT,
         ),
         media=("application/json", CSV),
         cached=True,
-        description="Waves are pages (limit = waves per page). CSV has one row per wave × estimate.",
+        description="Waves are pages (limit = waves per page). CSV has one row per wave × estimate. With "
+        "window=N each item is the window of N published waves ending at wave_id, its respondents pooled and "
+        "weighted as one sample; the change is against the previous non-overlapping window (the N waves "
+        "before it) and q is BH over the window's family of tests. Windows start at the N-th published wave.",
     ),
     Op(
         "GET",
@@ -340,7 +362,3 @@ OPS = (
         cached=True,
     ),
 )
-
-
-def setup(app: web.Application) -> None:
-    """Kept for the application's module list; :mod:`recognition.api.routes` registers these routes."""

@@ -136,23 +136,11 @@ async def get_wave(ctx: Ctx) -> Any:
 
 
 async def run_fieldwork(app: web.Application, poll: Poll, wave: Wave) -> None:
-    """Hand the wave to fieldwork through the poll's provider adapter."""
-    from panels.registry import provider_for
-    from recognition.app import POOL, SETTINGS
-    from recognition.fieldwork import run_wave
+    """Hand the wave to fieldwork through the poll's provider adapter (the app's shared provider registry)."""
+    from recognition.app import POOL, PROVIDERS, SETTINGS
+    from recognition.fieldwork import start_wave
 
-    provider = await provider_for(poll.provider)
-    if provider is None:
-        async with app[POOL].acquire() as conn:
-            await store.transition(
-                conn,
-                wave.id,
-                wave.state,
-                "failed",
-                reason=f"no provider adapter for {poll.provider!r} in this instance",
-            )
-        return
-    await run_wave(app[POOL], app[SETTINGS], wave.id, provider)
+    await start_wave(app[POOL], app[SETTINGS], poll, wave, app[PROVIDERS])
 
 
 async def _field(app: web.Application, poll: Poll, wave: Wave) -> None:

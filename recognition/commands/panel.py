@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import os
 import sys
 
 from recognition.errors import UserError
@@ -20,7 +21,13 @@ def cmd_panel_sim(args: argparse.Namespace) -> int:
     async def go() -> int:
         try:
             async with running_simulator(
-                PROFILES[args.faults], rate=args.rate, seed=args.seed, host=args.host, port=args.port
+                PROFILES[args.faults],
+                rate=args.rate,
+                seed=args.seed,
+                host=args.host,
+                port=args.port,
+                webhook_secret=args.webhook_secret
+                or os.environ.get("RECOGNITION_PANELS_SIMULATOR_WEBHOOK_SECRET", ""),
             ) as sim:
                 print(
                     f"simulated panel provider on {sim.url} (faults: {args.faults}; Ctrl-C to stop)",
@@ -58,4 +65,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="respondents arriving per second of fielding, per project (default 2000)",
     )
     p.add_argument("--seed", type=int, default=7, help="seed of the fault injection (default 7)")
+    p.add_argument(
+        "--webhook-secret",
+        default="",
+        help="sign webhooks with this secret and send them to each project's webhook_url "
+        "(default: RECOGNITION_PANELS_SIMULATOR_WEBHOOK_SECRET; empty = no webhooks)",
+    )
     p.set_defaults(func=cmd_panel_sim)

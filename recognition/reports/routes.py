@@ -2,27 +2,25 @@
 
 Pages: ``/dashboard`` (sign in with an API key of role viewer or above: the form sets a cookie holding a signed
 session token, never the key), ``/dashboard/polls/{id}`` and ``…/summary`` (printable), and the same two under
-``/share/{token}`` for a signed read-only link (``recognition share``). JSON: ``/api/v1/polls/{id}/summary``,
-``/api/v1/polls/{id}/alerts`` (settings) and ``…/alerts/deliveries`` (the delivery log).
+``/share/{token}`` for a signed read-only link (``recognition share``). The JSON operations (summary, alert
+settings, delivery log) are declared in :mod:`recognition.reports.api` and registered here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
-from recognition.api.auth import has_role, require
-from recognition.api.errors import Problem
+from recognition.api.auth import has_role
+from recognition.api.routes import add_operations
 from recognition.notify import alert_loop
-from recognition.reports import access
+from recognition.reports import access, api
 from recognition.reports.pages import render
 from recognition.reports.views import FilterError, build_page
-from recognition.store import alerts as alerts_store
 from recognition.store import dashboard as dashboard_store
 from recognition.store import orgs
 from recognition.store import polls as polls_store
@@ -210,141 +208,6 @@ async def html_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return _html_error(exc.status, exc.text if exc.text and exc.text != exc.reason else exc.reason)
 
 
-# --- JSON ------------------------------------------------------------------------------------------------------
-
-
-async def _api_poll(request: web.Request, role: str) -> Poll:
-    key = require(request, role)
-    pool, _ = _app_things(request)
-    async with pool.acquire() as conn:
-        poll = await polls_store.get_poll(conn, _api_poll_id(request), org_id=key.organisation_id)
-    if poll is None:
-        raise Problem(404, "Not Found", f"no poll {request.match_info['poll_id']} in this organisation")
-    return poll
-
-
-def _api_poll_id(request: web.Request) -> int:
-    raw = request.match_info["poll_id"]
-    if not raw.isdigit() or not 1 <= int(raw) < 2**63:
-        raise Problem(
-            400,
-            "Bad Request",
-            "poll_id must be a positive whole number",
-            errors=[{"field": "poll_id", "message": f"not a positive whole number: {raw!r}"}],
-        )
-    return int(raw)
-
-
-async def summary_json(request: web.Request) -> web.Response:
-    poll = await _api_poll(request, "viewer")
-    pool, settings = _app_things(request)
-    async with pool.acquire() as conn:
-        try:
-            page = await build_page(conn, settings, poll, request.query, with_charts=False)
-        except FilterError as exc:
-            field = str(exc).split(":", 1)[0]
-            raise Problem(
-                400, "Bad Request", str(exc), errors=[{"field": field, "message": str(exc)}]
-            ) from None
-    if page.summary is None or page.wave is None:
-        raise Problem(404, "Not Found", f"poll {poll.id} has no published wave yet")
-    body = {
-        "poll": {"id": poll.id, "name": poll.name},
-        "wave": {
-            "id": page.wave.id,
-            "scheduled_at": page.wave.scheduled_at.isoformat(),
-            "fieldwork": page.wave.fieldwork,
-            "questionnaire_version": page.wave.questionnaire_version,
-        },
-        "segment": page.filters.segment,
-        "window": page.filters.window,
-        "previous_wave_id": page.summary.previous_wave_id,
-        "points": [asdict(p) for p in page.summary.points],
-        "objectives": [
-            {**asdict(o), "created_at": o.created_at.isoformat(), "status": h[-1].status if h else None}
-            for o, h in page.objectives
-        ],
-    }
-    return web.json_response(body)
-
-
-async def get_alert_settings(request: web.Request) -> web.Response:
-    poll = await _api_poll(request, "viewer")
-    pool, _ = _app_things(request)
-    async with pool.acquire() as conn:
-        s = await alerts_store.get_settings(conn, poll.id)
-    return web.json_response(_settings_body(s))
-
-
-def _settings_body(s: alerts_store.AlertSettings) -> dict[str, Any]:
-    return {
-        "webhook_url": s.webhook_url,
-        "webhook_secret_set": bool(s.webhook_secret),
-        "email_to": list(s.email_to),
-        "digest": s.digest,
-    }
-
-
-async def put_alert_settings(request: web.Request) -> web.Response:
-    poll = await _api_poll(request, "editor")
-    try:
-        body = await request.json()
-    except ValueError:
-        raise Problem(400, "Bad Request", "the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise Problem(400, "Bad Request", "the body must be a JSON object")
-    settings = _parse_alert_settings(poll.id, body)
-    pool, _ = _app_things(request)
-    async with pool.acquire() as conn:
-        current = await alerts_store.get_settings(conn, poll.id)
-        if "webhook_secret" not in body:
-            settings = alerts_store.AlertSettings(
-                poll.id, settings.webhook_url, current.webhook_secret, settings.email_to, settings.digest
-            )
-        saved = await alerts_store.put_settings(conn, settings)
-    return web.json_response(_settings_body(saved))
-
-
-def _parse_alert_settings(poll_id: int, body: dict[str, Any]) -> alerts_store.AlertSettings:
-    def bad(field: str, message: str) -> Problem:
-        return Problem(
-            422, "Unprocessable Content", f"{field}: {message}", errors=[{"field": field, "message": message}]
-        )
-
-    unknown = set(body) - {"webhook_url", "webhook_secret", "email_to", "digest"}
-    if unknown:
-        raise bad(sorted(unknown)[0], "unknown field")
-    url = body.get("webhook_url", "")
-    if not isinstance(url, str) or (url and not url.startswith(("http://", "https://"))):
-        raise bad("webhook_url", "must be an http(s) URL or empty")
-    secret = body.get("webhook_secret", "")
-    if not isinstance(secret, str) or (url and "webhook_secret" in body and len(secret) < 16):
-        raise bad("webhook_secret", "must be a string of at least 16 characters")
-    emails = body.get("email_to", [])
-    if not isinstance(emails, list) or not all(
-        isinstance(e, str) and "@" in e and len(e) <= 254 for e in emails
-    ):
-        raise bad("email_to", "must be a list of e-mail addresses")
-    digest = body.get("digest", False)
-    if not isinstance(digest, bool):
-        raise bad("digest", "must be true or false")
-    return alerts_store.AlertSettings(poll_id, url, secret, tuple(emails), digest)
-
-
-async def alert_deliveries(request: web.Request) -> web.Response:
-    poll = await _api_poll(request, "viewer")
-    pool, _ = _app_things(request)
-    async with pool.acquire() as conn:
-        rows = await alerts_store.list_deliveries(conn, poll.id)
-    return web.json_response({"deliveries": rows}, dumps=_dumps)
-
-
-def _dumps(obj: Any) -> str:
-    import json
-
-    return json.dumps(obj, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
-
-
 def setup(app: web.Application) -> None:
     app.middlewares.append(html_errors)
     r = app.router
@@ -356,9 +219,6 @@ def setup(app: web.Application) -> None:
     r.add_get("/dashboard/polls/{poll_id}/summary", poll_summary_page)
     r.add_get("/share/{token}", shared_page)
     r.add_get("/share/{token}/summary", shared_summary)
-    r.add_get("/api/v1/polls/{poll_id}/summary", summary_json)
-    r.add_get("/api/v1/polls/{poll_id}/alerts", get_alert_settings)
-    r.add_put("/api/v1/polls/{poll_id}/alerts", put_alert_settings)
-    r.add_get("/api/v1/polls/{poll_id}/alerts/deliveries", alert_deliveries)
     r.add_static("/static/", STATIC_DIR, append_version=True)
+    add_operations(app, api.OPS)
     app.cleanup_ctx.append(alert_loop)

@@ -49,7 +49,7 @@ def simulator() -> Iterator[str]:
             "--faults",
             "light",
             "--rate",
-            "40",
+            "12",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -94,7 +94,16 @@ async def test_random_sigkills_during_fieldwork(db_url: str, simulator: str) -> 
             proc = await asyncio.create_subprocess_exec(
                 *cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(db_url)
             )
-            await asyncio.sleep(rng.uniform(1.2, 2.6))
+            # Wait until the process is at work on a wave (start-up time varies with the machine's load), then
+            # kill it at a random moment of its fieldwork.
+            for _ in range(400):
+                busy = await conn.fetchval(
+                    "SELECT count(*) FROM waves WHERE state IN ('launching', 'fielding', 'closing', 'processing')"
+                )
+                if busy or proc.returncode is not None:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(rng.uniform(0.0, 1.5))
             if proc.returncode is None:
                 proc.send_signal(signal.SIGKILL)
             await asyncio.wait_for(proc.wait(), 30)

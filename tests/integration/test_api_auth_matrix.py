@@ -10,7 +10,7 @@ import asyncpg
 from recognition.api.auth import ROLE_ORDER
 from recognition.api.limits import RATE_LIMIT
 from recognition.api.ops import Op
-from recognition.api.routes import OPERATIONS
+from recognition.api.routes import APP_OPERATIONS, OPERATIONS
 from recognition.settings import Settings
 from tests.integration.api_support import World, api_client, make_world, problem
 
@@ -73,10 +73,13 @@ async def _check(client: Any, op: Op, world: World) -> None:
 async def test_every_route_by_role_and_organisation(settings: Settings, pool: asyncpg.Pool) -> None:
     """One world for all operations (reads first, deletions last); every failure is reported together."""
     world = await make_world(pool, settings)
-    order = sorted(OPERATIONS, key=lambda o: (o.method == "DELETE", o.method != "GET"))
     failures: list[str] = []
     async with api_client(settings, pool) as (client, _):
         client.app[RATE_LIMIT].burst = 10_000
+        # Every operation of the app: this package's and those other modules declare (reports, mentions).
+        operations: list[Op] = client.app[APP_OPERATIONS]
+        assert {o.operation_id for o in OPERATIONS} < {o.operation_id for o in operations}
+        order = sorted(operations, key=lambda o: (o.method == "DELETE", o.method != "GET"))
         for op in order:
             try:
                 await _check(client, op, world)

@@ -64,7 +64,10 @@ async def test_lifecycle_quotas_and_reconciliation() -> None:
         assert (await provider.launch(project.id, idempotency_key="a:launch")).status == "live"  # a replay
         with pytest.raises(ProviderRejected):
             await provider.launch(project.id, idempotency_key="other-key")  # a second, different launch
-        await asyncio.sleep(0.1)
+        for _ in range(200):  # the simulator fills at its own pace; wait for the target, not a fixed time
+            if (await provider.progress(project.id)).completes >= 100:
+                break
+            await asyncio.sleep(0.05)
         subs = await drain(provider, project.id)
         book = sim.project_for("a")
         assert book is not None and book.launch_calls == 1
