@@ -315,7 +315,17 @@ async def update_poll(ctx: Ctx) -> Any:
             updated = await store.update_poll(conn, poll.id, ctx.body)
         except PollConflict as exc:
             raise _conflict(exc) from None
-        await ctx.audit(conn, "poll.update", "poll", poll.id, {"changed": sorted(ctx.body)})
+        from recognition.store.questionnaires import record_change
+
+        changes = await record_change(conn, poll, updated)
+        if changes:  # a change that affects comparability starts a new questionnaire version
+            updated = await store.get_poll(conn, poll.id)
+            assert updated is not None
+        details: dict[str, Any] = {"changed": sorted(ctx.body)}
+        if changes:
+            details["questionnaire_version"] = updated.questionnaire_version
+            details["comparability_changes"] = changes
+        await ctx.audit(conn, "poll.update", "poll", poll.id, details)
     return respond(render(updated))
 
 

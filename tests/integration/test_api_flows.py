@@ -188,3 +188,35 @@ async def test_etag_gzip_metrics_and_key_management(settings: Settings, pool: as
         assert (await client.get(url, headers={"Authorization": f"Bearer {made['key']}"})).status == 200
         assert (await client.delete(f"/api/v1/keys/{made['prefix']}", headers=admin)).status == 204
         await problem(await client.get(url, headers={"Authorization": f"Bearer {made['key']}"}), 401)
+
+
+async def test_a_comparability_change_starts_a_new_questionnaire_version(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    world = await make_world(pool, settings)
+    editor = world.auth("editor")
+    async with api_client(settings, pool) as (client, _):
+        poll = await (await client.post("/api/v1/polls", headers=editor, json=POLL)).json()
+        pid = poll["id"]
+        assert poll["questionnaire_version"] == 1
+        same = await (
+            await client.patch(f"/api/v1/polls/{pid}", headers=editor, json={"sample_size": 700})
+        ).json()
+        assert same["questionnaire_version"] == 1  # sample size does not change what respondents are asked
+        brands = [*POLL["brands"], {"id": "newco", "name": "Newco"}]
+        changed = await (
+            await client.patch(f"/api/v1/polls/{pid}", headers=editor, json={"brands": brands})
+        ).json()
+        assert changed["questionnaire_version"] == 2
+        log = await (await client.get("/api/v1/audit", headers=world.auth("admin"))).json()
+        details = log["items"][0]["details"]
+        assert details["questionnaire_version"] == 2 and any(
+            "newco" in c for c in details["comparability_changes"]
+        )
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT version, definition FROM questionnaire_versions WHERE poll_id = $1 ORDER BY version", pid
+        )
+    assert [r["version"] for r in rows] == [1, 2]
+    assert "newco" not in {b["id"] for b in rows[0]["definition"]["brands"]}
+    assert "newco" in {b["id"] for b in rows[1]["definition"]["brands"]}
