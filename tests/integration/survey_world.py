@@ -4,16 +4,23 @@ pages over HTTP (redirects inside the service followed by hand, the exit redirec
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
-from aiohttp.test_utils import TestClient
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from recognition.app import create_app
+from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
 from recognition.store import survey as store
 from recognition.survey import links
+from recognition.survey.quality import QualityRules
+from recognition.survey.routes import RULES
 from recognition.survey.taker import Persona, fill, parse_form
 
 BRANDS = [
@@ -113,3 +120,30 @@ async def walk(
             return Visit(location, seen, 303, "")
         url = location
     raise AssertionError(f"the survey did not end within {max_pages} pages: {seen}")
+
+
+LENIENT = QualityRules(speeder_floor_seconds=0.0)
+
+
+@pytest.fixture
+async def make_client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[Callable[..., Any]]:
+    """A factory of test clients on the service, each with the given quality rules; all closed afterwards."""
+    clients: list[TestClient] = []
+
+    async def factory(rules: QualityRules = LENIENT) -> TestClient:
+        app = create_app(settings, pool=pool)
+        app[RULES] = rules
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield factory
+    for c in clients:
+        await c.close()
+
+
+@pytest.fixture
+async def world(pool: asyncpg.Pool) -> World:
+    async with pool.acquire() as conn:
+        return await make_world(conn)

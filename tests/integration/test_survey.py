@@ -3,48 +3,27 @@ respondent's data kept (and not kept)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import responses
 from recognition.survey import links
-from recognition.survey.quality import QualityRules
-from recognition.survey.routes import COOKIE, RULES
+from recognition.survey.routes import COOKIE
 from recognition.survey.taker import Persona, fill, parse_form
-from tests.integration.survey_world import EXIT, SECRET, World, entry, make_world, walk
+from tests.integration.survey_world import (
+    EXIT,
+    SECRET,
+    World,
+    entry,
+    make_world,
+    walk,
+)
 
-LENIENT = QualityRules(speeder_floor_seconds=0.0)
 ClientFactory = Callable[..., Any]
-
-
-@pytest.fixture
-async def make_client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[ClientFactory]:
-    clients: list[TestClient] = []
-
-    async def factory(rules: QualityRules = LENIENT) -> TestClient:
-        app = create_app(settings, pool=pool)
-        app[RULES] = rules
-        client = TestClient(TestServer(app))
-        await client.start_server()
-        clients.append(client)
-        return client
-
-    yield factory
-    for c in clients:
-        await c.close()
-
-
-@pytest.fixture
-async def world(pool: asyncpg.Pool) -> World:
-    async with pool.acquire() as conn:
-        return await make_world(conn)
 
 
 def _exit_parts(url: str) -> tuple[str, str, str]:
