@@ -1,6 +1,12 @@
 """The demo: an organisation ``demo`` with a sportswear tracker (an own brand and five competitors, US adults),
 waves run end to end through the simulated panel, and the results with the population truth beside them.
 
+Respondents reach the service two ways, as at real providers: a share (``hosted_share``, default
+:data:`DEMO_HOSTED_SHARE`) takes the hosted survey over HTTP, on a survey server the demo runs on loopback for the
+duration of the fieldwork (entry through the wave's signed links, page by page, exit back to the simulator); the
+others are reported by the simulator server to server with their answers. Think time in the survey is scaled by
+:data:`DEMO_TIME_SCALE` (a 4-minute interview takes about a second), and so is the survey's speeder rule.
+
 Waves sit on fixed weekly slots from :data:`ANCHOR`, so running the demo again on the same data dir reuses the
 published waves (a wave is unique per poll and slot) and runs only the missing ones.
 """
@@ -8,12 +14,14 @@ published waves (a wave is unique per poll and slot) and runs only the missing o
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import asyncpg
+from aiohttp import web
 
 from panels.http import RetryPolicy
 from panels.simulated.client import SimulatedProvider
@@ -26,6 +34,7 @@ from recognition.store import estimates as estimates_store
 from recognition.store import orgs, polls, waves
 from recognition.store.polls import Poll
 from recognition.store.waves import Wave
+from recognition.survey.quality import QualityRules
 
 ORGANISATION = "demo"
 POLL_NAME = "Sportswear brand tracker"
@@ -60,7 +69,9 @@ async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
             sample_size=sample_size,
             cost_per_complete=1.50,
             budget=50_000.0,
-            schedule={"kind": "cron", "cron": "0 7 * * 1", "timezone": "UTC", "fieldwork_days": 3},
+            # Weekly on Mondays; paused, because the demo runs its waves itself (serving the demo data must
+            # not start buying new waves). Resume it through the API to let the scheduler take over.
+            schedule={"kind": "cron", "cron": "0 7 * * 1", "timezone": "UTC", "fieldwork": "P3D", "paused": True},
         )
     except Exception:
         found = await polls.find_poll(conn, org_id, POLL_NAME)  # created concurrently by another demo
@@ -81,13 +92,44 @@ DEMO_RETRY = RetryPolicy(
 )
 
 
+#: Share of each wave's respondents who take the hosted survey over HTTP (the rest: server to server).
+DEMO_HOSTED_SHARE = 0.03
+#: Wall-clock seconds per simulated second of a respondent's think time in the hosted survey.
+DEMO_TIME_SCALE = 0.005
+
+
 @contextlib.asynccontextmanager
-async def _simulator(faults: str, provider_url: str | None) -> AsyncIterator[str]:
+async def _simulator(faults: str, provider_url: str | None, hosted_share: float) -> AsyncIterator[str]:
     if provider_url:
         yield provider_url.rstrip("/")
         return
-    async with running_simulator(fault_profile(faults)) as sim:
+    async with running_simulator(
+        fault_profile(faults), hosted_share=hosted_share, time_scale=DEMO_TIME_SCALE
+    ) as sim:
         yield sim.url
+
+
+@contextlib.asynccontextmanager
+async def survey_server(
+    pool: asyncpg.Pool, settings: Settings, *, time_scale: float = DEMO_TIME_SCALE
+) -> AsyncIterator[str]:
+    """The service's pages (hosted survey included) on a free loopback port for the block; yields its base URL.
+    The speeder rule's floor is scaled like the simulated respondents' think time."""
+    from recognition.app import create_app
+    from recognition.survey.routes import RULES
+
+    app = create_app(dataclasses.replace(settings, scheduling_enabled=False), pool=pool)
+    app[RULES] = QualityRules(speeder_floor_seconds=30.0 * time_scale)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = getattr(site, "_server", None)
+    port = server.sockets[0].getsockname()[1] if server and server.sockets else 0
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
 
 
 async def run_demo(
@@ -100,12 +142,18 @@ async def run_demo(
     faults: str = "none",
     provider_url: str | None = None,
     options: FieldworkOptions | None = None,
+    hosted_share: float = DEMO_HOSTED_SHARE,
 ) -> dict[str, Any]:
     """Run ``n_waves`` waves of the demo tracker; returns the demo report (see ``recognition demo --json``).
 
-    The panel is the simulated provider: started in-process with fault profile ``faults``, or the one already
-    running at ``provider_url`` (e.g. ``recognition panel-sim``)."""
-    async with _simulator(faults, provider_url) as url:
+    The panel is the simulated provider: started in-process with fault profile ``faults`` and ``hosted_share``
+    of its respondents taking the hosted survey, or the one already running at ``provider_url`` (e.g.
+    ``recognition panel-sim``, whose own ``--hosted-share`` applies)."""
+    async with (
+        survey_server(pool, settings) as survey_url,
+        _simulator(faults, provider_url, hosted_share) as url,
+    ):
+        options = dataclasses.replace(options or FieldworkOptions(), survey_base_url=survey_url)
         provider = SimulatedProvider(url, policy=DEMO_RETRY)
         try:
             return await _run_demo(pool, settings, provider, n_waves, sample_size, progress, options)
@@ -149,9 +197,10 @@ async def _run_demo(
             report_waves.append(await wave_report(conn, current, panel))
     counts = await _provider_counts(provider.base_url)
     for entry in report_waves:
-        ref = project_reference(settings, entry["id"])
-        entry["launch_calls"] = counts.get(ref, {}).get("launch_calls", 0)
-        entry["provider_completes"] = counts.get(ref, {}).get("provider_completes", 0)
+        books = counts.get(project_reference(settings, entry["id"]), {})
+        entry["launch_calls"] = books.get("launch_calls", 0)
+        entry["provider_completes"] = books.get("provider_completes", 0)
+        entry["survey_returns"] = books.get("returns", {})
     return {"poll": {"id": poll.id, "name": poll.name}, "waves": report_waves}
 
 
@@ -194,6 +243,11 @@ async def wave_report(conn: asyncpg.Connection, wave: Wave, panel: InProcessPane
         "SELECT count(*) FROM respondents WHERE wave_id = $1 AND status IN ('complete', 'quality_terminate')",
         wave.id,
     )
+    survey = await conn.fetch(
+        """SELECT r.status, count(*) AS n FROM respondents r JOIN survey_sessions s ON s.respondent_id = r.id
+           WHERE r.wave_id = $1 GROUP BY r.status""",
+        wave.id,
+    )
     out = {
         "id": wave.id,
         "scheduled_at": wave.scheduled_at.isoformat(),
@@ -202,6 +256,7 @@ async def wave_report(conn: asyncpg.Connection, wave: Wave, panel: InProcessPane
         "stored_completes": int(stored),
         "duplicates_dropped": int(fw["duplicates_dropped"]) if fw else 0,
         "cost": float(fw["cost"]) if fw else 0.0,
+        "survey_respondents": {r["status"]: int(r["n"]) for r in survey},  # entered through the hosted survey
         "estimates": estimates,
     }
     if wave.state_reason:

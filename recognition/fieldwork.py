@@ -11,14 +11,20 @@ picked up where it stood by the next one (:func:`resume_in_flight`).
   deterministic idempotency key before it is made and its result after. An intent found without a result is
   settled by *asking* the provider (find the project by its reference, read its status), never by calling again
   blindly; the key is still sent with any call so the provider can recognise a repeat.
-- **Launching** asks feasibility and price; a launch whose cost (target × price) would take the poll past its
+- **Launching** derives the wave's entry-link secret (:func:`link_secret`), stores it with the provider's exit
+  URLs (:func:`recognition.store.survey.set_wave_links`) and gives the provider the survey's entry URL
+  (``{survey base}/survey/{wave}/start``), then asks feasibility and price; a launch whose cost (target × price) would take the poll past its
   budget (counting what its other waves cost or are committed to) cancels the wave instead. Quotas come from the
   population margins (:func:`panels.base.quotas_from_margins`).
-- **Fielding** reads the provider's submission feed page by page (page and cursor stored atomically), judges each
-  complete (:mod:`recognition.fieldwork_quality`), stores a respondent once per (wave, HMAC key), and rejects
+- **Fielding** reads the provider's submission feed page by page (page and cursor stored atomically). A
+  submission with answers (server to server) is judged (:mod:`recognition.fieldwork_quality`) and stored; one
+  without answers is a respondent who took the hosted survey, already stored by the survey pages, and is linked
+  to that respondent (its status decides approval). A respondent is stored once per (wave, HMAC key); fielding
+  rejects
   quality terminates as it goes (which re-opens their places). It closes at the target of valid completes or at
   the fieldwork deadline.
-- **Closing** closes the project, reads the feed to its end, approves the valid completes and sends the remaining
+- **Closing** closes the project, reads the feed until it accounts for every complete the survey pages stored
+  (their return to the provider follows the exit redirect; at most ``exit_grace`` seconds), reads it to its end, approves the valid completes and sends the remaining
   rejections in batches (each decision is marked once sent; the provider treats repeats as no-ops), and records
   the cost: approved completes × price.
 
@@ -35,7 +41,7 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -58,6 +64,7 @@ from recognition.settings import Settings
 from recognition.store import fieldwork as fw_store
 from recognition.store import polls as polls_store
 from recognition.store import responses, waves
+from recognition.store import survey as survey_store
 from recognition.store.polls import Poll
 from recognition.store.waves import TERMINAL, Wave
 
@@ -82,9 +89,13 @@ class FieldworkOptions:
     poll_interval: float = 0.1  # seconds between reads of the submission feed while fielding
     retry_delay: float = 0.5  # seconds to wait after transient trouble
     reconcile_batch: int = 500
-    field_period: timedelta | None = None  # default: the poll schedule's fieldwork_days (3 days)
+    field_period: timedelta | None = None  # default: the poll schedule's fieldwork window (3 days)
     simulation_seed: int = 7
     clock: Clock = field(default_factory=SystemClock)
+    #: Public address of the hosted survey (default: the settings' public base URL).
+    survey_base_url: str | None = None
+    #: At close, how long to wait for the provider to report the hosted-survey completes the service stored.
+    exit_grace: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,13 @@ def project_reference(settings: Settings, wave_id: int) -> str:
     """The wave's stable reference at the provider: unique per installation (keyed by its secret) and wave."""
     digest = hmac.new(settings.survey_secret.encode(), f"wave:{wave_id}".encode(), hashlib.sha256).hexdigest()
     return f"rw{wave_id}-{digest[:12]}"
+
+
+def link_secret(settings: Settings, wave_id: int) -> str:
+    """The wave's entry-link secret (shared with the provider, who signs each respondent's link with it).
+
+    Derived from the installation secret, so a launch repeated after a crash hands out the same secret."""
+    return hmac.new(settings.survey_secret.encode(), f"links:{wave_id}".encode(), hashlib.sha256).hexdigest()
 
 
 async def run_wave(
@@ -243,6 +261,10 @@ class WaveDriver:
 
     # --- launching ------------------------------------------------------------------------------------------
 
+    def _survey_url(self, wave: Wave) -> str:
+        base = (self.options.survey_base_url or self.settings.public_base_url).rstrip("/")
+        return f"{base}/survey/{wave.id}/start"
+
     async def _spec(self, wave: Wave, poll: Poll) -> ProjectSpec:
         simulation: dict[str, Any] = {}
         if self.provider.name == "simulated":
@@ -257,6 +279,11 @@ class WaveDriver:
                 "own_brand": poll.own_brand,
                 "wave_index": int(index),
                 "seed": self.options.simulation_seed,
+                "survey": {
+                    "entry_url": self._survey_url(wave),
+                    "wave_id": wave.id,
+                    "secret": link_secret(self.settings, wave.id),
+                },
             }
         return ProjectSpec(
             reference=project_reference(self.settings, wave.id),
@@ -264,7 +291,7 @@ class WaveDriver:
             target_n=wave.target_n,
             country=poll.population,
             quotas=quotas_from_margins(load_margins(poll.population), wave.target_n),
-            survey_url=f"{self.settings.public_base_url}/s/{wave.id}",
+            survey_url=self._survey_url(wave),
             webhook_url=f"{self.settings.public_base_url}/webhooks/{self.provider.name}",
             simulation=simulation,
         )
@@ -298,9 +325,7 @@ class WaveDriver:
                 lambda key: self.provider.create_project(spec, idempotency_key=key),
                 lambda: self.provider.find_project(spec.reference),
             )
-            period = self.options.field_period or timedelta(
-                days=float(poll.schedule.get("fieldwork_days", 3))
-            )
+            period = self.options.field_period or fieldwork_window(poll)
             async with self.pool.acquire() as conn:
                 await fw_store.set_project(
                     conn, wave.id, project.id, quote.price, self.options.clock.now() + period
@@ -308,6 +333,7 @@ class WaveDriver:
                 fw = await fw_store.ensure_fieldwork(conn, wave.id, self.provider.name)
         assert fw.project_id is not None
         project_id = fw.project_id
+        await self._set_links(wave, await self.provider.get_project(project_id), fw.deadline)
 
         async def launched() -> Project | None:
             current = await self.provider.get_project(project_id)
@@ -321,6 +347,22 @@ class WaveDriver:
             launched,
         )
         return True
+
+    async def _set_links(self, wave: Wave, project: Project, deadline: datetime | None) -> None:
+        """The survey's per-wave settings: the link secret and the provider's exit URLs (before the launch, so
+        the first respondent finds them; repeating it stores the same values)."""
+        exits = self.provider.exit_links(project)
+        async with self.pool.acquire() as conn:
+            await survey_store.set_wave_links(
+                conn,
+                wave.id,
+                secret=link_secret(self.settings, wave.id),
+                complete_url=exits["complete"],
+                screenout_url=exits["screened_out"],
+                overquota_url=exits["over_quota"],
+                quality_url=exits["quality_terminate"],
+                expires_at=None if deadline is None else deadline + timedelta(hours=1),
+            )
 
     async def _outbox(
         self, wave: Wave, operation: str, reference: str, call: Callable[[str], Any], ask: Callable[[], Any]
@@ -366,8 +408,10 @@ class WaveDriver:
             cursor = page.cursor
 
     def _judge(self, submission_id: str, participant_id: str, data: Any, poll: Poll) -> fw_store.Incoming:
-        reasons = quality_reasons(data, poll.brand_ids)
         key = responses.respondent_key(self.settings.survey_secret, self.provider.name, participant_id)
+        if "answers" not in data:  # took the hosted survey: the survey pages stored and judged the answers
+            return fw_store.Incoming(submission_id, key, "hosted", (), {}, {})
+        reasons = quality_reasons(data, poll.brand_ids)
         return fw_store.Incoming(
             submission_id,
             key,
@@ -422,13 +466,34 @@ class WaveDriver:
         async with self.pool.acquire() as conn:
             fw = await fw_store.get_fieldwork(conn, wave.id)
         assert fw is not None
-        await self._read_feed(wave, poll, project_id, fw.feed_cursor)
+        cursor = await self._read_feed(wave, poll, project_id, fw.feed_cursor)
+        waited = 0.0
+        while True:  # survey completes whose return has not reached the provider's feed yet
+            async with self.pool.acquire() as conn:
+                missing = await fw_store.unreported_survey_completes(conn, wave.id)
+            if not missing or waited >= self.options.exit_grace:
+                break
+            await asyncio.sleep(self.options.poll_interval)
+            waited += self.options.poll_interval
+            cursor = await self._read_feed(wave, poll, project_id, cursor)
+        if missing:
+            log.warning("wave %s: %d survey completes were never reported by the provider", wave.id, missing)
         async with self.pool.acquire() as conn:
             await fw_store.approve_completes(conn, wave.id)
         await self._reconcile(wave, project_id)
         async with self.pool.acquire() as conn:
             valid = (await responses.count_by_status(conn, wave.id)).get("complete", 0)
             await fw_store.set_cost(conn, wave.id, round(valid * (fw.price or 0.0), 2))
+
+
+def fieldwork_window(poll: Poll) -> timedelta:
+    """How long a wave of ``poll`` is in the field: its schedule's ``fieldwork`` window (default 3 days)."""
+    from recognition.schedule import Schedule, ScheduleError
+
+    try:
+        return Schedule.from_dict(poll.schedule).fieldwork_window if poll.schedule else timedelta(days=3)
+    except ScheduleError:
+        return timedelta(days=3)
 
 
 async def start_wave(

@@ -120,6 +120,7 @@ def test_serve_serves_the_demo_data_and_stops_cleanly(demo_run: tuple[Path, dict
         out, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
     assert "Traceback" not in err
+    assert "invalid schedule" not in err  # the demo tracker's schedule is valid (and paused)
     assert f"serving on http://127.0.0.1:{port}" in out
 
 
