@@ -7,6 +7,7 @@ process: with several instances each enforces the limit on its own share of the 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import math
 import time
@@ -63,13 +64,23 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 
 
+def accepts_gzip(request: web.Request) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+def gzip_body(body: bytes) -> bytes:
+    """The gzip encoding of ``body`` (no timestamp, so the same body always gives the same bytes)."""
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
 def _matches(header: str, etag: str) -> bool:
     return any(t.strip().removeprefix("W/") in (etag, "*") for t in header.split(","))
 
 
 @web.middleware
 async def conditional_middleware(request: web.Request, handler: Next) -> web.StreamResponse:
-    """Reads get an ``ETag``; a matching ``If-None-Match`` gets 304 without a body. Large bodies are gzipped."""
+    """Reads get an ``ETag``; a matching ``If-None-Match`` gets 304 without a body. Large bodies are gzipped,
+    unless the handler already did (cached answers keep their ETag and gzipped body)."""
     response = await handler(request)
     if request.method != "GET" or response.status != 200 or not isinstance(response, web.Response):
         return response
@@ -90,7 +101,7 @@ async def conditional_middleware(request: web.Request, handler: Next) -> web.Str
                 "Vary": "Authorization, Accept-Encoding",
             },
         )
-    if len(body) >= GZIP_FROM and "gzip" in request.headers.get("Accept-Encoding", ""):
+    if len(body) >= GZIP_FROM and "Content-Encoding" not in response.headers and accepts_gzip(request):
         response.enable_compression(web.ContentCoding.gzip)
     response.headers["Vary"] = "Authorization, Accept, Accept-Encoding"
     return response

@@ -8,8 +8,10 @@ role (403) → ``Accept`` (406) → ``Content-Type`` (415) → body size (413) �
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import functools
 import json
 import time
 from collections import OrderedDict
@@ -20,9 +22,11 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
+from multidict import CIMultiDict
 
 from recognition.api.auth import KEY, has_role
 from recognition.api.errors import Problem
+from recognition.api.limits import GZIP_FROM, accepts_gzip, etag_of, gzip_body
 from recognition.api.schema import Schema, check, coerce_param
 from recognition.settings import Settings
 from recognition.store import audit
@@ -149,37 +153,64 @@ def not_found(what: str, ident: object) -> Problem:
 # --- cached reads -------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A cached 200 answer, ready to send: its body, the gzipped body (if long enough to be worth it), its
+    ``ETag`` (of the uncompressed body) and its other headers; all computed once, when it is stored."""
+
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    headers: tuple[tuple[str, str], ...]
+
+    def response(self, gzip: bool) -> web.Response:
+        """A fresh response to send (aiohttp responses are single-use); nothing is re-encoded or re-hashed."""
+        headers = CIMultiDict(self.headers)
+        headers["ETag"] = self.etag
+        if gzip and self.gzipped is not None:
+            headers["Content-Encoding"] = "gzip"
+            return web.Response(body=self.gzipped, headers=headers)
+        return web.Response(body=self.body, headers=headers)
+
+
 @dataclass
 class ResponseCache:
     """Recent answers of cached reads (scores, trends), per organisation, URL and media type, for ``ttl``
     seconds. Any change made through this instance empties it; figures published by fieldwork show up within
-    ``ttl``."""
+    ``ttl``. The ``ETag`` and the gzipped body are computed once per entry, not per hit."""
 
     ttl: float = 5.0
     size: int = 2048
-    entries: OrderedDict[tuple[int, str, str], tuple[float, web.Response]] = field(
+    entries: OrderedDict[tuple[int, str, str], tuple[float, CachedAnswer]] = field(
         default_factory=OrderedDict
     )
+    #: Entries being filled right now: concurrent misses of one URL wait for the first instead of all querying.
+    pending: dict[tuple[int, str, str], asyncio.Future[None]] = field(default_factory=dict)
 
-    def get(self, key: tuple[int, str, str]) -> web.Response | None:
+    def get(self, key: tuple[int, str, str], gzip: bool = False) -> web.Response | None:
         hit = self.entries.get(key)
         if hit is None or hit[0] < time.monotonic():
             return None
-        cached = hit[1]
-        return web.Response(body=cached.body, status=cached.status, headers=cached.headers)
+        return hit[1].response(gzip)
 
     def put(self, key: tuple[int, str, str], response: web.Response) -> None:
-        if isinstance(response.body, bytes) and response.status == 200:
-            from recognition.api.limits import etag_of
-
-            response.headers["ETag"] = etag_of(response.body)
-            frozen = web.Response(body=response.body, status=200, headers=response.headers)
-            self.entries[key] = (time.monotonic() + self.ttl, frozen)
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+        body = response.body
+        if not isinstance(body, bytes) or response.status != 200 or "Content-Encoding" in response.headers:
+            return
+        etag = etag_of(body)
+        response.headers["ETag"] = etag
+        gzipped = gzip_body(body) if len(body) >= GZIP_FROM else None
+        kept = tuple((k, v) for k, v in response.headers.items() if k.lower() not in _PER_ANSWER)
+        self.entries[key] = (time.monotonic() + self.ttl, CachedAnswer(body, gzipped, etag, kept))
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
 
     def clear(self) -> None:
         self.entries.clear()
+
+
+#: Headers a cached answer does not keep: aiohttp sets the length per response, the ETag is stored apart.
+_PER_ANSWER = frozenset({"content-length", "etag", "content-encoding"})
 
 
 RESPONSE_CACHE = web.AppKey("response_cache", ResponseCache)
@@ -246,8 +277,10 @@ def page(
 # --- request checking ----------------------------------------------------------------------------------------
 
 
-def _accepts(header: str, offered: Sequence[str]) -> str | None:
-    """The offered media type the ``Accept`` header prefers (q-values honoured), or None."""
+@functools.lru_cache(maxsize=256)
+def _accepts(header: str, offered: tuple[str, ...]) -> str | None:
+    """The offered media type the ``Accept`` header prefers (q-values honoured), or None. Memoised: clients
+    send the same few headers."""
     if not header.strip():
         return offered[0]
     best: tuple[float, int, str] | None = None
@@ -331,7 +364,10 @@ async def _body(op: Op, request: web.Request) -> Any:
 
 
 def bind(op: Op) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """The aiohttp handler for ``op``: checks the request in the documented order, then calls the handler."""
+    """The aiohttp handler for ``op``: checks the request in the documented order, then calls the handler.
+
+    A cached read is looked up after the role and ``Accept`` checks: the cache holds only answers to URLs whose
+    parameters passed, so a hit skips re-checking the same query string."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
         key = request[KEY]
@@ -342,25 +378,49 @@ def bind(op: Op) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         media = _accepts(request.headers.get("Accept", ""), op.media)
         if media is None:
             raise Problem(406, "Not Acceptable", f"this operation answers with {', '.join(op.media)}")
-        params = _params(op, request)
-        if params.get("format") == "csv":
-            media = CSV
-        body = await _body(op, request)
         cache = request.app[RESPONSE_CACHE] if op.cached else None
+        # Keyed by the URL as sent: an entry exists only for a URL whose parameters passed the checks below.
         cache_key = (key.organisation_id, request.path_qs, media)
-        if cache is not None:
-            hit = cache.get(cache_key)
+        if cache is None:
+            return await _answer(op, request, key, media, None, cache_key)
+        hit = cache.get(cache_key, accepts_gzip(request))
+        if hit is not None:
+            return hit
+        filling = cache.pending.get(cache_key)
+        if filling is not None:  # another request is filling this entry: wait for it rather than query too
+            await asyncio.shield(filling)
+            hit = cache.get(cache_key, accepts_gzip(request))
             if hit is not None:
                 return hit
-        response = await op.handler(Ctx(request, key, params, body, media))
-        if cache is not None and isinstance(response, web.Response):
-            cache.put(cache_key, response)
-        elif op.writes:
-            request.app[RESPONSE_CACHE].clear()
-        return response
+        done = cache.pending[cache_key] = asyncio.get_running_loop().create_future()
+        try:
+            return await _answer(op, request, key, media, cache, cache_key)
+        finally:
+            cache.pending.pop(cache_key, None)
+            done.set_result(None)
 
     handle.__name__ = op.operation_id
     return handle
+
+
+async def _answer(
+    op: Op,
+    request: web.Request,
+    key: Any,
+    media: str,
+    cache: ResponseCache | None,
+    cache_key: tuple[int, str, str],
+) -> web.StreamResponse:
+    params = _params(op, request)
+    if params.get("format") == "csv":
+        media = CSV
+    body = await _body(op, request)
+    response = await op.handler(Ctx(request, key, params, body, media))
+    if cache is not None and isinstance(response, web.Response):
+        cache.put(cache_key, response)
+    elif op.writes:
+        request.app[RESPONSE_CACHE].clear()
+    return response
 
 
 def add_routes(app: web.Application, ops: Sequence[Op]) -> None:

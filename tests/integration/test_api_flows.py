@@ -173,6 +173,14 @@ async def test_etag_gzip_metrics_and_key_management(settings: Settings, pool: as
         first = await client.get(url, headers={**reader, "Accept-Encoding": "gzip"})
         assert first.status == 200 and first.headers["Content-Encoding"] == "gzip"
         etag = first.headers["ETag"]
+        document = await first.json()
+        # a cached hit keeps the ETag and serves the same document, gzipped or not
+        hit = await client.get(url, headers={**reader, "Accept-Encoding": "gzip"})
+        assert hit.headers["Content-Encoding"] == "gzip" and hit.headers["ETag"] == etag
+        assert await hit.json() == document
+        plain = await client.get(url, headers={**reader, "Accept-Encoding": "identity"})
+        assert "Content-Encoding" not in plain.headers and plain.headers["ETag"] == etag
+        assert await plain.json() == document
         again = await client.get(url, headers={**reader, "If-None-Match": etag})
         assert again.status == 304 and again.headers["ETag"] == etag
         metrics = await (await client.get("/metrics")).text()
