@@ -162,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         measure("balance", lambda: prepare_balance(data, targets), data, targets, args.repeat),
     ]
     # Also from plain string arrays, label coding included (how `recognition weight` reads a CSV).
-    strings = measure("recognition_strings", lambda: lambda: run_recognition(data, targets), data, targets,
-                      args.repeat)
+    strings = measure(
+        "recognition_strings", lambda: lambda: run_recognition(data, targets), data, targets, args.repeat
+    )
     own = results[0].get("seconds")
     line: dict[str, Any] = {"rows": args.rows, "recognition_strings_s": strings.get("seconds")}
     for r in results:

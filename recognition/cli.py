@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):  # a command module not present in this build
+            if exc.name is not None and (
+                name == exc.name or name.startswith(exc.name + ".")
+            ):  # a command module not present in this build
                 continue
             raise
         module.register(sub, common)

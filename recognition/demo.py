@@ -71,7 +71,13 @@ async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
             budget=50_000.0,
             # Weekly on Mondays; paused, because the demo runs its waves itself (serving the demo data must
             # not start buying new waves). Resume it through the API to let the scheduler take over.
-            schedule={"kind": "cron", "cron": "0 7 * * 1", "timezone": "UTC", "fieldwork": "P3D", "paused": True},
+            schedule={
+                "kind": "cron",
+                "cron": "0 7 * * 1",
+                "timezone": "UTC",
+                "fieldwork": "P3D",
+                "paused": True,
+            },
         )
     except Exception:
         found = await polls.find_poll(conn, org_id, POLL_NAME)  # created concurrently by another demo

@@ -152,7 +152,8 @@ class SimulatedProvider:
     def exit_links(self, project: Project) -> dict[str, str]:
         base = f"{self.base_url}/return/{project.id}"
         return {
-            o: f"{base}?outcome={o}" for o in ("complete", "screened_out", "over_quota", "quality_terminate")
+            o: f"{base}?outcome={o}&pid={{pid}}&sig={{sig}}"
+            for o in ("complete", "screened_out", "over_quota", "quality_terminate")
         }
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:

@@ -7,6 +7,12 @@ and the rest complete. Some completes are speeders or straight-liners, for the b
 A project recruits until ``places`` (its target) completes are held; a rejected complete frees its place and its
 quota cell (as at Prolific, rejecting re-opens recruitment).
 
+A share of the respondents (the simulator's ``hosted_share``) takes the buyer's hosted survey over HTTP instead
+(:mod:`panels.simulated.walkers`): each holds a place and its quota cells while in the survey, and the outcome
+the survey redirects it to (the return endpoints) decides what the provider books: a ``complete`` or
+``quality_terminate`` return is a complete (a submission in the feed, without answers: those are the
+buyer's), a screen-out, over-quota return or a walker who leaves frees the place.
+
 ``provider_completes`` counts distinct participants who completed, approved or not, so it must equal the completes
 the buyer stored (valid plus quality-flagged). ``launch_calls`` counts launch requests that took effect: a repeat
 with an idempotency key already seen is answered from the record and not counted.
@@ -14,6 +20,7 @@ with an idempotency key already seen is answered from the record and not counted
 
 from __future__ import annotations
 
+import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +30,8 @@ import numpy as np
 
 from panels.simulated.faults import FaultInjector
 from panels.simulated.population import SyntheticPopulation
-from panels.simulated.respondents import draw_respondents
+from panels.simulated.respondents import SimulatedRespondent, draw_respondents
+from panels.simulated.walkers import SurveyLink, Walker, WalkerPool, draw_walker
 
 P_DROP_OUT = 0.05
 P_SPEEDER = 0.03
@@ -58,6 +66,9 @@ class SimProject:
     webhook_url: str = ""  # where events go (empty = this project sends none)
     events: list[dict[str, Any]] = field(default_factory=list)  # produced, not yet handed to the sender
     status_changes: int = 0
+    survey: SurveyLink | None = None  # the buyer's hosted survey (None: every respondent is server to server)
+    in_survey: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # walker → reserved quota cells
+    returns: Counter[str] = field(default_factory=Counter)  # outcomes walkers were redirected back with
 
     def public(self) -> dict[str, Any]:
         return {
@@ -80,6 +91,7 @@ class SimProject:
             "rejected": len(self.rejected),
             "approved": len(self.approved),
             "held": self.held,
+            "in_survey": len(self.in_survey),
         }
 
     def stats(self) -> dict[str, Any]:
@@ -91,6 +103,8 @@ class SimProject:
             "provider_completes": len(self.completed),
             "rejected": len(self.rejected),
             "approved": len(self.approved),
+            "in_survey": len(self.in_survey),
+            "returns": dict(self.returns),
         }
 
     @property
@@ -117,18 +131,34 @@ class SimProject:
         if self.webhook_url:
             self.events.append({"event_id": event_id, "type": kind, "project_id": self.id, "data": data})
 
-    def advance(self, rate: float, faults: FaultInjector, now: float | None = None) -> None:
-        """Let the respondents who arrived since the last look take the survey."""
+    def advance(
+        self,
+        rate: float,
+        faults: FaultInjector,
+        now: float | None = None,
+        walkers: WalkerPool | None = None,
+        hosted_share: float = 0.0,
+    ) -> None:
+        """Let the respondents who arrived since the last look take the survey (a ``hosted_share`` of them
+        through the buyer's pages, when the project has a survey link and ``walkers`` run them)."""
         if self.status != "live" or self.fielding_since is None:
             return
         now = time.monotonic() if now is None else now
         due = int(rate * (self.fielded_seconds + now - self.fielding_since)) - self.arrivals
-        while due > 0 and self.held < self.target_n:
-            batch = min(due, max(20, 2 * (self.target_n - self.held)))
-            self._arrive(batch, faults)
+        share = hosted_share if walkers is not None and self.survey is not None else 0.0
+        while due > 0 and self.taken < self.target_n:
+            batch = min(due, max(20, 2 * (self.target_n - self.taken)))
+            self._arrive(batch, faults, walkers, share)
             due -= batch
 
-    def _arrive(self, n: int, faults: FaultInjector) -> None:
+    @property
+    def taken(self) -> int:
+        """Places held by completes plus those reserved by respondents still in the hosted survey."""
+        return self.held + len(self.in_survey)
+
+    def _arrive(
+        self, n: int, faults: FaultInjector, walkers: WalkerPool | None = None, hosted_share: float = 0.0
+    ) -> None:
         assert self.population is not None and self.rng is not None
         sim = self.simulation
         names = {b["id"]: b.get("name", b["id"]) for b in sim.get("brands", [])}
@@ -137,8 +167,11 @@ class SimProject:
         )
         for person in people:
             self.arrivals += 1
-            if self.held >= self.target_n:
+            if self.taken >= self.target_n:
                 break
+            if walkers is not None and hosted_share > 0 and self.rng.random() < hosted_share:
+                self._send_to_survey(person, names, walkers, faults)
+                continue
             if self.rng.random() < P_DROP_OUT:
                 self.dropped += 1
                 continue
@@ -162,7 +195,53 @@ class SimProject:
             if faults.roll(faults.profile.p_double_complete, "double_complete"):
                 self._submit(participant, data, counted=False)
 
-    def _submit(self, participant: str, data: dict[str, Any], *, counted: bool) -> None:
+    def _send_to_survey(
+        self, person: SimulatedRespondent, names: dict[str, str], walkers: WalkerPool, faults: FaultInjector
+    ) -> None:
+        """Reserve a place (and the person's quota cells) and send the person to the hosted survey."""
+        assert self.rng is not None and self.survey is not None
+        cells = [(v, lv) for v, lv in person.demographics.items() if (v, lv) in self.quotas]
+        if any(self.fill[c] >= self.quotas[c] for c in cells):
+            self.over_quota += 1
+            return
+        participant = f"P{self.rng.integers(1 << 62):016x}"
+        self.in_survey[participant] = cells
+        for cell in cells:
+            self.fill[cell] += 1
+        walker = draw_walker(
+            participant,
+            self.survey.for_participant(participant),
+            person,
+            names,
+            str(self.simulation.get("own_brand", "")),
+            random.Random(int(self.rng.integers(1 << 62))),
+            p_retry=faults.profile.p_double_complete,
+        )
+        walkers.start(walker, self._walk_ended)
+
+    def _walk_ended(self, walker: Walker, exit_url: str | None) -> None:
+        if exit_url is None:
+            self.returned(walker.participant, "left")
+
+    def returned(self, participant: str, outcome: str) -> str:
+        """A walker came back with ``outcome`` (complete, quality_terminate, screened_out, over_quota) or left
+        (``left``). Returns what was booked: ``complete``, ``released`` or ``ignored`` (unknown or repeated)."""
+        cells = self.in_survey.pop(participant, None)
+        if cells is None:
+            return "ignored"
+        self.returns[outcome] += 1
+        if outcome in ("complete", "quality_terminate"):
+            self._submit(participant, {"cells": cells, "exit": outcome}, counted=True, fill=False)
+            return "complete"
+        for cell in cells:
+            self.fill[cell] -= 1
+        if outcome == "over_quota":
+            self.over_quota += 1
+        elif outcome == "left":
+            self.dropped += 1
+        return "released"
+
+    def _submit(self, participant: str, data: dict[str, Any], *, counted: bool, fill: bool = True) -> None:
         sid = f"S{len(self.feed) + 1:07d}{self.id[-4:]}"
         entry = {
             "submission_id": sid,
@@ -180,7 +259,7 @@ class SimProject:
         )
         if counted:
             self.completed.add(participant)
-            for cell in data["cells"]:
+            for cell in data["cells"] if fill else ():
                 self.fill[cell] += 1
 
     # --- reconciliation --------------------------------------------------------------------------------------

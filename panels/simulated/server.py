@@ -11,6 +11,13 @@ Run it with ``recognition panel-sim --port P``; ``recognition demo`` and the tes
 - ``GET /v1/projects/{id}/submissions?after=N&limit=M`` → {submissions: [...], next: N'} (server to server)
 - ``POST /v1/projects/{id}/reconcile`` {decisions: [{submission_id, action: approve|reject, reason}]} (≤ 1000)
 - ``GET /_sim/projects`` → the simulator's own counters per project (never subject to faults).
+- ``GET /return/{id}?outcome=O&pid=P&sig=S``: where the hosted survey sends a respondent at the end (the exit
+  URLs of :meth:`SimulatedProvider.exit_links`); records the outcome for that respondent (``sig`` is checked
+  against the wave's link secret). Not subject to faults: it is a browser landing, not an API call.
+
+With ``hosted_share`` > 0, that share of each project's respondents takes the buyer's hosted survey over HTTP
+(:mod:`panels.simulated.walkers`) when the project was created with ``simulation.survey`` = {entry_url,
+wave_id, secret}; the rest are reported server to server with their answers, as before.
 
 With a webhook secret, a project created with a ``webhook_url`` also sends signed webhooks there
 (:mod:`panels.simulated.webhooks`).
@@ -22,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import random
 import time
 from collections.abc import AsyncIterator
@@ -34,10 +43,12 @@ from aiohttp import web
 from panels.simulated.faults import PROFILES, FaultInjector, FaultProfile
 from panels.simulated.population import SyntheticPopulation, _stable_seed
 from panels.simulated.projects import SimProject
+from panels.simulated.walkers import SurveyLink, WalkerPool
 from panels.simulated.webhooks import WebhookSender
 
 BASE_PRICE = 1.50  # USD per complete at 100% incidence and no quotas
 MAX_DECISIONS = 1000
+RETURN_OUTCOMES = ("complete", "quality_terminate", "screened_out", "over_quota")
 PAGE_LIMIT = 500
 
 
@@ -50,6 +61,8 @@ class SimulatorState:
     idempotent: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     webhooks: WebhookSender | None = None
+    hosted_share: float = 0.0  # share of respondents who take the hosted survey (when a project has one)
+    walkers: WalkerPool | None = None
 
     def collect_events(self) -> list[tuple[str, dict[str, Any]]]:
         """Hand over the webhook events every project produced since the last call."""
@@ -64,7 +77,7 @@ class SimulatorState:
         project = self.projects.get(project_id)
         if project is None:
             raise _problem(404, "not_found", f"no project {project_id}")
-        project.advance(self.rate, self.faults)
+        project.advance(self.rate, self.faults, walkers=self.walkers, hosted_share=self.hosted_share)
         return project
 
 
@@ -149,6 +162,11 @@ async def create_project(request: web.Request) -> web.Response:
         )
         brands = [str(b["id"]) for b in sim.get("brands", [])] or ["brand"]
         seed = int(sim.get("seed", 7))
+        survey = sim.get("survey")
+        if isinstance(survey, dict) and survey.get("entry_url") and len(str(survey.get("secret", ""))) >= 32:
+            project.survey = SurveyLink(
+                str(survey["entry_url"]), int(survey["wave_id"]), str(survey["secret"])
+            )
         project.population = SyntheticPopulation.from_country(project.country, brands, seed=seed)
         project.rng = np.random.default_rng(_stable_seed(seed, f"project:{reference}"))
         state.projects[pid] = project
@@ -234,6 +252,24 @@ def _public_submission(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def survey_return(request: web.Request) -> web.Response:
+    """A respondent's browser arriving back from the hosted survey with its outcome."""
+    state = request.app[STATE]
+    project = state.projects.get(request.match_info["id"])
+    outcome = request.query.get("outcome", "")
+    pid = request.query.get("pid", "")
+    if project is None or outcome not in RETURN_OUTCOMES or not pid:
+        return web.Response(status=404, text="unknown return link")
+    if project.survey is not None:
+        want = hmac.new(
+            project.survey.secret.encode(), f"{pid}\n{outcome}".encode(), hashlib.sha256
+        ).hexdigest()
+        if not hmac.compare_digest(want, request.query.get("sig", "")):
+            return web.Response(status=403, text="the return link is not signed by the survey")
+    booked = project.returned(pid, outcome)
+    return web.Response(text=f"thank you ({outcome}: {booked})")
+
+
 async def reconcile(request: web.Request) -> web.Response:
     project = request.app[STATE].get(request.match_info["id"])
     body = await _json(request)
@@ -255,7 +291,7 @@ async def reconcile(request: web.Request) -> web.Response:
 async def sim_projects(request: web.Request) -> web.Response:
     state = request.app[STATE]
     for p in state.projects.values():
-        p.advance(state.rate, state.faults)
+        p.advance(state.rate, state.faults, walkers=state.walkers, hosted_share=state.hosted_share)
     return web.json_response(
         {
             "projects": [p.stats() for p in state.projects.values()],
@@ -266,14 +302,32 @@ async def sim_projects(request: web.Request) -> web.Response:
 
 
 def create_simulator_app(
-    faults: FaultProfile | str = "none", *, rate: float = 2000.0, seed: int = 7, webhook_secret: str = ""
+    faults: FaultProfile | str = "none",
+    *,
+    rate: float = 2000.0,
+    seed: int = 7,
+    webhook_secret: str = "",
+    hosted_share: float = 0.0,
+    time_scale: float = 0.005,
 ) -> web.Application:
-    """The simulator's application; with ``webhook_secret`` its projects send signed webhooks."""
+    """The simulator's application; with ``webhook_secret`` its projects send signed webhooks; with
+    ``hosted_share`` that share of respondents takes the hosted survey (think time scaled by ``time_scale``)."""
+    if not 0.0 <= hosted_share <= 1.0:
+        raise ValueError("hosted_share must be between 0 and 1")
     fault_profile = PROFILES[faults] if isinstance(faults, str) else faults
     injector = fault_profile.with_seed(seed)
     app = web.Application(middlewares=[injector.middleware()])
-    state = SimulatorState(faults=injector, rate=rate)
+    state = SimulatorState(faults=injector, rate=rate, hosted_share=hosted_share)
     app[STATE] = state
+    if hosted_share > 0:
+        pool = WalkerPool(time_scale=time_scale, seed=seed)
+        state.walkers = pool
+
+        async def walkers(_app: web.Application) -> AsyncIterator[None]:
+            yield
+            await pool.aclose()
+
+        app.cleanup_ctx.append(walkers)
     if webhook_secret:
         sender = WebhookSender(webhook_secret, fault_profile, seed=seed)
         state.webhooks = sender
@@ -298,6 +352,7 @@ def create_simulator_app(
     app.router.add_get("/v1/projects/{id}/submissions", submissions)
     app.router.add_post("/v1/projects/{id}/reconcile", reconcile)
     app.router.add_get("/_sim/projects", sim_projects)
+    app.router.add_get("/return/{id}", survey_return)
     return app
 
 
@@ -324,9 +379,18 @@ async def running_simulator(
     host: str = "127.0.0.1",
     port: int = 0,
     webhook_secret: str = "",
+    hosted_share: float = 0.0,
+    time_scale: float = 0.005,
 ) -> AsyncIterator[RunningSimulator]:
     """Serve the simulator on loopback for the duration of the block."""
-    app = create_simulator_app(faults, rate=rate, seed=seed, webhook_secret=webhook_secret)
+    app = create_simulator_app(
+        faults,
+        rate=rate,
+        seed=seed,
+        webhook_secret=webhook_secret,
+        hosted_share=hosted_share,
+        time_scale=time_scale,
+    )
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

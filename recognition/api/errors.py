@@ -67,7 +67,11 @@ async def problem_middleware(
             raise
         headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
         return problem_response(
-            request, exc.status, exc.reason, (exc.text or "") if exc.text != exc.reason else "", headers=headers
+            request,
+            exc.status,
+            exc.reason,
+            (exc.text or "") if exc.text != exc.reason else "",
+            headers=headers,
         )
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)

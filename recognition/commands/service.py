@@ -119,6 +119,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UserError("--waves must be at least 1")
     if args.sample_size < 50:
         raise UserError("--sample-size must be at least 50")
+    if not 0.0 <= args.hosted_share <= 1.0:
+        raise UserError("--hosted-share must be between 0 and 1")
     settings = settings_from(args, **{"server.host": args.host, "server.port": args.port})
     from recognition.app import create_app
     from recognition.demo import ORGANISATION, run_demo, trend_table
@@ -137,6 +139,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 progress=None if args.quiet else progress,
                 faults=args.faults,
                 provider_url=args.provider_url,
+                hosted_share=args.hosted_share,
             )
             if args.json:
                 print(json.dumps(report, indent=2))
@@ -262,6 +265,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         metavar="URL",
         help="use the simulated provider already running there (recognition panel-sim) instead of "
         "starting one",
+    )
+    p.add_argument(
+        "--hosted-share",
+        type=float,
+        default=0.03,  # recognition.demo.DEMO_HOSTED_SHARE
+        metavar="S",
+        help="share of each wave's respondents who take the hosted survey over HTTP; the rest are reported "
+        "server to server (default %(default)s; in-process simulator only)",
     )
     p.set_defaults(func=cmd_demo)
 

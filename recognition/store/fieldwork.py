@@ -45,7 +45,8 @@ class Call:
 
 @dataclass(frozen=True)
 class Incoming:
-    """One reported submission, judged: outcome complete or quality_terminate (with reasons)."""
+    """One reported submission, judged: outcome complete or quality_terminate (with reasons), or ``hosted``: the
+    respondent took the hosted survey, which stored and judged the answers (:func:`store_page` links it)."""
 
     submission_id: str
     respondent_key: bytes
@@ -161,6 +162,9 @@ async def store_page(conn: asyncpg.Connection, wave_id: int, page: Sequence[Inco
     duplicates = 0
     async with conn.transaction():
         for item in page:
+            if item.outcome == "hosted":
+                duplicates += await _link_hosted(conn, wave_id, item)
+                continue
             decision = None if item.outcome == "complete" else "reject"
             reason = item.reasons[0] if item.reasons else None
             inserted = await conn.fetchval(
@@ -208,6 +212,72 @@ async def store_page(conn: asyncpg.Connection, wave_id: int, page: Sequence[Inco
             duplicates,
         )
     return duplicates
+
+
+#: Survey quality reasons (recognition.survey.quality) → provider reason codes (panels.base.REJECT_REASONS).
+SURVEY_REASON_CODES = {
+    "speeder": "speeder",
+    "straight_lining": "straight_liner",
+    "attention_check": "attention_check",
+    "duplicate": "duplicate",
+}
+
+
+async def _link_hosted(conn: asyncpg.Connection, wave_id: int, item: Incoming) -> int:
+    """Record a submission of a respondent who took the hosted survey and link it to the respondent the survey
+    stored: a valid complete awaits approval, a quality terminate is rejected with its first reason. A
+    submission the survey has no finished respondent for is rejected as ``no_code``; a second submission of
+    the same respondent is a duplicate. Returns 1 when the submission was a duplicate, else 0."""
+    inserted = await conn.fetchval(
+        """INSERT INTO wave_submissions (wave_id, submission_id, outcome) VALUES ($1, $2, 'duplicate')
+           ON CONFLICT DO NOTHING RETURNING 1""",
+        wave_id,
+        item.submission_id,
+    )
+    if inserted is None:  # delivered again
+        return 1
+    row = await conn.fetchrow(
+        """SELECT r.id, r.status, r.quality_reasons,
+                  EXISTS (SELECT 1 FROM wave_submissions s WHERE s.wave_id = r.wave_id AND s.respondent_id = r.id)
+                      AS linked
+           FROM respondents r WHERE r.wave_id = $1 AND r.respondent_key = $2""",
+        wave_id,
+        item.respondent_key,
+    )
+    if row is not None and row["linked"]:
+        return 1  # the same person again, under a new submission (kept as 'duplicate')
+    if row is None or row["status"] not in ("complete", "quality_terminate"):
+        outcome, decision, reason, rid = "quality_terminate", "reject", "no_code", None
+    elif row["status"] == "complete":
+        outcome, decision, reason, rid = "complete", None, None, row["id"]
+    else:
+        reasons = list(row["quality_reasons"] or [])
+        code = SURVEY_REASON_CODES.get(reasons[0], reasons[0]) if reasons else "attention_check"
+        outcome, decision, reason, rid = "quality_terminate", "reject", code, row["id"]
+    await conn.execute(
+        """UPDATE wave_submissions SET outcome = $3, decision = $4, reason_code = $5, respondent_id = $6
+           WHERE wave_id = $1 AND submission_id = $2""",
+        wave_id,
+        item.submission_id,
+        outcome,
+        decision,
+        reason,
+        rid,
+    )
+    return 0
+
+
+async def unreported_survey_completes(conn: asyncpg.Connection, wave_id: int) -> int:
+    """Completes (valid or quality-flagged) the hosted survey stored that no provider submission is linked to."""
+    return int(
+        await conn.fetchval(
+            """SELECT count(*) FROM respondents r JOIN survey_sessions s ON s.respondent_id = r.id
+               WHERE r.wave_id = $1 AND r.status IN ('complete', 'quality_terminate')
+                 AND NOT EXISTS (SELECT 1 FROM wave_submissions w
+                                 WHERE w.wave_id = r.wave_id AND w.respondent_id = r.id)""",
+            wave_id,
+        )
+    )
 
 
 async def approve_completes(conn: asyncpg.Connection, wave_id: int) -> None:

@@ -12,7 +12,9 @@ from typing import Any
 import asyncpg
 
 #: Outcomes that end a respondent's visit; a terminal status never changes back.
-FINAL_STATUSES = frozenset({"complete", "screened_out", "over_quota", "quality_terminate", "refused", "dropped"})
+FINAL_STATUSES = frozenset(
+    {"complete", "screened_out", "over_quota", "quality_terminate", "refused", "dropped"}
+)
 
 
 def respondent_key(secret: str, provider: str, provider_respondent_id: str) -> bytes:
@@ -62,8 +64,9 @@ async def record_complete(
     return int(respondent_id)
 
 
-async def wave_respondents(conn: asyncpg.Connection, wave_id: int, *, statuses: tuple[str, ...] = ("complete",)
-                           ) -> list[StoredRespondent]:
+async def wave_respondents(
+    conn: asyncpg.Connection, wave_id: int, *, statuses: tuple[str, ...] = ("complete",)
+) -> list[StoredRespondent]:
     rows = await conn.fetch(
         """SELECT r.id, r.status, r.quality_reasons, r.demographics,
                   coalesce(jsonb_object_agg(a.question_id, a.value) FILTER (WHERE a.question_id IS NOT NULL),
@@ -78,6 +81,7 @@ async def wave_respondents(conn: asyncpg.Connection, wave_id: int, *, statuses: 
 
 
 async def count_by_status(conn: asyncpg.Connection, wave_id: int) -> dict[str, int]:
-    rows = await conn.fetch("SELECT status, count(*) AS n FROM respondents WHERE wave_id = $1 GROUP BY status",
-                            wave_id)
+    rows = await conn.fetch(
+        "SELECT status, count(*) AS n FROM respondents WHERE wave_id = $1 GROUP BY status", wave_id
+    )
     return {r["status"]: int(r["n"]) for r in rows}

@@ -59,7 +59,9 @@ async def create_wave(
     if row is not None:
         await conn.execute("INSERT INTO wave_events (wave_id, to_state) VALUES ($1, 'scheduled')", row["id"])
         return Wave(**dict(row)), True
-    row = await conn.fetchrow("SELECT * FROM waves WHERE poll_id = $1 AND scheduled_at = $2", poll_id, scheduled_at)
+    row = await conn.fetchrow(
+        "SELECT * FROM waves WHERE poll_id = $1 AND scheduled_at = $2", poll_id, scheduled_at
+    )
     return Wave(**dict(row)), False
 
 

@@ -272,7 +272,14 @@ async def _finish(
     questionnaire: Questionnaire,
     answers: dict[str, Any],
 ) -> web.Response:
-    """Code the unaided boxes, judge quality and end the respondent (the caller holds the session lock)."""
+    """Code the unaided boxes, judge quality and end the respondent (the caller holds the session lock).
+
+    A respondent who finishes after the wave stopped fielding (target reached, deadline passed) ends as
+    ``over_quota``: fieldwork has closed the provider's project and counted its completes. The wave's row is
+    share-locked, so the move out of ``fielding`` waits for finishes in flight and none slips past it."""
+    state = await conn.fetchval("SELECT state FROM waves WHERE id = $1 FOR SHARE", session.wave_id)
+    if state != "fielding":
+        return await _end(request, conn, session, token, "over_quota")
     rules = request.app[RULES]
     _, poll = await _questionnaire(
         request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at

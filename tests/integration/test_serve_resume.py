@@ -18,8 +18,16 @@ from recognition.store import orgs, polls, waves
 async def test_unfinished_wave_is_resumed_on_start(settings: Settings, pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         org = await orgs.ensure_organisation(conn, "resume")
-        poll = await polls.create_poll(conn, org, name="t", category="sportswear", brands=BRANDS,
-                                       own_brand="acme", population="us", sample_size=120)
+        poll = await polls.create_poll(
+            conn,
+            org,
+            name="t",
+            category="sportswear",
+            brands=BRANDS,
+            own_brand="acme",
+            population="us",
+            sample_size=120,
+        )
         wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 1, 5, tzinfo=UTC), 120)
         assert await waves.transition(conn, wave.id, "scheduled", "launching")  # a crash left it here
     serving = dataclasses.replace(settings, scheduling_enabled=True)
@@ -33,9 +41,17 @@ async def test_unfinished_wave_is_resumed_on_start(settings: Settings, pool: asy
     assert state == "published"
     async with pool.acquire() as conn:
         completes = await conn.fetchval(
-            "SELECT count(*) FROM respondents WHERE wave_id = $1 AND status = 'complete'", wave.id)
-        moves = await conn.fetch("SELECT from_state, to_state FROM wave_events WHERE wave_id = $1 ORDER BY id",
-                                 wave.id)
+            "SELECT count(*) FROM respondents WHERE wave_id = $1 AND status = 'complete'", wave.id
+        )
+        moves = await conn.fetch(
+            "SELECT from_state, to_state FROM wave_events WHERE wave_id = $1 ORDER BY id", wave.id
+        )
     assert completes >= 120
-    assert [m["to_state"] for m in moves] == ["scheduled", "launching", "fielding", "closing", "processing",
-                                              "published"]
+    assert [m["to_state"] for m in moves] == [
+        "scheduled",
+        "launching",
+        "fielding",
+        "closing",
+        "processing",
+        "published",
+    ]

@@ -27,14 +27,19 @@ def test_precedence_file_env_flag(tmp_path: Path) -> None:
     assert (s.server_host, s.server_port) == ("0.0.0.0", 9001)
     s = load_settings(config_file=cfg, env={"RECOGNITION_SERVER_PORT": "9002"})
     assert s.server_port == 9002 and s.server_host == "0.0.0.0"
-    s = load_settings(config_file=cfg, env={"RECOGNITION_SERVER_PORT": "9002"}, overrides={"server.port": 9003})
+    s = load_settings(
+        config_file=cfg, env={"RECOGNITION_SERVER_PORT": "9002"}, overrides={"server.port": 9003}
+    )
     assert s.server_port == 9003
 
 
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"RECOGNITION_SERVER_PORT": "eighty"}, r"'server.port' from environment variable RECOGNITION_SERVER_PORT"),
+        (
+            {"RECOGNITION_SERVER_PORT": "eighty"},
+            r"'server.port' from environment variable RECOGNITION_SERVER_PORT",
+        ),
         ({"RECOGNITION_SERVER_PORT": "70000"}, r"'server.port'.*0-65535"),
         ({"RECOGNITION_DATABASE_URL": "mysql://x@y/z"}, r"'database.url'.*not a PostgreSQL URL"),
         ({"RECOGNITION_DATABASE_URL": "postgresql://u@h:notaport/db"}, r"'database.url'.*bad port"),
@@ -84,7 +89,9 @@ def test_secret_generated_once_and_reused(tmp_path: Path) -> None:
     again = ensure_data_dir(load_settings(env={}, overrides={"data_dir": str(tmp_path / "d")}))
     assert again.survey_secret == s.survey_secret
     explicit = ensure_data_dir(
-        load_settings(env={"RECOGNITION_SURVEY_SECRET": "x" * 40}, overrides={"data_dir": str(tmp_path / "e")})
+        load_settings(
+            env={"RECOGNITION_SURVEY_SECRET": "x" * 40}, overrides={"data_dir": str(tmp_path / "e")}
+        )
     )
     assert explicit.survey_secret == "x" * 40 and not (tmp_path / "e" / "secret").exists()
 

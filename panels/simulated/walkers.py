@@ -1,0 +1,290 @@
+"""Simulated respondents who take the hosted survey over HTTP: signed entry link → pages → the exit redirect.
+
+A share of the simulated provider's respondents (``hosted_share``) is sent to the buyer's survey instead of
+being reported server to server. Each walker is a person drawn from the synthetic population
+(:mod:`panels.simulated.respondents`) and answers the pages as that person: the screener with their demographics,
+the unaided boxes with the brand names they recall (in order of salience), the aided list, familiarity and
+consideration from the response model, so the truth stays known. Pages are read from their HTML
+(:func:`recognition.survey.taker.parse_form`) and every redirect is followed like a browser, ending at the exit
+the survey sends the walker to, which is the simulator's own return endpoint: that is where the provider learns
+the outcome.
+
+Behaviours (drawn per walker): ``normal``; ``speeder`` (finishes in 10–40 simulated seconds); ``straight_liner``
+(ticks every brand and answers every image cell "yes"); ``drop_out`` (leaves after a few pages and never comes
+back). Think time is simulated seconds × ``time_scale`` of wall-clock time, so a demo runs in seconds; the
+buyer's speeder rule must be scaled alike (``QualityRules(speeder_floor_seconds=30 · time_scale)``).
+
+The session cookie is handled by hand (one shared client session, no cookie jar), so many walkers of one wave
+can share a connection pool without sharing a session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import urlencode, urljoin
+
+import aiohttp
+
+from panels.simulated.respondents import SimulatedRespondent
+from recognition.survey.taker import EXCLUSIVE, PageForm, parse_form
+
+log = logging.getLogger(__name__)
+
+KINDS = ("normal", "speeder", "straight_liner", "drop_out")
+#: Walker behaviour shares among hosted respondents: speeders, straight-liners and drop-outs, the rest normal.
+P_SPEEDER = 0.06
+P_STRAIGHT_LINER = 0.05
+P_DROP_OUT = 0.08
+EXPECTED_PAGES = 16  # pages of the default questionnaire, to spread the think time
+MAX_PAGES = 60
+COOKIE = "rsession"
+
+
+@dataclass(frozen=True)
+class SurveyLink:
+    """Where and how to send respondents: the survey's entry URL of the wave and the wave's link secret."""
+
+    entry_url: str  # {base}/survey/{wave_id}/start
+    wave_id: int
+    secret: str
+
+    def for_participant(self, pid: str) -> str:
+        """``entry_url?pid=…&sig=…`` with ``sig = hex(HMAC-SHA256(secret, "{wave}\\n{pid}\\n"))`` (docs/survey.md)."""
+        sig = hmac.new(self.secret.encode(), f"{self.wave_id}\n{pid}\n".encode(), hashlib.sha256).hexdigest()
+        return f"{self.entry_url}?{urlencode({'pid': pid, 'sig': sig})}"
+
+
+@dataclass(frozen=True)
+class Walker:
+    participant: str
+    entry: str  # the signed entry link
+    person: SimulatedRespondent
+    brand_names: dict[str, str]
+    own_brand: str
+    kind: str  # one of KINDS
+    duration: float  # simulated seconds to spend on the whole survey
+    drop_after: int  # pages answered before leaving (drop-outs only)
+    retry_after_exit: bool  # opens the entry link again after finishing (a second attempt, refused)
+
+
+def draw_walker(
+    participant: str,
+    entry: str,
+    person: SimulatedRespondent,
+    brand_names: dict[str, str],
+    own_brand: str,
+    rng: random.Random,
+    *,
+    p_retry: float = 0.0,
+) -> Walker:
+    u = rng.random()
+    kind = (
+        "speeder"
+        if u < P_SPEEDER
+        else "straight_liner"
+        if u < P_SPEEDER + P_STRAIGHT_LINER
+        else "drop_out"
+        if u < P_SPEEDER + P_STRAIGHT_LINER + P_DROP_OUT
+        else "normal"
+    )
+    duration = rng.uniform(10, 40) if kind == "speeder" else rng.uniform(240, 720)
+    return Walker(
+        participant,
+        entry,
+        person,
+        brand_names,
+        own_brand,
+        kind,
+        duration,
+        rng.randint(1, 8),
+        rng.random() < p_retry,
+    )
+
+
+def _grid(question: str, row: str, options: list[str], w: Walker, rng: random.Random) -> str:
+    a = w.person.answers
+    if question == "usage":  # the own brand's row is the customer status; other brands used are current
+        if row == w.own_brand:
+            return str(a.get("customer_status", "never"))
+        return "current" if row in (a.get("recommend") or {}) else "never"
+    if question == "familiarity":
+        known = row in (a.get("familiar") or [])
+        pick = ("quite_well", "very_well") if known else ("name_only", "a_little")
+        return rng.choice([p for p in pick if p in options] or options)
+    if question.startswith("image."):
+        return "yes" if w.kind == "straight_liner" or rng.random() < 0.4 else "no"
+    if question == "recommendation":
+        score = (a.get("recommend") or {}).get(row)
+        return str(score if score is not None else rng.randint(4, 8))
+    return rng.choice(options)
+
+
+def _radio(name: str, values: list[str], w: Walker, rng: random.Random) -> str:
+    a = w.person.answers
+    if ":" in name:
+        question, row = name.split(":", 1)
+        return _grid(question, row, values, w, rng)
+    if name.startswith("screener."):
+        value = w.person.demographics.get(name.split(".", 1)[1])
+        return value if value in values else ("recent" if "recent" in values else values[0])
+    if name == "preference":
+        pref = a.get("preference")
+        return str(pref) if pref in values else "none" if "none" in values else values[0]
+    if name == "attention_check":
+        return "disagree"
+    return rng.choice(values)
+
+
+def _ticked(name: str, values: list[str], w: Walker, rng: random.Random) -> list[str]:
+    normal = [v for v in values if v not in EXCLUSIVE]
+    if w.kind == "straight_liner" and name in ("aided", "consideration"):
+        picked = normal
+    elif name in ("aided", "consideration"):
+        held = w.person.answers.get("aided" if name == "aided" else "consider") or []
+        picked = [v for v in normal if v in held]
+    else:
+        picked = [rng.choice(normal)] if normal else []
+    return picked or ["none" if "none" in values else values[0]]
+
+
+def answer_page(form: PageForm, w: Walker, rng: random.Random) -> list[tuple[str, str]]:
+    """The form fields ``w`` submits on this page, as the person of the response model would answer."""
+    if any(name == "action" for name, _ in form.buttons):
+        return [("action", "start")]
+    a = w.person.answers
+    fields = list(form.hidden)
+    fields += [(name, _radio(name, values, w, rng)) for name, values in sorted(form.radios.items())]
+    for name, values in sorted(form.checkboxes.items()):
+        if name.endswith(".option"):  # "don't know" beside the unaided boxes
+            if not a.get("unaided_coded"):
+                fields.append((name, "dont_know"))
+            continue
+        fields += [(name, v) for v in _ticked(name, values, w, rng)]
+    boxes = [n for n in form.texts if n == "unaided"]
+    names = [w.brand_names.get(b[0], b[0]) for b in (a.get("unaided_coded") or []) if b]
+    if boxes and names:
+        typed = names[: len(boxes)]
+        if len(names) > len(boxes):
+            typed[-1] = ", ".join(names[len(boxes) - 1 :])
+        fields += [("unaided", t) for t in typed]
+    return fields
+
+
+def _cookie(resp: aiohttp.ClientResponse) -> str | None:
+    for header in resp.headers.getall("Set-Cookie", []):
+        jar: SimpleCookie = SimpleCookie()
+        jar.load(header)
+        if COOKIE in jar and jar[COOKIE].value:
+            return jar[COOKIE].value
+    return None
+
+
+async def walk(
+    session: aiohttp.ClientSession, w: Walker, rng: random.Random, *, time_scale: float
+) -> str | None:
+    """Take the survey as ``w``; returns the exit URL the survey redirected to (already visited), or None when
+    the walker left or was turned away without one."""
+    pause = w.duration * time_scale / EXPECTED_PAGES
+    token: str | None = None
+    url = w.entry
+    answered = 0
+    for _ in range(MAX_PAGES):
+        headers = {"Cookie": f"{COOKIE}={token}"} if token else {}
+        async with session.get(url, allow_redirects=False, headers=headers) as resp:
+            token = _cookie(resp) or token
+            if resp.status == 303:
+                nxt = urljoin(url, resp.headers["Location"])
+                if "/survey/" not in nxt:
+                    return await _land(session, nxt)
+                url = nxt
+                continue
+            body = await resp.text()
+        form = parse_form(body)
+        if resp.status != 200 or form is None:
+            return None  # refused, closed or a message page
+        if w.kind == "drop_out" and answered >= w.drop_after:
+            return None
+        await asyncio.sleep(pause)
+        fields = answer_page(form, w, rng)
+        async with session.post(
+            urljoin(url, form.action),
+            data=fields,
+            allow_redirects=False,
+            headers={"Cookie": f"{COOKIE}={token}"},
+        ) as resp:
+            await resp.read()
+            if resp.status != 303:
+                log.warning("walker %s: page answered with HTTP %s", w.kind, resp.status)
+                return None
+            nxt = urljoin(url, resp.headers["Location"])
+        answered += 1
+        if "/survey/" not in nxt:
+            return await _land(session, nxt)
+        url = nxt
+    return None
+
+
+async def _land(session: aiohttp.ClientSession, exit_url: str) -> str:
+    async with session.get(exit_url, allow_redirects=False) as resp:
+        await resp.read()
+    return exit_url
+
+
+class WalkerPool:
+    """Runs walkers as tasks of the simulator's event loop, at most ``concurrency`` at a time."""
+
+    def __init__(self, *, time_scale: float, concurrency: int = 64, seed: int = 7) -> None:
+        self.time_scale = time_scale
+        self._sem = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self.rng = random.Random(seed)
+        self.outcomes: dict[str, int] = {}
+
+    def start(self, w: Walker, done: Callable[[Walker, str | None], Any]) -> None:
+        """Let ``w`` take the survey; ``done(w, exit_url | None)`` is called when the walk ends."""
+        rng = random.Random(self.rng.random())
+        task = asyncio.get_running_loop().create_task(self._run(w, rng, done))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, w: Walker, rng: random.Random, done: Callable[[Walker, str | None], Any]) -> None:
+        exit_url: str | None = None
+        try:
+            async with self._sem:
+                if self._session is None:
+                    self._session = aiohttp.ClientSession(
+                        cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout(total=30)
+                    )
+                exit_url = await walk(self._session, w, rng, time_scale=self.time_scale)
+                if exit_url is not None and w.retry_after_exit:
+                    async with self._session.get(w.entry, allow_redirects=False) as resp:
+                        await resp.read()  # a second attempt: the survey answers "already taken part"
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.info("walker %s stopped: %s: %s", w.kind, type(exc).__name__, exc)
+        finally:
+            key = "exit" if exit_url else "left"
+            self.outcomes[key] = self.outcomes.get(key, 0) + 1
+            done(w, exit_url)
+
+    @property
+    def active(self) -> int:
+        return len(self._tasks)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._session is not None:
+            await self._session.close()
