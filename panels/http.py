@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -96,6 +97,18 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     except (TypeError, ValueError):
         return None
     return max(0.0, when - (time.time() if now is None else now))
+
+
+#: Called after every provider call with (provider, operation, failed) — how the service counts calls and errors
+#: for its metrics without this module knowing about them. Observers must be quick and must not raise.
+CALL_OBSERVERS: list[Callable[[str, str, bool], None]] = []
+
+
+def _resource(path: str) -> str:
+    """The resource a provider path names (``/v1/projects/P12/launch`` → ``projects``; ``/api/v1/studies/`` →
+    ``studies``), for low-cardinality metric labels."""
+    parts = [p for p in path.split("?")[0].split("/") if p and p != "api" and not re.fullmatch(r"v\d+", p)]
+    return parts[0] if parts else ""
 
 
 class ResilientClient:
@@ -206,6 +219,9 @@ class ResilientClient:
                     }
                 ),
             )
+            failed = status is None or status >= 400
+            for observe in CALL_OBSERVERS:
+                observe(self.provider, f"{method} {_resource(path)}", failed)
 
     async def _once(
         self,

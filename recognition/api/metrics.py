@@ -107,6 +107,11 @@ WAVE_STATES = (
 )
 
 
+def observe_provider_call(provider: str, operation: str, failed: bool) -> None:
+    """The observer registered with :data:`panels.http.CALL_OBSERVERS`."""
+    provider_call(provider, operation, error=failed)
+
+
 def provider_call(provider: str, operation: str, *, error: bool = False) -> None:
     """Count one call to a panel provider's API (and, if it failed, one error)."""
     labels = (("provider", provider), ("operation", operation))

@@ -71,6 +71,11 @@ def setup(app: web.Application) -> None:
     app[RESPONSE_CACHE] = ResponseCache()
     app[KEY_CACHE] = KeyCache()
     app.middlewares.insert(0, metrics_middleware)
+    from panels.http import CALL_OBSERVERS
+    from recognition.api.metrics import observe_provider_call
+
+    if observe_provider_call not in CALL_OBSERVERS:  # the counters are process-wide, like the registry
+        CALL_OBSERVERS.append(observe_provider_call)
     app.middlewares.append(rate_limit_middleware)
     app.middlewares.append(conditional_middleware)
     waves.setup_tasks(app)
