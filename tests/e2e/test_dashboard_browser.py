@@ -8,11 +8,8 @@ Without Chromium the test is skipped, except under CI=true, where a missing brow
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
-import itertools
-import json
 import os
 import shutil
 import subprocess
@@ -22,43 +19,20 @@ import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import pytest
 
 from tests.conftest import outside_pytest_tmp
+from tests.e2e.browser import Tab, need_browser, open_tab
 from tests.e2e.test_demo_cli import _env, free_port, run_cli
 
 pytestmark = pytest.mark.slow
-CHROMIUM = next(
-    (
-        p
-        for p in (
-            os.environ.get("CHROMIUM"),
-            "/usr/bin/chromium",
-            shutil.which("chromium"),
-            shutil.which("chromium-browser"),
-            shutil.which("google-chrome"),
-        )
-        if p and Path(p).exists()
-    ),
-    None,
-)
 SHOTS = Path(os.environ.get("RECOGNITION_TEST_SCREENSHOTS", tempfile.gettempdir())) / "recognition-dashboard"
-
-
-def _need_browser() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required under CI (install Debian's chromium)")
-        pytest.skip("no Chromium on this machine")
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def share_link() -> Iterator[str]:
-    _need_browser()
+    need_browser()
     data_dir = outside_pytest_tmp("recognition-test-dash-")
     proc = run_cli("demo", "--waves", "6", "--no-serve", "--quiet", "--data-dir", str(data_dir), timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -107,106 +81,10 @@ def share_link() -> Iterator[str]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-class Page:
-    """One browser tab over the DevTools protocol: commands, and the errors the page reported."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, session_id: str) -> None:
-        self.ws, self.session_id = ws, session_id
-        self.ids = itertools.count(1)
-        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self.events: list[dict[str, Any]] = []
-        self.errors: list[str] = []
-        self.reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        async for msg in self.ws:
-            data = json.loads(msg.data)
-            if "id" in data and data["id"] in self.pending:
-                self.pending.pop(data["id"]).set_result(data)
-                continue
-            self.events.append(data)
-            method, params = data.get("method"), data.get("params", {})
-            if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                self.errors.append(json.dumps(params.get("args"))[:300])
-            elif method == "Runtime.exceptionThrown":
-                self.errors.append(json.dumps(params.get("exceptionDetails"))[:300])
-            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
-                self.errors.append(params["entry"].get("text", "")[:300])
-
-    async def send(
-        self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False
-    ) -> dict[str, Any]:
-        msg_id = next(self.ids)
-        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.pending[msg_id] = fut
-        msg: dict[str, Any] = {"id": msg_id, "method": method, "params": params or {}}
-        if not browser:
-            msg["sessionId"] = self.session_id
-        await self.ws.send_str(json.dumps(msg))
-        data = await asyncio.wait_for(fut, 60)
-        assert "error" not in data, data
-        return data["result"]  # type: ignore[no-any-return]
-
-    async def goto(self, url: str) -> None:
-        seen = len(self.events)
-        await self.send("Page.navigate", {"url": url})
-        for _ in range(600):
-            if any(e.get("method") == "Page.loadEventFired" for e in self.events[seen:]):
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{url} did not load")
-
-    async def js(self, expression: str) -> Any:
-        result = await self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        assert "exceptionDetails" not in result, result
-        return result["result"].get("value")
-
-
 @pytest.fixture
-async def page() -> AsyncIterator[Page]:
-    chromium = _need_browser()
-    profile = tempfile.mkdtemp(prefix="recognition-chromium-")
-    proc = await asyncio.create_subprocess_exec(
-        *[
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--remote-debugging-port=0",
-            "about:blank",
-        ],
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        port_file = Path(profile) / "DevToolsActivePort"
-        for _ in range(300):
-            if port_file.exists() and len(port_file.read_text().splitlines()) >= 2:
-                break
-            await asyncio.sleep(0.05)
-        port, path = port_file.read_text().splitlines()[:2]
-        async with (
-            aiohttp.ClientSession() as http,
-            http.ws_connect(f"ws://127.0.0.1:{port}{path}", max_msg_size=0) as ws,
-        ):
-            boot = Page(ws, "")
-            target = await boot.send("Target.createTarget", {"url": "about:blank"}, browser=True)
-            attached = await boot.send(
-                "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}, browser=True
-            )
-            boot.session_id = attached["sessionId"]
-            for domain in ("Page", "Runtime", "Log"):
-                await boot.send(f"{domain}.enable")
-            yield boot
-            boot.reader.cancel()
-    finally:
-        proc.terminate()
-        await asyncio.wait_for(proc.wait(), 30)
-        shutil.rmtree(profile, ignore_errors=True)
+async def page() -> AsyncIterator[Tab]:
+    async with open_tab() as tab:
+        yield tab
 
 
 def _check_png(data: bytes, name: str, width: int) -> None:
@@ -241,13 +119,13 @@ CONTENT = """(() => ({
 }))()"""
 
 
-async def test_share_link_opens_the_dashboard(share_link: str, page: Page) -> None:
+async def test_share_link_opens_the_dashboard(share_link: str, page: Tab) -> None:
     await page.send(
         "Emulation.setDeviceMetricsOverride",
         {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
     )
     await page.goto(share_link)
-    content = await page.js(CONTENT)
+    content = await page.evaluate(CONTENT)
     assert content["charts"] >= 4, content
     assert {
         "Unaided awareness",
@@ -260,7 +138,13 @@ async def test_share_link_opens_the_dashboard(share_link: str, page: Page) -> No
     assert all(v.endswith("%") or v.lstrip("-−").isdigit() for v in content["values"]), content["values"]
     assert "Aided at least 97%" in content["objective"] and "breached" in content["objective"]
     assert content["summary"] >= 5
-    assert await page.js(ACCESSIBILITY) == {"images": 0, "controls": 0, "buttons": 0, "lang": "en", "h1": 1}
+    assert await page.evaluate(ACCESSIBILITY) == {
+        "images": 0,
+        "controls": 0,
+        "buttons": 0,
+        "lang": "en",
+        "h1": 1,
+    }
     shot = await page.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
     _check_png(base64.b64decode(shot["data"]), "desktop", 1280)
 
@@ -270,14 +154,14 @@ async def test_share_link_opens_the_dashboard(share_link: str, page: Page) -> No
         {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
     )
     await page.goto(share_link + "?segment=customer%3Dnon&window=3")
-    content = await page.js(CONTENT)
+    content = await page.evaluate(CONTENT)
     assert content["charts"] >= 3 and content["overflow"] <= 1, content
     shot = await page.send("Page.captureScreenshot", {"format": "png"})
     _check_png(base64.b64decode(shot["data"]), "phone", 390)
 
     # The printable summary, printed by the browser.
     await page.goto(share_link.replace("/share/", "/share/", 1) + "/summary")
-    assert await page.js("document.querySelectorAll('ol.summary li').length") >= 5
+    assert await page.evaluate("document.querySelectorAll('ol.summary li').length") >= 5
     pdf = base64.b64decode((await page.send("Page.printToPDF", {"printBackground": False}))["data"])
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
-    assert page.errors == []
+    assert page.errors() == []

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import itertools
-import json
 import os
-import shutil
 import struct
 import tempfile
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
@@ -32,85 +27,18 @@ from recognition.store import survey as store
 from recognition.survey import links
 from recognition.survey.quality import QualityRules
 from recognition.survey.routes import RULES
+from tests.e2e.browser import Tab, open_tab
 from tests.integration.survey_world import SECRET, make_world
 
 SHOTS = Path(os.environ.get("RECOGNITION_SCREENSHOTS", tempfile.gettempdir())) / "recognition-survey-shots"
 
 
-def _browser() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed (CI=true): install Debian's chromium package")
-        pytest.skip("chromium is not installed")
+async def screenshot(tab: Tab, name: str) -> Path:
+    data = await tab.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    path.write_bytes(base64.b64decode(data["data"]))
     return path
-
-
-class DevTools:
-    """A minimal CDP client: commands on one page session, events collected."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.ids = itertools.count(1)
-        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self.events: list[dict[str, Any]] = []
-        self.loaded = asyncio.Event()
-        self.session: str | None = None
-        self.reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        async for msg in self.ws:
-            data = json.loads(msg.data)
-            if "id" in data and data["id"] in self.pending:
-                self.pending.pop(data["id"]).set_result(data)
-            else:
-                self.events.append(data)
-                if data.get("method") == "Page.loadEventFired":
-                    self.loaded.set()
-
-    async def send(
-        self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False
-    ) -> dict[str, Any]:
-        msg_id = next(self.ids)
-        message: dict[str, Any] = {"id": msg_id, "method": method, "params": params or {}}
-        if not browser and self.session:
-            message["sessionId"] = self.session
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.pending[msg_id] = future
-        await self.ws.send_str(json.dumps(message))
-        reply = await asyncio.wait_for(future, 20)
-        if "error" in reply:
-            raise AssertionError(f"{method}: {reply['error']}")
-        return reply.get("result", {})
-
-    async def evaluate(self, expression: str) -> Any:
-        result = await self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        return result["result"].get("value")
-
-    async def navigate_by(self, action: str) -> None:
-        """Run ``action`` (a JS expression or a coroutine factory) that triggers a navigation; wait for the load."""
-        self.loaded.clear()
-        await self.evaluate(action)
-        await asyncio.wait_for(self.loaded.wait(), 20)
-
-    async def screenshot(self, name: str) -> Path:
-        data = await self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        path = SHOTS / f"{name}.png"
-        path.write_bytes(base64.b64decode(data["data"]))
-        return path
-
-    def errors(self) -> list[str]:
-        found = []
-        for e in self.events:
-            method, params = e.get("method"), e.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                found.append(str(params.get("exceptionDetails", {}).get("text")))
-            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                found.append(str(params.get("args")))
-            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
-                found.append(str(params["entry"].get("text")) + " " + str(params["entry"].get("url", "")))
-        return found
 
 
 def png_check(path: Path) -> tuple[int, int, int]:
@@ -186,62 +114,17 @@ async def survey_server(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator
 
 
 @pytest.fixture
-async def devtools() -> AsyncIterator[DevTools]:
-    binary = _browser()
-    profile = tempfile.mkdtemp(prefix="recognition-chromium-")
-    proc = await asyncio.create_subprocess_exec(
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}",
-        "--remote-debugging-port=0",
-        "about:blank",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        active = Path(profile) / "DevToolsActivePort"  # "port\n/devtools/browser/<id>" once it listens
-        url = None
-        for _ in range(300):
-            lines = active.read_text().split() if active.is_file() else []
-            if len(lines) >= 2:
-                url = f"ws://127.0.0.1:{lines[0]}{lines[1]}"
-                break
-            await asyncio.sleep(0.1)
-        assert url, "chromium did not report its DevTools address"
-        async with aiohttp.ClientSession() as http, http.ws_connect(url, max_msg_size=64 * 1024 * 1024) as ws:
-            tools = DevTools(ws)
-            target = await tools.send("Target.createTarget", {"url": "about:blank"}, browser=True)
-            attached = await tools.send(
-                "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}, browser=True
-            )
-            tools.session = attached["sessionId"]
-            for domain in ("Page", "Runtime", "Log"):
-                await tools.send(f"{domain}.enable")
-            await tools.send(
-                "Emulation.setDeviceMetricsOverride",
-                {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
-            )
-            yield tools
-            tools.reader.cancel()
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), 10)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-        shutil.rmtree(profile, ignore_errors=True)
+async def devtools() -> AsyncIterator[Tab]:
+    async with open_tab() as tab:
+        await tab.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+        )
+        yield tab
 
 
 async def test_a_respondent_takes_the_whole_survey_in_chromium(
-    devtools: DevTools, survey_server: TestServer, provider: TestServer, pool: asyncpg.Pool
+    devtools: Tab, survey_server: TestServer, provider: TestServer, pool: asyncpg.Pool
 ) -> None:
     exit_url = str(provider.make_url("/exit/")) + "{status}?pid={pid}"
     async with pool.acquire() as conn:
@@ -264,7 +147,7 @@ async def test_a_respondent_takes_the_whole_survey_in_chromium(
     await devtools.send("Page.navigate", {"url": start})
     await asyncio.wait_for(devtools.loaded.wait(), 20)
     assert "anonymous" in await devtools.evaluate("document.body.innerText")
-    shots = [await devtools.screenshot("01-intro")]
+    shots = [await screenshot(devtools, "01-intro")]
 
     # keyboard only: Tab to the start button, press Enter
     for _ in range(10):
@@ -301,7 +184,7 @@ async def test_a_respondent_takes_the_whole_survey_in_chromium(
         screen = await devtools.evaluate(FILL)
         screens.append(screen)
         if screen in ("unaided", "image.product_quality", "recommendation"):
-            shots.append(await devtools.screenshot(f"{len(screens):02d}-{screen}"))
+            shots.append(await screenshot(devtools, f"{len(screens):02d}-{screen}"))
         await devtools.navigate_by("document.querySelector('form button[type=submit]').click()")
     else:
         raise AssertionError(f"no exit after {screens}")

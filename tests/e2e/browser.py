@@ -1,0 +1,155 @@
+"""Headless Chromium for the browser tests, driven over the Chrome DevTools Protocol (a websocket; no Node).
+
+``open_tab()`` starts Debian's ``chromium`` with a fresh profile and yields one attached :class:`Tab`. Under
+``CI=true`` a missing browser fails the test; elsewhere it is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+)
+
+
+def need_browser() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed (CI=true): install Debian's chromium package")
+        pytest.skip("chromium is not installed")
+    return path
+
+
+class Tab:
+    """One browser tab: protocol commands, page loads, and the errors the page reported."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.session: str | None = None
+        self.ids = itertools.count(1)
+        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.loaded = asyncio.Event()
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for msg in self.ws:
+            data = json.loads(msg.data)
+            if "id" in data and data["id"] in self.pending:
+                self.pending.pop(data["id"]).set_result(data)
+            else:
+                self.events.append(data)
+                if data.get("method") == "Page.loadEventFired":
+                    self.loaded.set()
+
+    async def send(
+        self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False
+    ) -> dict[str, Any]:
+        msg_id = next(self.ids)
+        message: dict[str, Any] = {"id": msg_id, "method": method, "params": params or {}}
+        if not browser and self.session:
+            message["sessionId"] = self.session
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.pending[msg_id] = future
+        await self.ws.send_str(json.dumps(message))
+        reply = await asyncio.wait_for(future, 60)
+        if "error" in reply:
+            raise AssertionError(f"{method}: {reply['error']}")
+        return reply.get("result", {})  # type: ignore[no-any-return]
+
+    async def evaluate(self, expression: str) -> Any:
+        result = await self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        assert "exceptionDetails" not in result, result
+        return result["result"].get("value")
+
+    async def goto(self, url: str) -> None:
+        self.loaded.clear()
+        await self.send("Page.navigate", {"url": url})
+        await asyncio.wait_for(self.loaded.wait(), 30)
+
+    async def navigate_by(self, action: str) -> None:
+        """Run the JS ``action`` that triggers a navigation, and wait for the new page to load."""
+        self.loaded.clear()
+        await self.evaluate(action)
+        await asyncio.wait_for(self.loaded.wait(), 30)
+
+    def errors(self) -> list[str]:
+        """Console errors, uncaught exceptions and failed loads the page reported so far."""
+        found = []
+        for e in self.events:
+            method, params = e.get("method"), e.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                found.append(str(params.get("exceptionDetails", {}).get("text")))
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                found.append(str(params.get("args")))
+            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+                found.append(str(params["entry"].get("text")) + " " + str(params["entry"].get("url", "")))
+        return found
+
+
+@contextlib.asynccontextmanager
+async def open_tab() -> AsyncIterator[Tab]:
+    """A fresh headless Chromium with one attached tab (Page, Runtime and Log events on); stopped afterwards."""
+    binary = need_browser()
+    profile = tempfile.mkdtemp(prefix="recognition-chromium-")
+    proc = await asyncio.create_subprocess_exec(
+        binary,
+        *FLAGS,
+        f"--user-data-dir={profile}",
+        "--remote-debugging-port=0",
+        "about:blank",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        active = Path(profile) / "DevToolsActivePort"  # "port\n/devtools/browser/<id>" once it listens
+        url = None
+        for _ in range(300):
+            lines = active.read_text().split() if active.is_file() else []
+            if len(lines) >= 2:
+                url = f"ws://127.0.0.1:{lines[0]}{lines[1]}"
+                break
+            await asyncio.sleep(0.1)
+        assert url, "chromium did not report its DevTools address"
+        async with aiohttp.ClientSession() as http, http.ws_connect(url, max_msg_size=0) as ws:
+            tab = Tab(ws)
+            target = await tab.send("Target.createTarget", {"url": "about:blank"}, browser=True)
+            attached = await tab.send(
+                "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}, browser=True
+            )
+            tab.session = attached["sessionId"]
+            for domain in ("Page", "Runtime", "Log"):
+                await tab.send(f"{domain}.enable")
+            try:
+                yield tab
+            finally:
+                tab.reader.cancel()
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+        shutil.rmtree(profile, ignore_errors=True)
