@@ -5,7 +5,7 @@
 The survey server (``create_app`` with a fresh embedded PostgreSQL) and a bare aiohttp server (one handler that
 returns a page of the same size) run in their own processes on 127.0.0.1; this process plays the respondents.
 Each respondent enters through a signed link, then for every screen GETs the page, waits a think time (uniform in
-[0, 2 × --think] seconds), fills the form (:mod:`recognition.survey.taker`) and POSTs it, until the exit redirect.
+[0, 2 × --think] seconds), fills the form (:mod:`panels.simulated.taker`) and POSTs it, until the exit redirect.
 At most ``--concurrency`` respondents are in the survey at once (the first of them arriving spread over ``--ramp``
 seconds rather than in one instant); ``--respondents`` take it in all. The same
 respondent pattern (same concurrency, think time and number of requests) is then run against the bare handler.
@@ -65,8 +65,8 @@ def _settings(data_dir: str, url: str) -> Any:
 
 def _serve_survey(data_dir: str, url: str, port: int) -> None:
     from recognition.app import create_app
-    from recognition.survey.quality import QualityRules
-    from recognition.survey.routes import RULES
+    from recognition.waves.quality import QualityRules
+    from recognition.web.survey.routes import RULES
 
     app = create_app(_settings(data_dir, url))
     app[RULES] = QualityRules(speeder_floor_seconds=0.0)
@@ -157,8 +157,8 @@ async def _respondent(
     rng: random.Random,
     deadline: float,
 ) -> None:
-    from recognition.survey import links
-    from recognition.survey.taker import Persona, fill, parse_form
+    from recognition.web.survey import links
+    from panels.simulated.taker import Persona, fill, parse_form
 
     persona = Persona(unaided=rng.choice([("Acme", "Stride"), ("north peak",), ("Velo", "Kinetic", "dunno")]))
     jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP-address host

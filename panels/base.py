@@ -3,7 +3,7 @@
 Buying sample follows the same lifecycle at every provider (see ``docs/providers.md``): create a project with
 targeting and quotas, ask feasibility and price, launch, watch progress while respondents take the hosted survey
 and come back with an outcome, close, then reconcile (approve valid completes, reject quality terminates with the
-provider's reason code). Fieldwork (:mod:`recognition.fieldwork`) talks to providers only through
+provider's reason code). Fieldwork (:mod:`recognition.waves.fieldwork`) talks to providers only through
 :class:`Provider`; each adapter maps these calls onto its own API.
 
 Every call that changes something at the provider takes an idempotency key. Fieldwork derives the key from the

@@ -13,9 +13,9 @@ import asyncpg
 from aiohttp import web
 
 from panels.registry import ProviderConfig, ProviderRegistry
-from recognition.api import auth, errors
+from recognition.web.api import auth, errors
 from recognition.db import database
-from recognition.scheduling import PollScheduler
+from recognition.scheduling.scheduler import PollScheduler
 from recognition.settings import Settings
 from recognition.store import polls as polls_store
 from recognition.store import waves as waves_store
@@ -29,11 +29,11 @@ PROVIDERS = web.AppKey("providers", ProviderRegistry)
 
 #: Modules that add routes (and their own cleanup_ctx entries) through ``setup(app)``, in order.
 ROUTE_MODULES = (
-    "recognition.api.health",
-    "recognition.api.routes",  # the JSON API for polls, waves, scores, objectives, exports
-    "recognition.survey.routes",  # respondent-facing survey pages and provider webhooks
-    "recognition.reports.routes",  # dashboard, summaries, share links
-    "recognition.api_webhooks",  # provider webhooks (signed by the provider, outside /api/v1)
+    "recognition.web.api.health",
+    "recognition.web.api.routes",  # the JSON API for polls, waves, scores, objectives, exports
+    "recognition.web.survey.routes",  # respondent-facing survey pages and provider webhooks
+    "recognition.web.dashboard.routes",  # dashboard, summaries, share links
+    "recognition.web.webhooks",  # provider webhooks (signed by the provider, outside /api/v1)
 )
 
 
@@ -82,7 +82,7 @@ async def close_providers(app: web.Application) -> AsyncIterator[None]:
 
 async def run_scheduler(app: web.Application) -> AsyncIterator[None]:
     """Poll schedules in this instance: jobs from the polls table, new waves handed to fieldwork."""
-    from recognition.fieldwork import start_wave
+    from recognition.waves.fieldwork import start_wave
 
     settings = app[SETTINGS]
     pool = app[POOL]

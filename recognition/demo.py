@@ -28,13 +28,13 @@ from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile as fault_profile
 from panels.simulated.inprocess import InProcessPanel
 from panels.simulated.server import running_simulator
-from recognition.fieldwork import FieldworkOptions, project_reference, run_wave
+from recognition.waves.fieldwork import FieldworkOptions, project_reference, run_wave
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
 from recognition.store import orgs, polls, waves
 from recognition.store.polls import Poll
 from recognition.store.waves import Wave
-from recognition.survey.quality import QualityRules
+from recognition.waves.quality import QualityRules
 
 ORGANISATION = "demo"
 POLL_NAME = "Sportswear brand tracker"
@@ -122,7 +122,7 @@ async def survey_server(
     """The service's pages (hosted survey included) on a free loopback port for the block; yields its base URL.
     The speeder rule's floor is scaled like the simulated respondents' think time."""
     from recognition.app import create_app
-    from recognition.survey.routes import RULES
+    from recognition.web.survey.routes import RULES
 
     app = create_app(dataclasses.replace(settings, scheduling_enabled=False), pool=pool)
     app[RULES] = QualityRules(speeder_floor_seconds=30.0 * time_scale)

@@ -5,7 +5,7 @@ being reported server to server. Each walker is a person drawn from the syntheti
 (:mod:`panels.simulated.respondents`) and answers the pages as that person: the screener with their demographics,
 the unaided boxes with the brand names they recall (in order of salience), the aided list, familiarity and
 consideration from the response model, so the truth stays known. Pages are read from their HTML
-(:func:`recognition.survey.taker.parse_form`) and every redirect is followed like a browser, ending at the exit
+(:func:`panels.simulated.taker.parse_form`) and every redirect is followed like a browser, ending at the exit
 the survey sends the walker to, which is the simulator's own return endpoint: that is where the provider learns
 the outcome.
 
@@ -35,7 +35,7 @@ from urllib.parse import urlencode, urljoin
 import aiohttp
 
 from panels.simulated.respondents import SimulatedRespondent
-from recognition.survey.taker import EXCLUSIVE, PageForm, parse_form
+from panels.simulated.taker import EXCLUSIVE, PageForm, parse_form
 
 log = logging.getLogger(__name__)
 

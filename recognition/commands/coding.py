@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from recognition.coding import CodedMention, CodeFrame, code_text, parse_brands, unmatched
+from recognition.mentions.coding import CodedMention, CodeFrame, code_text, parse_brands, unmatched
 from recognition.errors import UserError
 
 

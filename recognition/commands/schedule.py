@@ -3,7 +3,7 @@
     recognition schedule preview "30 2 * * sun" --tz Europe/Berlin --from 2026-03-20 --count 3 --json
     ["2026-03-22T02:30:00+01:00", "2026-03-29T03:30:00+02:00", "2026-04-05T02:30:00+02:00"]
 
-The times come from :func:`recognition.schedule.next_fire_times`, the code the scheduler fires with.
+The times come from :func:`recognition.scheduling.schedule.next_fire_times`, the code the scheduler fires with.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import argparse
 import json
 from datetime import UTC, datetime, timedelta
 
-from recognition.cron import ScheduleError, localize, zone
+from recognition.scheduling.cron import ScheduleError, localize, zone
 from recognition.errors import UserError
-from recognition.schedule import Schedule, next_fire_times
+from recognition.scheduling.schedule import Schedule, next_fire_times
 
 MAX_COUNT = 1000
 

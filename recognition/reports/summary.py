@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from recognition.alerts import ObjectiveStatus
+from recognition.alerts.objectives import ObjectiveStatus
 from recognition.reports.model import KPI_METRICS, Cell, PollData, metric_name, previous_wave
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from recognition.alerts import ObjectiveStatus, evaluate
+from recognition.alerts.objectives import ObjectiveStatus, evaluate
 from recognition.reports import charts
 from recognition.reports.model import (
     FUNNEL,

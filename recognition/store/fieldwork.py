@@ -214,7 +214,7 @@ async def store_page(conn: asyncpg.Connection, wave_id: int, page: Sequence[Inco
     return duplicates
 
 
-#: Survey quality reasons (recognition.survey.quality) → provider reason codes (panels.base.REJECT_REASONS).
+#: Survey quality reasons (recognition.waves.quality) → provider reason codes (panels.base.REJECT_REASONS).
 SURVEY_REASON_CODES = {
     "speeder": "speeder",
     "straight_lining": "straight_liner",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import asyncpg
 
-from recognition.coding import CodeFrame
+from recognition.mentions.coding import CodeFrame
 
 
 async def latest_frame(conn: asyncpg.Connection, poll_id: int) -> CodeFrame | None:

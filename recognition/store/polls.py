@@ -16,7 +16,7 @@ import asyncpg
 from recognition.errors import UserError
 from recognition.questionnaire.build import build
 from recognition.questionnaire.config import QuestionnaireConfig, QuestionnaireError
-from recognition.schedule import Schedule, ScheduleError
+from recognition.scheduling.schedule import Schedule, ScheduleError
 
 #: Columns a poll definition sets (create) or changes (update); ``status`` is changed by update/archive only.
 DEFINITION_FIELDS = (

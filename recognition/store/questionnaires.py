@@ -10,7 +10,7 @@ from panels.simulated.population import load_margins
 from recognition.questionnaire import comparability_changes
 from recognition.store.polls import Poll
 from recognition.store.survey import questionnaire_definition
-from recognition.survey.source import poll_questionnaire
+from recognition.polls.questionnaire import poll_questionnaire
 
 
 async def record_change(conn: asyncpg.Connection, before: Poll, after: Poll) -> list[str]:

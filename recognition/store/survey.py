@@ -2,7 +2,7 @@
 and the coding of unaided answers.
 
 No function here takes or stores personal data: respondents are known by their HMAC key, a session by the SHA-256
-of its token; the provider id lives only sealed under the token (see :mod:`recognition.survey.links`) until the
+of its token; the provider id lives only sealed under the token (see :mod:`recognition.web.survey.links`) until the
 exit.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from recognition.coding import CodeFrame, UnmatchedFragment, code_boxes
+from recognition.mentions.coding import CodeFrame, UnmatchedFragment, code_boxes
 from recognition.errors import UserError
 from recognition.store.polls import Poll
 
@@ -337,7 +337,7 @@ async def current_frame(conn: asyncpg.Connection, poll: Poll) -> CodeFrame:
     )
     if row is not None:
         return CodeFrame.from_dict(row["frame"])
-    from recognition.survey.source import default_frame
+    from recognition.polls.questionnaire import default_frame
 
     await save_frame(conn, poll.id, default_frame(poll))
     row = await conn.fetchrow(
@@ -415,7 +415,7 @@ async def recode(conn: asyncpg.Connection, poll: Poll, fragment: str, brand_id: 
     """Map ``fragment`` to ``brand_id`` (None: "not a brand") in a new frame version, store it, and re-code every
     stored unaided answer of the poll's waves with it. One transaction; ``UserError`` for a bad recode. The
     affected waves must be processed again for their estimates to follow (see
-    :func:`recognition.survey.recoding.recode_and_reprocess`)."""
+    :func:`recognition.mentions.recoding.recode_and_reprocess`)."""
     async with conn.transaction():
         await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtext('recognition.code_frames'), $1::int)",

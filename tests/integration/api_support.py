@@ -14,9 +14,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from panels.simulated.inprocess import InProcessPanel
-from recognition.api.waves import LAUNCHER
+from recognition.web.api.waves import LAUNCHER
 from recognition.app import create_app
-from recognition.processing import process_wave
+from recognition.waves.processing import process_wave
 from recognition.settings import Settings
 from recognition.store import objectives, orgs, polls, responses, waves
 from recognition.store.polls import Poll

@@ -18,10 +18,10 @@ from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
 from recognition.store import survey as store
-from recognition.survey import links
-from recognition.survey.quality import QualityRules
-from recognition.survey.routes import RULES
-from recognition.survey.taker import Persona, fill, parse_form
+from recognition.web.survey import links
+from recognition.waves.quality import QualityRules
+from recognition.web.survey.routes import RULES
+from panels.simulated.taker import Persona, fill, parse_form
 
 BRANDS = [
     {"id": "acme", "name": "Acme", "aliases": ["acme sports"]},

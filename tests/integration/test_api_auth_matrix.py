@@ -7,10 +7,10 @@ from typing import Any
 
 import asyncpg
 
-from recognition.api.auth import ROLE_ORDER
-from recognition.api.limits import RATE_LIMIT
-from recognition.api.ops import Op
-from recognition.api.routes import APP_OPERATIONS, OPERATIONS
+from recognition.web.api.auth import ROLE_ORDER
+from recognition.web.api.limits import RATE_LIMIT
+from recognition.web.api.ops import Op
+from recognition.web.api.routes import APP_OPERATIONS, OPERATIONS
 from recognition.settings import Settings
 from tests.integration.api_support import World, api_client, make_world, problem
 

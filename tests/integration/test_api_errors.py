@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from recognition.api import polls as polls_api
-from recognition.api.limits import RATE_LIMIT, RateLimit
+from recognition.web.api import polls as polls_api
+from recognition.web.api.limits import RATE_LIMIT, RateLimit
 from recognition.settings import Settings
 from recognition.store import polls as polls_store
 from tests.integration.api_support import api_client, make_world, problem

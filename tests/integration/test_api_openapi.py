@@ -14,9 +14,9 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from recognition.api.limits import RATE_LIMIT
-from recognition.api.routes import OPERATIONS
-from recognition.api.waves import LAUNCHER
+from recognition.web.api.limits import RATE_LIMIT
+from recognition.web.api.routes import OPERATIONS
+from recognition.web.api.waves import LAUNCHER
 from recognition.app import create_app
 from recognition.db import create_pool
 from recognition.settings import Settings

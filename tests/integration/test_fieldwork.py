@@ -14,7 +14,7 @@ from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile
 from panels.simulated.server import RunningSimulator, running_simulator
 from recognition.db import create_pool
-from recognition.fieldwork import FieldworkOptions, project_reference, resume_in_flight, run_wave
+from recognition.waves.fieldwork import FieldworkOptions, project_reference, resume_in_flight, run_wave
 from recognition.settings import Settings
 from recognition.store import fieldwork as fw_store
 from recognition.store import orgs, polls, responses, waves
@@ -137,7 +137,7 @@ async def test_crash_between_call_and_record_is_settled_by_asking(
         await waves.transition(conn, wave_id, "scheduled", "launching")
         await fw_store.ensure_fieldwork(conn, wave_id, "simulated")
         await fw_store.begin_call(conn, wave_id, "simulated", "create", f"{ref}:create")
-    from recognition.fieldwork import WaveDriver
+    from recognition.waves.fieldwork import WaveDriver
 
     spec = await WaveDriver(pool, settings, provider, OPTIONS, lambda *_: None)._spec(
         (await _wave(pool, wave_id)), await _poll(pool, wave_id)

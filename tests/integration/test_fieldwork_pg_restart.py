@@ -14,7 +14,7 @@ import pytest
 from panels.simulated.client import SimulatedProvider
 from panels.simulated.server import running_simulator
 from recognition.db import EmbeddedPostgres, connect, create_pool, migrate
-from recognition.fieldwork import FieldworkOptions, run_wave
+from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from recognition.settings import Settings, load_settings
 from recognition.store import responses, waves
 from tests.conftest import outside_pytest_tmp

@@ -13,7 +13,7 @@ from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile
 from panels.simulated.server import running_simulator
 from recognition.demo import survey_server
-from recognition.fieldwork import link_secret, project_reference, run_wave
+from recognition.waves.fieldwork import link_secret, project_reference, run_wave
 from recognition.settings import Settings
 from recognition.store import responses
 from recognition.store import survey as survey_store

@@ -11,7 +11,7 @@ from panels.base import ProviderRejected
 from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile
 from panels.simulated.server import running_simulator
-from recognition.api.metrics import REGISTRY
+from recognition.web.api.metrics import REGISTRY
 from recognition.app import create_app
 from recognition.settings import Settings
 from tests.integration.test_panels_simulated import FAST, spec

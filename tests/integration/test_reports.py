@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from recognition.app import create_app
 from recognition.demo import ORGANISATION, run_demo
-from recognition.reports.access import SESSION_COOKIE, share_token
+from recognition.web.dashboard.access import SESSION_COOKIE, share_token
 from recognition.settings import Settings
 from recognition.store import objectives, orgs
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from recognition.clock import FakeClock
-from recognition.schedule import Schedule, next_fire_times
-from recognition.scheduling import PollScheduler
+from recognition.scheduling.clock import FakeClock
+from recognition.scheduling.schedule import Schedule, next_fire_times
+from recognition.scheduling.scheduler import PollScheduler
 from recognition.store import orgs, polls
 
 BRANDS = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]

@@ -11,9 +11,9 @@ import asyncpg
 
 from recognition.settings import Settings
 from recognition.store import responses
-from recognition.survey import links
-from recognition.survey.routes import COOKIE
-from recognition.survey.taker import Persona, fill, parse_form
+from recognition.web.survey import links
+from recognition.web.survey.routes import COOKIE
+from panels.simulated.taker import Persona, fill, parse_form
 from tests.integration.survey_world import (
     EXIT,
     SECRET,

@@ -17,7 +17,7 @@ from panels.simulated.faults import profile
 from panels.simulated.server import running_simulator
 from panels.simulated.webhooks import SIGNATURE_HEADER, sign
 from recognition.app import PROVIDERS, create_app
-from recognition.fieldwork import run_wave
+from recognition.waves.fieldwork import run_wave
 from recognition.settings import Settings
 from recognition.store import fieldwork as fw_store
 from recognition.store import responses
@@ -113,7 +113,7 @@ async def test_simulator_webhooks_duplicated_and_reordered_are_recorded_once(
 
 
 def _reference(settings: Settings, wave_id: int) -> str:
-    from recognition.fieldwork import project_reference
+    from recognition.waves.fieldwork import project_reference
 
     return project_reference(settings, wave_id)
 

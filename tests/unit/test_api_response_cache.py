@@ -7,8 +7,8 @@ import time
 
 from aiohttp import web
 
-from recognition.api.limits import GZIP_FROM, etag_of
-from recognition.api.ops import CSV, ResponseCache, _accepts
+from recognition.web.api.limits import GZIP_FROM, etag_of
+from recognition.web.api.ops import CSV, ResponseCache, _accepts
 
 KEY = (1, "/api/v1/polls/1/scores?metric=aided", "application/json")
 
@@ -84,8 +84,8 @@ async def test_concurrent_misses_of_one_url_run_the_handler_once() -> None:
 
     from aiohttp.test_utils import make_mocked_request
 
-    from recognition.api.auth import KEY as KEY_SLOT
-    from recognition.api.ops import RESPONSE_CACHE, Op, bind
+    from recognition.web.api.auth import KEY as KEY_SLOT
+    from recognition.web.api.ops import RESPONSE_CACHE, Op, bind
     from recognition.store.orgs import ApiKey
 
     calls = 0

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from recognition.clock import Clock, FakeClock, SystemClock
-from recognition.schedule import Schedule, fire_times_between, next_fire_times
+from recognition.scheduling.clock import Clock, FakeClock, SystemClock
+from recognition.scheduling.schedule import Schedule, fire_times_between, next_fire_times
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

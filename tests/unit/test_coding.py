@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import recognition.cli
-from recognition.coding import (
+from recognition.mentions.coding import (
     Brand,
     CodeFrame,
     UnmatchedFragment,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recognition.cron import ScheduleError, cron_fire_times, parse_cron, zone
+from recognition.scheduling.cron import ScheduleError, cron_fire_times, parse_cron, zone
 
 
 def fires(expr: str, tz: str, after: str, count: int) -> list[str]:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from recognition.alerts import evaluate, event_id, find_events, messages
-from recognition.reports import access
+from recognition.alerts.objectives import evaluate, event_id, find_events, messages
+from recognition.web.dashboard import access
 from recognition.reports.model import (
     Cell,
     PollData,

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from recognition.processing import WaveInput
-from recognition.rolling import compute_windows, pool_inputs, window_ends
+from recognition.waves.processing import WaveInput
+from recognition.waves.windows import compute_windows, pool_inputs, window_ends
 from recognition.settings import Settings, load_settings
 from recognition.stats import benjamini_hochberg
 from recognition.store.estimates import EstimateRow

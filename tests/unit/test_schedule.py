@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from recognition.schedule import (
+from recognition.scheduling.schedule import (
     Schedule,
     ScheduleError,
     catch_up,

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from recognition.schedule import Schedule, next_fire_times
-from recognition.schedule_trigger import RecognitionTrigger
+from recognition.scheduling.schedule import Schedule, next_fire_times
+from recognition.scheduling.trigger import RecognitionTrigger
 
 SUNDAYS = Schedule(kind="cron", cron="30 2 * * 0", timezone="Europe/Berlin")
 

@@ -1,0 +1,239 @@
+"""Delivering alert messages: signed webhooks and e-mail over SMTP, with retries, backoff and a delivery log.
+
+**Webhook signature.** Each POST carries ``Recognition-Event-Id`` (the message id: receivers drop an id they have
+seen), ``Recognition-Timestamp`` (Unix seconds) and ``Recognition-Signature: v1=<hex>`` where ``hex`` is
+HMAC-SHA256 under the poll's webhook secret of ``"<timestamp>.<body>"`` (the raw body bytes). Receivers check it
+with :func:`verify_signature`, rejecting old timestamps to stop replays.
+
+**Retries.** A message is tried up to ``alerts.max_attempts`` times, waiting ``alerts.retry_backoff × 2^(k−1)``
+seconds after the k-th failure; any 2xx answer is success, anything else (status, timeout, refused connection) a
+failure. Every attempt is logged; the same message id is sent each time, so a receiver that got it but answered
+late sees a duplicate it can drop. A message that ran out of attempts is marked ``failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import aiohttp
+import asyncpg
+from aiohttp import web
+
+from recognition.settings import Settings
+from recognition.store import alerts as alerts_store
+from recognition.store.alerts import Delivery
+
+log = logging.getLogger(__name__)
+SIGNATURE_HEADER = "Recognition-Signature"
+TIMESTAMP_HEADER = "Recognition-Timestamp"
+EVENT_ID_HEADER = "Recognition-Event-Id"
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"v1={digest}"
+
+
+def verify_signature(
+    secret: str,
+    headers: dict[str, str] | object,
+    body: bytes,
+    *,
+    tolerance: float = 300.0,
+    now: float | None = None,
+) -> bool:
+    """True when the headers carry a valid signature of ``body`` made within ``tolerance`` seconds."""
+    get = getattr(headers, "get")  # noqa: B009 - a mapping or aiohttp's CIMultiDict
+    try:
+        timestamp = int(get(TIMESTAMP_HEADER, ""))
+    except ValueError:
+        return False
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), str(get(SIGNATURE_HEADER, "")))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    ok: bool
+    status_code: int | None = None
+    error: str | None = None
+
+
+async def send_webhook(
+    session: aiohttp.ClientSession,
+    url: str,
+    secret: str,
+    message_id: str,
+    body: bytes,
+    *,
+    timeout: float = 10.0,
+) -> Attempt:
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        EVENT_ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
+        "User-Agent": "recognition-alerts/1",
+    }
+    try:
+        async with session.post(
+            url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+        ) as resp:
+            await resp.read()
+            ok = 200 <= resp.status < 300
+            return Attempt(ok, resp.status, None if ok else f"HTTP {resp.status}")
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return Attempt(False, None, f"{type(exc).__name__}: {exc}"[:500])
+
+
+def email_message(settings: Settings, to: str, message_id: str, body: dict[str, object]) -> EmailMessage:
+    events = body.get("events")
+    if not isinstance(events, list):
+        events = []
+    lines = [str(e.get("text", e.get("type"))) for e in events if isinstance(e, dict)]
+    poll_name = str(body.get("poll_name", f"poll {body.get('poll_id')}"))
+    subject = (
+        f"[recognition] {poll_name}: {len(lines)} alerts"
+        if len(lines) != 1
+        else f"[recognition] {poll_name}: {lines[0]}"
+    )
+    msg = EmailMessage()
+    msg["From"] = settings.smtp_sender
+    msg["To"] = to
+    msg["Subject"] = subject[:200]
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = f"<{message_id}@recognition>"
+    msg["X-Recognition-Event-Id"] = message_id
+    text = "\n".join(f"- {line}" for line in lines)
+    msg.set_content(
+        f"{poll_name}, wave of {body.get('wave_scheduled_at', '')}:\n\n{text}\n\nEvent id: {message_id}\n"
+    )
+    return msg
+
+
+def _smtp_send(settings: Settings, msg: EmailMessage) -> None:
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password)
+        smtp.send_message(msg)
+
+
+async def send_email(settings: Settings, to: str, message_id: str, body: dict[str, object]) -> Attempt:
+    if not settings.smtp_host:
+        return Attempt(False, None, "no SMTP server configured (smtp.host)")
+    msg = email_message(settings, to, message_id, body)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, _smtp_send, settings, msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        return Attempt(False, None, f"{type(exc).__name__}: {exc}"[:500])
+    return Attempt(True)
+
+
+async def _deliver_one(
+    pool: asyncpg.Pool, settings: Settings, session: aiohttp.ClientSession, d: Delivery, sleep: Sleep
+) -> bool:
+    secret = ""
+    if d.channel == "webhook":
+        async with pool.acquire() as conn:
+            secret = (await alerts_store.get_settings(conn, d.poll_id)).webhook_secret
+    raw = json.dumps(d.body, sort_keys=True).encode()
+    attempt_no = d.attempts
+    for k in range(d.attempts, settings.alerts_max_attempts):
+        if k > 0:
+            await sleep(settings.alerts_retry_backoff * 2 ** max(0, k - 1))
+        attempt_no = k + 1
+        if d.channel == "webhook":
+            result = await send_webhook(session, d.target, secret, d.message_id, raw)
+        else:
+            result = await send_email(settings, d.target, d.message_id, d.body)
+        async with pool.acquire() as conn:
+            await alerts_store.log_attempt(
+                conn, d.id, attempt_no, ok=result.ok, status_code=result.status_code, error=result.error
+            )
+        if result.ok:
+            async with pool.acquire() as conn:
+                await alerts_store.finish(conn, d.id, delivered=True)
+            return True
+        log.warning(
+            "alert %s to %s %s: attempt %d failed: %s",
+            d.message_id,
+            d.channel,
+            d.target,
+            attempt_no,
+            result.error,
+        )
+    async with pool.acquire() as conn:
+        await alerts_store.finish(conn, d.id, delivered=False)
+    return False
+
+
+async def deliver_pending(
+    pool: asyncpg.Pool, settings: Settings, *, poll_id: int | None = None, sleep: Sleep = asyncio.sleep
+) -> tuple[int, int]:
+    """Send every queued message (claimed first); returns (delivered, failed)."""
+    async with pool.acquire() as conn:
+        claimed = await alerts_store.claim_pending(conn, poll_id)
+    if not claimed:
+        return (0, 0)
+    delivered = failed = 0
+    async with aiohttp.ClientSession() as session:
+        for d in claimed:
+            if await _deliver_one(pool, settings, session, d, sleep):
+                delivered += 1
+            else:
+                failed += 1
+    return delivered, failed
+
+
+async def sweep(pool: asyncpg.Pool, settings: Settings) -> None:
+    """Evaluate published waves not yet evaluated (published in the last 14 days), then deliver the outbox."""
+    from recognition.alerts.objectives import evaluate_wave
+
+    async with pool.acquire() as conn:
+        ids = await conn.fetch(
+            """SELECT w.id FROM waves w LEFT JOIN alert_evaluations e ON e.wave_id = w.id
+               WHERE w.state = 'published' AND e.wave_id IS NULL AND w.updated_at > now() - interval '14 days'
+               ORDER BY w.scheduled_at"""
+        )
+        for row in ids:
+            await evaluate_wave(conn, row["id"])
+    await deliver_pending(pool, settings)
+
+
+async def alert_loop(app: web.Application) -> AsyncIterator[None]:
+    """A cleanup_ctx entry running :func:`sweep` every ``alerts.interval`` seconds while the app runs (when
+    ``alerts.enabled``)."""
+    from recognition.app import POOL, SETTINGS
+
+    settings = app[SETTINGS]
+
+    async def loop() -> None:
+        while True:
+            try:
+                await sweep(app[POOL], settings)
+            except Exception:  # noqa: BLE001 - logged; the next sweep tries again
+                log.exception("alert sweep failed")
+            await asyncio.sleep(settings.alerts_interval)
+
+    task = asyncio.create_task(loop()) if settings.alerts_enabled else None
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

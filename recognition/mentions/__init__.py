@@ -1,0 +1,1 @@
+"""Unaided-mention coding: normalisation, matching, versioned code frames, review and recoding."""

@@ -1,0 +1,1 @@
+"""The poll (tracker) as a domain object: its definition, its checks, its questionnaire and its plan."""

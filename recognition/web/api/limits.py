@@ -1,0 +1,107 @@
+"""Per-key rate limiting, and conditional reads (``ETag`` / ``If-None-Match``) with gzip for every GET.
+
+Rate limiting is a token bucket per API key: ``burst`` requests at once, refilled at ``rate`` per second. An
+empty bucket answers 429 with ``Retry-After`` (whole seconds until a token is back). The buckets live in the
+process: with several instances each enforces the limit on its own share of the traffic.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from recognition.web.api.auth import API_PREFIX, KEY
+from recognition.web.api.errors import Problem
+
+Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: Bodies at least this long are gzip-compressed when the client accepts it.
+GZIP_FROM = 1024
+
+
+@dataclass
+class RateLimit:
+    rate: float = 20.0
+    burst: float = 100.0
+    buckets: dict[int, tuple[float, float]] = field(default_factory=dict)  # key id → (tokens, at)
+
+    def take(self, key_id: int, now: float | None = None) -> float:
+        """Take a token for ``key_id``; returns 0 if one was free, else the seconds until one is."""
+        now = time.monotonic() if now is None else now
+        tokens, at = self.buckets.get(key_id, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        if tokens >= 1:
+            self.buckets[key_id] = (tokens - 1, now)
+            return 0.0
+        self.buckets[key_id] = (tokens, now)
+        return (1 - tokens) / self.rate
+
+
+RATE_LIMIT = web.AppKey("rate_limit", RateLimit)
+
+
+@web.middleware
+async def rate_limit_middleware(request: web.Request, handler: Next) -> web.StreamResponse:
+    key = request.get(KEY)
+    if key is not None:
+        wait = request.app[RATE_LIMIT].take(key.id)
+        if wait > 0:
+            raise Problem(
+                429,
+                "Too Many Requests",
+                f"this key is over its rate limit; retry in {wait:.1f} s",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+    return await handler(request)
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+def accepts_gzip(request: web.Request) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+def gzip_body(body: bytes) -> bytes:
+    """The gzip encoding of ``body`` (no timestamp, so the same body always gives the same bytes)."""
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
+def _matches(header: str, etag: str) -> bool:
+    return any(t.strip().removeprefix("W/") in (etag, "*") for t in header.split(","))
+
+
+@web.middleware
+async def conditional_middleware(request: web.Request, handler: Next) -> web.StreamResponse:
+    """Reads get an ``ETag``; a matching ``If-None-Match`` gets 304 without a body. Large bodies are gzipped,
+    unless the handler already did (cached answers keep their ETag and gzipped body)."""
+    response = await handler(request)
+    if request.method != "GET" or response.status != 200 or not isinstance(response, web.Response):
+        return response
+    body = response.body
+    if not isinstance(body, bytes):
+        return response
+    etag = response.headers.get("ETag") or etag_of(body)
+    response.headers["ETag"] = etag
+    if request.path.startswith(API_PREFIX):
+        response.headers.setdefault("Cache-Control", "private, no-cache")
+    match = request.headers.get("If-None-Match")
+    if match and _matches(match, etag):
+        return web.Response(
+            status=304,
+            headers={
+                "ETag": etag,
+                "Cache-Control": response.headers.get("Cache-Control", "no-cache"),
+                "Vary": "Authorization, Accept-Encoding",
+            },
+        )
+    if len(body) >= GZIP_FROM and "Content-Encoding" not in response.headers and accepts_gzip(request):
+        response.enable_compression(web.ContentCoding.gzip)
+    response.headers["Vary"] = "Authorization, Accept, Accept-Encoding"
+    return response

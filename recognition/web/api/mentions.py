@@ -1,0 +1,176 @@
+"""Coded-mention review and recode: the unaided fragments the code frame left uncoded, and mapping one to a
+brand (or to "not a brand") in a new frame version.
+
+A recode stores the new frame, re-codes every stored unaided answer of the poll
+(:func:`recognition.store.survey.recode`) and records the change in the audit log, in one transaction. Then the
+published waves whose coding changed are processed again, together with every later published wave (each
+wave's change is tested against the one before it, so their tests follow too), oldest first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from recognition.web.api.errors import Problem
+from recognition.web.api.ops import ID, Ctx, Op, Param, respond
+from recognition.web.api.polls import POLL_ID, load_poll
+from recognition.errors import UserError
+from recognition.waves.processing import process_wave
+from recognition.store import mentions as mentions_store
+from recognition.store import survey as survey_store
+from recognition.polls.questionnaire import default_frame
+
+REVIEW: dict[str, Any] = {
+    "type": "object",
+    "required": ["poll", "frame_version", "fragments", "learned_aliases", "not_brand"],
+    "properties": {
+        "poll": {
+            "type": "object",
+            "required": ["id", "name"],
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        },
+        "frame_version": {"type": "integer", "minimum": 1},
+        "fragments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["text", "count"],
+                "properties": {"text": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
+            },
+        },
+        "learned_aliases": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["alias", "brand"],
+                "properties": {"alias": {"type": "string"}, "brand": {"type": "string"}},
+            },
+        },
+        "not_brand": {"type": "array", "items": {"type": "string"}},
+    },
+}
+RECODE: dict[str, Any] = {
+    "type": "object",
+    "required": ["fragment", "brand_id"],
+    "additionalProperties": False,
+    "properties": {
+        "fragment": {"type": "string", "minLength": 1, "maxLength": 200, "description": "as listed"},
+        "brand_id": {
+            "type": ["string", "null"],
+            "minLength": 1,
+            "maxLength": 40,
+            "description": "the brand it names, or null for 'not a brand'",
+        },
+    },
+}
+WAVE_IDS = {"type": "array", "items": {"type": "integer"}}
+RECODED: dict[str, Any] = {
+    "type": "object",
+    "required": ["frame_version", "recoded", "affected_waves", "reprocessed_waves"],
+    "properties": {
+        "frame_version": {"type": "integer", "minimum": 2},
+        "recoded": {"type": "integer", "minimum": 0, "description": "respondents whose coding changed"},
+        "affected_waves": {**WAVE_IDS, "description": "waves holding such a respondent"},
+        "reprocessed_waves": {**WAVE_IDS, "description": "published waves whose estimates were redone"},
+    },
+}
+
+
+async def poll_mentions(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        poll = await load_poll(conn, ctx)
+        frame = await mentions_store.latest_frame(conn, poll.id) or default_frame(poll)
+        fragments = await survey_store.unmatched_fragments(
+            conn, poll.id, wave_id=ctx.params.get("wave_id"), limit=ctx.params.get("limit", 100)
+        )
+    return respond(
+        {
+            "poll": {"id": poll.id, "name": poll.name},
+            "frame_version": frame.version,
+            "fragments": [{"text": f.text, "count": f.count} for f in fragments],
+            "learned_aliases": [{"alias": a, "brand": b} for a, b in frame.learned_aliases],
+            "not_brand": list(frame.not_brand),
+        }
+    )
+
+
+def _unprocessable(field: str, message: str) -> Problem:
+    return Problem(
+        422, "Unprocessable Content", f"{field}: {message}", errors=[{"field": field, "message": message}]
+    )
+
+
+async def recode_mention(ctx: Ctx) -> web.StreamResponse:
+    fragment: str = ctx.body["fragment"]
+    brand_id: str | None = ctx.body["brand_id"]
+    async with ctx.pool.acquire() as conn:
+        poll = await load_poll(conn, ctx)
+        if brand_id is not None and brand_id not in poll.brand_ids:
+            raise _unprocessable("brand_id", f"not a brand of this poll: {brand_id!r}")
+        async with conn.transaction():
+            try:
+                result = await survey_store.recode(conn, poll, fragment, brand_id)
+            except UserError as exc:
+                raise _unprocessable("fragment", str(exc)) from None
+            await ctx.audit(
+                conn,
+                "mentions.recode",
+                "poll",
+                poll.id,
+                {
+                    "fragment": fragment,
+                    "brand_id": brand_id,
+                    "frame_version": result.frame.version,
+                    "recoded": result.recoded,
+                },
+            )
+        redo = await mentions_store.published_from(conn, poll.id, result.affected_waves)
+    for wave_id in redo:
+        await process_wave(ctx.pool, wave_id, poll, ctx.settings)
+    return respond(
+        {
+            "frame_version": result.frame.version,
+            "recoded": result.recoded,
+            "affected_waves": list(result.affected_waves),
+            "reprocessed_waves": redo,
+        }
+    )
+
+
+OPS = (
+    Op(
+        "GET",
+        "/api/v1/polls/{poll_id}/mentions",
+        poll_mentions,
+        "viewer",
+        "Unaided fragments left uncoded, most frequent first, and the current code frame",
+        "mentions",
+        REVIEW,
+        (
+            POLL_ID,
+            Param("wave_id", "query", ID, "only this wave's answers"),
+            Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500}, "default 100"),
+        ),
+        description="count is the number of answer boxes holding the fragment. learned_aliases and "
+        "not_brand are the recodes made so far (the brands' own names and aliases are in the poll).",
+    ),
+    Op(
+        "POST",
+        "/api/v1/polls/{poll_id}/mentions/recode",
+        recode_mention,
+        "editor",
+        "Map a fragment to a brand (or to 'not a brand') and re-code the poll's answers",
+        "mentions",
+        RECODED,
+        (POLL_ID,),
+        body=RECODE,
+        errors=(422,),
+        example={"fragment": "zoomerz", "brand_id": "velo"},
+        description="Stores code frame version + 1, re-codes every stored unaided answer of the poll, and "
+        "processes again the published waves whose coding changed and every published wave after them "
+        "(their change tests follow). 422 for an unknown brand, a fragment without letters or digits, or a "
+        "fragment that is already a brand's name or alias.",
+    ),
+)

@@ -1,0 +1,198 @@
+"""Objectives: targets for published figures (read by the dashboard, which evaluates them and raises alerts)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+
+from recognition.web.api.errors import Problem
+from recognition.web.api.ops import (
+    CURSOR,
+    ID,
+    LIMIT,
+    Ctx,
+    Op,
+    Param,
+    decode_cursor,
+    not_found,
+    page,
+    page_schema,
+    respond,
+)
+from recognition.web.api.polls import POLL_ID, load_poll
+from recognition.web.api.scores import METRICS
+from recognition.store import objectives as store
+from recognition.store.objectives import Objective
+from recognition.store.polls import Poll
+
+_FIELDS: dict[str, Any] = {
+    "metric": {"type": "string", "enum": METRICS},
+    "brand": {"type": "string", "minLength": 1, "maxLength": 40},
+    "segment": {"type": "string", "minLength": 1, "maxLength": 100},
+    "threshold": {
+        "type": "number",
+        "minimum": -100,
+        "maximum": 100,
+        "description": "on the estimate's scale: a proportion 0..1, or NPS -100..100",
+    },
+    "direction": {"type": "string", "enum": list(store.DIRECTIONS)},
+    "label": {"type": "string", "maxLength": 200},
+}
+CREATE = {
+    "type": "object",
+    "required": ["metric", "brand", "threshold", "direction"],
+    "additionalProperties": False,
+    "properties": _FIELDS,
+}
+UPDATE = {"type": "object", "additionalProperties": False, "properties": _FIELDS}
+OBJECTIVE = {
+    "type": "object",
+    "required": ["id", "poll_id", *_FIELDS, "created_at"],
+    "properties": {
+        **_FIELDS,
+        "id": {"type": "integer"},
+        "poll_id": {"type": "integer"},
+        "metric": {"type": "string"},
+        "created_at": {"type": "string"},
+    },
+}
+OBJECTIVE_ID = Param("objective_id", "path", ID, "the objective's id", required=True)
+
+
+def render(o: Objective) -> dict[str, Any]:
+    return asdict(o)
+
+
+def _check(poll: Poll, values: dict[str, Any]) -> None:
+    errors = []
+    if values.get("brand") not in poll.brand_ids:
+        errors.append(
+            {"field": "brand", "message": f"not a brand of poll {poll.id}: {', '.join(poll.brand_ids)}"}
+        )
+    if values.get("metric") != "nps" and not 0 <= values.get("threshold", 0) <= 1:
+        errors.append(
+            {"field": "threshold", "message": "a proportion metric's threshold lies between 0 and 1"}
+        )
+    if errors:
+        raise Problem(422, "Unprocessable Content", "the objective does not fit the poll", errors=errors)
+
+
+async def list_objectives(ctx: Ctx) -> web.StreamResponse:
+    limit = ctx.params.get("limit", 50)
+    async with ctx.pool.acquire() as conn:
+        poll = await load_poll(conn, ctx)
+        items = await store.list_objectives(conn, poll.id, after_id=decode_cursor(ctx), limit=limit + 1)
+    return respond(page(items, limit, render, lambda o: o.id))
+
+
+async def create_objective(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        poll = await load_poll(conn, ctx)
+        _check(poll, ctx.body)
+        objective = await store.create_objective(conn, poll.id, ctx.body)
+        await ctx.audit(conn, "objective.create", "objective", objective.id, render(objective))
+    return respond(render(objective), status=201, headers={"Location": f"/api/v1/objectives/{objective.id}"})
+
+
+async def _load(conn: Any, ctx: Ctx) -> Objective:
+    objective = await store.get_objective(conn, ctx.params["objective_id"], org_id=ctx.org_id)
+    if objective is None:
+        raise not_found("objective", ctx.params["objective_id"])
+    return objective
+
+
+async def get_objective(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        return respond(render(await _load(conn, ctx)))
+
+
+async def update_objective(ctx: Ctx) -> web.StreamResponse:
+    from recognition.store import polls as polls_store
+
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        objective = await _load(conn, ctx)
+        poll = await polls_store.get_poll(conn, objective.poll_id)
+        assert poll is not None
+        _check(poll, {**render(objective), **ctx.body})
+        updated = await store.update_objective(conn, objective.id, ctx.body)
+        await ctx.audit(conn, "objective.update", "objective", objective.id, {"changes": ctx.body})
+    return respond(render(updated))
+
+
+async def delete_objective(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        objective = await _load(conn, ctx)
+        await store.delete_objective(conn, objective.id)
+        await ctx.audit(conn, "objective.delete", "objective", objective.id, render(objective))
+    return web.Response(status=204)
+
+
+OPS = (
+    Op(
+        "GET",
+        "/api/v1/polls/{poll_id}/objectives",
+        list_objectives,
+        "viewer",
+        "List a poll's objectives",
+        "objectives",
+        page_schema(OBJECTIVE),
+        (POLL_ID, CURSOR, LIMIT),
+    ),
+    Op(
+        "POST",
+        "/api/v1/polls/{poll_id}/objectives",
+        create_objective,
+        "editor",
+        "Add an objective",
+        "objectives",
+        OBJECTIVE,
+        (POLL_ID,),
+        body=CREATE,
+        status=201,
+        errors=(422,),
+        example={
+            "metric": "aided",
+            "brand": "acme",
+            "segment": "all",
+            "threshold": 0.4,
+            "direction": "at_least",
+            "label": "Aided awareness at least 40%",
+        },
+    ),
+    Op(
+        "GET",
+        "/api/v1/objectives/{objective_id}",
+        get_objective,
+        "viewer",
+        "Get an objective",
+        "objectives",
+        OBJECTIVE,
+        (OBJECTIVE_ID,),
+    ),
+    Op(
+        "PATCH",
+        "/api/v1/objectives/{objective_id}",
+        update_objective,
+        "editor",
+        "Change an objective",
+        "objectives",
+        OBJECTIVE,
+        (OBJECTIVE_ID,),
+        body=UPDATE,
+        errors=(422,),
+        example={"threshold": 0.45},
+    ),
+    Op(
+        "DELETE",
+        "/api/v1/objectives/{objective_id}",
+        delete_objective,
+        "editor",
+        "Delete an objective",
+        "objectives",
+        {},
+        (OBJECTIVE_ID,),
+        status=204,
+    ),
+)

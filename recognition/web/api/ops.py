@@ -1,0 +1,428 @@
+"""Operations: each API route declared once, with its role, parameters, body and response schemas.
+
+The same declaration registers the route, checks the request (role, media types, parameters, body) before the
+handler runs, and writes the OpenAPI document (:mod:`recognition.web.api.openapi`), so the document and the
+behaviour cannot drift. Checks run in this order: authentication (middleware) → rate limit (middleware) →
+role (403) → ``Accept`` (406) → ``Content-Type`` (415) → body size (413) → parameters and body (400).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import functools
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from multidict import CIMultiDict
+
+from recognition.web.api.auth import KEY, has_role
+from recognition.web.api.errors import Problem
+from recognition.web.api.limits import GZIP_FROM, accepts_gzip, etag_of, gzip_body
+from recognition.web.api.schema import Schema, check, coerce_param
+from recognition.settings import Settings
+from recognition.store import audit
+from recognition.store.orgs import ApiKey
+
+JSON = "application/json"
+CSV = "text/csv"
+#: Largest request body the API reads (a poll definition is a few kilobytes).
+MAX_BODY = 64 * 1024
+MAX_ID = 2**63 - 1
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+Handler = Callable[["Ctx"], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    where: str  # "path" | "query"
+    schema: Schema
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Op:
+    """One API operation. ``role`` is the least role allowed; ``media`` the response types offered (the first is
+    the default); ``errors`` the error statuses it may answer beyond the common ones."""
+
+    method: str
+    path: str
+    handler: Handler
+    role: str
+    summary: str
+    tag: str
+    response: Schema
+    params: tuple[Param, ...] = ()
+    body: Schema | None = None
+    example: dict[str, Any] | None = None
+    status: int = 200
+    media: tuple[str, ...] = (JSON,)
+    errors: tuple[int, ...] = ()
+    description: str = ""
+    cached: bool = False
+    writes: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "writes", self.method in ("POST", "PATCH", "PUT", "DELETE"))
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__
+
+
+@dataclass
+class Ctx:
+    """What a handler gets: the request, the caller's key, checked parameters and body, the chosen media type."""
+
+    request: web.Request
+    key: ApiKey
+    params: dict[str, Any]
+    body: Any
+    media: str
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        from recognition.app import POOL
+
+        return self.request.app[POOL]
+
+    @property
+    def settings(self) -> Settings:
+        from recognition.app import SETTINGS
+
+        return self.request.app[SETTINGS]
+
+    @property
+    def org_id(self) -> int:
+        return self.key.organisation_id
+
+    async def audit(
+        self,
+        conn: asyncpg.Connection,
+        action: str,
+        target_type: str,
+        target_id: str | int,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Record the change in the audit log (inside the change's transaction)."""
+        await audit.record(
+            conn,
+            self.org_id,
+            key_id=self.key.id,
+            key_prefix=self.key.prefix,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            details=_plain(details or {}),
+        )
+
+
+def _plain(value: Any) -> Any:
+    return json.loads(dumps(value))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=_default, separators=(",", ":"), allow_nan=False)
+
+
+def respond(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(text=dumps(value), status=status, content_type=JSON, headers=headers)
+
+
+def not_found(what: str, ident: object) -> Problem:
+    return Problem(404, "Not Found", f"no {what} {ident} in this organisation")
+
+
+# --- cached reads -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A cached 200 answer, ready to send: its body, the gzipped body (if long enough to be worth it), its
+    ``ETag`` (of the uncompressed body) and its other headers; all computed once, when it is stored."""
+
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    headers: tuple[tuple[str, str], ...]
+
+    def response(self, gzip: bool) -> web.Response:
+        """A fresh response to send (aiohttp responses are single-use); nothing is re-encoded or re-hashed."""
+        headers = CIMultiDict(self.headers)
+        headers["ETag"] = self.etag
+        if gzip and self.gzipped is not None:
+            headers["Content-Encoding"] = "gzip"
+            return web.Response(body=self.gzipped, headers=headers)
+        return web.Response(body=self.body, headers=headers)
+
+
+@dataclass
+class ResponseCache:
+    """Recent answers of cached reads (scores, trends), per organisation, URL and media type, for ``ttl``
+    seconds. Any change made through this instance empties it; figures published by fieldwork show up within
+    ``ttl``. The ``ETag`` and the gzipped body are computed once per entry, not per hit."""
+
+    ttl: float = 5.0
+    size: int = 2048
+    entries: OrderedDict[tuple[int, str, str], tuple[float, CachedAnswer]] = field(
+        default_factory=OrderedDict
+    )
+    #: Entries being filled right now: concurrent misses of one URL wait for the first instead of all querying.
+    pending: dict[tuple[int, str, str], asyncio.Future[None]] = field(default_factory=dict)
+
+    def get(self, key: tuple[int, str, str], gzip: bool = False) -> web.Response | None:
+        hit = self.entries.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1].response(gzip)
+
+    def put(self, key: tuple[int, str, str], response: web.Response) -> None:
+        body = response.body
+        if not isinstance(body, bytes) or response.status != 200 or "Content-Encoding" in response.headers:
+            return
+        etag = etag_of(body)
+        response.headers["ETag"] = etag
+        gzipped = gzip_body(body) if len(body) >= GZIP_FROM else None
+        kept = tuple((k, v) for k, v in response.headers.items() if k.lower() not in _PER_ANSWER)
+        self.entries[key] = (time.monotonic() + self.ttl, CachedAnswer(body, gzipped, etag, kept))
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+#: Headers a cached answer does not keep: aiohttp sets the length per response, the ETag is stored apart.
+_PER_ANSWER = frozenset({"content-length", "etag", "content-encoding"})
+
+
+RESPONSE_CACHE = web.AppKey("response_cache", ResponseCache)
+
+
+# --- cursors -------------------------------------------------------------------------------------------------
+
+CURSOR = Param(
+    "cursor",
+    "query",
+    {"type": "string", "maxLength": 64},
+    "the next_cursor of the previous page; omit for the first page",
+)
+LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 200}, "page size (default 50)")
+
+
+def page_schema(item: Schema) -> Schema:
+    return {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    }
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(ctx: Ctx) -> int | None:
+    raw = ctx.params.get("cursor")
+    if raw is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        kind, _, number = text.partition(":")
+        value = int(number)
+        if kind != "id" or not 0 < value <= MAX_ID:
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Problem(
+            400,
+            "Bad Request",
+            "the cursor is not one this API issued",
+            errors=[{"field": "cursor", "message": "not a cursor issued by this API"}],
+        ) from None
+    return value
+
+
+def page(
+    items: Sequence[Any], limit: int, render: Callable[[Any], dict[str, Any]], ident: Callable[[Any], int]
+) -> dict[str, Any]:
+    """A page from ``limit + 1`` fetched items: the first ``limit`` and a cursor if there were more."""
+    shown = list(items[:limit])
+    more = len(items) > limit
+    return {
+        "items": [render(i) for i in shown],
+        "next_cursor": encode_cursor(ident(shown[-1])) if more else None,
+    }
+
+
+# --- request checking ----------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _accepts(header: str, offered: tuple[str, ...]) -> str | None:
+    """The offered media type the ``Accept`` header prefers (q-values honoured), or None. Memoised: clients
+    send the same few headers."""
+    if not header.strip():
+        return offered[0]
+    best: tuple[float, int, str] | None = None
+    for part in header.split(","):
+        kind, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        for rank, media in enumerate(offered):
+            major = media.split("/")[0]
+            if (
+                q > 0
+                and kind.lower() in (media, f"{major}/*", "*/*")
+                and (best is None or (q, -rank) > best[:2])
+            ):
+                best = (q, -rank, media)
+    return best[2] if best else None
+
+
+def _bad(errors: list[dict[str, str]]) -> Problem:
+    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+    return Problem(400, "Bad Request", f"invalid input: {fields}", errors=errors)
+
+
+def _params(op: Op, request: web.Request) -> dict[str, Any]:
+    errors: list[dict[str, str]] = []
+    values: dict[str, Any] = {}
+    known = {p.name for p in op.params if p.where == "query"}
+    for name in request.query:
+        if name not in known:
+            errors.append({"field": name, "message": "unknown parameter"})
+        elif len(request.query.getall(name)) > 1:
+            errors.append({"field": name, "message": "given more than once"})
+    for p in op.params:
+        raw = request.match_info.get(p.name) if p.where == "path" else request.query.get(p.name)
+        if raw is None:
+            if p.required:
+                errors.append({"field": p.name, "message": "required"})
+            continue
+        value, problems = coerce_param(p.schema, raw, p.name)
+        errors += problems
+        values[p.name] = value
+    if errors:
+        raise _bad(errors)
+    return values
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+async def _body(op: Op, request: web.Request) -> Any:
+    if op.body is None:
+        return None
+    ctype = request.headers.get("Content-Type", "")
+    if ctype.split(";")[0].strip().lower() != JSON:
+        raise Problem(415, "Unsupported Media Type", f"send the body as {JSON}, not {ctype or 'nothing'}")
+    length = request.content_length
+    if length is not None and length > MAX_BODY:
+        raise Problem(413, "Content Too Large", f"the body is {length} bytes; the limit is {MAX_BODY}")
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise Problem(413, "Content Too Large", f"the body is larger than the limit of {MAX_BODY} bytes")
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(
+            400,
+            "Bad Request",
+            "the body is not valid JSON",
+            errors=[{"field": "body", "message": f"not valid JSON: {exc}"}],
+        ) from None
+    errors = check(op.body, value)
+    if errors:
+        raise _bad(errors)
+    return value
+
+
+def bind(op: Op) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The aiohttp handler for ``op``: checks the request in the documented order, then calls the handler.
+
+    A cached read is looked up after the role and ``Accept`` checks: the cache holds only answers to URLs whose
+    parameters passed, so a hit skips re-checking the same query string."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        key = request[KEY]
+        if not has_role(key, op.role):
+            raise Problem(
+                403, "Forbidden", f"this operation needs the {op.role} role; the key has {key.role}"
+            )
+        media = _accepts(request.headers.get("Accept", ""), op.media)
+        if media is None:
+            raise Problem(406, "Not Acceptable", f"this operation answers with {', '.join(op.media)}")
+        cache = request.app[RESPONSE_CACHE] if op.cached else None
+        # Keyed by the URL as sent: an entry exists only for a URL whose parameters passed the checks below.
+        cache_key = (key.organisation_id, request.path_qs, media)
+        if cache is None:
+            return await _answer(op, request, key, media, None, cache_key)
+        hit = cache.get(cache_key, accepts_gzip(request))
+        if hit is not None:
+            return hit
+        filling = cache.pending.get(cache_key)
+        if filling is not None:  # another request is filling this entry: wait for it rather than query too
+            await asyncio.shield(filling)
+            hit = cache.get(cache_key, accepts_gzip(request))
+            if hit is not None:
+                return hit
+        done = cache.pending[cache_key] = asyncio.get_running_loop().create_future()
+        try:
+            return await _answer(op, request, key, media, cache, cache_key)
+        finally:
+            cache.pending.pop(cache_key, None)
+            done.set_result(None)
+
+    handle.__name__ = op.operation_id
+    return handle
+
+
+async def _answer(
+    op: Op,
+    request: web.Request,
+    key: Any,
+    media: str,
+    cache: ResponseCache | None,
+    cache_key: tuple[int, str, str],
+) -> web.StreamResponse:
+    params = _params(op, request)
+    if params.get("format") == "csv":
+        media = CSV
+    body = await _body(op, request)
+    response = await op.handler(Ctx(request, key, params, body, media))
+    if cache is not None and isinstance(response, web.Response):
+        cache.put(cache_key, response)
+    elif op.writes:
+        request.app[RESPONSE_CACHE].clear()
+    return response
+
+
+def add_routes(app: web.Application, ops: Sequence[Op]) -> None:
+    for op in ops:
+        app.router.add_route(op.method, op.path, bind(op), name=op.operation_id)

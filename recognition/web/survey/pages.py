@@ -1,0 +1,84 @@
+"""Rendering of the survey pages with Jinja2 (``recognition/templates/survey/``), autoescaped. Pure apart from
+reading the templates once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from recognition.questionnaire import MAX_TEXT_LENGTH, Questionnaire, Screen
+from recognition.web.survey.forms import Form, progress, screen_view
+from recognition.web.survey.texts import t
+
+
+@cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("recognition", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _render(name: str, lang: str, **context: Any) -> str:
+    def tr(key: str, **params: object) -> str:
+        return t(lang, key, **params)
+
+    return environment().get_template(name).render(lang=lang, t=tr, **context)
+
+
+def message_page(lang: str, kind: str) -> str:
+    """A plain page for ``kind`` in (invalid, expired, closed, done, nosession, notfound)."""
+    heading = t(lang, f"msg.{kind}.heading")
+    return _render(
+        "survey/message.html", lang, title=heading, heading=heading, body=t(lang, f"msg.{kind}.body")
+    )
+
+
+def intro_page(questionnaire: Questionnaire, action: str) -> str:
+    lang = questionnaire.language
+    return _render(
+        "survey/intro.html",
+        lang,
+        title=t(lang, "intro.heading"),
+        category=questionnaire.config.category,
+        action=action,
+    )
+
+
+def screen_page(
+    questionnaire: Questionnaire,
+    screen: Screen,
+    answers: Mapping[str, Any],
+    orders: Mapping[str, Sequence[str]],
+    action: str,
+    *,
+    form: Form | None = None,
+    errors: Mapping[str, str] | None = None,
+    notice: str = "",
+) -> str:
+    lang = questionnaire.language
+    views = screen_view(questionnaire, screen, answers, orders, form, errors)
+    step, total = progress(questionnaire, answers)
+    title = views[0].question.prompt if views else t(lang, "title")
+    if errors:
+        title = f"{t(lang, 'errors.heading')} – {title}"
+    return _render(
+        "survey/screen.html",
+        lang,
+        title=title,
+        screen=screen,
+        views=views,
+        step=step,
+        total=total,
+        last=step == total,
+        errors=bool(errors),
+        notice=notice,
+        action=action,
+        max_text=MAX_TEXT_LENGTH,
+    )

@@ -1,0 +1,355 @@
+"""Respondent-facing survey pages: entry through a signed link, one screen per page, exit to the provider.
+
+``GET /survey/{wave}/start?pid&exp&sig``  check the link, start or resume the respondent, set the session cookie
+``GET /survey/{wave}``                    the introduction or the current screen
+``POST /survey/{wave}``                   consent / decline, or the answers of the current screen; after the last
+                                          screen: coding, quality rules and the 303 redirect to the exit URL
+
+Pages are plain HTML forms (no JavaScript). The only cookie is the session token (HttpOnly, SameSite=Lax, path
+limited to the wave); nothing about the request (IP address, user agent) is stored. Answers are final once a
+screen is submitted: a submission for any screen other than the current one is not stored, and the unaided screen
+in particular can never be answered again once a screen naming a brand has been shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from panels.simulated.population import load_margins
+from recognition.app import POOL, SETTINGS
+from recognition.questionnaire import LOCKED_AFTER_BRANDS, Questionnaire, can_revisit, next_screen, randomise
+from recognition.store import polls as polls_store
+from recognition.store import responses
+from recognition.store import survey as store
+from recognition.store.polls import Poll
+from recognition.waves import quality
+from recognition.web.survey import links, pages
+from recognition.web.survey.forms import read_screen
+from recognition.polls.questionnaire import poll_questionnaire
+from recognition.web.survey.texts import t
+
+log = logging.getLogger(__name__)
+
+COOKIE = "rsession"
+RULES = web.AppKey("survey_quality_rules", quality.QualityRules)
+CACHE = web.AppKey("survey_questionnaires", dict)
+_CACHE_LIMIT = 256
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; "
+    "base-uri 'none'; frame-ancestors 'none'",
+}
+
+
+def setup(app: web.Application) -> None:
+    app[RULES] = quality.QualityRules()
+    app[CACHE] = {}
+    app.router.add_get(r"/survey/{wave_id:\d+}/start", entry)
+    app.router.add_get(r"/survey/{wave_id:\d+}", show_page)
+    app.router.add_post(r"/survey/{wave_id:\d+}", submit)
+
+
+def _html(body: str, status: int = 200) -> web.Response:
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8", headers=_HEADERS)
+
+
+def _see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={**_HEADERS, "Location": location})
+
+
+def _path(wave_id: int) -> str:
+    return f"/survey/{wave_id}"
+
+
+async def _questionnaire(
+    app: web.Application, conn: asyncpg.Connection, poll_id: int, version: int, updated_at: Any
+) -> tuple[Questionnaire, Poll]:
+    """The built questionnaire of a poll version, cached per (poll, version, poll's last change)."""
+    cache: dict[tuple[int, int, Any], tuple[Questionnaire, Poll]] = app[CACHE]
+    key = (poll_id, version, updated_at)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    poll = await polls_store.get_poll(conn, poll_id)
+    assert poll is not None
+    definition = await store.questionnaire_definition(conn, poll_id, version)
+    built = (poll_questionnaire(poll, load_margins(poll.population), definition), poll)
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = built
+    return built
+
+
+# -- entry -------------------------------------------------------------------------------------------------------
+
+
+async def entry(request: web.Request) -> web.Response:
+    wave_id = int(request.match_info["wave_id"])
+    pool = request.app[POOL]
+    q = request.query
+    async with pool.acquire() as conn:
+        ctx = await conn.fetchrow(
+            """SELECT w.state, w.target_n, w.poll_id, w.questionnaire_version, p.updated_at, p.provider
+               FROM waves w JOIN polls p ON p.id = w.poll_id WHERE w.id = $1""",
+            wave_id,
+        )
+        wave_links = await store.get_wave_links(conn, wave_id) if ctx else None
+        if ctx is None or wave_links is None:
+            await store.record_refusal(conn, wave_id if ctx else None, None, "unknown_wave")
+            return _html(pages.message_page("en", "invalid"), 404)
+        questionnaire, _ = await _questionnaire(
+            request.app, conn, ctx["poll_id"], ctx["questionnaire_version"], ctx["updated_at"]
+        )
+        lang = questionnaire.language
+        expires = wave_links.expires_at.timestamp() if wave_links.expires_at else None
+        check = links.check_entry(
+            wave_links.secret, wave_id, q.get("pid"), q.get("exp"), q.get("sig"), time.time(), expires
+        )
+        secret = request.app[SETTINGS].survey_secret
+        key = responses.respondent_key(secret, ctx["provider"], check.pid) if check.pid else None
+        if not check.ok:
+            await store.record_refusal(
+                conn, wave_id, key, str(check.reason), as_respondent=check.reason == "expired"
+            )
+            kind = "expired" if check.reason == "expired" else "invalid"
+            return _html(pages.message_page(lang, kind), 410 if kind == "expired" else 403)
+        assert key is not None and check.pid is not None
+        if ctx["state"] != "fielding":
+            await store.record_refusal(conn, wave_id, key, "closed", as_respondent=True)
+            return _html(pages.message_page(lang, "closed"), 403)
+        known = await store.respondent_status(conn, wave_id, key)
+        if known is not None and known[1] != "started":
+            return _html(pages.message_page(lang, "done"), 409)
+        if known is None and await store.count_completes(conn, wave_id) >= ctx["target_n"]:
+            if await store.record_over_quota(conn, wave_id, key):
+                return _exit(wave_links, "over_quota", check.pid)
+            return _html(pages.message_page(lang, "done"), 409)
+        token = links.new_token()
+        orders = randomise(questionnaire, links.new_token())
+        _, status = await store.open_session(
+            conn, wave_id, key, links.token_hash(token), links.seal(token, check.pid), orders
+        )
+    if status != "started":
+        return _html(pages.message_page(lang, "done"), 409)
+    response = _see_other(_path(wave_id))
+    response.set_cookie(
+        COOKIE, token, path=_path(wave_id), httponly=True, samesite="Lax", secure=request.secure
+    )
+    return response
+
+
+def _exit(wave_links: store.WaveLinks, status: str, pid: str) -> web.Response:
+    response = _see_other(links.exit_url(wave_links.url_for(status), pid, status, wave_links.secret))
+    response.del_cookie(COOKIE, path=_path(wave_links.wave_id))
+    return response
+
+
+# -- pages -------------------------------------------------------------------------------------------------------
+
+
+async def show_page(request: web.Request) -> web.Response:
+    wave_id = int(request.match_info["wave_id"])
+    token = request.cookies.get(COOKIE) or ""
+    async with request.app[POOL].acquire() as conn:
+        session = await store.find_session(conn, wave_id, links.token_hash(token)) if token else None
+        if session is None:
+            return _html(pages.message_page("en", "nosession"), 400)
+        questionnaire, _ = await _questionnaire(
+            request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
+        )
+        if session.status != "started":
+            return _html(pages.message_page(questionnaire.language, "done"))
+        if not session.consented:
+            return _html(pages.intro_page(questionnaire, _path(wave_id)))
+        answers = await store.answers_of(conn, session.respondent_id)
+        screen = next_screen(questionnaire, answers)
+        if screen is None:  # every screen answered but not finished (e.g. interrupted): finish now
+            async with conn.transaction():
+                locked = await store.find_session(conn, wave_id, links.token_hash(token), lock=True)
+                if locked is None or locked.status != "started":
+                    return _html(pages.message_page(questionnaire.language, "done"))
+                return await _finish(request, conn, locked, token, questionnaire, answers)
+        if screen.id not in session.shown:
+            async with conn.transaction():
+                await store.relaxed_commit(conn)
+                await store.mark_shown(conn, session.respondent_id, screen.id)
+    return _html(pages.screen_page(questionnaire, screen, answers, session.orders, _path(wave_id)))
+
+
+async def submit(request: web.Request) -> web.Response:
+    wave_id = int(request.match_info["wave_id"])
+    token = request.cookies.get(COOKIE)
+    data = await request.post()
+    form: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if isinstance(value, str):
+            form.setdefault(name, []).append(value)
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        session = (
+            await store.find_session(conn, wave_id, links.token_hash(token), lock=True) if token else None
+        )
+        if session is None:
+            return _html(pages.message_page("en", "nosession"), 400)
+        questionnaire, _ = await _questionnaire(
+            request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
+        )
+        if session.status != "started":
+            return _html(pages.message_page(questionnaire.language, "done"))
+        await store.relaxed_commit(conn)  # page progress; _end() restores a synchronous commit for the exit
+        if not session.consented:
+            return await _consent(request, conn, session, token, form)
+        assert token is not None
+        return await _answer(request, conn, session, token, questionnaire, form)
+
+
+async def _consent(
+    request: web.Request,
+    conn: asyncpg.Connection,
+    session: store.Session,
+    token: str | None,
+    form: Mapping[str, list[str]],
+) -> web.Response:
+    action = (form.get("action") or [""])[0]
+    if action == "decline" and token is not None:
+        return await _end(request, conn, session, token, "screened_out")
+    if action == "start":
+        await store.consent(conn, session.respondent_id)
+    return _see_other(_path(session.wave_id))
+
+
+async def _answer(
+    request: web.Request,
+    conn: asyncpg.Connection,
+    session: store.Session,
+    token: str,
+    questionnaire: Questionnaire,
+    form: Mapping[str, list[str]],
+) -> web.Response:
+    answers = await store.answers_of(conn, session.respondent_id)
+    screen = next_screen(questionnaire, answers)
+    if screen is None:
+        return await _finish(request, conn, session, token, questionnaire, answers)
+    submitted = (form.get("screen") or [""])[0]
+    action = _path(session.wave_id)
+    if submitted != screen.id:
+        locked = any(
+            s.id == submitted and s.module in LOCKED_AFTER_BRANDS for s in questionnaire.screens
+        ) and not can_revisit(questionnaire, submitted, session.shown)
+        if not locked:
+            return _see_other(
+                action
+            )  # a stale page (e.g. resubmitted after going back): show the current one
+        await store.mark_shown(conn, session.respondent_id, screen.id)
+        notice = t(questionnaire.language, "locked")
+        return _html(
+            pages.screen_page(questionnaire, screen, answers, session.orders, action, notice=notice), 409
+        )
+    cleaned, errors = read_screen(screen, form, answers)
+    if errors:
+        page = pages.screen_page(
+            questionnaire, screen, answers, session.orders, action, form=form, errors=errors
+        )
+        return _html(page, 422)
+    await store.save_answers(conn, session.respondent_id, cleaned)
+    answers.update({k: v for k, v in cleaned.items() if v is not None})
+    if next_screen(questionnaire, answers) is None:
+        return await _finish(request, conn, session, token, questionnaire, answers)
+    return _see_other(action)
+
+
+async def _finish(
+    request: web.Request,
+    conn: asyncpg.Connection,
+    session: store.Session,
+    token: str,
+    questionnaire: Questionnaire,
+    answers: dict[str, Any],
+) -> web.Response:
+    """Code the unaided boxes, judge quality and end the respondent (the caller holds the session lock).
+
+    A respondent who finishes after the wave stopped fielding (target reached, deadline passed) ends as
+    ``over_quota``: fieldwork has closed the provider's project and counted its completes. The wave's row is
+    share-locked, so the move out of ``fielding`` waits for finishes in flight and none slips past it."""
+    state = await conn.fetchval("SELECT state FROM waves WHERE id = $1 FOR SHARE", session.wave_id)
+    if state != "fielding":
+        return await _end(request, conn, session, token, "over_quota")
+    rules = request.app[RULES]
+    _, poll = await _questionnaire(
+        request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
+    )
+    unaided = answers.get("unaided")
+    frame = await store.current_frame(conn, poll)
+    await store.store_coding(
+        conn, session.respondent_id, session.wave_id, unaided if isinstance(unaided, list) else [], frame
+    )
+    timing = await store.timing(conn, session.respondent_id, session.wave_id)
+    fingerprint = quality.fingerprint(answers, rules)
+    duplicate = fingerprint is not None and await store.is_duplicate(
+        conn, session.wave_id, fingerprint, session.respondent_id
+    )
+    reasons = quality.quality_reasons(
+        questionnaire,
+        answers,
+        duration=timing.elapsed,
+        median=timing.median,
+        n_completes=timing.completes,
+        duplicate=duplicate,
+        rules=rules,
+    )
+    status = "quality_terminate" if reasons else "complete"
+    demographics = {
+        v: str(answers[f"screener.{v}"])
+        for v in questionnaire.config.weighting_variables
+        if f"screener.{v}" in answers
+    }
+    return await _end(
+        request,
+        conn,
+        session,
+        token,
+        status,
+        reasons=reasons,
+        demographics=demographics,
+        fingerprint=fingerprint,
+    )
+
+
+async def _end(
+    request: web.Request,
+    conn: asyncpg.Connection,
+    session: store.Session,
+    token: str,
+    status: str,
+    *,
+    reasons: tuple[str, ...] = (),
+    demographics: dict[str, str] | None = None,
+    fingerprint: bytes | None = None,
+) -> web.Response:
+    await store.strict_commit(conn)
+    wave_links = await store.get_wave_links(conn, session.wave_id)
+    if not await store.finish(
+        conn,
+        session.respondent_id,
+        status=status,
+        reasons=reasons,
+        demographics=demographics,
+        fingerprint=fingerprint,
+    ):
+        return _html(pages.message_page("en", "done"))
+    if wave_links is None or session.exit_ref is None:
+        log.warning(
+            "respondent %s of wave %s ended %s without an exit URL",
+            session.respondent_id,
+            session.wave_id,
+            status,
+        )
+        return _html(pages.message_page("en", "done"))
+    return _exit(wave_links, status, links.unseal(token, session.exit_ref))
