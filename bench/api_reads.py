@@ -137,10 +137,10 @@ def _serve(kind: str, url: str, body: bytes, port_queue: Any, stop: Any) -> None
             app = web.Application()
             app.router.add_get("/scores", handler)
         else:
-            from recognition.web.api.limits import RATE_LIMIT
             from recognition.app import create_app
             from recognition.db import create_pool
             from recognition.settings import load_settings
+            from recognition.web.api.limits import RATE_LIMIT
 
             settings = load_settings(
                 env={}, overrides={"database.url": url, "survey.secret": "s" * 64, "logging.level": "warning"}

@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from panels.simulated.population import SyntheticPopulation, load_margins
+from panels.simulated.population import SyntheticPopulation
+from recognition.populations import load_margins
 from recognition.stats.estimation import estimate_matrix
 from recognition.stats.testing import benjamini_hochberg, compare_independent_arrays
 from recognition.stats.weighting import rake

@@ -157,8 +157,8 @@ async def _respondent(
     rng: random.Random,
     deadline: float,
 ) -> None:
-    from recognition.web.survey import links
     from panels.simulated.taker import Persona, fill, parse_form
+    from recognition.web.survey import links
 
     persona = Persona(unaided=rng.choice([("Acme", "Stride"), ("north peak",), ("Velo", "Kinetic", "dunno")]))
     jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP-address host

@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from panels.simulated.population import SyntheticPopulation, load_margins
+from panels.simulated.population import SyntheticPopulation
+from recognition.populations import load_margins
 from recognition.stats.weighting import rake
 
 TOL = 1e-10

@@ -13,7 +13,6 @@ import asyncpg
 from aiohttp import web
 
 from panels.registry import ProviderConfig, ProviderRegistry
-from recognition.web.api import auth, errors
 from recognition.db import database
 from recognition.scheduling.scheduler import PollScheduler
 from recognition.settings import Settings
@@ -21,6 +20,7 @@ from recognition.store import polls as polls_store
 from recognition.store import waves as waves_store
 from recognition.store.polls import Poll
 from recognition.store.waves import Wave
+from recognition.web.api import auth, errors
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)

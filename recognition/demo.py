@@ -28,12 +28,12 @@ from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile as fault_profile
 from panels.simulated.inprocess import InProcessPanel
 from panels.simulated.server import running_simulator
-from recognition.waves.fieldwork import FieldworkOptions, project_reference, run_wave
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
 from recognition.store import orgs, polls, waves
 from recognition.store.polls import Poll
 from recognition.store.waves import Wave
+from recognition.waves.fieldwork import FieldworkOptions, project_reference, run_wave
 from recognition.waves.quality import QualityRules
 
 ORGANISATION = "demo"

@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from recognition.resources import resource_dir
+from recognition.populations import load_margins
 
 METRICS_WITH_TRUTH = ("aided", "unaided", "familiar", "consider")
 
@@ -43,24 +41,6 @@ _DEFAULT_SKEW: dict[str, Sequence[float]] = {
     "region": (1.0, 1.25, 0.8, 1.1),
     "education": (0.6, 1.0, 1.8),
 }
-
-
-def load_margins(country: str) -> dict[str, dict[str, float]]:
-    """The ``[margins.*]`` tables of ``config/populations/<country>.toml``, as variable → level → share."""
-    path = resource_dir("config") / "populations" / f"{country.lower()}.toml"
-    if not path.is_file():
-        known = sorted(p.stem for p in path.parent.glob("*.toml"))
-        raise ValueError(f"unknown population {country!r}; known: {', '.join(known)}")
-    return margins_from_toml(path)
-
-
-def margins_from_toml(path: Path) -> dict[str, dict[str, float]]:
-    with path.open("rb") as fh:
-        doc = tomllib.load(fh)
-    margins = doc.get("margins")
-    if not isinstance(margins, dict) or not margins:
-        raise ValueError(f"{path}: no [margins.<variable>] tables")
-    return {var: {str(k): float(v) for k, v in levels.items()} for var, levels in margins.items()}
 
 
 @dataclass(frozen=True)

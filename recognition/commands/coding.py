@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from recognition.mentions.coding import CodedMention, CodeFrame, code_text, parse_brands, unmatched
 from recognition.errors import UserError
+from recognition.mentions.coding import CodedMention, CodeFrame, code_text, parse_brands, unmatched
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

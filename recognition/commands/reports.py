@@ -12,8 +12,8 @@ from recognition.errors import UserError
 
 
 def cmd_share(args: argparse.Namespace) -> int:
-    from recognition.web.dashboard.access import share_token, share_url
     from recognition.store import polls
+    from recognition.web.dashboard.access import share_token, share_url
 
     if not 0 < args.days <= 366:
         raise UserError("--days must be between 1 and 366")
@@ -34,8 +34,8 @@ def cmd_share(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from recognition.alerts.objectives import evaluate_wave
     from recognition.alerts.delivery import deliver_pending
+    from recognition.alerts.objectives import evaluate_wave
     from recognition.store import dashboard
 
     settings = settings_from(args)

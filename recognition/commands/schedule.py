@@ -12,8 +12,8 @@ import argparse
 import json
 from datetime import UTC, datetime, timedelta
 
-from recognition.scheduling.cron import ScheduleError, localize, zone
 from recognition.errors import UserError
+from recognition.scheduling.cron import ScheduleError, localize, zone
 from recognition.scheduling.schedule import Schedule, next_fire_times
 
 MAX_COUNT = 1000

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from recognition.errors import UserError
-from recognition.resources import resource_dir
+from recognition.populations import known_populations, populations_dir
 
 Targets = dict[str, dict[str, float]]
 
@@ -39,10 +39,9 @@ def load_targets(spec: str) -> tuple[Targets, str]:
     """
     path = Path(spec)
     if not path.exists() and _COUNTRY_CODE.match(spec):
-        folder = resource_dir("config") / "populations"
-        path = folder / f"{spec.lower()}.toml"
+        path = populations_dir() / f"{spec.lower()}.toml"
         if not path.is_file():
-            known = ", ".join(sorted(p.stem for p in folder.glob("*.toml"))) or "none"
+            known = ", ".join(known_populations()) or "none"
             raise UserError(f"--targets {spec}: no population file {path.name} (known countries: {known})")
     if not path.is_file():
         raise UserError(f"--targets {spec}: no such file")

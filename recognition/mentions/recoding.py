@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import asyncpg
 
 from recognition.errors import UserError
-from recognition.waves.processing import process_wave
 from recognition.settings import Settings
 from recognition.store import polls as polls_store
 from recognition.store import survey as store
 from recognition.store import waves
+from recognition.waves.processing import process_wave
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ def questionnaire_config(values: Mapping[str, Any]) -> QuestionnaireConfig:
 
 
 def _population_margins(population: str) -> dict[str, dict[str, float]]:
-    from panels.simulated.population import load_margins
+    from recognition.populations import load_margins
 
     return load_margins(population)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncpg
 
-from panels.simulated.population import load_margins
+from recognition.polls.questionnaire import poll_questionnaire
+from recognition.populations import load_margins
 from recognition.questionnaire import comparability_changes
 from recognition.store.polls import Poll
 from recognition.store.survey import questionnaire_definition
-from recognition.polls.questionnaire import poll_questionnaire
 
 
 async def record_change(conn: asyncpg.Connection, before: Poll, after: Poll) -> list[str]:

@@ -15,8 +15,8 @@ from typing import Any
 
 import asyncpg
 
-from recognition.mentions.coding import CodeFrame, UnmatchedFragment, code_boxes
 from recognition.errors import UserError
+from recognition.mentions.coding import CodeFrame, UnmatchedFragment, code_boxes
 from recognition.store.polls import Poll
 
 

@@ -56,10 +56,8 @@ from panels.base import (
     quotas_from_margins,
 )
 from panels.registry import ProviderRegistry
-from panels.simulated.population import load_margins
+from recognition.populations import load_margins
 from recognition.scheduling.clock import Clock, SystemClock
-from recognition.waves.feed_quality import quality_reasons
-from recognition.waves.processing import process_wave
 from recognition.settings import Settings
 from recognition.store import fieldwork as fw_store
 from recognition.store import polls as polls_store
@@ -67,6 +65,8 @@ from recognition.store import responses, waves
 from recognition.store import survey as survey_store
 from recognition.store.polls import Poll
 from recognition.store.waves import TERMINAL, Wave
+from recognition.waves.feed_quality import quality_reasons
+from recognition.waves.processing import process_wave
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from panels.simulated.population import load_margins
+from recognition.polls.questionnaire import poll_questionnaire
+from recognition.populations import load_margins
 from recognition.questionnaire import Questionnaire, customer_status, derive_indicators
 from recognition.settings import Settings
 from recognition.stats import (
@@ -36,7 +37,6 @@ from recognition.store import responses, waves
 from recognition.store import survey as survey_store
 from recognition.store.estimates import EstimateRow, WeightingRow
 from recognition.store.polls import Poll
-from recognition.polls.questionnaire import poll_questionnaire
 
 #: Brand metrics estimated as proportions, in reporting order.
 PROPORTION_METRICS = ("unaided", "top_of_mind", "aided", "total_awareness", "familiar", "consider", "prefer")

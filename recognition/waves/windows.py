@@ -23,14 +23,14 @@ from dataclasses import dataclass, replace
 import asyncpg
 import numpy as np
 
-from recognition.waves.processing import WaveInput, WaveOutput, build_input, compute_wave, is_survey_answers
+from recognition.polls.questionnaire import poll_questionnaire
 from recognition.settings import Settings
 from recognition.store import responses
 from recognition.store import survey as survey_store
 from recognition.store.estimates import EstimateRow
 from recognition.store.polls import Poll
 from recognition.store.waves import Wave
-from recognition.polls.questionnaire import poll_questionnaire
+from recognition.waves.processing import WaveInput, WaveOutput, build_input, compute_wave, is_survey_answers
 
 #: Largest window the API accepts (a year of monthly waves).
 MAX_WINDOW = 12

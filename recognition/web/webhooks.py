@@ -15,8 +15,8 @@ import logging
 
 from aiohttp import web
 
-from recognition.web.api.errors import Problem
 from recognition.store import fieldwork as fw_store
+from recognition.web.api.errors import Problem
 
 log = logging.getLogger(__name__)
 

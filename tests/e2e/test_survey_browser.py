@@ -24,8 +24,8 @@ from aiohttp.test_utils import TestServer
 from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import survey as store
-from recognition.web.survey import links
 from recognition.waves.quality import QualityRules
+from recognition.web.survey import links
 from recognition.web.survey.routes import RULES
 from tests.e2e.browser import Tab, open_tab
 from tests.integration.survey_world import SECRET, make_world

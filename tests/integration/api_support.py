@@ -14,13 +14,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from panels.simulated.inprocess import InProcessPanel
-from recognition.web.api.waves import LAUNCHER
 from recognition.app import create_app
-from recognition.waves.processing import process_wave
 from recognition.settings import Settings
 from recognition.store import objectives, orgs, polls, responses, waves
 from recognition.store.polls import Poll
 from recognition.store.waves import Wave
+from recognition.waves.processing import process_wave
+from recognition.web.api.waves import LAUNCHER
 
 BRANDS = [{"id": "acme", "name": "Acme"}, {"id": "stride", "name": "Stride"}, {"id": "velo", "name": "Velo"}]
 SLOT = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)

@@ -14,14 +14,14 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from panels.simulated.taker import Persona, fill, parse_form
 from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
 from recognition.store import survey as store
-from recognition.web.survey import links
 from recognition.waves.quality import QualityRules
+from recognition.web.survey import links
 from recognition.web.survey.routes import RULES
-from panels.simulated.taker import Persona, fill, parse_form
 
 BRANDS = [
     {"id": "acme", "name": "Acme", "aliases": ["acme sports"]},

@@ -18,8 +18,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiosmtpd.controller import Controller
 
-from recognition.alerts.objectives import evaluate_wave, wave_statuses
 from recognition.alerts.delivery import EVENT_ID_HEADER, deliver_pending, sweep, verify_signature
+from recognition.alerts.objectives import evaluate_wave, wave_statuses
 from recognition.settings import Settings
 from recognition.store import alerts as alerts_store
 from recognition.store import objectives, orgs, polls, waves

@@ -7,11 +7,11 @@ from typing import Any
 
 import asyncpg
 
+from recognition.settings import Settings
 from recognition.web.api.auth import ROLE_ORDER
 from recognition.web.api.limits import RATE_LIMIT
 from recognition.web.api.ops import Op
 from recognition.web.api.routes import APP_OPERATIONS, OPERATIONS
-from recognition.settings import Settings
 from tests.integration.api_support import World, api_client, make_world, problem
 
 BODIES: dict[str, Any] = {

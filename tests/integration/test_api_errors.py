@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from recognition.web.api import polls as polls_api
-from recognition.web.api.limits import RATE_LIMIT, RateLimit
 from recognition.settings import Settings
 from recognition.store import polls as polls_store
+from recognition.web.api import polls as polls_api
+from recognition.web.api.limits import RATE_LIMIT, RateLimit
 from tests.integration.api_support import api_client, make_world, problem
 
 GOOD = {

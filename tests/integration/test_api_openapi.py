@@ -14,12 +14,12 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from recognition.web.api.limits import RATE_LIMIT
-from recognition.web.api.routes import OPERATIONS
-from recognition.web.api.waves import LAUNCHER
 from recognition.app import create_app
 from recognition.db import create_pool
 from recognition.settings import Settings
+from recognition.web.api.limits import RATE_LIMIT
+from recognition.web.api.routes import OPERATIONS
+from recognition.web.api.waves import LAUNCHER
 from tests.integration.api_support import World, api_client, make_world
 
 EXAMPLES = 12

@@ -14,10 +14,10 @@ from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile
 from panels.simulated.server import RunningSimulator, running_simulator
 from recognition.db import create_pool
-from recognition.waves.fieldwork import FieldworkOptions, project_reference, resume_in_flight, run_wave
 from recognition.settings import Settings
 from recognition.store import fieldwork as fw_store
 from recognition.store import orgs, polls, responses, waves
+from recognition.waves.fieldwork import FieldworkOptions, project_reference, resume_in_flight, run_wave
 
 BRANDS = [
     {"id": "acme", "name": "Acme", "aliases": []},

@@ -14,9 +14,9 @@ import pytest
 from panels.simulated.client import SimulatedProvider
 from panels.simulated.server import running_simulator
 from recognition.db import EmbeddedPostgres, connect, create_pool, migrate
-from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from recognition.settings import Settings, load_settings
 from recognition.store import responses, waves
+from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from tests.conftest import outside_pytest_tmp
 from tests.integration.test_fieldwork import FAST, check_once, make_wave
 

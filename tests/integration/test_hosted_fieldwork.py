@@ -13,10 +13,10 @@ from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile
 from panels.simulated.server import running_simulator
 from recognition.demo import survey_server
-from recognition.waves.fieldwork import link_secret, project_reference, run_wave
 from recognition.settings import Settings
 from recognition.store import responses
 from recognition.store import survey as survey_store
+from recognition.waves.fieldwork import link_secret, project_reference, run_wave
 from tests.integration.test_fieldwork import FAST, OPTIONS, make_wave
 
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")

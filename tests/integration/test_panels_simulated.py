@@ -11,8 +11,8 @@ from panels.base import Decision, ProjectSpec, Provider, ProviderRejected, Submi
 from panels.http import RetryPolicy
 from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile
-from panels.simulated.population import load_margins
 from panels.simulated.server import running_simulator
+from recognition.populations import load_margins
 
 BRANDS = [
     {"id": "acme", "name": "Acme"},

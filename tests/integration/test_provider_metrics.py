@@ -11,9 +11,9 @@ from panels.base import ProviderRejected
 from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile
 from panels.simulated.server import running_simulator
-from recognition.web.api.metrics import REGISTRY
 from recognition.app import create_app
 from recognition.settings import Settings
+from recognition.web.api.metrics import REGISTRY
 from tests.integration.test_panels_simulated import FAST, spec
 
 CALLS = "recognition_provider_calls_total"

@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from recognition.app import create_app
 from recognition.demo import ORGANISATION, run_demo
-from recognition.web.dashboard.access import SESSION_COOKIE, share_token
 from recognition.settings import Settings
 from recognition.store import objectives, orgs
+from recognition.web.dashboard.access import SESSION_COOKIE, share_token
 
 # The demo's processing may warn on empty segment cells (numpy RuntimeWarning in a worker thread); the
 # figures it publishes are what these tests read.

@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 
+from panels.simulated.taker import Persona, fill, parse_form
 from recognition.settings import Settings
 from recognition.store import responses
 from recognition.web.survey import links
 from recognition.web.survey.routes import COOKIE
-from panels.simulated.taker import Persona, fill, parse_form
 from tests.integration.survey_world import (
     EXIT,
     SECRET,

@@ -15,8 +15,8 @@ from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import responses, waves
 from recognition.store import survey as store
-from recognition.web.survey import links
 from recognition.waves.quality import QualityRules
+from recognition.web.survey import links
 from recognition.web.survey.routes import RULES
 from tests.integration.survey_world import EXIT, SECRET, World, entry, make_world, walk
 

@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from recognition.waves.processing import process_wave
+from panels.simulated.taker import Persona
+from recognition.mentions.recoding import recode_and_reprocess
 from recognition.settings import Settings
 from recognition.store import polls, responses
 from recognition.store import survey as store
+from recognition.waves.processing import process_wave
 from recognition.waves.quality import QualityRules
-from recognition.mentions.recoding import recode_and_reprocess
-from panels.simulated.taker import Persona
 from tests.integration.survey_world import World, entry, walk
 
 CAREFUL = Persona(choose_all=True)

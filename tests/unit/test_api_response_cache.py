@@ -84,9 +84,9 @@ async def test_concurrent_misses_of_one_url_run_the_handler_once() -> None:
 
     from aiohttp.test_utils import make_mocked_request
 
+    from recognition.store.orgs import ApiKey
     from recognition.web.api.auth import KEY as KEY_SLOT
     from recognition.web.api.ops import RESPONSE_CACHE, Op, bind
-    from recognition.store.orgs import ApiKey
 
     calls = 0
 

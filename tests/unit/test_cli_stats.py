@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from panels.simulated.population import SyntheticPopulation, load_margins
+from panels.simulated.population import SyntheticPopulation
 from recognition.cli import main
 from recognition.commands.stats import WEIGHTING_KEYS
+from recognition.populations import load_margins
 
 US = load_margins("us")
 FIELDS = ["id", "age", "gender", "region", "education", "aware_a", "aware_b", "nps", "note"]

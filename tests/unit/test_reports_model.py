@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from recognition.alerts.objectives import evaluate, event_id, find_events, messages
-from recognition.web.dashboard import access
 from recognition.reports.model import (
     Cell,
     PollData,
@@ -20,6 +19,7 @@ from recognition.reports.model import (
 )
 from recognition.reports.summary import summarise
 from recognition.store.objectives import Objective
+from recognition.web.dashboard import access
 
 T0 = datetime(2025, 1, 6, tzinfo=UTC)
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from recognition.waves.processing import WaveInput
-from recognition.waves.windows import compute_windows, pool_inputs, window_ends
 from recognition.settings import Settings, load_settings
 from recognition.stats import benjamini_hochberg
 from recognition.store.estimates import EstimateRow
+from recognition.waves.processing import WaveInput
+from recognition.waves.windows import compute_windows, pool_inputs, window_ends
 
 MARGINS = {"gender": {"f": 0.5, "m": 0.5}}
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+from recognition.store import audit, orgs
+from recognition.store.orgs import ApiKey
 from recognition.web.api.auth import KEY_CACHE
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
@@ -21,8 +23,6 @@ from recognition.web.api.ops import (
     page_schema,
     respond,
 )
-from recognition.store import audit, orgs
-from recognition.store.orgs import ApiKey
 
 KEY_INFO: dict[str, Any] = {
     "type": "object",

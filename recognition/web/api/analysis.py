@@ -15,16 +15,16 @@ from typing import Any
 
 from aiohttp import web
 
+from recognition.store import estimates as estimates_store
+from recognition.store import polls as polls_store
+from recognition.store import responses
+from recognition.store.polls import Poll
+from recognition.waves.processing import MEAN_METRICS, PROPORTION_METRICS, WaveInput, build_input
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import CSV, ID, Ctx, Op, Param, not_found, respond
 from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.web.api.scores import SEGMENT
 from recognition.web.api.waves import WAVE_ID, load_wave
-from recognition.waves.processing import MEAN_METRICS, PROPORTION_METRICS, WaveInput, build_input
-from recognition.store import estimates as estimates_store
-from recognition.store import polls as polls_store
-from recognition.store import responses
-from recognition.store.polls import Poll
 
 COMPARISON = {
     "type": "object",
@@ -58,9 +58,9 @@ async def wave_input(
     conn: Any, poll: Poll, wave_id: int, questionnaire_version: int, margins: dict[str, dict[str, float]]
 ) -> tuple[list[Any], WaveInput]:
     """The wave's completes and their indicators, read the way processing reads them."""
-    from recognition.waves import processing
-    from recognition.store import survey as survey_store
     from recognition.polls.questionnaire import poll_questionnaire
+    from recognition.store import survey as survey_store
+    from recognition.waves import processing
 
     rows = await responses.wave_respondents(conn, wave_id)
     questionnaire = None
@@ -79,7 +79,7 @@ async def _latest_published(conn: Any, poll_id: int) -> int | None:
 
 
 async def compare(ctx: Ctx) -> web.StreamResponse:
-    from panels.simulated.population import load_margins
+    from recognition.populations import load_margins
     from recognition.web.api.compare import compare_brands
 
     p = ctx.params
@@ -140,7 +140,7 @@ async def compare(ctx: Ctx) -> web.StreamResponse:
 
 
 async def export_respondents(ctx: Ctx) -> web.StreamResponse:
-    from panels.simulated.population import load_margins
+    from recognition.populations import load_margins
 
     async with ctx.pool.acquire() as conn:
         wave = await load_wave(conn, ctx)

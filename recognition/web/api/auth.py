@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from recognition.web.api.errors import Problem
 from recognition.store import orgs
 from recognition.store.orgs import ApiKey
+from recognition.web.api.errors import Problem
 
 API_PREFIX = "/api/v1"
 KEY = web.RequestKey("api_key", ApiKey)

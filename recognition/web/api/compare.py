@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recognition.waves.processing import WaveInput, segments_of
 from recognition.stats import benjamini_hochberg, contrast, is_significant, rake
+from recognition.waves.processing import WaveInput, segments_of
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,14 @@ from typing import Any
 
 from aiohttp import web
 
+from recognition.errors import UserError
+from recognition.polls.questionnaire import default_frame
+from recognition.store import mentions as mentions_store
+from recognition.store import survey as survey_store
+from recognition.waves.processing import process_wave
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import ID, Ctx, Op, Param, respond
 from recognition.web.api.polls import POLL_ID, load_poll
-from recognition.errors import UserError
-from recognition.waves.processing import process_wave
-from recognition.store import mentions as mentions_store
-from recognition.store import survey as survey_store
-from recognition.polls.questionnaire import default_frame
 
 REVIEW: dict[str, Any] = {
     "type": "object",

@@ -7,6 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
+from recognition.store import objectives as store
+from recognition.store.objectives import Objective
+from recognition.store.polls import Poll
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,
@@ -23,9 +26,6 @@ from recognition.web.api.ops import (
 )
 from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.web.api.scores import METRICS
-from recognition.store import objectives as store
-from recognition.store.objectives import Objective
-from recognition.store.polls import Poll
 
 _FIELDS: dict[str, Any] = {
     "metric": {"type": "string", "enum": METRICS},

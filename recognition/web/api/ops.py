@@ -24,13 +24,13 @@ import asyncpg
 from aiohttp import web
 from multidict import CIMultiDict
 
+from recognition.settings import Settings
+from recognition.store import audit
+from recognition.store.orgs import ApiKey
 from recognition.web.api.auth import KEY, has_role
 from recognition.web.api.errors import Problem
 from recognition.web.api.limits import GZIP_FROM, accepts_gzip, etag_of, gzip_body
 from recognition.web.api.schema import Schema, check, coerce_param
-from recognition.settings import Settings
-from recognition.store import audit
-from recognition.store.orgs import ApiKey
 
 JSON = "application/json"
 CSV = "text/csv"

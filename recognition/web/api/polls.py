@@ -8,6 +8,15 @@ from typing import Any
 
 import asyncpg
 
+from recognition.questionnaire.build import build
+from recognition.questionnaire.config import QuestionnaireError
+from recognition.questionnaire.versions import version_key
+from recognition.scheduling.schedule import Schedule, ScheduleError, next_fire_times
+from recognition.stats import planning
+from recognition.store import estimates as estimates_store
+from recognition.store import polls as store
+from recognition.store import waves as waves_store
+from recognition.store.polls import Poll, PollConflict, check_poll
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,
@@ -22,15 +31,6 @@ from recognition.web.api.ops import (
     page_schema,
     respond,
 )
-from recognition.questionnaire.build import build
-from recognition.questionnaire.config import QuestionnaireError
-from recognition.questionnaire.versions import version_key
-from recognition.scheduling.schedule import Schedule, ScheduleError, next_fire_times
-from recognition.stats import planning
-from recognition.store import estimates as estimates_store
-from recognition.store import polls as store
-from recognition.store import waves as waves_store
-from recognition.store.polls import Poll, PollConflict, check_poll
 
 BRAND_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$"}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 200}

@@ -14,10 +14,10 @@ from typing import Any
 
 from aiohttp import web
 
-from recognition.web.api.ops import CSV, ID, LIMIT, Ctx, Op, Param, decode_cursor, encode_cursor, respond
-from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.waves.processing import MEAN_METRICS, PROPORTION_METRICS
 from recognition.waves.windows import MAX_WINDOW
+from recognition.web.api.ops import CSV, ID, LIMIT, Ctx, Op, Param, decode_cursor, encode_cursor, respond
+from recognition.web.api.polls import POLL_ID, load_poll
 
 METRICS = [*PROPORTION_METRICS, *MEAN_METRICS]
 HIDDEN = (

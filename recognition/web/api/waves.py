@@ -15,6 +15,11 @@ from typing import Any
 
 from aiohttp import web
 
+from recognition.store import estimates as estimates_store
+from recognition.store import responses
+from recognition.store import waves as store
+from recognition.store.polls import Poll
+from recognition.store.waves import Wave
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,
@@ -30,11 +35,6 @@ from recognition.web.api.ops import (
     respond,
 )
 from recognition.web.api.polls import POLL_ID, load_poll
-from recognition.store import estimates as estimates_store
-from recognition.store import responses
-from recognition.store import waves as store
-from recognition.store.polls import Poll
-from recognition.store.waves import Wave
 
 log = logging.getLogger(__name__)
 TASKS = web.AppKey("wave_tasks", dict[int, "asyncio.Task[None]"])

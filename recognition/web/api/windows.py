@@ -14,15 +14,15 @@ from typing import Any
 
 from aiohttp import web
 
-from panels.simulated.population import load_margins
-from recognition.web.api.errors import Problem
-from recognition.web.api.ops import CSV, Ctx, decode_cursor, encode_cursor, respond
-from recognition.web.api.polls import load_poll
-from recognition.waves.windows import WindowResult, compute_windows, wave_input, window_ends
+from recognition.populations import load_margins
 from recognition.store import waves as waves_store
 from recognition.store.estimates import EstimateRow
 from recognition.store.polls import Poll
 from recognition.store.waves import Wave
+from recognition.waves.windows import WindowResult, compute_windows, wave_input, window_ends
+from recognition.web.api.errors import Problem
+from recognition.web.api.ops import CSV, Ctx, decode_cursor, encode_cursor, respond
+from recognition.web.api.polls import load_poll
 
 _BAD_CURSOR = Problem(
     400,

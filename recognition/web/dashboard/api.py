@@ -12,11 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
+from recognition.reports.views import WINDOWS, FilterError, build_page
+from recognition.store import alerts as alerts_store
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import ID, Ctx, Op, Param, respond
 from recognition.web.api.polls import POLL_ID, load_poll
-from recognition.reports.views import WINDOWS, FilterError, build_page
-from recognition.store import alerts as alerts_store
 
 NUM = {"type": ["number", "null"]}
 POINT: dict[str, Any] = {

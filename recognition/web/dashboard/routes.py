@@ -15,17 +15,17 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from recognition.web.api.auth import has_role
-from recognition.web.api.routes import add_operations
 from recognition.alerts.delivery import alert_loop
-from recognition.web.dashboard import access, api
-from recognition.web.dashboard.pages import render
 from recognition.reports.views import FilterError, build_page
 from recognition.store import dashboard as dashboard_store
 from recognition.store import orgs
 from recognition.store import polls as polls_store
 from recognition.store.orgs import ApiKey
 from recognition.store.polls import Poll
+from recognition.web.api.auth import has_role
+from recognition.web.api.routes import add_operations
+from recognition.web.dashboard import access, api
+from recognition.web.dashboard.pages import render
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"

@@ -21,8 +21,9 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from panels.simulated.population import load_margins
 from recognition.app import POOL, SETTINGS
+from recognition.polls.questionnaire import poll_questionnaire
+from recognition.populations import load_margins
 from recognition.questionnaire import LOCKED_AFTER_BRANDS, Questionnaire, can_revisit, next_screen, randomise
 from recognition.store import polls as polls_store
 from recognition.store import responses
@@ -31,7 +32,6 @@ from recognition.store.polls import Poll
 from recognition.waves import quality
 from recognition.web.survey import links, pages
 from recognition.web.survey.forms import read_screen
-from recognition.polls.questionnaire import poll_questionnaire
 from recognition.web.survey.texts import t
 
 log = logging.getLogger(__name__)
