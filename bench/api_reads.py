@@ -59,7 +59,8 @@ class Result:
 async def _seed(url: str) -> tuple[int, str]:
     from recognition.db import connect, migrate
     from recognition.store import orgs, polls, waves
-    from recognition.store.estimates import EstimateRow, WeightingRow, replace_wave_results
+    from recognition.figures import Figure
+    from recognition.store.estimates import WeightingRow, replace_wave_results
 
     conn = await connect(url)
     try:
@@ -88,7 +89,7 @@ async def _seed(url: str) -> tuple[int, str]:
             ):
                 await waves.transition(conn, wave.id, a, b)
             rows = [
-                EstimateRow(
+                Figure(
                     metric=m,
                     brand=b["id"],
                     segment=s,
@@ -104,7 +105,6 @@ async def _seed(url: str) -> tuple[int, str]:
                     n_eff=800.0,
                     deff=1.25,
                     base_status="ok",
-                    warnings=[],
                     change=0.01,
                     change_se=0.02,
                     p_value=0.6,

@@ -66,10 +66,10 @@ def _settings(data_dir: str, url: str) -> Any:
 def _serve_survey(data_dir: str, url: str, port: int) -> None:
     from recognition.app import create_app
     from recognition.waves.quality import QualityRules
-    from recognition.web.survey.routes import RULES
+    from recognition.web.keys import QUALITY_RULES
 
     app = create_app(_settings(data_dir, url))
-    app[RULES] = QualityRules(speeder_floor_seconds=0.0)
+    app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=0.0)
     web.run_app(app, host=HOST, port=port, print=None, access_log=None)
 
 

@@ -77,8 +77,13 @@ class ProjectSpec:
     deadline: datetime | None = None
     #: Where the buyer receives the provider's webhooks for this project (adapters that subscribe per project).
     webhook_url: str = ""
-    #: Only for the simulated provider, which also plays the respondents: brands, own brand, wave index, seed.
-    simulation: Mapping[str, Any] = field(default_factory=dict)
+    #: What the study is about: ``category``, ``brands`` ([{id, name, aliases}]) and ``own_brand``. Adapters may
+    #: describe the study with it; the simulated provider plays its respondents from it.
+    topic: Mapping[str, Any] = field(default_factory=dict)
+    #: The wave's position in its tracker (1 = the first wave).
+    wave_number: int = 1
+    #: The wave's entry-link secret, for providers that sign each respondent's link to the hosted survey.
+    entry_secret: str = ""
 
 
 @dataclass(frozen=True)

@@ -100,8 +100,8 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 #: Called after every provider call with (provider, operation, failed) — how the service counts calls and errors
-#: for its metrics without this module knowing about them. Observers must be quick and must not raise.
-CALL_OBSERVERS: list[Callable[[str, str, bool], None]] = []
+#: for its metrics without this module knowing about them. An observer must be quick and must not raise.
+CallObserver = Callable[[str, str, bool], None]
 
 
 def _resource(path: str) -> str:
@@ -123,8 +123,10 @@ class ResilientClient:
         policy: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         self.provider = provider
+        self.observer = observer
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers or {})
         self.policy = policy or RetryPolicy()
@@ -219,9 +221,8 @@ class ResilientClient:
                     }
                 ),
             )
-            failed = status is None or status >= 400
-            for observe in CALL_OBSERVERS:
-                observe(self.provider, f"{method} {_resource(path)}", failed)
+            if self.observer is not None:
+                self.observer(self.provider, f"{method} {_resource(path)}", status is None or status >= 400)
 
     async def _once(
         self,

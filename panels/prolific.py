@@ -40,7 +40,7 @@ from panels.base import (
     SubmissionPage,
     WebhookEvent,
 )
-from panels.http import ResilientClient, RetryPolicy
+from panels.http import CallObserver, ResilientClient, RetryPolicy
 
 _STATUS = {
     "UNPUBLISHED": "draft",
@@ -82,9 +82,10 @@ class ProlificProvider:
         estimated_minutes: int = 8,
         webhook_secret: str = "",
         policy: RetryPolicy | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         self.http = ResilientClient(
-            self.name, base_url, headers={"Authorization": f"Token {token}"}, policy=policy
+            self.name, base_url, headers={"Authorization": f"Token {token}"}, policy=policy, observer=observer
         )
         self.reward_cents = reward_cents
         self.estimated_minutes = estimated_minutes

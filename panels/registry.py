@@ -7,8 +7,9 @@
 - ``prolific``: Prolific's researcher API with ``panels.prolific_token`` (see ``docs/providers.md``); without a
   token the name is not served.
 
-The service keeps one :class:`ProviderRegistry` on its application (``recognition.app.PROVIDERS``); adapters are
-created once and reused, so the circuit breaker of each provider is shared by its waves.
+The service keeps one :class:`ProviderRegistry` on its application (``recognition.web.keys.PROVIDERS``); adapters
+are created once and reused, so the circuit breaker of each provider is shared by its waves. Every adapter
+reports its calls to the registry's ``observer`` (the application's metrics).
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from panels.base import Provider
-from panels.http import RetryPolicy
+from panels.http import CallObserver, RetryPolicy
+from panels.prolific import ProlificProvider
+from panels.simulated.client import SimulatedProvider
+from panels.simulated.server import running_simulator
 
 PROLIFIC_API_URL = "https://api.prolific.com/api/v1"
 
@@ -53,8 +57,9 @@ class ProviderConfig:
 class ProviderRegistry:
     """The adapters of one service instance; :meth:`aclose` closes them (and an in-process simulator)."""
 
-    def __init__(self, config: ProviderConfig) -> None:
+    def __init__(self, config: ProviderConfig, *, observer: CallObserver | None = None) -> None:
         self.config = config
+        self.observer = observer
         self._providers: dict[str, Provider] = {}
         self._stack = contextlib.AsyncExitStack()
         self._lock = asyncio.Lock()
@@ -86,27 +91,22 @@ class ProviderRegistry:
     async def _create(self, name: str) -> Provider | None:
         cfg = self.config
         if name == "simulated":
-            from panels.simulated.client import SimulatedProvider
-
             url, secret = cfg.simulator_url, cfg.simulator_webhook_secret
             if not url:
-                from panels.simulated.server import running_simulator
-
                 secret = secret or secrets.token_hex(32)
                 self.simulator = await self._stack.enter_async_context(
                     running_simulator(webhook_secret=secret)
                 )
                 url = self.simulator.url
                 self.config = replace(cfg, simulator_webhook_secret=secret)
-            return SimulatedProvider(url, policy=cfg.policy, webhook_secret=secret)
+            return SimulatedProvider(url, policy=cfg.policy, webhook_secret=secret, observer=self.observer)
         if name == "prolific" and cfg.prolific_token:
-            from panels.prolific import ProlificProvider
-
             return ProlificProvider(
                 cfg.prolific_token,
                 base_url=cfg.prolific_api_url,
                 webhook_secret=cfg.prolific_webhook_secret,
                 policy=cfg.policy,
+                observer=self.observer,
             )
         return None
 
@@ -117,25 +117,3 @@ class ProviderRegistry:
             await provider.aclose()
         await self._stack.aclose()
         self.simulator = None
-
-
-#: Kept for callers without an application at hand; the service uses the registry on its application.
-_fallback: ProviderRegistry | None = None
-
-
-async def provider_for(name: str) -> Provider | None:
-    """The adapter for ``name`` from a process-wide registry configured from the environment's settings.
-    Prefer ``app[recognition.app.PROVIDERS].get(name)`` in the service."""
-    global _fallback
-    if _fallback is None:
-        from recognition.settings import load_settings
-
-        _fallback = ProviderRegistry(ProviderConfig.from_settings(load_settings()))
-    return await _fallback.get(name)
-
-
-async def close_all() -> None:
-    global _fallback
-    if _fallback is not None:
-        await _fallback.aclose()
-        _fallback = None

@@ -1,73 +1,103 @@
-"""The aiohttp application: ``create_app(settings)``.
+"""The aiohttp application: ``create_app(settings)`` assembles the whole service in one place.
 
-Resources live under typed :class:`aiohttp.web.AppKey` s and are opened and closed in ``cleanup_ctx``; nothing is
-kept in module globals. A pool may be passed in (tests, ``demo``) instead of being opened from the settings.
+Every middleware, route group and background task is listed here, in order; resources live under the typed keys
+of :mod:`recognition.web.keys` (nothing in module globals) and are opened and closed in ``cleanup_ctx``. A pool
+may be passed in (tests, ``demo``) instead of being opened from the settings.
 """
 
 from __future__ import annotations
 
-import importlib
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import asyncpg
 from aiohttp import web
 
 from panels.registry import ProviderConfig, ProviderRegistry
+from recognition.alerts import loop as alert_loop
 from recognition.db import database
+from recognition.polls.model import Poll
 from recognition.scheduling.scheduler import PollScheduler
 from recognition.settings import Settings
-from recognition.store import polls as polls_store
-from recognition.store import waves as waves_store
-from recognition.store.polls import Poll
 from recognition.store.waves import Wave
-from recognition.web.api import auth, errors
-
-SETTINGS = web.AppKey("settings", Settings)
-POOL = web.AppKey("pool", asyncpg.Pool)
-SCHEDULER = web.AppKey("scheduler", PollScheduler)
-PROVIDERS = web.AppKey("providers", ProviderRegistry)
-
-#: Modules that add routes (and their own cleanup_ctx entries) through ``setup(app)``, in order.
-ROUTE_MODULES = (
-    "recognition.web.api.health",
-    "recognition.web.api.routes",  # the JSON API for polls, waves, scores, objectives, exports
-    "recognition.web.survey.routes",  # respondent-facing survey pages and provider webhooks
-    "recognition.web.dashboard.routes",  # dashboard, summaries, share links
-    "recognition.web.webhooks",  # provider webhooks (signed by the provider, outside /api/v1)
+from recognition.waves.lifecycle import WaveRunner, provider_fieldwork, resume_unfinished
+from recognition.waves.quality import QualityRules
+from recognition.web import webhooks
+from recognition.web.api import auth, errors, health, limits
+from recognition.web.api import routes as api_routes
+from recognition.web.caches import KeyCache, RateLimit, ResponseCache
+from recognition.web.dashboard import routes as dashboard_routes
+from recognition.web.keys import (
+    FIELDWORK,
+    KEY_CACHE,
+    METRICS,
+    POOL,
+    PROVIDERS,
+    QUALITY_RULES,
+    QUESTIONNAIRES,
+    RATE_LIMIT,
+    RESPONSE_CACHE,
+    SCHEDULER,
+    SETTINGS,
+    WAVES,
 )
+from recognition.web.metrics import Metrics
+from recognition.web.middleware import metrics_middleware
+from recognition.web.survey import routes as survey_routes
+
+#: Largest request body any route reads (the API checks its own, smaller, limit first).
+MAX_REQUEST = 1024 * 1024
 
 
 def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[errors.problem_middleware, auth.auth_middleware],
-        client_max_size=1024 * 1024,
+        middlewares=[
+            metrics_middleware,  # outermost: every request is counted, errors included
+            errors.problem_middleware,  # one error shape for the API
+            auth.auth_middleware,  # /api/v1 needs a key; the key's organisation scopes every query
+            limits.rate_limit_middleware,  # per key
+            limits.conditional_middleware,  # ETag / If-None-Match, gzip
+            dashboard_routes.html_errors,  # dashboard and share pages answer errors with a page
+        ],
+        client_max_size=MAX_REQUEST,
     )
+    metrics = Metrics()
     app[SETTINGS] = settings
+    app[METRICS] = metrics
+    app[PROVIDERS] = ProviderRegistry(ProviderConfig.from_settings(settings), observer=metrics.provider_call)
+    app[RATE_LIMIT] = RateLimit()
+    app[KEY_CACHE] = KeyCache()
+    app[RESPONSE_CACHE] = ResponseCache()
+    app[QUALITY_RULES] = QualityRules()
+    app[QUESTIONNAIRES] = {}
+
+    # Routes: operations endpoints, the JSON API (with the dashboard's JSON operations), the hosted survey, the
+    # dashboard pages and provider webhooks.
+    health.setup(app)
+    api_routes.setup(app, extra=dashboard_routes.OPERATIONS)
+    survey_routes.setup(app)
+    dashboard_routes.setup(app)
+    webhooks.setup(app)
+
+    # Background work, opened in this order and closed in reverse.
     if pool is not None:
         app[POOL] = pool
     else:
-
-        async def open_database(app: web.Application) -> AsyncIterator[None]:
-            async with database(settings) as opened:
-                app[POOL] = opened
-                yield
-
         app.cleanup_ctx.append(open_database)
-    app[PROVIDERS] = ProviderRegistry(ProviderConfig.from_settings(settings))
     app.cleanup_ctx.append(close_providers)
+    app.cleanup_ctx.append(run_waves)
     if settings.scheduling_enabled:
         app.cleanup_ctx.append(run_scheduler)
-    for name in ROUTE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and (
-                name == exc.name or name.startswith(exc.name + ".")
-            ):  # not part of this build
-                continue
-            raise
-        module.setup(app)
+    if settings.alerts_enabled:
+        app.cleanup_ctx.append(run_alerts)
     return app
+
+
+async def open_database(app: web.Application) -> AsyncIterator[None]:
+    async with database(app[SETTINGS]) as pool:
+        app[POOL] = pool
+        yield
 
 
 async def close_providers(app: web.Application) -> AsyncIterator[None]:
@@ -75,33 +105,37 @@ async def close_providers(app: web.Application) -> AsyncIterator[None]:
     stopped (cleanup runs in reverse order)."""
     yield
     await app[PROVIDERS].aclose()
-    from panels.registry import close_all
 
-    await close_all()
+
+async def run_waves(app: web.Application) -> AsyncIterator[None]:
+    """Waves in fieldwork in this instance: launched through the API or by the scheduler; when this instance
+    runs schedules, it also resumes the waves a previous run left in flight."""
+    fieldwork = app.get(FIELDWORK) or provider_fieldwork(app[POOL], app[SETTINGS], app[PROVIDERS])
+    runner = app[WAVES] = WaveRunner(fieldwork)
+    if app[SETTINGS].scheduling_enabled:
+        await resume_unfinished(app[POOL], runner)
+    yield
+    await runner.aclose()
 
 
 async def run_scheduler(app: web.Application) -> AsyncIterator[None]:
-    """Poll schedules in this instance: jobs from the polls table, new waves handed to fieldwork."""
-    from recognition.waves.fieldwork import start_wave
-
-    settings = app[SETTINGS]
-    pool = app[POOL]
+    """Poll schedules in this instance: jobs from the polls table, new waves handed to the wave runner."""
+    runner = app[WAVES]
 
     async def on_wave(poll: Poll, wave: Wave) -> None:
-        await start_wave(pool, settings, poll, wave, app[PROVIDERS])
+        runner.start(poll, wave)
 
-    scheduler = PollScheduler(pool, on_wave=on_wave, policy=settings.scheduling_misfire_policy)  # type: ignore[arg-type]
+    scheduler = PollScheduler(app[POOL], on_wave=on_wave, policy=app[SETTINGS].scheduling_misfire_policy)  # type: ignore[arg-type]
     app[SCHEDULER] = scheduler
-    # Waves a previous run left in flight are picked up again (a per-wave lock keeps one driver per wave).
-    async with pool.acquire() as conn:
-        unfinished = await conn.fetch(
-            "SELECT id, poll_id FROM waves WHERE state NOT IN ('published', 'failed', 'cancelled') ORDER BY id"
-        )
-        for row in unfinished:
-            poll = await polls_store.get_poll(conn, row["poll_id"])
-            wave = await waves_store.get_wave(conn, row["id"])
-            if poll is not None and wave is not None:
-                scheduler.spawn(on_wave(poll, wave))
     await scheduler.start()
     yield
     await scheduler.stop()
+
+
+async def run_alerts(app: web.Application) -> AsyncIterator[None]:
+    """The alert loop: evaluate published waves and deliver what they raise, every ``alerts.interval``."""
+    task = asyncio.create_task(alert_loop.run(app[POOL], app[SETTINGS]), name="alerts")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

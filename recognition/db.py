@@ -124,6 +124,11 @@ def check_history(applied: dict[int, Any], migrations: list[Migration]) -> None:
             )
 
 
+async def schema_version(conn: asyncpg.Connection) -> int:
+    """How many migrations the database has applied."""
+    return int(await conn.fetchval("SELECT count(*) FROM schema_migrations"))
+
+
 async def pending_migrations(conn: asyncpg.Connection) -> list[Migration]:
     """Migrations on disk not yet applied (for readiness checks); raises on a history mismatch."""
     migrations = load_migrations()

@@ -28,13 +28,17 @@ from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile as fault_profile
 from panels.simulated.inprocess import InProcessPanel
 from panels.simulated.server import running_simulator
+from recognition.app import create_app
+from recognition.polls.model import Poll
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
-from recognition.store import orgs, polls, waves
-from recognition.store.polls import Poll
+from recognition.store import fieldwork as fw_store
+from recognition.store import orgs, polls, responses, waves
+from recognition.store import survey as survey_store
 from recognition.store.waves import Wave
 from recognition.waves.fieldwork import FieldworkOptions, project_reference, run_wave
 from recognition.waves.quality import QualityRules
+from recognition.web.keys import QUALITY_RULES
 
 ORGANISATION = "demo"
 POLL_NAME = "Sportswear brand tracker"
@@ -121,11 +125,8 @@ async def survey_server(
 ) -> AsyncIterator[str]:
     """The service's pages (hosted survey included) on a free loopback port for the block; yields its base URL.
     The speeder rule's floor is scaled like the simulated respondents' think time."""
-    from recognition.app import create_app
-    from recognition.web.survey.routes import RULES
-
     app = create_app(dataclasses.replace(settings, scheduling_enabled=False), pool=pool)
-    app[RULES] = QualityRules(speeder_floor_seconds=30.0 * time_scale)
+    app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=30.0 * time_scale)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -212,57 +213,39 @@ async def _run_demo(
 
 async def wave_report(conn: asyncpg.Connection, wave: Wave, panel: InProcessPanel) -> dict[str, Any]:
     index = panel.wave_index(wave)
-    rows = await estimates_store.wave_estimates(conn, wave.id, segment="all")
-    n = await conn.fetchval(
-        "SELECT count(*) FROM respondents WHERE wave_id = $1 AND status = 'complete'", wave.id
-    )
     estimates = []
-    for row in rows:
-        if row["base"] != "total":
+    for f in await estimates_store.figures(conn, wave.id, segment="all"):
+        if f.base != "total":
             continue
-        truth = (
-            panel.population.truth(row["metric"], row["brand"], index)
-            if row["metric"] in TRUTH_METRICS
-            else None
-        )
+        truth = panel.population.truth(f.metric, f.brand, index) if f.metric in TRUTH_METRICS else None
         estimates.append(
             {
-                "metric": row["metric"],
-                "brand": row["brand"],
-                "estimate": row["estimate"],
-                "se": row["se"],
-                "ci_low": row["ci_low"],
-                "ci_high": row["ci_high"],
-                "n": row["n"],
-                "n_eff": row["n_eff"],
-                "change": row["change"],
-                "p_value": row["p_value"],
-                "q_value": row["q_value"],
-                "significant": row["significant"],
+                "metric": f.metric,
+                "brand": f.brand,
+                "estimate": f.estimate,
+                "se": f.se,
+                "ci_low": f.ci_low,
+                "ci_high": f.ci_high,
+                "n": f.n,
+                "n_eff": f.n_eff,
+                "change": f.change,
+                "p_value": f.p_value,
+                "q_value": f.q_value,
+                "significant": f.significant,
                 "truth": truth,
             }
         )
-    fw = await conn.fetchrow(
-        "SELECT duplicates_dropped, cost, price FROM wave_fieldwork WHERE wave_id = $1", wave.id
-    )
-    stored = await conn.fetchval(
-        "SELECT count(*) FROM respondents WHERE wave_id = $1 AND status IN ('complete', 'quality_terminate')",
-        wave.id,
-    )
-    survey = await conn.fetch(
-        """SELECT r.status, count(*) AS n FROM respondents r JOIN survey_sessions s ON s.respondent_id = r.id
-           WHERE r.wave_id = $1 GROUP BY r.status""",
-        wave.id,
-    )
+    counts = await responses.count_by_status(conn, wave.id)
+    books = await fw_store.fieldwork_books(conn, wave.id)
     out = {
         "id": wave.id,
         "scheduled_at": wave.scheduled_at.isoformat(),
         "state": wave.state,
-        "n": int(n),
-        "stored_completes": int(stored),
-        "duplicates_dropped": int(fw["duplicates_dropped"]) if fw else 0,
-        "cost": float(fw["cost"]) if fw else 0.0,
-        "survey_respondents": {r["status"]: int(r["n"]) for r in survey},  # entered through the hosted survey
+        "n": counts.get("complete", 0),
+        "stored_completes": counts.get("complete", 0) + counts.get("quality_terminate", 0),
+        "duplicates_dropped": int(books["duplicates_dropped"]) if books else 0,
+        "cost": float(books["cost"]) if books else 0.0,
+        "survey_respondents": await survey_store.session_outcomes(conn, wave.id),  # entered the hosted survey
         "estimates": estimates,
     }
     if wave.state_reason:

@@ -84,6 +84,17 @@ def _bounds(value: Any) -> tuple[float, float]:
     return (low, high)
 
 
+def _window_sizes(value: Any) -> tuple[int, ...]:
+    if isinstance(value, str):
+        value = [part for part in value.replace(" ", "").split(",") if part]
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of whole numbers such as [2, 3, 4], got {value!r}")
+    sizes = tuple(sorted({_int(v) for v in value}))
+    if any(not 2 <= s <= 52 for s in sizes):
+        raise TypeError(f"expected window sizes between 2 and 52 waves, got {list(sizes)}")
+    return sizes
+
+
 def _database_url(value: Any) -> str:
     url = _str(value).strip()
     if not url:
@@ -185,6 +196,9 @@ SETTINGS: tuple[Setting, ...] = (
         "statistics.practical_threshold", _non_negative, "Smallest change (proportion) shown as a change."
     ),
     Setting("statistics.weight_bounds", _bounds, "Relative weight bounds (low, high) applied when raking."),
+    Setting(
+        "statistics.windows", _window_sizes, "Rolling-window sizes (in waves) computed when a wave publishes."
+    ),
     Setting("scheduling.enabled", _bool, "Run poll schedules in this instance."),
     Setting(
         "scheduling.misfire_policy", _choice("one", "none", "all"), "Catch-up after downtime: one, none, all."
@@ -239,6 +253,7 @@ class Settings:
     statistics_alpha: float
     statistics_practical_threshold: float
     statistics_weight_bounds: tuple[float, float]
+    statistics_windows: tuple[int, ...]
     scheduling_enabled: bool
     scheduling_misfire_policy: str
     logging_level: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,10 @@ from panels.base import (
     SubmissionPage,
     WebhookEvent,
 )
-from panels.http import ResilientClient, RetryPolicy
+from panels.http import CallObserver, ResilientClient, RetryPolicy
+
+#: The wave id in the hosted survey's entry URL (``…/survey/{wave}/start``), which its entry links sign.
+_SURVEY_WAVE = re.compile(r"/survey/(\d+)/start$")
 
 RECONCILE_BATCH = 500
 
@@ -28,16 +32,24 @@ RECONCILE_BATCH = 500
 class SimulatedProvider:
     name = "simulated"
 
-    def __init__(self, base_url: str, *, policy: RetryPolicy | None = None, webhook_secret: str = "") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        policy: RetryPolicy | None = None,
+        webhook_secret: str = "",
+        seed: int = 7,
+        observer: CallObserver | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = ResilientClient(self.name, self.base_url, policy=policy)
+        self.http = ResilientClient(self.name, self.base_url, policy=policy, observer=observer)
         self.webhook_secret = webhook_secret
+        self.seed = seed
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    @staticmethod
-    def _spec_body(spec: ProjectSpec) -> dict[str, Any]:
+    def _spec_body(self, spec: ProjectSpec) -> dict[str, Any]:
         return {
             "reference": spec.reference,
             "name": spec.name,
@@ -46,8 +58,28 @@ class SimulatedProvider:
             "quotas": [{"variable": q.variable, "level": q.level, "limit": q.limit} for q in spec.quotas],
             "survey_url": spec.survey_url,
             "webhook_url": spec.webhook_url,
-            "simulation": dict(spec.simulation),
+            "simulation": self._simulation(spec),
         }
+
+    def _simulation(self, spec: ProjectSpec) -> dict[str, Any]:
+        """What the simulator plays its respondents from: the study's brands (with the own brand, which decides
+        customer status), the wave's position (the simulated population drifts from wave to wave), the seed,
+        and the buyer's survey with the secret that signs each respondent's entry link."""
+        topic = spec.topic
+        sim: dict[str, Any] = {
+            "brands": list(topic.get("brands") or []),
+            "own_brand": str(topic.get("own_brand") or ""),
+            "wave_index": max(0, spec.wave_number - 1),
+            "seed": self.seed,
+        }
+        wave = _SURVEY_WAVE.search(spec.survey_url)
+        if wave and spec.entry_secret:
+            sim["survey"] = {
+                "entry_url": spec.survey_url,
+                "wave_id": int(wave.group(1)),
+                "secret": spec.entry_secret,
+            }
+        return sim
 
     @staticmethod
     def _project(body: Mapping[str, Any]) -> Project:

@@ -12,7 +12,7 @@ import numpy as np
 
 from panels.simulated.population import SyntheticPopulation
 from panels.simulated.respondents import SimulatedRespondent, draw_respondents
-from recognition.store.polls import Poll
+from recognition.polls.model import Poll
 from recognition.store.waves import Wave
 
 

@@ -14,21 +14,19 @@ late sees a duplicate it can drop. A message that ran out of attempts is marked 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import smtplib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
 import aiohttp
 import asyncpg
-from aiohttp import web
 
 from recognition.settings import Settings
 from recognition.store import alerts as alerts_store
@@ -199,41 +197,3 @@ async def deliver_pending(
             else:
                 failed += 1
     return delivered, failed
-
-
-async def sweep(pool: asyncpg.Pool, settings: Settings) -> None:
-    """Evaluate published waves not yet evaluated (published in the last 14 days), then deliver the outbox."""
-    from recognition.alerts.objectives import evaluate_wave
-
-    async with pool.acquire() as conn:
-        ids = await conn.fetch(
-            """SELECT w.id FROM waves w LEFT JOIN alert_evaluations e ON e.wave_id = w.id
-               WHERE w.state = 'published' AND e.wave_id IS NULL AND w.updated_at > now() - interval '14 days'
-               ORDER BY w.scheduled_at"""
-        )
-        for row in ids:
-            await evaluate_wave(conn, row["id"])
-    await deliver_pending(pool, settings)
-
-
-async def alert_loop(app: web.Application) -> AsyncIterator[None]:
-    """A cleanup_ctx entry running :func:`sweep` every ``alerts.interval`` seconds while the app runs (when
-    ``alerts.enabled``)."""
-    from recognition.app import POOL, SETTINGS
-
-    settings = app[SETTINGS]
-
-    async def loop() -> None:
-        while True:
-            try:
-                await sweep(app[POOL], settings)
-            except Exception:  # noqa: BLE001 - logged; the next sweep tries again
-                log.exception("alert sweep failed")
-            await asyncio.sleep(settings.alerts_interval)
-
-    task = asyncio.create_task(loop()) if settings.alerts_enabled else None
-    yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

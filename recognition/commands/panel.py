@@ -8,13 +8,12 @@ import errno
 import os
 import sys
 
+from panels.simulated.faults import PROFILES
+from panels.simulated.server import running_simulator
 from recognition.errors import UserError
 
 
 def cmd_panel_sim(args: argparse.Namespace) -> int:
-    from panels.simulated.faults import PROFILES
-    from panels.simulated.server import running_simulator
-
     if args.rate <= 0:
         raise UserError("--rate must be positive")
     if not 0.0 <= args.hosted_share <= 1.0:

@@ -7,14 +7,18 @@ import sys
 
 import asyncpg
 
-from recognition.commands.service import _with_conn, settings_from
+from recognition.alerts.delivery import deliver_pending
+from recognition.alerts.loop import evaluate_wave
+from recognition.commands.common import run, settings_from, with_conn
+from recognition.db import database
 from recognition.errors import UserError
+from recognition.polls.checks import check_objective
+from recognition.store import objectives, polls
+from recognition.store import waves as waves_store
+from recognition.web.dashboard.access import share_token, share_url
 
 
 def cmd_share(args: argparse.Namespace) -> int:
-    from recognition.store import polls
-    from recognition.web.dashboard.access import share_token, share_url
-
     if not 0 < args.days <= 366:
         raise UserError("--days must be between 1 and 366")
     settings = settings_from(args)
@@ -30,27 +34,21 @@ def cmd_share(args: argparse.Namespace) -> int:
         print(share_url(base_url, share_token(settings.survey_secret, poll.id, args.days)), flush=True)
         return 0
 
-    return _with_conn(settings, work)
+    return with_conn(settings, work)
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from recognition.alerts.delivery import deliver_pending
-    from recognition.alerts.objectives import evaluate_wave
-    from recognition.store import dashboard
-
     settings = settings_from(args)
 
     async def work(conn: asyncpg.Connection) -> int:
-        waves = await dashboard.published_waves(conn, args.poll_id)
-        if not waves:
+        latest = await waves_store.latest_published(conn, args.poll_id)
+        if latest is None:
             raise UserError(f"poll {args.poll_id} has no published wave")
-        events = await evaluate_wave(conn, waves[-1]["id"])
-        print(f"wave {waves[-1]['id']}: {len(events)} new alert events")
+        events = await evaluate_wave(conn, latest.id)
+        print(f"wave {latest.id}: {len(events)} new alert events")
         return 0
 
-    code = _with_conn(settings, work)
-    from recognition.commands.service import _run
-    from recognition.db import database
+    code = with_conn(settings, work)
 
     async def send() -> int:
         async with database(settings) as pool:
@@ -58,36 +56,31 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         print(f"delivered {delivered} messages, {failed} failed")
         return 0 if failed == 0 else 1
 
-    return code or _run(send())
+    return code or run(send())
 
 
 def cmd_objective_add(args: argparse.Namespace) -> int:
-    from recognition.store import objectives, polls
+    values = {
+        "metric": args.metric,
+        "brand": args.brand,
+        "threshold": args.threshold,
+        "direction": args.direction,
+        "segment": args.segment,
+        "label": args.label,
+    }
 
     async def work(conn: asyncpg.Connection) -> int:
         poll = await polls.get_poll(conn, args.poll_id)
         if poll is None:
             raise UserError(f"no poll {args.poll_id}")
-        if args.brand not in poll.brand_ids:
-            raise UserError(f"brand {args.brand!r} is not one of {', '.join(poll.brand_ids)}")
-        if args.metric != "nps" and not 0 <= args.threshold <= 1:
-            raise UserError("the threshold of a proportion is between 0 and 1 (e.g. 0.6 for 60%)")
-        o = await objectives.create_objective(
-            conn,
-            poll.id,
-            {
-                "metric": args.metric,
-                "brand": args.brand,
-                "threshold": args.threshold,
-                "direction": args.direction,
-                "segment": args.segment,
-                "label": args.label,
-            },
-        )
+        errors = check_objective(poll, values)
+        if errors:
+            raise UserError("; ".join(f"{e.field}: {e.message}" for e in errors))
+        o = await objectives.create_objective(conn, poll.id, values)
         print(f"objective {o.id}: {o.metric} of {o.brand} ({o.segment}) {o.direction} {o.threshold:g}")
         return 0
 
-    return _with_conn(settings_from(args), work)
+    return with_conn(settings_from(args), work)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg,unused-ignore]

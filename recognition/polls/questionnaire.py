@@ -13,9 +13,9 @@ from typing import Any
 
 from recognition.mentions.coding import Brand as FrameBrand
 from recognition.mentions.coding import CodeFrame
+from recognition.polls.model import Poll
 from recognition.questionnaire import Questionnaire, QuestionnaireConfig, build
 from recognition.questionnaire.config import KNOWN_WEIGHTING_VARIABLES
-from recognition.store.polls import Poll
 
 
 def poll_config(

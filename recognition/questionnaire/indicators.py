@@ -2,7 +2,7 @@
 
 Every proportion indicator is 0/1 for every tracked brand, on the total base: a brand the respondent is not aware
 of scores 0 on familiarity, image, consideration and preference. The aware base is obtained by the caller by
-restricting to respondents with ``total_awareness == 1`` for that brand. ``nps_score`` is the exception: it holds
+restricting to respondents with ``total_awareness == 1`` for that brand. ``nps`` is the exception: it holds
 only the brands the respondent rated (brands used), valued +100 (promoter, 9–10), 0 (passive, 7–8) or −100
 (detractor, 0–6), so that its weighted mean over raters is the NPS.
 
@@ -13,10 +13,11 @@ unaided                   the brand is coded in any unaided box
 top_of_mind               the brand is coded in the first unaided box
 aided                     the brand is ticked in the aided list
 total_awareness           unaided or aided
-familiarity               known "quite well" or "very well"
+familiar                  known "quite well" or "very well"
 image.<attribute>         "yes" for the brand × attribute pair
-consideration             the brand would be considered
-preference                the brand is the one preferred
+consider                  the brand would be considered
+prefer                    the brand is the one preferred
+nps                       +100 / 0 / −100 for the brands rated (see above)
 current_customer          bought/used in the past 12 months (usage grid)
 lapsed_customer           bought/used, but longer ago
 never_customer            never bought/used, or not aware of the brand
@@ -33,6 +34,8 @@ from recognition.questionnaire.config import QuestionnaireError
 from recognition.questionnaire.model import Questionnaire
 
 Indicators = dict[str, dict[str, int | float]]
+#: The metric (indicator) a brand-list module measures, named as estimates name it.
+METRIC_OF_MODULE = {"consideration": "consider", "preference": "prefer"}
 
 
 def indicator_names(questionnaire: Questionnaire) -> tuple[str, ...]:
@@ -40,12 +43,12 @@ def indicator_names(questionnaire: Questionnaire) -> tuple[str, ...]:
     on = questionnaire.config.module_on
     names = ["unaided", "top_of_mind", "aided", "total_awareness"]
     if on("familiarity"):
-        names.append("familiarity")
+        names.append("familiar")
     if on("image"):
         names += [f"image.{a.id}" for a in questionnaire.config.attributes]
-    names += [m for m in ("consideration", "preference") if on(m)]
+    names += [METRIC_OF_MODULE[m] for m in ("consideration", "preference") if on(m)]
     if on("recommendation"):
-        names.append("nps_score")
+        names.append("nps")
     return (*names, "current_customer", "lapsed_customer", "never_customer")
 
 
@@ -126,17 +129,17 @@ def derive_indicators(
         "total_awareness": _flags(brands, unaided | aided),
     }
     if on("familiarity"):
-        result["familiarity"] = _flags(brands, _rows(answers.get("familiarity"), FAMILIAR_CODES))
+        result["familiar"] = _flags(brands, _rows(answers.get("familiarity"), FAMILIAR_CODES))
     if on("image"):
         for attribute in questionnaire.config.attributes:
             qid = f"image.{attribute.id}"
             result[qid] = _flags(brands, _rows(answers.get(qid), ("yes",)))
     for module in ("consideration", "preference"):
         if on(module):
-            result[module] = _flags(brands, _chosen(answers.get(module)))
+            result[METRIC_OF_MODULE[module]] = _flags(brands, _chosen(answers.get(module)))
     if on("recommendation"):
         ratings = answers.get("recommendation")
-        result["nps_score"] = (
+        result["nps"] = (
             {b: nps_score(int(v)) for b, v in ratings.items() if b in brands}
             if isinstance(ratings, Mapping)
             else {}

@@ -21,7 +21,6 @@ are offered (options or rows whose code is a brand id), and the question is skip
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Literal
 
 from recognition.questionnaire.config import QuestionnaireConfig
@@ -152,10 +151,3 @@ class Questionnaire:
             if q.expected is not None:
                 return q.id, q.expected
         return None
-
-    @cached_property
-    def version_key(self) -> str:
-        """Checksum of everything that affects comparability; see :mod:`recognition.questionnaire.versions`."""
-        from recognition.questionnaire.versions import version_key
-
-        return version_key(self)

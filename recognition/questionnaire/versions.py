@@ -96,7 +96,7 @@ class _Explained:
 
 def comparability_changes(old: Questionnaire, new: Questionnaire) -> list[str]:
     """What changed between two versions, one line per change; empty when the version keys are equal."""
-    if old.version_key == new.version_key:
+    if version_key(old) == version_key(new):
         return []
     lines: list[str] = []
     explained = _config_changes(old, new, lines)

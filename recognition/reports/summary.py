@@ -10,31 +10,50 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from recognition.alerts.objectives import ObjectiveStatus
-from recognition.reports.model import KPI_METRICS, Cell, PollData, metric_name, previous_wave
+from recognition.figures import Figure
+from recognition.reports.model import KPI_METRICS, PollData, metric_name, previous_wave
 
 
 @dataclass(frozen=True)
 class SummaryPoint:
+    """One sentence of the summary and the figure it rests on (public form), with how it was judged."""
+
     text: str
     kind: str  # change | steady | objective | low_base
     metric: str
     brand: str
     segment: str
     wave_id: int
-    estimate: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    level: float | None = None
-    change: float | None = None
-    n: int | None = None
-    n_eff: float | None = None
+    figure: Figure | None = None
     test: str | None = None
-    p_value: float | None = None
-    q_value: float | None = None
-    significant: bool | None = None
     status: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        """The figure's numbers read through the point (``point.n``, ``point.q_value`` ...); None without one."""
+        if name.startswith("_") or name not in _FIGURE_FIELDS:
+            raise AttributeError(name)
+        return getattr(self.figure, name) if self.figure is not None else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The point as the API shows it: the sentence, how it was judged, and every field of its figure."""
+        figure = self.figure.public().as_dict() if self.figure else dict.fromkeys(_FIGURE_FIELDS)
+        return {
+            **figure,
+            "text": self.text,
+            "kind": self.kind,
+            "metric": self.metric,
+            "brand": self.brand,
+            "segment": self.segment,
+            "wave_id": self.wave_id,
+            "test": self.test,
+            "status": self.status,
+        }
+
+
+_FIGURE_FIELDS = frozenset(Figure.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -68,7 +87,9 @@ def span(low: float, high: float, kind: str) -> str:
     return f"{a}–{b}"
 
 
-def _ci(c: Cell) -> str:
+def _ci(c: Figure) -> str:
+    if c.ci_low is None or c.ci_high is None:
+        return f"{100 * c.level:.0f}% CI undefined"
     return f"{100 * c.level:.0f}% CI {span(c.ci_low, c.ci_high, c.kind)}"
 
 
@@ -76,38 +97,29 @@ def _where(segment: str) -> str:
     return "" if segment == "all" else f" among {segment}"
 
 
-def _point(c: Cell, text: str, kind: str) -> SummaryPoint:
+def _point(c: Figure, wave_id: int, text: str, kind: str, test: str) -> SummaryPoint:
     return SummaryPoint(
         text=text,
         kind=kind,
         metric=c.metric,
         brand=c.brand,
         segment=c.segment,
-        wave_id=c.wave_id,
-        estimate=c.estimate,
-        ci_low=c.ci_low,
-        ci_high=c.ci_high,
-        level=c.level,
-        change=c.change,
-        n=c.n,
-        n_eff=c.n_eff,
-        test=c.test if c.change is not None else None,
-        p_value=c.p_value,
-        q_value=c.q_value,
-        significant=c.significant,
+        wave_id=wave_id,
+        figure=c,
+        test=test if c.change is not None else None,
     )
 
 
-def change_point(c: Cell, brand_name: str) -> SummaryPoint:
+def change_point(c: Figure, wave_id: int, brand_name: str, test: str) -> SummaryPoint:
     verb = "rose" if (c.change or 0) > 0 else "fell"
     text = (
         f"{metric_name(c.metric)} of {brand_name}{_where(c.segment)} {verb} {points_text(c.change or 0, c.kind)} "
-        f"to {value(c.estimate, c.kind)} ({_ci(c)}), a significant change."
+        f"to {value(c.estimate or 0.0, c.kind)} ({_ci(c)}), a significant change."
     )
-    return _point(c, text, "change")
+    return _point(c, wave_id, text, "change", test)
 
 
-def steady_point(c: Cell, brand_name: str) -> SummaryPoint:
+def steady_point(c: Figure, wave_id: int, brand_name: str, test: str) -> SummaryPoint:
     if c.change is None:
         tail = "."
     else:
@@ -118,8 +130,11 @@ def steady_point(c: Cell, brand_name: str) -> SummaryPoint:
             if c.q_value is not None
             else "."
         )
-    text = f"{metric_name(c.metric)} of {brand_name}{_where(c.segment)} was {value(c.estimate, c.kind)} ({_ci(c)}){tail}"
-    return _point(c, text, "steady")
+    text = (
+        f"{metric_name(c.metric)} of {brand_name}{_where(c.segment)} was {value(c.estimate or 0.0, c.kind)} "
+        f"({_ci(c)}){tail}"
+    )
+    return _point(c, wave_id, text, "steady", test)
 
 
 def objective_point(s: ObjectiveStatus, brand_name: str, label: str) -> SummaryPoint:
@@ -140,11 +155,7 @@ def objective_point(s: ObjectiveStatus, brand_name: str, label: str) -> SummaryP
         brand=s.brand,
         segment=s.segment,
         wave_id=s.wave_id,
-        estimate=s.estimate,
-        ci_low=s.ci_low,
-        ci_high=s.ci_high,
-        n=s.n,
-        n_eff=s.n_eff,
+        figure=s.figure,
         test="confidence interval against the limit",
         status=s.status,
     )
@@ -162,11 +173,11 @@ def summarise(
     changed = [c for c in cells if c.significant and c.shown and c.change is not None]
     own = sorted((c for c in changed if c.brand == data.own_brand), key=lambda c: _rank(c.metric))
     rivals = sorted((c for c in changed if c.brand != data.own_brand), key=lambda c: -abs(c.change or 0))
-    points = [change_point(c, data.brand_name(c.brand)) for c in (*own, *rivals)]
+    points = [change_point(c, wave_id, data.brand_name(c.brand), data.test) for c in (*own, *rivals)]
     for m in KPI_METRICS:
         c = data.cell(wave_id, m, data.own_brand, segment)
         if c is not None and c.shown and not c.significant:
-            points.append(steady_point(c, data.brand_name(c.brand)))
+            points.append(steady_point(c, wave_id, data.brand_name(c.brand), data.test))
     for s in statuses:
         if s.wave_id == wave_id:
             points.append(
@@ -174,10 +185,10 @@ def summarise(
             )
     low = [c for c in cells if c.base_status != "ok" and c.metric in KPI_METRICS]
     if low:
-        worst = min(low, key=lambda c: c.n_eff)
+        worst = min(low, key=lambda c: c.n_eff or 0.0)
         text = (
             f"{len(low)} figures{_where(segment)} rest on a low base (effective n below the reporting "
-            f"threshold; smallest {worst.n_eff:.0f}); read them with care."
+            f"threshold; smallest {worst.n_eff or 0.0:.0f}); read them with care."
         )
         points.append(
             SummaryPoint(
@@ -187,8 +198,7 @@ def summarise(
                 brand=worst.brand,
                 segment=segment,
                 wave_id=wave_id,
-                n=worst.n,
-                n_eff=worst.n_eff,
+                figure=worst,
             )
         )
     prev = previous_wave(data.waves, wave_id)

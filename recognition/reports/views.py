@@ -1,5 +1,6 @@
-"""What a dashboard page shows: load a poll's published figures, apply the filters, compute tiles, comparisons,
-funnel, objectives and the summary, and draw the charts (in an executor, off the event loop)."""
+"""What a dashboard page shows: load a poll's published figures (each wave's own, or the stored rolling windows),
+apply the filters, compute tiles, comparisons, funnel, objectives and the summary, and draw the charts (in an
+executor, off the event loop)."""
 
 from __future__ import annotations
 
@@ -7,34 +8,34 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 
 from recognition.alerts.objectives import ObjectiveStatus, evaluate
+from recognition.figures import Figure, StatisticsOptions
+from recognition.polls.model import Objective, Poll
 from recognition.reports import charts
 from recognition.reports.model import (
     FUNNEL,
     KPI_METRICS,
-    Cell,
     PollData,
     WaveInfo,
-    cell_from_row,
     comparison,
     funnel,
     image_map,
     low_bases,
     metric_name,
-    rolled,
     tiles,
     version_breaks,
 )
 from recognition.reports.summary import WaveSummary, summarise
 from recognition.settings import Settings
-from recognition.store import dashboard as dashboard_store
+from recognition.store import estimates as estimates_store
 from recognition.store import objectives as objectives_store
-from recognition.store.objectives import Objective
-from recognition.store.polls import Poll
+from recognition.store import waves as waves_store
 
+#: Window choices the dashboard offers (1 = each wave alone); each must be one of ``statistics.windows``.
 WINDOWS = (1, 3, 4)
 TREND_METRICS = ("unaided", "aided", "consider", "prefer")
 PALETTE = ("#1f5fa8", "#c0504d", "#6a9f3a", "#8064a2", "#d08b1f")
@@ -53,17 +54,21 @@ class Filters:
 
     def query(self, **changes: Any) -> str:
         values = {"segment": self.segment, "window": self.window, "metric": self.metric, **changes}
-        from urllib.parse import urlencode
-
         return urlencode(values)
 
 
-async def load_poll_data(conn: asyncpg.Connection, poll: Poll, segments: list[str] | None = None) -> PollData:
-    waves = tuple(WaveInfo(**w) for w in await dashboard_store.published_waves(conn, poll.id))
-    cells = {}
-    for row in await dashboard_store.poll_estimates(conn, poll.id, segments):
-        c = cell_from_row(row["wave_id"], row)
-        cells[(c.wave_id, c.metric, c.brand, c.segment)] = c
+async def load_poll_data(conn: asyncpg.Connection, poll: Poll, window: int = 1) -> PollData:
+    """The poll's published waves and their stored figures (total base): each wave's own, or the windows of
+    ``window`` waves (labelled by their last wave; waves before the first full window are left out)."""
+    published = [w for w in await waves_store.list_waves(conn, poll.id) if w.state == "published"]
+    rows = await estimates_store.poll_figures(conn, poll.id, window=window, base="total")
+    cells = {(r.wave_id, r.figure.metric, r.figure.brand, r.figure.segment): r.figure for r in rows}
+    ends = {r.wave_id for r in rows}
+    waves = tuple(
+        WaveInfo(w.id, w.scheduled_at, w.field_start, w.field_end, w.questionnaire_version)
+        for w in published
+        if window == 1 or w.id in ends
+    )
     return PollData(
         poll_id=poll.id,
         name=poll.name,
@@ -71,6 +76,7 @@ async def load_poll_data(conn: asyncpg.Connection, poll: Poll, segments: list[st
         brands=tuple((b, poll.brand_name(b)) for b in poll.brand_ids),
         waves=waves,
         cells=cells,
+        window=window,
     )
 
 
@@ -97,7 +103,7 @@ def parse_filters(query: Mapping[str, str], segments: list[str], metrics: list[s
 
 
 def objective_history(objectives: list[Objective], data: PollData) -> list[list[ObjectiveStatus]]:
-    """Each objective evaluated on every wave shown (oldest first)."""
+    """Each objective evaluated on every wave (window) shown, oldest first."""
     return [
         [evaluate(o, data.cell(w.id, o.metric, o.brand, o.segment), w.id) for w in data.waves]
         for o in objectives
@@ -108,7 +114,7 @@ Column = list[float | None]
 
 
 def _series(data: PollData, metric: str, brand: str, segment: str) -> tuple[Column, Column, Column]:
-    cells: list[Cell | None] = [data.cell(w.id, metric, brand, segment) for w in data.waves]
+    cells: list[Figure | None] = [data.cell(w.id, metric, brand, segment) for w in data.waves]
     shown = [c if c is not None and c.shown else None for c in cells]
     return (
         [c.estimate if c else None for c in shown],
@@ -182,12 +188,12 @@ class Page:
     filters: Filters
     wave: WaveInfo | None
     tiles: list[Any]
-    comparison: list[Cell]
-    funnel: dict[str, list[Cell | None]]
-    image: tuple[list[str], list[str], list[list[Cell | None]]]
+    comparison: list[Figure]
+    funnel: dict[str, list[Figure | None]]
+    image: tuple[list[str], list[str], list[list[Figure | None]]]
     objectives: list[tuple[Objective, list[ObjectiveStatus]]]
     summary: WaveSummary | None
-    low_bases: list[Cell]
+    low_bases: list[Figure]
     charts: dict[str, str]
     segments: list[str]
     metrics: list[str]
@@ -201,17 +207,10 @@ async def build_page(
     *,
     with_charts: bool = True,
 ) -> Page:
-    segments = await dashboard_store.poll_segments(conn, poll.id)
+    segments = await estimates_store.poll_segments(conn, poll.id)
     raw = await load_poll_data(conn, poll)
     f = parse_filters(query, segments, raw.metrics)
-    data = rolled(
-        raw,
-        f.window,
-        suppress_below=settings.statistics_suppress_below,
-        flag_below=settings.statistics_flag_below,
-        alpha=settings.statistics_alpha,
-        threshold=settings.statistics_practical_threshold,
-    )
+    data = raw if f.window == 1 else await load_poll_data(conn, poll, f.window)
     objectives = await objectives_store.list_objectives(conn, poll.id)
     if not data.waves:
         return Page(
@@ -234,13 +233,7 @@ async def build_page(
     history = objective_history(objectives, data)
     latest = [h[[w.id for w in data.waves].index(wave.id)] for h in history]
     summary = summarise(data, wave.id, f.segment, latest, {o.id: o.label for o in objectives})
-    kpis = tiles(
-        data,
-        wave.id,
-        f.segment,
-        alpha=settings.statistics_alpha,
-        threshold=settings.statistics_practical_threshold,
-    )
+    kpis = tiles(data, wave.id, f.segment, StatisticsOptions.from_settings(settings))
     comp = comparison(data, wave.id, f.metric, f.segment)
     fun = funnel(data, wave.id, data.own_brand)
     drawn: dict[str, str] = {}

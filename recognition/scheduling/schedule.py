@@ -331,6 +331,14 @@ def _fire_times(schedule: Schedule, after: datetime) -> Iterator[datetime]:
             yield fire
 
 
+def fieldwork_window(data: Mapping[str, object] | None) -> timedelta:
+    """The fieldwork window of a stored schedule (the default 3 days when there is none, or it is invalid)."""
+    try:
+        return Schedule.from_dict(data).fieldwork_window if data else 3 * DAY
+    except ScheduleError:
+        return 3 * DAY
+
+
 def next_fire_times(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
     """The next ``count`` fire times strictly after the aware instant ``after``, as aware datetimes in the
     schedule's zone, increasing (fewer if the schedule ends; none if paused)."""

@@ -24,12 +24,12 @@ from datetime import datetime
 import asyncpg
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from recognition.polls.model import Poll
 from recognition.scheduling.clock import Clock, SystemClock
 from recognition.scheduling.schedule import Policy, Schedule, ScheduleError, catch_up
 from recognition.scheduling.trigger import RecognitionTrigger
 from recognition.store import polls as polls_store
 from recognition.store import waves as waves_store
-from recognition.store.polls import Poll
 from recognition.store.waves import Wave
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class PollScheduler:
     async def start(self) -> list[Fired]:
         """Derive the jobs from the polls table and fire what was missed while no instance ran."""
         async with self.pool.acquire() as conn:
-            polls = [p for p in await _all_active_polls(conn)]
+            polls = await polls_store.active_polls(conn)
         fired: list[Fired] = []
         for poll in polls:
             self._sync_job(poll)
@@ -171,7 +171,7 @@ class PollScheduler:
             schedule = poll_schedule(poll)
             if schedule is None:
                 return []
-            last = await conn.fetchval("SELECT max(scheduled_at) FROM waves WHERE poll_id = $1", poll_id)
+            last = await waves_store.latest_scheduled(conn, poll_id)
             if last is None and schedule.start is None:
                 last = (
                     poll.created_at
@@ -189,13 +189,3 @@ class PollScheduler:
                     if self.on_wave is not None:
                         self.spawn(self.on_wave(poll, wave))
         return fired
-
-
-async def _all_active_polls(conn: asyncpg.Connection) -> list[Poll]:
-    ids = await conn.fetch("SELECT id FROM polls WHERE status = 'active' ORDER BY id")
-    out = []
-    for row in ids:
-        poll = await polls_store.get_poll(conn, row["id"])
-        if poll is not None:
-            out.append(poll)
-    return out

@@ -200,3 +200,20 @@ async def list_deliveries(
         limit,
     )
     return [dict(r) for r in rows]
+
+
+async def mark_evaluated(conn: asyncpg.Connection, wave_id: int) -> None:
+    """Record that a published wave's alerts were evaluated (once; later calls change nothing)."""
+    await conn.execute("INSERT INTO alert_evaluations (wave_id) VALUES ($1) ON CONFLICT DO NOTHING", wave_id)
+
+
+async def unevaluated_waves(conn: asyncpg.Connection, *, within_days: int = 14) -> list[int]:
+    """Published waves (published in the last ``within_days`` days) whose alerts were not evaluated yet."""
+    rows = await conn.fetch(
+        """SELECT w.id FROM waves w LEFT JOIN alert_evaluations e ON e.wave_id = w.id
+           WHERE w.state = 'published' AND e.wave_id IS NULL
+                 AND w.updated_at > now() - make_interval(days => $1)
+           ORDER BY w.scheduled_at""",
+        within_days,
+    )
+    return [int(r["id"]) for r in rows]

@@ -1,13 +1,23 @@
-"""Weights, weighting diagnostics and published estimates of a wave. Written together in one transaction, so a
-wave's figures are either all there or not at all."""
+"""Published figures (:class:`recognition.figures.Figure`, one row each in ``estimates`` under the record's own
+column list), a wave's weights and weighting diagnostics, and the rolling windows stored beside the waves.
+
+A wave's results are written in one transaction, so its figures are either all there or not at all; so are a
+window's. Readers see only figures whose (end) wave is published.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
+
+from recognition.figures import COLUMNS, Figure
+
+FigureKey = tuple[str, str, str, str]
+_SELECT = ", ".join(f"e.{c}" for c in COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -25,31 +35,35 @@ class WeightingRow:
 
 
 @dataclass(frozen=True)
-class EstimateRow:
-    metric: str
-    brand: str
-    segment: str
-    base: str
-    kind: str
-    estimate: float
-    se: float
-    ci_low: float
-    ci_high: float
-    ci_method: str
-    level: float
-    n: int
-    n_eff: float
-    deff: float | None
-    base_status: str
-    warnings: list[str]
-    change: float | None = None
-    change_se: float | None = None
-    p_value: float | None = None
-    q_value: float | None = None
-    significant: bool | None = None
+class WindowInfo:
+    """A stored rolling window: its size, the waves it pooled (oldest first) and the previous non-overlapping
+    window's waves (empty when there is none yet)."""
+
+    end_wave_id: int
+    size: int
+    wave_ids: tuple[int, ...]
+    previous_wave_ids: tuple[int, ...]
 
 
-_ESTIMATE_FIELDS = tuple(EstimateRow.__dataclass_fields__)
+@dataclass(frozen=True)
+class PollFigure:
+    """A figure of a poll's published wave (or the window ending at it), with the wave it belongs to."""
+
+    wave_id: int
+    scheduled_at: datetime
+    questionnaire_version: int
+    figure: Figure
+
+
+async def _write_figures(
+    conn: asyncpg.Connection, wave_id: int, window: int, figures: Sequence[Figure]
+) -> None:
+    await conn.execute("DELETE FROM estimates WHERE wave_id = $1 AND window_size = $2", wave_id, window)
+    await conn.copy_records_to_table(
+        "estimates",
+        records=[(wave_id, window, *(getattr(f, c) for c in COLUMNS)) for f in figures],
+        columns=["wave_id", "window_size", *COLUMNS],
+    )
 
 
 async def replace_wave_results(
@@ -57,11 +71,10 @@ async def replace_wave_results(
     wave_id: int,
     weighting: WeightingRow,
     weights: Sequence[tuple[int, float]],
-    estimates: Sequence[EstimateRow],
+    figures: Sequence[Figure],
 ) -> None:
-    """Store (or re-store, on reprocessing) a wave's weights, diagnostics and estimates atomically."""
+    """Store (or re-store, on reprocessing) a wave's weights, diagnostics and figures atomically."""
     async with conn.transaction():
-        await conn.execute("DELETE FROM estimates WHERE wave_id = $1", wave_id)
         await conn.execute("DELETE FROM weights WHERE wave_id = $1", wave_id)
         await conn.execute("DELETE FROM weighting_runs WHERE wave_id = $1", wave_id)
         w = asdict(weighting)
@@ -76,29 +89,147 @@ async def replace_wave_results(
             records=[(rid, wave_id, weight) for rid, weight in weights],
             columns=["respondent_id", "wave_id", "weight"],
         )
-        await conn.copy_records_to_table(
-            "estimates",
-            records=[(wave_id, *(getattr(e, f) for f in _ESTIMATE_FIELDS)) for e in estimates],
-            columns=["wave_id", *_ESTIMATE_FIELDS],
+        await _write_figures(conn, wave_id, 1, figures)
+
+
+async def replace_window(conn: asyncpg.Connection, window: WindowInfo, figures: Sequence[Figure]) -> None:
+    """Store (or re-store) a rolling window's membership and figures atomically."""
+    async with conn.transaction():
+        await conn.execute(
+            """INSERT INTO estimate_windows (end_wave_id, window_size, wave_ids, previous_wave_ids)
+               VALUES ($1, $2, $3, $4)
+               ON CONFLICT (end_wave_id, window_size) DO UPDATE
+                   SET wave_ids = $3, previous_wave_ids = $4, computed_at = now()""",
+            window.end_wave_id,
+            window.size,
+            list(window.wave_ids),
+            list(window.previous_wave_ids),
         )
+        await _write_figures(conn, window.end_wave_id, window.size, figures)
 
 
-async def wave_estimates(
-    conn: asyncpg.Connection, wave_id: int, *, metric: str | None = None, segment: str | None = None
-) -> list[dict[str, Any]]:
+async def replace_changes(
+    conn: asyncpg.Connection, wave_id: int, window: int, figures: Sequence[Figure]
+) -> None:
+    """Store a wave's (window's) figures again after their change tests were redone."""
+    async with conn.transaction():
+        await _write_figures(conn, wave_id, window, figures)
+
+
+async def figures(
+    conn: asyncpg.Connection,
+    wave_id: int,
+    *,
+    window: int = 1,
+    metric: str | None = None,
+    segment: str | None = None,
+    brand: str | None = None,
+) -> list[Figure]:
+    """The stored figures of one wave (or the window of ``window`` waves ending at it), any state."""
     rows = await conn.fetch(
-        """SELECT metric, brand, segment, base, kind, estimate, se, ci_low, ci_high, ci_method, level, n, n_eff,
-                  deff, base_status, warnings, change, change_se, p_value, q_value, significant
-           FROM estimates WHERE wave_id = $1 AND ($2::text IS NULL OR metric = $2)
-                AND ($3::text IS NULL OR segment = $3)
-           ORDER BY metric, brand, segment, base""",
+        f"""SELECT {_SELECT} FROM estimates e
+            WHERE e.wave_id = $1 AND e.window_size = $2 AND ($3::text IS NULL OR e.metric = $3)
+                  AND ($4::text IS NULL OR e.segment = $4) AND ($5::text IS NULL OR e.brand = $5)
+            ORDER BY e.metric, e.brand, e.segment, e.base""",
         wave_id,
+        window,
         metric,
         segment,
+        brand,
     )
-    return [dict(r) for r in rows]
+    return [Figure.from_row(r) for r in rows]
+
+
+async def figures_by_key(
+    conn: asyncpg.Connection, wave_id: int, *, window: int = 1
+) -> dict[FigureKey, Figure]:
+    return {f.key: f for f in await figures(conn, wave_id, window=window)}
+
+
+async def poll_figures(
+    conn: asyncpg.Connection,
+    poll_id: int,
+    *,
+    window: int = 1,
+    wave_ids: Sequence[int] | None = None,
+    metric: str | None = None,
+    segments: Sequence[str] | None = None,
+    brand: str | None = None,
+    base: str | None = None,
+) -> list[PollFigure]:
+    """Figures of a poll's published waves (or of the windows ending at them), oldest wave first, filtered by
+    any of the arguments given."""
+    rows = await conn.fetch(
+        f"""SELECT w.id AS wave_id, w.scheduled_at, w.questionnaire_version, {_SELECT}
+            FROM waves w JOIN estimates e ON e.wave_id = w.id
+            WHERE w.poll_id = $1 AND w.state = 'published' AND e.window_size = $2
+                  AND ($3::bigint[] IS NULL OR w.id = ANY($3)) AND ($4::text IS NULL OR e.metric = $4)
+                  AND ($5::text[] IS NULL OR e.segment = ANY($5)) AND ($6::text IS NULL OR e.brand = $6)
+                  AND ($7::text IS NULL OR e.base = $7)
+            ORDER BY w.scheduled_at, w.id, e.metric, e.brand, e.segment, e.base""",
+        poll_id,
+        window,
+        None if wave_ids is None else list(wave_ids),
+        metric,
+        None if segments is None else list(segments),
+        brand,
+        base,
+    )
+    return [
+        PollFigure(r["wave_id"], r["scheduled_at"], r["questionnaire_version"], Figure.from_row(r))
+        for r in rows
+    ]
+
+
+async def poll_windows(conn: asyncpg.Connection, poll_id: int, size: int) -> list[WindowInfo]:
+    """The stored windows of ``size`` waves of a poll whose last wave is published, oldest first."""
+    rows = await conn.fetch(
+        """SELECT x.end_wave_id, x.window_size, x.wave_ids, x.previous_wave_ids
+           FROM estimate_windows x JOIN waves w ON w.id = x.end_wave_id
+           WHERE w.poll_id = $1 AND x.window_size = $2 AND w.state = 'published'
+           ORDER BY w.scheduled_at, w.id""",
+        poll_id,
+        size,
+    )
+    return [_window(r) for r in rows]
+
+
+async def window_ends(conn: asyncpg.Connection, poll_id: int, size: int) -> set[int]:
+    """End waves (any state) of the poll's stored windows of ``size`` waves."""
+    rows = await conn.fetch(
+        """SELECT x.end_wave_id FROM estimate_windows x JOIN waves w ON w.id = x.end_wave_id
+           WHERE w.poll_id = $1 AND x.window_size = $2""",
+        poll_id,
+        size,
+    )
+    return {int(r["end_wave_id"]) for r in rows}
+
+
+def _window(row: asyncpg.Record) -> WindowInfo:
+    return WindowInfo(
+        int(row["end_wave_id"]),
+        int(row["window_size"]),
+        tuple(row["wave_ids"]),
+        tuple(row["previous_wave_ids"]),
+    )
+
+
+async def poll_segments(conn: asyncpg.Connection, poll_id: int) -> list[str]:
+    """Segments with at least one figure in a published wave of the poll."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT e.segment FROM estimates e JOIN waves w ON w.id = e.wave_id
+           WHERE w.poll_id = $1 AND w.state = 'published' AND e.window_size = 1 ORDER BY 1""",
+        poll_id,
+    )
+    return [r["segment"] for r in rows]
 
 
 async def weighting_run(conn: asyncpg.Connection, wave_id: int) -> dict[str, Any] | None:
     row = await conn.fetchrow("SELECT * FROM weighting_runs WHERE wave_id = $1", wave_id)
     return dict(row) if row else None
+
+
+async def weights(conn: asyncpg.Connection, wave_id: int) -> dict[int, float]:
+    """Respondent id → weight of a weighted wave."""
+    rows = await conn.fetch("SELECT respondent_id, weight FROM weights WHERE wave_id = $1", wave_id)
+    return {int(r["respondent_id"]): float(r["weight"]) for r in rows}

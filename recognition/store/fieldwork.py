@@ -331,3 +331,36 @@ async def record_event(
         project_id,
     )
     return row is not None
+
+
+#: Advisory lock class for wave drivers (one driver per wave across every instance).
+WAVE_LOCK = 0x5245
+
+
+async def try_lock_wave(conn: asyncpg.Connection, wave_id: int) -> bool:
+    """Take the wave's driver lock on this connection (held until released or the connection ends)."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", WAVE_LOCK, wave_id))
+
+
+async def unlock_wave(conn: asyncpg.Connection, wave_id: int) -> None:
+    await conn.execute("SELECT pg_advisory_unlock($1, $2)", WAVE_LOCK, wave_id)
+
+
+async def unfinished_waves(conn: asyncpg.Connection, provider: str | None = None) -> list[tuple[int, int]]:
+    """(wave id, poll id) of every wave not yet published, failed or cancelled (of polls using ``provider``),
+    in the order they were scheduled."""
+    rows = await conn.fetch(
+        """SELECT w.id, w.poll_id FROM waves w JOIN polls p ON p.id = w.poll_id
+           WHERE w.state NOT IN ('published', 'failed', 'cancelled') AND ($1::text IS NULL OR p.provider = $1)
+           ORDER BY w.scheduled_at, w.id""",
+        provider,
+    )
+    return [(int(r["id"]), int(r["poll_id"])) for r in rows]
+
+
+async def fieldwork_books(conn: asyncpg.Connection, wave_id: int) -> dict[str, Any] | None:
+    """The wave's duplicates dropped, cost and price at the provider."""
+    row = await conn.fetchrow(
+        "SELECT duplicates_dropped, cost, price FROM wave_fieldwork WHERE wave_id = $1", wave_id
+    )
+    return dict(row) if row else None

@@ -1,13 +1,14 @@
-"""Read-only helpers for reviewing coded unaided mentions (the code frames and coding live in
-:mod:`recognition.store.survey`)."""
+"""Unaided mentions: versioned code frames per poll, the coding of each respondent's unaided boxes (the
+``unaided_coded`` answer processing reads, and the review record), unmatched fragments for review, and recoding."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 
-from recognition.mentions.coding import CodeFrame
+from recognition.mentions.coding import CodeFrame, UnmatchedFragment, code_boxes
 
 
 async def latest_frame(conn: asyncpg.Connection, poll_id: int) -> CodeFrame | None:
@@ -19,17 +20,98 @@ async def latest_frame(conn: asyncpg.Connection, poll_id: int) -> CodeFrame | No
     return CodeFrame.from_dict(row["frame"]) if row is not None else None
 
 
-async def published_from(conn: asyncpg.Connection, poll_id: int, wave_ids: Iterable[int]) -> list[int]:
-    """The poll's published waves from the earliest published one of ``wave_ids`` on, oldest first: the waves
-    whose estimates follow a change to ``wave_ids`` (each later wave's change is tested against the one before
-    it). Empty when none of ``wave_ids`` is published."""
-    rows = await conn.fetch(
-        """WITH first AS (SELECT min(scheduled_at) AS at FROM waves
-                          WHERE poll_id = $1 AND state = 'published' AND id = ANY($2::bigint[]))
-           SELECT w.id FROM waves w, first
-           WHERE w.poll_id = $1 AND w.state = 'published' AND w.scheduled_at >= first.at
-           ORDER BY w.scheduled_at, w.id""",
+async def current_frame(conn: asyncpg.Connection, poll_id: int, first: CodeFrame) -> CodeFrame:
+    """The poll's latest code frame; ``first`` (version 1: the poll's brands and aliases) is stored on first
+    use."""
+    frame = await latest_frame(conn, poll_id)
+    if frame is not None:
+        return frame
+    await save_frame(conn, poll_id, first)
+    frame = await latest_frame(conn, poll_id)
+    assert frame is not None
+    return frame
+
+
+async def save_frame(conn: asyncpg.Connection, poll_id: int, frame: CodeFrame) -> bool:
+    """Store a frame version; False when that version already exists (frames are immutable)."""
+    done = await conn.fetchval(
+        """INSERT INTO code_frames (poll_id, version, frame, checksum) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (poll_id, version) DO NOTHING RETURNING version""",
         poll_id,
-        list(wave_ids),
+        frame.version,
+        frame.to_dict(),
+        frame.checksum,
     )
-    return [int(r["id"]) for r in rows]
+    return done is not None
+
+
+async def store_coding(
+    conn: asyncpg.Connection, respondent_id: int, wave_id: int, boxes: Sequence[str], frame: CodeFrame
+) -> list[list[str]]:
+    """Code a respondent's unaided boxes with ``frame`` and store the result (the ``unaided_coded`` answer that
+    processing reads, and the review record). Returns the brands per filled box."""
+    coded = code_boxes(list(boxes), frame)
+    per_box = [list(m.brands) for m in coded.mentions]
+    unmatched = [f for m in coded.mentions for f in m.unmatched]
+    await conn.execute(
+        """INSERT INTO answers (respondent_id, question_id, value) VALUES ($1, 'unaided_coded', $2)
+           ON CONFLICT (respondent_id, question_id) DO UPDATE SET value = EXCLUDED.value, answered_at = now()""",
+        respondent_id,
+        per_box,
+    )
+    await conn.execute(
+        """INSERT INTO unaided_coding (respondent_id, wave_id, frame_version, boxes, unmatched)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (respondent_id) DO UPDATE SET frame_version = EXCLUDED.frame_version,
+               boxes = EXCLUDED.boxes, unmatched = EXCLUDED.unmatched, coded_at = now()""",
+        respondent_id,
+        wave_id,
+        frame.version,
+        per_box,
+        unmatched,
+    )
+    return per_box
+
+
+async def unmatched_fragments(
+    conn: asyncpg.Connection, poll_id: int, *, wave_id: int | None = None, limit: int = 100
+) -> list[UnmatchedFragment]:
+    """Fragments of the poll's unaided answers left uncoded by the frame they were coded with, most frequent
+    first (ties alphabetical): what a reviewer should map to a brand or mark "not a brand"."""
+    rows = await conn.fetch(
+        """SELECT f AS text, count(*) AS n
+           FROM unaided_coding c JOIN waves w ON w.id = c.wave_id, unnest(c.unmatched) AS f
+           WHERE w.poll_id = $1 AND ($2::bigint IS NULL OR c.wave_id = $2)
+           GROUP BY f ORDER BY count(*) DESC, f LIMIT $3""",
+        poll_id,
+        wave_id,
+        limit,
+    )
+    return [UnmatchedFragment(str(r["text"]), int(r["n"])) for r in rows]
+
+
+async def lock_frames(conn: asyncpg.Connection, poll_id: int) -> None:
+    """Serialise changes to a poll's code frame (held until the transaction ends)."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('recognition.code_frames'), $1::int)", poll_id % 2_000_000_000
+    )
+
+
+async def coded_answers(conn: asyncpg.Connection, poll_id: int) -> list[tuple[int, int, list[str], Any]]:
+    """(respondent id, wave id, typed unaided texts, coded boxes) of every coded respondent of the poll."""
+    rows = await conn.fetch(
+        """SELECT c.respondent_id, c.wave_id, c.boxes, a.value AS texts
+           FROM unaided_coding c JOIN waves w ON w.id = c.wave_id
+                JOIN answers a ON a.respondent_id = c.respondent_id AND a.question_id = 'unaided'
+           WHERE w.poll_id = $1 ORDER BY c.respondent_id""",
+        poll_id,
+    )
+    return [
+        (
+            int(r["respondent_id"]),
+            int(r["wave_id"]),
+            r["texts"] if isinstance(r["texts"], list) else [],
+            r["boxes"],
+        )
+        for r in rows
+    ]

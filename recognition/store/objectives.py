@@ -1,62 +1,22 @@
-"""Objectives (table ``objectives``, migration 0005): the limits a poll's figures should stay within, set before
-measuring.
-
-An objective names one published figure (metric × brand × segment of the poll's waves, total base) and a limit:
-``at_least`` threshold or ``at_most`` threshold. Thresholds are on the figure's own scale: a proportion (0–1) for
-proportion metrics, points (−100…100) for NPS. Input is validated by the caller (the JSON API checks it against
-the poll); this module checks only what the table cannot express.
-"""
+"""Objectives (table ``objectives``): the limits a poll's figures should stay within, set before measuring
+(:class:`recognition.polls.model.Objective`). Callers check values first
+(:func:`recognition.polls.checks.check_objective`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from recognition.errors import UserError
-
-DIRECTIONS = ("at_least", "at_most")
-FIELDS = ("metric", "brand", "segment", "threshold", "direction", "label")
-
-
-@dataclass(frozen=True)
-class Objective:
-    id: int
-    poll_id: int
-    metric: str
-    brand: str
-    segment: str
-    threshold: float
-    direction: str
-    label: str
-    created_at: datetime
-
-
-def _check(values: Mapping[str, Any]) -> None:
-    if values.get("direction") not in DIRECTIONS:
-        raise UserError(f"direction must be one of {', '.join(DIRECTIONS)}, got {values.get('direction')!r}")
-    threshold = values.get("threshold")
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise UserError(f"threshold must be a number, got {threshold!r}")
-    if not -100.0 <= float(threshold) <= 100.0:
-        raise UserError(f"threshold must be a proportion (0-1) or NPS points (-100..100), got {threshold}")
-    for name in ("metric", "brand", "segment"):
-        value = values.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise UserError(f"{name} must be a non-empty string")
-    unknown = set(values) - set(FIELDS)
-    if unknown:
-        raise UserError(f"objectives have no field {sorted(unknown)[0]!r}")
+from recognition.polls.model import OBJECTIVE_FIELDS, Objective
 
 
 async def create_objective(conn: asyncpg.Connection, poll_id: int, values: Mapping[str, Any]) -> Objective:
     """Add an objective to ``poll_id`` from ``values`` (metric, brand, threshold, direction; optional segment
     = 'all' and label = '')."""
     full = {"segment": "all", "label": "", **values}
-    _check(full)
     row = await conn.fetchrow(
         """INSERT INTO objectives (poll_id, metric, brand, segment, threshold, direction, label)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
@@ -105,8 +65,7 @@ async def update_objective(
     row = await conn.fetchrow("SELECT * FROM objectives WHERE id = $1", objective_id)
     if row is None:
         raise UserError(f"no objective {objective_id}")
-    values = {f: changes.get(f, row[f]) for f in FIELDS}
-    _check({**values, **{k: v for k, v in changes.items() if k not in FIELDS}})
+    values = {f: changes.get(f, row[f]) for f in OBJECTIVE_FIELDS}
     updated = await conn.fetchrow(
         """UPDATE objectives SET metric = $2, brand = $3, segment = $4, threshold = $5, direction = $6, label = $7
            WHERE id = $1 RETURNING *""",

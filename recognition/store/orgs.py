@@ -107,3 +107,15 @@ async def revoke_key(conn: asyncpg.Connection, org_id: int, prefix: str) -> bool
         prefix,
     )
     return status.endswith(" 1")
+
+
+async def active_key_by_id(conn: asyncpg.Connection, key_id: int) -> ApiKey | None:
+    """The key with row id ``key_id`` if it is neither revoked nor expired."""
+    row = await conn.fetchrow(
+        """SELECT k.id, k.organisation_id, o.name AS organisation, k.prefix, k.role, k.label, k.created_at,
+                  k.expires_at, k.revoked_at
+           FROM api_keys k JOIN organisations o ON o.id = k.organisation_id
+           WHERE k.id = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())""",
+        key_id,
+    )
+    return ApiKey(**dict(row)) if row else None

@@ -1,5 +1,5 @@
-"""Hosted-survey storage: per-wave link secrets and exit URLs, respondent sessions, refused entries, code frames
-and the coding of unaided answers.
+"""Hosted-survey storage: per-wave link secrets and exit URLs, respondent sessions, answers and refused entries
+(code frames and the coding of unaided answers are in :mod:`recognition.store.mentions`).
 
 No function here takes or stores personal data: respondents are known by their HMAC key, a session by the SHA-256
 of its token; the provider id lives only sealed under the token (see :mod:`recognition.web.survey.links`) until the
@@ -16,8 +16,6 @@ from typing import Any
 import asyncpg
 
 from recognition.errors import UserError
-from recognition.mentions.coding import CodeFrame, UnmatchedFragment, code_boxes
-from recognition.store.polls import Poll
 
 
 @dataclass(frozen=True)
@@ -327,129 +325,40 @@ async def finish(
     return True
 
 
-# -- code frames and unaided coding ------------------------------------------------------------------------------
-
-
-async def current_frame(conn: asyncpg.Connection, poll: Poll) -> CodeFrame:
-    """The poll's latest code frame; version 1 (its brands and aliases) is created on first use."""
-    row = await conn.fetchrow(
-        "SELECT frame FROM code_frames WHERE poll_id = $1 ORDER BY version DESC LIMIT 1", poll.id
-    )
-    if row is not None:
-        return CodeFrame.from_dict(row["frame"])
-    from recognition.polls.questionnaire import default_frame
-
-    await save_frame(conn, poll.id, default_frame(poll))
-    row = await conn.fetchrow(
-        "SELECT frame FROM code_frames WHERE poll_id = $1 ORDER BY version DESC LIMIT 1", poll.id
-    )
-    return CodeFrame.from_dict(row["frame"])
-
-
-async def save_frame(conn: asyncpg.Connection, poll_id: int, frame: CodeFrame) -> bool:
-    """Store a frame version; False when that version already exists (frames are immutable)."""
-    done = await conn.fetchval(
-        """INSERT INTO code_frames (poll_id, version, frame, checksum) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (poll_id, version) DO NOTHING RETURNING version""",
-        poll_id,
-        frame.version,
-        frame.to_dict(),
-        frame.checksum,
-    )
-    return done is not None
-
-
-async def store_coding(
-    conn: asyncpg.Connection, respondent_id: int, wave_id: int, boxes: Sequence[str], frame: CodeFrame
-) -> list[list[str]]:
-    """Code a respondent's unaided boxes with ``frame`` and store the result (the ``unaided_coded`` answer that
-    processing reads, and the review record). Returns the brands per filled box."""
-    coded = code_boxes(list(boxes), frame)
-    per_box = [list(m.brands) for m in coded.mentions]
-    unmatched = [f for m in coded.mentions for f in m.unmatched]
-    await conn.execute(
-        """INSERT INTO answers (respondent_id, question_id, value) VALUES ($1, 'unaided_coded', $2)
-           ON CONFLICT (respondent_id, question_id) DO UPDATE SET value = EXCLUDED.value, answered_at = now()""",
-        respondent_id,
-        per_box,
-    )
-    await conn.execute(
-        """INSERT INTO unaided_coding (respondent_id, wave_id, frame_version, boxes, unmatched)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (respondent_id) DO UPDATE SET frame_version = EXCLUDED.frame_version,
-               boxes = EXCLUDED.boxes, unmatched = EXCLUDED.unmatched, coded_at = now()""",
-        respondent_id,
-        wave_id,
-        frame.version,
-        per_box,
-        unmatched,
-    )
-    return per_box
-
-
-async def unmatched_fragments(
-    conn: asyncpg.Connection, poll_id: int, *, wave_id: int | None = None, limit: int = 100
-) -> list[UnmatchedFragment]:
-    """Fragments of the poll's unaided answers left uncoded by the frame they were coded with, most frequent
-    first (ties alphabetical): what a reviewer should map to a brand or mark "not a brand"."""
-    rows = await conn.fetch(
-        """SELECT f AS text, count(*) AS n
-           FROM unaided_coding c JOIN waves w ON w.id = c.wave_id, unnest(c.unmatched) AS f
-           WHERE w.poll_id = $1 AND ($2::bigint IS NULL OR c.wave_id = $2)
-           GROUP BY f ORDER BY count(*) DESC, f LIMIT $3""",
-        poll_id,
-        wave_id,
-        limit,
-    )
-    return [UnmatchedFragment(str(r["text"]), int(r["n"])) for r in rows]
-
-
 @dataclass(frozen=True)
-class RecodeResult:
-    frame: CodeFrame
-    recoded: int  # respondents whose coding changed
-    affected_waves: tuple[int, ...]  # waves holding such a respondent
+class EntryContext:
+    """What the survey's entry needs to know about a wave and its poll."""
+
+    state: str
+    target_n: int
+    poll_id: int
+    questionnaire_version: int
+    poll_updated_at: datetime
+    provider: str
 
 
-async def recode(conn: asyncpg.Connection, poll: Poll, fragment: str, brand_id: str | None) -> RecodeResult:
-    """Map ``fragment`` to ``brand_id`` (None: "not a brand") in a new frame version, store it, and re-code every
-    stored unaided answer of the poll's waves with it. One transaction; ``UserError`` for a bad recode. The
-    affected waves must be processed again for their estimates to follow (see
-    :func:`recognition.mentions.recoding.recode_and_reprocess`)."""
-    async with conn.transaction():
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('recognition.code_frames'), $1::int)",
-            poll.id % 2_000_000_000,
-        )
-        current = await current_frame(conn, poll)
-        try:
-            frame = current.recode(fragment, brand_id)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        await save_frame(conn, poll.id, frame)
-        rows = await conn.fetch(
-            """SELECT c.respondent_id, c.wave_id, c.boxes, a.value AS texts
-               FROM unaided_coding c JOIN waves w ON w.id = c.wave_id
-                    JOIN answers a ON a.respondent_id = c.respondent_id AND a.question_id = 'unaided'
-               WHERE w.poll_id = $1 ORDER BY c.respondent_id""",
-            poll.id,
-        )
-        changed = 0
-        waves: set[int] = set()
-        for row in rows:
-            texts = row["texts"] if isinstance(row["texts"], list) else []
-            per_box = await store_coding(conn, row["respondent_id"], row["wave_id"], texts, frame)
-            if per_box != row["boxes"]:
-                changed += 1
-                waves.add(int(row["wave_id"]))
-    return RecodeResult(frame, changed, tuple(sorted(waves)))
-
-
-async def questionnaire_definition(
-    conn: asyncpg.Connection, poll_id: int, version: int
-) -> dict[str, Any] | None:
-    """The stored questionnaire settings of a poll's version, or None (the poll's default applies)."""
-    value = await conn.fetchval(
-        "SELECT definition FROM questionnaire_versions WHERE poll_id = $1 AND version = $2", poll_id, version
+async def entry_context(conn: asyncpg.Connection, wave_id: int) -> EntryContext | None:
+    row = await conn.fetchrow(
+        """SELECT w.state, w.target_n, w.poll_id, w.questionnaire_version, p.updated_at AS poll_updated_at,
+                  p.provider
+           FROM waves w JOIN polls p ON p.id = w.poll_id WHERE w.id = $1""",
+        wave_id,
     )
-    return dict(value) if value else None
+    return EntryContext(**dict(row)) if row else None
+
+
+async def share_wave_state(conn: asyncpg.Connection, wave_id: int) -> str | None:
+    """The wave's state, with its row share-locked until the transaction ends: a move out of ``fielding``
+    waits for the respondents finishing now."""
+    state: str | None = await conn.fetchval("SELECT state FROM waves WHERE id = $1 FOR SHARE", wave_id)
+    return state
+
+
+async def session_outcomes(conn: asyncpg.Connection, wave_id: int) -> dict[str, int]:
+    """Respondents who entered through the hosted survey, by status."""
+    rows = await conn.fetch(
+        """SELECT r.status, count(*) AS n FROM respondents r JOIN survey_sessions s ON s.respondent_id = r.id
+           WHERE r.wave_id = $1 GROUP BY r.status""",
+        wave_id,
+    )
+    return {r["status"]: int(r["n"]) for r in rows}

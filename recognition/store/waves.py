@@ -115,3 +115,87 @@ async def previous_published(conn: asyncpg.Connection, wave: Wave) -> Wave | Non
         wave.scheduled_at,
     )
     return Wave(**dict(row)) if row else None
+
+
+async def count_by_state(conn: asyncpg.Connection) -> dict[str, int]:
+    """Waves by state over every organisation (for the service's metrics)."""
+    rows = await conn.fetch("SELECT state, count(*) AS n FROM waves GROUP BY state")
+    return {r["state"]: int(r["n"]) for r in rows}
+
+
+async def position(conn: asyncpg.Connection, poll_id: int, scheduled_at: datetime) -> int:
+    """The 1-based position of the wave scheduled at ``scheduled_at`` among its poll's waves."""
+    return (
+        int(
+            await conn.fetchval(
+                "SELECT count(*) FROM waves WHERE poll_id = $1 AND scheduled_at < $2", poll_id, scheduled_at
+            )
+        )
+        + 1
+    )
+
+
+async def latest_scheduled(conn: asyncpg.Connection, poll_id: int) -> datetime | None:
+    """The latest slot a wave of the poll was created for."""
+    value: datetime | None = await conn.fetchval(
+        "SELECT max(scheduled_at) FROM waves WHERE poll_id = $1", poll_id
+    )
+    return value
+
+
+async def latest_published(conn: asyncpg.Connection, poll_id: int) -> Wave | None:
+    row = await conn.fetchrow(
+        """SELECT * FROM waves WHERE poll_id = $1 AND state = 'published'
+           ORDER BY scheduled_at DESC, id DESC LIMIT 1""",
+        poll_id,
+    )
+    return Wave(**dict(row)) if row else None
+
+
+async def list_waves_page(
+    conn: asyncpg.Connection, poll_id: int, *, after_id: int | None, limit: int, state: str | None = None
+) -> list[Wave]:
+    rows = await conn.fetch(
+        """SELECT * FROM waves WHERE poll_id = $1 AND ($2::bigint IS NULL OR id > $2)
+                AND ($4::text IS NULL OR state = $4) ORDER BY id LIMIT $3""",
+        poll_id,
+        after_id,
+        limit,
+        state,
+    )
+    return [Wave(**dict(r)) for r in rows]
+
+
+async def get_org_wave(conn: asyncpg.Connection, wave_id: int, org_id: int) -> Wave | None:
+    """The wave, if its poll belongs to organisation ``org_id``."""
+    row = await conn.fetchrow(
+        """SELECT w.* FROM waves w JOIN polls p ON p.id = w.poll_id WHERE w.id = $1 AND p.organisation_id = $2""",
+        wave_id,
+        org_id,
+    )
+    return Wave(**dict(row)) if row else None
+
+
+async def published_ids(
+    conn: asyncpg.Connection,
+    poll_id: int,
+    *,
+    after_id: int | None = None,
+    wave_id: int | None = None,
+    limit: int,
+) -> list[int]:
+    """Ids of the poll's published waves in id order (a page of them)."""
+    rows = await conn.fetch(
+        """SELECT id FROM waves WHERE poll_id = $1 AND state = 'published' AND ($2::bigint IS NULL OR id > $2)
+               AND ($3::bigint IS NULL OR id = $3) ORDER BY id LIMIT $4""",
+        poll_id,
+        after_id,
+        wave_id,
+        limit,
+    )
+    return [int(r["id"]) for r in rows]
+
+
+async def get_many(conn: asyncpg.Connection, wave_ids: list[int]) -> list[Wave]:
+    rows = await conn.fetch("SELECT * FROM waves WHERE id = ANY($1::bigint[]) ORDER BY id", wave_ids)
+    return [Wave(**dict(r)) for r in rows]

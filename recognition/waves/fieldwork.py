@@ -34,7 +34,6 @@ again; a provider refusing a request fails the wave with the reason.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -55,15 +54,15 @@ from panels.base import (
     ProviderRejected,
     quotas_from_margins,
 )
-from panels.registry import ProviderRegistry
+from recognition.polls.model import Poll
 from recognition.populations import load_margins
 from recognition.scheduling.clock import Clock, SystemClock
+from recognition.scheduling.schedule import fieldwork_window
 from recognition.settings import Settings
 from recognition.store import fieldwork as fw_store
 from recognition.store import polls as polls_store
 from recognition.store import responses, waves
 from recognition.store import survey as survey_store
-from recognition.store.polls import Poll
 from recognition.store.waves import TERMINAL, Wave
 from recognition.waves.feed_quality import quality_reasons
 from recognition.waves.processing import process_wave
@@ -71,7 +70,6 @@ from recognition.waves.processing import process_wave
 log = logging.getLogger(__name__)
 
 Progress = Callable[[Wave, str, int, int], None]
-LOCK_NAMESPACE = 0x5245  # advisory lock class for wave drivers
 TRANSIENT_DB = (
     OSError,
     asyncpg.PostgresConnectionError,
@@ -90,7 +88,6 @@ class FieldworkOptions:
     retry_delay: float = 0.5  # seconds to wait after transient trouble
     reconcile_batch: int = 500
     field_period: timedelta | None = None  # default: the poll schedule's fieldwork window (3 days)
-    simulation_seed: int = 7
     clock: Clock = field(default_factory=SystemClock)
     #: Public address of the hosted survey (default: the settings' public base URL).
     survey_base_url: str | None = None
@@ -135,20 +132,6 @@ async def run_wave(
     return await driver.run(wave_id)
 
 
-async def resume_in_flight(
-    pool: asyncpg.Pool, settings: Settings, provider: Provider, *, options: FieldworkOptions | None = None
-) -> list[WaveReport]:
-    """Drive every unfinished wave whose poll uses ``provider`` (at start: picks up what a crash left)."""
-    async with pool.acquire() as conn:
-        ids = await conn.fetch(
-            """SELECT w.id FROM waves w JOIN polls p ON p.id = w.poll_id
-               WHERE w.state <> ALL($1::text[]) AND p.provider = $2 ORDER BY w.scheduled_at, w.id""",
-            list(TERMINAL),
-            provider.name,
-        )
-    return [await run_wave(pool, settings, r["id"], provider, options=options) for r in ids]
-
-
 async def wave_report(conn: asyncpg.Connection, wave_id: int) -> WaveReport:
     wave = await waves.get_wave(conn, wave_id)
     assert wave is not None
@@ -165,7 +148,7 @@ async def wave_report(conn: asyncpg.Connection, wave_id: int) -> WaveReport:
 async def _unlock(conn: asyncpg.Connection, wave_id: int) -> None:
     """Release the wave's lock; a connection the database already cut took the lock with it."""
     with contextlib.suppress(*TRANSIENT_DB):
-        await conn.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_NAMESPACE, wave_id)
+        await fw_store.unlock_wave(conn, wave_id)
 
 
 class WaveDriver:
@@ -187,9 +170,7 @@ class WaveDriver:
         while True:
             try:
                 async with self.pool.acquire() as lock_conn:
-                    if await lock_conn.fetchval(
-                        "SELECT pg_try_advisory_lock($1, $2)", LOCK_NAMESPACE, wave_id
-                    ):
+                    if await fw_store.try_lock_wave(lock_conn, wave_id):
                         try:
                             await self._drive(wave_id)
                         finally:
@@ -204,7 +185,7 @@ class WaveDriver:
                 log.warning(
                     "wave %s: transient trouble, trying again: %s: %s", wave_id, type(exc).__name__, exc
                 )
-            await asyncio.sleep(self.options.retry_delay)
+            await self.options.clock.sleep(self.options.retry_delay)
 
     async def _drive(self, wave_id: int) -> None:
         while True:
@@ -251,7 +232,7 @@ class WaveDriver:
             if await self._field(wave, poll):
                 await self._move(wave, "closing")
             else:
-                await asyncio.sleep(self.options.poll_interval)
+                await self.options.clock.sleep(self.options.poll_interval)
         elif wave.state == "closing":
             await self._close(wave, poll)
             await self._move(wave, "processing")
@@ -266,25 +247,9 @@ class WaveDriver:
         return f"{base}/survey/{wave.id}/start"
 
     async def _spec(self, wave: Wave, poll: Poll) -> ProjectSpec:
-        simulation: dict[str, Any] = {}
-        if self.provider.name == "simulated":
-            async with self.pool.acquire() as conn:
-                index = await conn.fetchval(
-                    "SELECT count(*) FROM waves WHERE poll_id = $1 AND scheduled_at < $2",
-                    poll.id,
-                    wave.scheduled_at,
-                )
-            simulation = {
-                "brands": poll.brands,
-                "own_brand": poll.own_brand,
-                "wave_index": int(index),
-                "seed": self.options.simulation_seed,
-                "survey": {
-                    "entry_url": self._survey_url(wave),
-                    "wave_id": wave.id,
-                    "secret": link_secret(self.settings, wave.id),
-                },
-            }
+        """What to buy for the wave — the same for every provider; each adapter maps it onto its own API."""
+        async with self.pool.acquire() as conn:
+            number = await waves.position(conn, poll.id, wave.scheduled_at)
         return ProjectSpec(
             reference=project_reference(self.settings, wave.id),
             name=f"{poll.name} — wave {wave.id}",
@@ -293,7 +258,9 @@ class WaveDriver:
             quotas=quotas_from_margins(load_margins(poll.population), wave.target_n),
             survey_url=self._survey_url(wave),
             webhook_url=f"{self.settings.public_base_url}/webhooks/{self.provider.name}",
-            simulation=simulation,
+            topic={"category": poll.category, "brands": poll.brands, "own_brand": poll.own_brand},
+            wave_number=number,
+            entry_secret=link_secret(self.settings, wave.id),
         )
 
     async def _launch(self, wave: Wave, poll: Poll) -> bool:
@@ -325,7 +292,7 @@ class WaveDriver:
                 lambda key: self.provider.create_project(spec, idempotency_key=key),
                 lambda: self.provider.find_project(spec.reference),
             )
-            period = self.options.field_period or fieldwork_window(poll)
+            period = self.options.field_period or fieldwork_window(poll.schedule)
             async with self.pool.acquire() as conn:
                 await fw_store.set_project(
                     conn, wave.id, project.id, quote.price, self.options.clock.now() + period
@@ -473,7 +440,7 @@ class WaveDriver:
                 missing = await fw_store.unreported_survey_completes(conn, wave.id)
             if not missing or waited >= self.options.exit_grace:
                 break
-            await asyncio.sleep(self.options.poll_interval)
+            await self.options.clock.sleep(self.options.poll_interval)
             waited += self.options.poll_interval
             cursor = await self._read_feed(wave, poll, project_id, cursor)
         if missing:
@@ -484,43 +451,3 @@ class WaveDriver:
         async with self.pool.acquire() as conn:
             valid = (await responses.count_by_status(conn, wave.id)).get("complete", 0)
             await fw_store.set_cost(conn, wave.id, round(valid * (fw.price or 0.0), 2))
-
-
-def fieldwork_window(poll: Poll) -> timedelta:
-    """How long a wave of ``poll`` is in the field: its schedule's ``fieldwork`` window (default 3 days)."""
-    from recognition.scheduling.schedule import Schedule, ScheduleError
-
-    try:
-        return Schedule.from_dict(poll.schedule).fieldwork_window if poll.schedule else timedelta(days=3)
-    except ScheduleError:
-        return timedelta(days=3)
-
-
-async def start_wave(
-    pool: asyncpg.Pool, settings: Settings, poll: Poll, wave: Wave, providers: ProviderRegistry | None = None
-) -> WaveReport:
-    """Run a wave the scheduler (or an API call) created, through the poll's panel provider (from
-    ``providers``, the service's registry; without it, the process-wide one)."""
-    from panels.registry import provider_for
-
-    provider = await (providers.get(poll.provider) if providers is not None else provider_for(poll.provider))
-    if provider is None:
-        async with pool.acquire() as conn:
-            await waves.transition(
-                conn,
-                wave.id,
-                wave.state,
-                "failed",
-                reason=f"provider {poll.provider!r} is not configured in this instance",
-            )
-            return await wave_report(conn, wave.id)
-    return await run_wave(pool, settings, wave.id, provider)
-
-
-def describe(report: WaveReport) -> dict[str, Any]:
-    return {
-        "id": report.wave_id,
-        "state": report.state,
-        "stored_completes": report.stored_completes,
-        "duplicates_dropped": report.duplicates_dropped,
-    }

@@ -1,138 +1,104 @@
-"""Rolling-window estimates: the respondents of ``N`` consecutive published waves pooled and weighted as one
-sample, with the change against the previous non-overlapping window.
+"""Rolling windows: the respondents of ``k`` consecutive published waves pooled and weighted as one sample, with
+the change against the previous non-overlapping window — computed when a wave publishes and stored.
 
-Window ``k`` ends at the k-th published wave (oldest first) and holds it and the ``N - 1`` published waves
-before it; the first window ends at the N-th published wave. Its respondents are raked together to the
-population margins (:func:`recognition.stats.rake` on the pooled sample) and estimated with
-:func:`recognition.stats.estimate_matrix`, exactly as one wave is (:func:`recognition.waves.processing.compute_wave`).
-The change is tested against the window ending ``N`` waves earlier — no respondent in common, so the two
-estimates are independent (:func:`recognition.stats.compare_independent_arrays`, a z test on the difference
-with ``se = sqrt(se_a² + se_b²)``) — and the p-values are adjusted by Benjamini–Hochberg over the window's
-whole family of tests (every metric × brand × segment), as for a single wave. Overlapping windows share
-respondents and are never tested against each other (METHODS.md).
+Window ``(end, k)`` holds the published wave at position ``end`` (oldest first, by scheduled time) and the
+``k − 1`` before it; the first window of size ``k`` ends at the k-th wave. Its respondents are raked together to
+the population margins and estimated exactly as one wave is (:func:`recognition.waves.compute.compute_window`).
+Its change is tested against the window ending ``k`` waves earlier — no respondent in common, so the two are
+independent (:func:`recognition.figures.compare_figures`). Overlapping windows are never compared (METHODS.md).
 
-The loading helpers read the database; :func:`pool_inputs` and :func:`compute_windows` are pure.
+The window sizes are ``statistics.windows``. When wave ``j`` is (re)processed, :func:`refresh` recomputes every
+window that holds it (ends ``j … j + k − 1``) and any window of the series that is missing (a size added later,
+a poll published before windows were stored), in order, then re-tests the windows compared with a recomputed one.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+import asyncio
+from collections.abc import Mapping, MutableMapping, Sequence
 
 import asyncpg
-import numpy as np
 
-from recognition.polls.questionnaire import poll_questionnaire
-from recognition.settings import Settings
-from recognition.store import responses
-from recognition.store import survey as survey_store
-from recognition.store.estimates import EstimateRow
-from recognition.store.polls import Poll
+from recognition.figures import StatisticsOptions, with_changes
+from recognition.polls.model import Poll
+from recognition.store import estimates as estimates_store
+from recognition.store.estimates import WindowInfo
 from recognition.store.waves import Wave
-from recognition.waves.processing import WaveInput, WaveOutput, build_input, compute_wave, is_survey_answers
+from recognition.waves.compute import compute_window
+from recognition.waves.inputs import WaveInput, load_input
 
-#: Largest window the API accepts (a year of monthly waves).
-MAX_WINDOW = 12
-
-
-@dataclass(frozen=True)
-class WindowResult:
-    """One window: the waves pooled (oldest first), the previous non-overlapping window's waves (empty when
-    there is none yet) and its estimates with their changes."""
-
-    wave_ids: tuple[int, ...]
-    previous_wave_ids: tuple[int, ...]
-    output: WaveOutput
-
-    @property
-    def end_wave_id(self) -> int:
-        return self.wave_ids[-1]
+Margins = Mapping[str, Mapping[str, float]]
 
 
-async def wave_input(
-    conn: asyncpg.Connection, poll: Poll, wave: Wave, margins: Mapping[str, Mapping[str, float]]
-) -> WaveInput:
-    """One published wave's valid completes turned into indicators, as :func:`recognition.waves.processing.process_wave`
-    reads them (with the questionnaire version the wave was fielded with)."""
-    rows = await responses.wave_respondents(conn, wave.id)
-    questionnaire = None
-    if any(is_survey_answers(r.answers) for r in rows):
-        definition = await survey_store.questionnaire_definition(conn, poll.id, wave.questionnaire_version)
-        questionnaire = poll_questionnaire(poll, margins, definition)
-    return build_input(rows, poll, list(margins), questionnaire)
+def window_at(ids: Sequence[int], end: int, size: int) -> WindowInfo:
+    """The window of ``size`` waves ending at position ``end`` of ``ids`` and its previous non-overlapping
+    window (empty when the series is too short for one)."""
+    previous_end = end - size
+    previous = tuple(ids[previous_end - size + 1 : previous_end + 1]) if previous_end >= size - 1 else ()
+    return WindowInfo(ids[end], size, tuple(ids[end - size + 1 : end + 1]), previous)
 
 
-def pool_inputs(inputs: Sequence[WaveInput]) -> WaveInput:
-    """The respondents of several waves as one sample. An indicator a wave lacks is NaN (not in the base) for
-    that wave's respondents."""
-    keys = list(dict.fromkeys(k for inp in inputs for k in inp.indicators))
-    variables = list(dict.fromkeys(v for inp in inputs for v in inp.demographics))
-    indicators = {
-        k: np.concatenate(
-            [inp.indicators.get(k, np.full(len(inp.respondent_ids), math.nan)) for inp in inputs]
-        )
-        for k in keys
-    }
-    demographics = {
-        v: [x for inp in inputs for x in inp.demographics.get(v, [""] * len(inp.respondent_ids))]
-        for v in variables
-    }
-    return WaveInput(
-        respondent_ids=[i for inp in inputs for i in inp.respondent_ids],
-        demographics=demographics,
-        indicators=indicators,
-        customer=[c for inp in inputs for c in inp.customer],
-    )
+async def retest(
+    conn: asyncpg.Connection,
+    end_wave_id: int,
+    previous_end_wave_id: int,
+    size: int,
+    options: StatisticsOptions,
+) -> None:
+    """Test the stored figures of one wave (``size`` 1) or window again against another's stored figures."""
+    later = await estimates_store.figures(conn, end_wave_id, window=size)
+    if not later:
+        return
+    earlier = await estimates_store.figures_by_key(conn, previous_end_wave_id, window=size)
+    await estimates_store.replace_changes(conn, end_wave_id, size, with_changes(later, earlier, options))
 
 
-def window_ends(count: int, window: int) -> list[int]:
-    """Indices (0-based, oldest first) of the published waves a full window of ``window`` waves ends at."""
-    return list(range(window - 1, count))
-
-
-def _previous_map(output: WaveOutput) -> dict[tuple[str, str, str, str], tuple[float, float, str]]:
-    return {
-        (e.metric, e.brand, e.segment, e.base): (e.estimate, e.se, e.base_status) for e in output.estimates
-    }
-
-
-def compute_windows(
-    wave_ids: Sequence[int],
-    inputs: Mapping[int, WaveInput],
-    ends: Sequence[int],
-    window: int,
-    margins: Mapping[str, Mapping[str, float]],
-    settings: Settings,
-    versions: Mapping[int, int] | None = None,
-) -> list[WindowResult]:
-    """The windows ending at positions ``ends`` of ``wave_ids`` (published waves, oldest first). ``inputs`` must
-    hold every wave of those windows and of their previous windows. When a window's waves were fielded with
-    different questionnaire versions (``versions``: wave id → version), each estimate carries a warning."""
-    cache: dict[int, WaveOutput] = {}
-
-    def at(end: int, previous: WaveOutput | None) -> WaveOutput:
-        pooled = pool_inputs([inputs[w] for w in wave_ids[end - window + 1 : end + 1]])
-        return compute_wave(pooled, margins, settings, _previous_map(previous) if previous else None)
-
-    results = []
-    for end in ends:
-        before = end - window
-        previous = None
-        if before >= window - 1:
-            previous = cache.get(before) or at(before, None)
-            cache[before] = previous
-        output = at(end, previous)
-        cache.setdefault(end, output)
-        members = tuple(wave_ids[end - window + 1 : end + 1])
-        used = sorted({versions[w] for w in members if w in versions}) if versions else []
-        if len(used) > 1:
-            note = f"the window pools questionnaire versions {', '.join(map(str, used))}"
-            output = replace(output, estimates=[_warn(e, note) for e in output.estimates])
-        prior = tuple(wave_ids[before - window + 1 : before + 1]) if previous is not None else ()
-        results.append(WindowResult(members, prior, output))
-    return results
-
-
-def _warn(row: EstimateRow, note: str) -> EstimateRow:
-    return replace(row, warnings=[*row.warnings, note])
+async def refresh(
+    pool: asyncpg.Pool,
+    poll: Poll,
+    series: Sequence[Wave],
+    position: int,
+    margins: Margins,
+    options: StatisticsOptions,
+    sizes: Sequence[int],
+    inputs: MutableMapping[int, WaveInput] | None = None,
+) -> None:
+    """Bring the windows of ``series`` (the poll's published waves, oldest first, and the wave just processed
+    at ``position``) up to date; see the module docstring. ``inputs`` caches waves already loaded."""
+    cache: MutableMapping[int, WaveInput] = inputs if inputs is not None else {}
+    ids = [w.id for w in series]
+    by_id = {w.id: w for w in series}
+    for size in sorted({s for s in sizes if 2 <= s <= len(series)}):
+        async with pool.acquire() as conn:
+            stored = await estimates_store.window_ends(conn, poll.id, size)
+        holding = set(range(max(position, size - 1), min(position + size, len(ids))))
+        todo = sorted(holding | {e for e in range(size - 1, len(ids)) if ids[e] not in stored})
+        for end in todo:
+            window = window_at(ids, end, size)
+            async with pool.acquire() as conn:
+                for wave_id in window.wave_ids:
+                    if wave_id not in cache:
+                        wave = by_id[wave_id]
+                        cache[wave_id] = (
+                            await load_input(conn, poll, wave_id, wave.questionnaire_version, margins)
+                        )[1]
+                previous = (
+                    await estimates_store.figures_by_key(conn, window.previous_wave_ids[-1], window=size)
+                    if window.previous_wave_ids
+                    else {}
+                )
+            figures = await asyncio.get_running_loop().run_in_executor(
+                None,
+                compute_window,
+                [cache[w] for w in window.wave_ids],
+                margins,
+                options,
+                previous,
+                [by_id[w].questionnaire_version for w in window.wave_ids],
+            )
+            async with pool.acquire() as conn:
+                await estimates_store.replace_window(conn, window, figures)
+        done = set(todo)
+        async with pool.acquire() as conn:
+            for end in sorted({e + size for e in done if e + size < len(ids)} - done):
+                await retest(conn, ids[end], ids[end - size], size, options)

@@ -17,13 +17,12 @@ from aiohttp import web
 
 from recognition.store import fieldwork as fw_store
 from recognition.web.api.errors import Problem
+from recognition.web.keys import POOL, PROVIDERS
 
 log = logging.getLogger(__name__)
 
 
 async def receive(request: web.Request) -> web.Response:
-    from recognition.app import POOL, PROVIDERS
-
     name = request.match_info["provider"]
     provider = await request.app[PROVIDERS].for_webhooks(name)
     if provider is None:

@@ -25,8 +25,8 @@ from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import survey as store
 from recognition.waves.quality import QualityRules
+from recognition.web.keys import QUALITY_RULES
 from recognition.web.survey import links
-from recognition.web.survey.routes import RULES
 from tests.e2e.browser import Tab, open_tab
 from tests.integration.survey_world import SECRET, make_world
 
@@ -106,7 +106,7 @@ async def provider() -> AsyncIterator[TestServer]:
 @pytest.fixture
 async def survey_server(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestServer]:
     app = create_app(settings, pool=pool)
-    app[RULES] = QualityRules(speeder_floor_seconds=0.0)
+    app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=0.0)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     yield server

@@ -10,17 +10,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from panels.simulated.inprocess import InProcessPanel
 from recognition.app import create_app
+from recognition.polls.model import Poll
 from recognition.settings import Settings
 from recognition.store import objectives, orgs, polls, responses, waves
-from recognition.store.polls import Poll
 from recognition.store.waves import Wave
 from recognition.waves.processing import process_wave
-from recognition.web.api.waves import LAUNCHER
+from recognition.web.keys import FIELDWORK
 
 BRANDS = [{"id": "acme", "name": "Acme"}, {"id": "stride", "name": "Stride"}, {"id": "velo", "name": "Velo"}]
 SLOT = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
@@ -117,9 +116,9 @@ async def api_client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[tu
     app = create_app(settings, pool=pool)
     launched: list[int] = []
 
-    async def record(app: web.Application, poll: Poll, wave: Wave) -> None:
+    async def record(poll: Poll, wave: Wave) -> None:
         launched.append(wave.id)
 
-    app[LAUNCHER] = record
+    app[FIELDWORK] = record
     async with TestClient(TestServer(app)) as client:
         yield client, launched

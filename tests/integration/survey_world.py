@@ -20,8 +20,8 @@ from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
 from recognition.store import survey as store
 from recognition.waves.quality import QualityRules
+from recognition.web.keys import QUALITY_RULES
 from recognition.web.survey import links
-from recognition.web.survey.routes import RULES
 
 BRANDS = [
     {"id": "acme", "name": "Acme", "aliases": ["acme sports"]},
@@ -132,7 +132,7 @@ async def make_client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[C
 
     async def factory(rules: QualityRules = LENIENT) -> TestClient:
         app = create_app(settings, pool=pool)
-        app[RULES] = rules
+        app[QUALITY_RULES] = rules
         client = TestClient(TestServer(app))
         await client.start_server()
         clients.append(client)

@@ -18,19 +18,20 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiosmtpd.controller import Controller
 
-from recognition.alerts.delivery import EVENT_ID_HEADER, deliver_pending, sweep, verify_signature
-from recognition.alerts.objectives import evaluate_wave, wave_statuses
+from recognition.alerts.delivery import EVENT_ID_HEADER, deliver_pending, verify_signature
+from recognition.alerts.loop import evaluate_wave, sweep, wave_statuses
+from recognition.figures import Figure
 from recognition.settings import Settings
 from recognition.store import alerts as alerts_store
 from recognition.store import objectives, orgs, polls, waves
-from recognition.store.estimates import EstimateRow, WeightingRow, replace_wave_results
+from recognition.store.estimates import WeightingRow, replace_wave_results
 
 SECRET = "whsec_" + "k" * 26
 BRANDS = [{"id": "acme", "name": "Acme"}, {"id": "rival", "name": "Rival"}]
 
 
-def _row(metric: str, brand: str, est: float, half: float, **kw: Any) -> EstimateRow:
-    return EstimateRow(
+def _row(metric: str, brand: str, est: float, half: float, **kw: Any) -> Figure:
+    return Figure(
         metric=metric,
         brand=brand,
         segment="all",
@@ -46,7 +47,6 @@ def _row(metric: str, brand: str, est: float, half: float, **kw: Any) -> Estimat
         n_eff=800.0,
         deff=1.25,
         base_status="ok",
-        warnings=[],
         **kw,
     )
 

@@ -11,7 +11,8 @@ from recognition.settings import Settings
 from recognition.web.api.auth import ROLE_ORDER
 from recognition.web.api.limits import RATE_LIMIT
 from recognition.web.api.ops import Op
-from recognition.web.api.routes import APP_OPERATIONS, OPERATIONS
+from recognition.web.api.routes import OPERATIONS_DECLARED
+from recognition.web.keys import OPERATIONS
 from tests.integration.api_support import World, api_client, make_world, problem
 
 BODIES: dict[str, Any] = {
@@ -77,8 +78,8 @@ async def test_every_route_by_role_and_organisation(settings: Settings, pool: as
     async with api_client(settings, pool) as (client, _):
         client.app[RATE_LIMIT].burst = 10_000
         # Every operation of the app: this package's and those other modules declare (reports, mentions).
-        operations: list[Op] = client.app[APP_OPERATIONS]
-        assert {o.operation_id for o in OPERATIONS} < {o.operation_id for o in operations}
+        operations: list[Op] = client.app[OPERATIONS]
+        assert {o.operation_id for o in OPERATIONS_DECLARED} < {o.operation_id for o in operations}
         order = sorted(operations, key=lambda o: (o.method == "DELETE", o.method != "GET"))
         for op in order:
             try:

@@ -8,7 +8,8 @@ import pytest
 from recognition.settings import Settings
 from recognition.store import polls as polls_store
 from recognition.web.api import polls as polls_api
-from recognition.web.api.limits import RATE_LIMIT, RateLimit
+from recognition.web.caches import RateLimit
+from recognition.web.keys import RATE_LIMIT
 from tests.integration.api_support import api_client, make_world, problem
 
 GOOD = {

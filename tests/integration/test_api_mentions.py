@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncpg
 
+from recognition.polls.questionnaire import default_frame
 from recognition.settings import Settings
+from recognition.store import mentions as mentions_store
 from recognition.store import polls as polls_store
-from recognition.store import survey as survey_store
 from tests.integration.api_support import api_client, make_world, problem
 
 
@@ -16,7 +17,7 @@ async def _type_unaided(pool: asyncpg.Pool, wave_id: int, poll_id: int, count: i
     async with pool.acquire() as conn:
         poll = await polls_store.get_poll(conn, poll_id)
         assert poll is not None
-        frame = await survey_store.current_frame(conn, poll)
+        frame = await mentions_store.current_frame(conn, poll.id, default_frame(poll))
         ids = [
             r["id"]
             for r in await conn.fetch(
@@ -32,7 +33,7 @@ async def _type_unaided(pool: asyncpg.Pool, wave_id: int, poll_id: int, count: i
                 rid,
                 ["Acme", "Zoomerz"],
             )
-            await survey_store.store_coding(conn, rid, wave_id, ["Acme", "Zoomerz"], frame)
+            await mentions_store.store_coding(conn, rid, wave_id, ["Acme", "Zoomerz"], frame)
     return ids
 
 

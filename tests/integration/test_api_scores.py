@@ -11,15 +11,16 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from recognition.app import create_app
+from recognition.figures import Figure
 from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
-from recognition.store.estimates import EstimateRow, WeightingRow, replace_wave_results
+from recognition.store.estimates import WeightingRow, replace_wave_results
 
 BRANDS = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
 
 
-def _row(brand: str, estimate: float, status: str = "ok") -> EstimateRow:
-    return EstimateRow(
+def _row(brand: str, estimate: float, status: str = "ok") -> Figure:
+    return Figure(
         metric="aided",
         brand=brand,
         segment="all",
@@ -35,7 +36,6 @@ def _row(brand: str, estimate: float, status: str = "ok") -> EstimateRow:
         n_eff=400.0 if status == "ok" else 20.0,
         deff=1.2,
         base_status=status,
-        warnings=[],
     )
 
 

@@ -36,7 +36,7 @@ def spec(reference: str, target: int = 100) -> ProjectSpec:
         target_n=target,
         country="us",
         quotas=quotas_from_margins(load_margins("us"), target, slack=0.1),
-        simulation={"brands": BRANDS, "own_brand": "acme", "wave_index": 0, "seed": 3},
+        topic={"category": "sportswear", "brands": BRANDS, "own_brand": "acme"},
     )
 
 
@@ -52,7 +52,7 @@ async def drain(provider: SimulatedProvider, project_id: str) -> list[Submission
 
 async def test_lifecycle_quotas_and_reconciliation() -> None:
     async with running_simulator("none", rate=5000) as sim:
-        provider = SimulatedProvider(sim.url, policy=FAST)
+        provider = SimulatedProvider(sim.url, policy=FAST, seed=3)
         assert isinstance(provider, Provider)
         quote = await provider.feasibility(spec("a"))
         assert quote.feasible and quote.price > 0
@@ -93,7 +93,7 @@ async def test_lifecycle_quotas_and_reconciliation() -> None:
 async def test_faults_do_not_double_effects() -> None:
     faults = profile("heavy", p_error=0.3, p_drop_after=0.2, retry_after=0)
     async with running_simulator(faults, rate=5000, seed=11) as sim:
-        provider = SimulatedProvider(sim.url, policy=FAST)
+        provider = SimulatedProvider(sim.url, policy=FAST, seed=3)
         for i in range(10):
             p = await provider.create_project(spec(f"f{i}", 20), idempotency_key=f"f{i}:create")
             await provider.launch(p.id, idempotency_key=f"f{i}:launch")

@@ -1,4 +1,4 @@
-"""Provider calls and errors reach /metrics through the HTTP client's call observers."""
+"""Provider calls and errors reach /metrics through the HTTP client's call observer (the app's metrics)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from panels.simulated.faults import profile
 from panels.simulated.server import running_simulator
 from recognition.app import create_app
 from recognition.settings import Settings
-from recognition.web.api.metrics import REGISTRY
+from recognition.web.keys import METRICS
 from tests.integration.test_panels_simulated import FAST, spec
 
 CALLS = "recognition_provider_calls_total"
@@ -21,11 +21,12 @@ ERRORS = "recognition_provider_errors_total"
 
 
 async def test_provider_calls_and_errors_are_counted(settings: Settings, pool: asyncpg.Pool) -> None:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as client:  # registers the observer
-        labels = (("provider", "simulated"), ("operation", "POST projects"))
-        calls, errors = REGISTRY.value(CALLS, labels), REGISTRY.value(ERRORS, labels)
+    app = create_app(settings, pool=pool)
+    metrics = app[METRICS]
+    async with TestClient(TestServer(app)) as client:
+        labels = {"provider": "simulated", "operation": "POST projects"}
         async with running_simulator(profile("none"), rate=100) as sim:
-            provider = SimulatedProvider(sim.url, policy=FAST)
+            provider = SimulatedProvider(sim.url, policy=FAST, observer=metrics.provider_call)
             try:
                 project = await provider.create_project(spec("m"), idempotency_key="m:create")
                 await provider.launch(project.id, idempotency_key="m:launch")
@@ -33,7 +34,7 @@ async def test_provider_calls_and_errors_are_counted(settings: Settings, pool: a
                     await provider.launch(project.id, idempotency_key="m:other")
             finally:
                 await provider.aclose()
-        assert REGISTRY.value(CALLS, labels) - calls == 3
-        assert REGISTRY.value(ERRORS, labels) - errors == 1
+        assert metrics.registry.get_sample_value(CALLS, labels) == 3
+        assert metrics.registry.get_sample_value(ERRORS, labels) == 1
         text = await (await client.get("/metrics")).text()
-        assert 'recognition_provider_calls_total{provider="simulated",operation="POST projects"}' in text
+        assert 'recognition_provider_calls_total{operation="POST projects",provider="simulated"} 3.0' in text

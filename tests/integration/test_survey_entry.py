@@ -16,15 +16,15 @@ from recognition.settings import Settings
 from recognition.store import responses, waves
 from recognition.store import survey as store
 from recognition.waves.quality import QualityRules
+from recognition.web.keys import QUALITY_RULES
 from recognition.web.survey import links
-from recognition.web.survey.routes import RULES
 from tests.integration.survey_world import EXIT, SECRET, World, entry, make_world, walk
 
 
 @pytest.fixture
 async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
     app = create_app(settings, pool=pool)
-    app[RULES] = QualityRules(speeder_floor_seconds=0.0)
+    app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=0.0)
     async with TestClient(TestServer(app)) as c:
         yield c
 

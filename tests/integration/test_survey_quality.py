@@ -12,9 +12,10 @@ import pytest
 
 from panels.simulated.taker import Persona
 from recognition.mentions.recoding import recode_and_reprocess
+from recognition.polls.questionnaire import default_frame
 from recognition.settings import Settings
+from recognition.store import mentions as mentions_store
 from recognition.store import polls, responses
-from recognition.store import survey as store
 from recognition.waves.processing import process_wave
 from recognition.waves.quality import QualityRules
 from tests.integration.survey_world import World, entry, walk
@@ -167,7 +168,7 @@ async def test_quality_terminated_responses_are_kept_but_never_estimated(
     )
     assert _exit_status(flagged.exit_url) == "quality_terminate"
     out = await process_wave(pool, world.wave_id, poll, settings)
-    total = {(e.metric, e.brand): e for e in out.estimates if e.segment == "all"}
+    total = {(e.metric, e.brand): e for e in out.figures if e.segment == "all"}
     assert out.weighting.n == 36
     assert total[("aided", "velo")].estimate == 0.0 and total[("aided", "velo")].n == 36
     assert total[("aided", "acme")].estimate == pytest.approx(1.0)
@@ -194,11 +195,11 @@ async def test_unmatched_fragments_are_listed_and_a_recode_reprocesses(
         )
         assert _exit_status(visit.exit_url) == "complete"
     async with pool.acquire() as conn:
-        fragments = await store.unmatched_fragments(conn, world.poll_id)
+        fragments = await mentions_store.unmatched_fragments(conn, world.poll_id)
         assert [(f.text, f.count) for f in fragments] == [("zoomerz", 2)]
         poll = await polls.get_poll(conn, world.poll_id)
         assert poll is not None
-        assert (await store.current_frame(conn, poll)).version == 1
+        assert (await mentions_store.current_frame(conn, poll.id, default_frame(poll))).version == 1
     report = await recode_and_reprocess(pool, settings, world.poll_id, "zoomerz", "velo")
     assert (report.frame_version, report.recoded, report.affected_waves) == (2, 2, (world.wave_id,))
     assert report.reprocessed_waves == ()  # the wave is still fielding: nothing published to redo
@@ -210,8 +211,8 @@ async def test_unmatched_fragments_are_listed_and_a_recode_reprocesses(
             )
         ]
         assert coded == [[["acme"], ["velo"]]] * 2
-        assert await store.unmatched_fragments(conn, world.poll_id) == []
-        frame = await store.current_frame(conn, poll)
+        assert await mentions_store.unmatched_fragments(conn, world.poll_id) == []
+        frame = await mentions_store.current_frame(conn, poll.id, default_frame(poll))
         assert frame.version == 2 and ("zoomerz", "velo") in frame.learned_aliases
         versions = await conn.fetchval("SELECT count(*) FROM code_frames WHERE poll_id = $1", world.poll_id)
         assert versions == 2

@@ -16,11 +16,12 @@ from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile
 from panels.simulated.server import running_simulator
 from panels.simulated.webhooks import SIGNATURE_HEADER, sign
-from recognition.app import PROVIDERS, create_app
+from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import fieldwork as fw_store
 from recognition.store import responses
 from recognition.waves.fieldwork import run_wave
+from recognition.web.keys import PROVIDERS
 from tests.integration.test_fieldwork import FAST, OPTIONS, check_once, make_wave
 
 SECRET = "w" * 64

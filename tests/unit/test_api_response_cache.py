@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
-import time
+from datetime import UTC, datetime
 
 from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
-from recognition.web.api.limits import GZIP_FROM, etag_of
-from recognition.web.api.ops import CSV, ResponseCache, _accepts
+from recognition.store.orgs import ApiKey
+from recognition.web.api.ops import CSV, Op, _accepts, bind
+from recognition.web.caches import GZIP_FROM, ResponseCache, etag_of
+from recognition.web.keys import API_KEY, RESPONSE_CACHE
 
 KEY = (1, "/api/v1/polls/1/scores?metric=aided", "application/json")
 
@@ -48,7 +52,8 @@ def test_short_bodies_are_not_gzipped_and_misses_and_other_keys_are_none() -> No
 
 
 def test_only_plain_200_answers_are_kept_and_entries_expire_or_are_cleared() -> None:
-    cache = ResponseCache(ttl=0.05)
+    now = [100.0]
+    cache = ResponseCache(ttl=5.0, clock=lambda: now[0])
     cache.put(KEY, web.Response(body=b"{}", status=201))
     assert cache.get(KEY) is None
     cache.put(KEY, _answer(b"{}"))
@@ -56,7 +61,9 @@ def test_only_plain_200_answers_are_kept_and_entries_expire_or_are_cleared() -> 
     cache.clear()
     assert cache.get(KEY) is None
     cache.put(KEY, _answer(b"{}"))
-    time.sleep(0.06)
+    now[0] += 5.0
+    assert cache.get(KEY) is not None  # still within its ttl
+    now[0] += 0.001
     assert cache.get(KEY) is None
 
 
@@ -79,21 +86,13 @@ def test_accept_negotiation_is_unchanged_by_memoising() -> None:
 
 async def test_concurrent_misses_of_one_url_run_the_handler_once() -> None:
     """When an entry expires under load, the first miss fills it and the others wait for it (no stampede)."""
-    import asyncio
-    from datetime import UTC, datetime
-
-    from aiohttp.test_utils import make_mocked_request
-
-    from recognition.store.orgs import ApiKey
-    from recognition.web.api.auth import KEY as KEY_SLOT
-    from recognition.web.api.ops import RESPONSE_CACHE, Op, bind
-
     calls = 0
+    release = asyncio.Event()
 
     async def slow_scores(ctx: object) -> web.Response:
         nonlocal calls
         calls += 1
-        await asyncio.sleep(0.05)
+        await release.wait()
         return web.json_response({"waves": []})
 
     op = Op("GET", "/api/v1/things", slow_scores, "reader", "things", "t", {"type": "object"}, cached=True)
@@ -104,11 +103,16 @@ async def test_concurrent_misses_of_one_url_run_the_handler_once() -> None:
 
     async def one() -> bytes:
         request = make_mocked_request("GET", "/api/v1/things", app=app)
-        request[KEY_SLOT] = key
+        request[API_KEY] = key
         response = await handler(request)
         assert isinstance(response, web.Response) and isinstance(response.body, bytes)
         return response.body
 
-    bodies = await asyncio.gather(*(one() for _ in range(20)))
+    tasks = [asyncio.create_task(one()) for _ in range(20)]
+    for _ in range(50):  # a few turns of the loop: every request reaches the handler or waits for the first
+        await asyncio.sleep(0)
+    assert calls == 1 and app[RESPONSE_CACHE].pending
+    release.set()
+    bodies = await asyncio.gather(*tasks)
     assert calls == 1
     assert len(set(bodies)) == 1

@@ -39,6 +39,7 @@ from recognition.questionnaire import (
     screens_remaining,
     shown_questions,
     validate_answer,
+    version_key,
     visible_options,
     visible_rows,
 )
@@ -380,13 +381,13 @@ def test_unaided_is_locked_once_brands_were_shown() -> None:
 
 def test_version_key_stable_under_cosmetic_change() -> None:
     q = questionnaire()
-    assert q.version_key == questionnaire().version_key
-    assert len(q.version_key) == 64
+    assert version_key(q) == version_key(questionnaire())
+    assert len(version_key(q)) == 64
     brands = _brands_with(0, logo_url="https://cdn.test/new.svg")
     brands[1]["aliases"] = ["bolt", "boltwerk shoes"]
     brands.reverse()
     cosmetic = questionnaire(brands=brands)
-    assert cosmetic.version_key == q.version_key
+    assert version_key(cosmetic) == version_key(q)
     assert comparability_changes(q, cosmetic) == []
 
 
@@ -417,7 +418,7 @@ def test_version_key_stable_under_cosmetic_change() -> None:
 )
 def test_comparability_changes(changes: dict[str, Any], expected: list[str]) -> None:
     old, new = questionnaire(), questionnaire(**changes)
-    assert old.version_key != new.version_key
+    assert version_key(old) != version_key(new)
     assert comparability_changes(old, new) == expected
 
 
@@ -425,7 +426,7 @@ def test_changed_population_levels_change_the_version() -> None:
     old = questionnaire()
     regions = {"North": 0.5, "South": 0.5}
     new = build(config(), {**US, "region": regions})
-    assert old.version_key != new.version_key
+    assert version_key(old) != version_key(new)
     assert comparability_changes(old, new) == ["question 'screener.region': options changed"]
 
 
@@ -575,12 +576,12 @@ def test_indicators_of_an_engaged_respondent() -> None:
     assert ind["top_of_mind"] == flags("bolt")
     assert ind["aided"] == flags("acme", "bolt", "cirrus")
     assert ind["total_awareness"] == flags("acme", "bolt", "cirrus")
-    assert ind["familiarity"] == flags("acme", "bolt")
+    assert ind["familiar"] == flags("acme", "bolt")
     assert ind["image.product_quality"] == flags("acme")
     assert ind["image.value_for_money"] == flags("bolt", "cirrus")
-    assert ind["consideration"] == flags("acme", "cirrus")
-    assert ind["preference"] == flags("acme")
-    assert ind["nps_score"] == {"acme": 100, "bolt": -100}
+    assert ind["consider"] == flags("acme", "cirrus")
+    assert ind["prefer"] == flags("acme")
+    assert ind["nps"] == {"acme": 100, "bolt": -100}
     assert ind["current_customer"] == flags("acme")
     assert ind["lapsed_customer"] == flags("bolt")
     assert ind["never_customer"] == flags("cirrus", "dyna")
@@ -598,12 +599,12 @@ def test_indicators_of_a_respondent_who_knows_nothing() -> None:
         "top_of_mind",
         "aided",
         "total_awareness",
-        "familiarity",
-        "consideration",
-        "preference",
+        "familiar",
+        "consider",
+        "prefer",
     ):
         assert ind[name] == flags(), name
-    assert ind["nps_score"] == {}
+    assert ind["nps"] == {}
     assert ind["never_customer"] == flags(*BRANDS)
     assert customer_status(q, answers) == "never"
 
@@ -625,7 +626,7 @@ def test_nps_mapping(rating: int, score: int) -> None:
     assert nps_score(rating) == score
     q = questionnaire()
     answers = {**SCREENER, "unaided": ["a"], "aided": ["bolt"], "recommendation": {"bolt": rating}}
-    assert derive_indicators(q, answers, [[]])["nps_score"] == {"bolt": score}
+    assert derive_indicators(q, answers, [[]])["nps"] == {"bolt": score}
 
 
 def test_indicator_errors() -> None:
@@ -645,8 +646,8 @@ def test_indicators_follow_the_modules() -> None:
     q = questionnaire(modules=["consideration"])
     ind = derive_indicators(q, {"unaided": "dont_know", "aided": ["acme"], "consideration": ["acme"]}, [])
     assert tuple(ind) == indicator_names(q)
-    assert "familiarity" not in ind and "nps_score" not in ind and "image.staff" not in ind
-    assert ind["consideration"] == flags("acme")
+    assert "familiar" not in ind and "nps" not in ind and "image.staff" not in ind
+    assert ind["consider"] == flags("acme")
 
 
 def test_replacing_a_field_is_validated_too() -> None:

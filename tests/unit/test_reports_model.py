@@ -6,19 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from recognition.alerts.objectives import evaluate, event_id, find_events, messages
-from recognition.reports.model import (
-    Cell,
-    PollData,
-    WaveInfo,
-    retest,
-    rolled,
-    tiles,
-    version_breaks,
-    year_ago,
-)
+from recognition.alerts.events import event_id, find_events, messages
+from recognition.alerts.objectives import evaluate
+from recognition.figures import Figure, StatisticsOptions, compare_figures
+from recognition.polls.model import Objective
+from recognition.reports.model import PollData, WaveInfo, tiles, version_breaks, year_ago
 from recognition.reports.summary import summarise
-from recognition.store.objectives import Objective
 from recognition.web.dashboard import access
 
 T0 = datetime(2025, 1, 6, tzinfo=UTC)
@@ -49,23 +42,31 @@ def _cell(
     status: str = "ok",
     se: float = 0.015,
     **kw: object,
-) -> Cell:
-    return Cell(
-        wave_id=wave,
+) -> tuple[int, Figure]:
+    """A figure of wave ``wave`` (returned with it)."""
+    figure = Figure(
         metric=metric,
         brand=brand,
         segment="all",
+        base="total",
         kind="mean" if metric == "nps" else "proportion",
         estimate=est,
         se=se,
         ci_low=low,
         ci_high=high,
+        ci_method="logit",
         level=0.95,
         n=1000,
         n_eff=800.0,
-        base_status=status,
-        **kw,
-    )  # type: ignore[arg-type]
+        deff=1.25,
+        base_status=status,  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
+    return wave, figure
+
+
+def _fig(*args: float, **kw: object) -> Figure:
+    return _cell(*args, **kw)[1]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -84,31 +85,31 @@ def test_objective_status_follows_the_interval(
     direction: str, threshold: float, ci: tuple[float, float], status: str
 ) -> None:
     low, high = ci
-    result = evaluate(_objective(threshold, direction), _cell((low + high) / 2, low, high), 3)
+    result = evaluate(_objective(threshold, direction), _fig((low + high) / 2, low, high), 3)
     assert result.status == status
     assert result.wave_id == 3 and result.ci_low == low and result.ci_high == high
 
 
 def test_objective_without_a_figure_or_with_a_suppressed_base() -> None:
     assert evaluate(_objective(0.5), None, 1).status == "no_data"
-    suppressed = evaluate(_objective(0.5), _cell(0.2, 0.1, 0.3, status="suppressed"), 1)
+    suppressed = evaluate(_objective(0.5), _fig(0.2, 0.1, 0.3, status="suppressed"), 1)
     assert suppressed.status == "suppressed" and suppressed.estimate is None
 
 
 def test_nps_objective_in_points() -> None:
-    assert evaluate(_objective(10, metric="nps"), _cell(-20, -27, -13, metric="nps"), 1).status == "breached"
-    assert evaluate(_objective(-30, metric="nps"), _cell(-20, -27, -13, metric="nps"), 1).status == "on_track"
+    assert evaluate(_objective(10, metric="nps"), _fig(-20, -27, -13, metric="nps"), 1).status == "breached"
+    assert evaluate(_objective(-30, metric="nps"), _fig(-20, -27, -13, metric="nps"), 1).status == "on_track"
 
 
 def test_events_are_deterministic_and_only_for_breaches_and_own_drops() -> None:
     statuses = [
-        evaluate(_objective(0.6), _cell(0.55, 0.52, 0.58), 9),
-        evaluate(_objective(0.5), _cell(0.55, 0.52, 0.58), 9),
+        evaluate(_objective(0.6), _fig(0.55, 0.52, 0.58), 9),
+        evaluate(_objective(0.5), _fig(0.55, 0.52, 0.58), 9),
     ]
     cells = [
-        _cell(0.55, 0.52, 0.58, wave=9, change=-0.05, q_value=0.001, p_value=0.0005, significant=True),
-        _cell(0.30, 0.27, 0.33, wave=9, brand="rival", change=-0.06, q_value=0.001, significant=True),
-        _cell(0.40, 0.37, 0.43, wave=9, metric="consider", change=-0.01, q_value=0.4, significant=False),
+        _fig(0.55, 0.52, 0.58, change=-0.05, q_value=0.001, p_value=0.0005, significant=True),
+        _fig(0.30, 0.27, 0.33, brand="rival", change=-0.06, q_value=0.001, significant=True),
+        _fig(0.40, 0.37, 0.43, metric="consider", change=-0.01, q_value=0.4, significant=False),
     ]
     events = find_events(1, 9, "acme", statuses, cells, {"acme": "Acme"})
     assert [e.kind for e in events] == ["objective.breached", "estimate.significant_drop"]
@@ -122,14 +123,14 @@ def test_events_are_deterministic_and_only_for_breaches_and_own_drops() -> None:
     assert digest[1]["type"] == "digest" and len(digest[1]["events"]) == 2
 
 
-def _poll(waves: list[WaveInfo], cells: list[Cell]) -> PollData:
+def _poll(waves: list[WaveInfo], cells: list[tuple[int, Figure]]) -> PollData:
     return PollData(
         1,
         "t",
         "acme",
         (("acme", "Acme"), ("rival", "Rival")),
         tuple(waves),
-        {(c.wave_id, c.metric, c.brand, c.segment): c for c in cells},
+        {(w, c.metric, c.brand, c.segment): c for w, c in cells},
     )
 
 
@@ -147,30 +148,19 @@ def test_year_ago_change_is_tested_and_marked_only_when_significant_and_large() 
     ]
     data = _poll(waves, cells)
     assert year_ago(data.waves, data.waves[1]) == data.waves[0]
-    by_metric = {t.metric: t for t in tiles(data, 2, "all", alpha=0.05, threshold=0.02)}
+    by_metric = {t.metric: t for t in tiles(data, 2, "all", StatisticsOptions())}
     assert by_metric["aided"].vs_year is not None and by_metric["aided"].vs_year.arrow == "▲"
     assert by_metric["prefer"].vs_year is not None and by_metric["prefer"].vs_year.arrow == ""
     assert by_metric["aided"].vs_previous is None  # the stored test is absent
 
 
 def test_significant_but_tiny_change_gets_no_arrow() -> None:
-    (change,) = retest(
-        [(_cell(0.5, 0, 1, se=0.001), _cell(0.51, 0, 1, se=0.001, wave=2))], alpha=0.05, threshold=0.02
+    (change,) = compare_figures(
+        [(_fig(0.5, 0, 1, se=0.001), _fig(0.51, 0, 1, se=0.001))], StatisticsOptions()
     )
-    assert change is not None and change.q_value is not None and change.q_value < 0.001
+    # z = 0.01 / √(2 · 0.001²) = 7.07, two-sided p = 1.5e-12: significant, but 1 point < the 2-point threshold
+    assert change is not None and change.q_value is not None and change.q_value < 1e-11
     assert not change.significant and change.arrow == ""
-
-
-def test_rolling_window_pools_and_compares_non_overlapping_windows() -> None:
-    waves = [_wave(i) for i in range(1, 7)]
-    cells = [_cell(0.50 if i <= 3 else 0.60, 0, 1, wave=i, se=0.02) for i in range(1, 7)]
-    data = rolled(_poll(waves, cells), 3, suppress_below=30, flag_below=100, alpha=0.05, threshold=0.02)
-    assert [w.id for w in data.waves] == [3, 4, 5, 6]
-    last = data.cell(6, "aided", "acme", "all")
-    assert last is not None and last.estimate == pytest.approx(0.60)
-    assert last.se == pytest.approx((3 * 0.02**2) ** 0.5 / 3)
-    assert last.n == 3000 and last.change == pytest.approx(0.10) and last.significant
-    assert data.cell(5, "aided", "acme", "all").change is None  # type: ignore[union-attr]
 
 
 def test_version_breaks() -> None:
@@ -194,7 +184,7 @@ def test_summary_points_carry_their_numbers() -> None:
             significant=False,
         ),
     ]
-    summary = summarise(_poll(waves, cells), 2, "all", [evaluate(_objective(0.6), cells[1], 2)])
+    summary = summarise(_poll(waves, cells), 2, "all", [evaluate(_objective(0.6), cells[1][1], 2)])
     texts = [p.text for p in summary.points]
     assert texts[0] == "Aided awareness of Acme rose 4 points to 62% (95% CI 59–65), a significant change."
     assert summary.points[0].n == 1000 and summary.points[0].q_value == 0.01 and summary.points[0].test

@@ -4,24 +4,18 @@ window (independent z test), BH q over the window's family."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 
-from recognition.settings import Settings, load_settings
-from recognition.stats import benjamini_hochberg
-from recognition.store.estimates import EstimateRow
-from recognition.waves.processing import WaveInput
-from recognition.waves.windows import compute_windows, pool_inputs, window_ends
+from recognition.figures import Figure, StatisticsOptions
+from recognition.store.estimates import WindowInfo
+from recognition.waves.compute import compute_window
+from recognition.waves.inputs import WaveInput, pool_inputs
+from recognition.waves.windows import window_at
 
 MARGINS = {"gender": {"f": 0.5, "m": 0.5}}
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(env={}, overrides={"data_dir": str(tmp_path)})
 
 
 def _wave(first_id: int, aware: list[int], extra: bool = False) -> WaveInput:
@@ -47,48 +41,60 @@ def test_pool_inputs_concatenates_and_fills_missing_indicators() -> None:
     assert np.isnan(velo[:4]).all() and velo[4:].tolist() == [1, 1]
 
 
-def test_window_ends_start_at_the_nth_wave() -> None:
-    assert window_ends(5, 2) == [1, 2, 3, 4]
-    assert window_ends(5, 3) == [2, 3, 4]
-    assert window_ends(2, 3) == []
+def _bh(p: list[float]) -> list[float]:
+    """Benjamini & Hochberg (1995) adjusted p-values, from the textbook step-up formula
+    q_(i) = min over j ≥ i of p_(j) · m / j, computed here directly (not with the project's function)."""
+    m = len(p)
+    order = sorted(range(m), key=lambda i: p[i])
+    q = [0.0] * m
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p[i] * m / rank)
+        q[i] = running
+    return q
 
 
-def test_windows_pool_and_test_against_the_previous_non_overlapping_window(settings: Settings) -> None:
+def test_window_at_holds_the_last_k_waves_and_the_k_before_them() -> None:
+    ids = [11, 12, 13, 14, 15]
+    assert window_at(ids, 1, 2) == WindowInfo(12, 2, (11, 12), ())
+    assert window_at(ids, 3, 2) == WindowInfo(14, 2, (13, 14), (11, 12))
+    assert window_at(ids, 4, 3) == WindowInfo(15, 3, (13, 14, 15), ())
+    assert window_at(ids, 4, 2) == WindowInfo(15, 2, (14, 15), (12, 13))
+
+
+def test_windows_pool_and_test_against_the_previous_non_overlapping_window() -> None:
     rng = np.random.default_rng(7)
     rates = (0.2, 0.3, 0.5, 0.6)
-    inputs = {}
+    inputs = []
     for k, rate in enumerate(rates, start=1):
         draws = (rng.random(200) < rate).astype(int).tolist()
-        inputs[k] = _wave(1000 * k, draws)
-    results = compute_windows([1, 2, 3, 4], inputs, [1, 2, 3], 2, MARGINS, settings, {1: 1, 2: 1, 3: 2, 4: 2})
-    assert [r.wave_ids for r in results] == [(1, 2), (2, 3), (3, 4)]
-    assert [r.previous_wave_ids for r in results] == [(), (), (1, 2)]
+        inputs.append(_wave(1000 * k, draws))
+    options = StatisticsOptions()
+    first = compute_window(inputs[0:2], MARGINS, options, None, [1, 1])
+    straddling = compute_window(inputs[1:3], MARGINS, options, None, [1, 2])
+    last = compute_window(inputs[2:4], MARGINS, options, {f.key: f for f in first}, [2, 2])
 
-    def total(result_index: int) -> EstimateRow:
-        (row,) = [
-            e
-            for e in results[result_index].output.estimates
-            if (e.metric, e.brand, e.segment) == ("aided", "acme", "all")
-        ]
+    def total(figures: list[Figure]) -> Figure:
+        (row,) = [f for f in figures if (f.metric, f.brand, f.segment) == ("aided", "acme", "all")]
         return row
 
-    first, straddling, last = total(0), total(1), total(2)
+    a, b, c = total(first), total(straddling), total(last)
     # equal weights: the pooled estimate is the plain share of the 400 pooled respondents
     pooled = np.concatenate(
-        [inputs[1].indicators[("aided", "acme")], inputs[2].indicators[("aided", "acme")]]
+        [inputs[0].indicators[("aided", "acme")], inputs[1].indicators[("aided", "acme")]]
     )
-    assert first.n == 400 and first.estimate == pytest.approx(pooled.mean())
-    assert first.change is None and straddling.change is None
-    assert straddling.warnings == ["the window pools questionnaire versions 1, 2"] and last.warnings == []
-    # the change of (3, 4) against (1, 2): independent z test
-    se = math.hypot(first.se, last.se)
-    assert last.change is not None
-    assert last.change == pytest.approx(last.estimate - first.estimate)
-    assert last.change_se == pytest.approx(se)
-    assert last.p_value == pytest.approx(2 * sps.norm.sf(abs(last.change) / se))
-    assert last.significant is True and last.change > 0.2
+    assert a.n == 400 and a.estimate == pytest.approx(pooled.mean())
+    assert a.change is None and b.change is None
+    assert b.warnings == ("the window pools questionnaire versions 1, 2",) and c.warnings == ()
+    # the change of (3, 4) against (1, 2): independent z test, se = √(se_a² + se_c²)
+    assert a.se is not None and c.se is not None and c.estimate is not None and a.estimate is not None
+    se = math.hypot(a.se, c.se)
+    assert c.change == pytest.approx(c.estimate - a.estimate)
+    assert c.change_se == pytest.approx(se)
+    assert c.p_value == pytest.approx(2 * sps.norm.sf(abs(c.estimate - a.estimate) / se))
+    assert c.significant is True and c.change is not None and c.change > 0.2
     # BH over the window's whole family of tests (every segment)
-    tested = [e for e in results[2].output.estimates if e.p_value is not None]
+    tested = [f for f in last if f.p_value is not None]
     assert len(tested) > 1
-    q = benjamini_hochberg(np.array([e.p_value for e in tested]))
-    assert [e.q_value for e in tested] == pytest.approx(q.tolist())
+    assert [f.q_value for f in tested] == pytest.approx(_bh([f.p_value for f in tested]))  # type: ignore[misc]

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from recognition.stats import estimate, rake
 
-SETTINGS = settings(deadline=None, max_examples=50)
+# Derandomized: the same examples on every run, so the suite cannot flake.
+SETTINGS = settings(deadline=None, max_examples=50, derandomize=True, database=None)
 
 
 @st.composite

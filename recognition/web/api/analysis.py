@@ -11,15 +11,16 @@ import asyncio
 import csv
 import io
 import secrets
-from typing import Any
 
 from aiohttp import web
 
+from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
+from recognition.populations import load_margins
 from recognition.store import estimates as estimates_store
 from recognition.store import polls as polls_store
-from recognition.store import responses
-from recognition.store.polls import Poll
-from recognition.waves.processing import MEAN_METRICS, PROPORTION_METRICS, WaveInput, build_input
+from recognition.store import waves as waves_store
+from recognition.waves.contrasts import compare_brands
+from recognition.waves.inputs import load_input
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import CSV, ID, Ctx, Op, Param, not_found, respond
 from recognition.web.api.polls import POLL_ID, load_poll
@@ -54,50 +55,17 @@ COMPARISON = {
 }
 
 
-async def wave_input(
-    conn: Any, poll: Poll, wave_id: int, questionnaire_version: int, margins: dict[str, dict[str, float]]
-) -> tuple[list[Any], WaveInput]:
-    """The wave's completes and their indicators, read the way processing reads them."""
-    from recognition.polls.questionnaire import poll_questionnaire
-    from recognition.store import survey as survey_store
-    from recognition.waves import processing
-
-    rows = await responses.wave_respondents(conn, wave_id)
-    questionnaire = None
-    if any(processing.is_survey_answers(r.answers) for r in rows):
-        definition = await survey_store.questionnaire_definition(conn, poll.id, questionnaire_version)
-        questionnaire = poll_questionnaire(poll, margins, definition)
-    return rows, build_input(rows, poll, list(margins), questionnaire)
-
-
-async def _latest_published(conn: Any, poll_id: int) -> int | None:
-    value = await conn.fetchval(
-        "SELECT id FROM waves WHERE poll_id = $1 AND state = 'published' ORDER BY scheduled_at DESC, id DESC LIMIT 1",
-        poll_id,
-    )
-    return int(value) if value is not None else None
-
-
 async def compare(ctx: Ctx) -> web.StreamResponse:
-    from recognition.populations import load_margins
-    from recognition.web.api.compare import compare_brands
-
     p = ctx.params
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
-        wave_id = p.get("wave_id") or await _latest_published(conn, poll.id)
-        row = (
-            None
-            if wave_id is None
-            else await conn.fetchrow(
-                "SELECT state, questionnaire_version FROM waves WHERE id = $1 AND poll_id = $2",
-                wave_id,
-                poll.id,
-            )
-        )
-        if row is None or row["state"] != "published":
-            raise not_found("published wave", wave_id if wave_id is not None else f"of poll {poll.id}")
-        assert wave_id is not None
+        if "wave_id" in p:
+            wave = await waves_store.get_wave(conn, p["wave_id"])
+            wave = wave if wave is not None and wave.poll_id == poll.id else None
+        else:
+            wave = await waves_store.latest_published(conn, poll.id)
+        if wave is None or wave.state != "published":
+            raise not_found("published wave", p.get("wave_id", f"of poll {poll.id}"))
         reference = p.get("reference", poll.own_brand)
         if reference not in poll.brand_ids:
             raise Problem(
@@ -107,7 +75,7 @@ async def compare(ctx: Ctx) -> web.StreamResponse:
                 errors=[{"field": "reference", "message": f"not one of {', '.join(poll.brand_ids)}"}],
             )
         margins = load_margins(poll.population)
-        _, inp = await wave_input(conn, poll, wave_id, row["questionnaire_version"], margins)
+        _, inp = await load_input(conn, poll, wave.id, wave.questionnaire_version, margins)
     s = ctx.settings
     try:
         result = await asyncio.get_running_loop().run_in_executor(
@@ -128,7 +96,7 @@ async def compare(ctx: Ctx) -> web.StreamResponse:
         raise Problem(400, "Bad Request", str(exc), errors=[{"field": field, "message": message}]) from None
     return respond(
         {
-            "wave_id": wave_id,
+            "wave_id": wave.id,
             "metric": p.get("metric", "aided"),
             "segment": p.get("segment", "all"),
             "reference": reference,
@@ -140,8 +108,6 @@ async def compare(ctx: Ctx) -> web.StreamResponse:
 
 
 async def export_respondents(ctx: Ctx) -> web.StreamResponse:
-    from recognition.populations import load_margins
-
     async with ctx.pool.acquire() as conn:
         wave = await load_wave(conn, ctx)
         poll = await polls_store.get_poll(conn, wave.poll_id)
@@ -157,11 +123,8 @@ async def export_respondents(ctx: Ctx) -> web.StreamResponse:
             )
         assert poll is not None
         margins = load_margins(poll.population)
-        rows, inp = await wave_input(conn, poll, wave.id, wave.questionnaire_version, margins)
-        weights = {
-            r["respondent_id"]: r["weight"]
-            for r in await conn.fetch("SELECT respondent_id, weight FROM weights WHERE wave_id = $1", wave.id)
-        }
+        rows, inp = await load_input(conn, poll, wave.id, wave.questionnaire_version, margins)
+        weights = await estimates_store.weights(conn, wave.id)
         await ctx.audit(conn, "wave.export", "wave", wave.id, {"rows": len(weights)})
     variables = list(margins)
     keys = [(m, b) for m in (*PROPORTION_METRICS, *MEAN_METRICS) for b in poll.brand_ids]

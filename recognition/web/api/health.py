@@ -1,10 +1,12 @@
-"""Liveness and readiness."""
+"""Operations endpoints: liveness (``/healthz``), readiness (``/readyz``) and Prometheus metrics (``/metrics``)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from recognition.db import pending_migrations
+from recognition.store import waves as waves_store
+from recognition.web.keys import METRICS, POOL
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -12,8 +14,6 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    from recognition.app import POOL
-
     try:
         async with request.app[POOL].acquire(timeout=2) as conn:
             pending = await pending_migrations(conn)
@@ -27,6 +27,18 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "ok", "migrations": "current"})
 
 
+async def metrics_page(request: web.Request) -> web.Response:
+    async with request.app[POOL].acquire() as conn:
+        counts = await waves_store.count_by_state(conn)
+    return web.Response(
+        body=request.app[METRICS].render(counts),
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_page)

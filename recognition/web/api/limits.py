@@ -7,47 +7,22 @@ process: with several instances each enforces the limit on its own share of the 
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import math
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from recognition.web.api.auth import API_PREFIX, KEY
+from recognition.web.api.auth import API_PREFIX
 from recognition.web.api.errors import Problem
+from recognition.web.caches import GZIP_FROM, accepts_gzip, etag_of
+from recognition.web.keys import API_KEY, RATE_LIMIT
 
 Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
-#: Bodies at least this long are gzip-compressed when the client accepts it.
-GZIP_FROM = 1024
-
-
-@dataclass
-class RateLimit:
-    rate: float = 20.0
-    burst: float = 100.0
-    buckets: dict[int, tuple[float, float]] = field(default_factory=dict)  # key id → (tokens, at)
-
-    def take(self, key_id: int, now: float | None = None) -> float:
-        """Take a token for ``key_id``; returns 0 if one was free, else the seconds until one is."""
-        now = time.monotonic() if now is None else now
-        tokens, at = self.buckets.get(key_id, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - at) * self.rate)
-        if tokens >= 1:
-            self.buckets[key_id] = (tokens - 1, now)
-            return 0.0
-        self.buckets[key_id] = (tokens, now)
-        return (1 - tokens) / self.rate
-
-
-RATE_LIMIT = web.AppKey("rate_limit", RateLimit)
 
 
 @web.middleware
 async def rate_limit_middleware(request: web.Request, handler: Next) -> web.StreamResponse:
-    key = request.get(KEY)
+    key = request.get(API_KEY)
     if key is not None:
         wait = request.app[RATE_LIMIT].take(key.id)
         if wait > 0:
@@ -58,19 +33,6 @@ async def rate_limit_middleware(request: web.Request, handler: Next) -> web.Stre
                 headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )
     return await handler(request)
-
-
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-
-
-def accepts_gzip(request: web.Request) -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "")
-
-
-def gzip_body(body: bytes) -> bytes:
-    """The gzip encoding of ``body`` (no timestamp, so the same body always gives the same bytes)."""
-    return gzip.compress(body, compresslevel=6, mtime=0)
 
 
 def _matches(header: str, etag: str) -> bool:

@@ -2,9 +2,10 @@
 brand (or to "not a brand") in a new frame version.
 
 A recode stores the new frame, re-codes every stored unaided answer of the poll
-(:func:`recognition.store.survey.recode`) and records the change in the audit log, in one transaction. Then the
-published waves whose coding changed are processed again, together with every later published wave (each
-wave's change is tested against the one before it, so their tests follow too), oldest first.
+(:func:`recognition.mentions.recoding.recode`) and records the change in the audit log, in one transaction. Then
+the published waves whose coding changed are processed again, oldest first
+(:func:`recognition.mentions.recoding.reprocess`): their figures, the change tests compared with them and the
+rolling windows that hold them follow the new frame.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from typing import Any
 from aiohttp import web
 
 from recognition.errors import UserError
+from recognition.mentions.recoding import recode, reprocess
 from recognition.polls.questionnaire import default_frame
 from recognition.store import mentions as mentions_store
-from recognition.store import survey as survey_store
-from recognition.waves.processing import process_wave
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import ID, Ctx, Op, Param, respond
 from recognition.web.api.polls import POLL_ID, load_poll
@@ -82,7 +82,7 @@ async def poll_mentions(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
         frame = await mentions_store.latest_frame(conn, poll.id) or default_frame(poll)
-        fragments = await survey_store.unmatched_fragments(
+        fragments = await mentions_store.unmatched_fragments(
             conn, poll.id, wave_id=ctx.params.get("wave_id"), limit=ctx.params.get("limit", 100)
         )
     return respond(
@@ -111,7 +111,7 @@ async def recode_mention(ctx: Ctx) -> web.StreamResponse:
             raise _unprocessable("brand_id", f"not a brand of this poll: {brand_id!r}")
         async with conn.transaction():
             try:
-                result = await survey_store.recode(conn, poll, fragment, brand_id)
+                result = await recode(conn, poll, fragment, brand_id)
             except UserError as exc:
                 raise _unprocessable("fragment", str(exc)) from None
             await ctx.audit(
@@ -126,15 +126,13 @@ async def recode_mention(ctx: Ctx) -> web.StreamResponse:
                     "recoded": result.recoded,
                 },
             )
-        redo = await mentions_store.published_from(conn, poll.id, result.affected_waves)
-    for wave_id in redo:
-        await process_wave(ctx.pool, wave_id, poll, ctx.settings)
+    redo = await reprocess(ctx.pool, ctx.settings, poll, result.affected_waves)
     return respond(
         {
             "frame_version": result.frame.version,
             "recoded": result.recoded,
             "affected_waves": list(result.affected_waves),
-            "reprocessed_waves": redo,
+            "reprocessed_waves": list(redo),
         }
     )
 
@@ -169,8 +167,8 @@ OPS = (
         errors=(422,),
         example={"fragment": "zoomerz", "brand_id": "velo"},
         description="Stores code frame version + 1, re-codes every stored unaided answer of the poll, and "
-        "processes again the published waves whose coding changed and every published wave after them "
-        "(their change tests follow). 422 for an unknown brand, a fragment without letters or digits, or a "
+        "processes again the published waves whose coding changed (the change tests compared with them and "
+        "the rolling windows holding them follow). 422 for an unknown brand, a fragment without letters or digits, or a "
         "fragment that is already a brand's name or alias.",
     ),
 )

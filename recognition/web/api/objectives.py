@@ -7,9 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
+from recognition.polls.checks import check_objective
+from recognition.polls.model import DIRECTIONS, Objective, Poll
 from recognition.store import objectives as store
-from recognition.store.objectives import Objective
-from recognition.store.polls import Poll
+from recognition.store import polls as polls_store
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,
@@ -25,10 +26,10 @@ from recognition.web.api.ops import (
     respond,
 )
 from recognition.web.api.polls import POLL_ID, load_poll
-from recognition.web.api.scores import METRICS
+from recognition.web.api.schemas import METRIC
 
 _FIELDS: dict[str, Any] = {
-    "metric": {"type": "string", "enum": METRICS},
+    "metric": METRIC,
     "brand": {"type": "string", "minLength": 1, "maxLength": 40},
     "segment": {"type": "string", "minLength": 1, "maxLength": 100},
     "threshold": {
@@ -37,7 +38,7 @@ _FIELDS: dict[str, Any] = {
         "maximum": 100,
         "description": "on the estimate's scale: a proportion 0..1, or NPS -100..100",
     },
-    "direction": {"type": "string", "enum": list(store.DIRECTIONS)},
+    "direction": {"type": "string", "enum": list(DIRECTIONS)},
     "label": {"type": "string", "maxLength": 200},
 }
 CREATE = {
@@ -66,17 +67,14 @@ def render(o: Objective) -> dict[str, Any]:
 
 
 def _check(poll: Poll, values: dict[str, Any]) -> None:
-    errors = []
-    if values.get("brand") not in poll.brand_ids:
-        errors.append(
-            {"field": "brand", "message": f"not a brand of poll {poll.id}: {', '.join(poll.brand_ids)}"}
-        )
-    if values.get("metric") != "nps" and not 0 <= values.get("threshold", 0) <= 1:
-        errors.append(
-            {"field": "threshold", "message": "a proportion metric's threshold lies between 0 and 1"}
-        )
+    errors = check_objective(poll, values)
     if errors:
-        raise Problem(422, "Unprocessable Content", "the objective does not fit the poll", errors=errors)
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            "the objective does not fit the poll: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
+            errors=[{"field": e.field, "message": e.message} for e in errors],
+        )
 
 
 async def list_objectives(ctx: Ctx) -> web.StreamResponse:
@@ -109,8 +107,6 @@ async def get_objective(ctx: Ctx) -> web.StreamResponse:
 
 
 async def update_objective(ctx: Ctx) -> web.StreamResponse:
-    from recognition.store import polls as polls_store
-
     async with ctx.pool.acquire() as conn, conn.transaction():
         objective = await _load(conn, ctx)
         poll = await polls_store.get_poll(conn, objective.poll_id)

@@ -13,8 +13,6 @@ import base64
 import binascii
 import functools
 import json
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,15 +20,15 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from multidict import CIMultiDict
 
 from recognition.settings import Settings
 from recognition.store import audit
 from recognition.store.orgs import ApiKey
-from recognition.web.api.auth import KEY, has_role
+from recognition.web.api.auth import has_role
 from recognition.web.api.errors import Problem
-from recognition.web.api.limits import GZIP_FROM, accepts_gzip, etag_of, gzip_body
 from recognition.web.api.schema import Schema, check, coerce_param
+from recognition.web.caches import ResponseCache, accepts_gzip
+from recognition.web.keys import API_KEY, POOL, RESPONSE_CACHE, SETTINGS
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -93,14 +91,10 @@ class Ctx:
 
     @property
     def pool(self) -> asyncpg.Pool:
-        from recognition.app import POOL
-
         return self.request.app[POOL]
 
     @property
     def settings(self) -> Settings:
-        from recognition.app import SETTINGS
-
         return self.request.app[SETTINGS]
 
     @property
@@ -148,72 +142,6 @@ def respond(value: Any, status: int = 200, headers: dict[str, str] | None = None
 
 def not_found(what: str, ident: object) -> Problem:
     return Problem(404, "Not Found", f"no {what} {ident} in this organisation")
-
-
-# --- cached reads -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CachedAnswer:
-    """A cached 200 answer, ready to send: its body, the gzipped body (if long enough to be worth it), its
-    ``ETag`` (of the uncompressed body) and its other headers; all computed once, when it is stored."""
-
-    body: bytes
-    gzipped: bytes | None
-    etag: str
-    headers: tuple[tuple[str, str], ...]
-
-    def response(self, gzip: bool) -> web.Response:
-        """A fresh response to send (aiohttp responses are single-use); nothing is re-encoded or re-hashed."""
-        headers = CIMultiDict(self.headers)
-        headers["ETag"] = self.etag
-        if gzip and self.gzipped is not None:
-            headers["Content-Encoding"] = "gzip"
-            return web.Response(body=self.gzipped, headers=headers)
-        return web.Response(body=self.body, headers=headers)
-
-
-@dataclass
-class ResponseCache:
-    """Recent answers of cached reads (scores, trends), per organisation, URL and media type, for ``ttl``
-    seconds. Any change made through this instance empties it; figures published by fieldwork show up within
-    ``ttl``. The ``ETag`` and the gzipped body are computed once per entry, not per hit."""
-
-    ttl: float = 5.0
-    size: int = 2048
-    entries: OrderedDict[tuple[int, str, str], tuple[float, CachedAnswer]] = field(
-        default_factory=OrderedDict
-    )
-    #: Entries being filled right now: concurrent misses of one URL wait for the first instead of all querying.
-    pending: dict[tuple[int, str, str], asyncio.Future[None]] = field(default_factory=dict)
-
-    def get(self, key: tuple[int, str, str], gzip: bool = False) -> web.Response | None:
-        hit = self.entries.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1].response(gzip)
-
-    def put(self, key: tuple[int, str, str], response: web.Response) -> None:
-        body = response.body
-        if not isinstance(body, bytes) or response.status != 200 or "Content-Encoding" in response.headers:
-            return
-        etag = etag_of(body)
-        response.headers["ETag"] = etag
-        gzipped = gzip_body(body) if len(body) >= GZIP_FROM else None
-        kept = tuple((k, v) for k, v in response.headers.items() if k.lower() not in _PER_ANSWER)
-        self.entries[key] = (time.monotonic() + self.ttl, CachedAnswer(body, gzipped, etag, kept))
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self.entries.clear()
-
-
-#: Headers a cached answer does not keep: aiohttp sets the length per response, the ETag is stored apart.
-_PER_ANSWER = frozenset({"content-length", "etag", "content-encoding"})
-
-
-RESPONSE_CACHE = web.AppKey("response_cache", ResponseCache)
 
 
 # --- cursors -------------------------------------------------------------------------------------------------
@@ -370,7 +298,7 @@ def bind(op: Op) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     parameters passed, so a hit skips re-checking the same query string."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        key = request[KEY]
+        key = request[API_KEY]
         if not has_role(key, op.role):
             raise Problem(
                 403, "Forbidden", f"this operation needs the {op.role} role; the key has {key.role}"

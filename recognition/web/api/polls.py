@@ -8,6 +8,10 @@ from typing import Any
 
 import asyncpg
 
+from recognition.polls.checks import check_poll, questionnaire_config, schedule_error
+from recognition.polls.model import STATUSES, FieldError, Poll, PollConflict
+from recognition.polls.versions import record_change
+from recognition.populations import load_margins
 from recognition.questionnaire.build import build
 from recognition.questionnaire.config import QuestionnaireError
 from recognition.questionnaire.versions import version_key
@@ -16,7 +20,6 @@ from recognition.stats import planning
 from recognition.store import estimates as estimates_store
 from recognition.store import polls as store
 from recognition.store import waves as waves_store
-from recognition.store.polls import Poll, PollConflict, check_poll
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,
@@ -92,7 +95,7 @@ POLL = {
     "properties": {
         **_FIELDS,
         "id": {"type": "integer"},
-        "status": {"type": "string", "enum": list(store.STATUSES)},
+        "status": {"type": "string", "enum": list(STATUSES)},
         "questionnaire_version": {"type": "integer"},
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
@@ -189,7 +192,7 @@ async def load_poll(conn: asyncpg.Connection, ctx: Ctx) -> Poll:
     return poll
 
 
-def _invalid(errors: list[store.FieldError]) -> Problem:
+def _invalid(errors: list[FieldError]) -> Problem:
     return Problem(
         422,
         "Unprocessable Content",
@@ -315,12 +318,11 @@ async def update_poll(ctx: Ctx) -> Any:
             updated = await store.update_poll(conn, poll.id, ctx.body)
         except PollConflict as exc:
             raise _conflict(exc) from None
-        from recognition.store.questionnaires import record_change
-
         changes = await record_change(conn, poll, updated)
         if changes:  # a change that affects comparability starts a new questionnaire version
-            updated = await store.get_poll(conn, poll.id)
-            assert updated is not None
+            refreshed = await store.get_poll(conn, poll.id)
+            assert refreshed is not None
+            updated = refreshed
         details: dict[str, Any] = {"changed": sorted(ctx.body)}
         if changes:
             details["questionnaire_version"] = updated.questionnaire_version
@@ -355,7 +357,7 @@ async def preview_questionnaire(ctx: Ctx) -> Any:
         poll = await load_poll(conn, ctx)
     values = render(poll)
     try:
-        questionnaire = build(store.questionnaire_config(values), store._population_margins(poll.population))
+        questionnaire = build(questionnaire_config(values), load_margins(poll.population))
     except (QuestionnaireError, ValueError) as exc:
         raise Problem(
             422, "Unprocessable Content", f"the poll's questionnaire does not build: {exc}"
@@ -398,7 +400,7 @@ def _fire_times(schedule_data: dict[str, Any], count: int, after: datetime) -> d
     try:
         schedule = Schedule.from_dict(schedule_data)
     except ScheduleError as exc:
-        error = store.schedule_error(exc)
+        error = schedule_error(exc)
         raise Problem(
             422,
             "Unprocessable Content",

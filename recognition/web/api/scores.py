@@ -1,106 +1,33 @@
-"""Scores and trends: published estimates of a poll, per wave, with their base, uncertainty and the wave-on-wave
-test (change, p, BH q and the significance flag), as JSON or CSV.
+"""Scores and trends: a poll's published figures (:class:`recognition.figures.Figure`), per wave or per rolling
+window, with their base, uncertainty and change test, as JSON or CSV.
 
-Suppressed figures (effective base below ``statistics.suppress_below``) keep their base (n, effective n) but show
-no numbers. Routes are registered by :mod:`recognition.web.api.routes`.
+Every figure is stored when its wave publishes — rolling windows too (:mod:`recognition.waves.windows`) — so a
+read is one query. Suppressed figures (effective base below ``statistics.suppress_below``) keep their base (n,
+effective n) but show no numbers. Registered by :mod:`recognition.web.api.routes`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiohttp import web
 
-from recognition.waves.processing import MEAN_METRICS, PROPORTION_METRICS
-from recognition.waves.windows import MAX_WINDOW
+from recognition.figures import COLUMNS
+from recognition.store import estimates as estimates_store
+from recognition.store import waves as waves_store
+from recognition.store.estimates import PollFigure, WindowInfo
+from recognition.web.api.errors import Problem
 from recognition.web.api.ops import CSV, ID, LIMIT, Ctx, Op, Param, decode_cursor, encode_cursor, respond
 from recognition.web.api.polls import POLL_ID, load_poll
+from recognition.web.api.schemas import FIGURE, METRIC
 
-METRICS = [*PROPORTION_METRICS, *MEAN_METRICS]
-HIDDEN = (
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "deff",
-    "change",
-    "change_se",
-    "p_value",
-    "q_value",
-    "significant",
-)
-COLUMNS = (
-    "metric",
-    "brand",
-    "segment",
-    "base",
-    "kind",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "ci_method",
-    "level",
-    "n",
-    "n_eff",
-    "deff",
-    "base_status",
-    "warnings",
-    "change",
-    "change_se",
-    "p_value",
-    "q_value",
-    "significant",
-)
-NUM = {"type": ["number", "null"]}
-ESTIMATE: dict[str, Any] = {
-    "type": "object",
-    "required": [
-        "metric",
-        "brand",
-        "segment",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "n",
-        "n_eff",
-        "base_status",
-        "change",
-        "p_value",
-        "q_value",
-        "significant",
-    ],
-    "properties": {
-        "metric": {"type": "string"},
-        "brand": {"type": "string"},
-        "segment": {"type": "string"},
-        "base": {"type": "string"},
-        "kind": {"type": "string"},
-        "estimate": NUM,
-        "se": NUM,
-        "ci_low": NUM,
-        "ci_high": NUM,
-        "ci_method": {"type": "string"},
-        "level": {"type": "number"},
-        "n": {"type": "integer"},
-        "n_eff": {"type": "number"},
-        "deff": NUM,
-        "base_status": {"type": "string", "enum": ["ok", "low", "suppressed"]},
-        "warnings": {"type": "array", "items": {"type": "string"}},
-        "change": NUM,
-        "change_se": NUM,
-        "p_value": NUM,
-        "q_value": NUM,
-        "significant": {"type": ["boolean", "null"]},
-    },
-}
 WAVE_IDS = {"type": "array", "items": {"type": "integer"}}
 SCORES = {
     "type": "object",
-    "required": ["poll", "waves", "next_cursor"],
+    "required": ["poll", "window", "waves", "next_cursor"],
     "properties": {
         "poll": {"type": "object", "required": ["id", "name"]},
         "window": {"type": "integer", "minimum": 1},
@@ -118,7 +45,7 @@ SCORES = {
                         **WAVE_IDS,
                         "description": "the previous non-overlapping window the change is against (window > 1)",
                     },
-                    "estimates": {"type": "array", "items": ESTIMATE},
+                    "estimates": {"type": "array", "items": FIGURE},
                 },
             },
         },
@@ -130,19 +57,10 @@ POINT = {
     "required": [
         "wave_id",
         "scheduled_at",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "n",
-        "n_eff",
-        "base_status",
-        "change",
-        "p_value",
-        "q_value",
-        "significant",
+        *(c for c in FIGURE["required"] if c not in ("metric", "brand", "segment")),
     ],
     "properties": {
-        **ESTIMATE["properties"],
+        **{k: v for k, v in FIGURE["properties"].items() if k not in ("metric", "brand", "segment")},
         "wave_id": {"type": "integer"},
         "scheduled_at": {"type": "string"},
     },
@@ -178,103 +96,113 @@ BRAND = Param("brand", "query", {"type": "string", "minLength": 1, "maxLength": 
 FORMAT = Param(
     "format", "query", {"type": "string", "enum": ["json", "csv"]}, "csv is the same as 'Accept: text/csv'"
 )
-
-_SELECT = """SELECT w.id AS wave_id, w.scheduled_at, w.questionnaire_version, e.metric, e.brand, e.segment, e.base,
-                    e.kind, e.estimate, e.se, e.ci_low, e.ci_high, e.ci_method, e.level, e.n, e.n_eff, e.deff,
-                    e.base_status, e.warnings, e.change, e.change_se, e.p_value, e.q_value, e.significant
-             FROM waves w JOIN estimates e ON e.wave_id = w.id
-             WHERE w.poll_id = $1 AND w.state = 'published' AND ($2::text IS NULL OR e.metric = $2)
-                   AND e.segment = $3 AND ($4::text IS NULL OR e.brand = $4)"""
-
-
-def public(row: dict[str, Any]) -> dict[str, Any]:
-    """An estimate as published: suppressed figures keep their base but show no numbers."""
-    out = dict(row)
-    if out["base_status"] == "suppressed":
-        for name in HIDDEN:
-            out[name] = None
-    return out
+_BAD_CURSOR = Problem(
+    400,
+    "Bad Request",
+    "the cursor is not one this API issued for these windows",
+    errors=[{"field": "cursor", "message": "not a cursor issued for this window size"}],
+)
 
 
-def csv_response(rows: Iterable[dict[str, Any]], columns: tuple[str, ...]) -> web.Response:
+def csv_response(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> web.Response:
+    """Rows as CSV: lists joined with ';', instants in ISO 8601, nothing for null."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(
-            [
-                ""
-                if row[c] is None
-                else ";".join(row[c])
-                if isinstance(row[c], list)
-                else row[c].isoformat()
-                if hasattr(row[c], "isoformat")
-                else row[c]
-                for c in columns
-            ]
-        )
+        writer.writerow([_cell(row[c]) for c in columns])
     return web.Response(text=buffer.getvalue(), content_type=CSV, charset="utf-8")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(map(str, value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _window_size(ctx: Ctx) -> int:
+    window: int = ctx.params.get("window", 1)
+    sizes = ctx.settings.statistics_windows
+    if window != 1 and window not in sizes:
+        offered = ", ".join(map(str, (1, *sizes)))
+        raise Problem(
+            400,
+            "Bad Request",
+            f"window: {window} is not a window this service computes; choose one of {offered}",
+            errors=[{"field": "window", "message": f"must be one of {offered}"}],
+        )
+    return window
+
+
+def _item(rows: Sequence[PollFigure], wave: Any, window: WindowInfo | None) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "wave_id": wave.id,
+        "scheduled_at": wave.scheduled_at,
+        "questionnaire_version": wave.questionnaire_version,
+    }
+    if window is not None:
+        item["window_waves"] = list(window.wave_ids)
+        item["previous_window_waves"] = list(window.previous_wave_ids)
+    item["estimates"] = [r.figure.public().as_dict() for r in rows]
+    return item
 
 
 async def poll_scores(ctx: Ctx) -> web.StreamResponse:
     p = ctx.params
-    if p.get("window", 1) > 1:
-        from recognition.web.api.windows import window_scores
-
-        return await window_scores(ctx)
+    size = _window_size(ctx)
     limit = p.get("limit", 50)
     after = decode_cursor(ctx)
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
-        wave_ids = [
-            r["id"]
-            for r in await conn.fetch(
-                """SELECT id FROM waves WHERE poll_id = $1 AND state = 'published' AND ($2::bigint IS NULL OR id > $2)
-                    AND ($3::bigint IS NULL OR id = $3) ORDER BY id LIMIT $4""",
-                poll.id,
-                after,
-                p.get("wave_id"),
-                limit + 1,
+        windows: dict[int, WindowInfo] = {}
+        if size == 1:
+            ids = await waves_store.published_ids(
+                conn, poll.id, after_id=after, wave_id=p.get("wave_id"), limit=limit + 1
             )
-        ]
-        shown = wave_ids[:limit]
-        rows = [
-            public(dict(r))
-            for r in await conn.fetch(
-                _SELECT
-                + " AND w.id = ANY($5::bigint[]) ORDER BY w.scheduled_at, w.id, e.metric, e.brand, e.base",
-                poll.id,
-                p.get("metric"),
-                p.get("segment", "all"),
-                p.get("brand"),
-                shown,
-            )
-        ]
-    if ctx.media == CSV:
-        return csv_response(rows, ("wave_id", "scheduled_at", *COLUMNS))
-    waves: dict[int, dict[str, Any]] = {}
-    for wave_id in shown:
-        waves[wave_id] = {"wave_id": wave_id, "estimates": []}
+        else:
+            listed = await estimates_store.poll_windows(conn, poll.id, size)
+            ends = [w.end_wave_id for w in listed]
+            if after is not None:
+                if after not in ends:
+                    raise _BAD_CURSOR
+                listed = listed[ends.index(after) + 1 :]
+            listed = [w for w in listed if p.get("wave_id") in (None, w.end_wave_id)]
+            windows = {w.end_wave_id: w for w in listed}
+            ids = [w.end_wave_id for w in listed[: limit + 1]]
+        shown = ids[:limit]
+        waves = await waves_store.get_many(conn, shown)
+        rows = await estimates_store.poll_figures(
+            conn,
+            poll.id,
+            window=size,
+            wave_ids=shown,
+            metric=p.get("metric"),
+            segments=[p.get("segment", "all")],
+            brand=p.get("brand"),
+        )
+    by_wave: dict[int, list[PollFigure]] = {w: [] for w in shown}
     for row in rows:
-        wave = waves[row["wave_id"]]
-        wave["scheduled_at"] = row["scheduled_at"]
-        wave["questionnaire_version"] = row["questionnaire_version"]
-        wave["estimates"].append({c: row[c] for c in COLUMNS})
-    if any("scheduled_at" not in w for w in waves.values()):
-        async with ctx.pool.acquire() as conn:
-            for r in await conn.fetch(
-                "SELECT id, scheduled_at, questionnaire_version FROM waves WHERE id = ANY($1)",
-                [w for w, v in waves.items() if "scheduled_at" not in v],
-            ):
-                waves[r["id"]].update(
-                    scheduled_at=r["scheduled_at"], questionnaire_version=r["questionnaire_version"]
-                )
-    more = len(wave_ids) > limit
+        by_wave[row.wave_id].append(row)
+    waves.sort(key=lambda w: (w.scheduled_at, w.id) if size > 1 else (w.id,))
+    items = [_item(by_wave[w.id], w, windows.get(w.id)) for w in waves]
+    if ctx.media == CSV:
+        extra = ("window_waves", "previous_window_waves") if size > 1 else ()
+        flat = [
+            {**e, **{k: item[k] for k in ("wave_id", "scheduled_at", *extra)}}
+            for item in items
+            for e in item["estimates"]
+        ]
+        return csv_response(flat, ("wave_id", "scheduled_at", *extra, *COLUMNS))
+    more = len(ids) > limit
     return respond(
         {
             "poll": {"id": poll.id, "name": poll.name},
-            "window": 1,
-            "waves": list(waves.values()),
+            "window": size,
+            "waves": items,
             "next_cursor": encode_cursor(shown[-1]) if more else None,
         }
     )
@@ -284,26 +212,23 @@ async def poll_trends(ctx: Ctx) -> web.StreamResponse:
     p = ctx.params
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
-        rows = [
-            public(dict(r))
-            for r in await conn.fetch(
-                _SELECT + " AND e.base = 'total' ORDER BY e.brand, w.scheduled_at, w.id",
-                poll.id,
-                p["metric"],
-                p.get("segment", "all"),
-                p.get("brand"),
-            )
-        ]
+        rows = await estimates_store.poll_figures(
+            conn,
+            poll.id,
+            metric=p["metric"],
+            segments=[p.get("segment", "all")],
+            brand=p.get("brand"),
+            base="total",
+        )
+    points = [
+        {"wave_id": r.wave_id, "scheduled_at": r.scheduled_at, **r.figure.public().as_dict()} for r in rows
+    ]
     if ctx.media == CSV:
-        return csv_response(rows, ("wave_id", "scheduled_at", *COLUMNS))
+        return csv_response(points, ("wave_id", "scheduled_at", *COLUMNS))
     series: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        series.setdefault(row["brand"], []).append(
-            {
-                k: row[k]
-                for k in ("wave_id", "scheduled_at", *COLUMNS)
-                if k not in ("metric", "brand", "segment")
-            }
+    for point in points:
+        series.setdefault(point["brand"], []).append(
+            {k: v for k, v in point.items() if k not in ("metric", "brand", "segment")}
         )
     order = [b for b in poll.brand_ids if b in series]
     return respond(
@@ -316,14 +241,13 @@ async def poll_trends(ctx: Ctx) -> web.StreamResponse:
     )
 
 
-METRIC = {"type": "string", "enum": METRICS}
 OPS = (
     Op(
         "GET",
         "/api/v1/polls/{poll_id}/scores",
         poll_scores,
         "reader",
-        "Scores per wave (JSON or CSV)",
+        "Scores per wave or rolling window (JSON or CSV)",
         "scores",
         SCORES,
         (
@@ -335,8 +259,9 @@ OPS = (
             Param(
                 "window",
                 "query",
-                {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW},
-                "pool this many consecutive published waves per estimate (default 1: each wave alone)",
+                {"type": "integer", "minimum": 1, "maximum": 52},
+                "1 (default: each wave alone) or a rolling-window size the service computes "
+                "(statistics.windows; by default 2, 3, 4, 6 and 12 waves)",
             ),
             FORMAT,
             Param("cursor", "query", {"type": "string", "maxLength": 64}, "next page of waves"),
@@ -344,10 +269,12 @@ OPS = (
         ),
         media=("application/json", CSV),
         cached=True,
+        errors=(400,),
         description="Waves are pages (limit = waves per page). CSV has one row per wave × estimate. With "
         "window=N each item is the window of N published waves ending at wave_id, its respondents pooled and "
-        "weighted as one sample; the change is against the previous non-overlapping window (the N waves "
-        "before it) and q is BH over the window's family of tests. Windows start at the N-th published wave.",
+        "weighted as one sample when that wave published; the change is against the previous non-overlapping "
+        "window (the N waves before it) and q is BH over the window's family of tests. Windows start at the "
+        "N-th published wave.",
     ),
     Op(
         "GET",

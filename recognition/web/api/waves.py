@@ -1,24 +1,19 @@
 """Waves: list, detail with fieldwork progress, launch now, cancel.
 
-Launching creates a wave at the current instant and hands it to fieldwork in a background task tracked on the
-app (cancelled when the app shuts down; a wave left mid-way is picked up where it stands by the next run).
+Launching creates a wave at the current instant and hands it to the app's wave runner
+(:class:`recognition.waves.lifecycle.WaveRunner`): fieldwork runs in a background task, cancelled when the app
+shuts down; a wave left mid-way is picked up where it stands by the next run.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import web
-
 from recognition.store import estimates as estimates_store
 from recognition.store import responses
 from recognition.store import waves as store
-from recognition.store.polls import Poll
 from recognition.store.waves import Wave
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
@@ -35,12 +30,7 @@ from recognition.web.api.ops import (
     respond,
 )
 from recognition.web.api.polls import POLL_ID, load_poll
-
-log = logging.getLogger(__name__)
-TASKS = web.AppKey("wave_tasks", dict[int, "asyncio.Task[None]"])
-Launcher = Callable[[web.Application, Poll, Wave], Awaitable[None]]
-#: What runs a launched wave's fieldwork (tests put a stand-in here).
-LAUNCHER: web.AppKey[Launcher] = web.AppKey("wave_launcher")
+from recognition.web.keys import WAVES
 
 WAVE = {
     "type": "object",
@@ -87,11 +77,8 @@ def render(wave: Wave) -> dict[str, Any]:
 
 async def load_wave(conn: Any, ctx: Ctx) -> Wave:
     """The wave, if its poll belongs to the caller's organisation."""
-    wave = await store.get_wave(conn, ctx.params["wave_id"])
-    if (
-        wave is None
-        or await conn.fetchval("SELECT organisation_id FROM polls WHERE id = $1", wave.poll_id) != ctx.org_id
-    ):
+    wave = await store.get_org_wave(conn, ctx.params["wave_id"], ctx.org_id)
+    if wave is None:
         raise not_found("wave", ctx.params["wave_id"])
     return wave
 
@@ -101,15 +88,10 @@ async def list_waves(ctx: Ctx) -> Any:
     after = decode_cursor(ctx)
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
-        rows = await conn.fetch(
-            """SELECT * FROM waves WHERE poll_id = $1 AND ($2::bigint IS NULL OR id > $2)
-                    AND ($4::text IS NULL OR state = $4) ORDER BY id LIMIT $3""",
-            poll.id,
-            after,
-            limit + 1,
-            ctx.params.get("state"),
+        rows = await store.list_waves_page(
+            conn, poll.id, after_id=after, limit=limit + 1, state=ctx.params.get("state")
         )
-    return respond(page([Wave(**dict(r)) for r in rows], limit, render, lambda w: w.id))
+    return respond(page(rows, limit, render, lambda w: w.id))
 
 
 async def get_wave(ctx: Ctx) -> Any:
@@ -135,30 +117,6 @@ async def get_wave(ctx: Ctx) -> Any:
     )
 
 
-async def run_fieldwork(app: web.Application, poll: Poll, wave: Wave) -> None:
-    """Hand the wave to fieldwork through the poll's provider adapter (the app's shared provider registry)."""
-    from recognition.app import POOL, PROVIDERS, SETTINGS
-    from recognition.waves.fieldwork import start_wave
-
-    await start_wave(app[POOL], app[SETTINGS], poll, wave, app[PROVIDERS])
-
-
-async def _field(app: web.Application, poll: Poll, wave: Wave) -> None:
-    try:
-        await app[LAUNCHER](app, poll, wave)
-    except asyncio.CancelledError:
-        raise
-    except Exception:  # noqa: BLE001 - fieldwork marks the wave failed with the reason
-        log.exception("fieldwork of wave %s failed", wave.id)
-
-
-def _start(app: web.Application, poll: Poll, wave: Wave) -> None:
-    tasks = app[TASKS]
-    task = asyncio.get_running_loop().create_task(_field(app, poll, wave), name=f"wave-{wave.id}")
-    tasks[wave.id] = task
-    task.add_done_callback(lambda _t: tasks.pop(wave.id, None))
-
-
 async def launch_wave(ctx: Ctx) -> Any:
     async with ctx.pool.acquire() as conn, conn.transaction():
         poll = await load_poll(conn, ctx)
@@ -171,7 +129,7 @@ async def launch_wave(ctx: Ctx) -> Any:
         if not created:
             raise Problem(409, "Conflict", f"a wave of poll {poll.id} was launched this second; try again")
         await ctx.audit(conn, "wave.launch", "wave", wave.id, {"poll_id": poll.id})
-    _start(ctx.request.app, poll, wave)
+    ctx.request.app[WAVES].start(poll, wave)
     return respond(render(wave), status=202, headers={"Location": f"/api/v1/waves/{wave.id}"})
 
 
@@ -186,24 +144,9 @@ async def cancel_wave(ctx: Ctx) -> Any:
             raise Problem(409, "Conflict", f"wave {wave.id} moved on while it was being cancelled; try again")
         await ctx.audit(conn, "wave.cancel", "wave", wave.id, {"from": wave.state})
         current = await store.get_wave(conn, wave.id)
-    task = ctx.request.app[TASKS].get(wave.id)
-    if task is not None:
-        task.cancel()
+    ctx.request.app[WAVES].stop(wave.id)
     assert current is not None
     return respond(render(current))
-
-
-async def _cancel_tasks(app: web.Application) -> None:
-    tasks = list(app[TASKS].values())
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def setup_tasks(app: web.Application) -> None:
-    app[TASKS] = {}
-    app[LAUNCHER] = run_fieldwork
-    app.on_shutdown.append(_cancel_tasks)
 
 
 OPS = (

@@ -17,30 +17,18 @@ from recognition.store import alerts as alerts_store
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import ID, Ctx, Op, Param, respond
 from recognition.web.api.polls import POLL_ID, load_poll
+from recognition.web.api.schemas import FIGURE
 
-NUM = {"type": ["number", "null"]}
 POINT: dict[str, Any] = {
     "type": "object",
-    "required": ["text", "kind", "metric", "brand", "segment", "wave_id"],
+    "required": list(dict.fromkeys(["text", "kind", "wave_id", "test", "status", *FIGURE["required"]])),
     "properties": {
+        **FIGURE["properties"],
         "text": {"type": "string"},
         "kind": {"type": "string", "enum": ["change", "steady", "objective", "low_base"]},
-        "metric": {"type": "string"},
-        "brand": {"type": "string"},
-        "segment": {"type": "string"},
         "wave_id": {"type": "integer"},
-        "estimate": NUM,
-        "ci_low": NUM,
-        "ci_high": NUM,
-        "level": NUM,
-        "change": NUM,
-        "n": {"type": ["integer", "null"]},
-        "n_eff": NUM,
-        "test": {"type": ["string", "null"]},
-        "p_value": NUM,
-        "q_value": NUM,
-        "significant": {"type": ["boolean", "null"]},
-        "status": {"type": ["string", "null"]},
+        "test": {"type": ["string", "null"], "description": "how the point was judged"},
+        "status": {"type": ["string", "null"], "description": "an objective's status"},
     },
 }
 SUMMARY: dict[str, Any] = {
@@ -172,7 +160,7 @@ async def poll_summary(ctx: Ctx) -> web.StreamResponse:
             "segment": page.filters.segment,
             "window": page.filters.window,
             "previous_wave_id": page.summary.previous_wave_id,
-            "points": [asdict(p) for p in page.summary.points],
+            "points": [p.as_dict() for p in page.summary.points],
             "objectives": [{**asdict(o), "status": h[-1].status if h else None} for o, h in page.objectives],
         }
     )

@@ -8,7 +8,8 @@ from typing import Any
 import jinja2
 
 from recognition.alerts.objectives import STATUS_NAMES
-from recognition.reports.model import Cell, Change, metric_name
+from recognition.figures import Change, Figure
+from recognition.reports.model import metric_name
 
 
 def pct(value: float | None, kind: str = "proportion") -> str:
@@ -18,8 +19,8 @@ def pct(value: float | None, kind: str = "proportion") -> str:
     return f"{value:.0f}" if kind == "mean" else f"{100 * value:.0f}%"
 
 
-def ci(cell: Cell | None) -> str:
-    if cell is None or not cell.shown:
+def ci(cell: Figure | None) -> str:
+    if cell is None or not cell.shown or cell.ci_low is None or cell.ci_high is None:
         return ""
     scale = 1 if cell.kind == "mean" else 100
     return f"{100 * cell.level:.0f}% CI {scale * cell.ci_low:.0f}–{scale * cell.ci_high:.0f}"
@@ -32,7 +33,7 @@ def change(ch: Change | None, kind: str = "proportion") -> str:
     return f"{pts:+.1f} pts".replace("-", "−")
 
 
-def value(cell: Cell | None) -> str:
+def value(cell: Figure | None) -> str:
     if cell is None:
         return "—"
     if not cell.shown:

@@ -10,30 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
+import asyncpg
 from aiohttp import web
 
-from recognition.alerts.delivery import alert_loop
+from recognition.polls.model import Poll
 from recognition.reports.views import FilterError, build_page
-from recognition.store import dashboard as dashboard_store
+from recognition.settings import Settings
 from recognition.store import orgs
 from recognition.store import polls as polls_store
 from recognition.store.orgs import ApiKey
-from recognition.store.polls import Poll
 from recognition.web.api.auth import has_role
-from recognition.web.api.routes import add_operations
 from recognition.web.dashboard import access, api
 from recognition.web.dashboard.pages import render
+from recognition.web.keys import POOL, SETTINGS
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
 
-def _app_things(request: web.Request) -> tuple[Any, Any]:
-    from recognition.app import POOL, SETTINGS
-
+def _app_things(request: web.Request) -> tuple[asyncpg.Pool, Settings]:
     return request.app[POOL], request.app[SETTINGS]
 
 
@@ -61,7 +58,7 @@ async def _session_key(request: web.Request) -> ApiKey | None:
         return None
     pool, _ = _app_things(request)
     async with pool.acquire() as conn:
-        key = await dashboard_store.active_key_by_id(conn, key_id)
+        key = await orgs.active_key_by_id(conn, key_id)
     return key if key is not None and has_role(key, "viewer") else None
 
 
@@ -208,8 +205,11 @@ async def html_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return _html_error(exc.status, exc.text if exc.text and exc.text != exc.reason else exc.reason)
 
 
+#: The dashboard's JSON operations under /api/v1 (registered with the API's own).
+OPERATIONS = api.OPS
+
+
 def setup(app: web.Application) -> None:
-    app.middlewares.append(html_errors)
     r = app.router
     r.add_get("/dashboard", index)
     r.add_get("/dashboard/login", login_form)
@@ -220,5 +220,3 @@ def setup(app: web.Application) -> None:
     r.add_get("/share/{token}", shared_page)
     r.add_get("/share/{token}/summary", shared_summary)
     r.add_static("/static/", STATIC_DIR, append_version=True)
-    add_operations(app, api.OPS)
-    app.cleanup_ctx.append(alert_loop)

@@ -21,15 +21,17 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from recognition.app import POOL, SETTINGS
-from recognition.polls.questionnaire import poll_questionnaire
+from recognition.polls.model import Poll
+from recognition.polls.questionnaire import default_frame, poll_questionnaire
 from recognition.populations import load_margins
 from recognition.questionnaire import LOCKED_AFTER_BRANDS, Questionnaire, can_revisit, next_screen, randomise
+from recognition.store import mentions as mentions_store
 from recognition.store import polls as polls_store
+from recognition.store import questionnaires as questionnaires_store
 from recognition.store import responses
 from recognition.store import survey as store
-from recognition.store.polls import Poll
 from recognition.waves import quality
+from recognition.web.keys import POOL, QUALITY_RULES, QUESTIONNAIRES, SETTINGS
 from recognition.web.survey import links, pages
 from recognition.web.survey.forms import read_screen
 from recognition.web.survey.texts import t
@@ -37,8 +39,6 @@ from recognition.web.survey.texts import t
 log = logging.getLogger(__name__)
 
 COOKIE = "rsession"
-RULES = web.AppKey("survey_quality_rules", quality.QualityRules)
-CACHE = web.AppKey("survey_questionnaires", dict)
 _CACHE_LIMIT = 256
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -50,8 +50,6 @@ _HEADERS = {
 
 
 def setup(app: web.Application) -> None:
-    app[RULES] = quality.QualityRules()
-    app[CACHE] = {}
     app.router.add_get(r"/survey/{wave_id:\d+}/start", entry)
     app.router.add_get(r"/survey/{wave_id:\d+}", show_page)
     app.router.add_post(r"/survey/{wave_id:\d+}", submit)
@@ -73,14 +71,14 @@ async def _questionnaire(
     app: web.Application, conn: asyncpg.Connection, poll_id: int, version: int, updated_at: Any
 ) -> tuple[Questionnaire, Poll]:
     """The built questionnaire of a poll version, cached per (poll, version, poll's last change)."""
-    cache: dict[tuple[int, int, Any], tuple[Questionnaire, Poll]] = app[CACHE]
+    cache = app[QUESTIONNAIRES]
     key = (poll_id, version, updated_at)
     hit = cache.get(key)
     if hit is not None:
         return hit
     poll = await polls_store.get_poll(conn, poll_id)
     assert poll is not None
-    definition = await store.questionnaire_definition(conn, poll_id, version)
+    definition = await questionnaires_store.questionnaire_definition(conn, poll_id, version)
     built = (poll_questionnaire(poll, load_margins(poll.population), definition), poll)
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
@@ -96,17 +94,13 @@ async def entry(request: web.Request) -> web.Response:
     pool = request.app[POOL]
     q = request.query
     async with pool.acquire() as conn:
-        ctx = await conn.fetchrow(
-            """SELECT w.state, w.target_n, w.poll_id, w.questionnaire_version, p.updated_at, p.provider
-               FROM waves w JOIN polls p ON p.id = w.poll_id WHERE w.id = $1""",
-            wave_id,
-        )
+        ctx = await store.entry_context(conn, wave_id)
         wave_links = await store.get_wave_links(conn, wave_id) if ctx else None
         if ctx is None or wave_links is None:
             await store.record_refusal(conn, wave_id if ctx else None, None, "unknown_wave")
             return _html(pages.message_page("en", "invalid"), 404)
         questionnaire, _ = await _questionnaire(
-            request.app, conn, ctx["poll_id"], ctx["questionnaire_version"], ctx["updated_at"]
+            request.app, conn, ctx.poll_id, ctx.questionnaire_version, ctx.poll_updated_at
         )
         lang = questionnaire.language
         expires = wave_links.expires_at.timestamp() if wave_links.expires_at else None
@@ -114,7 +108,7 @@ async def entry(request: web.Request) -> web.Response:
             wave_links.secret, wave_id, q.get("pid"), q.get("exp"), q.get("sig"), time.time(), expires
         )
         secret = request.app[SETTINGS].survey_secret
-        key = responses.respondent_key(secret, ctx["provider"], check.pid) if check.pid else None
+        key = responses.respondent_key(secret, ctx.provider, check.pid) if check.pid else None
         if not check.ok:
             await store.record_refusal(
                 conn, wave_id, key, str(check.reason), as_respondent=check.reason == "expired"
@@ -122,13 +116,13 @@ async def entry(request: web.Request) -> web.Response:
             kind = "expired" if check.reason == "expired" else "invalid"
             return _html(pages.message_page(lang, kind), 410 if kind == "expired" else 403)
         assert key is not None and check.pid is not None
-        if ctx["state"] != "fielding":
+        if ctx.state != "fielding":
             await store.record_refusal(conn, wave_id, key, "closed", as_respondent=True)
             return _html(pages.message_page(lang, "closed"), 403)
         known = await store.respondent_status(conn, wave_id, key)
         if known is not None and known[1] != "started":
             return _html(pages.message_page(lang, "done"), 409)
-        if known is None and await store.count_completes(conn, wave_id) >= ctx["target_n"]:
+        if known is None and await store.count_completes(conn, wave_id) >= ctx.target_n:
             if await store.record_over_quota(conn, wave_id, key):
                 return _exit(wave_links, "over_quota", check.pid)
             return _html(pages.message_page(lang, "done"), 409)
@@ -278,16 +272,16 @@ async def _finish(
     A respondent who finishes after the wave stopped fielding (target reached, deadline passed) ends as
     ``over_quota``: fieldwork has closed the provider's project and counted its completes. The wave's row is
     share-locked, so the move out of ``fielding`` waits for finishes in flight and none slips past it."""
-    state = await conn.fetchval("SELECT state FROM waves WHERE id = $1 FOR SHARE", session.wave_id)
+    state = await store.share_wave_state(conn, session.wave_id)
     if state != "fielding":
         return await _end(request, conn, session, token, "over_quota")
-    rules = request.app[RULES]
+    rules = request.app[QUALITY_RULES]
     _, poll = await _questionnaire(
         request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
     )
     unaided = answers.get("unaided")
-    frame = await store.current_frame(conn, poll)
-    await store.store_coding(
+    frame = await mentions_store.current_frame(conn, poll.id, default_frame(poll))
+    await mentions_store.store_coding(
         conn, session.respondent_id, session.wave_id, unaided if isinstance(unaided, list) else [], frame
     )
     timing = await store.timing(conn, session.respondent_id, session.wave_id)

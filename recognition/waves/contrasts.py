@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognition.stats import benjamini_hochberg, contrast, is_significant, rake
-from recognition.waves.processing import WaveInput, segments_of
+from recognition.waves.inputs import WaveInput, segments_of
 
 
 @dataclass(frozen=True)

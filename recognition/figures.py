@@ -1,0 +1,267 @@
+"""The published estimate — one record from the statistics through storage to every output.
+
+A :class:`Figure` is one estimate of one wave (or one rolling window of waves): metric × brand × segment × base,
+with its uncertainty, its base (n, effective n, design effect, base status) and its change test against the
+previous wave (window). Processing makes them (:mod:`recognition.waves.processing`), the store keeps them in the
+``estimates`` table under :data:`COLUMNS` (the field order), and every output — API JSON and CSV, dashboard,
+summary, alerts, exports — reads them as they are, hiding the numbers of a suppressed figure through
+:meth:`Figure.public`. The JSON schema of the API is generated from this dataclass.
+
+Changes are tested in one place, :func:`compare_figures`: for each (earlier, later) pair of independent figures,
+``Δ = later − earlier`` with ``se = √(se_a² + se_b²)``, a two-sided z test
+(:func:`recognition.stats.compare_independent_arrays`), Benjamini–Hochberg q-values within each family of tests,
+and the flag ``significant`` only when ``q < α`` **and** ``|Δ|`` reaches the practical threshold (proportion
+points; NPS points × 100). Pairs where either figure is suppressed are not tested.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from recognition.stats import BaseThresholds, benjamini_hochberg, compare_independent_arrays
+
+BaseStatus = Literal["ok", "low", "suppressed"]
+Kind = Literal["proportion", "mean"]
+BASE_STATUSES: tuple[BaseStatus, ...] = ("ok", "low", "suppressed")
+KINDS: tuple[Kind, ...] = ("proportion", "mean")
+CI_METHODS = ("logit", "beta", "wilson", "t")
+
+#: Brand metrics estimated as proportions, in reporting order; then those estimated as means. Image
+#: associations are proportions named ``image.<attribute>``.
+PROPORTION_METRICS = ("unaided", "top_of_mind", "aided", "total_awareness", "familiar", "consider", "prefer")
+MEAN_METRICS = ("nps",)
+IMAGE_PREFIX = "image."
+
+
+def is_image_metric(metric: str) -> bool:
+    return metric.startswith(IMAGE_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One published estimate. Numbers are ``None`` where they are undefined (an interval at a boundary that
+    has none, a design effect with no variance) and, in :meth:`public` copies, where the base is suppressed."""
+
+    metric: str = field(
+        metadata={
+            "doc": "unaided, top_of_mind, aided, total_awareness, familiar, consider, "
+            "prefer, nps or image.<attribute>"
+        }
+    )
+    brand: str = field(metadata={"doc": "the brand's id"})
+    segment: str = field(metadata={"doc": "'all', 'variable=level' or 'customer=current|lapsed|never|non'"})
+    base: str = field(metadata={"doc": "who the figure is a share of: 'total' (everybody in the segment)"})
+    kind: Kind = field(metadata={"doc": "proportion (0..1) or mean (NPS, -100..100)"})
+    estimate: float | None = field(metadata={"doc": "the weighted estimate; null when suppressed"})
+    se: float | None = field(metadata={"doc": "linearised standard error (calibration residuals)"})
+    ci_low: float | None = field(metadata={"doc": "lower confidence bound (null: undefined or suppressed)"})
+    ci_high: float | None = field(metadata={"doc": "upper confidence bound"})
+    ci_method: str = field(metadata={"doc": "how the interval was made: logit, beta, wilson or t"})
+    level: float = field(metadata={"doc": "confidence level of the interval"})
+    n: int = field(metadata={"doc": "respondents in the base"})
+    n_eff: float | None = field(metadata={"doc": "Kish effective n of the base, (Σw)²/Σw²"})
+    deff: float | None = field(
+        metadata={"doc": "design effect: design-based variance / simple-random-sample variance"}
+    )
+    base_status: BaseStatus = field(metadata={"doc": "ok, low (flagged) or suppressed (no numbers shown)"})
+    warnings: tuple[str, ...] = field(default=(), metadata={"doc": "notes on the figure"})
+    change: float | None = field(
+        default=None, metadata={"doc": "difference from the previous wave (window), on the figure's scale"}
+    )
+    change_se: float | None = field(default=None, metadata={"doc": "standard error of the change"})
+    p_value: float | None = field(default=None, metadata={"doc": "two-sided p-value of the change"})
+    q_value: float | None = field(
+        default=None, metadata={"doc": "Benjamini–Hochberg q-value over the family of tests"}
+    )
+    significant: bool | None = field(
+        default=None,
+        metadata={
+            "doc": "q below the false discovery rate and the change at least the practical "
+            "threshold; null when not tested"
+        },
+    )
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.metric, self.brand, self.segment, self.base)
+
+    @property
+    def shown(self) -> bool:
+        """Whether the numbers may be shown: the effective base is not below the suppression threshold."""
+        return self.base_status != "suppressed"
+
+    @property
+    def tested(self) -> bool:
+        return self.change is not None
+
+    def public(self) -> Figure:
+        """The figure as published: a suppressed one keeps its base (n, effective n) but shows no numbers."""
+        if self.shown:
+            return self
+        hidden: dict[str, Any] = dict.fromkeys(HIDDEN)
+        return replace(self, **hidden)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Field → value in :data:`COLUMNS` order (warnings as a list)."""
+        out = {name: getattr(self, name) for name in COLUMNS}
+        out["warnings"] = list(self.warnings)
+        return out
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Figure:
+        """From a stored row (any mapping holding :data:`COLUMNS`)."""
+        values = {name: row[name] for name in COLUMNS}
+        values["warnings"] = tuple(values["warnings"] or ())
+        return cls(**values)
+
+
+#: The record's fields, in order: the ``estimates`` table's columns and the CSV columns.
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Figure))
+#: The numbers a suppressed figure does not show.
+HIDDEN: tuple[str, ...] = (
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "deff",
+    "change",
+    "change_se",
+    "p_value",
+    "q_value",
+    "significant",
+)
+
+
+def finite(value: float) -> float | None:
+    """``value`` as a float, or None when it is NaN or infinite (undefined)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class StatisticsOptions:
+    """The few settings the statistics of a wave need (``statistics.*``)."""
+
+    weight_bounds: tuple[float, float] | None = (0.2, 5.0)
+    level: float = 0.95
+    ci_method: str = "logit"
+    thresholds: BaseThresholds = field(default_factory=BaseThresholds)
+    alpha: float = 0.05
+    practical_threshold: float = 0.02
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> StatisticsOptions:
+        """From a :class:`recognition.settings.Settings` (its ``statistics_*`` fields)."""
+        return cls(
+            weight_bounds=settings.statistics_weight_bounds,
+            level=settings.statistics_confidence_level,
+            ci_method=settings.statistics_ci_method,
+            thresholds=BaseThresholds(
+                suppress_below=settings.statistics_suppress_below,
+                flag_below=settings.statistics_flag_below,
+            ),
+            alpha=settings.statistics_alpha,
+            practical_threshold=settings.statistics_practical_threshold,
+        )
+
+    def practical(self, kind: str) -> float:
+        """The practical threshold on the figure's own scale: proportion points, or NPS points × 100."""
+        return self.practical_threshold * (100.0 if kind == "mean" else 1.0)
+
+
+# --- change tests --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """``later − earlier`` with its test; ``significant`` = q < α and |Δ| ≥ the practical threshold."""
+
+    difference: float
+    se: float | None
+    p_value: float | None
+    q_value: float | None
+    significant: bool
+
+    @property
+    def arrow(self) -> str:
+        if not self.significant:
+            return ""
+        return "▲" if self.difference > 0 else "▼"
+
+
+def one_family(_figure: Figure) -> str:
+    """The family of every test: all the tests made at once are adjusted together."""
+    return "all"
+
+
+def compare_figures(
+    pairs: Sequence[tuple[Figure, Figure]],
+    options: StatisticsOptions,
+    *,
+    family: Callable[[Figure], Any] = one_family,
+) -> list[Change | None]:
+    """Test ``later − earlier`` for each (earlier, later) pair of independent figures (see the module
+    docstring). BH runs within each family (``family(later)``). None where either figure is suppressed or has
+    no estimate."""
+    out: list[Change | None] = [None] * len(pairs)
+    idx = [
+        i
+        for i, (a, b) in enumerate(pairs)
+        if a.shown and b.shown and None not in (a.estimate, a.se, b.estimate, b.se)
+    ]
+    if not idx:
+        return out
+    a = np.array([[pairs[i][0].estimate, pairs[i][0].se] for i in idx], dtype=float)
+    b = np.array([[pairs[i][1].estimate, pairs[i][1].se] for i in idx], dtype=float)
+    test = compare_independent_arrays(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    q = np.full(len(idx), math.nan)
+    groups: dict[Any, list[int]] = {}
+    for k, i in enumerate(idx):
+        groups.setdefault(family(pairs[i][1]), []).append(k)
+    for members in groups.values():
+        q[members] = benjamini_hochberg(test.p_value[members])
+    for k, i in enumerate(idx):
+        later = pairs[i][1]
+        diff, qv = float(test.difference[k]), finite(q[k])
+        significant = qv is not None and qv < options.alpha and abs(diff) >= options.practical(later.kind)
+        out[i] = Change(diff, finite(test.se[k]), finite(test.p_value[k]), qv, significant)
+    return out
+
+
+def with_changes(
+    figures: Iterable[Figure],
+    previous: Mapping[tuple[str, str, str, str], Figure],
+    options: StatisticsOptions,
+    *,
+    family: Callable[[Figure], Any] = one_family,
+) -> list[Figure]:
+    """``figures`` with their change against the figure of the same key in ``previous`` (the previous wave or
+    the previous non-overlapping window); figures without a counterpart, or not tested, carry no change."""
+    current = [
+        replace(f, change=None, change_se=None, p_value=None, q_value=None, significant=None) for f in figures
+    ]
+    idx = [i for i, f in enumerate(current) if f.key in previous]
+    changes = compare_figures([(previous[current[i].key], current[i]) for i in idx], options, family=family)
+    for i, ch in zip(idx, changes, strict=True):
+        if ch is not None:
+            current[i] = replace(
+                current[i],
+                change=ch.difference,
+                change_se=ch.se,
+                p_value=ch.p_value,
+                q_value=ch.q_value,
+                significant=ch.significant,
+            )
+    return current
+
+
+def stored_change(figure: Figure) -> Change | None:
+    """The change test a stored figure carries (None when it was not tested or is not shown)."""
+    if figure.change is None or not figure.shown:
+        return None
+    return Change(figure.change, figure.change_se, figure.p_value, figure.q_value, bool(figure.significant))

@@ -1,0 +1,87 @@
+"""The poll (tracker) as the service knows it: what is measured, among whom, how often, through which panel.
+Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from recognition.errors import UserError
+
+#: Columns a poll definition sets (create) or changes (update); ``status`` is changed by update/archive only.
+DEFINITION_FIELDS = (
+    "name",
+    "category",
+    "own_brand",
+    "brands",
+    "population",
+    "sample_size",
+    "cost_per_complete",
+    "budget",
+    "schedule",
+    "provider",
+)
+STATUSES = ("active", "paused", "archived")
+
+
+class PollConflict(UserError):
+    """The change conflicts with the stored state (a duplicate name, an archived poll)."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with a poll definition; ``field`` is a dotted path such as ``brands[2].id``."""
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Poll:
+    id: int
+    organisation_id: int
+    name: str
+    category: str
+    own_brand: str
+    brands: list[dict[str, Any]]
+    population: str
+    sample_size: int
+    cost_per_complete: float
+    budget: float | None
+    schedule: dict[str, Any]
+    provider: str
+    questionnaire_version: int
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def brand_ids(self) -> list[str]:
+        return [str(b["id"]) for b in self.brands]
+
+    def brand_name(self, brand_id: str) -> str:
+        for b in self.brands:
+            if b["id"] == brand_id:
+                return str(b.get("name", brand_id))
+        return brand_id
+
+
+DIRECTIONS = ("at_least", "at_most")
+OBJECTIVE_FIELDS = ("metric", "brand", "segment", "threshold", "direction", "label")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A limit one published figure should stay within, set before measuring: metric × brand × segment (total
+    base), ``at_least`` or ``at_most`` a threshold on the figure's own scale (a proportion 0–1, or NPS points)."""
+
+    id: int
+    poll_id: int
+    metric: str
+    brand: str
+    segment: str
+    threshold: float
+    direction: str
+    label: str
+    created_at: datetime

@@ -1,0 +1,148 @@
+"""The pure part of processing: a wave's (or a pooled window's) respondents → weights → figures → changes.
+
+:func:`compute_wave` rakes the sample to the population margins (:func:`recognition.stats.rake`, with the
+service's weight bounds), estimates every indicator in every segment with the linearised variance of the
+calibrated design (:func:`recognition.stats.estimate_matrix`) and tests each figure against the previous wave's
+(or window's) figure of the same key (:func:`recognition.figures.with_changes`). No I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from recognition.figures import MEAN_METRICS, Figure, StatisticsOptions, finite, with_changes
+from recognition.stats import RakeResult, estimate_matrix, rake
+from recognition.store.estimates import WeightingRow
+from recognition.waves.inputs import WaveInput, pool_inputs, segments_of
+
+Previous = Mapping[tuple[str, str, str, str], Figure]
+
+
+@dataclass(frozen=True)
+class WaveOutput:
+    weighting: WeightingRow
+    weights: list[tuple[int, float]]
+    figures: list[Figure]
+
+
+def compute_wave(
+    inp: WaveInput,
+    margins: Mapping[str, Mapping[str, float]],
+    options: StatisticsOptions,
+    previous: Previous | None = None,
+) -> WaveOutput:
+    """Weight the sample to ``margins`` and estimate every indicator in every segment (total base), with the
+    change against ``previous`` (the previous wave's or window's figures by key)."""
+    result = rake(inp.demographics, margins, bounds=options.weight_bounds)
+    figures = estimate_figures(inp, result, options)
+    weighting = WeightingRow(
+        method="raking",
+        converged=bool(result.converged),
+        iterations=int(result.iterations),
+        max_margin_error=float(result.max_margin_error),
+        n=int(result.n),
+        n_eff=float(result.n_eff),
+        deff_kish=float(result.deff_kish),
+        weight_min=float(result.weight_min),
+        weight_max=float(result.weight_max),
+        warnings=list(result.warnings),
+    )
+    weights = [(rid, float(w)) for rid, w in zip(inp.respondent_ids, result.weights, strict=True)]
+    return WaveOutput(weighting, weights, with_changes(figures, previous or {}, options))
+
+
+def estimate_figures(inp: WaveInput, result: RakeResult, options: StatisticsOptions) -> list[Figure]:
+    """Every indicator in every segment on the raked design. A proportion's base is the segment; a mean's base
+    is the segment's respondents who gave a rating (one domain per column)."""
+    seg_names, domains = segments_of(inp)
+    figures: list[Figure] = []
+    for kind in ("proportion", "mean"):
+        keys = [k for k in inp.indicators if (k[0] in MEAN_METRICS) == (kind == "mean")]
+        if not keys:
+            continue
+        y = np.column_stack([inp.indicators[k] for k in keys])
+        if kind == "proportion":
+            em = estimate_matrix(
+                np.nan_to_num(y),
+                result.design,
+                domains,
+                kind=kind,
+                level=options.level,
+                thresholds=options.thresholds,
+            )
+            figures.extend(_figures(em, keys, seg_names, kind, options))
+            continue
+        rated = ~np.isnan(y)
+        for j, key in enumerate(keys):
+            base = domains & rated[:, [j]]
+            present = base.any(axis=0)  # segments with at least one rater (an empty base has no mean)
+            if not present.any():
+                continue
+            em = estimate_matrix(
+                np.nan_to_num(y[:, [j]]),
+                result.design,
+                base[:, present],
+                kind=kind,
+                level=options.level,
+                thresholds=options.thresholds,
+            )
+            names = [s for s, p in zip(seg_names, present, strict=True) if p]
+            figures.extend(_figures(em, [key], names, kind, options))
+    return figures
+
+
+def _figures(
+    em: object,
+    keys: Sequence[tuple[str, str]],
+    seg_names: Sequence[str],
+    kind: str,
+    options: StatisticsOptions,
+) -> list[Figure]:
+    out = []
+    for g, segment in enumerate(seg_names):
+        for j, (metric, brand) in enumerate(keys):
+            n = int(em.n[g, j])  # type: ignore[attr-defined]
+            if n == 0:
+                continue
+            out.append(
+                Figure(
+                    metric=metric,
+                    brand=brand,
+                    segment=segment,
+                    base="total",
+                    kind=kind,  # type: ignore[arg-type]
+                    estimate=finite(em.estimate[g, j]),  # type: ignore[attr-defined]
+                    se=finite(em.se[g, j]),  # type: ignore[attr-defined]
+                    ci_low=finite(em.ci_low[g, j]),  # type: ignore[attr-defined]
+                    ci_high=finite(em.ci_high[g, j]),  # type: ignore[attr-defined]
+                    ci_method="logit" if kind == "proportion" else "t",
+                    level=options.level,
+                    n=n,
+                    n_eff=finite(em.n_eff[g, j]),  # type: ignore[attr-defined]
+                    deff=finite(em.deff[g, j]),  # type: ignore[attr-defined]
+                    base_status=str(em.base_status[g, j]),  # type: ignore[arg-type, attr-defined]
+                )
+            )
+    return out
+
+
+def compute_window(
+    inputs: Sequence[WaveInput],
+    margins: Mapping[str, Mapping[str, float]],
+    options: StatisticsOptions,
+    previous: Previous | None = None,
+    versions: Sequence[int] = (),
+) -> list[Figure]:
+    """The figures of a rolling window: the respondents of its waves pooled and weighted as one sample
+    (:func:`compute_wave` on :func:`recognition.waves.inputs.pool_inputs`), tested against the previous
+    non-overlapping window. When its waves were fielded with different questionnaire versions (``versions``),
+    each figure carries a warning."""
+    figures = compute_wave(pool_inputs(inputs), margins, options, previous).figures
+    used = sorted(set(versions))
+    if len(used) > 1:
+        note = f"the window pools questionnaire versions {', '.join(map(str, used))}"
+        figures = [replace(f, warnings=(*f.warnings, note)) for f in figures]
+    return figures

@@ -1,0 +1,51 @@
+"""JSON schemas generated from the service's records, for ``/openapi.json``: one schema per record, made from
+its dataclass (field types by ``pydantic``, field descriptions from each field's ``doc`` metadata), so the API
+document and the record cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from recognition.figures import COLUMNS, MEAN_METRICS, PROPORTION_METRICS, Figure
+
+Schema = dict[str, Any]
+
+
+def _strip_titles(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_titles(v) for k, v in node.items() if k not in ("title", "default")}
+    if isinstance(node, list):
+        return [_strip_titles(v) for v in node]
+    return node
+
+
+@functools.cache
+def record_schema(record: type) -> Schema:
+    """The JSON schema of a dataclass record as the API writes it: every field present (nulls included)."""
+    schema: Schema = _strip_titles(TypeAdapter(record).json_schema(mode="serialization"))
+    schema.pop("description", None)
+    props: Schema = schema["properties"]
+    for f in dataclasses.fields(record):
+        doc = f.metadata.get("doc")
+        if doc and f.name in props:
+            props[f.name]["description"] = doc
+    schema["required"] = [f.name for f in dataclasses.fields(record)]
+    return schema
+
+
+#: One published figure (:class:`recognition.figures.Figure`), as every endpoint writes it.
+FIGURE: Schema = record_schema(Figure)
+assert tuple(FIGURE["properties"]) == COLUMNS
+
+#: A metric name: a brand metric, or an image association ``image.<attribute>``.
+METRIC_PATTERN = "^(" + "|".join((*PROPORTION_METRICS, *MEAN_METRICS)) + r"|image\.[a-z0-9_]{1,40})$"
+METRIC: Schema = {
+    "type": "string",
+    "pattern": METRIC_PATTERN,
+    "description": f"{', '.join((*PROPORTION_METRICS, *MEAN_METRICS))} or image.<attribute>",
+}
