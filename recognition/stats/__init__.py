@@ -3,6 +3,7 @@
 No I/O and no asyncio: numpy/scipy only. Results are frozen dataclasses. See docs in each module for formulas.
 """
 
+from recognition.stats.drivers import DriverResult, key_drivers
 from recognition.stats.estimation import (
     BaseThresholds,
     Contrast,
@@ -13,6 +14,7 @@ from recognition.stats.estimation import (
     estimate_matrix,
 )
 from recognition.stats.planning import Plan, minimum_detectable_change, plan, required_n
+from recognition.stats.replicates import ReplicateWeights, bootstrap_weights
 from recognition.stats.testing import (
     ChangeArrays,
     ChangeTest,
@@ -33,20 +35,24 @@ __all__ = [
     "ChangeArrays",
     "ChangeTest",
     "Contrast",
+    "DriverResult",
     "Estimate",
     "EstimateMatrix",
     "Plan",
     "RakeResult",
+    "ReplicateWeights",
     "RollingWindows",
     "TargetError",
     "TrendTest",
     "benjamini_hochberg",
+    "bootstrap_weights",
     "compare_independent",
     "compare_independent_arrays",
     "contrast",
     "estimate",
     "estimate_matrix",
     "is_significant",
+    "key_drivers",
     "minimum_detectable_change",
     "plan",
     "rake",

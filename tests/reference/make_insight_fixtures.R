@@ -1,0 +1,84 @@
+# Reference results for the insight methods of recognition.stats (drivers, image map, mental availability,
+# Fay-Herriot small-area estimates).
+#
+# Run from the repository root:   Rscript tests/reference/make_insight_fixtures.R
+# Writes CSV files to tests/reference/fixtures/insight/ (the samples and R's numbers); the tests in
+# tests/reference/test_insight_against_r.py compare recognition.stats with them and never need R.
+# Uses only base R and the packages survey and ca.
+
+suppressMessages(library(survey))
+suppressMessages(library(ca))
+
+out_dir <- file.path("tests", "reference", "fixtures", "insight")
+dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
+save <- function(df, name) write.csv(df, file.path(out_dir, name), row.names = FALSE)
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. Key drivers: a respondent x brand stacked sample with unequal weights.
+#    Shapley value (LMG) decomposition of the weighted R^2 by brute force over all 2^k subsets with lm(weights =),
+#    and Johnson's relative weights written out from the weighted correlation matrix with eigen().
+set.seed(20240611)
+n_resp <- 400
+brands <- c("A", "B", "C")
+k <- 4
+attr_names <- paste0("a", 1:k)
+resp_w <- round(runif(n_resp, 0.4, 2.5), 4)
+potential <- rbinom(n_resp, 1, 0.6)
+rows <- list()
+for (b in seq_along(brands)) {
+  liking <- rnorm(n_resp)
+  x <- sapply(1:k, function(j) rbinom(n_resp, 1, plogis(-0.5 + 0.3 * b - 0.2 * j + (0.4 + 0.25 * j) * liking)))
+  colnames(x) <- attr_names
+  consider <- rbinom(n_resp, 1, plogis(-1 + 0.4 * b + 0.9 * liking + 0.5 * x[, 2]))
+  rows[[b]] <- data.frame(resp = seq_len(n_resp), brand = brands[b], x, consider = consider, w = resp_w,
+                          potential = potential)
+}
+drivers <- do.call(rbind, rows)
+drivers$brand <- factor(drivers$brand, levels = brands)
+save(drivers, "drivers.csv")
+
+# Weighted R^2 of the attributes in S over what the brand fixed effects explain (or over the mean alone):
+# R2(S) = 1 - RSS(y ~ [brand +] X_S) / RSS(y ~ [brand]), each RSS weighted, from lm(weights = w).
+partial_r2 <- function(d, S, with_brand) {
+  base <- if (with_brand) "consider ~ brand" else "consider ~ 1"
+  f <- if (length(S)) paste(base, "+", paste(attr_names[S], collapse = " + ")) else base
+  1 - deviance(lm(as.formula(f), data = d, weights = w)) / deviance(lm(as.formula(base), data = d, weights = w))
+}
+
+lmg <- function(d, with_brand) {
+  subsets <- lapply(0:(2^k - 1), function(m) which(bitwAnd(m, 2^(0:(k - 1))) > 0))
+  r2 <- sapply(subsets, function(S) partial_r2(d, S, with_brand))
+  sapply(1:k, function(j) {
+    total <- 0
+    for (m in seq_along(subsets)) {
+      S <- subsets[[m]]
+      if (j %in% S) next
+      with_j <- sort(c(S, j))
+      m_j <- which(sapply(subsets, function(T) identical(T, with_j)))
+      s <- length(S)
+      total <- total + factorial(s) * factorial(k - s - 1) / factorial(k) * (r2[m_j] - r2[m])
+    }
+    total
+  })
+}
+
+johnson <- function(d, with_brand) {
+  v <- as.matrix(d[, c(attr_names, "consider")])
+  if (with_brand) v <- residuals(lm(v ~ brand, data = d, weights = w))  # weighted within-brand centring
+  R <- cov.wt(v, wt = d$w, cor = TRUE)$cor
+  e <- eigen(R[1:k, 1:k], symmetric = TRUE)
+  lam_half <- e$vectors %*% diag(sqrt(e$values)) %*% t(e$vectors)
+  beta <- solve(lam_half, R[1:k, k + 1])
+  as.vector(lam_half^2 %*% beta^2)
+}
+
+driver_cases <- list(
+  list(case = "stacked_all", data = drivers, with_brand = TRUE),
+  list(case = "stacked_potential", data = drivers[drivers$potential == 1, ], with_brand = TRUE),
+  list(case = "brand_B", data = drivers[drivers$brand == "B", ], with_brand = FALSE)
+)
+driver_out <- do.call(rbind, lapply(driver_cases, function(cs) {
+  data.frame(case = cs$case, attribute = attr_names, lmg = lmg(cs$data, cs$with_brand),
+             johnson = johnson(cs$data, cs$with_brand), r2 = partial_r2(cs$data, 1:k, cs$with_brand))
+}))
+save(driver_out, "drivers_r.csv")
