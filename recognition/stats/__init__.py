@@ -3,6 +3,7 @@
 No I/O and no asyncio: numpy/scipy only. Results are frozen dataclasses. See docs in each module for formulas.
 """
 
+from recognition.stats.correspondence import ImageMap, association_table, image_map, image_map_from_indicators
 from recognition.stats.drivers import DriverResult, key_drivers
 from recognition.stats.estimation import (
     BaseThresholds,
@@ -38,12 +39,14 @@ __all__ = [
     "DriverResult",
     "Estimate",
     "EstimateMatrix",
+    "ImageMap",
     "Plan",
     "RakeResult",
     "ReplicateWeights",
     "RollingWindows",
     "TargetError",
     "TrendTest",
+    "association_table",
     "benjamini_hochberg",
     "bootstrap_weights",
     "compare_independent",
@@ -51,6 +54,8 @@ __all__ = [
     "contrast",
     "estimate",
     "estimate_matrix",
+    "image_map",
+    "image_map_from_indicators",
     "is_significant",
     "key_drivers",
     "minimum_detectable_change",

@@ -82,3 +82,37 @@ driver_out <- do.call(rbind, lapply(driver_cases, function(cs) {
              johnson = johnson(cs$data, cs$with_brand), r2 = partial_r2(cs$data, 1:k, cs$with_brand))
 }))
 save(driver_out, "drivers_r.csv")
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. Image map: correspondence analysis of the weighted brand x attribute table with ca::ca.
+#    The sample: 300 respondents x 6 brands x 5 attributes (0/1 associations), one weight per respondent.
+set.seed(20240612)
+n_resp <- 300
+ca_brands <- paste0("brand", 1:6)
+ca_attrs <- c("modern", "trusted", "fun", "value", "premium")
+ca_w <- round(runif(n_resp, 0.3, 3), 4)
+profile <- matrix(runif(6 * 5, 0.05, 0.7), 6, 5)
+image <- do.call(rbind, lapply(1:6, function(b) {
+  x <- sapply(1:5, function(a) rbinom(n_resp, 1, profile[b, a]))
+  colnames(x) <- ca_attrs
+  data.frame(resp = seq_len(n_resp), brand = ca_brands[b], x, w = ca_w)
+}))
+save(image, "image.csv")
+# N[b, a] = sum over respondents of w * x
+N <- as.matrix(aggregate(image[, ca_attrs] * image$w, by = list(brand = image$brand), FUN = sum)[, ca_attrs])
+rownames(N) <- ca_brands
+fit <- ca(N)  # ca::ca(N): sv, rowmass, colmass, rowcoord / colcoord (standard), rowinertia, colinertia
+nd <- length(fit$sv)
+ca_points <- function(kind, labels, mass, standard, inertia) {
+  principal <- sweep(standard[, 1:nd, drop = FALSE], 2, fit$sv, "*")
+  do.call(rbind, lapply(1:nd, function(k) data.frame(
+    kind = kind, label = labels, dim = k, mass = mass, inertia = inertia, standard = standard[, k],
+    principal = principal[, k],
+    ctr = mass * standard[, k]^2,                # contribution: mass x standard coordinate^2
+    cos2 = mass * principal[, k]^2 / inertia      # quality: mass x principal^2 / point inertia
+  )))
+}
+save(rbind(ca_points("row", ca_brands, fit$rowmass, fit$rowcoord, fit$rowinertia),
+           ca_points("column", ca_attrs, fit$colmass, fit$colcoord, fit$colinertia)), "image_points_r.csv")
+save(data.frame(dim = 1:nd, sv = fit$sv, inertia = fit$sv^2, total = sum(fit$rowinertia)), "image_dims_r.csv")
+save(data.frame(brand = ca_brands, N), "image_table_r.csv")
