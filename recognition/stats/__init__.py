@@ -14,6 +14,7 @@ from recognition.stats.estimation import (
     estimate,
     estimate_matrix,
 )
+from recognition.stats.mental import MentalAvailability, RatioArrays, mental_availability
 from recognition.stats.planning import Plan, minimum_detectable_change, plan, required_n
 from recognition.stats.replicates import ReplicateWeights, bootstrap_weights
 from recognition.stats.testing import (
@@ -40,8 +41,10 @@ __all__ = [
     "Estimate",
     "EstimateMatrix",
     "ImageMap",
+    "MentalAvailability",
     "Plan",
     "RakeResult",
+    "RatioArrays",
     "ReplicateWeights",
     "RollingWindows",
     "TargetError",
@@ -58,6 +61,7 @@ __all__ = [
     "image_map_from_indicators",
     "is_significant",
     "key_drivers",
+    "mental_availability",
     "minimum_detectable_change",
     "plan",
     "rake",

@@ -4,7 +4,7 @@
 # Run from the repository root:   Rscript tests/reference/make_insight_fixtures.R
 # Writes CSV files to tests/reference/fixtures/insight/ (the samples and R's numbers); the tests in
 # tests/reference/test_insight_against_r.py compare recognition.stats with them and never need R.
-# Uses only base R and the packages survey and ca.
+# Uses base R and the packages survey (its calibrate() needs MASS, Debian r-cran-mass) and ca.
 
 suppressMessages(library(survey))
 suppressMessages(library(ca))
@@ -116,3 +116,49 @@ save(rbind(ca_points("row", ca_brands, fit$rowmass, fit$rowcoord, fit$rowinertia
            ca_points("column", ca_attrs, fit$colmass, fit$colcoord, fit$colinertia)), "image_points_r.csv")
 save(data.frame(dim = 1:nd, sv = fit$sv, inertia = fit$sv^2, total = sum(fit$rowinertia)), "image_dims_r.csv")
 save(data.frame(brand = ca_brands, N), "image_table_r.csv")
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. Mental availability: 500 respondents raked on age and gender; 5 category entry points x 4 brands pick-any;
+#    category buyers are the base. Per brand: L = CEPs linked to the brand, T = links to all brands,
+#    A = 1 if L >= 1.
+set.seed(20240613)
+n_resp <- 500
+ma_margins <- list(age = c(young = 0.3, middle = 0.35, old = 0.35), gender = c(female = 0.52, male = 0.48))
+ma <- data.frame(
+  resp = seq_len(n_resp),
+  age = factor(sample(names(ma_margins$age), n_resp, TRUE, prob = c(0.45, 0.35, 0.2)), levels = names(ma_margins$age)),
+  gender = factor(sample(names(ma_margins$gender), n_resp, TRUE, prob = c(0.6, 0.4)), levels = names(ma_margins$gender))
+)
+ma$buyer <- rbinom(n_resp, 1, ifelse(ma$age == "young", 0.8, 0.6))
+salience <- c(0.35, 0.2, 0.12, 0.05)
+for (b in 1:4) for (cc in 1:5) {
+  p <- plogis(qlogis(salience[b]) + 0.3 * (cc - 3) + 0.6 * (ma$age == "young") * (b == 2))
+  ma[[sprintf("c%d_b%d", cc, b)]] <- rbinom(n_resp, 1, p)
+}
+save(ma, "mental.csv")
+for (b in 1:4) {
+  ma[[paste0("L", b)]] <- rowSums(ma[, sprintf("c%d_b%d", 1:5, b)])
+  ma[[paste0("A", b)]] <- as.integer(ma[[paste0("L", b)]] >= 1)
+}
+ma$T <- ma$L1 + ma$L2 + ma$L3 + ma$L4
+ma_pop <- c("(Intercept)" = n_resp, agemiddle = 0.35 * n_resp, ageold = 0.35 * n_resp, gendermale = 0.48 * n_resp)
+ma_des <- calibrate(svydesign(ids = ~1, weights = ~1, data = ma), ~age + gender, population = ma_pop,
+                    calfun = "raking", epsilon = 1e-12, maxit = 1000)
+d <- subset(ma_des, buyer == 1)
+ma_out <- do.call(rbind, lapply(1:4, function(b) {
+  L <- as.formula(paste0("~L", b)); A <- as.formula(paste0("~A", b))
+  mms <- svyratio(L, ~T, d)                      # mental market share
+  pen <- svymean(A, d)                           # mental penetration
+  pen_ci <- attr(suppressWarnings(svyciprop(A, d, method = "logit")), "ci")  # (zero-weight rows: a note)
+  ns <- svyratio(L, A, d)                        # network size
+  num <- function(v) unname(as.numeric(v))
+  row <- function(measure, est, se, ci) data.frame(brand = b, measure = measure, estimate = num(est),
+                                                   se = num(se), ci_low = num(ci)[1], ci_high = num(ci)[2],
+                                                   df = degf(d))
+  rbind(
+    row("mms", coef(mms), SE(mms), confint(mms, df = degf(d))),
+    row("penetration", coef(pen), SE(pen), pen_ci),
+    row("network", coef(ns), SE(ns), confint(ns, df = degf(d)))
+  )
+}))
+save(ma_out, "mental_r.csv")
