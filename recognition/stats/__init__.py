@@ -17,6 +17,8 @@ from recognition.stats.estimation import (
 from recognition.stats.mental import MentalAvailability, RatioArrays, mental_availability
 from recognition.stats.planning import Plan, minimum_detectable_change, plan, required_n
 from recognition.stats.replicates import ReplicateWeights, bootstrap_weights
+from recognition.stats.small_area import MODELLED_LABEL, SmallAreaResult, fay_herriot
+from recognition.stats.small_area_check import SmallAreaCheck, check_fay_herriot
 from recognition.stats.testing import (
     ChangeArrays,
     ChangeTest,
@@ -32,6 +34,7 @@ from recognition.stats.testing import (
 from recognition.stats.weighting import CalibrationDesign, RakeResult, TargetError, rake
 
 __all__ = [
+    "MODELLED_LABEL",
     "BaseThresholds",
     "CalibrationDesign",
     "ChangeArrays",
@@ -47,16 +50,20 @@ __all__ = [
     "RatioArrays",
     "ReplicateWeights",
     "RollingWindows",
+    "SmallAreaCheck",
+    "SmallAreaResult",
     "TargetError",
     "TrendTest",
     "association_table",
     "benjamini_hochberg",
     "bootstrap_weights",
+    "check_fay_herriot",
     "compare_independent",
     "compare_independent_arrays",
     "contrast",
     "estimate",
     "estimate_matrix",
+    "fay_herriot",
     "image_map",
     "image_map_from_indicators",
     "is_significant",

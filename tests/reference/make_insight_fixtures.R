@@ -162,3 +162,43 @@ ma_out <- do.call(rbind, lapply(1:4, function(b) {
   )
 }))
 save(ma_out, "mental_r.csv")
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. Fay-Herriot: 25 segments with direct estimates of a proportion, their sampling variances (effective bases
+#    30 to 150) and one covariate (the segment's estimate a year earlier). REML written out from the restricted
+#    log-likelihood and maximised with optimize(); Prasad-Rao moments; EBLUP; MSE g1 + g2 + 2 g3
+#    (Prasad & Rao 1990, Datta & Lahiri 2000; Rao & Molina 2015, sections 6.1-6.2).
+set.seed(20240614)
+m <- 25
+fh <- data.frame(segment = sprintf("seg%02d", 1:m), earlier = round(runif(m, 0.15, 0.6), 4),
+                 n_eff = round(runif(m, 30, 150)))
+theta <- 0.03 + 0.9 * fh$earlier + rnorm(m, 0, 0.04)
+fh$direct <- rbinom(m, fh$n_eff, theta) / fh$n_eff
+fh$variance <- pmax(fh$direct * (1 - fh$direct), 0.05) / fh$n_eff
+save(fh, "fay_herriot.csv")
+
+X <- cbind(1, fh$earlier); y <- fh$direct; psi <- fh$variance; p <- ncol(X)
+reml_loglik <- function(s2) {
+  V <- s2 + psi; Vi <- diag(1 / V)
+  XtViX <- t(X) %*% Vi %*% X
+  P <- Vi - Vi %*% X %*% solve(XtViX) %*% t(X) %*% Vi
+  -0.5 * (sum(log(V)) + as.numeric(determinant(XtViX)$modulus) + as.numeric(t(y) %*% P %*% y))
+}
+s2_reml <- optimize(reml_loglik, c(0, 1), maximum = TRUE, tol = 1e-14)$maximum
+ols <- lm(y ~ X - 1)
+h <- diag(X %*% solve(t(X) %*% X) %*% t(X))
+s2_pr <- max(0, (sum(residuals(ols)^2) - sum(psi * (1 - h))) / (m - p))
+fh_fit <- function(s2, method) {
+  V <- s2 + psi
+  XtViX_inv <- solve(t(X) %*% (X / V))
+  beta <- XtViX_inv %*% t(X) %*% (y / V)
+  gamma <- s2 / V
+  synth <- as.vector(X %*% beta)
+  vbar <- if (method == "REML") 2 / sum(1 / V^2) else 2 * sum(V^2) / m^2
+  g1 <- gamma * psi
+  g2 <- (1 - gamma)^2 * rowSums((X %*% XtViX_inv) * X)
+  g3 <- psi^2 / V^3 * vbar
+  data.frame(method = method, segment = fh$segment, sigma2_v = s2, beta0 = beta[1], beta1 = beta[2],
+             eblup = gamma * y + (1 - gamma) * synth, mse = g1 + g2 + 2 * g3, gamma = gamma)
+}
+save(rbind(fh_fit(s2_reml, "REML"), fh_fit(s2_pr, "PR")), "fay_herriot_r.csv")
