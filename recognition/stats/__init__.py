@@ -19,6 +19,7 @@ from recognition.stats.planning import Plan, minimum_detectable_change, plan, re
 from recognition.stats.replicates import ReplicateWeights, bootstrap_weights
 from recognition.stats.small_area import MODELLED_LABEL, SmallAreaResult, fay_herriot
 from recognition.stats.small_area_check import SmallAreaCheck, check_fay_herriot
+from recognition.stats.smoothing import SMOOTHED_LABEL, SmoothedTrend, local_level_loglik, smooth_trend
 from recognition.stats.testing import (
     ChangeArrays,
     ChangeTest,
@@ -35,6 +36,7 @@ from recognition.stats.weighting import CalibrationDesign, RakeResult, TargetErr
 
 __all__ = [
     "MODELLED_LABEL",
+    "SMOOTHED_LABEL",
     "BaseThresholds",
     "CalibrationDesign",
     "ChangeArrays",
@@ -52,6 +54,7 @@ __all__ = [
     "RollingWindows",
     "SmallAreaCheck",
     "SmallAreaResult",
+    "SmoothedTrend",
     "TargetError",
     "TrendTest",
     "association_table",
@@ -68,11 +71,13 @@ __all__ = [
     "image_map_from_indicators",
     "is_significant",
     "key_drivers",
+    "local_level_loglik",
     "mental_availability",
     "minimum_detectable_change",
     "plan",
     "rake",
     "required_n",
     "rolling_windows",
+    "smooth_trend",
     "trend_slope",
 ]
