@@ -35,6 +35,8 @@ for (b in seq_along(brands)) {
 }
 drivers <- do.call(rbind, rows)
 drivers$brand <- factor(drivers$brand, levels = brands)
+set.seed(20240615)
+drivers$row_potential <- rbinom(nrow(drivers), 1, 0.7)  # a domain of respondent x brand rows
 save(drivers, "drivers.csv")
 
 # Weighted R^2 of the attributes in S over what the brand fixed effects explain (or over the mean alone):
@@ -75,6 +77,7 @@ johnson <- function(d, with_brand) {
 driver_cases <- list(
   list(case = "stacked_all", data = drivers, with_brand = TRUE),
   list(case = "stacked_potential", data = drivers[drivers$potential == 1, ], with_brand = TRUE),
+  list(case = "stacked_rows", data = drivers[drivers$row_potential == 1, ], with_brand = TRUE),
   list(case = "brand_B", data = drivers[drivers$brand == "B", ], with_brand = FALSE)
 )
 driver_out <- do.call(rbind, lapply(driver_cases, function(cs) {

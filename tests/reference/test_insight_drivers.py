@@ -40,7 +40,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 @cache
-def stacked() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
+def stacked() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
     rows = _rows("drivers.csv")
     brands = tuple(dict.fromkeys(r["brand"] for r in rows))
     n = max(int(r["resp"]) for r in rows)
@@ -48,13 +48,15 @@ def stacked() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str
     y = np.zeros((n, len(brands), 1))
     w = np.zeros(n)
     potential = np.zeros(n, dtype=bool)
+    row_potential = np.zeros((n, len(brands)), dtype=bool)
     for r in rows:
         i, b = int(r["resp"]) - 1, brands.index(r["brand"])
         x[i, b] = [float(r[a]) for a in ATTRIBUTES]
         y[i, b, 0] = float(r["consider"])
         w[i] = float(r["w"])
         potential[i] = r["potential"] == "1"
-    return x, y, w, potential, brands
+        row_potential[i, b] = r["row_potential"] == "1"
+    return x, y, w, potential, row_potential, brands
 
 
 @cache
@@ -68,17 +70,19 @@ def expected() -> dict[str, dict[str, np.ndarray]]:
 
 
 def _fit(case: str):  # type: ignore[no-untyped-def]
-    x, y, w, potential, brands = stacked()
+    x, y, w, potential, row_potential, brands = stacked()
     design = CalibrationDesign.from_weights(w)
     if case == "stacked_all":
         return key_drivers(x, y, design, attribute_names=ATTRIBUTES)[0]
     if case == "stacked_potential":
         return key_drivers(x, y, design, domain=potential, attribute_names=ATTRIBUTES)[0]
+    if case == "stacked_rows":
+        return key_drivers(x, y, design, domain=row_potential, attribute_names=ATTRIBUTES)[0]
     b = brands.index("B")
     return key_drivers(x[:, [b]], y[:, [b]], design, attribute_names=ATTRIBUTES)[0]
 
 
-@pytest.mark.parametrize("case", ["stacked_all", "stacked_potential", "brand_B"])
+@pytest.mark.parametrize("case", ["stacked_all", "stacked_potential", "stacked_rows", "brand_B"])
 def test_relative_weights_match_r(case: str) -> None:
     result = _fit(case)
     ref = expected()[case]
@@ -88,7 +92,7 @@ def test_relative_weights_match_r(case: str) -> None:
     assert result.share.sum() == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("case", ["stacked_all", "stacked_potential", "brand_B"])
+@pytest.mark.parametrize("case", ["stacked_all", "stacked_potential", "stacked_rows", "brand_B"])
 def test_relative_weights_approximate_the_shapley_decomposition(case: str) -> None:
     result = _fit(case)
     ref = expected()[case]
@@ -99,7 +103,7 @@ def test_relative_weights_approximate_the_shapley_decomposition(case: str) -> No
 
 
 def test_bases_are_counted() -> None:
-    x, y, w, potential, _ = stacked()
+    x, y, w, potential, _, _ = stacked()
     result = _fit("stacked_potential")
     assert result.n == int(potential.sum()) and result.rows == 3 * int(potential.sum())
     wp = w[potential]
