@@ -21,6 +21,8 @@ from recognition.mentions.forms import derived, strip_connectors, unambiguous
 from recognition.mentions.spelling import Variant, is_common, is_stop, key, variant_of
 from recognition.mentions.words import CONNECTORS
 
+_REMEMBER = 1 << 15
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -69,9 +71,19 @@ class Index:
             if len(v.key) >= 4 and not v.weak:
                 for code in sound_codes(v.folded):
                     self.by_sound.setdefault(code, []).append(i)
+        self._seen: dict[tuple[str, ...], Hit | None] = {}  # the same spellings come again and again
 
     def match(self, window: tuple[str, ...]) -> Hit | None:
-        """The best reading of ``window`` as one brand, a "not a brand" term, or None."""
+        """The best reading of ``window`` as one brand, a "not a brand" term, or None (remembered per index for
+        the first ``_REMEMBER`` distinct windows)."""
+        if window in self._seen:
+            return self._seen[window]
+        hit = self._match(window)
+        if len(self._seen) < _REMEMBER:
+            self._seen[window] = hit
+        return hit
+
+    def _match(self, window: tuple[str, ...]) -> Hit | None:
         window = strip_connectors(window)
         folded = "".join(window)
         window_key = key(folded)

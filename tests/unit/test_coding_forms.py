@@ -4,6 +4,7 @@ slips of the keyboard and plural "s" — each rule with cases that must and must
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,12 @@ def test_weak_names_follow_country_words() -> None:
     assert code_text("Boots UK", UK).brands == ("boots",)
     assert code_text("Boots", UK).brands == ("boots",)
     assert code_text("football boots", SPORT).brands == ()
+
+
+def test_frames_survive_pickling_with_their_remembered_windows() -> None:
+    frame = CodeFrame(SPORT.brands, learned_aliases=(("swoosh", "nike"),))
+    assert code_text("Nayki", frame).brands == ("nike",)  # fills the index's memory of windows
+    restored = pickle.loads(pickle.dumps(frame))
+    assert restored == frame
+    assert code_text("Nayki", restored).brands == ("nike",)
+    assert code_text("swoosh", restored).brands == ("nike",)
