@@ -9,43 +9,70 @@ Rules, in the order they apply
 ------------------------------
 1. **Normalise.** NFKC, ``casefold`` ("ß" → "ss"), accents and umlaut dots removed ("Müller" → "muller");
    apostrophes dropped ("Kellogg's" → "kelloggs", "don't" → "dont"); "&" and "+" read as "and"; dotted
-   abbreviations closed up ("d.m." → "dm"); hyphens and other symbols separate words; letter-spaced words joined
-   ("N I K E" → "nike"); legal forms removed from the end ("Aldi GmbH & Co. KG", "Nike Inc." → "aldi", "nike").
+   abbreviations closed up ("d.m." → "dm"); web addresses lose "www." and their domain ("otto.de" → "otto");
+   hyphens and other symbols separate words; letter-spaced words joined ("N I K E" → "nike"); legal forms
+   removed from the end ("Aldi GmbH & Co. KG", "Nike Inc." → "aldi", "nike").
 2. **Segment.** List punctuation (``, ; / | ( ) ! ? : .``, line breaks) cuts a box into segments; a brand
    name never spans two segments. Within a segment brands may follow each other with or without "and"/"und".
 3. **Keys.** Tokens are compared through a key that collapses "ae/oe/ue" to "a/o/u" and squeezes doubled
    letters, so "Mueller" = "Muller" = "Müller" and "Addiddas" = "Adidas" before any fuzzy step.
-4. **Windows.** Every run of 1 … (longest variant + 1) tokens is a candidate window; windows are compared to a
-   variant on their joined text, so "newbalance", "new balance" and "lulu lemon" all meet their brand. A window
-   may differ from the variant by at most one token in length.
-5. **Exact matches.** A window whose folded text equals a variant (name, alias, learned alias) is coded with
-   score 100, whatever the words are ("Puma", "Penny", "Shell", "Real" are dictionary words and still brands).
-   A window equal to a "not a brand" term of the frame is consumed and coded to nothing.
-6. **Fuzzy matches** (optimal string alignment distance on keys, adjacent swaps count one edit) are allowed
+4. **Spellings of a brand.** Its name, aliases and learned aliases, and the spellings derived from them
+   (:mod:`recognition.mentions.forms`): without the words joining the parts of a name ("Marks & Spencer" →
+   "marks spencer"), with number words as digits ("Five Guys" → "5 guys"), the short form without trailing
+   descriptors ("Saturn Elektro" → "saturn", "REWE Markt" → "rewe", "Chipotle Mexican Grill" → "chipotle"),
+   a distinctive first word ("Popeyes Louisiana Kitchen" → "popeyes"; never a common word or a given name:
+   "Jimmy John's", "Little Caesars"), and initialisms ("Burger King" → "bk", "Marks & Spencer" → "ms",
+   "mands", "mns"). A derived spelling that two brands share, or that is another brand's spelling, is dropped.
+5. **Windows.** Every run of 1 … (longest spelling + 1) tokens is a candidate window; windows are compared to
+   a spelling on their joined text, so "newbalance", "new balance" and "lulu lemon" all meet their brand. A
+   window may differ from the spelling by at most one token in length, or be one glued word
+   ("jackinthebox"). Words joining a name's parts ("and", "und", "n", "an", "u") inside a window are ignored:
+   "M and S", "M&S", "Marks n Sparks", "In and Out".
+6. **Exact matches.** A window whose folded text equals a spelling is coded with score 100, whatever the
+   words are ("Puma", "Penny", "Shell", "Real" are dictionary words and still brands); initialisms match only
+   exactly. A window equal to a "not a brand" term of the frame is consumed and coded to nothing.
+7. **Fuzzy matches** (optimal string alignment distance on keys, adjacent swaps count one edit) are allowed
    only when *all* of these hold:
 
    - no token of the window is a stop word or common dictionary word unless that very word is part of the
-     variant ("pump" never becomes Puma, "shelf" never Shell, "normal" never Norma, "really" never Real);
-   - the distance is within the variant's length band: key length ≤ 3 → exact only ("dm", "NB", "Ace" vs
-     "acer"/"race"); 4 → one edit, and only a swap of neighbours ("Nkie"), a letter added at the end ("Pumas")
-     or a vowel added inside ("Lidel"), never a changed or missing letter ("pump" ≠ Puma, "shall"/"smell" ≠
-     Shell, "lid" ≠ Lidl, "regal" ≠ Real); 5–8 → 1; 9–12 → 2; 13+ → 3;
+     spelling ("pump" never becomes Puma, "shelf" never Shell, "normal" never Norma, "really" never Real),
+     is part of a one-word name written in two ("gym sharks", "media mart"), or stands beside a distinctive
+     word of the spelling ("Mark & Spencer");
+   - the distance is within the spelling's length band: key length ≤ 3 → exact only ("dm", "NB", "Ace" vs
+     "acer"/"race"); 4 → one edit, and only a swap of neighbours ("Nkie"), a letter added at the end
+     ("Pumas"), a vowel added inside ("Lidel") or a consonant slip to a neighbouring key ("Nikw"), never a
+     missing or other changed letter ("pump" ≠ Puma, "shall"/"smell" ≠ Shell, "lid" ≠ Lidl, "regal" ≠ Real,
+     "Aldo" ≠ Aldi); 5–8 → 1; 9–12 → 2; 13+ → 3;
    - the first letter agrees ("basics" ≠ Asics, "pruning" ≠ "On running");
-   - a window with fewer words than the variant holds none of the variant's words: words may be glued
+   - a window with fewer words than the spelling holds none of the spelling's words: words may be glued
      ("newbalance") but not left out ("center" is not "E center");
    - the window's key has at least 3 characters.
 
-   The score is ``rapidfuzz.fuzz.ratio`` (0–100, normalised Indel similarity) of the folded texts.
-7. **Best reading.** A dynamic programme over each segment picks the non-overlapping windows that cover the
+   A window that is a spelling with a plural or possessive "s" added or dropped ("Dominos" / "Domino",
+   "Sonics", "KFCs") is a fuzzy match of distance 1 in any band, under the word conditions above, when the
+   spelling has four letters or more or no vowel ("aces" is not Ace). The score is ``rapidfuzz.fuzz.ratio``
+   (0–100, normalised Indel similarity) of the folded texts.
+8. **Phonetic matches** (:mod:`recognition.mentions.phonetic`): a window of at least 4 characters that is not
+   a given name may be read as a spelling that *sounds* the same ("Adeedas", "Nayki", "Leedle", "Konrad",
+   "Filips") when, under the word conditions of rule 7, its Metaphone or Kölner Phonetik code equals the
+   spelling's; the first letter or the Metaphone code agrees; the keys are within the fuzzy band + 2 edits;
+   and the consonant skeletons (vowel runs written as one "a") are within 2 edits (6–9 letters) or 3 (10+).
+   Names of up to 5 letters need more: the Kölner code and either the Metaphone code or the spelling but for
+   one sound-alike letter ("Reve" for Rewe) agree, the skeletons are within 1 edit and a final vowel keeps its
+   class ("Soni" is Sony, "Lowa" is not Loewe; "Sanyo" has another Metaphone code than Sony).
+9. **Best reading.** A dynamic programme over each segment picks the non-overlapping windows that cover the
    most tokens, each token weighted by its window's score / 100; ties go to fewer windows.
-8. **Glued words.** A token that is no brand spelling and no common word is split in two when both halves are
-   exact: a brand spelling, then a brand spelling or a stop word of 4+ letters ("nikeadidas", "Nettomarkt").
-9. **Weak names.** A one-word brand name that is itself a stop word (the running brand "On") is coded only when
-   every other uncovered word of its segment is a stop word: "Nike, On, Hoka" and "nike on hoka" code On,
-   "something on tv" and "nike on sale" do not.
-10. **Non-answers and leftovers.** Stop words ("don't know", "keine Ahnung", "none", "-", "shoes",
+10. **Glued words.** A token that is no brand spelling and no common word is split in two when both halves
+    are exact: a brand spelling (not an initialism), then a brand spelling or a stop word of 4+ letters
+    ("nikeadidas", "Nettomarkt").
+11. **Weak names.** A one-word brand name that is itself a stop word (the running brand "On", the chemist
+    "Boots") is coded only when every other uncovered word of its segment is a stop word: "Nike, On, Hoka"
+    and "nike on hoka" code On, "something on tv" and "nike on sale" do not.
+12. **Non-answers and leftovers.** Stop words ("don't know", "keine Ahnung", "none", "-", "shoes",
     "Supermarkt") code to nothing and are not reported. Other uncovered runs of words, trimmed of connectors,
-    are the mention's ``unmatched`` fragments ("the one with the tick"), for review.
+    are the mention's ``unmatched`` fragments ("the one with the tick"), for review; reviewed decisions extend
+    the frame through :meth:`CodeFrame.recode` (one at a time) or
+    :func:`recognition.mentions.learning.learn_aliases` (a batch).
 
 A brand is listed once per mention, in order of first appearance, with its best score.
 """
@@ -59,15 +86,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from recognition.mentions.matching import (
-    Index,
-    Variant,
-    code_segment,
-    fragments,
-    make_variant,
-    segments,
-    split_glued,
-)
+from recognition.mentions.matching import Index, code_segment, fragments, split_glued
+from recognition.mentions.spelling import Variant, make_variant, segments
 
 __all__ = [
     "Brand",

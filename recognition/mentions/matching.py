@@ -1,126 +1,27 @@
-"""Normalisation and token matching behind :mod:`recognition.mentions.coding` (pure; see that module for the rules).
-
-Terms used here:
-
-- *folded* token: lower-cased, accents and umlaut dots removed ("Müller" → "muller"), apostrophes dropped.
-- *key*: the folded text with "ae"/"oe"/"ue" collapsed to "a"/"o"/"u" and runs of a repeated character squeezed
-  to one ("Mueller" → "muler", "Müller" → "muler", "addiddas" → "adidas", "Rossmann" → "rosman"). Keys absorb
-  the two commonest kinds of variation (umlaut spelling, doubled letters) so edit distances measure real errors.
-- *variant*: one spelling of a brand (its name, an alias or a learned alias), as tokens, folded text and key.
-"""
+"""Token matching behind :mod:`recognition.mentions.coding` (pure; see that module for the rules): the index of
+a frame's spellings, the best reading of one window, and the best reading of a segment (dynamic programme)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from recognition.mentions.words import COMMON_WORDS, CONNECTORS, LEGAL_SUFFIXES, STOP_WORDS, fold
+from recognition.mentions.acceptance import (
+    MAX_EDITS,
+    abbreviation,
+    fuzzy_ok,
+    sound_codes,
+    sounds_ok,
+    structure_ok,
+)
+from recognition.mentions.forms import derived, strip_connectors, unambiguous
+from recognition.mentions.spelling import Variant, is_common, is_stop, key, variant_of
+from recognition.mentions.words import CONNECTORS
 
-_APOSTROPHES = re.compile(r"[’'`´‘ʼ]")
-_DOTTED = re.compile(r"\b[a-z0-9](?:\.[a-z0-9])+\.?")  # d.m. / k.a. / u.s.a.
-_SEPARATORS = re.compile(r"[,;/\\|()\[\]{}!?:.\"“”„«»<>=*#~\n\r\t]+")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-_UMLAUT_PAIR = re.compile(r"([aou])e")
-_REPEAT = re.compile(r"(.)\1+")
-
-MAX_EDITS = 3  # the largest edit allowance of any length band (names of 12+ characters)
-
-
-def segments(text: str) -> list[list[str]]:
-    """Split ``text`` into segments of folded tokens.
-
-    Segments are cut at list punctuation (``, ; / | ( ) ! ? : .`` and line breaks); "&" and "+" become the word
-    "and"; dotted abbreviations are closed up ("d.m." → "dm"); hyphens, underscores and other symbols separate
-    tokens; runs of three or more single letters are joined ("n i k e" → "nike"); legal-form words are removed
-    from the end of a segment ("Aldi GmbH & Co. KG" → "aldi").
-    """
-    folded = _APOSTROPHES.sub("", fold(text))
-    folded = folded.replace("&", " and ").replace("+", " and ")
-    folded = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), folded)
-    result: list[list[str]] = []
-    for part in _SEPARATORS.split(folded):
-        tokens = _strip_legal(_join_spelled(_NON_WORD.sub(" ", part).split()))
-        if tokens and not (result and all(t in LEGAL_SUFFIXES or t in ("and", "und") for t in tokens)):
-            result.append(tokens)  # a legal form cut off by a full stop ("Aldi GmbH & Co. KG") is dropped
-    return result
-
-
-def _join_spelled(tokens: list[str]) -> list[str]:
-    out: list[str] = []
-    run: list[str] = []
-    for token in [*tokens, ""]:
-        if len(token) == 1 and token.isalpha():
-            run.append(token)
-            continue
-        out.extend(["".join(run)] if len(run) >= 3 else run)
-        run = []
-        if token:
-            out.append(token)
-    return out
-
-
-def _strip_legal(tokens: list[str]) -> list[str]:
-    tokens = list(tokens)
-    while len(tokens) > 1 and tokens[-1] in LEGAL_SUFFIXES:
-        tokens.pop()
-        if len(tokens) > 1 and tokens[-1] in ("and", "und"):
-            tokens.pop()
-    return tokens
-
-
-@lru_cache(maxsize=1 << 16)
-def key(folded: str) -> str:
-    """The comparison key of folded text (umlaut pairs collapsed, repeated characters squeezed)."""
-    return _REPEAT.sub(r"\1", _UMLAUT_PAIR.sub(r"\1", folded))
-
-
-def is_stop(token: str) -> bool:
-    """A token that never names a brand by itself: a stop word, a single character or a number."""
-    return token in STOP_WORDS or len(token) == 1 or token.isdigit()
-
-
-def is_common(token: str) -> bool:
-    """A token that may only be coded by an exact match (stop words and common dictionary words)."""
-    return is_stop(token) or token in COMMON_WORDS
-
-
-def edit_limit(length: int) -> int:
-    """Edits allowed against a variant whose key has ``length`` characters (length 4: see ``_restricted_ok``)."""
-    if length <= 3:
-        return 0
-    if length <= 8:
-        return 1
-    if length <= 12:
-        return 2
-    return MAX_EDITS
-
-
-@dataclass(frozen=True)
-class Variant:
-    brand_id: str
-    text: str
-    tokens: tuple[str, ...]
-    folded: str
-    key: str
-
-    @property
-    def weak(self) -> bool:
-        """A one-token spelling that is itself a stop word (brand "On"): coded only in a list of brands."""
-        return len(self.tokens) == 1 and is_stop(self.tokens[0])
-
-
-def make_variant(brand_id: str, text: str) -> Variant:
-    """The variant for ``text``; ``ValueError`` when it has no letters or digits."""
-    tokens = tuple(token for segment in segments(text) for token in segment)
-    if not tokens:
-        raise ValueError(f"brand {brand_id!r}: {text!r} has no letters or digits")
-    joined = "".join(tokens)
-    return Variant(brand_id, text, tokens, joined, key(joined))
+_REMEMBER = 1 << 15
 
 
 @dataclass(frozen=True)
@@ -131,21 +32,59 @@ class Hit:
     score: int
 
 
+def _with_derived(primary: Sequence[Variant]) -> list[Variant]:
+    taken = {v.key: v.brand_id for v in primary}
+    candidates = [
+        (v.brand_id, key("".join(form.tokens)), form)
+        for v in primary
+        if v.kind == "name"
+        for form in derived(v.tokens)
+    ]
+    out = list(primary)
+    seen = {v.folded for v in primary}
+    for brand_id, form in unambiguous(candidates, taken):
+        variant = variant_of(brand_id, " ".join(form.tokens), form.tokens, form.kind)
+        if variant.folded not in seen:
+            seen.add(variant.folded)
+            out.append(variant)
+    return out
+
+
 class Index:
-    """The variants of a frame arranged for matching windows of tokens."""
+    """The variants of a frame (with their derived spellings) arranged for matching windows of tokens."""
 
     def __init__(self, variants: Sequence[Variant], not_brand: Iterable[str]) -> None:
-        self.variants = tuple(variants)
-        self.keys = [v.key for v in self.variants]
+        self.variants = tuple(_with_derived(variants))
+        self.fuzzy = [i for i, v in enumerate(self.variants) if not v.exact_only]
+        self.keys = [self.variants[i].key for i in self.fuzzy]
         self.by_folded: dict[str, Variant] = {}
-        for v in self.variants:
+        self.position: dict[str, int] = {}
+        for i, v in enumerate(self.variants):
             self.by_folded.setdefault(v.folded, v)
+            self.position.setdefault(v.folded, i)
         self.weak = {v.folded: v.brand_id for v in self.variants if v.weak}
         self.not_brand = frozenset(not_brand)
         self.max_window = max((len(v.tokens) for v in self.variants), default=1) + 1
+        self.by_sound: dict[str, list[int]] = {}
+        for i in self.fuzzy:
+            v = self.variants[i]
+            if len(v.key) >= 4 and not v.weak:
+                for code in sound_codes(v.folded):
+                    self.by_sound.setdefault(code, []).append(i)
+        self._seen: dict[tuple[str, ...], Hit | None] = {}  # the same spellings come again and again
 
     def match(self, window: tuple[str, ...]) -> Hit | None:
-        """The best reading of ``window`` as one brand, a "not a brand" term, or None."""
+        """The best reading of ``window`` as one brand, a "not a brand" term, or None (remembered per index for
+        the first ``_REMEMBER`` distinct windows)."""
+        if window in self._seen:
+            return self._seen[window]
+        hit = self._match(window)
+        if len(self._seen) < _REMEMBER:
+            self._seen[window] = hit
+        return hit
+
+    def _match(self, window: tuple[str, ...]) -> Hit | None:
+        window = strip_connectors(window)
         folded = "".join(window)
         window_key = key(folded)
         if window_key in self.not_brand:
@@ -155,46 +94,42 @@ class Index:
             return None if exact.weak else Hit(exact.brand_id, 100)
         if all(is_stop(token) for token in window):
             return None
-        best: tuple[int, int, int] | None = None  # (score, -distance, -variant position)
-        for _, distance, pos in process.extract(
+        found: dict[int, int] = {}  # variant position → edit distance
+        for _, distance, j in process.extract(
             window_key, self.keys, scorer=OSA.distance, score_cutoff=MAX_EDITS, limit=None
         ):
-            variant = self.variants[pos]
-            if not _acceptable(window, window_key, variant, int(distance)):
-                continue
-            candidate = (round(fuzz.ratio(folded, variant.folded)), -int(distance), -pos)
-            if best is None or candidate > best:
-                best = candidate
-        if best is None:
+            pos = self.fuzzy[j]
+            if fuzzy_ok(window, window_key, self.variants[pos], int(distance)):
+                found[pos] = int(distance)
+        for pos in self._plurals(window, folded):
+            found.setdefault(pos, 1)
+        for pos in self._sounds(window, folded, window_key):
+            found.setdefault(pos, OSA.distance(window_key, self.variants[pos].key))
+        if not found:
             return None
-        return Hit(self.variants[-best[2]].brand_id, best[0])
+        best = max(
+            found, key=lambda pos: (round(fuzz.ratio(folded, self.variants[pos].folded)), -found[pos], -pos)
+        )
+        return Hit(self.variants[best].brand_id, round(fuzz.ratio(folded, self.variants[best].folded)))
 
+    def _plurals(self, window: tuple[str, ...], folded: str) -> list[int]:
+        """Variants that ``window`` spells with an "s" added or dropped ("dominos"/"domino", "kfcs"/"kfc")."""
+        out = []
+        for other in (folded[:-1] if folded.endswith("s") else "", folded + "s"):
+            variant = self.by_folded.get(other) if len(other) >= 2 else None
+            if variant is None or variant.weak or not (len(variant.key) >= 4 or abbreviation(variant.folded)):
+                continue  # three letters or fewer: only abbreviations ("kfcs"), not words ("aces" is not Ace)
+            if structure_ok(window, variant):
+                out.append(self.position[other])
+        return out
 
-def _acceptable(window: tuple[str, ...], window_key: str, variant: Variant, distance: int) -> bool:
-    """Whether ``window`` may be read as a misspelling (or umlaut/double-letter spelling) of ``variant``."""
-    if abs(len(window) - len(variant.tokens)) > 1:
-        return False
-    if any(is_common(token) and token not in variant.tokens for token in window):
-        return False
-    if len(window) < len(variant.tokens) and any(token in variant.tokens for token in window):
-        return False  # a word of the name was left out ("center" is not "E center"), not glued on
-    if distance == 0:
-        return True
-    length = len(variant.key)
-    if distance > edit_limit(length) or len(window_key) < 3 or window_key[0] != variant.key[0]:
-        return False
-    return length != 4 or _restricted_ok(window_key, variant.key)
-
-
-def _restricted_ok(window_key: str, variant_key: str) -> bool:
-    """Four-character names: one swap of neighbours ("nkie"), a letter added at the end ("pumas", "aldie") or
-    a vowel added inside ("lidel"); never a changed or missing letter."""
-    if len(window_key) == len(variant_key) + 1:
-        if window_key.startswith(variant_key):
-            return True
-        extra = next(i for i, (a, b) in enumerate(zip(window_key, variant_key, strict=False)) if a != b)
-        return window_key[extra] in "aeiouy" and window_key[:extra] + window_key[extra + 1 :] == variant_key
-    return len(window_key) == len(variant_key) and sorted(window_key) == sorted(variant_key)
+    def _sounds(self, window: tuple[str, ...], folded: str, window_key: str) -> list[int]:
+        """Variants that sound like ``window`` (rule 8 of ``coding``)."""
+        if len(window_key) < 4:
+            return []
+        codes = sound_codes(folded)
+        positions = {pos for code in codes for pos in self.by_sound.get(code, ())}
+        return sorted(pos for pos in positions if sounds_ok(window, window_key, self.variants[pos], codes))
 
 
 def split_glued(tokens: Sequence[str], index: Index) -> list[str]:
@@ -216,10 +151,12 @@ def _split_one(token: str, index: Index) -> list[str]:
     for cut in range(2, len(token) - 1):
         head, tail = token[:cut], token[cut:]
         first = index.by_folded.get(head)
-        if first is None or first.weak:
+        if first is None or first.weak or first.exact_only:
             continue
         second = index.by_folded.get(tail)
-        if (second is not None and not second.weak) or (len(tail) >= 4 and is_stop(tail)):
+        if (second is not None and not second.weak and not second.exact_only) or (
+            len(tail) >= 4 and is_stop(tail)
+        ):
             return [head, tail]
     return [token]
 

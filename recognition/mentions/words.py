@@ -10,6 +10,16 @@
   code frame; a frame adds its own look-alikes through "not a brand" terms.
 - ``LEGAL_SUFFIXES``: company-form words stripped from the end of a name ("Nike Inc", "Aldi GmbH & Co. KG").
 - ``CONNECTORS``: list words between brands ("and", "und", "or"), trimmed from the ends of unmatched fragments.
+- ``NAME_CONNECTORS``: the words that join the parts of one name ("Marks & Spencer", "M n S", "In-N-Out"); a
+  brand spelling and a window are also compared without them ("marks spencer", "m s", "in out").
+- ``DESCRIPTORS``: words that end a brand's full name but are left off in speech ("Saturn *Elektro*", "Chipotle
+  *Mexican Grill*", "Domino's *Pizza*", "B&M *Bargains*"); with the stop words they are dropped from the end of
+  a name to make its short form.
+- ``GIVEN_NAMES``: common first names and family words. The first word of a name stands for the brand only when
+  it is distinctive ("Popeyes Louisiana Kitchen" → "Popeyes"); a given name or its possessive ("Jimmy John's",
+  "Jack in the Box", "Carl's Jr.", "Papa John's") is not. A given name is never coded by its sound ("Nikki"
+  sounds like Nike).
+- ``NUMBER_WORDS``: number words and their digits ("Five Guys" = "5 Guys").
 """
 
 from __future__ import annotations
@@ -54,7 +64,11 @@ sportwear athletic athleisure clothes clothing clothings apparel wear gear footw
 tshirt tshirts top tops jersey jerseys short shorts kit kits jacket jackets hoodie hoodies tracksuit
 tracksuits fashion outlet outlets mall online retailer retailers chain chains supermarket supermarkets
 grocery groceries grocer market markets discount discounter discounters food drugstore drugstores pharmacy
-chemist chemists coffee cafe cafes place places one's oneself
+chemist chemists coffee cafe cafes place places one's oneself superstore hypermarket uk gb usa eu
+america england britain germany deutschland
+pizza pizzas burger burgers taco tacos chicken fries sandwich sandwiches sub subs wings donut donuts doughnut
+doughnuts bagel bagels breakfast lunch dinner meal meals thru restaurant restaurants diner takeaway takeout
+fastfood electronics electronic phone phones laptop laptops computer computers appliances
 """
 
 _GERMAN_STOP = """
@@ -72,6 +86,8 @@ filiale filialen supermarkt supermärkte markt märkte discounter drogerie droge
 drogeriemärkte lebensmittel lebensmittelmarkt biomarkt biomärkte bio billig billigsten günstig günstigsten
 teuer teurer teuersten gut gute guter besten schuhe schuh sportschuhe turnschuhe laufschuhe kleidung
 sportkleidung klamotten mode hund gelben gelb schild rot roten blau blauen
+elektro elektronik elektronikmarkt elektromarkt elektrogeräte elektrofachmarkt fachmarkt technik fernseher
+handy handys hausgeräte geräte kopfhörer lautsprecher boxen versand versandhaus onlineshop
 """
 
 STOP_WORDS = _words(_ENGLISH_STOP + _GERMAN_STOP) | LEGAL_SUFFIXES | CONNECTORS
@@ -110,7 +126,7 @@ title toe tone tool tooth total touch tour town track trade train tree trip truc
 turn twin under unit upon van vans vane vanes vast view visit voice vote wait walk wall want war warm wash
 watch water wave way weak wear weather week weight west wet wheel white whole wide wife wild win wind window
 wine wing winter wire wise wish woman wood word work world worry write wrong yard year young zone acer
-converge normal norm norms mike nick sale sales tv ad ads advert
+converge normal norm norms mike nick sale sales tv ad ads advert island islands
 """
 
 _GERMAN_COMMON = """
@@ -129,4 +145,30 @@ treppe tür uhr vater vogel wagen wald wand wasser weg wein welt wetter wind woc
 zimmer zug zucker
 """
 
-COMMON_WORDS = STOP_WORDS | _words(_ENGLISH_COMMON + _GERMAN_COMMON)
+COMMON_WORDS = STOP_WORDS | _words(_ENGLISH_COMMON + _GERMAN_COMMON + "pc dj ps pr id little north")
+
+NAME_CONNECTORS = _words("and und n an u")
+
+DESCRIPTORS = STOP_WORDS | _words(
+    """grill kitchen express extra local metro bargains foods partners mexican italian chinese drive in
+    electro elektro electronic electronics elektronik technik fachmarkt drogerie drogeriemarkt biomarkt
+    sportswear athletica originals online"""
+)
+
+GIVEN_NAMES = _words(
+    """john jon johnny jack jim jimmy james joe joey mike michael mickey micky chuck charlie charles carl karl
+    dave david tom tommy tim ben bob bill billy sam max fred frank george harry henry paul peter pete mark luke
+    tony steve ron ronald roy ray dan danny andy ed eddie al wendy mary anna maria sarah lisa emma kate anne
+    annie molly polly sally jenny betty nikki nicky nico niko papa mama mom mum dad daddy uncle aunt auntie
+    grandma grandpa granny
+    colonel hans klaus jürgen uwe karin petra sabine heinz"""
+)
+
+NUMBER_WORDS = {
+    word: str(number)
+    for words in (
+        "one two three four five six seven eight nine ten",
+        "eins zwei drei vier fünf sechs sieben acht neun zehn",
+    )
+    for number, word in enumerate((fold(w) for w in words.split()), start=1)
+}

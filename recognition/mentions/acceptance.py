@@ -1,0 +1,147 @@
+"""Whether a window of tokens may be read as a brand spelling it does not equal (pure; ``coding`` rules 7–8).
+
+:func:`fuzzy_ok` judges misspellings by edit distance within the length bands; :func:`sounds_ok` judges
+spellings that sound like the name (phonetic codes of :mod:`recognition.mentions.phonetic`); both share the
+word-level conditions of :func:`structure_ok`.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz.distance import OSA
+
+from recognition.mentions.phonetic import cologne, metaphone, skeleton
+from recognition.mentions.spelling import Variant, is_common
+from recognition.mentions.words import GIVEN_NAMES
+
+_ROWS = ("qwertzuiop", "asdfghjkl", "yxcvbnm", "qwertyuiop", "zxcvbnm")
+
+
+def _neighbours(letter: str) -> str:
+    """The letters beside ``letter`` in its keyboard row, on a QWERTY or a QWERTZ layout."""
+    return "".join(
+        sorted(
+            {
+                row[j]
+                for row in _ROWS
+                if letter in row
+                for j in (row.index(letter) - 1, row.index(letter) + 1)
+                if 0 <= j < len(row)
+            }
+        )
+    )
+
+
+_KEYBOARD = {letter: _neighbours(letter) for letter in "abcdefghijklmnopqrstuvwxyz"}
+_SOUND_ALIKE = frozenset(frozenset(pair) for pair in ("vw", "fv", "ck", "kq", "sz", "iy", "dt", "gk", "bp"))
+_VOWEL_CLASS = {"a": "a", "o": "o", "u": "o", "e": "i", "i": "i", "y": "i"}
+
+MAX_EDITS = 3  # the largest edit allowance of any length band (names of 12+ characters)
+
+
+def edit_limit(length: int) -> int:
+    """Edits allowed against a variant whose key has ``length`` characters (length 4: see ``_restricted_ok``)."""
+    if length <= 3:
+        return 0
+    if length <= 8:
+        return 1
+    if length <= 12:
+        return 2
+    return MAX_EDITS
+
+
+def abbreviation(folded: str) -> bool:
+    """A spelling without vowels ("kfc", "bm"): its plural "s" is an abbreviation's, not a word's."""
+    return not any(ch in "aeiouy" for ch in folded)
+
+
+def sound_codes(folded: str) -> tuple[str, str]:
+    """The Metaphone and Kölner codes of ``folded``, tagged so that the two never collide in one index."""
+    return "m:" + metaphone(folded), "c:" + cologne(folded)
+
+
+def structure_ok(window: tuple[str, ...], variant: Variant) -> bool:
+    """Word-level conditions every inexact match meets (rules 7 and 8 of ``coding``)."""
+    if abs(len(window) - len(variant.tokens)) > 1 and len(window) > 1:
+        return False  # one glued word may stand for a longer name ("jackinthebox")
+    if any(is_common(token) and not _common_ok(token, window, variant) for token in window):
+        return False
+    # a word of the name was left out ("center" is not "E center"), not glued on
+    return not (len(window) < len(variant.tokens) and any(token in variant.tokens for token in window))
+
+
+def _common_ok(token: str, window: tuple[str, ...], variant: Variant) -> bool:
+    """A common word in an inexact window: a word of the name, part of a one-word name split in two
+    ("gym sharks", "media mart"), or beside a distinctive word of the name ("mark spencer")."""
+    if token in variant.tokens:
+        return True
+    if len(variant.tokens) == 1 and len(window) > 1 and len(token) >= 3 and token in variant.folded:
+        return True
+    return any(other in variant.tokens and not is_common(other) for other in window if other != token)
+
+
+def fuzzy_ok(window: tuple[str, ...], window_key: str, variant: Variant, distance: int) -> bool:
+    """Whether ``window`` may be read as a misspelling (or umlaut/double-letter spelling) of ``variant``."""
+    if not structure_ok(window, variant):
+        return False
+    if distance == 0:
+        return True
+    length = len(variant.key)
+    if distance > edit_limit(length) or len(window_key) < 3 or window_key[0] != variant.key[0]:
+        return False
+    return length != 4 or _restricted_ok(window_key, variant.key)
+
+
+def sounds_ok(window: tuple[str, ...], window_key: str, variant: Variant, codes: tuple[str, str]) -> bool:
+    """A spelling that sounds like ``variant`` (rule 8 of ``coding``).
+
+    A phonetic code agrees; the first letter or the Metaphone code agrees; the keys are within the name's
+    fuzzy limit + 2 and the consonant skeletons within 2 edits (names of 6–9 letters) or 3 (10+). Names of up
+    to five letters need more: the Kölner code agrees and so does the Metaphone code or the spelling but for
+    one sound-alike letter ("reve"), the skeletons are within 1 edit, and a final vowel keeps its class."""
+    if not structure_ok(window, variant) or any(token in GIVEN_NAMES for token in window):
+        return False
+    theirs = sound_codes(variant.folded)
+    length = len(variant.key)
+    if window_key[0] != variant.key[0] and codes[0] != theirs[0]:
+        return False
+    if OSA.distance(window_key, variant.key) > edit_limit(length) + 2:
+        return False
+    apart = OSA.distance(skeleton(window_key), skeleton(variant.key))
+    if length <= 5:
+        alike = codes[0] == theirs[0] or _sound_alike_swap(window_key, variant.key)
+        return codes[1] == theirs[1] and alike and apart <= 1 and _same_final_vowel(window_key, variant.key)
+    return apart <= (2 if length <= 9 else 3)
+
+
+def _sound_alike_swap(a: str, b: str) -> bool:
+    """Equal but for one letter replaced by one that sounds alike ("reve"/"rewe", "capa"/"kapa")."""
+    if len(a) != len(b):
+        return False
+    changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(changed) == 1 and frozenset(changed[0]) in _SOUND_ALIKE
+
+
+def _same_final_vowel(a: str, b: str) -> bool:
+    """Short names: a final vowel may change only within its sound class ("soni"/"sony", not "lowa"/"lowe")."""
+    if a[-1] not in _VOWEL_CLASS or b[-1] not in _VOWEL_CLASS:
+        return True
+    return _VOWEL_CLASS[a[-1]] == _VOWEL_CLASS[b[-1]]
+
+
+def _restricted_ok(window_key: str, variant_key: str) -> bool:
+    """Four-character names: one swap of neighbours ("nkie"), a letter added at the end ("pumas", "aldie"), a
+    vowel added inside ("lidel") or a letter replaced by its neighbour on a QWERTY or QWERTZ keyboard ("nikw",
+    "lifl"; a vowel for a vowel changes the word: "aldo" is not Aldi); never a missing letter or any other
+    change ("pump" is not Puma, "lida" not Lidl)."""
+    if len(window_key) == len(variant_key) + 1:
+        if window_key.startswith(variant_key):
+            return True
+        extra = next(i for i, (a, b) in enumerate(zip(window_key, variant_key, strict=False)) if a != b)
+        return window_key[extra] in "aeiouy" and window_key[:extra] + window_key[extra + 1 :] == variant_key
+    if len(window_key) != len(variant_key):
+        return False
+    changed = [(a, b) for a, b in zip(window_key, variant_key, strict=True) if a != b]
+    if len(changed) == 1:
+        typed, meant = changed[0]
+        return typed in _KEYBOARD.get(meant, "") and not (typed in "aeiouy" and meant in "aeiouy")
+    return sorted(window_key) == sorted(variant_key)

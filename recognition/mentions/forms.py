@@ -1,0 +1,126 @@
+"""Derived spellings of a brand: how people shorten and rewrite a name (pure; rules in ``coding``'s docstring).
+
+From every name and alias (as folded tokens) :func:`derived` makes:
+
+- ``connectors``: the name without the words that join its parts ("marks and spencer" → "marks spencer",
+  "in n out" → "in out"), so "Marks Spencer", "M + S" and "In and Out" meet it;
+- ``number``: number words as digits and digits as words ("five guys" → "5 guys");
+- ``short``: the name without a leading article ("the co operative" → "co operative") and its trailing
+  descriptors ("saturn elektro" → "saturn", "dominos pizza" → "dominos", "b and m bargains" → "b and m",
+  "sonic drive in" → "sonic"), unless only a common word is left ("home bargains" keeps its second word);
+- ``head``: the first word of a longer name when it is distinctive — four letters or more, not a common word,
+  a descriptor, a number or a given name or its possessive ("popeyes louisiana kitchen" → "popeyes", but not
+  "jimmy johns", "carls jr", "little caesars", "burger king");
+- ``initialism``: the first letters of the spoken name's words, when it has two or more words of two letters or
+  more and the letters are not a common word ("burger king" → "bk", "dairy queen" → "dq", "marks and spencer"
+  → "ms" and the glued "mands" and "mns"; "aldi sud" → "as" is a common word, so none). Initialisms are
+  matched exactly.
+
+A derived spelling shared by two brands names neither (:func:`unambiguous`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from recognition.mentions.words import COMMON_WORDS, DESCRIPTORS, GIVEN_NAMES, NAME_CONNECTORS, NUMBER_WORDS
+
+__all__ = ["Form", "derived", "strip_connectors", "unambiguous"]
+
+_ARTICLES = frozenset({"the", "der", "die", "das"})
+_DIGITS = {digit: word for word, digit in reversed(NUMBER_WORDS.items())}  # English words win
+
+
+@dataclass(frozen=True)
+class Form:
+    """One derived spelling (folded tokens) and the rule that made it."""
+
+    tokens: tuple[str, ...]
+    kind: str
+
+
+def strip_connectors(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """``tokens`` without the name connectors between its first and last word ("m and s" → "m s")."""
+    if len(tokens) < 3:
+        return tokens
+    inner = tuple(t for t in tokens[1:-1] if t not in NAME_CONNECTORS)
+    return (tokens[0], *inner, tokens[-1])
+
+
+def _short(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    out = list(tokens[1:] if len(tokens) > 2 and tokens[0] in _ARTICLES else tokens)
+    while len(out) > 1 and len(out[-1]) > 1 and (out[-1] in DESCRIPTORS or out[-1] in NAME_CONNECTORS):
+        out.pop()
+    if len(out) == 1 and out[0] in COMMON_WORDS:
+        return tokens
+    return tuple(out)
+
+
+def _distinctive_head(token: str) -> bool:
+    singular = token[:-1] if token.endswith("s") else token
+    return (
+        len(token) >= 4
+        and token.isalpha()
+        and token not in COMMON_WORDS
+        and token not in DESCRIPTORS
+        and token not in NUMBER_WORDS
+        and token not in GIVEN_NAMES
+        and singular not in GIVEN_NAMES
+    )
+
+
+def _initialisms(spoken: tuple[str, ...]) -> list[str]:
+    words = strip_connectors(spoken)
+    if len(words) < 2 or any(len(w) < 2 or not w.isalpha() for w in words):
+        return []
+    letters = "".join(w[0] for w in words)
+    if letters in COMMON_WORDS:
+        return []
+    out = [letters]
+    if len(words) == 2 and len(spoken) == 3:  # "marks and spencer" is also written "MandS", "M n S"
+        out.extend((letters[0] + "and" + letters[1], letters[0] + "n" + letters[1]))
+    return out
+
+
+def derived(tokens: tuple[str, ...]) -> list[Form]:
+    """Derived spellings of a name or alias given as folded tokens (duplicates of ``tokens`` left out)."""
+    forms: list[Form] = []
+    content = strip_connectors(tokens)
+    if content != tokens:
+        forms.append(Form(content, "connectors"))
+    numbers = tuple(NUMBER_WORDS.get(t, _DIGITS.get(t, t)) for t in tokens)
+    if numbers != tokens:
+        forms.append(Form(numbers, "number"))
+    spoken = _short(tokens)
+    if spoken != tokens:
+        forms.append(Form(spoken, "short"))
+        if strip_connectors(spoken) != spoken:
+            forms.append(Form(strip_connectors(spoken), "connectors"))
+    if len(tokens) > 1 and _distinctive_head(tokens[0]):
+        forms.append(Form(tokens[:1], "head"))
+    forms.extend(Form((letters,), "initialism") for letters in _initialisms(spoken))
+    seen = {"".join(tokens)}
+    unique = []
+    for form in forms:
+        joined = "".join(form.tokens)
+        if joined not in seen:
+            seen.add(joined)
+            unique.append(form)
+    return unique
+
+
+def unambiguous(candidates: Iterable[tuple[str, str, Form]], taken: dict[str, str]) -> list[tuple[str, Form]]:
+    """Derived ``(brand_id, form)`` pairs whose key no other brand uses.
+
+    ``candidates`` are ``(brand_id, key, form)``; ``taken`` maps the keys of names, aliases and learned aliases
+    to their brand. A key that another brand owns, or that two brands derive, is dropped.
+    """
+    owners: dict[str, set[str]] = {}
+    kept: list[tuple[str, str, Form]] = []
+    for brand_id, form_key, form in candidates:
+        if form_key in taken:
+            continue
+        owners.setdefault(form_key, set()).add(brand_id)
+        kept.append((brand_id, form_key, form))
+    return [(brand_id, form) for brand_id, form_key, form in kept if len(owners[form_key]) == 1]

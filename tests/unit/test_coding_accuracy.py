@@ -1,0 +1,79 @@
+"""Accuracy of unaided-mention coding on the held-out and development sets (five code frames, two languages).
+
+``mentions_heldout.tsv`` was written and committed before the coder's phonetic, short-form and learning rules,
+and the rules were never tuned on it: they were tuned on ``mentions_dev.tsv``, written apart. The unit is a
+(mention, brand) pair, micro-averaged: a brand coded but not labelled is a false positive, a labelled brand not
+coded a false negative.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from recognition.mentions.coding import CodeFrame, code_text, parse_brands
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+CATEGORIES = ("sportswear", "de_retail", "uk_retail", "us_fast_food", "de_electronics")
+FRAMES = {
+    c: CodeFrame(parse_brands(json.loads((DATA / f"brands_{c}.json").read_text("utf-8")))) for c in CATEGORIES
+}
+Row = tuple[str, list[str], str]
+
+
+def _rows(name: str) -> list[Row]:
+    with (DATA / f"mentions_{name}.tsv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert rows[0] == ["text", "brands", "category"]
+    return [(text, [b for b in ids.split(",") if b], category) for text, ids, category in rows[1:]]
+
+
+def _score(rows: list[Row]) -> tuple[float, float, int, int, int]:
+    tp = fp = fn = 0
+    for text, gold, category in rows:
+        predicted = set(code_text(text, FRAMES[category]).brands)
+        tp += len(predicted & set(gold))
+        fp += len(predicted - set(gold))
+        fn += len(set(gold) - predicted)
+    return tp / (tp + fp), tp / (tp + fn), tp, fp, fn
+
+
+@pytest.mark.parametrize("name", ["heldout", "dev"])
+def test_sets_are_well_formed(name: str) -> None:
+    rows = _rows(name)
+    assert len(rows) >= 400
+    assert {category for _, _, category in rows} == set(CATEGORIES)
+    for text, ids, category in rows:
+        assert set(ids) <= set(FRAMES[category].brand_ids), text
+        assert len(ids) == len(set(ids)), text
+    assert sum(1 for _, ids, _ in rows if not ids) >= 100  # must stay uncoded
+    assert sum(1 for _, ids, _ in rows if len(ids) > 1) >= 40  # several brands in one box
+    assert len({(text, category) for text, _, category in rows}) == len(rows)
+
+
+def test_heldout_and_dev_do_not_share_mentions() -> None:
+    heldout = {(text, category) for text, _, category in _rows("heldout")}
+    assert not heldout & {(text, category) for text, _, category in _rows("dev")}
+
+
+def test_accuracy_on_heldout_set() -> None:
+    precision, recall, tp, fp, fn = _score(_rows("heldout"))
+    print(f"\nheld-out: precision {precision:.4f}, recall {recall:.4f} (tp={tp}, fp={fp}, fn={fn})")
+    assert precision >= 0.97
+    assert recall >= 0.975
+
+
+@pytest.mark.xfail(strict=True, reason="held-out recall is 0.976; the target is 0.98")
+def test_heldout_recall_target() -> None:
+    precision, recall, *_ = _score(_rows("heldout"))
+    assert precision >= 0.97 and recall >= 0.98
+
+
+def test_accuracy_on_dev_set() -> None:
+    precision, recall, tp, fp, fn = _score(_rows("dev"))
+    print(f"\ndev: precision {precision:.4f}, recall {recall:.4f} (tp={tp}, fp={fp}, fn={fn})")
+    assert precision >= 0.99
+    assert recall >= 0.99
