@@ -25,8 +25,8 @@ from recognition.figures import MEAN_METRICS, PROPORTION_METRICS, is_image_metri
 from recognition.polls.model import Poll
 from recognition.polls.questionnaire import poll_questionnaire
 from recognition.questionnaire import Questionnaire, customer_status, derive_indicators
-from recognition.store import responses
 from recognition.store import questionnaires as questionnaires_store
+from recognition.store import responses
 
 Key = tuple[str, str]  # (metric, brand)
 CUSTOMER_STATUSES = ("current", "lapsed", "never")

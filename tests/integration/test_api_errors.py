@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from recognition.polls.definition import PollCreate
 from recognition.settings import Settings
 from recognition.store import polls as polls_store
-from recognition.web.api import polls as polls_api
 from recognition.web.caches import RateLimit
 from recognition.web.keys import RATE_LIMIT
 from tests.integration.api_support import api_client, make_world, problem
@@ -118,7 +118,7 @@ async def test_error_paths(settings: Settings, pool: asyncpg.Pool, monkeypatch: 
         assert int(resp.headers["Retry-After"]) >= 1
         # another key still has its own bucket
         assert (await client.get("/api/v1/polls", headers=world.auth("viewer"))).status == 200
-    assert polls_api.POLL_CREATE["required"]
+    assert PollCreate.model_json_schema()["required"]
 
 
 async def test_parameter_limits(settings: Settings, pool: asyncpg.Pool) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
+from pydantic import Field
 
+from recognition.polls.definition import Strict
 from recognition.store import audit, orgs
 from recognition.store.orgs import ApiKey
-from recognition.web.api.auth import KEY_CACHE
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,
@@ -23,6 +24,7 @@ from recognition.web.api.ops import (
     page_schema,
     respond,
 )
+from recognition.web.keys import KEY_CACHE
 
 KEY_INFO: dict[str, Any] = {
     "type": "object",
@@ -54,6 +56,14 @@ ENTRY = {
         "at": {"type": "string"},
     },
 }
+
+
+class NewKey(Strict):
+    role: Literal["admin", "editor", "viewer", "reader"]
+    label: str = Field(default="", max_length=200, description="what the key is for")
+    expires_at: str | None = Field(default=None, max_length=40, description="an ISO 8601 instant")
+
+
 PREFIX = Param(
     "prefix",
     "path",
@@ -82,7 +92,7 @@ async def list_keys(ctx: Ctx) -> web.StreamResponse:
 
 async def create_key(ctx: Ctx) -> web.StreamResponse:
     expires = None
-    if "expires_at" in ctx.body:
+    if ctx.body.get("expires_at") is not None:
         try:
             expires = datetime.fromisoformat(ctx.body["expires_at"])
         except ValueError:
@@ -144,16 +154,7 @@ OPS = (
         "Create an API key (shown once)",
         "admin",
         NEW_KEY,
-        body={
-            "type": "object",
-            "required": ["role"],
-            "additionalProperties": False,
-            "properties": {
-                "role": {"type": "string", "enum": list(orgs.ROLES)},
-                "label": {"type": "string", "maxLength": 200},
-                "expires_at": {"type": "string", "maxLength": 40},
-            },
-        },
+        body=NewKey,
         status=201,
         example={"role": "reader", "label": "BI dashboard", "expires_at": "2027-01-01T00:00:00+00:00"},
     ),

@@ -13,9 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from pydantic import Field
 
 from recognition.errors import UserError
 from recognition.mentions.recoding import recode, reprocess
+from recognition.polls.definition import Strict
 from recognition.polls.questionnaire import default_frame
 from recognition.store import mentions as mentions_store
 from recognition.web.api.errors import Problem
@@ -51,20 +53,15 @@ REVIEW: dict[str, Any] = {
         "not_brand": {"type": "array", "items": {"type": "string"}},
     },
 }
-RECODE: dict[str, Any] = {
-    "type": "object",
-    "required": ["fragment", "brand_id"],
-    "additionalProperties": False,
-    "properties": {
-        "fragment": {"type": "string", "minLength": 1, "maxLength": 200, "description": "as listed"},
-        "brand_id": {
-            "type": ["string", "null"],
-            "minLength": 1,
-            "maxLength": 40,
-            "description": "the brand it names, or null for 'not a brand'",
-        },
-    },
-}
+
+
+class Recode(Strict):
+    fragment: str = Field(min_length=1, max_length=200, description="as listed")
+    brand_id: str | None = Field(
+        min_length=1, max_length=40, description="the brand it names, or null for 'not a brand'"
+    )
+
+
 WAVE_IDS = {"type": "array", "items": {"type": "integer"}}
 RECODED: dict[str, Any] = {
     "type": "object",
@@ -163,7 +160,7 @@ OPS = (
         "mentions",
         RECODED,
         (POLL_ID,),
-        body=RECODE,
+        body=Recode,
         errors=(422,),
         example={"fragment": "zoomerz", "brand_id": "velo"},
         description="Stores code frame version + 1, re-codes every stored unaided answer of the poll, and "

@@ -8,7 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from recognition.polls.checks import check_objective
-from recognition.polls.model import DIRECTIONS, Objective, Poll
+from recognition.polls.definition import ObjectiveCreate, ObjectiveFields
+from recognition.polls.model import Objective, Poll
 from recognition.store import objectives as store
 from recognition.store import polls as polls_store
 from recognition.web.api.errors import Problem
@@ -26,39 +27,9 @@ from recognition.web.api.ops import (
     respond,
 )
 from recognition.web.api.polls import POLL_ID, load_poll
-from recognition.web.api.schemas import METRIC
+from recognition.web.api.schemas import record_schema
 
-_FIELDS: dict[str, Any] = {
-    "metric": METRIC,
-    "brand": {"type": "string", "minLength": 1, "maxLength": 40},
-    "segment": {"type": "string", "minLength": 1, "maxLength": 100},
-    "threshold": {
-        "type": "number",
-        "minimum": -100,
-        "maximum": 100,
-        "description": "on the estimate's scale: a proportion 0..1, or NPS -100..100",
-    },
-    "direction": {"type": "string", "enum": list(DIRECTIONS)},
-    "label": {"type": "string", "maxLength": 200},
-}
-CREATE = {
-    "type": "object",
-    "required": ["metric", "brand", "threshold", "direction"],
-    "additionalProperties": False,
-    "properties": _FIELDS,
-}
-UPDATE = {"type": "object", "additionalProperties": False, "properties": _FIELDS}
-OBJECTIVE = {
-    "type": "object",
-    "required": ["id", "poll_id", *_FIELDS, "created_at"],
-    "properties": {
-        **_FIELDS,
-        "id": {"type": "integer"},
-        "poll_id": {"type": "integer"},
-        "metric": {"type": "string"},
-        "created_at": {"type": "string"},
-    },
-}
+OBJECTIVE = record_schema(Objective)
 OBJECTIVE_ID = Param("objective_id", "path", ID, "the objective's id", required=True)
 
 
@@ -145,7 +116,7 @@ OPS = (
         "objectives",
         OBJECTIVE,
         (POLL_ID,),
-        body=CREATE,
+        body=ObjectiveCreate,
         status=201,
         errors=(422,),
         example={
@@ -176,7 +147,7 @@ OPS = (
         "objectives",
         OBJECTIVE,
         (OBJECTIVE_ID,),
-        body=UPDATE,
+        body=ObjectiveFields,
         errors=(422,),
         example={"threshold": 0.45},
     ),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from recognition.web.api.ops import CSV, JSON, Op
+from recognition.web.api.schemas import body_schema
 
 PROBLEM = {
     "type": "object",
@@ -66,7 +67,7 @@ def _problem(reason: str) -> dict[str, Any]:
     }
 
 
-def _operation(op: Op) -> dict[str, Any]:
+def _operation(op: Op, components: dict[str, Any]) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "operationId": op.operation_id,
         "summary": op.summary,
@@ -86,7 +87,7 @@ def _operation(op: Op) -> dict[str, Any]:
             for p in op.params
         ]
     if op.body is not None:
-        media: dict[str, Any] = {"schema": op.body}
+        media: dict[str, Any] = {"schema": body_schema(op.body, components)}
         if op.example is not None:
             media["example"] = op.example
         doc["requestBody"] = {"required": True, "content": {JSON: media}}
@@ -113,8 +114,9 @@ def _operation(op: Op) -> dict[str, Any]:
 
 def build_document(ops: Sequence[Op], *, version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
+    components: dict[str, Any] = {"Problem": PROBLEM}
     for op in ops:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, components)
     for path, (summary, schema, media) in _PUBLIC.items():
         paths[path] = {
             "get": {
@@ -142,7 +144,7 @@ def build_document(ops: Sequence[Op], *, version: str) -> dict[str, Any]:
         "tags": [{"name": t} for t in dict.fromkeys(op.tag for op in ops)],
         "paths": paths,
         "components": {
-            "schemas": {"Problem": PROBLEM},
+            "schemas": components,
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

@@ -25,15 +25,13 @@ from recognition.settings import Settings
 from recognition.store import audit
 from recognition.store.orgs import ApiKey
 from recognition.web.api.auth import has_role
+from recognition.web.api.bodies import JSON, Body, bad_request, read_json, validate
 from recognition.web.api.errors import Problem
-from recognition.web.api.schema import Schema, check, coerce_param
+from recognition.web.api.schema import Schema, coerce_param
 from recognition.web.caches import ResponseCache, accepts_gzip
 from recognition.web.keys import API_KEY, POOL, RESPONSE_CACHE, SETTINGS
 
-JSON = "application/json"
 CSV = "text/csv"
-#: Largest request body the API reads (a poll definition is a few kilobytes).
-MAX_BODY = 64 * 1024
 MAX_ID = 2**63 - 1
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
@@ -62,7 +60,7 @@ class Op:
     tag: str
     response: Schema
     params: tuple[Param, ...] = ()
-    body: Schema | None = None
+    body: Body | None = None
     example: dict[str, Any] | None = None
     status: int = 200
     media: tuple[str, ...] = (JSON,)
@@ -232,11 +230,6 @@ def _accepts(header: str, offered: tuple[str, ...]) -> str | None:
     return best[2] if best else None
 
 
-def _bad(errors: list[dict[str, str]]) -> Problem:
-    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
-    return Problem(400, "Bad Request", f"invalid input: {fields}", errors=errors)
-
-
 def _params(op: Op, request: web.Request) -> dict[str, Any]:
     errors: list[dict[str, str]] = []
     values: dict[str, Any] = {}
@@ -256,39 +249,14 @@ def _params(op: Op, request: web.Request) -> dict[str, Any]:
         errors += problems
         values[p.name] = value
     if errors:
-        raise _bad(errors)
+        raise bad_request(errors)
     return values
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not allowed in JSON")
 
 
 async def _body(op: Op, request: web.Request) -> Any:
     if op.body is None:
         return None
-    ctype = request.headers.get("Content-Type", "")
-    if ctype.split(";")[0].strip().lower() != JSON:
-        raise Problem(415, "Unsupported Media Type", f"send the body as {JSON}, not {ctype or 'nothing'}")
-    length = request.content_length
-    if length is not None and length > MAX_BODY:
-        raise Problem(413, "Content Too Large", f"the body is {length} bytes; the limit is {MAX_BODY}")
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise Problem(413, "Content Too Large", f"the body is larger than the limit of {MAX_BODY} bytes")
-    try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(
-            400,
-            "Bad Request",
-            "the body is not valid JSON",
-            errors=[{"field": "body", "message": f"not valid JSON: {exc}"}],
-        ) from None
-    errors = check(op.body, value)
-    if errors:
-        raise _bad(errors)
-    return value
+    return validate(op.body, await read_json(request))
 
 
 def bind(op: Op) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

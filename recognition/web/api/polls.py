@@ -1,22 +1,21 @@
-"""Polls: create, validate, read, update, archive; questionnaire preview, sample-size plan, schedule preview."""
+"""Polls: create, validate, read, update, archive; questionnaire preview and sample-size plan."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 
-from recognition.polls.checks import check_poll, questionnaire_config, schedule_error
-from recognition.polls.model import STATUSES, FieldError, Poll, PollConflict
+from recognition.polls.checks import check_poll, questionnaire_config
+from recognition.polls.definition import PollCreate, PollUpdate
+from recognition.polls.model import FieldError, Poll, PollConflict
+from recognition.polls.plan import make_plan
 from recognition.polls.versions import record_change
 from recognition.populations import load_margins
 from recognition.questionnaire.build import build
 from recognition.questionnaire.config import QuestionnaireError
 from recognition.questionnaire.versions import version_key
-from recognition.scheduling.schedule import Schedule, ScheduleError, next_fire_times
-from recognition.stats import planning
 from recognition.store import estimates as estimates_store
 from recognition.store import polls as store
 from recognition.store import waves as waves_store
@@ -34,74 +33,9 @@ from recognition.web.api.ops import (
     page_schema,
     respond,
 )
+from recognition.web.api.schemas import record_schema
 
-BRAND_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$"}
-TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
-BRAND = {
-    "type": "object",
-    "required": ["id", "name"],
-    "additionalProperties": False,
-    "properties": {
-        "id": BRAND_ID,
-        "name": {"type": "string", "minLength": 1, "maxLength": 100},
-        "aliases": {
-            "type": "array",
-            "maxItems": 20,
-            "items": {"type": "string", "minLength": 1, "maxLength": 100},
-        },
-    },
-}
-_FIELDS: dict[str, Any] = {
-    "name": TEXT,
-    "category": TEXT,
-    "own_brand": BRAND_ID,
-    "brands": {"type": "array", "items": BRAND, "minItems": 2, "maxItems": 30},
-    "population": {
-        "type": "string",
-        "pattern": "^[a-z]{2}$",
-        "description": "a config/populations file: us, de, uk",
-    },
-    "sample_size": {"type": "integer", "minimum": 50, "maximum": 100000, "description": "completes per wave"},
-    "cost_per_complete": {"type": "number", "minimum": 0, "maximum": 10000},
-    "budget": {"type": ["number", "null"], "minimum": 0, "maximum": 1e11, "description": "per wave"},
-    "schedule": {
-        "type": "object",
-        "maxProperties": 20,
-        "description": "cron, interval or continuous; see docs/api.md (empty = launched by hand)",
-    },
-    "provider": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"},
-}
-REQUIRED = ["name", "category", "own_brand", "brands", "population", "sample_size"]
-POLL_CREATE = {"type": "object", "required": REQUIRED, "additionalProperties": False, "properties": _FIELDS}
-POLL_UPDATE = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {**_FIELDS, "status": {"type": "string", "enum": ["active", "paused"]}},
-}
-POLL = {
-    "type": "object",
-    "required": [
-        "id",
-        *REQUIRED,
-        "cost_per_complete",
-        "budget",
-        "schedule",
-        "provider",
-        "status",
-        "questionnaire_version",
-        "created_at",
-        "updated_at",
-    ],
-    "properties": {
-        **_FIELDS,
-        "id": {"type": "integer"},
-        "status": {"type": "string", "enum": list(STATUSES)},
-        "questionnaire_version": {"type": "integer"},
-        "created_at": {"type": "string"},
-        "updated_at": {"type": "string"},
-        "brands": {"type": "array", "items": {"type": "object"}},
-    },
-}
+POLL = record_schema(Poll, exclude=("organisation_id",))
 FIELD_ERRORS = {
     "type": "array",
     "items": {
@@ -152,21 +86,6 @@ VALIDATION = {
         "plan": {"anyOf": [PLAN, {"type": "null"}]},
     },
 }
-FIRE_TIMES = {
-    "type": "object",
-    "required": ["timezone", "fire_times"],
-    "properties": {
-        "timezone": {"type": ["string", "null"]},
-        "fire_times": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["at", "deadline"],
-                "properties": {"at": {"type": "string"}, "deadline": {"type": "string"}},
-            },
-        },
-    },
-}
 QUESTIONNAIRE = {
     "type": "object",
     "required": ["version_key", "language", "screens"],
@@ -178,7 +97,6 @@ QUESTIONNAIRE = {
 }
 
 POLL_ID = Param("poll_id", "path", ID, "the poll's id", required=True)
-COUNT = Param("count", "query", {"type": "integer", "minimum": 1, "maximum": 100}, "how many (default 10)")
 
 
 def render(poll: Poll) -> dict[str, Any]:
@@ -203,56 +121,6 @@ def _invalid(errors: list[FieldError]) -> Problem:
 
 def _conflict(exc: PollConflict) -> Problem:
     return Problem(409, "Conflict", str(exc))
-
-
-# --- planning --------------------------------------------------------------------------------------------
-
-
-def waves_per_year(schedule: dict[str, Any], now: datetime) -> int:
-    """Waves the schedule fires in the coming 365 days (at most 400 counted); 1 without a schedule."""
-    if not schedule:
-        return 1
-    try:
-        times = next_fire_times(Schedule.from_dict(schedule), now, 400)
-    except ScheduleError:
-        return 0
-    return sum(1 for t in times if t <= now + timedelta(days=365))
-
-
-def make_plan(
-    values: dict[str, Any],
-    *,
-    n: int | None = None,
-    p: float = 0.3,
-    deff: float = 1.5,
-    alpha: float = 0.05,
-    power: float = 0.8,
-    change: float | None = None,
-) -> dict[str, Any]:
-    cost = float(values.get("cost_per_complete") or 0.0)
-    result = planning.plan(
-        n or values["sample_size"], p, deff=deff, alpha=alpha, power=power, cost_per_complete=cost
-    )
-    per_year = waves_per_year(values.get("schedule") or {}, datetime.now(UTC))
-    budget = values.get("budget")
-    return {
-        "n": result.n,
-        "p": p,
-        "deff": deff,
-        "alpha": alpha,
-        "power": power,
-        "mdc": result.mdc,
-        "cost_per_complete": cost,
-        "cost_per_wave": result.cost,
-        "waves_per_year": per_year,
-        "cost_per_year": result.cost * per_year,
-        "budget": budget,
-        "within_budget": None if budget is None else result.cost <= budget,
-        "change": change,
-        "required_n": None
-        if change is None
-        else planning.required_n(change, p, deff=deff, alpha=alpha, power=power),
-    }
 
 
 # --- handlers --------------------------------------------------------------------------------------------
@@ -396,50 +264,6 @@ async def plan_poll(ctx: Ctx) -> Any:
     )
 
 
-def _fire_times(schedule_data: dict[str, Any], count: int, after: datetime) -> dict[str, Any]:
-    try:
-        schedule = Schedule.from_dict(schedule_data)
-    except ScheduleError as exc:
-        error = schedule_error(exc)
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            f"the schedule is not valid: {exc}",
-            errors=[{"field": error.field, "message": error.message}],
-        ) from None
-    times = next_fire_times(schedule, after, count)
-    return {
-        "timezone": schedule.timezone,
-        "fire_times": [{"at": t.isoformat(), "deadline": schedule.deadline(t).isoformat()} for t in times],
-    }
-
-
-async def preview_poll_schedule(ctx: Ctx) -> Any:
-    async with ctx.pool.acquire() as conn:
-        poll = await load_poll(conn, ctx)
-    if not poll.schedule:
-        return respond({"timezone": None, "fire_times": []})
-    return respond(_fire_times(poll.schedule, ctx.params.get("count", 10), datetime.now(UTC)))
-
-
-async def preview_schedule(ctx: Ctx) -> Any:
-    after = ctx.body.get("after")
-    when = datetime.now(UTC)
-    if after is not None:
-        try:
-            when = datetime.fromisoformat(after)
-        except ValueError:
-            when = None  # type: ignore[assignment]
-        if when is None or when.tzinfo is None:
-            raise Problem(
-                400,
-                "Bad Request",
-                "after must be an ISO 8601 instant with an offset",
-                errors=[{"field": "after", "message": "expected e.g. 2026-03-01T00:00:00+00:00"}],
-            )
-    return respond(_fire_times(ctx.body["schedule"], ctx.body.get("count", 10), when))
-
-
 _PLAN_PARAMS = (
     POLL_ID,
     Param(
@@ -489,7 +313,7 @@ OPS = (
         "Create a poll",
         "polls",
         POLL,
-        body=POLL_CREATE,
+        body=PollCreate,
         status=201,
         errors=(409, 422),
         example={
@@ -512,7 +336,7 @@ OPS = (
         "Check a poll definition without storing it",
         "polls",
         VALIDATION,
-        body=POLL_CREATE,
+        body=PollCreate,
         description="Answers 200 with every problem named by field, and the sample-size plan and cost.",
     ),
     Op("GET", "/api/v1/polls/{poll_id}", get_poll, "viewer", "Get a poll", "polls", POLL, (POLL_ID,)),
@@ -525,7 +349,7 @@ OPS = (
         "polls",
         POLL,
         (POLL_ID,),
-        body=POLL_UPDATE,
+        body=PollUpdate,
         errors=(409, 422),
         example={"sample_size": 1200, "status": "paused"},
     ),
@@ -559,45 +383,5 @@ OPS = (
         "polls",
         PLAN,
         _PLAN_PARAMS,
-    ),
-    Op(
-        "GET",
-        "/api/v1/polls/{poll_id}/schedule",
-        preview_poll_schedule,
-        "viewer",
-        "Preview the poll's next waves",
-        "schedule",
-        FIRE_TIMES,
-        (POLL_ID, COUNT),
-        errors=(422,),
-    ),
-    Op(
-        "POST",
-        "/api/v1/schedule/preview",
-        preview_schedule,
-        "viewer",
-        "Preview any schedule",
-        "schedule",
-        FIRE_TIMES,
-        body={
-            "type": "object",
-            "required": ["schedule"],
-            "additionalProperties": False,
-            "properties": {
-                "schedule": {"type": "object", "maxProperties": 20},
-                "count": COUNT.schema,
-                "after": {"type": "string", "maxLength": 40},
-            },
-        },
-        errors=(422,),
-        example={
-            "schedule": {
-                "kind": "interval",
-                "interval": "P14D",
-                "anchor": "2026-03-02T09:00",
-                "timezone": "Europe/London",
-            },
-            "count": 5,
-        },
     ),
 )

@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from aiohttp import web
 
-from recognition.web.api import admin, analysis, mentions, objectives, polls, scores, waves
+from recognition.web.api import admin, analysis, mentions, objectives, polls, schedules, scores, waves
 from recognition.web.api.docs_page import PAGE
 from recognition.web.api.openapi import build_document
 from recognition.web.api.ops import Op, add_routes, dumps
@@ -19,6 +19,7 @@ from recognition.web.keys import OPENAPI, OPERATIONS
 
 OPERATIONS_DECLARED: tuple[Op, ...] = (
     *polls.OPS,
+    *schedules.OPS,
     *waves.OPS,
     *scores.OPS,
     *analysis.OPS,

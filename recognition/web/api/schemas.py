@@ -9,7 +9,7 @@ import dataclasses
 import functools
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from recognition.figures import COLUMNS, MEAN_METRICS, PROPORTION_METRICS, Figure
 
@@ -24,9 +24,17 @@ def _strip_titles(node: Any) -> Any:
     return node
 
 
+def record_schema(record: type, *, exclude: tuple[str, ...] = ()) -> Schema:
+    """The JSON schema of a dataclass record as the API writes it: every field present (nulls included),
+    except those in ``exclude``."""
+    schema = dict(_record_schema(record))
+    schema["properties"] = {k: v for k, v in schema["properties"].items() if k not in exclude}
+    schema["required"] = [k for k in schema["required"] if k not in exclude]
+    return schema
+
+
 @functools.cache
-def record_schema(record: type) -> Schema:
-    """The JSON schema of a dataclass record as the API writes it: every field present (nulls included)."""
+def _record_schema(record: type) -> Schema:
     schema: Schema = _strip_titles(TypeAdapter(record).json_schema(mode="serialization"))
     schema.pop("description", None)
     props: Schema = schema["properties"]
@@ -49,3 +57,16 @@ METRIC: Schema = {
     "pattern": METRIC_PATTERN,
     "description": f"{', '.join((*PROPORTION_METRICS, *MEAN_METRICS))} or image.<attribute>",
 }
+
+
+def body_schema(body: Schema | type[BaseModel], components: Schema) -> Schema:
+    """The JSON schema of a request body for ``/openapi.json``; a model's nested models are added to
+    ``components`` (``#/components/schemas/...``) and referred to from there."""
+    if not (isinstance(body, type) and issubclass(body, BaseModel)):
+        return body
+    schema = body.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        components[name] = _strip_titles(sub)
+    schema = _strip_titles(schema)
+    components[body.__name__] = schema
+    return {"$ref": f"#/components/schemas/{body.__name__}"}

@@ -30,26 +30,10 @@ from recognition.web.api.ops import (
     respond,
 )
 from recognition.web.api.polls import POLL_ID, load_poll
+from recognition.web.api.schemas import record_schema
 from recognition.web.keys import WAVES
 
-WAVE = {
-    "type": "object",
-    "required": ["id", "poll_id", "scheduled_at", "state", "target_n", "late", "questionnaire_version"],
-    "properties": {
-        "id": {"type": "integer"},
-        "poll_id": {"type": "integer"},
-        "scheduled_at": {"type": "string"},
-        "state": {"type": "string", "enum": list(store.STATES)},
-        "state_reason": {"type": ["string", "null"]},
-        "questionnaire_version": {"type": "integer"},
-        "target_n": {"type": "integer"},
-        "late": {"type": "boolean"},
-        "field_start": {"type": ["string", "null"]},
-        "field_end": {"type": ["string", "null"]},
-        "created_at": {"type": "string"},
-        "updated_at": {"type": "string"},
-    },
-}
+WAVE = record_schema(Wave)
 WAVE_DETAIL = {
     "type": "object",
     "required": ["wave", "progress", "weighting"],

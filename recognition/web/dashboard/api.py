@@ -8,10 +8,12 @@ type, parameters, body) and appear in ``/openapi.json``. Registered by :mod:`rec
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
+from pydantic import Field
 
+from recognition.polls.definition import Strict
 from recognition.reports.views import WINDOWS, FilterError, build_page
 from recognition.store import alerts as alerts_store
 from recognition.web.api.errors import Problem
@@ -84,29 +86,21 @@ ALERTS_OUT: dict[str, Any] = {
         "digest": {"type": "boolean"},
     },
 }
-ALERTS_IN: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "webhook_url": {
-            "type": "string",
-            "maxLength": 2000,
-            "description": "an http(s) URL that receives signed alert events, or empty for none",
-        },
-        "webhook_secret": {
-            "type": "string",
-            "maxLength": 256,
-            "description": "signs webhook bodies (at least 16 characters); kept when omitted, never shown",
-        },
-        "email_to": {
-            "type": "array",
-            "maxItems": 50,
-            "items": {"type": "string", "maxLength": 254},
-            "description": "addresses that receive alert e-mails",
-        },
-        "digest": {"type": "boolean", "description": "one message per wave instead of one per event"},
-    },
-}
+
+
+class AlertSettingsIn(Strict):
+    webhook_url: str = Field(
+        default="", max_length=2000, description="an http(s) URL that receives signed alert events, or empty"
+    )
+    webhook_secret: str = Field(
+        default="", max_length=256, description="signs webhook bodies (16+ characters); kept when omitted"
+    )
+    email_to: list[Annotated[str, Field(max_length=254)]] = Field(
+        default_factory=list, max_length=50, description="addresses that receive alert e-mails"
+    )
+    digest: bool = Field(default=False, description="one message per wave instead of one per event")
+
+
 DELIVERIES: dict[str, Any] = {
     "type": "object",
     "required": ["deliveries"],
@@ -267,7 +261,7 @@ OPS = (
         "reports",
         ALERTS_OUT,
         (POLL_ID,),
-        body=ALERTS_IN,
+        body=AlertSettingsIn,
         errors=(422,),
         example={
             "webhook_url": "https://hooks.example.org/recognition",

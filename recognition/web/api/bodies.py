@@ -1,0 +1,153 @@
+"""Request bodies: read once for every route, then checked against the operation's model.
+
+:func:`read_json` takes a body of at most :data:`MAX_BODY` bytes of ``application/json``, nested at most
+:data:`MAX_DEPTH` levels, with no NUL character and no unpaired surrogate in any string (which the database could
+not store); every refusal is a 4xx that names what is wrong. :func:`validate` then checks it against the
+operation's ``pydantic`` model (or, for a few small bodies, a JSON Schema) and reports every problem at once, by
+field, in plain words.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from recognition.web.api.errors import Problem
+from recognition.web.api.schema import Schema, check
+
+JSON = "application/json"
+#: Largest request body the API reads (a poll definition is a few kilobytes).
+MAX_BODY = 64 * 1024
+#: Deepest nesting of objects and lists a body may have.
+MAX_DEPTH = 32
+Body = Schema | type[BaseModel]
+FieldErrors = list[dict[str, str]]
+
+
+def bad_request(errors: FieldErrors) -> Problem:
+    fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+    return Problem(400, "Bad Request", f"invalid input: {fields}", errors=errors)
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _scan(value: Any, path: str, depth: int, errors: FieldErrors) -> None:
+    """Depth, NUL characters and unpaired surrogates, anywhere in the document."""
+    where = path or "body"
+    if depth > MAX_DEPTH:
+        errors.append({"field": where, "message": f"nested more than {MAX_DEPTH} levels deep"})
+        return
+    if isinstance(value, str):
+        _text(value, where, errors)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _text(key, where, errors)
+            _scan(item, f"{path}.{key}" if path else str(key), depth + 1, errors)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _scan(item, f"{path}[{i}]", depth + 1, errors)
+
+
+def _text(text: str, where: str, errors: FieldErrors) -> None:
+    if "\x00" in text:
+        errors.append({"field": where, "message": "must not contain NUL characters"})
+    elif any("\ud800" <= ch <= "\udfff" for ch in text):
+        errors.append({"field": where, "message": "holds an unpaired surrogate (not valid Unicode text)"})
+
+
+async def read_json(request: web.Request) -> Any:
+    ctype = request.headers.get("Content-Type", "")
+    if ctype.split(";")[0].strip().lower() != JSON:
+        raise Problem(415, "Unsupported Media Type", f"send the body as {JSON}, not {ctype or 'nothing'}")
+    length = request.content_length
+    if length is not None and length > MAX_BODY:
+        raise Problem(413, "Content Too Large", f"the body is {length} bytes; the limit is {MAX_BODY}")
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise Problem(413, "Content Too Large", f"the body is larger than the limit of {MAX_BODY} bytes")
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except RecursionError:
+        raise bad_request(
+            [{"field": "body", "message": f"nested more than {MAX_DEPTH} levels deep"}]
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request([{"field": "body", "message": f"not valid JSON: {exc}"}]) from None
+    errors: FieldErrors = []
+    _scan(value, "", 0, errors)
+    if errors:
+        raise bad_request(errors)
+    return value
+
+
+def validate(body: Body, value: Any) -> Any:
+    """``value`` checked against ``body``: a model gives back the fields the client sent, validated (a dict);
+    a JSON Schema gives back ``value``. Raises a 400 listing every problem."""
+    if isinstance(body, type) and issubclass(body, BaseModel):
+        try:
+            return body.model_validate(value).model_dump(exclude_unset=True)
+        except ValidationError as exc:
+            raise bad_request(field_errors(exc)) from None
+    errors = check(body, value)
+    if errors:
+        raise bad_request(errors)
+    return value
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "body"
+
+
+_TYPES = {
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "float_type": "expected a number",
+    "bool_type": "expected true or false",
+    "dict_type": "expected an object",
+    "model_type": "expected an object",
+    "model_attributes_type": "expected an object",
+    "list_type": "expected a list",
+    "missing": "required",
+    "extra_forbidden": "unknown field",
+    "none_required": "must be null",
+}
+
+
+def _message(error: Any) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind in _TYPES:
+        return _TYPES[kind]
+    if kind == "string_too_short":
+        return (
+            "must not be empty"
+            if ctx.get("min_length") == 1
+            else f"needs at least {ctx['min_length']} characters"
+        )
+    if kind == "string_too_long":
+        return f"takes at most {ctx['max_length']} characters"
+    if kind == "too_short":
+        return f"needs at least {ctx['min_length']} items"
+    if kind == "too_long":
+        return f"takes at most {ctx['max_length']} items"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le', ctx.get('lt'))}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}".replace("'", "")
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return str(error["msg"])
+
+
+def field_errors(exc: ValidationError) -> FieldErrors:
+    """A model's complaints as ``{"field": "brands[1].id", "message": "..."}`` in plain words."""
+    return [{"field": _path(tuple(e["loc"])), "message": _message(e)} for e in exc.errors()]
