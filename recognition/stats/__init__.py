@@ -12,11 +12,18 @@ from recognition.stats.estimation import (
     estimate,
     estimate_matrix,
 )
-from recognition.stats.planning import Plan, minimum_detectable_change, plan, required_n
+from recognition.stats.planning import (
+    Plan,
+    minimum_detectable_change,
+    plan,
+    power_two_proportions,
+    required_n,
+)
 from recognition.stats.testing import (
     ChangeArrays,
     ChangeTest,
     RollingWindows,
+    TrendArrays,
     TrendTest,
     benjamini_hochberg,
     compare_independent,
@@ -24,6 +31,7 @@ from recognition.stats.testing import (
     is_significant,
     rolling_windows,
     trend_slope,
+    trend_slopes,
 )
 from recognition.stats.weighting import CalibrationDesign, RakeResult, TargetError, rake
 
@@ -39,6 +47,7 @@ __all__ = [
     "RakeResult",
     "RollingWindows",
     "TargetError",
+    "TrendArrays",
     "TrendTest",
     "benjamini_hochberg",
     "compare_independent",
@@ -49,8 +58,10 @@ __all__ = [
     "is_significant",
     "minimum_detectable_change",
     "plan",
+    "power_two_proportions",
     "rake",
     "required_n",
     "rolling_windows",
     "trend_slope",
+    "trend_slopes",
 ]
