@@ -350,7 +350,7 @@ def emit_estimates(payload: dict[str, Any], *, json_output: bool, level: float) 
         )
     for row in payload["estimates"]:
         if row["base_status"] == "suppressed":
-            numbers = f"{'suppressed':>9} {'':>8}  {'(effective base too small)':<19}"
+            numbers = f"{'suppressed':>9} {'':>8}  {'(base too small)':<19}"
         else:
             ci = f"[{fmt(row['ci_low'], '.4f')}, {fmt(row['ci_high'], '.4f')}]"
             numbers = f"{fmt(row['estimate'], '.4f'):>9} {fmt(row['se'], '.4f'):>8}  {ci:<19}"

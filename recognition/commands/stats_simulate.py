@@ -60,6 +60,7 @@ class OutcomeResult:
     truth: float  # mean over the waves of the run
     coverage: Figure
     bias: Figure
+    waves: int  # waves in which the estimate was shown (its base not suppressed)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class SegmentResult:
     coverage: Figure  # pooled over outcomes
     mean_abs_bias: Figure  # mean over outcomes of |bias|
     max_abs_bias: float
+    waves: int  # waves in which the segment was shown (its base not suppressed)
 
 
 @dataclass(frozen=True)
@@ -123,18 +125,23 @@ def _summarise(
     """hits, errors: (waves, segments, outcomes); segment 0 is the whole population."""
     cov, bias = montecarlo.coverage(hits[:, 0, :]), montecarlo.bias(errors[:, 0, :])
     outcomes = tuple(
-        OutcomeResult(m, b, float(truth_mean[0, k]), _figure(cov, k), _figure(bias, k))
+        OutcomeResult(
+            m, b, float(truth_mean[0, k]), _figure(cov, k), _figure(bias, k), int(cov.replications[k])
+        )
         for k, (m, b) in enumerate(keys)
     )
     segments = []
     for g, seg in enumerate(segment_names):
         biases = np.abs(montecarlo.bias(errors[:, g, :]).value)
+        biases = biases[np.isfinite(biases)]
+        pooled = montecarlo.pooled(hits[:, g, :])
         segments.append(
             SegmentResult(
                 segment=seg,
-                coverage=_figure(montecarlo.pooled(hits[:, g, :])),
+                coverage=_figure(pooled),
                 mean_abs_bias=_figure(montecarlo.mean_abs_bias(errors[:, g, :])),
-                max_abs_bias=float(biases[np.isfinite(biases)].max(initial=np.nan)),
+                max_abs_bias=float(biases.max()) if biases.size else float("nan"),
+                waves=int(np.isfinite(hits[:, g, :]).any(axis=1).sum()),
             )
         )
     return WeightingResult(
@@ -277,6 +284,7 @@ def report_json(report: SimulationReport) -> dict[str, Any]:
                         "truth": json_number(o.truth),
                         "coverage": o.coverage.json(),
                         "bias": o.bias.json(),
+                        "waves": o.waves,
                     }
                     for o in w.outcomes
                 ],
@@ -286,6 +294,7 @@ def report_json(report: SimulationReport) -> dict[str, Any]:
                         "coverage": s.coverage.json(),
                         "mean_abs_bias": s.mean_abs_bias.json(),
                         "max_abs_bias": json_number(s.max_abs_bias),
+                        "waves": s.waves,
                     }
                     for s in w.segments
                 ],

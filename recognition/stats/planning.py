@@ -2,7 +2,7 @@
 
 Two independent samples of n each, design effect ``deff`` (variance inflation from weighting and clustering),
 a change from ``p₁`` to ``p₂``, two-sided level α and power 1−β. The normal approximation of R's
-``power.prop.test`` (Fleiss, Levin & Paik 2003, §4.2): the variance under the null is the pooled one at
+``power.prop.test`` (Fleiss, Levin & Paik 2003, ch. 4): the variance under the null is the pooled one at
 ``p̄ = (p₁ + p₂)/2``, under the alternative the unpooled ``p₁q₁ + p₂q₂``, so the rarer or commoner wave is not
 given the baseline's variance:
 

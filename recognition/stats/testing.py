@@ -2,14 +2,14 @@
 
 * Wave vs wave (independent samples): ``Δ = p̂_b − p̂_a``, ``se = √(V_a + V_b)``, ``z = Δ/se``, two-sided normal p.
 * Trend over k waves: a random-effects meta-regression of the wave estimates on time (Thompson & Sharp 1999,
-  Stat Med 18:2693; Raudenbush 2009), because waves differ by more than their sampling error (fieldwork, panel
+  Stat Med; Raudenbush 2009), because waves differ by more than their sampling error (fieldwork, panel
   refreshment, news): ``yₜ = α + β·tₜ + uₜ + eₜ`` with ``Var eₜ = Vₜ`` (the wave's sampling variance) and
   ``Var uₜ = τ²``. τ² by the method of moments (DerSimonian & Laird 1986, for meta-regression):
   ``τ̂² = max(0, (Q − (k − 2)) / tr P)`` with ``Q = Σ vₜrₜ²`` the residual sum of squares of the fit with weights
   ``vₜ = 1/Vₜ`` and ``P = W − WX(X'WX)⁻¹X'W``. The slope is the weighted least squares fit with
   ``wₜ = 1/(Vₜ + τ̂²)``, ``β̂ = Σ wₜ(tₜ − t̄)(yₜ − ȳ) / Σ wₜ(tₜ − t̄)²``, and its variance is scaled by
   ``max(1, q)`` with ``q = Σ wₜr*ₜ² / (k − 2)``, tested on t(k − 2): the modified Knapp–Hartung method (Knapp &
-  Hartung 2003, Stat Med 22:2693; Röver, Knapp & Friede 2015, BMC Med Res Methodol 15:99), which holds its level
+  Hartung 2003, Stat Med; Röver, Knapp & Friede 2015, BMC Med Res Methodol), which holds its level
   whatever τ² (tests/unit/test_stats_trend.py). With τ̂² = 0 and q ≥ 1 it equals R
   ``summary(lm(y ~ t, weights = 1/V))``.
 * Many tests: Benjamini & Hochberg (1995) step-up q-values.

@@ -48,8 +48,8 @@ def test_a_suppressed_base_prints_no_numbers(capsys, sample) -> None:
     assert code == 0
     (line,) = [line for line in out.splitlines() if line.split()[1:2] == ["small"]]
     tokens = line.split()  # outcome, group, a note instead of estimate/se/interval, then n and n_eff only
-    assert tokens[2:7] == ["suppressed", "(effective", "base", "too", "small)"] and tokens[7] == "6"
-    assert len(tokens) == 9 and float(tokens[8]) == pytest.approx(small["n_eff"], abs=0.05)
+    assert tokens[2:6] == ["suppressed", "(base", "too", "small)"] and tokens[6] == "6"
+    assert len(tokens) == 8 and float(tokens[7]) == pytest.approx(small["n_eff"], abs=0.05)
 
 
 def test_thresholds_follow_the_settings(capsys, tmp_path, sample) -> None:

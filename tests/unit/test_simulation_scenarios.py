@@ -100,24 +100,30 @@ def test_selection_weighting_cannot_see_is_reported_as_a_failure(scenario: str) 
 
 
 def test_simulate_json_reports_every_weighting_with_its_monte_carlo_error(capsys) -> None:
-    code = main(
-        ["simulate", "--scenario", "benchmarked", "--waves", "4", "--n", "300", "--seed", "2", "--json"]
-    )
+    argv = ["simulate", "--scenario", "benchmarked", "--waves", "4", "--n", "400", "--seed", "2", "--json"]
+    code = main(argv)
     report = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert report["scenario"] == "benchmarked" and report["weight_bounds"] == [
-        0.2,
-        5.0,
-    ]  # the service's bounds
-    assert report["ci"] == "logit" and report["benchmarks"] == {BUYER: {"buyer": 0.4, "non_buyer": 0.6}}
+    assert report["scenario"] == "benchmarked"
+    assert report["weight_bounds"] == [0.2, 5.0] and report["ci"] == "logit"  # the service's settings
+    assert report["benchmarks"] == {BUYER: {"buyer": 0.4, "non_buyer": 0.6}}
     assert list(report["weightings"]) == ["unweighted", "margins", "margins_and_benchmarks"]
     for weighting in report["weightings"].values():
         assert set(weighting["coverage"]) == {"value", "mc_se"}
         assert len(weighting["outcomes"]) == len(BRANDS) * len(METRICS_WITH_TRUTH)
         assert weighting["segments"][0]["segment"] == "all"
         assert {s["segment"] for s in weighting["segments"]} >= {"age=65+", "region=South"}
+        for segment in weighting["segments"]:  # a segment suppressed in a wave is left out of that wave
+            assert 0 <= segment["waves"] <= 4
+            if segment["waves"] >= 2:
+                assert 0 <= segment["mean_abs_bias"]["value"] <= segment["max_abs_bias"] < 1
+            else:
+                assert segment["coverage"]["value"] is None and segment["mean_abs_bias"]["value"] is None
         for outcome in weighting["outcomes"]:
             assert set(outcome["bias"]) == {"value", "mc_se"} and 0 < outcome["truth"] < 1
+            assert outcome["waves"] == 4
+    shown = {s["waves"] for w in report["weightings"].values() for s in w["segments"]}
+    assert min(shown) < 4  # with 400 a wave some weighted segment bases are too small to show
 
 
 def test_simulate_rejects_unknown_scenarios_and_countries(capsys) -> None:

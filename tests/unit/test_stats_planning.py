@@ -12,7 +12,7 @@ from recognition.stats import minimum_detectable_change, plan, power_two_proport
 
 
 def test_required_n_by_hand() -> None:
-    # Fleiss, Levin & Paik (2003) eq. 4.14 without continuity correction, p1 = 0.3, p2 = 0.35, α = 0.05,
+    # Fleiss, Levin & Paik (2003, ch. 4) without continuity correction, p1 = 0.3, p2 = 0.35, α = 0.05,
     # power 0.8: p̄ = 0.325, n = (1.959964·√(2·0.325·0.675) + 0.841621·√(0.21 + 0.2275))² / 0.05²
     #   = (1.959964·0.662382 + 0.841621·0.661438)² / 0.0025 = (1.298244 + 0.556680)² / 0.0025 = 1376.3 → 1377
     #   (R: power.prop.test(p1 = 0.3, p2 = 0.35, power = 0.8)$n = 1376.299)
