@@ -1,4 +1,4 @@
-"""A synthetic population with known truth, and a panel that over-represents some groups.
+"""A synthetic population with known truth, and panels that select from it in known ways.
 
 The population is the cross of the weighting variables of a country file (``config/populations/<cc>.toml``):
 its cells have the product of the official margins as their shares. Each respondent's brand answers follow a
@@ -13,25 +13,45 @@ Response model, per brand *b* and cell *c* (independent across brands), at wave 
 - consideration ``C = A · Bernoulli(κ_b(c))`` with ``logit κ = γ_b + Σ_v η_v[level_v(c)]``
 
 so, with ``P(c)`` the population share of cell *c*, the truth is ``Σ_c P(c)·pa(b, c, t)`` for aided awareness,
-times ``ρ_b`` for unaided, and ``Σ_c P(c)·pa·κ`` for consideration.
+times ``ρ_b`` for unaided, and ``Σ_c P(c)·pa·κ`` for consideration; a segment's truth is the same sum over its
+cells divided by their share.
 
-Panel selection depends only on the weighting variables: a cell's chance of joining the panel is
-``Π_v s_v[level_v(c)]``. Raking to the margins therefore removes the selection bias in expectation, which is
-what makes the truth a fair yardstick for the weighting.
+Two person-level variables outside the margins depend on the answers, with ``k`` the number of brands a person
+is aware of and ``a`` awareness of the own (first) brand:
+
+- category buyer: ``logit P(buyer) = τ_t + 1.2·a + 0.5·(k − a)``, with ``τ_t`` solved so the population's share of
+  buyers equals the benchmark of the country file (``[benchmarks.category_buyer]``) at every wave;
+- engagement (latent, never asked): ``logit P(high) = −2.6 + 0.6·k``.
+
+Writing the joint law as ``P(c)·P(answers | c)·P(buyer, engagement | c, answers)`` leaves every metric's truth
+as above. A panel selects people with a probability proportional to ``Π_v s_v[level_v(c)]`` (the demographic
+skew) times the factors of a :class:`Scenario`: engaged people, category buyers or people aware of the own brand
+may join more readily. Only the demographic part is removed by raking to the margins; the buyer part is removed
+by also raking to the benchmark; the rest is bias no weighting on these variables can remove.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import optimize, special
 
-from recognition.populations import load_margins
+from recognition.populations import load_margins, populations_dir
+from recognition.stats.benchmarks import Benchmark, parse_benchmarks
 
 METRICS_WITH_TRUTH = ("aided", "unaided", "familiar", "consider")
+BUYER = "category_buyer"
+BUYER_LEVELS = ("buyer", "non_buyer")
+ENGAGEMENT_LEVELS = ("low", "high")
+#: Share of category buyers when the population declares no ``[benchmarks.category_buyer]``.
+DEFAULT_BUYER_SHARE = 0.4
+_BUYER_AWARE_OWN, _BUYER_AWARE_OTHER = 1.2, 0.5
+_ENGAGED_INTERCEPT, _ENGAGED_PER_BRAND = -2.6, 0.6
 
 #: How strongly the panel over- or under-represents each level, by variable and level position. Young,
 #: female and more educated people join online panels more readily; the oldest group is hard to reach.
@@ -40,6 +60,33 @@ _DEFAULT_SKEW: dict[str, Sequence[float]] = {
     "gender": (1.35, 0.75),
     "region": (1.0, 1.25, 0.8, 1.1),
     "education": (0.6, 1.0, 1.8),
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How readily people join the panel beyond the demographic skew: the ratio of joining rates of engaged to
+    other people, of category buyers to non-buyers, and of people aware of the own brand to the rest."""
+
+    name: str
+    summary: str
+    engaged: float = 1.0
+    buyer: float = 1.0
+    aware_own: float = 1.0
+
+    @property
+    def max_factor(self) -> float:
+        return max(self.engaged, 1.0) * max(self.buyer, 1.0) * max(self.aware_own, 1.0)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("demographic", "joining depends on the weighting variables only"),
+        Scenario("engagement", "engaged people (aware of more brands) join 3x more readily", engaged=3.0),
+        Scenario("outcome", "people aware of the own brand join 1.5x more readily", aware_own=1.5),
+        Scenario("benchmarked", "category buyers join 2.5x more readily", buyer=2.5),
+    )
 }
 
 
@@ -59,11 +106,17 @@ class BrandProfile:
 
 @dataclass(frozen=True)
 class Sample:
-    """One panel draw: weighting variables as label arrays, brand indicators as 0/1 arrays of shape (n,)."""
+    """One panel draw: weighting variables as label arrays, brand indicators as 0/1 arrays of shape (n,).
+
+    ``measured`` holds variables a survey asks beyond the weighting variables (``category_buyer``) and
+    ``latent`` those it never observes (``engagement``); both are filled by :meth:`SyntheticPopulation.draw`.
+    """
 
     demographics: dict[str, np.ndarray]
     cells: np.ndarray  # cell index per respondent
     outcomes: dict[tuple[str, str], np.ndarray]  # (metric, brand) → 0/1
+    measured: dict[str, np.ndarray] = field(default_factory=dict)
+    latent: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,10 +128,17 @@ class SyntheticPopulation:
     _cells: np.ndarray = field(repr=False)  # (n_cells, n_vars) level index per variable
     _cell_share: np.ndarray = field(repr=False)  # population share per cell
     _panel_share: np.ndarray = field(repr=False)  # panel share per cell
+    benchmarks: Mapping[str, Benchmark] = field(default_factory=dict)
 
     @property
     def variables(self) -> tuple[str, ...]:
         return tuple(self.margins)
+
+    @property
+    def buyer_share(self) -> float:
+        """The population's share of category buyers: its ``category_buyer`` benchmark, else a default."""
+        bench = self.benchmarks.get(BUYER)
+        return DEFAULT_BUYER_SHARE if bench is None else float(bench.shares[BUYER_LEVELS[0]])
 
     @classmethod
     def from_margins(
@@ -88,14 +148,23 @@ class SyntheticPopulation:
         *,
         seed: int = 7,
         skew: Mapping[str, Sequence[float]] | None = None,
+        benchmarks: Mapping[str, Benchmark] | None = None,
     ) -> SyntheticPopulation:
         """Build a population over ``margins`` with response parameters drawn from ``seed``.
 
         The first brand is the strongest (an established own brand); later ones are progressively less known,
-        so the demo shows a realistic spread from ~90% down to ~20% aided awareness.
+        so the demo shows a realistic spread from ~90% down to ~20% aided awareness. ``benchmarks`` (those of
+        the country file) set the share of category buyers.
         """
         if len(brands) < 1 or len(set(brands)) != len(brands):
             raise ValueError("brands must be a non-empty list of distinct ids")
+        bench = (benchmarks or {}).get(BUYER)
+        if bench is not None and (
+            set(bench.shares) != set(BUYER_LEVELS) or not 0 < bench.shares[BUYER_LEVELS[0]] < 1
+        ):
+            raise ValueError(
+                f"benchmark {BUYER!r}: needs levels {' and '.join(BUYER_LEVELS)}, each with a share"
+            )
         norm = {
             v: {k: float(s) / sum(levels.values()) for k, s in levels.items()}
             for v, levels in margins.items()
@@ -147,11 +216,17 @@ class SyntheticPopulation:
             _cells=cells,
             _cell_share=share / share.sum(),
             _panel_share=panel / panel.sum(),
+            benchmarks=dict(benchmarks or {}),
         )
 
     @classmethod
     def from_country(cls, country: str, brands: Sequence[str], *, seed: int = 7) -> SyntheticPopulation:
-        return cls.from_margins(load_margins(country), brands, seed=seed)
+        """The population of ``config/populations/<country>.toml``, with the file's ``[benchmarks.*]``."""
+        margins = load_margins(country)
+        path = populations_dir() / f"{country.lower()}.toml"
+        with path.open("rb") as fh:
+            benchmarks = parse_benchmarks(tomllib.load(fh), str(path))
+        return cls.from_margins(margins, brands, seed=seed, benchmarks=benchmarks)
 
     # --- per-cell probabilities -------------------------------------------------------------------------
 
@@ -188,6 +263,42 @@ class SyntheticPopulation:
         """The population value of ``metric`` for ``brand`` at ``wave``: Σ_c P(c)·p(c)."""
         return float(self._cell_share @ self.cell_probability(metric, brand, wave))
 
+    def segments(self) -> list[tuple[str, str]]:
+        """(variable, level) of every level of every weighting variable, in the margins' order."""
+        return [(var, level) for var, levels in self.margins.items() for level in levels]
+
+    def truth_table(self, keys: Sequence[tuple[str, str]], wave: int) -> np.ndarray:
+        """(1 + segments, outcomes) array: the truth of each (metric, brand) of ``keys`` in the population (row 0)
+        and in each segment of :meth:`segments`, ``Σ_{c∈s} P(c)·p(c) / Σ_{c∈s} P(c)``."""
+        probs = np.column_stack([self.cell_probability(metric, brand, wave) for metric, brand in keys])
+        member = [np.ones(len(self._cells), dtype=bool)]
+        for j, levels in enumerate(self.margins.values()):
+            member += [self._cells[:, j] == i for i in range(len(levels))]
+        mass = np.column_stack(member) * self._cell_share[:, None]
+        return np.asarray((mass.T @ probs) / mass.sum(axis=0)[:, None])
+
+    def _awareness_counts(self, wave: int) -> np.ndarray:
+        """(cells, 2, brands): P(a, k − a | c), a = aware of the own brand, k − a = other brands aware of."""
+        aided = np.stack([self.cell_probability("aided", b.id, wave) for b in self.brands], axis=1)
+        others = np.zeros((aided.shape[0], len(self.brands)))
+        others[:, 0] = 1.0
+        for j in range(1, len(self.brands)):  # Poisson-binomial by convolution, one brand at a time
+            p = aided[:, j : j + 1]
+            others = others * (1 - p) + np.concatenate([np.zeros((len(p), 1)), others[:, :-1]], axis=1) * p
+        own = aided[:, 0:1]
+        return np.stack([others * (1 - own), others * own], axis=1)
+
+    def buyer_intercept(self, wave: int) -> float:
+        """``τ_t``: the buyer intercept giving the population ``buyer_share`` of category buyers at ``wave``."""
+        counts = self._awareness_counts(wave)
+        shift = _BUYER_AWARE_OWN * np.arange(2)[:, None] + _BUYER_AWARE_OTHER * np.arange(len(self.brands))
+        mass = np.einsum("c,cak->ak", self._cell_share, counts)
+
+        def excess(tau: float) -> float:
+            return float(np.sum(mass * special.expit(tau + shift)) - self.buyer_share)
+
+        return float(optimize.brentq(excess, -30.0, 30.0, xtol=1e-13))
+
     # --- drawing ------------------------------------------------------------------------------------------
 
     def draw_cells(self, n: int, rng: np.random.Generator, *, panel: bool = True) -> np.ndarray:
@@ -202,9 +313,10 @@ class SyntheticPopulation:
             out[var] = labels[self._cells[cells, j]]
         return out
 
-    def draw_panel(self, n: int, rng: np.random.Generator, wave: int, *, panel: bool = True) -> Sample:
-        """Draw ``n`` respondents at ``wave`` and their brand indicators (all metrics with a known truth)."""
-        cells = self.draw_cells(n, rng, panel=panel)
+    def _answers(
+        self, cells: np.ndarray, rng: np.random.Generator, wave: int
+    ) -> dict[tuple[str, str], np.ndarray]:
+        n = len(cells)
         outcomes: dict[tuple[str, str], np.ndarray] = {}
         for b in self.brands:
             aided_p = self.cell_probability("aided", b.id, wave)[cells]
@@ -214,7 +326,58 @@ class SyntheticPopulation:
             outcomes[("familiar", b.id)] = aided * (rng.random(n) < b.familiar)
             consider_p = self._consider_given_aware(b)[cells]
             outcomes[("consider", b.id)] = aided * (rng.random(n) < consider_p)
-        return Sample(demographics=self.demographics(cells), cells=cells, outcomes=outcomes)
+        return outcomes
+
+    def draw_panel(self, n: int, rng: np.random.Generator, wave: int, *, panel: bool = True) -> Sample:
+        """Draw ``n`` respondents at ``wave`` and their brand indicators (all metrics with a known truth)."""
+        cells = self.draw_cells(n, rng, panel=panel)
+        return Sample(
+            demographics=self.demographics(cells), cells=cells, outcomes=self._answers(cells, rng, wave)
+        )
+
+    def draw(
+        self, n: int, rng: np.random.Generator, wave: int, scenario: Scenario, *, panel: bool = True
+    ) -> Sample:
+        """``n`` panel members at ``wave`` selected as ``scenario`` says, with ``category_buyer`` measured and
+        ``engagement`` latent. Candidates come from the demographically skewed panel (``panel=False``: from the
+        population) and are accepted with probability (scenario factors) / (their maximum), so members follow
+        the scenario's law exactly."""
+        tau = self.buyer_intercept(wave)
+        own = self.brands[0].id
+        parts: list[tuple[np.ndarray, dict[tuple[str, str], np.ndarray], np.ndarray, np.ndarray]] = []
+        have, rate = 0, 1.0 / scenario.max_factor
+        while have < n:
+            m = int(np.ceil((n - have) / rate * 1.1)) + 32
+            cells = self.draw_cells(m, rng, panel=panel)
+            answers = self._answers(cells, rng, wave)
+            aware = answers[("aided", own)].astype(float)
+            k = np.sum([answers[("aided", b.id)] for b in self.brands], axis=0, dtype=float)
+            engaged = rng.random(m) < special.expit(_ENGAGED_INTERCEPT + _ENGAGED_PER_BRAND * k)
+            buyer = rng.random(m) < special.expit(
+                tau + _BUYER_AWARE_OWN * aware + _BUYER_AWARE_OTHER * (k - aware)
+            )
+            factor = (
+                np.where(engaged, scenario.engaged, 1.0)
+                * np.where(buyer, scenario.buyer, 1.0)
+                * np.where(aware > 0, scenario.aware_own, 1.0)
+            )
+            keep = np.flatnonzero(rng.random(m) * scenario.max_factor < factor)[: n - have]
+            rate = max(keep.size / m, 0.05)
+            have += keep.size
+            parts.append(
+                (cells[keep], {key: v[keep] for key, v in answers.items()}, buyer[keep], engaged[keep])
+            )
+        cells = np.concatenate([p[0] for p in parts])
+        outcomes = {key: np.concatenate([p[1][key] for p in parts]) for key in parts[0][1]}
+        buyer_labels = np.where(np.concatenate([p[2] for p in parts]), *BUYER_LEVELS).astype(object)
+        engaged_labels = np.where(np.concatenate([p[3] for p in parts]), "high", "low").astype(object)
+        return Sample(
+            demographics=self.demographics(cells),
+            cells=cells,
+            outcomes=outcomes,
+            measured={BUYER: buyer_labels},
+            latent={"engagement": engaged_labels},
+        )
 
     def choose(self, candidates: Sequence[str], rng: np.random.Generator) -> str | None:
         """Pick one brand among ``candidates`` with probability ∝ salience (top of mind, preference)."""

@@ -1,43 +1,50 @@
 """``recognition weight | estimate | compare | simulate``: the statistics engine on CSV files, from the shell.
 
-- ``weight`` rakes a sample to population margins and writes it back with a ``weight`` column (mean 1).
-- ``estimate`` weights a sample and estimates outcomes (0/1 columns → proportions, other numbers → means) in
+- ``weight`` rakes a sample to population margins (and, with ``--benchmark``, to external benchmarks) and writes
+  it back with a new weights column (mean 1).
+- ``estimate`` weights a sample and estimates outcomes (``--kind proportion`` of 0/1 columns, or ``mean``) in
   total and by a grouping column, with linearised standard errors and confidence intervals, plus paired
   contrasts between two outcomes measured on the same respondents.
 - ``compare`` weights two independent samples separately and tests the change ``B − A``.
-- ``simulate`` checks the whole chain against a synthetic population with known truth.
+- ``simulate`` checks the whole chain against a synthetic population with known truth
+  (:mod:`recognition.commands.stats_simulate`).
 
 Methods are those of :mod:`recognition.stats` (see docs in METHODS): raking to max relative margin error
-1e-10, calibration-residual variance, ``df = n − 1``.
+1e-10, calibration-residual variance, ``df = n − 1``. Low bases follow the settings ``statistics.suppress_below``
+and ``statistics.flag_below``: a suppressed estimate is printed without numbers, its base still shown.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, cast
 
 import numpy as np
 
+from recognition.commands import stats_simulate
 from recognition.commands.stats_io import (
     SampleTable,
     Targets,
+    check_new_column,
+    emit_estimates,
+    fmt,
+    human_weighting,
     json_number,
     load_targets,
     parse_cap,
     parse_contrast,
+    print_json,
     read_sample,
     weighting_data,
     write_with_weights,
 )
 from recognition.errors import UserError
-from recognition.stats.estimation import Estimate, contrast, estimate
+from recognition.settings import load_settings
+from recognition.stats._base import base_status
+from recognition.stats.estimation import BaseThresholds, Estimate, Kind, contrast, estimate
 from recognition.stats.testing import compare_independent
 from recognition.stats.weighting import RakeResult, TargetError, rake
-
-if TYPE_CHECKING:
-    from recognition.commands.stats_simulate import SimulationReport
 
 #: The keys of ``weight --json`` and of the ``weighting`` block of ``estimate --json``, in this order.
 WEIGHTING_KEYS = (
@@ -51,13 +58,16 @@ WEIGHTING_KEYS = (
     "weight_max",
 )
 CI_METHODS = ("logit", "beta", "wilson")
+KINDS = ("proportion", "mean")
+#: The numbers of an estimate row; all null when its base is suppressed.
+NUMBERS = ("estimate", "se", "ci_low", "ci_high", "deff")
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     _add_weight(subparsers, common)
     _add_estimate(subparsers, common)
     _add_compare(subparsers, common)
-    _add_simulate(subparsers, common)
+    stats_simulate.add_parser(subparsers, common)
 
 
 # --- parsers -----------------------------------------------------------------------------------------------
@@ -74,6 +84,21 @@ def _parser(
     parser: argparse.ArgumentParser = subparsers.add_parser(
         name, parents=[common], help=summary, description=summary
     )
+    parser.add_argument("--targets", required=True, metavar="T", help=_TARGETS_HELP)
+    parser.add_argument(
+        "--benchmark",
+        action="append",
+        default=[],
+        metavar="VAR",
+        help="also rake to this [benchmarks.VAR] of the population file (the sample needs a column VAR)",
+    )
+    parser.add_argument(
+        "--base-weight", metavar="COL", help="design (base) weights to start from: a column of numbers > 0"
+    )
+    parser.add_argument(
+        "--cap", metavar="LO,HI", help="relative weight bounds, e.g. 0.2,5 (trim and re-rake)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -82,11 +107,21 @@ def _add_weight(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "sample", metavar="SAMPLE.csv", help="one row per respondent; a column per target variable"
     )
-    p.add_argument("--targets", required=True, metavar="T", help=_TARGETS_HELP)
-    p.add_argument("--cap", metavar="LO,HI", help="relative weight bounds, e.g. 0.2,5 (trim and re-rake)")
-    p.add_argument("--out", metavar="OUT.csv", help="write the sample with a 'weight' column (mean 1)")
-    p.add_argument("--json", action="store_true", help="print the diagnostics as one JSON object")
+    p.add_argument("--out", metavar="OUT.csv", help="write the sample with a new weights column (mean 1)")
+    p.add_argument(
+        "--weight-column", default="weight", metavar="NAME", help="name of the new column (default weight)"
+    )
     p.set_defaults(func=cmd_weight)
+
+
+def _add_kind(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=KINDS,
+        metavar="proportion|mean",
+        help="proportion (0/1 values, the default) or mean; once for every outcome, or once per --outcome",
+    )
 
 
 def _add_estimate(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -94,10 +129,8 @@ def _add_estimate(subparsers: Any, common: argparse.ArgumentParser) -> None:
         subparsers, common, "estimate", "weight a sample and estimate outcomes with their uncertainty"
     )
     p.add_argument("sample", metavar="SAMPLE.csv")
-    p.add_argument("--targets", required=True, metavar="T", help=_TARGETS_HELP)
-    p.add_argument(
-        "--outcome", action="append", required=True, metavar="COL", help="0/1 → proportion, other → mean"
-    )
+    p.add_argument("--outcome", action="append", required=True, metavar="COL", help="an outcome column")
+    _add_kind(p)
     p.add_argument("--by", metavar="COL", help="also estimate within each level of this column")
     p.add_argument(
         "--contrast", action="append", default=[], metavar="COL_A-COL_B", help="paired difference A − B"
@@ -106,8 +139,6 @@ def _add_estimate(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--ci", choices=CI_METHODS, default="logit", help="interval for proportions (default logit)"
     )
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--cap", metavar="LO,HI", help="relative weight bounds, e.g. 0.2,5")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_estimate)
 
 
@@ -117,37 +148,27 @@ def _add_compare(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("sample_a", metavar="A.csv", help="the earlier sample")
     p.add_argument("sample_b", metavar="B.csv", help="the later sample; the difference is B − A")
-    p.add_argument("--targets", required=True, metavar="T", help=_TARGETS_HELP)
     p.add_argument("--outcome", required=True, metavar="COL")
-    p.add_argument("--cap", metavar="LO,HI", help="relative weight bounds, e.g. 0.2,5")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_kind(p)
     p.set_defaults(func=cmd_compare)
-
-
-def _add_simulate(subparsers: Any, common: argparse.ArgumentParser) -> None:
-    p = _parser(
-        subparsers, common, "simulate", "check weighting and intervals against a synthetic population"
-    )
-    p.add_argument("--waves", type=int, required=True, metavar="N", help="number of panel samples to draw")
-    p.add_argument("--seed", type=int, default=1, metavar="S")
-    p.add_argument(
-        "--n", type=int, default=1000, metavar="PER_WAVE", help="respondents per wave (default 1000)"
-    )
-    p.add_argument("--country", default="us", help="population file under config/populations (default us)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_simulate)
 
 
 # --- shared steps ------------------------------------------------------------------------------------------
 
 
 def weigh(
-    table: SampleTable, targets: Targets, source: str, bounds: tuple[float, float] | None
+    table: SampleTable,
+    targets: Targets,
+    source: str,
+    bounds: tuple[float, float] | None,
+    base_weight: str | None = None,
 ) -> RakeResult:
-    """Rake ``table`` to ``targets``; bad targets become a :class:`UserError` naming ``source``."""
+    """Rake ``table`` to ``targets`` (from the ``base_weight`` column's design weights, if given); bad targets
+    become a :class:`UserError` naming ``source``."""
     data = weighting_data(table, targets, source)
+    base = table.base_weights(base_weight) if base_weight else None
     try:
-        return rake(data, targets, bounds=bounds)
+        return rake(data, targets, base_weights=base, bounds=bounds)
     except TargetError as exc:
         raise UserError(f"{source}: {exc}") from exc
 
@@ -174,74 +195,71 @@ def _not_converged(result: RakeResult, path: str) -> str:
     )
 
 
-def _print_json(payload: dict[str, Any]) -> None:
-    print(json.dumps(payload, indent=2, allow_nan=False))
-
-
 def _bounds(args: argparse.Namespace) -> tuple[float, float] | None:
     return parse_cap(args.cap) if args.cap else None
 
 
-Kind = Literal["proportion", "mean"]
+def _thresholds(args: argparse.Namespace) -> BaseThresholds:
+    settings = load_settings(config_file=args.config)
+    return BaseThresholds(
+        suppress_below=settings.statistics_suppress_below, flag_below=settings.statistics_flag_below
+    )
 
 
-def outcome_kind(y: np.ndarray) -> Kind:
-    """``"proportion"`` for a column of 0s and 1s only, else ``"mean"``."""
-    return "proportion" if bool(np.all((y == 0) | (y == 1))) else "mean"
+def _kinds(args: argparse.Namespace, outcomes: list[str]) -> list[Kind]:
+    """One kind per outcome: ``--kind`` given never (proportion), once (all) or once per ``--outcome``."""
+    kinds: list[Kind] = [cast(Kind, k) for k in args.kind or ["proportion"]]
+    if len(kinds) == 1:
+        return kinds * len(outcomes)
+    if len(kinds) != len(outcomes):
+        raise UserError(
+            f"--kind given {len(kinds)} times for {len(outcomes)} --outcome columns: give it once for all, "
+            "or once per --outcome in the same order"
+        )
+    return kinds
 
 
 # --- weight ------------------------------------------------------------------------------------------------
 
 
 def cmd_weight(args: argparse.Namespace) -> int:
-    targets, source = load_targets(args.targets)
+    targets, source = load_targets(args.targets, args.benchmark)
     bounds = _bounds(args)
     table = read_sample(args.sample)
-    result = weigh(table, targets, source, bounds)
+    if args.out:
+        check_new_column(table, args.weight_column)
+    result = weigh(table, targets, source, bounds, args.base_weight)
     summary = weighting_summary(result)
     if args.json:
-        _print_json(summary)
+        print_json(summary)
     else:
-        print(_human_weighting(result, table.path, len(targets)))
+        print(human_weighting(result, table.path, len(targets)))
     if not result.converged:
         print(_not_converged(result, table.path), file=sys.stderr)
         if args.out:
             print(f"recognition: {args.out} not written", file=sys.stderr)
         return 1
     if args.out:
-        write_with_weights(table, np.asarray(result.weights), args.out)
+        write_with_weights(table, np.asarray(result.weights), args.out, args.weight_column)
         if not args.json:
-            print(f"wrote {args.out} ({table.n} rows, column 'weight')")
+            print(f"wrote {args.out} ({table.n} rows, column {args.weight_column!r})")
     return 0
-
-
-def _human_weighting(result: RakeResult, path: str, n_vars: int) -> str:
-    state = "converged" if result.converged else "DID NOT CONVERGE"
-    lines = [
-        f"{path}: {result.n} respondents raked on {n_vars} variables: {state} in {result.iterations} iterations "
-        f"(max margin error {result.max_margin_error:.2g})",
-        f"effective n {result.n_eff:.1f}, Kish design effect {result.deff_kish:.3f}, "
-        f"weights {result.weight_min:.3f} to {result.weight_max:.3f}"
-        + (" (clipped to the bounds)" if result.trimmed else ""),
-    ]
-    lines += [f"warning: {w}" for w in result.warnings]
-    return "\n".join(lines)
 
 
 # --- estimate ----------------------------------------------------------------------------------------------
 
 
 def _estimate_row(outcome: str, group: str, est: Estimate) -> dict[str, Any]:
+    """One row of ``estimate --json``; a suppressed base shows its n and effective n, and no numbers."""
+    shown = est.base_status != "suppressed"
     return {
         "outcome": outcome,
         "group": group,
-        "estimate": json_number(est.estimate),
-        "se": json_number(est.se),
-        "ci_low": json_number(est.ci_low),
-        "ci_high": json_number(est.ci_high),
+        "kind": est.kind,
+        "base_status": est.base_status,
+        **{name: json_number(getattr(est, name)) if shown else None for name in NUMBERS},
         "n": int(est.n),
         "n_eff": json_number(est.n_eff),
-        "deff": json_number(est.deff),
     }
 
 
@@ -256,16 +274,18 @@ def _group_levels(table: SampleTable, column: str, targets: Targets) -> tuple[np
 def cmd_estimate(args: argparse.Namespace) -> int:
     if not 0 < args.level < 1:
         raise UserError(f"--level {args.level}: must be between 0 and 1, e.g. 0.95")
-    targets, source = load_targets(args.targets)
+    targets, source = load_targets(args.targets, args.benchmark)
     bounds = _bounds(args)
+    thresholds = _thresholds(args)
     table = read_sample(args.sample)
-    outcomes = {col: table.numbers(col) for col in dict.fromkeys(args.outcome)}
+    kind_of = dict(zip(args.outcome, _kinds(args, args.outcome), strict=True))
+    outcomes = {col: (kind, table.outcome(col, kind)) for col, kind in kind_of.items()}
     pairs = [(text, *parse_contrast(text, table.header)) for text in args.contrast]
     groups = _group_levels(table, args.by, targets) if args.by else None
-    result = weigh(table, targets, source, bounds)
+    result = weigh(table, targets, source, bounds, args.base_weight)
     payload: dict[str, Any] = {"weighting": weighting_summary(result), "estimates": [], "contrasts": []}
     if not result.converged:
-        _emit_estimates(args, payload)
+        emit_estimates(payload, json_output=args.json, level=args.level)
         print(_not_converged(result, table.path), file=sys.stderr)
         return 1
     design = result.design
@@ -273,132 +293,79 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if groups is not None:
         labels, levels = groups
         domains += [(level, labels == level) for level in levels]
-    for col, y in outcomes.items():
-        kind = outcome_kind(y)
+    for col, (kind, y) in outcomes.items():
         ci = args.ci if kind == "proportion" else "t"  # means always use estimate ± t·se
         for group, domain in domains:
-            est = estimate(y, design, domain=domain, kind=kind, ci=ci, level=args.level)
+            est = estimate(
+                y, design, domain=domain, kind=kind, ci=ci, level=args.level, thresholds=thresholds
+            )
             payload["estimates"].append(_estimate_row(col, group, est))
             for warning in est.warnings:
                 print(f"recognition: warning: {col}, {group}: {warning}", file=sys.stderr)
+    status = base_status(result.n_eff, thresholds)
     for name, col_a, col_b in pairs:
         c = contrast(table.numbers(col_a), table.numbers(col_b), design)
+        shown = status != "suppressed"
         payload["contrasts"].append(
             {
                 "name": name,
-                "estimate": json_number(c.estimate),
-                "se": json_number(c.se),
-                "statistic": json_number(c.statistic),
-                "p_value": json_number(c.p_value),
+                "base_status": status,
+                **{
+                    key: json_number(getattr(c, key)) if shown else None
+                    for key in ("estimate", "se", "statistic", "p_value")
+                },
             }
         )
-    _emit_estimates(args, payload)
+    emit_estimates(payload, json_output=args.json, level=args.level)
     return 0
-
-
-def _emit_estimates(args: argparse.Namespace, payload: dict[str, Any]) -> None:
-    if args.json:
-        _print_json(payload)
-        return
-    w = payload["weighting"]
-    print(
-        f"weighting: converged={w['converged']} iterations={w['iterations']} n={w['n']} "
-        f"n_eff={_fmt(w['n_eff'], '.1f')} deff={_fmt(w['deff_kish'], '.3f')}"
-    )
-    if payload["estimates"]:
-        pct = f"{round(args.level * 100, 6):g}%"
-        print(
-            f"{'outcome':<20} {'group':<16} {'estimate':>9} {'se':>8}  {pct + ' CI':<19} {'n':>6} {'n_eff':>8}"
-        )
-    for row in payload["estimates"]:
-        ci = f"[{_fmt(row['ci_low'], '.4f')}, {_fmt(row['ci_high'], '.4f')}]"
-        print(
-            f"{row['outcome']:<20} {row['group']:<16} {_fmt(row['estimate'], '.4f'):>9} "
-            f"{_fmt(row['se'], '.4f'):>8}  {ci:<19} {row['n']:>6} {_fmt(row['n_eff'], '.1f'):>8}"
-        )
-    for c in payload["contrasts"]:
-        print(
-            f"contrast {c['name']}: {_fmt(c['estimate'], '.4f')} (se {_fmt(c['se'], '.4f')}, "
-            f"t {_fmt(c['statistic'], '.2f')}, p {_fmt(c['p_value'], '.3g')})"
-        )
-
-
-def _fmt(value: float | None, spec: str) -> str:
-    return "—" if value is None else format(value, spec)
 
 
 # --- compare -----------------------------------------------------------------------------------------------
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    targets, source = load_targets(args.targets)
+    targets, source = load_targets(args.targets, args.benchmark)
     bounds = _bounds(args)
+    thresholds = _thresholds(args)
+    (kind,) = _kinds(args, [args.outcome])
     tables = [read_sample(args.sample_a), read_sample(args.sample_b)]
-    ys = [t.numbers(args.outcome) for t in tables]
-    kind: Kind = "proportion" if all(outcome_kind(y) == "proportion" for y in ys) else "mean"
-    results = [weigh(t, targets, source, bounds) for t in tables]
+    ys = [t.outcome(args.outcome, kind) for t in tables]
+    results = [weigh(t, targets, source, bounds, args.base_weight) for t in tables]
     for t, r in zip(tables, results, strict=True):
         if not r.converged:
             print(_not_converged(r, t.path), file=sys.stderr)
             return 1
     ci = "logit" if kind == "proportion" else "t"
-    est_a, est_b = (estimate(y, r.design, kind=kind, ci=ci) for y, r in zip(ys, results, strict=True))
+    est_a, est_b = (
+        estimate(y, r.design, kind=kind, ci=ci, thresholds=thresholds)
+        for y, r in zip(ys, results, strict=True)
+    )
     test = compare_independent(est_a, est_b)
     for warning in (*est_a.warnings, *est_b.warnings, *test.warnings):
         print(f"recognition: warning: {warning}", file=sys.stderr)
-    payload = {
-        "estimate_a": json_number(est_a.estimate),
-        "estimate_b": json_number(est_b.estimate),
-        "difference": json_number(test.difference),
-        "se": json_number(test.se),
-        "statistic": json_number(test.statistic),
-        "p_value": json_number(test.p_value),
+    shown = test.tested
+    payload: dict[str, Any] = {
+        "kind": kind,
+        "base_status_a": est_a.base_status,
+        "base_status_b": est_b.base_status,
+        "tested": bool(test.tested),
+        "estimate_a": json_number(est_a.estimate) if est_a.base_status != "suppressed" else None,
+        "estimate_b": json_number(est_b.estimate) if est_b.base_status != "suppressed" else None,
+        **{key: json_number(getattr(test, key)) if shown else None for key in ("difference", "se")},
+        "statistic": json_number(test.statistic) if shown else None,
+        "p_value": json_number(test.p_value) if shown else None,
     }
     if args.json:
-        _print_json(payload)
+        print_json(payload)
+    elif not shown:
+        print(
+            f"{args.outcome}: not compared: a base is suppressed (A {est_a.base_status}, "
+            f"B {est_b.base_status}; effective n {est_a.n_eff:.1f} and {est_b.n_eff:.1f})"
+        )
     else:
         print(
-            f"{args.outcome}: A {_fmt(payload['estimate_a'], '.4f')} → B {_fmt(payload['estimate_b'], '.4f')}; "
-            f"change {_fmt(payload['difference'], '+.4f')} (se {_fmt(payload['se'], '.4f')}, "
-            f"z {_fmt(payload['statistic'], '.2f')}, p {_fmt(payload['p_value'], '.3g')})"
+            f"{args.outcome}: A {fmt(payload['estimate_a'], '.4f')} → B {fmt(payload['estimate_b'], '.4f')}; "
+            f"change {fmt(payload['difference'], '+.4f')} (se {fmt(payload['se'], '.4f')}, "
+            f"z {fmt(payload['statistic'], '.2f')}, p {fmt(payload['p_value'], '.3g')})"
         )
     return 0
-
-
-# --- simulate ----------------------------------------------------------------------------------------------
-
-
-def cmd_simulate(args: argparse.Namespace) -> int:
-    from recognition.commands.stats_simulate import simulate  # imports the synthetic population lazily
-
-    if args.waves < 1:
-        raise UserError(f"--waves {args.waves}: must be at least 1")
-    if args.n < 50:
-        raise UserError(f"--n {args.n}: use at least 50 respondents per wave")
-    report = simulate(waves=args.waves, n=args.n, seed=args.seed, country=args.country)
-    payload = {
-        "waves": report.waves,
-        "coverage": json_number(report.coverage),
-        "bias_unweighted": json_number(report.bias_unweighted),
-        "bias_weighted": json_number(report.bias_weighted),
-    }
-    if report.not_converged:
-        print(
-            f"recognition: {report.not_converged} of {report.waves} waves did not converge", file=sys.stderr
-        )
-    if args.json:
-        _print_json(payload)
-    else:
-        print(
-            f"{report.waves} waves × {report.outcomes} outcomes of n={args.n}: 95% CI coverage "
-            f"{report.coverage:.3f}; mean |bias| per outcome {report.bias_unweighted:.4f} unweighted, "
-            f"{report.bias_weighted:.4f} weighted ({_removed(report)} removed); signed mean bias "
-            f"{report.signed_bias_unweighted:+.4f} unweighted, {report.signed_bias_weighted:+.4f} weighted"
-        )
-    return 0
-
-
-def _removed(report: SimulationReport) -> str:
-    if report.bias_unweighted <= 0:
-        return "n/a"
-    return f"{1 - report.bias_weighted / report.bias_unweighted:.0%}"

@@ -1,4 +1,5 @@
-"""Reading the inputs of the statistics commands: population targets, sample CSV files and option values.
+"""Inputs and outputs of the statistics commands: population targets, sample CSV files, option values, and
+the printed results.
 
 Every failure is a :class:`~recognition.errors.UserError` whose message names the file and the column, the
 1-based data row (the header is row 0) or the level at fault, so a person can go straight to the bad cell.
@@ -20,6 +21,8 @@ import numpy as np
 
 from recognition.errors import UserError
 from recognition.populations import known_populations, populations_dir
+from recognition.stats.benchmarks import parse_benchmarks, targets_with_benchmarks
+from recognition.stats.weighting import RakeResult
 
 Targets = dict[str, dict[str, float]]
 
@@ -30,12 +33,14 @@ _COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
 # --- targets -----------------------------------------------------------------------------------------------
 
 
-def load_targets(spec: str) -> tuple[Targets, str]:
+def load_targets(spec: str, benchmarks: Sequence[str] = ()) -> tuple[Targets, str]:
     """Targets named by ``spec``, and a label for messages (the file that held them).
 
     ``spec`` is a JSON file ``{"variable": {"level": share, ...}, ...}``, a TOML file of the same shape, a
     population file of ``config/populations`` (``[margins.<variable>]`` tables; other tables are ignored),
     or a bare country code such as ``us`` meaning the shipped ``config/populations/us.toml``.
+    ``benchmarks`` names ``[benchmarks.<variable>]`` tables of a population file to rake to as well, each as
+    one more margin (:mod:`recognition.stats.benchmarks`).
     """
     path = Path(spec)
     if not path.exists() and _COUNTRY_CODE.match(spec):
@@ -45,8 +50,29 @@ def load_targets(spec: str) -> tuple[Targets, str]:
             raise UserError(f"--targets {spec}: no population file {path.name} (known countries: {known})")
     if not path.is_file():
         raise UserError(f"--targets {spec}: no such file")
-    raw = _read_target_document(path)
-    return _validate_targets(raw, str(path)), str(path)
+    document = _read_target_document(path)
+    population = path.suffix.lower() != ".json" and "margins" in document  # TOML: always a table
+    if population:
+        raw = document["margins"]
+    else:  # JSON as it is; in a plain TOML file every table but [meta] is a variable
+        raw = document if path.suffix.lower() == ".json" else _plain_targets(document)
+    targets = _validate_targets(raw, str(path))
+    if not benchmarks:
+        return targets, str(path)
+    if not population:
+        raise UserError(
+            f"--benchmark {benchmarks[0]}: {path} is not a population file with [benchmarks.<variable>] tables "
+            "(use a file of config/populations or a country code)"
+        )
+    try:
+        declared = parse_benchmarks(document, str(path))
+        return targets_with_benchmarks(targets, declared, benchmarks, str(path)), str(path)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _plain_targets(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if isinstance(v, dict) and k != "meta"}
 
 
 def _read_target_document(path: Path) -> Any:
@@ -61,10 +87,7 @@ def _read_target_document(path: Path) -> Any:
         raise UserError(f"{path}: not valid {kind}: {exc}") from exc
     except OSError as exc:
         raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
-    if "margins" in doc:
-        return doc["margins"]
-    # A plain TOML targets file: every table is a variable; scalars and a [meta] table are not targets.
-    return {k: v for k, v in doc.items() if isinstance(v, dict) and k != "meta"}
+    return doc
 
 
 def _validate_targets(raw: Any, source: str) -> Targets:
@@ -164,6 +187,34 @@ class SampleTable:
             out[r - 1] = value
         return out
 
+    def outcome(self, column: str, kind: str) -> np.ndarray:
+        """An outcome column as floats; for ``kind="proportion"`` every value must be 0 or 1, and the first
+        that is not is named with its row (a stray 2 is an error, never a silent switch to a mean)."""
+        values = self.numbers(column)
+        if kind == "proportion":
+            bad = np.flatnonzero((values != 0) & (values != 1))
+            if bad.size:
+                r = int(bad[0])
+                text = self.rows[r][self.header.index(column)].strip()
+                raise UserError(
+                    f"{self.path}: column {column!r} row {r + 1}: value {text!r} is not 0 or 1; a proportion "
+                    f"needs 0/1 values (use --kind mean for scores)"
+                )
+        return values
+
+    def base_weights(self, column: str) -> np.ndarray:
+        """``--base-weight`` column: design weights, each a finite number > 0 (the row of the first that is
+        not is named)."""
+        values = self.numbers(column, "the --base-weight column")
+        bad = np.flatnonzero(~(values > 0))
+        if bad.size:
+            r = int(bad[0])
+            text = self.rows[r][self.header.index(column)].strip()
+            raise UserError(
+                f"{self.path}: column {column!r} row {r + 1}: base weight {text!r} must be a number above 0"
+            )
+        return values
+
 
 def read_sample(path_text: str) -> SampleTable:
     """Read a sample CSV (UTF-8, header row first). Ragged rows and empty files are errors."""
@@ -209,7 +260,7 @@ def weighting_data(table: SampleTable, targets: Targets, targets_source: str) ->
         for r, value in enumerate(labels, start=1):
             if value not in levels:
                 raise UserError(
-                    f"{table.path}: column {var!r} row {r}: level {value!r} has no target in "
+                    f"{table.path}: column {var!r} row {r}: level {str(value)!r} has no target in "
                     f"{targets_source} (levels: {', '.join(levels)})"
                 )
         for level, share in levels.items():
@@ -235,31 +286,90 @@ def _target_labels(table: SampleTable, var: str) -> np.ndarray:
     return np.asarray(joined, dtype=str)
 
 
+def check_new_column(table: SampleTable, column: str) -> None:
+    """The weights column must be new: an existing column of that name is never overwritten."""
+    if column in table.header:
+        raise UserError(
+            f"{table.path}: already has a column {column!r}, which is not overwritten; name the new weights "
+            f"with --weight-column (e.g. --weight-column raked_weight)"
+        )
+
+
 def write_with_weights(
     table: SampleTable, weights: np.ndarray, out_path: str, column: str = "weight"
 ) -> None:
-    """Write the sample back with a ``weight`` column (replaced in place if present, else appended last).
-
-    Other columns are written as they were read. Weights use ``repr`` so they round-trip exactly.
+    """Write the sample back with the weights appended as a last ``column``; the other columns are written as
+    they were read. A sample that already has ``column`` is refused (nothing is overwritten): pick another name.
+    Weights use ``repr`` so they round-trip exactly.
     """
-    header = list(table.header)
-    replace = column in header
-    j = header.index(column) if replace else len(header)
-    if not replace:
-        header.append(column)
+    check_new_column(table, column)
     try:
         with open(out_path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
+            writer.writerow([*table.header, column])
             for row, w in zip(table.rows, weights, strict=True):
-                values = list(row)
-                if replace:
-                    values[j] = repr(float(w))
-                else:
-                    values.append(repr(float(w)))
-                writer.writerow(values)
+                writer.writerow([*row, repr(float(w))])
     except OSError as exc:
         raise UserError(f"--out {out_path}: cannot write: {exc.strerror}") from exc
+
+
+# --- output ------------------------------------------------------------------------------------------------
+
+
+def print_json(payload: dict[str, Any]) -> None:
+    print(json.dumps(payload, indent=2, allow_nan=False))
+
+
+def human_weighting(result: RakeResult, path: str, n_vars: int) -> str:
+    state = "converged" if result.converged else "DID NOT CONVERGE"
+    lines = [
+        f"{path}: {result.n} respondents raked on {n_vars} variables: {state} in {result.iterations} iterations "
+        f"(max margin error {result.max_margin_error:.2g})",
+        f"effective n {result.n_eff:.1f}, Kish design effect {result.deff_kish:.3f}, "
+        f"weights {result.weight_min:.3f} to {result.weight_max:.3f}"
+        + (" (clipped to the bounds)" if result.trimmed else ""),
+    ]
+    lines += [f"warning: {w}" for w in result.warnings]
+    return "\n".join(lines)
+
+
+def emit_estimates(payload: dict[str, Any], *, json_output: bool, level: float) -> None:
+    """Print ``estimate``'s result: the JSON object, or a table in which suppressed rows show no numbers."""
+    if json_output:
+        print_json(payload)
+        return
+    w = payload["weighting"]
+    print(
+        f"weighting: converged={w['converged']} iterations={w['iterations']} n={w['n']} "
+        f"n_eff={fmt(w['n_eff'], '.1f')} deff={fmt(w['deff_kish'], '.3f')}"
+    )
+    if payload["estimates"]:
+        pct = f"{round(level * 100, 6):g}%"
+        print(
+            f"{'outcome':<20} {'group':<16} {'estimate':>9} {'se':>8}  {pct + ' CI':<19} {'n':>6} {'n_eff':>8}"
+        )
+    for row in payload["estimates"]:
+        if row["base_status"] == "suppressed":
+            numbers = f"{'suppressed':>9} {'':>8}  {'(base too small)':<19}"
+        else:
+            ci = f"[{fmt(row['ci_low'], '.4f')}, {fmt(row['ci_high'], '.4f')}]"
+            numbers = f"{fmt(row['estimate'], '.4f'):>9} {fmt(row['se'], '.4f'):>8}  {ci:<19}"
+        flag = "  low base" if row["base_status"] == "low" else ""
+        print(
+            f"{row['outcome']:<20} {row['group']:<16} {numbers} {row['n']:>6} {fmt(row['n_eff'], '.1f'):>8}{flag}"
+        )
+    for c in payload["contrasts"]:
+        if c["base_status"] == "suppressed":
+            print(f"contrast {c['name']}: suppressed (effective base too small)")
+            continue
+        print(
+            f"contrast {c['name']}: {fmt(c['estimate'], '.4f')} (se {fmt(c['se'], '.4f')}, "
+            f"t {fmt(c['statistic'], '.2f')}, p {fmt(c['p_value'], '.3g')})"
+        )
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
 
 
 def json_number(value: float | int | None) -> float | int | None:

@@ -15,7 +15,13 @@ from recognition.stats.estimation import (
     estimate_matrix,
 )
 from recognition.stats.mental import MentalAvailability, RatioArrays, mental_availability
-from recognition.stats.planning import Plan, minimum_detectable_change, plan, required_n
+from recognition.stats.planning import (
+    Plan,
+    minimum_detectable_change,
+    plan,
+    power_two_proportions,
+    required_n,
+)
 from recognition.stats.replicates import ReplicateWeights, bootstrap_weights
 from recognition.stats.small_area import MODELLED_LABEL, SmallAreaResult, fay_herriot
 from recognition.stats.small_area_check import SmallAreaCheck, check_fay_herriot
@@ -24,6 +30,7 @@ from recognition.stats.testing import (
     ChangeArrays,
     ChangeTest,
     RollingWindows,
+    TrendArrays,
     TrendTest,
     benjamini_hochberg,
     compare_independent,
@@ -31,6 +38,7 @@ from recognition.stats.testing import (
     is_significant,
     rolling_windows,
     trend_slope,
+    trend_slopes,
 )
 from recognition.stats.weighting import CalibrationDesign, RakeResult, TargetError, rake
 
@@ -56,6 +64,7 @@ __all__ = [
     "SmallAreaResult",
     "SmoothedTrend",
     "TargetError",
+    "TrendArrays",
     "TrendTest",
     "association_table",
     "benjamini_hochberg",
@@ -75,9 +84,11 @@ __all__ = [
     "mental_availability",
     "minimum_detectable_change",
     "plan",
+    "power_two_proportions",
     "rake",
     "required_n",
     "rolling_windows",
     "smooth_trend",
     "trend_slope",
+    "trend_slopes",
 ]

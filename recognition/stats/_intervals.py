@@ -7,7 +7,10 @@ and follow R ``survey::svyciprop`` (Lumley 2010, ch. 2; Korn & Graubard 1998):
   intercept of ``svyglm(y ~ 1, family = quasibinomial)``).
 * ``beta`` (Korn–Graubard): effective ``n* = p̂(1−p̂)/V · (t(n−1)/t(df))²`` with n the rows of the design,
   ``[Beta⁻¹(α/2; n*p̂, n*(1−p̂)+1), Beta⁻¹(1−α/2; n*p̂+1, n*(1−p̂))]``.
-* ``wilson``: Wilson's score interval with normal z on the design effective size ``n* = p̂(1−p̂)/V``.
+* ``wilson``: Wilson's score interval with normal z on the design effective size ``n* = min(p̂(1−p̂)/V, n)``,
+  n the respondents in the base: a design effect below 1 buys no more than the real sample (the NCHS Data
+  Presentation Standards for Proportions, Parker et al. 2017, truncate the effective size at n in the same way).
+  At p̂ = 0 or 1 Wilson takes the exact one-sided bound below, like the other methods.
 * ``t``: ``estimate ± t(df)·se`` (means).
 
 At p̂ = 0 or 1, or V = 0, the design-based intervals are undefined (R gives NaN). Here: at p̂ = 0 the interval is
@@ -85,8 +88,11 @@ def proportion(
     n_eff: np.ndarray,
     n_rows: int,
     level: float,
+    n_base: np.ndarray | float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Interval for proportions by ``method``, with the boundary and zero-variance rules applied."""
+    """Interval for proportions by ``method``, with the boundary and zero-variance rules applied.
+
+    ``n_base`` (the respondents in each base) caps Wilson's effective size; None leaves it uncapped."""
     p = np.asarray(p, dtype=float)
     variance = np.asarray(variance, dtype=float)
     positive = variance > 0
@@ -96,14 +102,15 @@ def proportion(
     elif method == "beta":
         low, high = beta(p, safe_v, df, n_rows, level)
     elif method == "wilson":
-        interior = (p > 0) & (p < 1) & positive
-        n_star = np.where(interior, p * (1 - p) / safe_v, n_eff)
-        low, high = wilson(p, np.maximum(n_star, 1e-300), level)
-        return np.minimum(low, p), np.maximum(high, p)  # rounding must not push p outside its interval
+        interior = (p > 0) & (p < 1) & positive  # elsewhere the boundary or point rule below applies
+        n_star = np.where(interior, p * (1 - p) / safe_v, 1.0)
+        if n_base is not None:
+            n_star = np.minimum(n_star, np.asarray(n_base, dtype=float))
+        low, high = wilson(p, n_star, level)
     else:
         raise ValueError(f"ci: unknown method {method!r}; use one of {', '.join(CI_METHODS)}")
     edge_low, edge_high = boundary(p, n_eff, level)
     at_edge = (p <= 0) | (p >= 1)
     low = np.where(at_edge, edge_low, np.where(positive, low, p))
     high = np.where(at_edge, edge_high, np.where(positive, high, p))
-    return np.minimum(low, p), np.maximum(high, p)
+    return np.minimum(low, p), np.maximum(high, p)  # rounding must not push p outside its interval

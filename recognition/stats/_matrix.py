@@ -9,7 +9,8 @@ weighted residual ``r = c·(v − Q h)`` with ``h = Q'v``. Then
 
 and ``V = n/(n−1)(Σ r² − (Σ r)²/n)``. Every term is linear or quadratic in y, so all (domain, outcome) pairs
 come from one product ``Z'Y`` with Z holding ``(n × (3 + 2r)·g)`` row weights. Results equal ``estimate()`` per
-cell up to rounding (tested). Empty domains give NaN estimates with base status ``suppressed``.
+cell up to rounding (tested), with the same degenerate-base rules (relative tolerance, ``_base.ZERO_RTOL``).
+Empty domains give NaN estimates with base status ``suppressed``.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognition.stats import _intervals
-from recognition.stats._base import BaseThresholds, base_status_array
+from recognition.stats._base import BaseThresholds, base_status_array, is_zero
 from recognition.stats.weighting import CalibrationDesign
 
 
 @dataclass(frozen=True, eq=False)
 class EstimateMatrix:
-    """(g, k) arrays for g domains × k outcomes. ``ci_low``/``ci_high``: logit intervals for proportions, t
-    intervals for means, with the boundary rules of ``estimate()``."""
+    """(g, k) arrays for g domains × k outcomes. ``ci_low``/``ci_high``: intervals by ``ci_method`` (``logit``,
+    ``beta`` or ``wilson`` for proportions, ``t`` for means), with the boundary rules of ``estimate()``."""
 
     estimate: np.ndarray
     se: np.ndarray
@@ -39,6 +40,7 @@ class EstimateMatrix:
     base_status: np.ndarray
     level: float
     kind: str
+    ci_method: str = "logit"
 
 
 def _check(y: np.ndarray, domains: np.ndarray | None, n: int, kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -65,13 +67,17 @@ def estimate_matrix(
     domains: np.ndarray | None = None,
     *,
     kind: str = "proportion",
+    ci: str = "logit",
     level: float = 0.95,
     thresholds: BaseThresholds = BaseThresholds(),  # noqa: B008 - frozen, immutable default
 ) -> EstimateMatrix:
-    """Estimates, SEs, logit (or t) intervals and bases for every domain (columns of ``domains``; None = the
-    whole sample) × outcome (columns of Y)."""
+    """Estimates, SEs, intervals and bases for every domain (columns of ``domains``; None = the whole sample)
+    × outcome (columns of Y). ``ci`` is the interval of proportions (``logit``, ``beta``, ``wilson``: the
+    setting ``statistics.ci_method``); means always take the t interval, whatever ``ci``."""
     if not 0 < level < 1:
         raise ValueError(f"level: must be between 0 and 1, got {level!r}")
+    if ci not in _intervals.CI_METHODS:
+        raise ValueError(f"ci: unknown method {ci!r}; use one of {', '.join(_intervals.CI_METHODS)}")
     n = design.n
     y, dom = _check(Y, domains, n, kind)
     w, d = design.w, design.d
@@ -115,22 +121,22 @@ def estimate_matrix(
     variance = (
         np.maximum(n / (n - 1) * (sum_r2 - sum_r * sum_r / n), 0.0) if n > 1 else np.full_like(p, np.nan)
     )
-    if kind == "proportion":
-        variance = np.where((ones == 0) | (ones == n_dom[:, None]), 0.0, variance)
-    se = np.sqrt(variance)
     wd2 = (w * w) @ dom
+    n_dom_gk = np.broadcast_to(n_dom[:, None], p.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         n_eff = np.where(total > 0, total * total / wd2, np.nan)
-        spread = sum_wa_yy - p * p
-        deff = np.where(
-            (spread > 1e-14 * np.maximum(sum_wa_yy, 1e-300)) & (n_dom[:, None] > 1),
-            variance * (n_dom[:, None] - 1) / spread,
-            np.nan,
-        )
+        spread = np.maximum(sum_wa_yy - p * p, 0.0)
+        alike = (ones == 0) | (ones == n_dom[:, None]) if kind == "proportion" else np.zeros(p.shape, bool)
+        flat = alike | is_zero(spread, sum_wa_yy)
+        single = ~alike & (n_dom_gk == 1)
+        degenerate = flat | single | is_zero(variance, sum_wa_yy / np.maximum(n_dom_gk, 1))
+        variance = np.where(single, np.nan, np.where(degenerate, 0.0, variance))
+        deff = np.where(degenerate, np.nan, variance * (n_dom_gk - 1) / spread)
+    se = np.sqrt(variance)
     df = np.broadcast_to((n_dom - 1)[:, None], p.shape)
     n_eff_gk = np.broadcast_to(n_eff[:, None], p.shape)
     if kind == "proportion":
-        low, high = _intervals.proportion("logit", p, variance, df, n_eff_gk, n, level)
+        low, high = _intervals.proportion(ci, p, variance, df, n_eff_gk, n, level, n_base=n_dom_gk)
     else:
         low, high = _intervals.t_interval(p, se, df, level)
     empty = total <= 0
@@ -149,4 +155,5 @@ def estimate_matrix(
         base_status=np.broadcast_to(base_status_array(n_eff, thresholds)[:, None], p.shape),
         level=level,
         kind=kind,
+        ci_method=ci if kind == "proportion" else "t",
     )

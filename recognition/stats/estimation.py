@@ -26,7 +26,7 @@ import numpy as np
 from scipy import stats
 
 from recognition.stats import _intervals
-from recognition.stats._base import BaseThresholds, base_status
+from recognition.stats._base import BaseThresholds, base_status, is_zero
 from recognition.stats._matrix import EstimateMatrix, estimate_matrix
 from recognition.stats.weighting import CalibrationDesign
 
@@ -122,6 +122,44 @@ def _linearise(y: np.ndarray, mask: np.ndarray, design: CalibrationDesign) -> tu
     return est, variance
 
 
+def _degenerate(
+    kind: str, y: np.ndarray, est: float, variance: float, w_dom: np.ndarray, n_dom: int
+) -> tuple[float, float, str | None]:
+    """(estimate, variance, warning) after the zero-variance rules (relative tolerance, see ``_base``)."""
+    mean_square = float(np.dot(w_dom, y * y) / w_dom.sum())
+    spread = float(np.dot(w_dom, (y - est) ** 2) / w_dom.sum())
+    if kind == "proportion" and int(y.sum()) in (0, n_dom):
+        value = float(y.sum() > 0)
+        return (
+            value,
+            0.0,
+            (
+                f"estimate is {value:g} (every respondent in the base answered alike): the interval is the exact "
+                f"one-sided bound on the effective base, and the standard error is 0"
+            ),
+        )
+    if n_dom == 1:
+        return est, float("nan"), "the base has a single respondent: no standard error or interval"
+    if is_zero(spread, mean_square):
+        return (
+            est,
+            0.0,
+            (
+                "every respondent in the base has the same value: the standard error is 0 and the interval a point"
+            ),
+        )
+    if is_zero(variance, mean_square / n_dom):
+        return (
+            est,
+            0.0,
+            (
+                "the variance is 0 (the outcome is fixed by the weighting margins): the interval is a point and "
+                "the design effect undefined"
+            ),
+        )
+    return est, variance, None
+
+
 def estimate(
     y: Sequence[float] | np.ndarray,
     design: CalibrationDesign,
@@ -137,48 +175,45 @@ def estimate(
     ``ci``: ``"logit"`` (R svyciprop default), ``"beta"`` (Korn–Graubard) or ``"wilson"`` for proportions (see
     :mod:`recognition.stats._intervals`); means always use ``estimate ± t(df)·se`` (``ci`` "logit" or "t").
     NPS is a mean of −100/0/+100 scores. Raises ValueError naming a bad argument.
+
+    Degenerate bases (relative tolerance ``ZERO_RTOL``, never exact equality): a proportion answered alike
+    has se 0 and the exact one-sided interval; a mean with one value for everyone has se 0 and a point
+    interval; an outcome fixed by the weighting margins has se 0 and a point interval; a mean over a single
+    respondent has no se or interval (NaN). The design effect is undefined (NaN) in all of them.
     """
     if not 0 < level < 1:
         raise ValueError(f"level: must be between 0 and 1, got {level!r}")
+    if kind == "proportion" and ci not in _intervals.CI_METHODS:
+        raise ValueError(f"ci: unknown method {ci!r}; use one of {', '.join(_intervals.CI_METHODS)}")
+    if kind == "mean" and ci not in ("logit", "t"):
+        raise ValueError(f"ci: means use the t interval; got {ci!r}")
     n = design.n
     arr = _outcome(y, n, kind)
     mask = _domain(domain, n)
-    est, variance = _linearise(arr, mask, design)
+    raw_est, raw_variance = _linearise(arr, mask, design)
     w_dom = design.w[mask]
     n_dom = int(mask.sum())
     n_eff = float(w_dom.sum() ** 2 / np.dot(w_dom, w_dom))
     df = n_dom - 1
-    warnings: list[str] = []
-    spread = float(np.dot(w_dom, (arr[mask] - est) ** 2) / w_dom.sum())
-    deff = variance * (n_dom - 1) / spread if spread > 0 and n_dom > 1 else float("nan")
+    est, variance, degenerate = _degenerate(kind, arr[mask], raw_est, raw_variance, w_dom, n_dom)
+    warnings = [] if degenerate is None else [degenerate]
+    if degenerate is None:
+        spread = float(np.dot(w_dom, (arr[mask] - est) ** 2) / w_dom.sum())
+        deff = variance * (n_dom - 1) / spread
+    else:
+        deff = float("nan")
     if kind == "proportion":
-        ones = int(arr[mask].sum())
-        if ones in (0, n_dom):
-            est, variance = float(ones > 0), 0.0
-            warnings.append(
-                f"estimate is {est:g} (every respondent in the base answered alike): the interval is the exact "
-                f"one-sided bound on the effective base, and the standard error is 0"
-            )
-        elif ci not in _intervals.CI_METHODS:
-            raise ValueError(f"ci: unknown method {ci!r}; use one of {', '.join(_intervals.CI_METHODS)}")
         low, high = _intervals.proportion(
-            ci, np.array(est), np.array(variance), np.array(df), np.array(n_eff), n, level
+            ci, np.array(est), np.array(variance), np.array(df), np.array(n_eff), n, level, n_base=n_dom
         )
         method = ci
     else:
-        if ci not in ("logit", "t"):
-            raise ValueError(f"ci: means use the t interval; got {ci!r}")
         low, high = _intervals.t_interval(np.array(est), np.array(np.sqrt(variance)), np.array(df), level)
         method = "t"
-    if variance == 0 and not warnings:
-        warnings.append(
-            "the variance is 0 (the outcome is fixed by the weighting margins): the interval is a point"
-        )
     status = base_status(n_eff, thresholds)
     if status != "ok":
-        warnings.append(
-            f"effective base {n_eff:.1f} is below {thresholds.flag_below if status == 'low' else thresholds.suppress_below:g}: {status}"
-        )
+        limit = thresholds.flag_below if status == "low" else thresholds.suppress_below
+        warnings.append(f"effective base {n_eff:.1f} is below {limit:g}: {status}")
     return Estimate(
         estimate=est,
         se=float(np.sqrt(variance)),
@@ -209,17 +244,27 @@ def contrast(
     a = _vector(y_a, "y_a", n)
     b = _vector(y_b, "y_b", n)
     mask = _domain(domain, n)
-    est, variance = _linearise(a - b, mask, design)
-    se = float(np.sqrt(variance))
+    diff = a - b
+    est, variance = _linearise(diff, mask, design)
     df = int(mask.sum()) - 1
+    w_dom = design.w[mask]
+    mean_square = float(np.dot(w_dom, diff[mask] ** 2) / w_dom.sum())
     warnings: list[str] = []
-    if se > 0:
+    if df >= 1 and not is_zero(variance, mean_square / (df + 1)):
+        se = float(np.sqrt(variance))
         statistic = est / se
-        p_value = float(2 * stats.t.sf(abs(statistic), max(df, 1)))
+        p_value = float(2 * stats.t.sf(abs(statistic), df))
     else:
-        statistic = 0.0 if est == 0 else float(np.copysign(np.inf, est))
-        p_value = 1.0 if est == 0 else 0.0
-        warnings.append("the difference has no sampling variance (identical or fixed outcomes)")
+        se = 0.0 if df >= 1 else float("nan")
+        fixed = df >= 1 and is_zero(est * est, mean_square)
+        statistic = float("nan") if df < 1 else 0.0 if fixed else float(np.copysign(np.inf, est))
+        p_value = float("nan") if df < 1 else 1.0 if fixed else 0.0
+        est = 0.0 if fixed else est
+        warnings.append(
+            "the base has a single respondent: no test"
+            if df < 1
+            else "the difference has no sampling variance (identical or fixed outcomes)"
+        )
     return Contrast(
         estimate=est,
         se=se,

@@ -1,9 +1,17 @@
 """Significance of change: independent waves, trends, many tests at once, rolling windows.
 
 * Wave vs wave (independent samples): ``Δ = p̂_b − p̂_a``, ``se = √(V_a + V_b)``, ``z = Δ/se``, two-sided normal p.
-* Trend: weighted least squares slope with weights ``1/Vₜ`` (each wave's sampling variance, taken as known):
-  ``β̂ = Σ vₜ(tₜ − t̄)(yₜ − ȳ) / Σ vₜ(tₜ − t̄)²`` with ``vₜ = 1/Vₜ`` and weighted means, ``se = (Σ vₜ(tₜ − t̄)²)^−½``;
-  z test (df = k − 2 reported for information).
+* Trend over k waves: a random-effects meta-regression of the wave estimates on time (Thompson & Sharp 1999,
+  Stat Med; Raudenbush 2009), because waves differ by more than their sampling error (fieldwork, panel
+  refreshment, news): ``yₜ = α + β·tₜ + uₜ + eₜ`` with ``Var eₜ = Vₜ`` (the wave's sampling variance) and
+  ``Var uₜ = τ²``. τ² by the method of moments (DerSimonian & Laird 1986, for meta-regression):
+  ``τ̂² = max(0, (Q − (k − 2)) / tr P)`` with ``Q = Σ vₜrₜ²`` the residual sum of squares of the fit with weights
+  ``vₜ = 1/Vₜ`` and ``P = W − WX(X'WX)⁻¹X'W``. The slope is the weighted least squares fit with
+  ``wₜ = 1/(Vₜ + τ̂²)``, ``β̂ = Σ wₜ(tₜ − t̄)(yₜ − ȳ) / Σ wₜ(tₜ − t̄)²``, and its variance is scaled by
+  ``max(1, q)`` with ``q = Σ wₜr*ₜ² / (k − 2)``, tested on t(k − 2): the modified Knapp–Hartung method (Knapp &
+  Hartung 2003, Stat Med; Röver, Knapp & Friede 2015, BMC Med Res Methodol), which holds its level
+  whatever τ² (tests/unit/test_stats_trend.py). With τ̂² = 0 and q ≥ 1 it equals R
+  ``summary(lm(y ~ t, weights = 1/V))``.
 * Many tests: Benjamini & Hochberg (1995) step-up q-values.
 * Shown as significant only when ``q < α`` and ``|Δ| ≥`` a practical threshold.
 """
@@ -22,6 +30,7 @@ __all__ = [
     "ChangeArrays",
     "ChangeTest",
     "RollingWindows",
+    "TrendArrays",
     "TrendTest",
     "benjamini_hochberg",
     "compare_independent",
@@ -29,6 +38,7 @@ __all__ = [
     "is_significant",
     "rolling_windows",
     "trend_slope",
+    "trend_slopes",
 ]
 
 
@@ -54,12 +64,33 @@ class ChangeArrays:
 
 @dataclass(frozen=True)
 class TrendTest:
+    """A trend over k waves: slope per unit of time, its se, t statistic, two-sided p on ``df = k − 2``, the
+    intercept at t = 0, the wave-level variance τ̂² and the dispersion q of the final fit (its se is scaled by
+    ``max(1, q)``)."""
+
     slope: float
     se: float
     statistic: float
     p_value: float
     df: int
     intercept: float
+    dispersion: float = 1.0
+    tau2: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class TrendArrays:
+    """:class:`TrendTest` for many series at once: arrays of the series' shape (NaN where fewer than three
+    waves were usable)."""
+
+    slope: np.ndarray
+    se: np.ndarray
+    statistic: np.ndarray
+    p_value: np.ndarray
+    df: np.ndarray
+    intercept: np.ndarray
+    dispersion: np.ndarray
+    tau2: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -109,38 +140,113 @@ def compare_independent(a: Estimate, b: Estimate) -> ChangeTest:
     )
 
 
+def trend_slopes(
+    times: Sequence[float] | np.ndarray,
+    estimates: np.ndarray,
+    variances: np.ndarray,
+) -> TrendArrays:
+    """The trend test of :func:`trend_slope` for many series at once.
+
+    ``estimates`` and ``variances`` are (..., k) arrays (one series per leading index), ``times`` (k,) or the
+    same shape. A wave whose estimate or variance is missing (NaN, e.g. a suppressed base) is left out of its
+    series; a series with fewer than three usable waves, or one time only, gets NaN.
+    """
+    y = np.asarray(estimates, dtype=float)
+    v = np.asarray(variances, dtype=float)
+    if y.shape != v.shape or y.ndim < 1:
+        raise ValueError(
+            f"estimates, variances: need arrays of one shape (..., k), got {y.shape} and {v.shape}"
+        )
+    t = np.broadcast_to(np.asarray(times, dtype=float), y.shape)
+    if not np.all(np.isfinite(t)):
+        raise ValueError("times: contains missing or non-finite values")
+    if np.any(v <= 0):
+        raise ValueError("variances: must be positive")
+    use = np.isfinite(y) & np.isfinite(v)
+    y0, t0 = np.where(use, y, 0.0), np.where(use, t, 0.0)
+    v0 = np.where(use, v, 1.0)
+    df = use.sum(axis=-1) - 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fixed = _wls(t0, y0, np.where(use, 1.0 / v0, 0.0))
+        tau2 = np.maximum(0.0, (fixed.rss - df) / fixed.trace_p)
+        fit = _wls(t0, y0, np.where(use, 1.0 / (v0 + tau2[..., None]), 0.0))
+        dispersion = fit.rss / df
+        valid = (df >= 1) & (fixed.sxx > 1e-12 * fixed.stt)
+        se = np.sqrt(np.maximum(dispersion, 1.0) / fit.sxx)
+        statistic = fit.slope / se
+        p_value = 2 * stats.t.sf(np.abs(statistic), np.maximum(df, 1))
+
+    def keep(a: np.ndarray) -> np.ndarray:
+        return np.where(valid, a, np.nan)
+
+    return TrendArrays(
+        slope=keep(fit.slope),
+        se=keep(se),
+        statistic=keep(statistic),
+        p_value=keep(p_value),
+        df=np.where(valid, df, 0),
+        intercept=keep(fit.intercept),
+        dispersion=keep(dispersion),
+        tau2=keep(tau2),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Fit:
+    slope: np.ndarray
+    intercept: np.ndarray
+    sxx: np.ndarray  # Σ w(t − t̄)²
+    stt: np.ndarray  # Σ w t² (scale for "all times equal")
+    rss: np.ndarray  # Σ w r²
+    trace_p: np.ndarray  # tr(W − WX(X'WX)⁻¹X'W), X = [1, t]
+
+
+def _wls(t: np.ndarray, y: np.ndarray, w: np.ndarray) -> _Fit:
+    """Weighted least squares of y on [1, t] along the last axis (weight 0 leaves a wave out)."""
+    s0, s1, s2 = w.sum(axis=-1), (w * t).sum(axis=-1), (w * t * t).sum(axis=-1)
+    t_bar = s1 / s0
+    y_bar = (w * y).sum(axis=-1) / s0
+    dt = np.where(w > 0, t - t_bar[..., None], 0.0)
+    sxx = (w * dt * dt).sum(axis=-1)
+    slope = (w * dt * (y - y_bar[..., None])).sum(axis=-1) / sxx
+    intercept = y_bar - slope * t_bar
+    resid = np.where(w > 0, y - intercept[..., None] - slope[..., None] * t, 0.0)
+    w2 = w * w
+    u0, u1, u2 = w2.sum(axis=-1), (w2 * t).sum(axis=-1), (w2 * t * t).sum(axis=-1)
+    det = s0 * s2 - s1 * s1  # tr((X'WX)⁻¹ X'W²X) for the 2 × 2 case
+    trace_p = s0 - (s2 * u0 - 2 * s1 * u1 + s0 * u2) / det
+    return _Fit(slope, intercept, sxx, s2, (w * resid * resid).sum(axis=-1), trace_p)
+
+
 def trend_slope(
     times: Sequence[float] | np.ndarray,
     estimates: Sequence[float] | np.ndarray,
     variances: Sequence[float] | np.ndarray,
 ) -> TrendTest:
-    """WLS slope of estimates on times, weighting each wave by 1/variance (variances known): z test."""
+    """Random-effects trend over k ≥ 3 waves: WLS slope with weights 1/(variance + τ̂²), its variance scaled by
+    ``max(1, q)``, t(k − 2) test (see the module docstring)."""
     t, y, v = (np.asarray(x, dtype=float) for x in (times, estimates, variances))
     if not (t.ndim == 1 and t.shape == y.shape == v.shape):
         raise ValueError("times, estimates, variances: need three 1-d arrays of equal length")
-    if t.size < 2:
-        raise ValueError("times: a trend needs at least 2 waves")
+    if t.size < 3:
+        raise ValueError("times: a trend test needs at least 3 waves (k − 2 degrees of freedom)")
     for name, arr in (("times", t), ("estimates", y), ("variances", v)):
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name}: contains missing or non-finite values")
     if np.any(v <= 0):
         raise ValueError("variances: must be positive")
-    weight = 1.0 / v
-    t_bar = np.dot(weight, t) / weight.sum()
-    y_bar = np.dot(weight, y) / weight.sum()
-    sxx = float(np.dot(weight, (t - t_bar) ** 2))
-    if sxx <= 0:
+    if np.ptp(t) <= 0:
         raise ValueError("times: need at least two distinct times")
-    slope = float(np.dot(weight, (t - t_bar) * (y - y_bar)) / sxx)
-    se = 1.0 / np.sqrt(sxx)
-    statistic = slope / se
+    result = trend_slopes(t, y, v)
     return TrendTest(
-        slope=slope,
-        se=float(se),
-        statistic=float(statistic),
-        p_value=float(2 * stats.norm.sf(abs(statistic))),
-        df=int(t.size - 2),
-        intercept=float(y_bar - slope * t_bar),
+        slope=float(result.slope),
+        se=float(result.se),
+        statistic=float(result.statistic),
+        p_value=float(result.p_value),
+        df=int(result.df),
+        intercept=float(result.intercept),
+        dispersion=float(result.dispersion),
+        tau2=float(result.tau2),
     )
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from recognition.stats import contrast, estimate, rake
+from recognition.stats import contrast, estimate, estimate_matrix, rake
 from recognition.stats.weighting import RakeResult
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -108,3 +108,19 @@ def test_contrasts_match_svycontrast(name: str, index: int) -> None:
     assert_allclose(result.estimate, spec["estimate"], rtol=RTOL)
     assert_allclose(result.se, scalar(spec["se"]), rtol=RTOL)
     assert result.df == spec["df"]
+
+
+@pytest.mark.parametrize("ci", ["logit", "beta"])
+@pytest.mark.parametrize(
+    ("name", "index"),
+    [c for c in cases("estimates") if results()[c[0]]["estimates"][c[1]]["kind"] == "proportion"],
+)
+def test_estimate_matrix_takes_the_interval_method(name: str, index: int, ci: str) -> None:
+    spec = results()[name]["estimates"][index]
+    y = np.array(sample(name)[spec["outcome"]], dtype=float)
+    domain = _domain(name, spec)
+    domains = None if domain is None else domain[:, None]
+    matrix = estimate_matrix(y[:, None], raked(name).design, domains, ci=ci, level=spec["level"])
+    # R: attr(svyciprop(~y, d, method = "logit" | "beta", level = level), "ci")
+    assert_allclose([matrix.ci_low[0, 0], matrix.ci_high[0, 0]], spec[f"ci_{ci}"], rtol=RTOL)
+    assert matrix.ci_method == ci

@@ -210,7 +210,7 @@ def test_estimate_total_by_group_and_contrast(capsys, tmp_path, sample, targets)
     header, data, w = _weights(capsys, tmp_path, sample, targets)
     result = _run_json(
         capsys, "estimate", sample, "--targets", targets, "--outcome", "aware_a", "--outcome", "nps",
-        "--by", "gender", "--contrast", "aware_a-aware_b", "--json",
+        "--kind", "proportion", "--kind", "mean", "--by", "gender", "--contrast", "aware_a-aware_b", "--json",
     )  # fmt: skip
     assert set(result) == {"weighting", "estimates", "contrasts"}
     assert list(result["weighting"]) == list(WEIGHTING_KEYS)
@@ -229,7 +229,10 @@ def test_estimate_total_by_group_and_contrast(capsys, tmp_path, sample, targets)
         assert r["estimate"] == pytest.approx(expected, rel=1e-9)
         assert r["ci_low"] < r["estimate"] < r["ci_high"]
         assert r["se"] > 0 and r["n"] == int(mask.sum()) and 0 < r["n_eff"] <= r["n"]
-        assert set(r) == {"outcome", "group", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff"}
+        assert set(r) == {
+            "outcome", "group", "kind", "base_status", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff"
+        }  # fmt: skip
+        assert r["base_status"] == "ok" and r["kind"] == ("mean" if r["outcome"] == "nps" else "proportion")
     aware = rows[0]
     assert aware["ci_low"] > 0 and aware["ci_high"] < 1  # a proportion's interval stays inside (0, 1)
     assert aware["ci_high"] - aware["estimate"] != pytest.approx(aware["estimate"] - aware["ci_low"])  # logit
@@ -270,7 +273,11 @@ def test_estimate_human_table(capsys, sample, targets):
 def test_compare_difference_is_b_minus_a(capsys, tmp_path, sample, targets):
     later = _write_csv(tmp_path / "later.csv", _sample_rows(900, seed=12, shift=0.5))
     ab = _run_json(capsys, "compare", sample, later, "--targets", targets, "--outcome", "aware_b", "--json")
-    assert set(ab) == {"estimate_a", "estimate_b", "difference", "se", "statistic", "p_value"}
+    assert set(ab) == {
+        "kind", "base_status_a", "base_status_b", "tested",
+        "estimate_a", "estimate_b", "difference", "se", "statistic", "p_value",
+    }  # fmt: skip
+    assert ab["tested"] is True and ab["kind"] == "proportion"
     assert ab["difference"] == pytest.approx(ab["estimate_b"] - ab["estimate_a"], rel=1e-12)
     assert ab["difference"] > 0.04 and ab["p_value"] < 0.01  # the later wave was built with more awareness
     ba = _run_json(capsys, "compare", later, sample, "--targets", targets, "--outcome", "aware_b", "--json")
@@ -280,18 +287,6 @@ def test_compare_difference_is_b_minus_a(capsys, tmp_path, sample, targets):
     est_b = _run_json(capsys, "estimate", later, "--targets", targets, "--outcome", "aware_b", "--json")
     se_a, se_b = est_a["estimates"][0]["se"], est_b["estimates"][0]["se"]
     assert ab["se"] == pytest.approx(math.hypot(se_a, se_b), rel=1e-9)  # independent samples: V = V₁ + V₂
-
-
-# --- simulate ----------------------------------------------------------------------------------------------
-
-
-def test_simulate_covers_the_truth_and_removes_the_panel_bias(capsys):
-    result = _run_json(capsys, "simulate", "--waves", "60", "--seed", "5", "--n", "800", "--json")
-    assert set(result) == {"waves", "coverage", "bias_unweighted", "bias_weighted"}
-    assert result["waves"] == 60
-    assert 0.91 <= result["coverage"] <= 0.98  # 1,200 intervals: ±3 standard errors around 0.95
-    assert result["bias_unweighted"] > 0.005  # the panel is skewed
-    assert result["bias_weighted"] <= 0.25 * result["bias_unweighted"]
 
 
 # --- errors name their culprit -----------------------------------------------------------------------------
@@ -389,8 +384,3 @@ def test_compare_names_the_file_at_fault(capsys, tmp_path, sample, targets, rows
         capsys, "compare", sample, bad, "--targets", targets, "--outcome", "aware_b", "--json"
     )
     assert code == 2 and "b.csv" in err and "row 4" in err and "'n/a'" in err
-
-
-def test_simulate_rejects_unknown_country(capsys):
-    code, _, err = _run(capsys, "simulate", "--waves", "2", "--country", "xx", "--json")
-    assert code == 2 and "xx" in err

@@ -50,28 +50,42 @@ def test_compare_arrays_matches_scalar_and_handles_zero_se() -> None:
     assert arrays.p_value[1] == 1.0 and arrays.p_value[2] == 0.0
 
 
-def test_trend_slope_equals_weighted_least_squares() -> None:
+def test_trend_slope_is_the_textbook_random_effects_meta_regression() -> None:
+    # Raudenbush (2009), Viechtbauer (2005): W = diag(1/v), X = [1, t], P = W − WX(X'WX)⁻¹X'W,
+    # τ̂² = max(0, (y'Py − (k − 2)) / tr P); then β̂ = (X'W*X)⁻¹X'W*y with W* = diag(1/(v + τ̂²)),
+    # q = r'W*r/(k − 2), se = √(max(1, q)·[(X'W*X)⁻¹]₁₁), p from t(k − 2) (Knapp & Hartung 2003).
     t = np.arange(6.0)
     y = np.array([0.30, 0.32, 0.31, 0.35, 0.36, 0.38])
-    v = np.array([1, 2, 1, 2, 1, 2]) * 1e-4
-    result = trend_slope(t, y, v)
     x = np.column_stack([np.ones(6), t])
-    wmat = np.diag(1 / v)
-    cov = np.linalg.inv(x.T @ wmat @ x)
-    beta = cov @ x.T @ wmat @ y
-    assert result.slope == pytest.approx(beta[1])
-    assert result.se == pytest.approx(np.sqrt(cov[1, 1]))
-    assert result.intercept == pytest.approx(beta[0])
-    assert result.df == 4 and 0 < result.p_value < 0.05
+    fits = []
+    for v in (np.array([1, 2, 1, 2, 1, 2]) * 1e-3, np.array([1, 2, 1, 2, 1, 2]) * 1e-5):
+        wmat = np.diag(1 / v)
+        p_mat = wmat - wmat @ x @ np.linalg.inv(x.T @ wmat @ x) @ x.T @ wmat
+        tau2 = max(0.0, (y @ p_mat @ y - 4) / np.trace(p_mat))
+        wstar = np.diag(1 / (v + tau2))
+        cov = np.linalg.inv(x.T @ wstar @ x)
+        beta = cov @ x.T @ wstar @ y
+        resid = y - x @ beta
+        q = resid @ wstar @ resid / 4
+        result = trend_slope(t, y, v)
+        fits.append(result)
+        assert result.tau2 == pytest.approx(tau2, abs=1e-15)
+        assert result.slope == pytest.approx(beta[1])
+        assert result.intercept == pytest.approx(beta[0])
+        assert result.dispersion == pytest.approx(q)
+        assert result.se == pytest.approx(np.sqrt(max(1.0, q) * cov[1, 1]))
+        assert result.p_value == pytest.approx(2 * stats.t.sf(abs(beta[1]) / result.se, 4))
+        assert result.df == 4
+    assert fits[0].tau2 == 0 < fits[1].tau2  # wide sampling error explains the spread; narrow does not
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (([1.0], [0.1], [0.01]), "at least 2"),
-        (([1.0, 1.0], [0.1, 0.2], [0.01, 0.01]), "distinct"),
-        (([1.0, 2.0], [0.1, np.nan], [0.01, 0.01]), "estimates"),
-        (([1.0, 2.0], [0.1, 0.2], [0.01, 0.0]), "variances"),
+        (([1.0, 2.0], [0.1, 0.2], [0.01, 0.01]), "at least 3"),
+        (([1.0, 1.0, 1.0], [0.1, 0.2, 0.3], [0.01, 0.01, 0.01]), "distinct"),
+        (([1.0, 2.0, 3.0], [0.1, np.nan, 0.2], [0.01, 0.01, 0.01]), "estimates"),
+        (([1.0, 2.0, 3.0], [0.1, 0.2, 0.3], [0.01, 0.0, 0.01]), "variances"),
         (([1.0, 2.0], [0.1], [0.01, 0.01]), "equal length"),
     ],
 )
