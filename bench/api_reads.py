@@ -58,9 +58,9 @@ class Result:
 
 async def _seed(url: str) -> tuple[int, str]:
     from recognition.db import connect, migrate
+    from recognition.figures import Figure, WeightingRow
     from recognition.store import orgs, polls, waves
-    from recognition.figures import Figure
-    from recognition.store.estimates import WeightingRow, replace_wave_results
+    from recognition.store.estimates import replace_wave_results
 
     conn = await connect(url)
     try:

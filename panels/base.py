@@ -23,10 +23,11 @@ from typing import Any, Protocol, runtime_checkable
 #: Project states, common to all adapters (each maps its own: Prolific UNPUBLISHED → draft, ACTIVE → live ...).
 PROJECT_STATES = ("draft", "live", "paused", "closed")
 
-#: Reason codes for rejecting a submission, with the Prolific rejection category each maps to.
+#: Reason codes for rejecting a submission — the quality rules' own names
+#: (:mod:`recognition.waves.quality`) plus ``no_code`` — with the Prolific rejection category each maps to.
 REJECT_REASONS: dict[str, str] = {
     "speeder": "TOO_QUICKLY",
-    "straight_liner": "LOW_EFFORT",
+    "straight_lining": "LOW_EFFORT",
     "attention_check": "FAILED_CHECK",
     "no_code": "NO_CODE",
     "duplicate": "OTHER",

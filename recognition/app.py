@@ -18,11 +18,11 @@ from panels.registry import ProviderConfig, ProviderRegistry
 from recognition.alerts import loop as alert_loop
 from recognition.db import database
 from recognition.polls.model import Poll
-from recognition.scheduling.scheduler import PollScheduler
 from recognition.settings import Settings
 from recognition.store.waves import Wave
 from recognition.waves.lifecycle import WaveRunner, provider_fieldwork, resume_unfinished
 from recognition.waves.quality import QualityRules
+from recognition.waves.scheduler import PollScheduler
 from recognition.web import webhooks
 from recognition.web.api import auth, errors, health, limits
 from recognition.web.api import routes as api_routes

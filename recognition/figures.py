@@ -144,6 +144,22 @@ def finite(value: float) -> float | None:
 
 
 @dataclass(frozen=True)
+class WeightingRow:
+    """A wave's weighting diagnostics: how raking ended and what it did to the sample (stored with its figures)."""
+
+    method: str
+    converged: bool
+    iterations: int
+    max_margin_error: float
+    n: int
+    n_eff: float
+    deff_kish: float
+    weight_min: float
+    weight_max: float
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
 class StatisticsOptions:
     """The few settings the statistics of a wave need (``statistics.*``)."""
 

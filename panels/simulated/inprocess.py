@@ -7,13 +7,23 @@ from (seed, poll, wave index), so a demo run is reproducible.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
 from panels.simulated.population import SyntheticPopulation
 from panels.simulated.respondents import SimulatedRespondent, draw_respondents
 from recognition.polls.model import Poll
-from recognition.store.waves import Wave
+
+
+class Wave(Protocol):
+    """A wave as the in-process panel needs it: its id and slot."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def scheduled_at(self) -> datetime: ...
 
 
 class InProcessPanel:

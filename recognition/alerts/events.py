@@ -15,7 +15,7 @@ from typing import Any
 
 from recognition.alerts.objectives import ObjectiveStatus
 from recognition.figures import Figure
-from recognition.reports.model import metric_name
+from recognition.labels import metric_name
 from recognition.store.alerts import AlertEvent
 
 

@@ -24,32 +24,15 @@ from recognition.figures import (
     is_image_metric,
     stored_change,
 )
+from recognition.labels import metric_name
 
-#: Headline metrics, in reading order, and their names in prose.
+#: Headline metrics, in reading order.
 KPI_METRICS = ("unaided", "top_of_mind", "aided", "consider", "prefer", "nps")
-METRIC_NAMES = {
-    "unaided": "Unaided awareness",
-    "top_of_mind": "Top of mind",
-    "aided": "Aided awareness",
-    "total_awareness": "Total awareness",
-    "familiar": "Familiarity",
-    "consider": "Consideration",
-    "prefer": "Preference",
-    "nps": "NPS",
-}
 FUNNEL = (("aided", "Aware"), ("consider", "Consider"), ("prefer", "Prefer"))
 FUNNEL_SEGMENTS = (("customer=current", "Customers"), ("customer=non", "Potential customers"))
 TEST_NAME = "two-sample z test of independent estimates, Benjamini-Hochberg adjusted"
 YEAR = timedelta(days=365)
 YEAR_TOLERANCE = timedelta(days=28)
-
-
-def metric_name(metric: str) -> str:
-    if metric in METRIC_NAMES:
-        return METRIC_NAMES[metric]
-    if is_image_metric(metric):
-        return "Image: " + metric.split(".", 1)[1].replace("_", " ")
-    return metric.replace("_", " ").capitalize()
 
 
 def test_name(window: int) -> str:

@@ -14,7 +14,8 @@ from typing import Any
 
 from recognition.alerts.objectives import ObjectiveStatus
 from recognition.figures import Figure
-from recognition.reports.model import KPI_METRICS, PollData, metric_name, previous_wave
+from recognition.labels import metric_name
+from recognition.reports.model import KPI_METRICS, PollData, previous_wave
 
 
 @dataclass(frozen=True)

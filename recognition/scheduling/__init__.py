@@ -1,2 +1,2 @@
-"""When waves happen: cron and interval arithmetic in IANA zones (pure), the injectable clock, the APScheduler
-trigger and the poll scheduler that turns due slots into waves."""
+"""When waves happen: cron and interval arithmetic in IANA zones, schedules, catch-up after downtime, and the
+injectable clock. Pure: no I/O (the poll scheduler that runs them is :mod:`recognition.waves.scheduler`)."""

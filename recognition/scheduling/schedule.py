@@ -25,7 +25,6 @@ database can keep waves unique per (poll, slot) and several instances never crea
 from __future__ import annotations
 
 import itertools
-import re
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,13 @@ from typing import Literal, cast, get_args
 from zoneinfo import ZoneInfo
 
 from recognition.scheduling.cron import ScheduleError, cron_fire_times, localize, parse_cron, zone
+from recognition.scheduling.readers import (
+    FIELD_READERS,
+    KINDS,
+    Kind,
+    format_duration,
+    parse_duration,
+)
 
 __all__ = [
     "Kind",
@@ -49,35 +55,10 @@ __all__ = [
     "rolling_window",
 ]
 
-Kind = Literal["cron", "interval", "continuous"]
 Policy = Literal["one", "none", "all"]
-KINDS: tuple[str, ...] = get_args(Kind)
 POLICIES: tuple[str, ...] = get_args(Policy)
 DAY = timedelta(days=1)
 _KIND_KEYS = {"cron": ("cron",), "interval": ("interval", "anchor"), "continuous": ("at", "window_days")}
-_DURATION = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", re.IGNORECASE)
-
-
-def parse_duration(text: str, key: str = "duration") -> timedelta:
-    """An ISO 8601 duration of weeks, days, hours, minutes and seconds (``P14D``, ``P2W``, ``PT6H``, ``P1DT12H``)."""
-    match = _DURATION.fullmatch(text.strip())
-    if match is None or not any(match.groups()) or text.strip().upper().endswith("T"):
-        raise ScheduleError(
-            f"{key}: bad duration {text!r} (expected ISO 8601 such as 'P14D', 'P2W' or 'PT6H')"
-        )
-    weeks, days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
-
-
-def format_duration(value: timedelta) -> str:
-    """The ISO 8601 form of a non-negative whole-second duration, days first (``P14D``, ``P1DT12H``, ``PT0S``)."""
-    rest = int(value.total_seconds())
-    days, rest = divmod(rest, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    clock = "".join(f"{n}{u}" for n, u in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
-    text = "P" + (f"{days}D" if days else "") + (f"T{clock}" if clock else "")
-    return text if text != "P" else "PT0S"
 
 
 @dataclass(frozen=True)
@@ -164,12 +145,12 @@ class Schedule:
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Schedule:
         """Read a schedule from plain data (JSON or TOML values); errors name the key."""
-        unknown = sorted(set(data) - _FIELD_READERS.keys())
+        unknown = sorted(set(data) - FIELD_READERS.keys())
         if unknown:
-            raise ScheduleError(f"{unknown[0]}: unknown key (known: {', '.join(_FIELD_READERS)})")
+            raise ScheduleError(f"{unknown[0]}: unknown key (known: {', '.join(FIELD_READERS)})")
         if "kind" not in data:
             raise ScheduleError(f"kind: required ({', '.join(KINDS)})")
-        values = {key: _FIELD_READERS[key](key, value) for key, value in data.items()}
+        values = {key: FIELD_READERS[key](key, value) for key, value in data.items()}
         anchor = values.get("anchor")
         if (
             isinstance(anchor, datetime) and anchor.tzinfo is not None
@@ -201,87 +182,6 @@ class Schedule:
         if self.fieldwork is not None:
             out["fieldwork"] = format_duration(self.fieldwork)
         return out
-
-
-def _read_str(key: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise ScheduleError(f"{key}: expected a string, got {value!r}")
-    return value
-
-
-def _read_date(key: str, value: object) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(_read_str(key, value))
-    except ValueError as exc:
-        raise ScheduleError(f"{key}: bad date {value!r} (expected YYYY-MM-DD)") from exc
-
-
-def _read_datetime(key: str, value: object) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(_read_str(key, value))
-    except ValueError as exc:
-        raise ScheduleError(f"{key}: bad date-time {value!r} (expected e.g. 2026-01-05T09:00)") from exc
-
-
-def _read_time(key: str, value: object) -> time:
-    if isinstance(value, time):
-        return value
-    try:
-        parsed = time.fromisoformat(_read_str(key, value))
-    except ValueError as exc:
-        raise ScheduleError(f"{key}: bad time of day {value!r} (expected HH:MM)") from exc
-    if parsed.tzinfo is not None:
-        raise ScheduleError(f"{key}: a local time of day without UTC offset is expected, got {value!r}")
-    return parsed
-
-
-def _read_duration(key: str, value: object) -> timedelta:
-    return value if isinstance(value, timedelta) else parse_duration(_read_str(key, value), key)
-
-
-def _read_int(key: str, value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ScheduleError(f"{key}: expected a whole number, got {value!r}")
-    return value
-
-
-def _read_bool(key: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ScheduleError(f"{key}: expected true or false, got {value!r}")
-    return value
-
-
-def _read_skip(key: str, value: object) -> frozenset[date]:
-    if isinstance(value, str | bytes) or not isinstance(value, list | tuple | set | frozenset):
-        raise ScheduleError(f"{key}: expected a list of dates, got {value!r}")
-    return frozenset(_read_date(key, item) for item in value)
-
-
-def _read_kind(key: str, value: object) -> str:
-    text = _read_str(key, value)
-    if text not in KINDS:
-        raise ScheduleError(f"{key}: {text!r} is not one of {', '.join(KINDS)}")
-    return text
-
-
-_FIELD_READERS = {
-    "kind": _read_kind,
-    "timezone": _read_str,
-    "cron": _read_str,
-    "interval": _read_duration,
-    "anchor": _read_datetime,
-    "at": _read_time,
-    "window_days": _read_int,
-    "start": _read_date,
-    "end": _read_date,
-    "paused": _read_bool,
-    "skip": _read_skip,
-    "fieldwork": _read_duration,
-}
 
 
 def _steps(base: datetime, step: timedelta, tz: tzinfo, after: datetime, *, wall: bool) -> Iterator[datetime]:

@@ -14,24 +14,10 @@ from typing import Any
 
 import asyncpg
 
-from recognition.figures import COLUMNS, Figure
+from recognition.figures import COLUMNS, Figure, WeightingRow
 
 FigureKey = tuple[str, str, str, str]
 _SELECT = ", ".join(f"e.{c}" for c in COLUMNS)
-
-
-@dataclass(frozen=True)
-class WeightingRow:
-    method: str
-    converged: bool
-    iterations: int
-    max_margin_error: float
-    n: int
-    n_eff: float
-    deff_kish: float
-    weight_min: float
-    weight_max: float
-    warnings: list[str]
 
 
 @dataclass(frozen=True)

@@ -214,15 +214,6 @@ async def store_page(conn: asyncpg.Connection, wave_id: int, page: Sequence[Inco
     return duplicates
 
 
-#: Survey quality reasons (recognition.waves.quality) → provider reason codes (panels.base.REJECT_REASONS).
-SURVEY_REASON_CODES = {
-    "speeder": "speeder",
-    "straight_lining": "straight_liner",
-    "attention_check": "attention_check",
-    "duplicate": "duplicate",
-}
-
-
 async def _link_hosted(conn: asyncpg.Connection, wave_id: int, item: Incoming) -> int:
     """Record a submission of a respondent who took the hosted survey and link it to the respondent the survey
     stored: a valid complete awaits approval, a quality terminate is rejected with its first reason. A
@@ -252,7 +243,7 @@ async def _link_hosted(conn: asyncpg.Connection, wave_id: int, item: Incoming) -
         outcome, decision, reason, rid = "complete", None, None, row["id"]
     else:
         reasons = list(row["quality_reasons"] or [])
-        code = SURVEY_REASON_CODES.get(reasons[0], reasons[0]) if reasons else "attention_check"
+        code = reasons[0] if reasons else "attention_check"
         outcome, decision, reason, rid = "quality_terminate", "reject", code, row["id"]
     await conn.execute(
         """UPDATE wave_submissions SET outcome = $3, decision = $4, reason_code = $5, respondent_id = $6

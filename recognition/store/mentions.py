@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
+from recognition.errors import UserError
 from recognition.mentions.coding import CodeFrame, UnmatchedFragment, code_boxes
+from recognition.polls.model import Poll
+from recognition.polls.questionnaire import default_frame
 
 
 async def latest_frame(conn: asyncpg.Connection, poll_id: int) -> CodeFrame | None:
@@ -115,3 +119,30 @@ async def coded_answers(conn: asyncpg.Connection, poll_id: int) -> list[tuple[in
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class RecodeResult:
+    frame: CodeFrame
+    recoded: int  # respondents whose coding changed
+    affected_waves: tuple[int, ...]  # waves holding such a respondent
+
+
+async def recode(conn: asyncpg.Connection, poll: Poll, fragment: str, brand_id: str | None) -> RecodeResult:
+    """Map ``fragment`` to ``brand_id`` (None: "not a brand") in a new frame version, store it, and re-code every
+    stored unaided answer of the poll with it. One transaction; ``UserError`` for a bad recode."""
+    async with conn.transaction():
+        await lock_frames(conn, poll.id)
+        current = await current_frame(conn, poll.id, default_frame(poll))
+        try:
+            frame = current.recode(fragment, brand_id)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        await save_frame(conn, poll.id, frame)
+        changed = 0
+        affected: set[int] = set()
+        for respondent_id, wave_id, texts, boxes in await coded_answers(conn, poll.id):
+            if await store_coding(conn, respondent_id, wave_id, texts, frame) != boxes:
+                changed += 1
+                affected.add(wave_id)
+    return RecodeResult(frame, changed, tuple(sorted(affected)))

@@ -1,12 +1,20 @@
 """Questionnaire versions of a poll: the stored definition of each version (the plain data of
-:meth:`recognition.questionnaire.QuestionnaireConfig.to_dict`). Which change starts a new version is decided by
-:mod:`recognition.polls.versions`."""
+:meth:`recognition.questionnaire.QuestionnaireConfig.to_dict`).
+
+A change to a poll that affects comparability (wording, brand list, attributes, modules, language, options — see
+:func:`recognition.questionnaire.comparability_changes`) starts a new version (:func:`record_change`); the waves
+fielded afterwards carry it, and trends mark a break where it changes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import asyncpg
+
+from recognition.polls.model import Poll
+from recognition.polls.questionnaire import poll_questionnaire
+from recognition.populations import load_margins
+from recognition.questionnaire import comparability_changes, version_key
 
 
 async def questionnaire_definition(
@@ -43,3 +51,22 @@ async def store_version(
 
 async def set_current_version(conn: asyncpg.Connection, poll_id: int, version: int) -> None:
     await conn.execute("UPDATE polls SET questionnaire_version = $2 WHERE id = $1", poll_id, version)
+
+
+async def record_change(conn: asyncpg.Connection, before: Poll, after: Poll) -> list[str]:
+    """Compare the questionnaire ``before`` asked with the one ``after`` implies; if comparability changed,
+    store both versions' definitions and move the poll to the new version. Returns the changes (empty: none)."""
+    stored = await questionnaire_definition(conn, before.id, before.questionnaire_version)
+    old = poll_questionnaire(before, load_margins(before.population), stored)
+    new = poll_questionnaire(after, load_margins(after.population))
+    old_key, new_key = version_key(old), version_key(new)
+    if old_key == new_key:
+        return []
+    changes = comparability_changes(old, new) or ["questionnaire changed"]
+    version = before.questionnaire_version + 1
+    await store_version(
+        conn, before.id, before.questionnaire_version, old_key, old.config.to_dict(), replace=False
+    )
+    await store_version(conn, before.id, version, new_key, new.config.to_dict(), replace=True)
+    await set_current_version(conn, before.id, version)
+    return changes

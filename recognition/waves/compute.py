@@ -13,9 +13,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from recognition.figures import MEAN_METRICS, Figure, StatisticsOptions, finite, with_changes
-from recognition.stats import RakeResult, estimate_matrix, rake
-from recognition.store.estimates import WeightingRow
+from recognition.figures import MEAN_METRICS, Figure, StatisticsOptions, WeightingRow, finite, with_changes
+from recognition.stats import EstimateMatrix, RakeResult, estimate_matrix, rake
 from recognition.waves.inputs import WaveInput, pool_inputs, segments_of
 
 Previous = Mapping[tuple[str, str, str, str], Figure]
@@ -70,6 +69,7 @@ def estimate_figures(inp: WaveInput, result: RakeResult, options: StatisticsOpti
                 result.design,
                 domains,
                 kind=kind,
+                ci=options.ci_method,
                 level=options.level,
                 thresholds=options.thresholds,
             )
@@ -95,7 +95,7 @@ def estimate_figures(inp: WaveInput, result: RakeResult, options: StatisticsOpti
 
 
 def _figures(
-    em: object,
+    em: EstimateMatrix,
     keys: Sequence[tuple[str, str]],
     seg_names: Sequence[str],
     kind: str,
@@ -104,7 +104,7 @@ def _figures(
     out = []
     for g, segment in enumerate(seg_names):
         for j, (metric, brand) in enumerate(keys):
-            n = int(em.n[g, j])  # type: ignore[attr-defined]
+            n = int(em.n[g, j])
             if n == 0:
                 continue
             out.append(
@@ -114,16 +114,16 @@ def _figures(
                     segment=segment,
                     base="total",
                     kind=kind,  # type: ignore[arg-type]
-                    estimate=finite(em.estimate[g, j]),  # type: ignore[attr-defined]
-                    se=finite(em.se[g, j]),  # type: ignore[attr-defined]
-                    ci_low=finite(em.ci_low[g, j]),  # type: ignore[attr-defined]
-                    ci_high=finite(em.ci_high[g, j]),  # type: ignore[attr-defined]
-                    ci_method="logit" if kind == "proportion" else "t",
+                    estimate=finite(em.estimate[g, j]),
+                    se=finite(em.se[g, j]),
+                    ci_low=finite(em.ci_low[g, j]),
+                    ci_high=finite(em.ci_high[g, j]),
+                    ci_method=em.ci_method,
                     level=options.level,
                     n=n,
-                    n_eff=finite(em.n_eff[g, j]),  # type: ignore[attr-defined]
-                    deff=finite(em.deff[g, j]),  # type: ignore[attr-defined]
-                    base_status=str(em.base_status[g, j]),  # type: ignore[arg-type, attr-defined]
+                    n_eff=finite(em.n_eff[g, j]),
+                    deff=finite(em.deff[g, j]),
+                    base_status=str(em.base_status[g, j]),  # type: ignore[arg-type]
                 )
             )
     return out

@@ -17,7 +17,7 @@ picked up where it stood by the next one (:func:`resume_in_flight`).
   budget (counting what its other waves cost or are committed to) cancels the wave instead. Quotas come from the
   population margins (:func:`panels.base.quotas_from_margins`).
 - **Fielding** reads the provider's submission feed page by page (page and cursor stored atomically). A
-  submission with answers (server to server) is judged (:mod:`recognition.waves.feed_quality`) and stored; one
+  submission with answers (server to server) is judged (:func:`recognition.waves.quality.panel_reasons`) and stored; one
   without answers is a respondent who took the hosted survey, already stored by the survey pages, and is linked
   to that respondent (its status decides approval). A respondent is stored once per (wave, HMAC key); fielding
   rejects
@@ -64,8 +64,9 @@ from recognition.store import polls as polls_store
 from recognition.store import responses, waves
 from recognition.store import survey as survey_store
 from recognition.store.waves import TERMINAL, Wave
-from recognition.waves.feed_quality import quality_reasons
+from recognition.waves.outbox import call_once
 from recognition.waves.processing import process_wave
+from recognition.waves.quality import panel_reasons
 
 log = logging.getLogger(__name__)
 
@@ -334,27 +335,7 @@ class WaveDriver:
     async def _outbox(
         self, wave: Wave, operation: str, reference: str, call: Callable[[str], Any], ask: Callable[[], Any]
     ) -> Project:
-        """Make ``call`` at most once in effect: record the intent first; settle an old intent by asking."""
-        key = f"{reference}:{operation}"
-        async with self.pool.acquire() as conn:
-            record = await fw_store.begin_call(conn, wave.id, self.provider.name, operation, key)
-        if record.state == "done" and record.result is not None:
-            return Project(**record.result)
-        found: Project | None = None if record.fresh else await ask()
-        settled_by = "query"
-        if found is None:
-            try:
-                found = await call(key)
-            except ProviderRejected:
-                found = await ask()  # e.g. another driver's call got there first
-                if found is None:
-                    raise
-            else:
-                settled_by = "call"
-        assert found is not None
-        async with self.pool.acquire() as conn:
-            await fw_store.finish_call(conn, key, found.__dict__, settled_by=settled_by)
-        return found
+        return await call_once(self.pool, wave.id, self.provider.name, operation, reference, call, ask)
 
     # --- fielding -------------------------------------------------------------------------------------------
 
@@ -378,7 +359,7 @@ class WaveDriver:
         key = responses.respondent_key(self.settings.survey_secret, self.provider.name, participant_id)
         if "answers" not in data:  # took the hosted survey: the survey pages stored and judged the answers
             return fw_store.Incoming(submission_id, key, "hosted", (), {}, {})
-        reasons = quality_reasons(data, poll.brand_ids)
+        reasons = panel_reasons(data, poll.brand_ids)
         return fw_store.Incoming(
             submission_id,
             key,

@@ -16,19 +16,29 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-import asyncpg
 import numpy as np
 
 from recognition.figures import MEAN_METRICS, PROPORTION_METRICS, is_image_metric
-from recognition.polls.model import Poll
-from recognition.polls.questionnaire import poll_questionnaire
 from recognition.questionnaire import Questionnaire, customer_status, derive_indicators
-from recognition.store import questionnaires as questionnaires_store
-from recognition.store import responses
 
 Key = tuple[str, str]  # (metric, brand)
+
+
+class Respondent(Protocol):
+    """A stored complete as estimation reads it (:class:`recognition.store.responses.StoredRespondent`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def demographics(self) -> Mapping[str, str]: ...
+
+    @property
+    def answers(self) -> Mapping[str, Any]: ...
+
+
 CUSTOMER_STATUSES = ("current", "lapsed", "never")
 
 
@@ -101,7 +111,7 @@ def indicators_from_survey(
 
 
 def build_input(
-    rows: Sequence[responses.StoredRespondent],
+    rows: Sequence[Respondent],
     brands: Sequence[str],
     variables: Sequence[str],
     questionnaire: Questionnaire | None = None,
@@ -166,19 +176,3 @@ def pool_inputs(inputs: Sequence[WaveInput]) -> WaveInput:
         indicators=indicators,
         customer=[c for inp in inputs for c in inp.customer],
     )
-
-
-async def load_input(
-    conn: asyncpg.Connection,
-    poll: Poll,
-    wave_id: int,
-    questionnaire_version: int,
-    margins: Mapping[str, Mapping[str, float]],
-) -> tuple[list[responses.StoredRespondent], WaveInput]:
-    """A wave's valid completes and their indicators (with the questionnaire version it was fielded with)."""
-    rows = await responses.wave_respondents(conn, wave_id)
-    questionnaire = None
-    if any(is_survey_answers(r.answers) for r in rows):
-        definition = await questionnaires_store.questionnaire_definition(conn, poll.id, questionnaire_version)
-        questionnaire = poll_questionnaire(poll, margins, definition)
-    return rows, build_input(rows, poll.brand_ids, list(margins), questionnaire)

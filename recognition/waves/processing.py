@@ -23,7 +23,7 @@ from recognition.store import waves as waves_store
 from recognition.store.waves import Wave
 from recognition.waves import windows
 from recognition.waves.compute import WaveOutput, compute_wave
-from recognition.waves.inputs import load_input
+from recognition.waves.loading import load_input
 
 
 async def process_wave(

@@ -16,13 +16,18 @@ reconciliation, never estimated):
     the same answers (same :func:`fingerprint`) as an earlier finished respondent of the wave. Only answers with
     at least ``duplicate_min_items`` answered items are fingerprinted, so two people who simply know no brand are
     not taken for one.
+
+Answers a panel hosted itself and delivers in its compact format (:func:`panel_reasons`) are judged by the same
+rules as far as that format tells: ``speeder`` on the reported duration, ``straight_lining`` when every brand is
+ticked in every brand list and three or more brands get the same recommendation score. The reason names are the
+codes a submission is rejected with at the provider (:data:`panels.base.REJECT_REASONS`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,4 +119,22 @@ def quality_reasons(
         reasons.append("attention_check")
     if duplicate:
         reasons.append("duplicate")
+    return tuple(reasons)
+
+
+#: Shortest plausible interview in a panel's compact format (a third of the quickest reading of the questions).
+PANEL_MIN_SECONDS = 90.0
+
+
+def panel_reasons(data: Mapping[str, Any], brands: Sequence[str]) -> tuple[str, ...]:
+    """The rules a respondent whose answers a panel delivered in its compact format breaks (see above)."""
+    reasons: list[str] = []
+    duration = data.get("duration_s")
+    if isinstance(duration, int | float) and duration < PANEL_MIN_SECONDS:
+        reasons.append("speeder")
+    answers = data.get("answers") or {}
+    lists = [set(answers.get(k) or []) for k in ("aided", "familiar", "consider")]
+    scores = list((answers.get("recommend") or {}).values())
+    if brands and all(s >= set(brands) for s in lists) and len(scores) >= 3 and len(set(scores)) == 1:
+        reasons.append("straight_lining")
     return tuple(reasons)

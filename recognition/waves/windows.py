@@ -25,7 +25,8 @@ from recognition.store import estimates as estimates_store
 from recognition.store.estimates import WindowInfo
 from recognition.store.waves import Wave
 from recognition.waves.compute import compute_window
-from recognition.waves.inputs import WaveInput, load_input
+from recognition.waves.inputs import WaveInput
+from recognition.waves.loading import load_input
 
 Margins = Mapping[str, Mapping[str, float]]
 

@@ -13,11 +13,11 @@ from aiohttp import web
 from panels.registry import ProviderRegistry
 from recognition.polls.model import Poll
 from recognition.questionnaire import Questionnaire
-from recognition.scheduling.scheduler import PollScheduler
 from recognition.settings import Settings
 from recognition.store.orgs import ApiKey
 from recognition.waves.lifecycle import Fieldwork, WaveRunner
 from recognition.waves.quality import QualityRules
+from recognition.waves.scheduler import PollScheduler
 from recognition.web.caches import KeyCache, RateLimit, ResponseCache
 from recognition.web.metrics import Metrics
 

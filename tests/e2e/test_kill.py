@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import asyncpg
@@ -86,7 +85,6 @@ async def test_random_sigkills_during_fieldwork(db_url: str, simulator: str) -> 
         str(data_dir),
     ]
     rng = random.Random(2026)
-    started = time.monotonic()
     states_at_kill: list[str] = []
     conn = await asyncpg.connect(db_url)
     try:
@@ -120,7 +118,6 @@ async def test_random_sigkills_during_fieldwork(db_url: str, simulator: str) -> 
     finally:
         await conn.close()
         shutil.rmtree(data_dir, ignore_errors=True)
-    elapsed = time.monotonic() - started
     assert len(report["waves"]) == WAVES
     for wave in report["waves"]:
         assert wave["state"] == "published"
@@ -140,4 +137,3 @@ async def test_random_sigkills_during_fieldwork(db_url: str, simulator: str) -> 
         for k in states_at_kill
     )
     assert mid_fieldwork >= KILLS // 3, f"only {mid_fieldwork} of {KILLS} kills landed during fieldwork"
-    assert elapsed < 240, f"{KILLS} kills took {elapsed:.0f}s"

@@ -20,11 +20,11 @@ from aiosmtpd.controller import Controller
 
 from recognition.alerts.delivery import EVENT_ID_HEADER, deliver_pending, verify_signature
 from recognition.alerts.loop import evaluate_wave, sweep, wave_statuses
-from recognition.figures import Figure
+from recognition.figures import Figure, WeightingRow
 from recognition.settings import Settings
 from recognition.store import alerts as alerts_store
 from recognition.store import objectives, orgs, polls, waves
-from recognition.store.estimates import WeightingRow, replace_wave_results
+from recognition.store.estimates import replace_wave_results
 
 SECRET = "whsec_" + "k" * 26
 BRANDS = [{"id": "acme", "name": "Acme"}, {"id": "rival", "name": "Rival"}]

@@ -11,10 +11,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from recognition.app import create_app
-from recognition.figures import Figure
+from recognition.figures import Figure, WeightingRow
 from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
-from recognition.store.estimates import WeightingRow, replace_wave_results
+from recognition.store.estimates import replace_wave_results
 
 BRANDS = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
 

@@ -96,7 +96,7 @@ async def test_wave_under_heavy_faults_is_bought_once_and_stored_once(
             wave_id,
         )
     assert n == 120 and fw is not None and fw.cost == pytest.approx(n * (fw.price or 0), abs=0.01)
-    assert set(reasons) <= {"speeder", "straight_liner"}
+    assert set(reasons) <= {"speeder", "straight_lining"}
     injected = sim.state.faults.injected  # the faults did happen (how many depends on timing)
     assert injected.get("drop_after", 0) >= 1 and injected.get("error", 0) >= 1
 

@@ -84,7 +84,7 @@ async def test_respondents_take_the_hosted_survey_and_the_books_agree(
     assert reasons & {"speeder", "straight_lining"}
     assert reasons <= {"speeder", "straight_lining", "attention_check", "duplicate"}
     assert all(row["decision"] == "reject" and row["sent"] for row in flagged)
-    assert {row["reason_code"] for row in flagged} <= {"speeder", "straight_liner", "duplicate"}
+    assert {row["reason_code"] for row in flagged} <= {"speeder", "straight_lining", "duplicate"}
     # Drop-outs stay "started": neither stored completes nor provider completes; their places were freed.
     assert counts.get("started", 0) > 0 and book.returns["left"] >= counts["started"]
     assert approved == counts["complete"] == len(book.approved)

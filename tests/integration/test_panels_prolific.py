@@ -241,7 +241,7 @@ async def test_submissions_counts_and_reconciliation(fake: tuple[FakeProlific, P
     decisions = [
         Decision("sub0001", True),
         Decision("sub0002", False, "speeder"),
-        Decision("sub0003", False, "straight_liner"),
+        Decision("sub0003", False, "straight_lining"),
     ]
     await provider.reconcile(project.id, decisions)
     await provider.reconcile(project.id, decisions)  # idempotent: same decisions again are accepted

@@ -11,8 +11,8 @@ import pytest
 
 from recognition.scheduling.clock import FakeClock
 from recognition.scheduling.schedule import Schedule, next_fire_times
-from recognition.scheduling.scheduler import PollScheduler
 from recognition.store import orgs, polls
+from recognition.waves.scheduler import PollScheduler
 
 BRANDS = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
 WEEKLY_BERLIN = {"kind": "cron", "cron": "0 9 * * mon", "timezone": "Europe/Berlin"}

@@ -11,13 +11,13 @@ import asyncpg
 import pytest
 
 from panels.simulated.taker import Persona
-from recognition.mentions.recoding import recode_and_reprocess
 from recognition.polls.questionnaire import default_frame
 from recognition.settings import Settings
 from recognition.store import mentions as mentions_store
 from recognition.store import polls, responses
 from recognition.waves.processing import process_wave
 from recognition.waves.quality import QualityRules
+from recognition.waves.reprocess import recode_and_reprocess
 from tests.integration.survey_world import World, entry, walk
 
 CAREFUL = Persona(choose_all=True)

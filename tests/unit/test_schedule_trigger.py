@@ -9,7 +9,7 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from recognition.scheduling.schedule import Schedule, next_fire_times
-from recognition.scheduling.trigger import RecognitionTrigger
+from recognition.waves.trigger import RecognitionTrigger
 
 SUNDAYS = Schedule(kind="cron", cron="30 2 * * 0", timezone="Europe/Berlin")
 

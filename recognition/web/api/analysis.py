@@ -20,7 +20,7 @@ from recognition.store import estimates as estimates_store
 from recognition.store import polls as polls_store
 from recognition.store import waves as waves_store
 from recognition.waves.contrasts import compare_brands
-from recognition.waves.inputs import load_input
+from recognition.waves.loading import load_input
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import CSV, ID, Ctx, Op, Param, not_found, respond
 from recognition.web.api.polls import POLL_ID, load_poll

@@ -3,7 +3,7 @@
 :func:`read_json` takes a body of at most :data:`MAX_BODY` bytes of ``application/json``, nested at most
 :data:`MAX_DEPTH` levels, with no NUL character and no unpaired surrogate in any string (which the database could
 not store); every refusal is a 4xx that names what is wrong. :func:`validate` then checks it against the
-operation's ``pydantic`` model (or, for a few small bodies, a JSON Schema) and reports every problem at once, by
+operation's ``pydantic`` model and reports every problem at once, by
 field, in plain words.
 """
 
@@ -16,14 +16,13 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from recognition.web.api.errors import Problem
-from recognition.web.api.schema import Schema, check
 
 JSON = "application/json"
 #: Largest request body the API reads (a poll definition is a few kilobytes).
 MAX_BODY = 64 * 1024
 #: Deepest nesting of objects and lists a body may have.
 MAX_DEPTH = 32
-Body = Schema | type[BaseModel]
+Body = type[BaseModel]
 FieldErrors = list[dict[str, str]]
 
 
@@ -85,18 +84,13 @@ async def read_json(request: web.Request) -> Any:
     return value
 
 
-def validate(body: Body, value: Any) -> Any:
-    """``value`` checked against ``body``: a model gives back the fields the client sent, validated (a dict);
-    a JSON Schema gives back ``value``. Raises a 400 listing every problem."""
-    if isinstance(body, type) and issubclass(body, BaseModel):
-        try:
-            return body.model_validate(value).model_dump(exclude_unset=True)
-        except ValidationError as exc:
-            raise bad_request(field_errors(exc)) from None
-    errors = check(body, value)
-    if errors:
-        raise bad_request(errors)
-    return value
+def validate(body: Body, value: Any) -> dict[str, Any]:
+    """``value`` checked against the model ``body``: the fields the client sent, validated. Raises a 400 listing
+    every problem."""
+    try:
+        return body.model_validate(value).model_dump(exclude_unset=True)
+    except ValidationError as exc:
+        raise bad_request(field_errors(exc)) from None
 
 
 def _path(loc: tuple[Any, ...]) -> str:

@@ -2,9 +2,9 @@
 brand (or to "not a brand") in a new frame version.
 
 A recode stores the new frame, re-codes every stored unaided answer of the poll
-(:func:`recognition.mentions.recoding.recode`) and records the change in the audit log, in one transaction. Then
+(:func:`recognition.store.mentions.recode`) and records the change in the audit log, in one transaction. Then
 the published waves whose coding changed are processed again, oldest first
-(:func:`recognition.mentions.recoding.reprocess`): their figures, the change tests compared with them and the
+(:func:`recognition.waves.reprocess.reprocess`): their figures, the change tests compared with them and the
 rolling windows that hold them follow the new frame.
 """
 
@@ -16,10 +16,10 @@ from aiohttp import web
 from pydantic import Field
 
 from recognition.errors import UserError
-from recognition.mentions.recoding import recode, reprocess
 from recognition.polls.definition import Strict
 from recognition.polls.questionnaire import default_frame
 from recognition.store import mentions as mentions_store
+from recognition.waves.reprocess import reprocess
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import ID, Ctx, Op, Param, respond
 from recognition.web.api.polls import POLL_ID, load_poll
@@ -108,7 +108,7 @@ async def recode_mention(ctx: Ctx) -> web.StreamResponse:
             raise _unprocessable("brand_id", f"not a brand of this poll: {brand_id!r}")
         async with conn.transaction():
             try:
-                result = await recode(conn, poll, fragment, brand_id)
+                result = await mentions_store.recode(conn, poll, fragment, brand_id)
             except UserError as exc:
                 raise _unprocessable("fragment", str(exc)) from None
             await ctx.audit(

@@ -27,7 +27,7 @@ from recognition.store.orgs import ApiKey
 from recognition.web.api.auth import has_role
 from recognition.web.api.bodies import JSON, Body, bad_request, read_json, validate
 from recognition.web.api.errors import Problem
-from recognition.web.api.schema import Schema, coerce_param
+from recognition.web.api.params import Schema, coerce_param
 from recognition.web.caches import ResponseCache, accepts_gzip
 from recognition.web.keys import API_KEY, POOL, RESPONSE_CACHE, SETTINGS
 

@@ -11,7 +11,6 @@ from recognition.polls.checks import check_poll, questionnaire_config
 from recognition.polls.definition import PollCreate, PollUpdate
 from recognition.polls.model import FieldError, Poll, PollConflict
 from recognition.polls.plan import make_plan
-from recognition.polls.versions import record_change
 from recognition.populations import load_margins
 from recognition.questionnaire.build import build
 from recognition.questionnaire.config import QuestionnaireError
@@ -19,6 +18,7 @@ from recognition.questionnaire.versions import version_key
 from recognition.store import estimates as estimates_store
 from recognition.store import polls as store
 from recognition.store import waves as waves_store
+from recognition.store.questionnaires import record_change
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,

@@ -9,7 +9,7 @@ import jinja2
 
 from recognition.alerts.objectives import STATUS_NAMES
 from recognition.figures import Change, Figure
-from recognition.reports.model import metric_name
+from recognition.labels import metric_name
 
 
 def pct(value: float | None, kind: str = "proportion") -> str:

@@ -1,10 +1,9 @@
-"""A small JSON Schema (2020-12 subset) checker for request bodies and parameters.
+"""Path and query parameters: each declared with a small JSON Schema (a 2020-12 subset), turned from text into
+its type and checked against it. The schemas are the ones ``/openapi.json`` shows, so the document and the
+behaviour cannot drift (request bodies are models: :mod:`recognition.web.api.bodies`).
 
-The schemas that describe the API in ``/openapi.json`` are the ones requests are checked against, so the
-document and the behaviour cannot drift. Supported keywords: ``type`` (a name or a list), ``enum``, ``minimum``,
-``maximum``, ``minLength``, ``maxLength``, ``pattern`` (searched, as JSON Schema does), ``properties``,
-``required``, ``maxProperties``, ``additionalProperties`` (false or a schema), ``items``, ``minItems``, ``maxItems``. Errors name
-the field by its dotted path (``brands[1].id``) and say what is wrong.
+Supported keywords: ``type``, ``enum``, ``minimum``, ``maximum``, ``minLength``, ``maxLength``, ``pattern``
+(searched, as JSON Schema does); errors name the parameter and say what is wrong.
 """
 
 from __future__ import annotations
@@ -79,21 +78,6 @@ def _check(schema: Schema, value: Any, path: str, errors: FieldErrors) -> None:
             errors.append({"field": where, "message": f"must be at least {schema['minimum']}"})
         if "maximum" in schema and value > schema["maximum"]:
             errors.append({"field": where, "message": f"must be at most {schema['maximum']}"})
-    elif isinstance(value, dict):
-        _check_object(schema, value, path, errors)
-    elif isinstance(value, list):
-        _check_array(schema, value, path, errors)
-
-
-def _check_array(schema: Schema, value: list[Any], path: str, errors: FieldErrors) -> None:
-    where = path or "body"
-    if "minItems" in schema and len(value) < schema["minItems"]:
-        errors.append({"field": where, "message": f"needs at least {schema['minItems']} items"})
-    if "maxItems" in schema and len(value) > schema["maxItems"]:
-        errors.append({"field": where, "message": f"takes at most {schema['maxItems']} items"})
-    if "items" in schema:
-        for i, item in enumerate(value):
-            _check(schema["items"], item, f"{path}[{i}]", errors)
 
 
 def _check_string(schema: Schema, value: str, where: str, errors: FieldErrors) -> None:
@@ -105,24 +89,6 @@ def _check_string(schema: Schema, value: str, where: str, errors: FieldErrors) -
         errors.append({"field": where, "message": f"must be at most {schema['maxLength']} characters"})
     if "pattern" in schema and not _regex(schema["pattern"]).search(value):
         errors.append({"field": where, "message": f"must match {schema['pattern']}"})
-
-
-def _check_object(schema: Schema, value: dict[str, Any], path: str, errors: FieldErrors) -> None:
-    if "maxProperties" in schema and len(value) > schema["maxProperties"]:
-        errors.append({"field": path or "body", "message": f"takes at most {schema['maxProperties']} fields"})
-    props: dict[str, Schema] = schema.get("properties", {})
-    prefix = f"{path}." if path else ""
-    for name in schema.get("required", ()):
-        if name not in value:
-            errors.append({"field": prefix + name, "message": "required"})
-    extra = schema.get("additionalProperties", True)
-    for name, item in value.items():
-        if name in props:
-            _check(props[name], item, prefix + name, errors)
-        elif extra is False:
-            errors.append({"field": prefix + name, "message": "unknown field"})
-        elif isinstance(extra, dict):
-            _check(extra, item, prefix + name, errors)
 
 
 def coerce_param(schema: Schema, raw: str, name: str) -> tuple[Any, FieldErrors]:

@@ -2,7 +2,7 @@
 
 The polls table is the source of truth; the jobs are rebuilt from it at start and refreshed whenever a poll
 changes, on this instance and on every other one (a trigger on ``polls`` sends ``NOTIFY recognition_polls``;
-each instance ``LISTEN`` s). A job's trigger is :class:`~recognition.scheduling.trigger.RecognitionTrigger`, the
+each instance ``LISTEN`` s). A job's trigger is :class:`~recognition.waves.trigger.RecognitionTrigger`, the
 same arithmetic that previews use, so the preview and the firing cannot disagree.
 
 A firing does not trust the job's own notion of time: :meth:`PollScheduler.fire_due` asks
@@ -27,10 +27,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from recognition.polls.model import Poll
 from recognition.scheduling.clock import Clock, SystemClock
 from recognition.scheduling.schedule import Policy, Schedule, ScheduleError, catch_up
-from recognition.scheduling.trigger import RecognitionTrigger
 from recognition.store import polls as polls_store
 from recognition.store import waves as waves_store
 from recognition.store.waves import Wave
+from recognition.waves.trigger import RecognitionTrigger
 
 log = logging.getLogger(__name__)
 CHANNEL = "recognition_polls"
