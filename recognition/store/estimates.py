@@ -39,6 +39,7 @@ class PollFigure:
     scheduled_at: datetime
     questionnaire_version: int
     figure: Figure
+    source: str | None = None  # the wave's source (None: fielded by this service)
 
 
 async def _write_figures(
@@ -146,7 +147,7 @@ async def poll_figures(
     """Figures of a poll's published waves (or of the windows ending at them), oldest wave first, filtered by
     any of the arguments given."""
     rows = await conn.fetch(
-        f"""SELECT w.id AS wave_id, w.scheduled_at, w.questionnaire_version, {_SELECT}
+        f"""SELECT w.id AS wave_id, w.scheduled_at, w.questionnaire_version, w.source, {_SELECT}
             FROM waves w JOIN estimates e ON e.wave_id = w.id
             WHERE w.poll_id = $1 AND w.state = 'published' AND e.window_size = $2
                   AND ($3::bigint[] IS NULL OR w.id = ANY($3)) AND ($4::text IS NULL OR e.metric = $4)
@@ -162,7 +163,9 @@ async def poll_figures(
         base,
     )
     return [
-        PollFigure(r["wave_id"], r["scheduled_at"], r["questionnaire_version"], Figure.from_row(r))
+        PollFigure(
+            r["wave_id"], r["scheduled_at"], r["questionnaire_version"], Figure.from_row(r), r["source"]
+        )
         for r in rows
     ]
 

@@ -37,6 +37,7 @@ class Wave:
     field_end: datetime | None
     created_at: datetime
     updated_at: datetime
+    source: str | None = None  # None: fielded by this service; else where an imported wave came from
 
 
 class TransitionError(Exception):
@@ -136,9 +137,9 @@ async def position(conn: asyncpg.Connection, poll_id: int, scheduled_at: datetim
 
 
 async def latest_scheduled(conn: asyncpg.Connection, poll_id: int) -> datetime | None:
-    """The latest slot a wave of the poll was created for."""
+    """The latest slot a wave of the poll was created for (imported waves are not slots of its schedule)."""
     value: datetime | None = await conn.fetchval(
-        "SELECT max(scheduled_at) FROM waves WHERE poll_id = $1", poll_id
+        "SELECT max(scheduled_at) FROM waves WHERE poll_id = $1 AND source IS NULL", poll_id
     )
     return value
 

@@ -105,8 +105,8 @@ def test_serve_serves_the_demo_data_and_stops_cleanly(demo_run: tuple[Path, dict
         )
         with urllib.request.urlopen(request) as resp:
             body = json.loads(resp.read())
-        assert [w["wave_id"] for w in body["waves"]] == [w["id"] for w in report["waves"]]
-        served = {e["brand"]: e["estimate"] for e in body["waves"][-1]["estimates"]}
+        assert [w["wave_id"] for w in body["items"]] == [w["id"] for w in report["waves"]]
+        served = {e["brand"]: e["estimate"] for e in body["items"][-1]["estimates"]}
         printed = {
             e["brand"]: e["estimate"] for e in report["waves"][-1]["estimates"] if e["metric"] == "aided"
         }

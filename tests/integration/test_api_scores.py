@@ -3,7 +3,11 @@ suppression of low bases."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import asyncpg
@@ -19,9 +23,9 @@ from recognition.store.estimates import replace_wave_results
 BRANDS = [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
 
 
-def _row(brand: str, estimate: float, status: str = "ok") -> Figure:
+def _row(brand: str, estimate: float, status: str = "ok", metric: str = "aided") -> Figure:
     return Figure(
-        metric="aided",
+        metric=metric,
         brand=brand,
         segment="all",
         base="total",
@@ -63,8 +67,17 @@ async def world(pool: asyncpg.Pool) -> dict[str, object]:
         ):
             assert await waves.transition(conn, wave.id, a, b)
         weighting = WeightingRow("raking", True, 5, 1e-12, 500, 400.0, 1.25, 0.5, 2.0, [])
+        changed = replace(_row("a", 0.6), change=0.05, change_se=0.01, p_value=0.001, q_value=0.002)
         await replace_wave_results(
-            conn, wave.id, weighting, [], [_row("a", 0.6), _row("b", 0.3, "suppressed")]
+            conn,
+            wave.id,
+            weighting,
+            [],
+            [
+                replace(changed, significant=True),
+                _row("b", 0.3, "suppressed"),
+                replace(_row("a", 0.25, metric="image.sporty"), change=0.0, significant=False),
+            ],
         )
         reader, _ = await orgs.create_key(conn, org, "reader")
         foreign, _ = await orgs.create_key(conn, other, "admin")
@@ -101,7 +114,7 @@ async def test_reader_sees_scores_with_low_bases_suppressed(
     )
     assert resp.status == 200
     body = await resp.json()
-    [wave] = body["waves"]
+    [wave] = body["items"]
     rows = {e["brand"]: e for e in wave["estimates"]}
     assert rows["a"]["estimate"] == pytest.approx(0.6) and rows["a"]["n_eff"] == 400.0
     assert (
@@ -128,3 +141,46 @@ async def test_health_and_readiness(client: TestClient) -> None:
     assert (await (await client.get("/healthz")).json()) == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status == 200 and (await ready.json())["migrations"] == "current"
+
+
+async def test_image_metrics_pass_the_metric_filter(client: TestClient, world: dict[str, object]) -> None:
+    reader = {"Authorization": f"Bearer {world['reader']}"}
+    resp = await client.get(f"/api/v1/polls/{world['poll']}/scores?metric=image.sporty", headers=reader)
+    assert resp.status == 200, await resp.text()
+    [item] = (await resp.json())["items"]
+    assert [(e["metric"], e["brand"], e["estimate"]) for e in item["estimates"]] == [("image.sporty", "a", 0.25)]
+    trend = await client.get(f"/api/v1/polls/{world['poll']}/trends?metric=image.sporty", headers=reader)
+    assert [s["brand"] for s in (await trend.json())["series"]] == ["a"]
+
+
+async def test_unknown_segment_or_brand_is_a_400_naming_the_known_ones(
+    client: TestClient, world: dict[str, object]
+) -> None:
+    reader = {"Authorization": f"Bearer {world['reader']}"}
+    for path in ("scores", "trends"):
+        resp = await client.get(
+            f"/api/v1/polls/{world['poll']}/{path}?metric=aided&segment=age=12-17", headers=reader
+        )
+        body = await _problem(resp, 400)
+        [error] = body["errors"]  # type: ignore[misc]
+        assert error["field"] == "segment"
+        for known in ("all", "age=18-24", "gender=female", "customer=non"):
+            assert known in error["message"]
+        resp = await client.get(f"/api/v1/polls/{world['poll']}/{path}?metric=aided&brand=zz", headers=reader)
+        body = await _problem(resp, 400)
+        assert body["errors"] == [{"field": "brand", "message": "not a brand of this poll; one of a, b"}]
+    ok = await client.get(f"/api/v1/polls/{world['poll']}/scores?segment=age=18-24", headers=reader)
+    assert ok.status == 200  # a known segment with no figures yet is simply empty
+
+
+async def test_csv_booleans_are_lowercase_and_pages_use_items(
+    client: TestClient, world: dict[str, object]
+) -> None:
+    reader = {"Authorization": f"Bearer {world['reader']}"}
+    resp = await client.get(f"/api/v1/polls/{world['poll']}/scores?format=csv", headers=reader)
+    rows = list(csv.DictReader(io.StringIO(await resp.text())))
+    flags = {(r["metric"], r["brand"]): r["significant"] for r in rows}
+    assert flags == {("aided", "a"): "true", ("aided", "b"): "", ("image.sporty", "a"): "false"}
+    body = await (await client.get(f"/api/v1/polls/{world['poll']}/scores", headers=reader)).json()
+    assert set(body) == {"poll", "window", "items", "next_cursor"}
+    assert body["items"][0]["source"] is None and body["items"][0]["break"] is None

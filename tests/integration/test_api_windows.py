@@ -42,7 +42,7 @@ async def test_window_scores_pool_waves_and_compare_non_overlapping_windows(
         assert resp.status == 200, await resp.text()
         body = await resp.json()
         assert body["window"] == 2 and body["next_cursor"] is None
-        items = body["waves"]
+        items = body["items"]
         assert [i["wave_id"] for i in items] == ids[1:]
         assert [i["window_waves"] for i in items] == [ids[0:2], ids[1:3], ids[2:4]]
         assert [i["previous_window_waves"] for i in items] == [[], [], ids[0:2]]
@@ -56,24 +56,24 @@ async def test_window_scores_pool_waves_and_compare_non_overlapping_windows(
         # the pooled sample, re-weighted as one, lands near the waves' own figures
         single = await (await client.get(url, headers=world.auth("reader"))).json()
         assert single["window"] == 1
-        own = [w["estimates"][0]["estimate"] for w in single["waves"]]
+        own = [w["estimates"][0]["estimate"] for w in single["items"]]
         assert abs(first["estimate"] - (own[0] + own[1]) / 2) < 0.05
-        assert [w["estimates"][0]["n"] for w in single["waves"]] == [N] * 4
+        assert [w["estimates"][0]["n"] for w in single["items"]] == [N] * 4
 
         # one window by its last wave; pages of windows
         one = await (
             await client.get(url + f"&window=2&wave_id={ids[3]}", headers=world.auth("reader"))
         ).json()
-        assert [i["window_waves"] for i in one["waves"]] == [ids[2:4]]
-        assert one["waves"][0]["estimates"] == items[2]["estimates"]
+        assert [i["window_waves"] for i in one["items"]] == [ids[2:4]]
+        assert one["items"][0]["estimates"] == items[2]["estimates"]
         page1 = await (await client.get(url + "&window=2&limit=2", headers=world.auth("reader"))).json()
-        assert [i["wave_id"] for i in page1["waves"]] == ids[1:3] and page1["next_cursor"]
+        assert [i["wave_id"] for i in page1["items"]] == ids[1:3] and page1["next_cursor"]
         page2 = await (
             await client.get(
                 url + f"&window=2&limit=2&cursor={page1['next_cursor']}", headers=world.auth("reader")
             )
         ).json()
-        assert [i["wave_id"] for i in page2["waves"]] == ids[3:] and page2["next_cursor"] is None
+        assert [i["wave_id"] for i in page2["items"]] == ids[3:] and page2["next_cursor"] is None
 
         # CSV: one row per window × estimate, with the pooled and the previous waves
         text = await (await client.get(url + "&window=2&format=csv", headers=world.auth("reader"))).text()
@@ -84,7 +84,7 @@ async def test_window_scores_pool_waves_and_compare_non_overlapping_windows(
 
         # too few published waves for a window of four and a previous one: one window, no change
         four = await (await client.get(url + "&window=4", headers=world.auth("reader"))).json()
-        assert [i["window_waves"] for i in four["waves"]] == [ids]
-        assert four["waves"][0]["estimates"][0]["change"] is None
+        assert [i["window_waves"] for i in four["items"]] == [ids]
+        assert four["items"][0]["estimates"][0]["change"] is None
         bad = await problem(await client.get(url + "&window=13", headers=world.auth("reader")), 400)
         assert bad["errors"][0]["field"] == "window"

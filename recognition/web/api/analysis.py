@@ -24,7 +24,7 @@ from recognition.waves.loading import load_input
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import CSV, ID, Ctx, Op, Param, not_found, respond
 from recognition.web.api.polls import POLL_ID, load_poll
-from recognition.web.api.scores import SEGMENT
+from recognition.web.api.scores import SEGMENT, check_filters
 from recognition.web.api.waves import WAVE_ID, load_wave
 
 COMPARISON = {
@@ -59,6 +59,7 @@ async def compare(ctx: Ctx) -> web.StreamResponse:
     p = ctx.params
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
+        check_filters(poll, {"segment": p.get("segment", "all")})
         if "wave_id" in p:
             wave = await waves_store.get_wave(conn, p["wave_id"])
             wave = wave if wave is not None and wave.poll_id == poll.id else None

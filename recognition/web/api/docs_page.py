@@ -1,5 +1,9 @@
 """The ``/docs`` page: one self-contained HTML page (no external scripts, styles or fonts) that reads
-``/openapi.json`` and shows every operation with its parameters, body example and a form to try it with a key."""
+``/openapi.json`` and shows every operation with its parameters, body example and a form to try it with a key.
+
+The curl line it shows is one a shell runs as written: the key is ``$KEY`` inside double quotes (so the shell
+substitutes it), the URL and the JSON body inside single quotes (a single quote in the body is escaped). A
+required parameter left empty is named on the page and no request is sent."""
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>recognition API</title>
@@ -12,7 +16,8 @@ main{max-width:1080px;margin:0 auto;padding:16px 24px}
 details{background:#fff;border:1px solid #d9dde5;border-radius:6px;margin:8px 0}
 summary{cursor:pointer;padding:10px 12px;display:flex;gap:12px;align-items:baseline}
 .m{font:600 12px monospace;padding:2px 6px;border-radius:4px;color:#fff;min-width:52px;text-align:center}
-.GET{background:#2a7ab0}.POST{background:#2d8a4e}.PATCH{background:#a66a00}.DELETE{background:#b0352a}
+.m{background:#5b6475}.GET{background:#2a7ab0}.POST{background:#2d8a4e}.PUT{background:#6a4bb0}
+.PATCH{background:#a66a00}.DELETE{background:#b0352a}.missing{color:#b0352a;font-weight:600}
 code,pre,textarea{font:13px/1.4 ui-monospace,monospace}.path{font-family:ui-monospace,monospace}
 .body{padding:0 14px 14px}pre{background:#f0f2f5;padding:8px;overflow:auto;max-height:28em}
 textarea{width:100%;min-height:9em}table{border-collapse:collapse}td{padding:3px 8px 3px 0;vertical-align:top}
@@ -26,10 +31,16 @@ textarea{width:100%;min-height:9em}table{border-collapse:collapse}td{padding:3px
 const el = (tag, attrs, ...kids) => { const e = document.createElement(tag);
   Object.entries(attrs || {}).forEach(([k, v]) => k === "text" ? e.textContent = v : e.setAttribute(k, v));
   kids.forEach(k => e.append(k)); return e; };
+const quote = text => "'" + String(text).replace(/'/g, "'\\\\''") + "'";
 function curl(method, path, body) {
-  let c = "curl -sS -X " + method + " -H 'Authorization: Bearer $KEY' '" + location.origin + path + "'";
-  if (body) c += " -H 'Content-Type: application/json' -d '" + JSON.stringify(body) + "'";
+  let c = "curl -sS -X " + method + ' -H "Authorization: Bearer $KEY" ' + quote(location.origin + path);
+  if (body) c += " -H 'Content-Type: application/json' -d " + quote(JSON.stringify(body));
   return c;
+}
+function prose(text) {  // `code` spans as <code>, the rest as text
+  const p = el("p");
+  String(text || "").split("`").forEach((part, i) => p.append(i % 2 ? el("code", {text: part}) : part));
+  return p;
 }
 function operation(path, method, op) {
   const d = el("details"), s = el("summary");
@@ -37,7 +48,7 @@ function operation(path, method, op) {
            el("span", {class: "path", text: path}), el("span", {text: op.summary}));
   d.append(s);
   const b = el("div", {class: "body"});
-  b.append(el("p", {class: "role", text: op.description || ""}));
+  const about = prose(op.description); about.className = "role"; b.append(about);
   const inputs = {};
   if (op.parameters) {
     const t = el("table");
@@ -58,6 +69,12 @@ function operation(path, method, op) {
   const send = el("button", {text: "Send"});
   send.onclick = async () => {
     let url = path; const q = new URLSearchParams();
+    const missing = Object.entries(inputs).filter(([, [p, i]]) => p.required && !i.value.trim()).map(([n]) => n);
+    if (missing.length) {
+      out.textContent = ""; out.append(el("span", {class: "missing",
+        text: "Fill in " + missing.join(", ") + " first: " + (missing.length > 1 ? "they are" : "it is") + " required."}));
+      return;
+    }
     for (const [name, [p, i]] of Object.entries(inputs)) { if (!i.value) continue;
       if (p.in === "path") url = url.replace("{" + name + "}", encodeURIComponent(i.value)); else q.set(name, i.value); }
     if ([...q].length) url += "?" + q;
@@ -75,7 +92,7 @@ function operation(path, method, op) {
   d.append(b); return d;
 }
 fetch("/openapi.json").then(r => r.json()).then(spec => {
-  document.getElementById("intro").textContent = spec.info.description;
+  document.getElementById("intro").replaceWith(prose(spec.info.description));
   const root = document.getElementById("ops"); root.textContent = "";
   const byTag = {};
   for (const [path, methods] of Object.entries(spec.paths))

@@ -15,7 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
+from recognition.breaks import method_breaks
 from recognition.figures import COLUMNS
+from recognition.polls.checks import poll_segments
+from recognition.polls.model import Poll
 from recognition.store import estimates as estimates_store
 from recognition.store import waves as waves_store
 from recognition.store.estimates import PollFigure, WindowInfo
@@ -25,21 +28,39 @@ from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.web.api.schemas import FIGURE, METRIC
 
 WAVE_IDS = {"type": "array", "items": {"type": "integer"}}
+SOURCE = {
+    "type": ["string", "null"],
+    "description": "null: fielded by this service; else where the imported wave came from",
+}
+BREAK = {
+    "type": ["string", "null"],
+    "description": "where the method changed at this wave (source or questionnaire version), in plain words, "
+    "e.g. 'imported from …'; null when nothing changed",
+}
 SCORES = {
     "type": "object",
-    "required": ["poll", "window", "waves", "next_cursor"],
+    "required": ["poll", "window", "items", "next_cursor"],
     "properties": {
         "poll": {"type": "object", "required": ["id", "name"]},
         "window": {"type": "integer", "minimum": 1},
-        "waves": {
+        "items": {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["wave_id", "scheduled_at", "questionnaire_version", "estimates"],
+                "required": [
+                    "wave_id",
+                    "scheduled_at",
+                    "questionnaire_version",
+                    "source",
+                    "break",
+                    "estimates",
+                ],
                 "properties": {
                     "wave_id": {"type": "integer"},
                     "scheduled_at": {"type": "string"},
                     "questionnaire_version": {"type": "integer"},
+                    "source": SOURCE,
+                    "break": BREAK,
                     "window_waves": {**WAVE_IDS, "description": "the waves pooled (window > 1)"},
                     "previous_window_waves": {
                         **WAVE_IDS,
@@ -63,6 +84,9 @@ POINT = {
         **{k: v for k, v in FIGURE["properties"].items() if k not in ("metric", "brand", "segment")},
         "wave_id": {"type": "integer"},
         "scheduled_at": {"type": "string"},
+        "questionnaire_version": {"type": "integer"},
+        "source": SOURCE,
+        "break": BREAK,
     },
 }
 TRENDS = {
@@ -104,19 +128,24 @@ _BAD_CURSOR = Problem(
 )
 
 
-def csv_response(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> web.Response:
-    """Rows as CSV: lists joined with ';', instants in ISO 8601, nothing for null."""
+def csv_response(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], headers: dict[str, str] | None = None
+) -> web.Response:
+    """Rows as CSV: lists joined with ';', instants in ISO 8601, booleans ``true``/``false``, nothing for
+    null."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_cell(row[c]) for c in columns])
-    return web.Response(text=buffer.getvalue(), content_type=CSV, charset="utf-8")
+    return web.Response(text=buffer.getvalue(), content_type=CSV, charset="utf-8", headers=headers)
 
 
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list | tuple):
         return ";".join(map(str, value))
     if hasattr(value, "isoformat"):
@@ -138,11 +167,41 @@ def _window_size(ctx: Ctx) -> int:
     return window
 
 
-def _item(rows: Sequence[PollFigure], wave: Any, window: WindowInfo | None) -> dict[str, Any]:
+def check_filters(poll: Poll, params: dict[str, Any]) -> None:
+    """A 400 naming the poll's segments (or brands) when ``segment`` (or ``brand``) is not one of them."""
+    errors = []
+    segment = params.get("segment", "all")
+    known = poll_segments(poll.population)
+    if segment not in known:
+        errors.append(
+            {"field": "segment", "message": f"not a segment of this poll; one of {', '.join(known)}"}
+        )
+    brand = params.get("brand")
+    if brand is not None and brand not in poll.brand_ids:
+        errors.append(
+            {"field": "brand", "message": f"not a brand of this poll; one of {', '.join(poll.brand_ids)}"}
+        )
+    if errors:
+        raise Problem(
+            400, "Bad Request", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        )
+
+
+async def poll_breaks(conn: Any, poll_id: int) -> dict[int, str | None]:
+    """Wave id → break marker over the poll's published waves (:func:`recognition.breaks.method_breaks`)."""
+    published = [w for w in await waves_store.list_waves(conn, poll_id) if w.state == "published"]
+    return method_breaks(published)
+
+
+def _item(
+    rows: Sequence[PollFigure], wave: Any, window: WindowInfo | None, breaks: dict[int, str | None]
+) -> dict[str, Any]:
     item: dict[str, Any] = {
         "wave_id": wave.id,
         "scheduled_at": wave.scheduled_at,
         "questionnaire_version": wave.questionnaire_version,
+        "source": wave.source,
+        "break": breaks.get(wave.id),
     }
     if window is not None:
         item["window_waves"] = list(window.wave_ids)
@@ -158,6 +217,8 @@ async def poll_scores(ctx: Ctx) -> web.StreamResponse:
     after = decode_cursor(ctx)
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
+        check_filters(poll, p)
+        breaks = await poll_breaks(conn, poll.id)
         windows: dict[int, WindowInfo] = {}
         if size == 1:
             ids = await waves_store.published_ids(
@@ -188,21 +249,18 @@ async def poll_scores(ctx: Ctx) -> web.StreamResponse:
     for row in rows:
         by_wave[row.wave_id].append(row)
     waves.sort(key=lambda w: (w.scheduled_at, w.id) if size > 1 else (w.id,))
-    items = [_item(by_wave[w.id], w, windows.get(w.id)) for w in waves]
+    items = [_item(by_wave[w.id], w, windows.get(w.id), breaks) for w in waves]
     if ctx.media == CSV:
         extra = ("window_waves", "previous_window_waves") if size > 1 else ()
-        flat = [
-            {**e, **{k: item[k] for k in ("wave_id", "scheduled_at", *extra)}}
-            for item in items
-            for e in item["estimates"]
-        ]
-        return csv_response(flat, ("wave_id", "scheduled_at", *extra, *COLUMNS))
+        head = ("wave_id", "scheduled_at", "source", "break", *extra)
+        flat = [{**e, **{k: item[k] for k in head}} for item in items for e in item["estimates"]]
+        return csv_response(flat, (*head, *COLUMNS))
     more = len(ids) > limit
     return respond(
         {
             "poll": {"id": poll.id, "name": poll.name},
             "window": size,
-            "waves": items,
+            "items": items,
             "next_cursor": encode_cursor(shown[-1]) if more else None,
         }
     )
@@ -212,6 +270,8 @@ async def poll_trends(ctx: Ctx) -> web.StreamResponse:
     p = ctx.params
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
+        check_filters(poll, p)
+        breaks = await poll_breaks(conn, poll.id)
         rows = await estimates_store.poll_figures(
             conn,
             poll.id,
@@ -220,11 +280,20 @@ async def poll_trends(ctx: Ctx) -> web.StreamResponse:
             brand=p.get("brand"),
             base="total",
         )
+    head = ("wave_id", "scheduled_at", "questionnaire_version", "source", "break")
     points = [
-        {"wave_id": r.wave_id, "scheduled_at": r.scheduled_at, **r.figure.public().as_dict()} for r in rows
+        {
+            "wave_id": r.wave_id,
+            "scheduled_at": r.scheduled_at,
+            "questionnaire_version": r.questionnaire_version,
+            "source": r.source,
+            "break": breaks.get(r.wave_id),
+            **r.figure.public().as_dict(),
+        }
+        for r in rows
     ]
     if ctx.media == CSV:
-        return csv_response(points, ("wave_id", "scheduled_at", *COLUMNS))
+        return csv_response(points, (*head, *COLUMNS))
     series: dict[str, list[dict[str, Any]]] = {}
     for point in points:
         series.setdefault(point["brand"], []).append(
@@ -270,7 +339,9 @@ OPS = (
         media=("application/json", CSV),
         cached=True,
         errors=(400,),
-        description="Waves are pages (limit = waves per page). CSV has one row per wave × estimate. With "
+        description="Waves are pages (limit = waves per page; the page's list is `items`). CSV has one row per "
+        "wave × estimate. Each item carries the wave's `source` and a `break` marker where the method changed "
+        "(imported from another provider, or a new questionnaire version). With "
         "window=N each item is the window of N published waves ending at wave_id, its respondents pooled and "
         "weighted as one sample when that wave published; the change is against the previous non-overlapping "
         "window (the N waves before it) and q is BH over the window's family of tests. Windows start at the "
@@ -287,5 +358,8 @@ OPS = (
         (POLL_ID, Param("metric", "query", METRIC, "the metric", required=True), BRAND, SEGMENT, FORMAT),
         media=("application/json", CSV),
         cached=True,
+        errors=(400,),
+        description="Each point carries its wave's questionnaire version, `source` and a `break` marker where "
+        "the method changed (e.g. 'imported from …').",
     ),
 )

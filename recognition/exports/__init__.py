@@ -1,0 +1,1 @@
+"""Data out: respondent-level files (SPSS, Parquet, CSV) and banner tables."""
