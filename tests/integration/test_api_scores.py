@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -148,7 +147,9 @@ async def test_image_metrics_pass_the_metric_filter(client: TestClient, world: d
     resp = await client.get(f"/api/v1/polls/{world['poll']}/scores?metric=image.sporty", headers=reader)
     assert resp.status == 200, await resp.text()
     [item] = (await resp.json())["items"]
-    assert [(e["metric"], e["brand"], e["estimate"]) for e in item["estimates"]] == [("image.sporty", "a", 0.25)]
+    assert [(e["metric"], e["brand"], e["estimate"]) for e in item["estimates"]] == [
+        ("image.sporty", "a", 0.25)
+    ]
     trend = await client.get(f"/api/v1/polls/{world['poll']}/trends?metric=image.sporty", headers=reader)
     assert [s["brand"] for s in (await trend.json())["series"]] == ["a"]
 
