@@ -14,6 +14,7 @@ from recognition.stats.estimation import (
     estimate,
     estimate_matrix,
 )
+from recognition.stats.given import GIVEN_NOTE, given_weights
 from recognition.stats.mental import MentalAvailability, RatioArrays, mental_availability
 from recognition.stats.planning import (
     Plan,
@@ -43,6 +44,7 @@ from recognition.stats.testing import (
 from recognition.stats.weighting import CalibrationDesign, RakeResult, TargetError, rake
 
 __all__ = [
+    "GIVEN_NOTE",
     "MODELLED_LABEL",
     "SMOOTHED_LABEL",
     "BaseThresholds",
@@ -76,6 +78,7 @@ __all__ = [
     "estimate",
     "estimate_matrix",
     "fay_herriot",
+    "given_weights",
     "image_map",
     "image_map_from_indicators",
     "is_significant",

@@ -222,3 +222,82 @@ async def weights(conn: asyncpg.Connection, wave_id: int) -> dict[int, float]:
     """Respondent id → weight of a weighted wave."""
     rows = await conn.fetch("SELECT respondent_id, weight FROM weights WHERE wave_id = $1", wave_id)
     return {int(r["respondent_id"]): float(r["weight"]) for r in rows}
+
+
+@dataclass(frozen=True)
+class SyncedFigure:
+    """A published figure as an incremental reader gets it: where it belongs and when it last changed."""
+
+    id: int
+    updated_at: datetime
+    poll_id: int
+    wave_id: int
+    window_size: int
+    window_waves: tuple[int, ...]
+    scheduled_at: datetime
+    source: str | None
+    figure: Figure
+
+
+async def sync_watermark(conn: asyncpg.Connection) -> datetime:
+    """A time no figure still to be committed can be older than: the start of the oldest transaction in progress
+    in this database (a figure's ``updated_at`` is its writing transaction's start), or now."""
+    value: datetime = await conn.fetchval(
+        """SELECT least(now(), min(xact_start)) FROM pg_stat_activity
+           WHERE datname = current_database() AND xact_start IS NOT NULL"""
+    )
+    return value
+
+
+async def changed_figures(
+    conn: asyncpg.Connection,
+    org_id: int,
+    *,
+    since: datetime | None,
+    after: tuple[datetime, int] | None,
+    limit: int,
+    poll_id: int | None = None,
+    window: int | None = None,
+    metric: str | None = None,
+    segment: str | None = None,
+    brand: str | None = None,
+) -> list[SyncedFigure]:
+    """Figures of the organisation's published waves and windows with ``updated_at >= since``, in
+    ``(updated_at, id)`` order after ``after``, at most ``limit``."""
+    rows = await conn.fetch(
+        f"""SELECT e.id, e.updated_at, w.poll_id, e.wave_id, e.window_size, x.wave_ids, w.scheduled_at,
+                   w.source, {_SELECT}
+            FROM estimates e JOIN waves w ON w.id = e.wave_id JOIN polls p ON p.id = w.poll_id
+                 LEFT JOIN estimate_windows x ON x.end_wave_id = e.wave_id AND x.window_size = e.window_size
+            WHERE p.organisation_id = $1 AND w.state = 'published'
+                  AND ($2::timestamptz IS NULL OR e.updated_at >= $2)
+                  AND ($3::timestamptz IS NULL OR (e.updated_at, e.id) > ($3, $4::bigint))
+                  AND ($6::bigint IS NULL OR w.poll_id = $6) AND ($7::int IS NULL OR e.window_size = $7)
+                  AND ($8::text IS NULL OR e.metric = $8) AND ($9::text IS NULL OR e.segment = $9)
+                  AND ($10::text IS NULL OR e.brand = $10)
+            ORDER BY e.updated_at, e.id LIMIT $5""",
+        org_id,
+        since,
+        None if after is None else after[0],
+        None if after is None else after[1],
+        limit,
+        poll_id,
+        window,
+        metric,
+        segment,
+        brand,
+    )
+    return [
+        SyncedFigure(
+            int(r["id"]),
+            r["updated_at"],
+            int(r["poll_id"]),
+            int(r["wave_id"]),
+            int(r["window_size"]),
+            tuple(r["wave_ids"] or (r["wave_id"],)),
+            r["scheduled_at"],
+            r["source"],
+            Figure.from_row(r),
+        )
+        for r in rows
+    ]

@@ -29,6 +29,7 @@ class StoredRespondent:
     quality_reasons: list[str]
     demographics: dict[str, str]
     answers: dict[str, Any]
+    given_weight: float | None = None  # an imported wave's own weight, when it is estimated with it
 
 
 async def record_complete(
@@ -68,7 +69,7 @@ async def wave_respondents(
     conn: asyncpg.Connection, wave_id: int, *, statuses: tuple[str, ...] = ("complete",)
 ) -> list[StoredRespondent]:
     rows = await conn.fetch(
-        """SELECT r.id, r.status, r.quality_reasons, r.demographics,
+        """SELECT r.id, r.status, r.quality_reasons, r.demographics, r.given_weight,
                   coalesce(jsonb_object_agg(a.question_id, a.value) FILTER (WHERE a.question_id IS NOT NULL),
                            '{}'::jsonb) AS answers
            FROM respondents r LEFT JOIN answers a ON a.respondent_id = r.id

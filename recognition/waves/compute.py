@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from recognition.figures import MEAN_METRICS, Figure, StatisticsOptions, WeightingRow, finite, with_changes
-from recognition.stats import EstimateMatrix, RakeResult, estimate_matrix, rake
+from recognition.stats import EstimateMatrix, RakeResult, estimate_matrix, given_weights, rake
 from recognition.waves.inputs import WaveInput, pool_inputs, segments_of
 
 Previous = Mapping[tuple[str, str, str, str], Figure]
@@ -33,12 +33,12 @@ def compute_wave(
     options: StatisticsOptions,
     previous: Previous | None = None,
 ) -> WaveOutput:
-    """Weight the sample to ``margins`` and estimate every indicator in every segment (total base), with the
-    change against ``previous`` (the previous wave's or window's figures by key)."""
-    result = rake(inp.demographics, margins, bounds=options.weight_bounds)
+    """Weight the sample to ``margins`` (:func:`weigh`) and estimate every indicator in every segment (total
+    base), with the change against ``previous`` (the previous wave's or window's figures by key)."""
+    result = weigh(inp, margins, options)
     figures = estimate_figures(inp, result, options)
     weighting = WeightingRow(
-        method="raking",
+        method="raking" if inp.weights is None else "given",
         converged=bool(result.converged),
         iterations=int(result.iterations),
         max_margin_error=float(result.max_margin_error),
@@ -51,6 +51,16 @@ def compute_wave(
     )
     weights = [(rid, float(w)) for rid, w in zip(inp.respondent_ids, result.weights, strict=True)]
     return WaveOutput(weighting, weights, with_changes(figures, previous or {}, options))
+
+
+def weigh(
+    inp: WaveInput, margins: Mapping[str, Mapping[str, float]], options: StatisticsOptions
+) -> RakeResult:
+    """The wave's design: raked to ``margins`` with the service's bounds, or — for an imported wave estimated
+    with its own weights — those weights as given (:func:`recognition.stats.given_weights`)."""
+    if inp.weights is not None:
+        return given_weights(inp.weights, inp.demographics, margins)
+    return rake(inp.demographics, margins, bounds=options.weight_bounds)
 
 
 def estimate_figures(inp: WaveInput, result: RakeResult, options: StatisticsOptions) -> list[Figure]:
@@ -135,14 +145,22 @@ def compute_window(
     options: StatisticsOptions,
     previous: Previous | None = None,
     versions: Sequence[int] = (),
+    sources: Sequence[str | None] = (),
 ) -> list[Figure]:
     """The figures of a rolling window: the respondents of its waves pooled and weighted as one sample
     (:func:`compute_wave` on :func:`recognition.waves.inputs.pool_inputs`), tested against the previous
     non-overlapping window. When its waves were fielded with different questionnaire versions (``versions``),
-    each figure carries a warning."""
+    each figure carries a warning; so it does when they came from different sources (``sources``: None for
+    fielded by this service, else where an imported wave came from)."""
     figures = compute_wave(pool_inputs(inputs), margins, options, previous).figures
+    notes = []
     used = sorted(set(versions))
     if len(used) > 1:
-        note = f"the window pools questionnaire versions {', '.join(map(str, used))}"
-        figures = [replace(f, warnings=(*f.warnings, note)) for f in figures]
+        notes.append(f"the window pools questionnaire versions {', '.join(map(str, used))}")
+    origins = list(dict.fromkeys(sources))
+    if len(origins) > 1:
+        named = ", ".join("fielded by this service" if s is None else f"imported from {s}" for s in origins)
+        notes.append(f"the window pools waves from different sources: {named}")
+    if notes:
+        figures = [replace(f, warnings=(*f.warnings, *notes)) for f in figures]
     return figures

@@ -3,7 +3,9 @@ of the own brand and one indicator per (metric, brand).
 
 Indicators come from the stored answers: answers taken on the hosted survey (keyed by question id) go through
 :func:`recognition.questionnaire.derive_indicators` with the unaided boxes coded at completion; answers a panel
-delivered in its own compact format go through :func:`indicators_from_answers`. Only respondents with status
+delivered in its own compact format go through :func:`indicators_from_answers`; respondents of an imported wave
+carry their indicators as mapped from the file (:func:`indicators_from_imported`), and their own weights when the
+wave is estimated with them. Only respondents with status
 ``complete`` are read: quality-terminated ones stay stored for audit but are never estimated.
 
 Segments (:func:`segments_of`): ``all``, every level of every weighting variable (``age=18-24``) and customer
@@ -48,6 +50,7 @@ class WaveInput:
     demographics: dict[str, list[str]]
     indicators: dict[Key, np.ndarray]  # (metric, brand) → values (NaN = not in the base)
     customer: list[str]
+    weights: np.ndarray | None = None  # final weights given by an imported file (None: rake the wave)
 
     @property
     def n(self) -> int:
@@ -88,6 +91,26 @@ def indicators_from_answers(answers: Mapping[str, Any], brands: Sequence[str]) -
     return out
 
 
+#: The answer holding an imported respondent's indicators: metric → brand → value (null: not in the base).
+IMPORTED = "imported"
+
+
+def is_imported_answers(answers: Mapping[str, Any]) -> bool:
+    return IMPORTED in answers
+
+
+def indicators_from_imported(answers: Mapping[str, Any], brands: Sequence[str]) -> dict[Key, float]:
+    """One imported respondent's indicators, as the history import mapped them: only the metrics and brands
+    the file held (a metric it lacks has no figure, rather than a figure of 0)."""
+    out: dict[Key, float] = {}
+    for metric, values in answers[IMPORTED].items():
+        for b in brands:
+            if b in values:
+                value = values[b]
+                out[(metric, b)] = math.nan if value is None else float(value)
+    return out
+
+
 def is_survey_answers(answers: Mapping[str, Any]) -> bool:
     """Answers taken on the hosted survey (keyed by question id) rather than a panel's compact format."""
     return any(k.startswith("screener.") for k in answers)
@@ -117,12 +140,17 @@ def build_input(
     questionnaire: Questionnaire | None = None,
 ) -> WaveInput:
     """Indicators of every respondent: hosted-survey answers need ``questionnaire``; a panel's compact format
-    (:func:`indicators_from_answers`) does not."""
-    keys = [(m, b) for m in (*PROPORTION_METRICS, *MEAN_METRICS) for b in brands]
+    (:func:`indicators_from_answers`) does not; imported ones hold theirs (:func:`indicators_from_imported`).
+    An imported wave's own weights (``given_weight`` of every row) come along when every row has one."""
+    imported = bool(rows) and all(is_imported_answers(r.answers) for r in rows)
+    keys = [] if imported else [(m, b) for m in (*PROPORTION_METRICS, *MEAN_METRICS) for b in brands]
     per_row: list[dict[Key, float]] = []
     customer: list[str] = []
     for row in rows:
-        if questionnaire is not None and is_survey_answers(row.answers):
+        if is_imported_answers(row.answers):
+            values = indicators_from_imported(row.answers, brands)
+            status = str(row.answers.get("customer_status", "never"))
+        elif questionnaire is not None and is_survey_answers(row.answers):
             values, status = indicators_from_survey(questionnaire, row.answers, brands)
         else:
             values = indicators_from_answers(row.answers, brands)
@@ -133,11 +161,13 @@ def build_input(
     matrix = np.full((len(rows), len(keys)), np.nan)
     for i, values in enumerate(per_row):
         matrix[i] = [values.get(k, math.nan) for k in keys]
+    given = [getattr(r, "given_weight", None) for r in rows]
     return WaveInput(
         respondent_ids=[r.id for r in rows],
         demographics={v: [str(r.demographics.get(v, "")) for r in rows] for v in variables},
         indicators={k: matrix[:, j] for j, k in enumerate(keys)},
         customer=customer,
+        weights=np.asarray(given, dtype=float) if rows and None not in given else None,
     )
 
 
@@ -161,7 +191,8 @@ def segments_of(inp: WaveInput) -> tuple[list[str], np.ndarray]:
 
 def pool_inputs(inputs: Sequence[WaveInput]) -> WaveInput:
     """The respondents of several waves as one sample. An indicator a wave lacks is NaN (not in the base) for
-    that wave's respondents."""
+    that wave's respondents. Waves that all carry their own (imported) weights keep them, each wave's scaled to
+    mean 1; otherwise the pooled sample is raked as one."""
     keys = list(dict.fromkeys(k for inp in inputs for k in inp.indicators))
     variables = list(dict.fromkeys(v for inp in inputs for v in inp.demographics))
     indicators = {
@@ -175,4 +206,9 @@ def pool_inputs(inputs: Sequence[WaveInput]) -> WaveInput:
         demographics=demographics,
         indicators=indicators,
         customer=[c for inp in inputs for c in inp.customer],
+        weights=(
+            np.concatenate([inp.weights / inp.weights.mean() for inp in inputs if inp.weights is not None])
+            if inputs and all(inp.weights is not None and inp.n for inp in inputs)
+            else None
+        ),
     )

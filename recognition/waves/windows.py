@@ -96,6 +96,7 @@ async def refresh(
                 options,
                 previous,
                 [by_id[w].questionnaire_version for w in window.wave_ids],
+                [by_id[w].source for w in window.wave_ids],
             )
             async with pool.acquire() as conn:
                 await estimates_store.replace_window(conn, window, figures)

@@ -1,31 +1,21 @@
-"""Brand comparisons (one wave, a reference brand against the others) and respondent-level export.
-
-The export is pseudonymous: each row gets a random id made for that export alone (never the stored respondent
-key), the respondent's weight, weighting variables and derived indicators, as CSV. It is refused when the
-wave's effective base is below ``statistics.suppress_below``.
-"""
+"""Brand comparisons: one wave, a reference brand against the others, on the same respondents. (Respondent-level
+exports: :mod:`recognition.web.api.exports`; banner tables: :mod:`recognition.web.api.banner`.)"""
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import secrets
 
 from aiohttp import web
 
-from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
+from recognition.figures import PROPORTION_METRICS
 from recognition.populations import load_margins
-from recognition.store import estimates as estimates_store
-from recognition.store import polls as polls_store
 from recognition.store import waves as waves_store
 from recognition.waves.contrasts import compare_brands
 from recognition.waves.loading import load_input
 from recognition.web.api.errors import Problem
-from recognition.web.api.ops import CSV, ID, Ctx, Op, Param, not_found, respond
+from recognition.web.api.ops import ID, Ctx, Op, Param, not_found, respond
 from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.web.api.scores import SEGMENT, check_filters
-from recognition.web.api.waves import WAVE_ID, load_wave
 
 COMPARISON = {
     "type": "object",
@@ -108,57 +98,6 @@ async def compare(ctx: Ctx) -> web.StreamResponse:
     )
 
 
-async def export_respondents(ctx: Ctx) -> web.StreamResponse:
-    async with ctx.pool.acquire() as conn:
-        wave = await load_wave(conn, ctx)
-        poll = await polls_store.get_poll(conn, wave.poll_id)
-        run = await estimates_store.weighting_run(conn, wave.id)
-        floor = ctx.settings.statistics_suppress_below
-        if run is None or float(run["n_eff"]) < floor:
-            base = "no weighted base" if run is None else f"an effective base of {float(run['n_eff']):.1f}"
-            raise Problem(
-                409,
-                "Conflict",
-                f"wave {wave.id} has {base}; respondent-level data is exported only "
-                f"from weighted waves with an effective base of at least {floor:g}",
-            )
-        assert poll is not None
-        margins = load_margins(poll.population)
-        rows, inp = await load_input(conn, poll, wave.id, wave.questionnaire_version, margins)
-        weights = await estimates_store.weights(conn, wave.id)
-        await ctx.audit(conn, "wave.export", "wave", wave.id, {"rows": len(weights)})
-    variables = list(margins)
-    keys = [(m, b) for m in (*PROPORTION_METRICS, *MEAN_METRICS) for b in poll.brand_ids]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["export_id", "weight", *variables, "customer_status", *(f"{m}:{b}" for m, b in keys)])
-    order = list(range(len(rows)))
-    secrets.SystemRandom().shuffle(order)  # row order must not reveal storage order either
-    for i in order:
-        row = rows[i]
-        if row.id not in weights:
-            continue
-        values = [
-            "" if v != v else int(v) if float(v).is_integer() else v
-            for v in (inp.indicators[k][i] for k in keys)
-        ]
-        writer.writerow(
-            [
-                secrets.token_hex(8),
-                f"{weights[row.id]:.6g}",
-                *(inp.demographics[v][i] for v in variables),
-                inp.customer[i],
-                *values,
-            ]
-        )
-    return web.Response(
-        text=buffer.getvalue(),
-        content_type=CSV,
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="wave-{wave.id}-respondents.csv"'},
-    )
-
-
 OPS = (
     Op(
         "GET",
@@ -180,19 +119,5 @@ OPS = (
                 "default the own brand",
             ),
         ),
-    ),
-    Op(
-        "GET",
-        "/api/v1/waves/{wave_id}/respondents",
-        export_respondents,
-        "editor",
-        "Respondent-level export (pseudonymous, weighted CSV)",
-        "exports",
-        {"type": "string"},
-        (WAVE_ID,),
-        media=(CSV,),
-        errors=(409,),
-        description="One row per weighted complete with a random per-export id. Refused (409) when the effective "
-        "base is below the suppression threshold.",
     ),
 )

@@ -11,7 +11,18 @@ from importlib.metadata import PackageNotFoundError, version
 
 from aiohttp import web
 
-from recognition.web.api import admin, analysis, mentions, objectives, polls, schedules, scores, waves
+from recognition.web.api import (
+    admin,
+    analysis,
+    estimates,
+    exports,
+    mentions,
+    objectives,
+    polls,
+    schedules,
+    scores,
+    waves,
+)
 from recognition.web.api.docs_page import PAGE
 from recognition.web.api.openapi import build_document
 from recognition.web.api.ops import Op, add_routes, dumps
@@ -23,6 +34,8 @@ OPERATIONS_DECLARED: tuple[Op, ...] = (
     *waves.OPS,
     *scores.OPS,
     *analysis.OPS,
+    *exports.OPS,
+    *estimates.OPS,
     *mentions.OPS,
     *objectives.OPS,
     *admin.OPS,
