@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
+import openpyxl
 import pyarrow.parquet as pq
 import pyreadstat
 import pytest
@@ -132,3 +133,43 @@ async def test_a_range_of_waves_and_refusals(settings: Settings, pool: asyncpg.P
             await conn.execute("UPDATE weighting_runs SET n_eff = 12 WHERE wave_id = $1", second.id)
         body = await problem(await client.get(url, headers=editor), 409)
         assert f"wave {second.id} has an effective base of 12.0" in body["detail"]
+
+
+async def test_banner_table_holds_the_published_figures(settings: Settings, pool: asyncpg.Pool) -> None:
+    world = await make_world(pool, settings, sample_size=400)
+    async with pool.acquire() as conn:
+        published = {(f.metric, f.brand, f.segment): f for f in await estimates.figures(conn, world.wave_id)}
+    async with api_client(settings, pool) as (client, _):
+        url = f"/api/v1/waves/{world.wave_id}/banner"
+        viewer = world.auth("viewer")
+        xlsx = await client.get(url, headers=viewer)
+        assert xlsx.status == 200, await xlsx.text()
+        assert xlsx.content_type.endswith("spreadsheetml.sheet")
+        raw = await xlsx.read()
+        text = await (await client.get(url + "?format=csv&banner=age,customer", headers=viewer)).text()
+        body = await problem(await client.get(url + "?banner=shoe_size", headers=viewer), 400)
+        assert "shoe_size" in body["detail"] and "age" in body["detail"]
+        await problem(await client.get(url, headers=world.auth("reader")), 403)
+    cells = list(csv.DictReader(io.StringIO(text)))
+    assert {c["segment"] for c in cells} == {
+        "all",
+        *(f"age={a}" for a in ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")),
+        "customer=current",
+        "customer=lapsed",
+        "customer=never",
+    }
+    for c in cells:
+        figure = published[(c["metric"], c["brand"], c["segment"])]
+        if figure.shown:
+            assert float(c["estimate"]) == pytest.approx(figure.estimate, rel=1e-12)
+        else:
+            assert c["estimate"] == "" and c["letters"] == ""
+        assert int(c["n"]) == figure.n
+    assert any(c["letters"] for c in cells)
+
+    sheet = openpyxl.load_workbook(io.BytesIO(raw)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = next(r for r in values if r[2] == "Total")
+    label_row = next(r for r in values if r[0] == "Aided awareness: Acme")
+    column = header.index("Age 18–24")
+    assert label_row[column] == pytest.approx(published[("aided", "acme", "age=18-24")].estimate, rel=1e-12)

@@ -14,6 +14,7 @@ from aiohttp import web
 from recognition.web.api import (
     admin,
     analysis,
+    banner,
     estimates,
     exports,
     mentions,
@@ -35,6 +36,7 @@ OPERATIONS_DECLARED: tuple[Op, ...] = (
     *scores.OPS,
     *analysis.OPS,
     *exports.OPS,
+    *banner.OPS,
     *estimates.OPS,
     *mentions.OPS,
     *objectives.OPS,
