@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from recognition.figures import MEAN_METRICS, PROPORTION_METRICS, is_image_metric
+from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
 from recognition.labels import metric_name
 from recognition.waves.inputs import CUSTOMER_STATUSES, Key, WaveInput
 
@@ -55,6 +55,7 @@ class RespondentTable:
     title: str
     weight: str = WEIGHT
     indicators: Mapping[str, Key] = field(default_factory=dict)  # variable name → (metric, brand)
+    wave_times: Mapping[int, datetime] = field(default_factory=dict)  # wave id → scheduled time
 
     @property
     def n(self) -> int:
@@ -194,7 +195,9 @@ def build_table(
                 measure="scale" if mean else "nominal",
             )
         )
-    return RespondentTable(tuple(columns), title, WEIGHT, indicators)
+    return RespondentTable(
+        tuple(columns), title, WEIGHT, indicators, {w.wave_id: w.scheduled_at for w in waves}
+    )
 
 
 def _value(column: np.ndarray | None, i: int) -> float:
@@ -208,5 +211,33 @@ def _wave_label(w: ExportWave) -> str:
     return label if w.source is None else f"{label}, imported from {w.source}"
 
 
-def is_indicator_metric(metric: str) -> bool:
-    return metric in PROPORTION_METRICS or metric in MEAN_METRICS or is_image_metric(metric)
+def import_mapping(table: RespondentTable, source: str, fmt: str) -> dict[str, Any]:
+    """The history-import mapping (:mod:`recognition.imports.mapping`) that reads this export back (``fmt``
+    csv or sav: SPSS holds categories as codes 1..k), re-weighted by the receiving poll's margins."""
+
+    def codes(v: Variable) -> dict[str, Any]:
+        if fmt == "sav":
+            return {"column": v.name, "codes": {str(i + 1): level for i, level in enumerate(v.categories)}}
+        return {"column": v.name}
+
+    dates = {str(k): t.isoformat() for k, t in table.wave_times.items()}
+    by_metric: dict[str, dict[str, str]] = {}
+    for name, (metric, brand) in table.indicators.items():
+        by_metric.setdefault(metric, {})[brand] = name
+    categories = [v for v in table.variables if v.kind == "category"]
+    return {
+        "source": source,
+        "weighting": "rake",
+        "weight": table.weight,
+        "respondent": "respondent",
+        "wave": {"column": "wave_id", "dates": dates},
+        "variables": {v.name: codes(v) for v in categories if v.name != "customer_status"},
+        "customer": codes(table.column("customer_status")),
+        "metrics": {
+            metric: {
+                "columns": columns,
+                **({"codes": {"-100": -100, "0": 0, "100": 100}} if metric in MEAN_METRICS else {}),
+            }
+            for metric, columns in by_metric.items()
+        },
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -86,3 +87,34 @@ async def count_by_status(conn: asyncpg.Connection, wave_id: int) -> dict[str, i
         "SELECT status, count(*) AS n FROM respondents WHERE wave_id = $1 GROUP BY status", wave_id
     )
     return {r["status"]: int(r["n"]) for r in rows}
+
+
+async def store_imported(
+    conn: asyncpg.Connection,
+    wave_id: int,
+    completed_at: Any,
+    rows: list[tuple[bytes, Mapping[str, str], Mapping[str, Any], float | None]],
+) -> int:
+    """Store an imported wave's respondents (key, demographics, answers, own weight or None) as completes, in
+    bulk; returns how many."""
+    ids = await conn.fetch(
+        """INSERT INTO respondents (wave_id, respondent_key, status, demographics, completed_at, given_weight)
+           SELECT $1, k, 'complete', d::jsonb, $2, g
+           FROM unnest($3::bytea[], $4::text[], $5::float8[]) AS t(k, d, g)
+           RETURNING id, respondent_key""",
+        wave_id,
+        completed_at,
+        [r[0] for r in rows],
+        [json.dumps(dict(r[1])) for r in rows],
+        [r[3] for r in rows],
+    )
+    by_key = {bytes(r["respondent_key"]): int(r["id"]) for r in ids}
+    answers = [(by_key[r[0]], qid, json.dumps(value)) for r in rows for qid, value in r[2].items()]
+    await conn.execute(
+        """INSERT INTO answers (respondent_id, question_id, value)
+           SELECT r, q, v::jsonb FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(r, q, v)""",
+        [a[0] for a in answers],
+        [a[1] for a in answers],
+        [a[2] for a in answers],
+    )
+    return len(ids)

@@ -200,3 +200,38 @@ async def published_ids(
 async def get_many(conn: asyncpg.Connection, wave_ids: list[int]) -> list[Wave]:
     rows = await conn.fetch("SELECT * FROM waves WHERE id = ANY($1::bigint[]) ORDER BY id", wave_ids)
     return [Wave(**dict(r)) for r in rows]
+
+
+async def create_imported_wave(
+    conn: asyncpg.Connection, poll_id: int, scheduled_at: datetime, n: int, source: str
+) -> Wave | None:
+    """A wave imported from ``source``, created straight into ``processing`` (it is never fielded), with its
+    event; None when the poll already has a wave at ``scheduled_at``."""
+    row = await conn.fetchrow(
+        """INSERT INTO waves (poll_id, scheduled_at, target_n, questionnaire_version, state, state_reason, source)
+           SELECT $1, $2, $3, questionnaire_version, 'processing', $5, $4 FROM polls WHERE id = $1
+           ON CONFLICT (poll_id, scheduled_at) DO NOTHING RETURNING *""",
+        poll_id,
+        scheduled_at,
+        n,
+        source,
+        f"imported from {source}",
+    )
+    if row is None:
+        return None
+    await conn.execute(
+        "INSERT INTO wave_events (wave_id, to_state, reason) VALUES ($1, 'processing', $2)",
+        row["id"],
+        f"imported from {source}",
+    )
+    return Wave(**dict(row))
+
+
+async def delete_waves(conn: asyncpg.Connection, wave_ids: list[int]) -> None:
+    """Remove waves with everything stored of them (an import that could not finish)."""
+    await conn.execute("DELETE FROM waves WHERE id = ANY($1::bigint[])", wave_ids)
+
+
+async def scheduled_times(conn: asyncpg.Connection, poll_id: int) -> set[datetime]:
+    rows = await conn.fetch("SELECT scheduled_at FROM waves WHERE poll_id = $1", poll_id)
+    return {r["scheduled_at"] for r in rows}
