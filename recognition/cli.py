@@ -22,7 +22,8 @@ COMMAND_MODULES = (
     "recognition.commands.coding",  # code
     "recognition.commands.schedule",  # schedule preview
     "recognition.commands.panel",  # panel-sim
-    "recognition.commands.reports",  # share, alerts
+    "recognition.commands.reports",  # share, alerts, objective
+    "recognition.commands.data",  # export, banner, import
 )
 
 
