@@ -151,11 +151,58 @@ class WebhookEvent:
     payload: Mapping[str, Any]
 
 
+#: How a respondent's visit ends; each provider books these in its own way.
+OUTCOMES = ("complete", "screened_out", "over_quota", "quality_terminate")
+
+
+@dataclass(frozen=True)
+class WaveAccess:
+    """What a provider needs to admit a respondent to one wave's survey and book the outcome: the wave, its
+    project at the provider, and the wave's entry-link secret (shared with providers that sign links)."""
+
+    wave_id: int
+    project_id: str
+    reference: str
+    secret: str
+    expires_at: float | None = None  # Unix seconds after which no entry is admitted
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A respondent the provider sent, as the survey knows them until the exit: the provider's id of the person
+    (stored only as an HMAC) and the ids the exit needs (Prolific's session, Cint's RID …). Kept sealed under
+    the respondent's session token, never stored in clear. ``test``: a test respondent (never estimated)."""
+
+    participant_id: str
+    context: Mapping[str, str] = field(default_factory=dict)
+    test: bool = False
+
+
+class EntryRefused(Exception):
+    """The link does not admit anyone: ``reason`` is ``bad_id``, ``unsigned``, ``bad_signature``, ``expired``,
+    ``foreign`` (another project's respondent) or ``not_admitted`` (the provider does not know them)."""
+
+    def __init__(self, reason: str, participant_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.participant_id = participant_id
+
+
 @runtime_checkable
 class Provider(Protocol):
-    """A panel provider as fieldwork uses it. All methods may raise :class:`ProviderError`."""
+    """A panel provider as fieldwork and the hosted survey use it. All methods may raise
+    :class:`ProviderError`.
+
+    Entry and exit belong to the provider: :meth:`entry_url` is the survey link the provider sends each
+    respondent to (with its own placeholders for their ids), :meth:`admit` reads and verifies an arrival (our
+    signature, the provider's hash, or a server-to-server check) and :meth:`finish` books the outcome (a signed
+    or hashed redirect, a server-to-server call, or both, in the provider's order) and returns where the
+    respondent's browser goes next. ``reports_submissions``: the provider keeps a submission feed fieldwork
+    reads and reconciles; otherwise the survey's own records are the books.
+    """
 
     name: str
+    reports_submissions: bool
 
     async def feasibility(self, spec: ProjectSpec) -> Feasibility: ...
 
@@ -169,6 +216,8 @@ class Provider(Protocol):
 
     async def pause(self, project_id: str) -> Project: ...
 
+    async def resume(self, project_id: str) -> Project: ...
+
     async def close(self, project_id: str) -> Project: ...
 
     async def progress(self, project_id: str) -> Progress: ...
@@ -177,9 +226,11 @@ class Provider(Protocol):
 
     async def reconcile(self, project_id: str, decisions: Sequence[Decision]) -> None: ...
 
-    def entry_link(self, survey_url: str) -> str: ...
+    def entry_url(self, survey_url: str, access: WaveAccess) -> str: ...
 
-    def exit_links(self, project: Project) -> dict[str, str]: ...
+    async def admit(self, access: WaveAccess, query: Mapping[str, str], url: str) -> Arrival: ...
+
+    async def finish(self, access: WaveAccess, arrival: Arrival, outcome: str) -> str: ...
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None: ...
 

@@ -26,18 +26,22 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from panels.base import (
     REJECT_REASONS,
+    Arrival,
     Decision,
+    EntryRefused,
     Feasibility,
     Progress,
     Project,
     ProjectSpec,
     Submission,
     SubmissionPage,
+    WaveAccess,
     WebhookEvent,
 )
 from panels.http import CallObserver, ResilientClient, RetryPolicy
@@ -52,6 +56,7 @@ _STATUS = {
     "COMPLETED": "closed",
 }
 FINISHED = ("AWAITING REVIEW", "APPROVED", "REJECTED")
+_PROLIFIC_ID = re.compile(r"^[0-9a-f]{24}$")
 REJECT_MESSAGE = (
     "Thank you for taking part. Unfortunately this submission did not meet the study's data quality "
     "requirements ({reason}), so it cannot be approved. Reason code: {code}."
@@ -70,6 +75,7 @@ def completion_codes(reference: str) -> dict[str, str]:
 
 class ProlificProvider:
     name = "prolific"
+    reports_submissions = True
     BASE_URL = "https://api.prolific.com/api/v1"
     RETURN_URL = "https://app.prolific.com/submissions/complete?cc="
 
@@ -131,7 +137,7 @@ class ProlificProvider:
             "name": spec.name,
             "internal_name": spec.reference,
             "description": "A short survey about brands you may know (about 8 minutes).",
-            "external_study_url": self.entry_link(spec.survey_url),
+            "external_study_url": self.entry_url(spec.survey_url),
             "prolific_id_option": "url_parameters",
             "total_available_places": spec.target_n,
             "estimated_completion_time": self.estimated_minutes,
@@ -179,6 +185,9 @@ class ProlificProvider:
 
     async def pause(self, project_id: str) -> Project:
         return await self._transition(project_id, "PAUSE", f"{project_id}:pause")
+
+    async def resume(self, project_id: str) -> Project:
+        return await self._transition(project_id, "START", f"{project_id}:start")
 
     async def close(self, project_id: str) -> Project:
         return await self._transition(project_id, "STOP", f"{project_id}:stop")
@@ -229,15 +238,31 @@ class ProlificProvider:
                 idempotency_key=f"{d.submission_id}:{body['action']}",
             )
 
-    def entry_link(self, survey_url: str) -> str:
+    def entry_url(self, survey_url: str, access: WaveAccess | None = None) -> str:
+        """The study's ``external_study_url``: Prolific fills in the participant, study and session ids."""
         sep = "&" if "?" in survey_url else "?"
         return (
             f"{survey_url}{sep}PROLIFIC_PID={{{{%PROLIFIC_PID%}}}}&STUDY_ID={{{{%STUDY_ID%}}}}"
             f"&SESSION_ID={{{{%SESSION_ID%}}}}"
         )
 
-    def exit_links(self, project: Project) -> dict[str, str]:
-        return {o: self.RETURN_URL + c for o, c in completion_codes(project.reference).items()}
+    async def admit(self, access: WaveAccess, query: Mapping[str, str], url: str) -> Arrival:
+        """A participant of this wave's study: the study id must be the wave's (another study's participant is
+        foreign), and the ids must look like Prolific's (24 hexadecimal digits)."""
+        pid, study, session = (query.get(k, "") for k in ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID"))
+        if not _PROLIFIC_ID.match(pid):
+            raise EntryRefused("bad_id")
+        if study != access.project_id:
+            raise EntryRefused("foreign", pid)
+        if not _PROLIFIC_ID.match(session):
+            raise EntryRefused("bad_signature", pid)
+        return Arrival(pid, {"session": session})
+
+    async def finish(self, access: WaveAccess, arrival: Arrival, outcome: str) -> str:
+        """Prolific's completion page with the outcome's code (over quota counts as a paid screen-out)."""
+        codes = completion_codes(access.reference)
+        code = codes["screened_out" if outcome == "over_quota" else outcome]
+        return self.RETURN_URL + code
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
         lower = {k.lower(): v for k, v in headers.items()}

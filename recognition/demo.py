@@ -1,11 +1,11 @@
 """The demo: an organisation ``demo`` with a sportswear tracker (an own brand and five competitors, US adults),
 waves run end to end through the simulated panel, and the results with the population truth beside them.
 
-Respondents reach the service two ways, as at real providers: a share (``hosted_share``, default
-:data:`DEMO_HOSTED_SHARE`) takes the hosted survey over HTTP, on a survey server the demo runs on loopback for the
-duration of the fieldwork (entry through the wave's signed links, page by page, exit back to the simulator); the
-others are reported by the simulator server to server with their answers. Think time in the survey is scaled by
-:data:`DEMO_TIME_SCALE` (a 4-minute interview takes about a second), and so is the survey's speeder rule.
+Every respondent takes the hosted survey over HTTP, as at a real panel: the simulated provider runs in a process
+of its own (``recognition panel-sim``), its respondents (a lean HTTP client each) enter through the wave's signed
+links on a survey server the demo runs on loopback for the duration of the fieldwork, answer page by page and go
+back to the provider through the exit. Think time in the survey is scaled by :data:`DEMO_TIME_SCALE` (a 4-minute
+interview takes about a second), and so is the survey's speeder rule.
 
 Waves sit on fixed weekly slots from :data:`ANCHOR`, so running the demo again on the same data dir reuses the
 published waves (a wave is unique per poll and slot) and runs only the missing ones.
@@ -13,8 +13,11 @@ published waves (a wave is unique per poll and slot) and runs only the missing o
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import re
+import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,10 +28,10 @@ from aiohttp import web
 
 from panels.http import RetryPolicy
 from panels.simulated.client import SimulatedProvider
-from panels.simulated.faults import profile as fault_profile
 from panels.simulated.inprocess import InProcessPanel
-from panels.simulated.server import running_simulator
+from recognition import sessions
 from recognition.app import create_app
+from recognition.errors import UserError
 from recognition.polls.model import Poll
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
@@ -36,7 +39,7 @@ from recognition.store import fieldwork as fw_store
 from recognition.store import orgs, polls, responses, waves
 from recognition.store import survey as survey_store
 from recognition.store.waves import Wave
-from recognition.waves.fieldwork import FieldworkOptions, project_reference, run_wave
+from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from recognition.waves.quality import QualityRules
 from recognition.web.keys import QUALITY_RULES
 
@@ -52,8 +55,6 @@ BRANDS = [
     {"id": "summit", "name": "Summit Athletics", "aliases": ["summit"]},
 ]
 TRUTH_METRICS = ("aided", "unaided", "familiar", "consider")
-
-ProgressFn = Callable[[str], None]
 
 
 async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
@@ -102,21 +103,48 @@ DEMO_RETRY = RetryPolicy(
 )
 
 
-#: Share of each wave's respondents who take the hosted survey over HTTP (the rest: server to server).
-DEMO_HOSTED_SHARE = 0.03
 #: Wall-clock seconds per simulated second of a respondent's think time in the hosted survey.
 DEMO_TIME_SCALE = 0.005
+#: Completes per wave in the demo (every one takes the hosted survey over HTTP).
+DEMO_SAMPLE = 500
+
+#: (wave number, waves, state, valid completes, target) as fieldwork moves on.
+ProgressFn = Callable[[int, int, str, int, int], None]
 
 
 @contextlib.asynccontextmanager
-async def _simulator(faults: str, provider_url: str | None, hosted_share: float) -> AsyncIterator[str]:
-    if provider_url:
-        yield provider_url.rstrip("/")
-        return
-    async with running_simulator(
-        fault_profile(faults), hosted_share=hosted_share, time_scale=DEMO_TIME_SCALE
-    ) as sim:
-        yield sim.url
+async def simulator_process(faults: str, *, time_scale: float = DEMO_TIME_SCALE) -> AsyncIterator[str]:
+    """``recognition panel-sim`` in a process of its own on a free loopback port for the block (its respondents
+    then use the other core); yields its base URL."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "recognition",
+        "panel-sim",
+        "--port",
+        "0",
+        "--faults",
+        faults,
+        "--time-scale",
+        str(time_scale),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+        match = re.search(r"https?://[^\s]+", line)
+        if match is None:
+            raise UserError(f"the simulated panel did not start: {line.strip()[:500] or 'no output'}")
+        yield match.group(0)
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), 10)
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
 
 
 @contextlib.asynccontextmanager
@@ -144,22 +172,25 @@ async def run_demo(
     settings: Settings,
     *,
     n_waves: int,
-    sample_size: int = 1000,
+    sample_size: int = DEMO_SAMPLE,
     progress: ProgressFn | None = None,
     faults: str = "none",
     provider_url: str | None = None,
     options: FieldworkOptions | None = None,
-    hosted_share: float = DEMO_HOSTED_SHARE,
 ) -> dict[str, Any]:
     """Run ``n_waves`` waves of the demo tracker; returns the demo report (see ``recognition demo --json``).
 
-    The panel is the simulated provider: started in-process with fault profile ``faults`` and ``hosted_share``
-    of its respondents taking the hosted survey, or the one already running at ``provider_url`` (e.g.
-    ``recognition panel-sim``, whose own ``--hosted-share`` applies)."""
-    async with (
-        survey_server(pool, settings) as survey_url,
-        _simulator(faults, provider_url, hosted_share) as url,
-    ):
+    The panel is the simulated provider: started in a process of its own with fault profile ``faults``, or the
+    one already running at ``provider_url`` (e.g. ``recognition panel-sim``)."""
+    async with contextlib.AsyncExitStack() as stack:
+        url = (
+            provider_url.rstrip("/")
+            if provider_url
+            else await stack.enter_async_context(simulator_process(faults))
+        )
+        # The survey asks the same simulator to admit respondents and book their outcomes.
+        served = dataclasses.replace(settings, panels_simulator_url=url)
+        survey_url = await stack.enter_async_context(survey_server(pool, served))
         options = dataclasses.replace(options or FieldworkOptions(), survey_base_url=survey_url)
         provider = SimulatedProvider(url, policy=DEMO_RETRY)
         try:
@@ -177,7 +208,7 @@ async def _run_demo(
     progress: ProgressFn | None,
     options: FieldworkOptions | None,
 ) -> dict[str, Any]:
-    say = progress or (lambda _msg: None)
+    say = progress or (lambda *_: None)
     async with pool.acquire() as conn:
         poll = await ensure_demo_poll(conn, sample_size)
     panel = InProcessPanel(poll, ANCHOR)
@@ -185,26 +216,26 @@ async def _run_demo(
     for i in range(n_waves):
         slot = ANCHOR + timedelta(days=7 * i)
         async with pool.acquire() as conn:
-            wave, created = await waves.create_wave(conn, poll.id, slot, poll.sample_size)
-        label = f"wave {i + 1}/{n_waves} ({slot:%Y-%m-%d})"
+            wave, _ = await waves.create_wave(conn, poll.id, slot, poll.sample_size)
         if wave.state in ("published", "failed", "cancelled"):
-            say(f"{label}: already {wave.state}")
+            say(i + 1, n_waves, wave.state, 0, wave.target_n)
         else:
 
-            def show(w: Wave, state: str, have: int, target: int, label: str = label) -> None:
-                say(f"{label}: {state} {have}/{target}" if state == "fielding" else f"{label}: {state}")
+            def show(w: Wave, state: str, have: int, target: int, number: int = i + 1) -> None:
+                say(number, n_waves, state, have, target)
 
             try:
                 await run_wave(pool, settings, wave.id, provider, progress=show, options=options)
             except Exception as exc:  # noqa: BLE001 - the wave is marked failed with the reason; go on
-                say(f"{label}: failed: {type(exc).__name__}: {exc}")
+                say(i + 1, n_waves, f"failed: {type(exc).__name__}: {exc}", 0, wave.target_n)
         async with pool.acquire() as conn:
             current = await waves.get_wave(conn, wave.id)
             assert current is not None
+            say(i + 1, n_waves, current.state, 0, current.target_n)
             report_waves.append(await wave_report(conn, current, panel))
     counts = await _provider_counts(provider.base_url)
     for entry in report_waves:
-        books = counts.get(project_reference(settings, entry["id"]), {})
+        books = counts.get(sessions.project_reference(settings.survey_secret, entry["id"]), {})
         entry["launch_calls"] = books.get("launch_calls", 0)
         entry["provider_completes"] = books.get("provider_completes", 0)
         entry["survey_returns"] = books.get("returns", {})

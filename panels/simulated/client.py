@@ -6,12 +6,14 @@ import hashlib
 import hmac
 import json
 import re
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 from panels.base import (
+    Arrival,
     Decision,
+    EntryRefused,
     Feasibility,
     Progress,
     Project,
@@ -19,9 +21,11 @@ from panels.base import (
     ProviderRejected,
     Submission,
     SubmissionPage,
+    WaveAccess,
     WebhookEvent,
 )
 from panels.http import CallObserver, ResilientClient, RetryPolicy
+from panels.links import check_entry, exit_query
 
 #: The wave id in the hosted survey's entry URL (``…/survey/{wave}/start``), which its entry links sign.
 _SURVEY_WAVE = re.compile(r"/survey/(\d+)/start$")
@@ -31,6 +35,7 @@ RECONCILE_BATCH = 500
 
 class SimulatedProvider:
     name = "simulated"
+    reports_submissions = True
 
     def __init__(
         self,
@@ -130,6 +135,12 @@ class SimulatedProvider:
         )
         return self._project(r.body)
 
+    async def resume(self, project_id: str) -> Project:
+        r = await self.http.request(
+            "POST", f"/v1/projects/{project_id}/resume", idempotency_key=f"{project_id}:resume"
+        )
+        return self._project(r.body)
+
     async def close(self, project_id: str) -> Project:
         r = await self.http.request(
             "POST", f"/v1/projects/{project_id}/close", idempotency_key=f"{project_id}:close"
@@ -177,16 +188,21 @@ class SimulatedProvider:
             if results.get("unknown") or results.get("conflict"):
                 raise ProviderRejected(self.name, f"reconciliation of {project_id} not accepted: {results}")
 
-    def entry_link(self, survey_url: str) -> str:
-        sep = "&" if "?" in survey_url else "?"
-        return survey_url + sep + urlencode({"pid": "{PARTICIPANT_ID}", "sid": "{SUBMISSION_ID}"}, safe="{}")
+    def entry_url(self, survey_url: str, access: WaveAccess) -> str:
+        """The simulator signs each respondent's link itself (``pid``, ``sig``) with the wave's secret."""
+        return survey_url
 
-    def exit_links(self, project: Project) -> dict[str, str]:
-        base = f"{self.base_url}/return/{project.id}"
-        return {
-            o: f"{base}?outcome={o}&pid={{pid}}&sig={{sig}}"
-            for o in ("complete", "screened_out", "over_quota", "quality_terminate")
-        }
+    async def admit(self, access: WaveAccess, query: Mapping[str, str], url: str) -> Arrival:
+        try:
+            pid = check_entry(access.secret, access.wave_id, query, time.time(), access.expires_at)
+        except ValueError as exc:
+            raise EntryRefused(str(exc.args[0]), exc.args[1]) from None
+        return Arrival(pid)
+
+    async def finish(self, access: WaveAccess, arrival: Arrival, outcome: str) -> str:
+        """The simulator's return landing, signed so it can tell the outcome came from the survey."""
+        query = exit_query(access.secret, arrival.participant_id, outcome)
+        return f"{self.base_url}/return/{access.project_id}?{query}"
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
         """``X-Sim-Signature: hex(HMAC-SHA256(secret, body))``; None when it does not verify."""

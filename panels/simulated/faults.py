@@ -90,10 +90,12 @@ class FaultInjector:
             self.injected[kind] = self.injected.get(kind, 0) + 1
         return hit
 
-    def middleware(self) -> web.middleware:  # type: ignore[valid-type]
+    def middleware(self, prefixes: tuple[str, ...] = ("/v1/",)) -> web.middleware:  # type: ignore[valid-type]
+        """Faults for requests to the provider APIs (paths under ``prefixes``); landings and ``/_sim`` never."""
+
         @web.middleware
         async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
-            if not request.path.startswith("/v1/"):
+            if not request.path.startswith(prefixes):
                 return await handler(request)
             p = self.profile
             low, high = p.latency

@@ -2,16 +2,14 @@
 
 Respondents arrive at ``rate`` per second of fielding (drawn lazily whenever a project is looked at, so the
 simulator needs no background task). Each arrival is drawn from the skewed panel of the synthetic population
-(:mod:`panels.simulated.population`); one whose quota cell is full is turned away as over quota, a few drop out,
-and the rest complete. Some completes are speeders or straight-liners, for the buyer's quality checks to catch.
-A project recruits until ``places`` (its target) completes are held; a rejected complete frees its place and its
-quota cell (as at Prolific, rejecting re-opens recruitment).
-
-A share of the respondents (the simulator's ``hosted_share``) takes the buyer's hosted survey over HTTP instead
-(:mod:`panels.simulated.walkers`): each holds a place and its quota cells while in the survey, and the outcome
-the survey redirects it to (the return endpoints) decides what the provider books: a ``complete`` or
-``quality_terminate`` return is a complete (a submission in the feed, without answers: those are the
-buyer's), a screen-out, over-quota return or a walker who leaves frees the place.
+(:mod:`panels.simulated.population`); one whose quota cell is full is turned away as over quota, and every other
+one takes the buyer's hosted survey over HTTP (:mod:`panels.simulated.walkers`), as at a real panel: each holds a
+place and its quota cells while in the survey, and the outcome the survey sends it back with decides what the
+provider books: a ``complete`` or ``quality_terminate`` return is a complete (a submission in the feed: the
+answers are the buyer's), a screen-out, over-quota return or a walker who leaves frees the place. Some walkers
+speed, straight-line or drop out, for the buyer's quality checks to catch. A project recruits until ``places``
+(its target) completes are held; a rejected complete frees its place and its quota cell (as at Prolific,
+rejecting re-opens recruitment). A project without a survey to send respondents to recruits nobody.
 
 ``provider_completes`` counts distinct participants who completed, approved or not, so it must equal the completes
 the buyer stored (valid plus quality-flagged). ``launch_calls`` counts launch requests that took effect: a repeat
@@ -31,11 +29,7 @@ import numpy as np
 from panels.simulated.faults import FaultInjector
 from panels.simulated.population import SyntheticPopulation
 from panels.simulated.respondents import SimulatedRespondent, draw_respondents
-from panels.simulated.walkers import SurveyLink, Walker, WalkerPool, draw_walker
-
-P_DROP_OUT = 0.05
-P_SPEEDER = 0.03
-P_STRAIGHT_LINER = 0.02
+from panels.simulated.walkers import EntryLink, Walker, WalkerPool, draw_walker
 
 
 @dataclass
@@ -66,7 +60,7 @@ class SimProject:
     webhook_url: str = ""  # where events go (empty = this project sends none)
     events: list[dict[str, Any]] = field(default_factory=list)  # produced, not yet handed to the sender
     status_changes: int = 0
-    survey: SurveyLink | None = None  # the buyer's hosted survey (None: every respondent is server to server)
+    survey: EntryLink | None = None  # the buyer's hosted survey (None: nobody can be sent)
     in_survey: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # walker → reserved quota cells
     returns: Counter[str] = field(default_factory=Counter)  # outcomes walkers were redirected back with
 
@@ -132,23 +126,16 @@ class SimProject:
             self.events.append({"event_id": event_id, "type": kind, "project_id": self.id, "data": data})
 
     def advance(
-        self,
-        rate: float,
-        faults: FaultInjector,
-        now: float | None = None,
-        walkers: WalkerPool | None = None,
-        hosted_share: float = 0.0,
+        self, rate: float, faults: FaultInjector, now: float | None = None, walkers: WalkerPool | None = None
     ) -> None:
-        """Let the respondents who arrived since the last look take the survey (a ``hosted_share`` of them
-        through the buyer's pages, when the project has a survey link and ``walkers`` run them)."""
-        if self.status != "live" or self.fielding_since is None:
+        """Send the respondents who arrived since the last look to the buyer's survey."""
+        if self.status != "live" or self.fielding_since is None or walkers is None or self.survey is None:
             return
         now = time.monotonic() if now is None else now
         due = int(rate * (self.fielded_seconds + now - self.fielding_since)) - self.arrivals
-        share = hosted_share if walkers is not None and self.survey is not None else 0.0
         while due > 0 and self.taken < self.target_n:
             batch = min(due, max(20, 2 * (self.target_n - self.taken)))
-            self._arrive(batch, faults, walkers, share)
+            self._arrive(batch, faults, walkers)
             due -= batch
 
     @property
@@ -156,9 +143,7 @@ class SimProject:
         """Places held by completes plus those reserved by respondents still in the hosted survey."""
         return self.held + len(self.in_survey)
 
-    def _arrive(
-        self, n: int, faults: FaultInjector, walkers: WalkerPool | None = None, hosted_share: float = 0.0
-    ) -> None:
+    def _arrive(self, n: int, faults: FaultInjector, walkers: WalkerPool) -> None:
         assert self.population is not None and self.rng is not None
         sim = self.simulation
         names = {b["id"]: b.get("name", b["id"]) for b in sim.get("brands", [])}
@@ -169,31 +154,7 @@ class SimProject:
             self.arrivals += 1
             if self.taken >= self.target_n:
                 break
-            if walkers is not None and hosted_share > 0 and self.rng.random() < hosted_share:
-                self._send_to_survey(person, names, walkers, faults)
-                continue
-            if self.rng.random() < P_DROP_OUT:
-                self.dropped += 1
-                continue
-            cells = [(v, lv) for v, lv in person.demographics.items() if (v, lv) in self.quotas]
-            if any(self.fill[c] >= self.quotas[c] for c in cells):
-                self.over_quota += 1
-                continue
-            participant = f"P{self.rng.integers(1 << 62):016x}"
-            data = {
-                "demographics": person.demographics,
-                "answers": dict(person.answers),
-                "duration_s": float(self.rng.uniform(240, 720)),
-                "cells": cells,
-            }
-            u = self.rng.random()
-            if u < P_SPEEDER:
-                data["duration_s"] = float(self.rng.uniform(15, 60))
-            elif u < P_SPEEDER + P_STRAIGHT_LINER:
-                data["answers"] = _straight_lined(person.answers, list(names))
-            self._submit(participant, data, counted=True)
-            if faults.roll(faults.profile.p_double_complete, "double_complete"):
-                self._submit(participant, data, counted=False)
+            self._send_to_survey(person, names, walkers, faults)
 
     def _send_to_survey(
         self, person: SimulatedRespondent, names: dict[str, str], walkers: WalkerPool, faults: FaultInjector
@@ -284,12 +245,3 @@ class SimProject:
             for cell in entry["data"]["cells"]:
                 self.fill[tuple(cell)] -= 1
         return "applied"
-
-
-def _straight_lined(answers: dict[str, Any], brands: list[str]) -> dict[str, Any]:
-    """Every brand ticked everywhere and the same score for every brand: the pattern of a careless respondent."""
-    out = dict(answers)
-    for key in ("aided", "familiar", "consider"):
-        out[key] = list(brands)
-    out["recommend"] = dict.fromkeys(brands, 5)
-    return out

@@ -5,6 +5,8 @@ Run it with ``recognition panel-sim --port P``; ``recognition demo`` and the tes
 
 - ``POST /v1/feasibility`` {target_n, country, quotas} → {feasible, available, price, currency}
 - ``POST /v1/projects`` {reference, name, target_n, country, quotas[{variable, level, limit}], simulation}
+  (``simulation``: brands, own brand, wave index, seed and ``survey`` = {entry_url, wave_id, secret}, the buyer's
+  survey its respondents are sent to with signed links)
 - ``GET /v1/projects?reference=R`` → {projects: [...]} (how a buyer finds a project after a crash)
 - ``GET /v1/projects/{id}``; ``POST /v1/projects/{id}/launch | /pause | /close``
 - ``GET /v1/projects/{id}/progress``
@@ -12,37 +14,39 @@ Run it with ``recognition panel-sim --port P``; ``recognition demo`` and the tes
 - ``POST /v1/projects/{id}/reconcile`` {decisions: [{submission_id, action: approve|reject, reason}]} (≤ 1000)
 - ``GET /_sim/projects`` → the simulator's own counters per project (never subject to faults).
 - ``GET /return/{id}?outcome=O&pid=P&sig=S``: where the hosted survey sends a respondent at the end (the exit
-  URLs of :meth:`SimulatedProvider.exit_links`); records the outcome for that respondent (``sig`` is checked
+  the survey's :meth:`SimulatedProvider.finish` sends them to); records the outcome for that respondent (``sig`` is checked
   against the wave's link secret). Not subject to faults: it is a browser landing, not an API call.
 
-With ``hosted_share`` > 0, that share of each project's respondents takes the buyer's hosted survey over HTTP
-(:mod:`panels.simulated.walkers`) when the project was created with ``simulation.survey`` = {entry_url,
-wave_id, secret}; the rest are reported server to server with their answers, as before.
+Every respondent takes the buyer's hosted survey over HTTP (:mod:`panels.simulated.walkers`), as at a real panel;
+the submission feed lists who came back with a complete, without answers (those are the buyer's).
 
 With a webhook secret, a project created with a ``webhook_url`` also sends signed webhooks there
 (:mod:`panels.simulated.webhooks`).
 
-Faults (:mod:`panels.simulated.faults`) apply to ``/v1/`` only.
+The simulator also serves a faithful copy of each real provider's API (:mod:`panels.simulated.apis`), each under its
+own prefix and over the same books, population and walkers, so every adapter can be run against it.
+
+Faults (:mod:`panels.simulated.faults`) apply to the provider APIs (``/v1/`` and each API's prefix) only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import hmac
 import random
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from aiohttp import web
 
-from panels.simulated.faults import PROFILES, FaultInjector, FaultProfile
-from panels.simulated.population import SyntheticPopulation, _stable_seed
+from panels.links import exit_signature
+from panels.simulated.apis import PROVIDER_APIS
+from panels.simulated.faults import PROFILES, FaultProfile
 from panels.simulated.projects import SimProject
+from panels.simulated.state import STATE, SimulatorState, problem, read_json
 from panels.simulated.walkers import SurveyLink, WalkerPool
 from panels.simulated.webhooks import WebhookSender
 
@@ -52,66 +56,16 @@ RETURN_OUTCOMES = ("complete", "quality_terminate", "screened_out", "over_quota"
 PAGE_LIMIT = 500
 
 
-@dataclass
-class SimulatorState:
-    faults: FaultInjector
-    rate: float = 2000.0  # respondents arriving per second of fielding, per project
-    projects: dict[str, SimProject] = field(default_factory=dict)
-    by_reference: dict[str, str] = field(default_factory=dict)
-    idempotent: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(default_factory=dict)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    webhooks: WebhookSender | None = None
-    hosted_share: float = 0.0  # share of respondents who take the hosted survey (when a project has one)
-    walkers: WalkerPool | None = None
-
-    def collect_events(self) -> list[tuple[str, dict[str, Any]]]:
-        """Hand over the webhook events every project produced since the last call."""
-        out: list[tuple[str, dict[str, Any]]] = []
-        for project in self.projects.values():
-            if project.events:
-                events, project.events = project.events, []
-                out.extend((project.webhook_url, e) for e in events)
-        return out
-
-    def get(self, project_id: str) -> SimProject:
-        project = self.projects.get(project_id)
-        if project is None:
-            raise _problem(404, "not_found", f"no project {project_id}")
-        project.advance(self.rate, self.faults, walkers=self.walkers, hosted_share=self.hosted_share)
-        return project
-
-
-STATE = web.AppKey("simulator", SimulatorState)
-
-
-def _problem(status: int, code: str, detail: str) -> web.HTTPException:
-    cls = {400: web.HTTPBadRequest, 404: web.HTTPNotFound, 409: web.HTTPConflict}[status]
-    return cls(
-        text=f'{{"error": {{"status": {status}, "error_code": "{code}", "detail": "{detail}"}}}}',
-        content_type="application/json",
-    )
-
-
-async def _json(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise _problem(400, "bad_json", "the body is not JSON") from None
-    if not isinstance(body, dict):
-        raise _problem(400, "bad_json", "expected a JSON object")
-    return body
-
-
 def _price(target_n: int, quotas: list[dict[str, Any]]) -> float:
     """A CPI that rises a little with the number of quota cells (harder targeting costs more)."""
     return round(BASE_PRICE * (1 + 0.01 * len(quotas)), 2)
 
 
 async def feasibility(request: web.Request) -> web.Response:
-    body = await _json(request)
+    body = await read_json(request)
     target = int(body.get("target_n", 0))
     if target <= 0:
-        raise _problem(400, "bad_target", "target_n must be positive")
+        raise problem(400, "bad_target", "target_n must be positive")
     available = 250_000
     return web.json_response(
         {
@@ -138,39 +92,32 @@ async def _idempotent(request: web.Request, op: str, work: Any) -> web.Response:
 
 async def create_project(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    body = await _json(request)
+    body = await read_json(request)
 
     async def work() -> tuple[int, dict[str, Any]]:
         reference = str(body.get("reference") or "")
         if not reference or int(body.get("target_n", 0)) <= 0:
-            raise _problem(400, "bad_project", "reference and a positive target_n are required")
+            raise problem(400, "bad_project", "reference and a positive target_n are required")
         if reference in state.by_reference:
             return 200, state.projects[state.by_reference[reference]].public()
         sim = dict(body.get("simulation") or {})
         quotas = {(str(q["variable"]), str(q["level"])): int(q["limit"]) for q in body.get("quotas") or []}
-        pid = f"sim-{len(state.projects) + 1:05d}"
-        project = SimProject(
-            id=pid,
-            reference=reference,
+        survey = sim.get("survey")
+        link = None
+        if isinstance(survey, dict) and survey.get("entry_url") and len(str(survey.get("secret", ""))) >= 32:
+            link = SurveyLink(str(survey["entry_url"]), int(survey["wave_id"]), str(survey["secret"]))
+        project = state.add_project(
+            f"sim-{len(state.projects) + 1:05d}",
+            reference,
             name=str(body.get("name", reference)),
             target_n=int(body["target_n"]),
             country=str(body.get("country", "us")),
             quotas=quotas,
             price=_price(int(body["target_n"]), body.get("quotas") or []),
             simulation=sim,
-            webhook_url=str(body.get("webhook_url") or "") if state.webhooks is not None else "",
+            link=link,
+            webhook_url=str(body.get("webhook_url") or ""),
         )
-        brands = [str(b["id"]) for b in sim.get("brands", [])] or ["brand"]
-        seed = int(sim.get("seed", 7))
-        survey = sim.get("survey")
-        if isinstance(survey, dict) and survey.get("entry_url") and len(str(survey.get("secret", ""))) >= 32:
-            project.survey = SurveyLink(
-                str(survey["entry_url"]), int(survey["wave_id"]), str(survey["secret"])
-            )
-        project.population = SyntheticPopulation.from_country(project.country, brands, seed=seed)
-        project.rng = np.random.default_rng(_stable_seed(seed, f"project:{reference}"))
-        state.projects[pid] = project
-        state.by_reference[reference] = pid
         return 201, project.public()
 
     return await _idempotent(request, "create", work)
@@ -193,7 +140,7 @@ async def launch(request: web.Request) -> web.Response:
 
     async def work() -> tuple[int, dict[str, Any]]:
         if project.status != "draft":
-            raise _problem(409, "not_draft", f"project {project.id} is {project.status}, not draft")
+            raise problem(409, "not_draft", f"project {project.id} is {project.status}, not draft")
         project.launch_calls += 1
         project.set_status("live", time.monotonic())
         return 200, project.public()
@@ -232,7 +179,7 @@ async def submissions(request: web.Request) -> web.Response:
         after = max(0, int(request.query.get("after", "0")))
         limit = min(PAGE_LIMIT, max(1, int(request.query.get("limit", str(PAGE_LIMIT)))))
     except ValueError:
-        raise _problem(400, "bad_cursor", "after and limit are whole numbers") from None
+        raise problem(400, "bad_cursor", "after and limit are whole numbers") from None
     page = [_public_submission(e) for e in project.feed[after : after + limit]]
     faults = state.faults
     if after > 0 and faults.roll(faults.profile.p_redeliver, "redeliver"):
@@ -260,29 +207,32 @@ async def survey_return(request: web.Request) -> web.Response:
     pid = request.query.get("pid", "")
     if project is None or outcome not in RETURN_OUTCOMES or not pid:
         return web.Response(status=404, text="unknown return link")
-    if project.survey is not None:
-        want = hmac.new(
-            project.survey.secret.encode(), f"{pid}\n{outcome}".encode(), hashlib.sha256
-        ).hexdigest()
+    if isinstance(project.survey, SurveyLink):
+        want = exit_signature(project.survey.secret, pid, outcome)
         if not hmac.compare_digest(want, request.query.get("sig", "")):
             return web.Response(status=403, text="the return link is not signed by the survey")
     booked = project.returned(pid, outcome)
-    return web.Response(text=f"thank you ({outcome}: {booked})")
+    return web.Response(
+        text='<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Simulated panel</title>'
+        f'<link rel="icon" href="data:,"></head><body><h1 id="status">{outcome}</h1>'
+        f'<p id="booked">{booked}</p></body></html>',
+        content_type="text/html",
+    )
 
 
 async def reconcile(request: web.Request) -> web.Response:
     project = request.app[STATE].get(request.match_info["id"])
-    body = await _json(request)
+    body = await read_json(request)
     decisions = body.get("decisions") or []
     if len(decisions) > MAX_DECISIONS:
-        raise _problem(400, "too_many", f"at most {MAX_DECISIONS} decisions per request")
+        raise problem(400, "too_many", f"at most {MAX_DECISIONS} decisions per request")
     outcome: dict[str, int] = {}
     for d in decisions:
         action = d.get("action")
         if action not in ("approve", "reject"):
-            raise _problem(400, "bad_action", "action must be approve or reject")
+            raise problem(400, "bad_action", "action must be approve or reject")
         if action == "reject" and not d.get("reason"):
-            raise _problem(400, "no_reason", "a rejection needs a reason code")
+            raise problem(400, "no_reason", "a rejection needs a reason code")
         result = project.decide(str(d.get("submission_id")), action, d.get("reason"))
         outcome[result] = outcome.get(result, 0) + 1
     return web.json_response({"results": outcome})
@@ -291,7 +241,7 @@ async def reconcile(request: web.Request) -> web.Response:
 async def sim_projects(request: web.Request) -> web.Response:
     state = request.app[STATE]
     for p in state.projects.values():
-        p.advance(state.rate, state.faults, walkers=state.walkers, hosted_share=state.hosted_share)
+        p.advance(state.rate, state.faults, walkers=state.walkers)
     return web.json_response(
         {
             "projects": [p.stats() for p in state.projects.values()],
@@ -307,27 +257,22 @@ def create_simulator_app(
     rate: float = 2000.0,
     seed: int = 7,
     webhook_secret: str = "",
-    hosted_share: float = 0.0,
     time_scale: float = 0.005,
 ) -> web.Application:
-    """The simulator's application; with ``webhook_secret`` its projects send signed webhooks; with
-    ``hosted_share`` that share of respondents takes the hosted survey (think time scaled by ``time_scale``)."""
-    if not 0.0 <= hosted_share <= 1.0:
-        raise ValueError("hosted_share must be between 0 and 1")
+    """The simulator's application; with ``webhook_secret`` its projects send signed webhooks. Respondents take
+    the hosted survey with think times scaled by ``time_scale`` (simulated seconds → wall-clock seconds)."""
     fault_profile = PROFILES[faults] if isinstance(faults, str) else faults
     injector = fault_profile.with_seed(seed)
-    app = web.Application(middlewares=[injector.middleware()])
-    state = SimulatorState(faults=injector, rate=rate, hosted_share=hosted_share)
+    app = web.Application(middlewares=[injector.middleware(("/v1/", *(api.prefix for api in PROVIDER_APIS)))])
+    pool = WalkerPool(time_scale=time_scale, seed=seed)
+    state = SimulatorState(faults=injector, rate=rate, walkers=pool)
     app[STATE] = state
-    if hosted_share > 0:
-        pool = WalkerPool(time_scale=time_scale, seed=seed)
-        state.walkers = pool
 
-        async def walkers(_app: web.Application) -> AsyncIterator[None]:
-            yield
-            await pool.aclose()
+    async def walkers(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        await pool.aclose()
 
-        app.cleanup_ctx.append(walkers)
+    app.cleanup_ctx.append(walkers)
     if webhook_secret:
         sender = WebhookSender(webhook_secret, fault_profile, seed=seed)
         state.webhooks = sender
@@ -353,6 +298,8 @@ def create_simulator_app(
     app.router.add_post("/v1/projects/{id}/reconcile", reconcile)
     app.router.add_get("/_sim/projects", sim_projects)
     app.router.add_get("/return/{id}", survey_return)
+    for api in PROVIDER_APIS:
+        api.install(app)
     return app
 
 
@@ -379,7 +326,6 @@ async def running_simulator(
     host: str = "127.0.0.1",
     port: int = 0,
     webhook_secret: str = "",
-    hosted_share: float = 0.0,
     time_scale: float = 0.005,
 ) -> AsyncIterator[RunningSimulator]:
     """Serve the simulator on loopback for the duration of the block."""
@@ -388,7 +334,6 @@ async def running_simulator(
         rate=rate,
         seed=seed,
         webhook_secret=webhook_secret,
-        hosted_share=hosted_share,
         time_scale=time_scale,
     )
     runner = web.AppRunner(app, access_log=None, handle_signals=False)

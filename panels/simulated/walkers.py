@@ -1,7 +1,6 @@
 """Simulated respondents who take the hosted survey over HTTP: signed entry link → pages → the exit redirect.
 
-A share of the simulated provider's respondents (``hosted_share``) is sent to the buyer's survey instead of
-being reported server to server. Each walker is a person drawn from the synthetic population
+Every respondent of the simulated provider takes the buyer's survey this way. Each walker is a person drawn from the synthetic population
 (:mod:`panels.simulated.respondents`) and answers the pages as that person: the screener with their demographics,
 the unaided boxes with the brand names they recall (in order of salience), the aided list, familiarity and
 consideration from the response model, so the truth stays known. Pages are read from their HTML
@@ -22,18 +21,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
-from typing import Any
-from urllib.parse import urlencode, urljoin
+from typing import Any, Protocol
+from urllib.parse import urljoin
 
 import aiohttp
 
+from panels.links import entry_query
 from panels.simulated.respondents import SimulatedRespondent
 from panels.simulated.taker import EXCLUSIVE, PageForm, parse_form
 
@@ -49,6 +47,17 @@ MAX_PAGES = 60
 COOKIE = "rsession"
 
 
+class EntryLink(Protocol):
+    """How a provider sends one of its participants to the buyer's survey: the participant's entry URL."""
+
+    def for_participant(self, pid: str) -> str: ...
+
+
+#: The header a walker's landing on a provider's exit page carries: it stands in for the browser session the
+#: provider would recognise its participant by (a completion page such as Prolific's names only the outcome).
+PARTICIPANT_HEADER = "X-Sim-Participant"
+
+
 @dataclass(frozen=True)
 class SurveyLink:
     """Where and how to send respondents: the survey's entry URL of the wave and the wave's link secret."""
@@ -58,9 +67,8 @@ class SurveyLink:
     secret: str
 
     def for_participant(self, pid: str) -> str:
-        """``entry_url?pid=…&sig=…`` with ``sig = hex(HMAC-SHA256(secret, "{wave}\\n{pid}\\n"))`` (docs/survey.md)."""
-        sig = hmac.new(self.secret.encode(), f"{self.wave_id}\n{pid}\n".encode(), hashlib.sha256).hexdigest()
-        return f"{self.entry_url}?{urlencode({'pid': pid, 'sig': sig})}"
+        """``entry_url?pid=…&sig=…``, signed with the wave's secret (:mod:`panels.links`)."""
+        return f"{self.entry_url}?{entry_query(self.secret, self.wave_id, pid)}"
 
 
 @dataclass(frozen=True)
@@ -204,7 +212,7 @@ async def walk(
             if resp.status == 303:
                 nxt = urljoin(url, resp.headers["Location"])
                 if "/survey/" not in nxt:
-                    return await _land(session, nxt)
+                    return await _land(session, nxt, w.participant)
                 url = nxt
                 continue
             body = await resp.text()
@@ -228,13 +236,15 @@ async def walk(
             nxt = urljoin(url, resp.headers["Location"])
         answered += 1
         if "/survey/" not in nxt:
-            return await _land(session, nxt)
+            return await _land(session, nxt, w.participant)
         url = nxt
     return None
 
 
-async def _land(session: aiohttp.ClientSession, exit_url: str) -> str:
-    async with session.get(exit_url, allow_redirects=False) as resp:
+async def _land(session: aiohttp.ClientSession, exit_url: str, participant: str) -> str:
+    async with session.get(
+        exit_url, allow_redirects=False, headers={PARTICIPANT_HEADER: participant}
+    ) as resp:
         await resp.read()
     return exit_url
 

@@ -16,8 +16,6 @@ from recognition.errors import UserError
 def cmd_panel_sim(args: argparse.Namespace) -> int:
     if args.rate <= 0:
         raise UserError("--rate must be positive")
-    if not 0.0 <= args.hosted_share <= 1.0:
-        raise UserError("--hosted-share must be between 0 and 1")
     if args.time_scale <= 0:
         raise UserError("--time-scale must be positive")
 
@@ -31,7 +29,6 @@ def cmd_panel_sim(args: argparse.Namespace) -> int:
                 port=args.port,
                 webhook_secret=args.webhook_secret
                 or os.environ.get("RECOGNITION_PANELS_SIMULATOR_WEBHOOK_SECRET", ""),
-                hosted_share=args.hosted_share,
                 time_scale=args.time_scale,
             ) as sim:
                 print(
@@ -75,14 +72,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         default="",
         help="sign webhooks with this secret and send them to each project's webhook_url "
         "(default: RECOGNITION_PANELS_SIMULATOR_WEBHOOK_SECRET; empty = no webhooks)",
-    )
-    p.add_argument(
-        "--hosted-share",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="share of respondents who take the buyer's hosted survey over HTTP (projects created with a survey "
-        "link); the rest are reported server to server (default 0)",
     )
     p.add_argument(
         "--time-scale",

@@ -8,13 +8,15 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from tqdm import tqdm
 
 from recognition.app import create_app
 from recognition.commands.common import run, serve_until_cancelled, settings_from, with_conn
 from recognition.db import database, migrate, schema_version
-from recognition.demo import ORGANISATION, run_demo, trend_table
+from recognition.demo import DEMO_SAMPLE, ORGANISATION, run_demo, trend_table
 from recognition.errors import UserError
 from recognition.store import orgs
+from recognition.web.dashboard.access import share_token, share_url
 
 # --- serve / migrate -----------------------------------------------------------------------------------------
 
@@ -52,30 +54,62 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 # --- demo ---------------------------------------------------------------------------------------------------
 
 
+class DemoProgress:
+    """One progress bar per wave on a terminal (tqdm); one line per change of state otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.bars: dict[int, tqdm[int]] = {}
+        self.last: dict[int, str] = {}
+
+    def __call__(self, number: int, total: int, state: str, have: int, target: int) -> None:
+        label = f"wave {number}/{total}"
+        if not self.tty:
+            if self.last.get(number) != state:
+                self.last[number] = state
+                counts = f" {have}/{target}" if state == "fielding" else ""
+                print(f"{label}: {state}{counts}", file=sys.stderr, flush=True)
+            return
+        bar = self.bars.get(number)
+        if bar is None:
+            bar = self.bars[number] = tqdm(
+                total=target, desc=label, unit=" completes", file=sys.stderr, leave=True, mininterval=0.2
+            )
+        bar.set_postfix_str(state, refresh=False)
+        if have > bar.n:
+            bar.update(have - bar.n)
+        if state in ("published", "failed", "cancelled") or state.startswith("failed"):
+            bar.refresh()
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.waves < 1:
         raise UserError("--waves must be at least 1")
     if args.sample_size < 50:
         raise UserError("--sample-size must be at least 50")
-    if not 0.0 <= args.hosted_share <= 1.0:
-        raise UserError("--hosted-share must be between 0 and 1")
     settings = settings_from(args, **{"server.host": args.host, "server.port": args.port})
-
-    def progress(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+    bars = None if args.quiet else DemoProgress()
 
     async def go() -> int:
         async with database(settings) as pool:
-            report = await run_demo(
-                pool,
-                settings,
-                n_waves=args.waves,
-                sample_size=args.sample_size,
-                progress=None if args.quiet else progress,
-                faults=args.faults,
-                provider_url=args.provider_url,
-                hosted_share=args.hosted_share,
-            )
+            try:
+                report = await run_demo(
+                    pool,
+                    settings,
+                    n_waves=args.waves,
+                    sample_size=args.sample_size,
+                    progress=bars,
+                    faults=args.faults,
+                    provider_url=args.provider_url,
+                )
+            finally:
+                if bars is not None:
+                    bars.close()
             if args.json:
                 print(json.dumps(report, indent=2))
             else:
@@ -83,20 +117,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print(trend_table(report))
             if args.no_serve:
                 return 0 if all(w["state"] == "published" for w in report["waves"]) else 1
+            poll_id = report["poll"]["id"]
             async with pool.acquire() as conn:
-                key, _ = await orgs.create_key(
-                    conn, await orgs.organisation_id(conn, ORGANISATION), "admin", label="demo"
-                )
+                org = await orgs.organisation_id(conn, ORGANISATION)
+                key, _ = await orgs.create_key(conn, org, "admin", label="demo")
             app = create_app(settings, pool=pool)
+            share = share_url(settings.public_base_url, share_token(settings.survey_secret, poll_id, 30))
 
             def banner(url: str) -> None:
-                poll_id = report["poll"]["id"]
                 print(f"\nrecognition is serving on {url} (Ctrl-C to stop)")
-                print(f"  health:  {url}/healthz")
+                print(f"  dashboard:  {url}/dashboard  (sign in with the admin key below)")
+                print(f"  share link: {share.replace(settings.public_base_url.rstrip('/'), url)}")
+                print(f"  API docs:   {url}/docs")
                 print(
-                    f"  scores:  curl -H 'Authorization: Bearer {key}' {url}/api/v1/polls/{poll_id}/scores",
-                    flush=True,
+                    f'  scores:     curl -H "Authorization: Bearer $KEY" {url}/api/v1/polls/{poll_id}/scores'
                 )
+                print(f"  admin key (KEY, shown once): {key}", flush=True)
 
             return await serve_until_cancelled(app, settings, banner)
 
@@ -167,7 +203,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="run a demo tracker through the simulated panel, print its trend, then serve it",
     )
     p.add_argument("--waves", type=int, default=4, help="waves to run (default 4)")
-    p.add_argument("--sample-size", type=int, default=1000, help="completes per wave (default 1000)")
+    p.add_argument(
+        "--sample-size", type=int, default=DEMO_SAMPLE, help=f"completes per wave (default {DEMO_SAMPLE})"
+    )
     p.add_argument("--no-serve", action="store_true", help="exit after the waves instead of serving")
     p.add_argument("--json", action="store_true", help="print the report as one JSON document")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -182,14 +220,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         metavar="URL",
         help="use the simulated provider already running there (recognition panel-sim) instead of "
         "starting one",
-    )
-    p.add_argument(
-        "--hosted-share",
-        type=float,
-        default=0.03,  # recognition.demo.DEMO_HOSTED_SHARE
-        metavar="S",
-        help="share of each wave's respondents who take the hosted survey over HTTP; the rest are reported "
-        "server to server (default %(default)s; in-process simulator only)",
     )
     p.set_defaults(func=cmd_demo)
 

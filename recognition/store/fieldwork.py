@@ -18,8 +18,6 @@ from typing import Any
 
 import asyncpg
 
-from recognition.store import responses
-
 
 @dataclass(frozen=True)
 class Fieldwork:
@@ -32,6 +30,11 @@ class Fieldwork:
     feed_cursor: str
     duplicates_dropped: int
     cost: float
+    unreachable_since: datetime | None = None
+    last_error: str | None = None
+    settled_at: datetime | None = None
+    pause_requested: bool = False
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,15 +48,11 @@ class Call:
 
 @dataclass(frozen=True)
 class Incoming:
-    """One reported submission, judged: outcome complete or quality_terminate (with reasons), or ``hosted``: the
-    respondent took the hosted survey, which stored and judged the answers (:func:`store_page` links it)."""
+    """One submission the provider reported: the respondent took the hosted survey, which stored and judged the
+    answers; :func:`store_page` links the submission to that respondent."""
 
     submission_id: str
     respondent_key: bytes
-    outcome: str
-    reasons: tuple[str, ...]
-    demographics: Mapping[str, str]
-    answers: Mapping[str, Any]
 
 
 def _fieldwork(row: asyncpg.Record) -> Fieldwork:
@@ -162,48 +161,7 @@ async def store_page(conn: asyncpg.Connection, wave_id: int, page: Sequence[Inco
     duplicates = 0
     async with conn.transaction():
         for item in page:
-            if item.outcome == "hosted":
-                duplicates += await _link_hosted(conn, wave_id, item)
-                continue
-            decision = None if item.outcome == "complete" else "reject"
-            reason = item.reasons[0] if item.reasons else None
-            inserted = await conn.fetchval(
-                """INSERT INTO wave_submissions (wave_id, submission_id, outcome, reason_code)
-                   VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1""",
-                wave_id,
-                item.submission_id,
-                item.outcome,
-                reason,
-            )
-            if inserted is None:  # delivered again
-                duplicates += 1
-                continue
-            respondent_id = await responses.record_complete(
-                conn,
-                wave_id,
-                item.respondent_key,
-                item.demographics,
-                item.answers,
-                status=item.outcome,
-                quality_reasons=list(item.reasons),
-            )
-            if respondent_id is None:  # the same person again, under a new submission
-                duplicates += 1
-                await conn.execute(
-                    """UPDATE wave_submissions SET outcome = 'duplicate', reason_code = NULL
-                       WHERE wave_id = $1 AND submission_id = $2""",
-                    wave_id,
-                    item.submission_id,
-                )
-                continue
-            await conn.execute(
-                """UPDATE wave_submissions SET respondent_id = $3, decision = $4
-                   WHERE wave_id = $1 AND submission_id = $2""",
-                wave_id,
-                item.submission_id,
-                respondent_id,
-                decision,
-            )
+            duplicates += await _link_hosted(conn, wave_id, item)
         await conn.execute(
             """UPDATE wave_fieldwork SET feed_cursor = $2, duplicates_dropped = duplicates_dropped + $3,
                       updated_at = now() WHERE wave_id = $1""",
@@ -338,11 +296,15 @@ async def unlock_wave(conn: asyncpg.Connection, wave_id: int) -> None:
 
 
 async def unfinished_waves(conn: asyncpg.Connection, provider: str | None = None) -> list[tuple[int, int]]:
-    """(wave id, poll id) of every wave not yet published, failed or cancelled (of polls using ``provider``),
-    in the order they were scheduled."""
+    """(wave id, poll id) of every wave not yet published, failed or cancelled, and of every cancelled wave whose
+    project at the provider is not yet closed and settled (of polls using ``provider``), in the order they were
+    scheduled."""
     rows = await conn.fetch(
         """SELECT w.id, w.poll_id FROM waves w JOIN polls p ON p.id = w.poll_id
-           WHERE w.state NOT IN ('published', 'failed', 'cancelled') AND ($1::text IS NULL OR p.provider = $1)
+           LEFT JOIN wave_fieldwork f ON f.wave_id = w.id
+           WHERE ($1::text IS NULL OR p.provider = $1)
+             AND (w.state NOT IN ('published', 'failed', 'cancelled')
+                  OR (w.state = 'cancelled' AND f.project_id IS NOT NULL AND f.settled_at IS NULL))
            ORDER BY w.scheduled_at, w.id""",
         provider,
     )
@@ -355,3 +317,38 @@ async def fieldwork_books(conn: asyncpg.Connection, wave_id: int) -> dict[str, A
         "SELECT duplicates_dropped, cost, price FROM wave_fieldwork WHERE wave_id = $1", wave_id
     )
     return dict(row) if row else None
+
+
+async def provider_trouble(conn: asyncpg.Connection, wave_id: int, error: str | None) -> None:
+    """Record that the provider cannot be reached (the first time: since when), or that it answers again
+    (``error`` None)."""
+    await conn.execute(
+        """UPDATE wave_fieldwork SET
+               unreachable_since = CASE WHEN $2::text IS NULL THEN NULL ELSE coalesce(unreachable_since, now()) END,
+               last_error = $2, updated_at = now()
+           WHERE wave_id = $1 AND (unreachable_since IS NOT NULL OR $2::text IS NOT NULL)""",
+        wave_id,
+        None if error is None else error[:500],
+    )
+
+
+async def mark_settled(conn: asyncpg.Connection, wave_id: int) -> None:
+    """A cancelled wave's project is closed at the provider and its submissions settled."""
+    await conn.execute("UPDATE wave_fieldwork SET settled_at = now() WHERE wave_id = $1", wave_id)
+
+
+async def set_pause(conn: asyncpg.Connection, wave_id: int, paused: bool) -> bool:
+    """Ask for the wave's fieldwork to be paused (or resumed); False when the wave has no fieldwork yet."""
+    status = await conn.execute(
+        "UPDATE wave_fieldwork SET pause_requested = $2, updated_at = now() WHERE wave_id = $1",
+        wave_id,
+        paused,
+    )
+    return bool(status.endswith(" 1"))
+
+
+async def set_paused(conn: asyncpg.Connection, wave_id: int, paused: bool) -> None:
+    """The project's pause state at the provider, as the driver last set it."""
+    await conn.execute(
+        "UPDATE wave_fieldwork SET paused = $2, updated_at = now() WHERE wave_id = $1", wave_id, paused
+    )

@@ -74,7 +74,7 @@ async def wave_respondents(
                   coalesce(jsonb_object_agg(a.question_id, a.value) FILTER (WHERE a.question_id IS NOT NULL),
                            '{}'::jsonb) AS answers
            FROM respondents r LEFT JOIN answers a ON a.respondent_id = r.id
-           WHERE r.wave_id = $1 AND r.status = ANY($2::text[])
+           WHERE r.wave_id = $1 AND r.status = ANY($2::text[]) AND NOT r.test
            GROUP BY r.id ORDER BY r.id""",
         wave_id,
         list(statuses),
@@ -84,7 +84,8 @@ async def wave_respondents(
 
 async def count_by_status(conn: asyncpg.Connection, wave_id: int) -> dict[str, int]:
     rows = await conn.fetch(
-        "SELECT status, count(*) AS n FROM respondents WHERE wave_id = $1 GROUP BY status", wave_id
+        "SELECT status, count(*) AS n FROM respondents WHERE wave_id = $1 AND NOT test GROUP BY status",
+        wave_id,
     )
     return {r["status"]: int(r["n"]) for r in rows}
 

@@ -15,75 +15,57 @@ from typing import Any
 
 import asyncpg
 
+from panels.base import WaveAccess
 from recognition.errors import UserError
 
 
 @dataclass(frozen=True)
-class WaveLinks:
+class SurveyAccess:
+    """How respondents reach one wave's survey: through which provider and project, with which entry-link
+    secret, until when."""
+
     wave_id: int
+    provider: str
+    project_id: str
+    reference: str
     secret: str
-    complete_url: str
-    screenout_url: str
-    overquota_url: str
-    quality_url: str
     expires_at: datetime | None
 
-    def url_for(self, status: str) -> str:
-        """The exit URL template for a terminal respondent status."""
-        return {
-            "complete": self.complete_url,
-            "screened_out": self.screenout_url,
-            "over_quota": self.overquota_url,
-            "quality_terminate": self.quality_url,
-        }[status]
+    def for_provider(self) -> WaveAccess:
+        return WaveAccess(
+            self.wave_id,
+            self.project_id,
+            self.reference,
+            self.secret,
+            self.expires_at.timestamp() if self.expires_at else None,
+        )
 
 
-_LINK_COLUMNS = "wave_id, secret, complete_url, screenout_url, overquota_url, quality_url, expires_at"
+_ACCESS_COLUMNS = "wave_id, provider, project_id, reference, secret, expires_at"
 
 
-async def set_wave_links(
-    conn: asyncpg.Connection,
-    wave_id: int,
-    *,
-    secret: str,
-    complete_url: str,
-    screenout_url: str,
-    overquota_url: str,
-    quality_url: str,
-    expires_at: datetime | None = None,
-) -> WaveLinks:
-    """Store (or replace) the wave's entry-link secret and the provider's exit URLs. Exit URLs may hold the
-    placeholders ``{pid}``, ``{status}`` and ``{sig}``. Called by fieldwork when it launches a wave."""
-    if len(secret) < 32:
+async def set_access(conn: asyncpg.Connection, access: SurveyAccess) -> None:
+    """Store (or replace) the wave's survey access; fieldwork calls it when it launches the wave (before the
+    first respondent can arrive)."""
+    if len(access.secret) < 32:
         raise UserError("a wave's link secret must be at least 32 characters")
-    for name, url in (
-        ("complete_url", complete_url),
-        ("screenout_url", screenout_url),
-        ("overquota_url", overquota_url),
-        ("quality_url", quality_url),
-    ):
-        if not url.startswith(("https://", "http://")):
-            raise UserError(f"{name}: expected an http(s) URL, got {url!r}")
-    row = await conn.fetchrow(
-        f"""INSERT INTO survey_links ({_LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (wave_id) DO UPDATE SET secret = EXCLUDED.secret, complete_url = EXCLUDED.complete_url,
-                screenout_url = EXCLUDED.screenout_url, overquota_url = EXCLUDED.overquota_url,
-                quality_url = EXCLUDED.quality_url, expires_at = EXCLUDED.expires_at, updated_at = now()
-            RETURNING {_LINK_COLUMNS}""",
-        wave_id,
-        secret,
-        complete_url,
-        screenout_url,
-        overquota_url,
-        quality_url,
-        expires_at,
+    await conn.execute(
+        f"""INSERT INTO survey_links ({_ACCESS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (wave_id) DO UPDATE SET provider = EXCLUDED.provider, project_id = EXCLUDED.project_id,
+                reference = EXCLUDED.reference, secret = EXCLUDED.secret, expires_at = EXCLUDED.expires_at,
+                updated_at = now()""",
+        access.wave_id,
+        access.provider,
+        access.project_id,
+        access.reference,
+        access.secret,
+        access.expires_at,
     )
-    return WaveLinks(**dict(row))
 
 
-async def get_wave_links(conn: asyncpg.Connection, wave_id: int) -> WaveLinks | None:
-    row = await conn.fetchrow(f"SELECT {_LINK_COLUMNS} FROM survey_links WHERE wave_id = $1", wave_id)
-    return WaveLinks(**dict(row)) if row else None
+async def get_access(conn: asyncpg.Connection, wave_id: int) -> SurveyAccess | None:
+    row = await conn.fetchrow(f"SELECT {_ACCESS_COLUMNS} FROM survey_links WHERE wave_id = $1", wave_id)
+    return SurveyAccess(**dict(row)) if row else None
 
 
 # -- entries and sessions ---------------------------------------------------------------------------------------
@@ -122,9 +104,11 @@ async def respondent_status(conn: asyncpg.Connection, wave_id: int, key: bytes) 
 
 
 async def count_completes(conn: asyncpg.Connection, wave_id: int) -> int:
+    """Valid completes of the wave (test respondents not counted)."""
     return int(
         await conn.fetchval(
-            "SELECT count(*) FROM respondents WHERE wave_id = $1 AND status = 'complete'", wave_id
+            "SELECT count(*) FROM respondents WHERE wave_id = $1 AND status = 'complete' AND NOT test",
+            wave_id,
         )
     )
 
@@ -147,16 +131,19 @@ async def open_session(
     token_hash: bytes,
     exit_ref: bytes,
     orders: Mapping[str, Sequence[str]],
+    *,
+    test: bool = False,
 ) -> tuple[int, str]:
     """Start a respondent (status ``started``) with a session, or, for a respondent already started, hand the
     session to the new token (a re-entry resumes; the old cookie stops working). Returns (respondent id, status);
     a terminal status means nothing was changed."""
     async with conn.transaction():
         rid = await conn.fetchval(
-            """INSERT INTO respondents (wave_id, respondent_key) VALUES ($1, $2)
+            """INSERT INTO respondents (wave_id, respondent_key, test) VALUES ($1, $2, $3)
                ON CONFLICT (wave_id, respondent_key) DO NOTHING RETURNING id""",
             wave_id,
             key,
+            test,
         )
         if rid is not None:
             await conn.execute(
@@ -362,3 +349,51 @@ async def session_outcomes(conn: asyncpg.Connection, wave_id: int) -> dict[str, 
         wave_id,
     )
     return {r["status"]: int(r["n"]) for r in rows}
+
+
+# -- outcomes the provider is still to be told ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingReport:
+    respondent_id: int
+    wave_id: int
+    outcome: str
+    sealed: bytes
+    attempts: int
+
+
+async def add_pending_report(
+    conn: asyncpg.Connection, respondent_id: int, wave_id: int, outcome: str, sealed: bytes, error: str
+) -> None:
+    await conn.execute(
+        """INSERT INTO provider_reports (respondent_id, wave_id, outcome, sealed, attempts, last_error)
+           VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (respondent_id) DO NOTHING""",
+        respondent_id,
+        wave_id,
+        outcome,
+        sealed,
+        error[:500],
+    )
+
+
+async def pending_reports(conn: asyncpg.Connection, wave_id: int, *, limit: int = 200) -> list[PendingReport]:
+    rows = await conn.fetch(
+        """SELECT respondent_id, wave_id, outcome, sealed, attempts FROM provider_reports
+           WHERE wave_id = $1 ORDER BY created_at LIMIT $2""",
+        wave_id,
+        limit,
+    )
+    return [PendingReport(**dict(r)) for r in rows]
+
+
+async def report_failed(conn: asyncpg.Connection, respondent_id: int, error: str) -> None:
+    await conn.execute(
+        "UPDATE provider_reports SET attempts = attempts + 1, last_error = $2 WHERE respondent_id = $1",
+        respondent_id,
+        error[:500],
+    )
+
+
+async def report_done(conn: asyncpg.Connection, respondent_id: int) -> None:
+    await conn.execute("DELETE FROM provider_reports WHERE respondent_id = $1", respondent_id)

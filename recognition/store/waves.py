@@ -235,3 +235,41 @@ async def delete_waves(conn: asyncpg.Connection, wave_ids: list[int]) -> None:
 async def scheduled_times(conn: asyncpg.Connection, poll_id: int) -> set[datetime]:
     rows = await conn.fetch("SELECT scheduled_at FROM waves WHERE poll_id = $1", poll_id)
     return {r["scheduled_at"] for r in rows}
+
+
+# -- "launch now" ------------------------------------------------------------------------------------------------
+
+
+async def lock_launches(conn: asyncpg.Connection, poll_id: int) -> None:
+    """Serialise "launch now" of one poll until the transaction ends (two requests cannot both find no wave)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('launch'), $1::int)", poll_id % (1 << 31))
+
+
+async def launched_for(conn: asyncpg.Connection, poll_id: int, key: str) -> Wave | None:
+    """The wave an earlier "launch now" with this idempotency key created."""
+    row = await conn.fetchrow(
+        """SELECT w.* FROM launch_requests r JOIN waves w ON w.id = r.wave_id
+           WHERE r.poll_id = $1 AND r.idempotency_key = $2""",
+        poll_id,
+        key,
+    )
+    return Wave(**dict(row)) if row else None
+
+
+async def record_launch(conn: asyncpg.Connection, poll_id: int, key: str, wave_id: int) -> None:
+    await conn.execute(
+        "INSERT INTO launch_requests (poll_id, idempotency_key, wave_id) VALUES ($1, $2, $3)",
+        poll_id,
+        key,
+        wave_id,
+    )
+
+
+async def in_flight(conn: asyncpg.Connection, poll_id: int) -> list[Wave]:
+    """The poll's waves not yet published, failed or cancelled."""
+    rows = await conn.fetch(
+        """SELECT * FROM waves WHERE poll_id = $1 AND state NOT IN ('published', 'failed', 'cancelled')
+           ORDER BY scheduled_at, id""",
+        poll_id,
+    )
+    return [Wave(**dict(r)) for r in rows]

@@ -15,6 +15,7 @@ import numpy as np
 
 from recognition.figures import MEAN_METRICS, Figure, StatisticsOptions, WeightingRow, finite, with_changes
 from recognition.stats import EstimateMatrix, RakeResult, estimate_matrix, given_weights, rake
+from recognition.stats.collapsing import collapse_empty_levels
 from recognition.waves.inputs import WaveInput, pool_inputs, segments_of
 
 Previous = Mapping[tuple[str, str, str, str], Figure]
@@ -56,11 +57,14 @@ def compute_wave(
 def weigh(
     inp: WaveInput, margins: Mapping[str, Mapping[str, float]], options: StatisticsOptions
 ) -> RakeResult:
-    """The wave's design: raked to ``margins`` with the service's bounds, or — for an imported wave estimated
+    """The wave's design: raked to ``margins`` with the service's bounds (a target level nobody in the sample
+    is in merged with its neighbour first, :func:`recognition.stats.collapsing.collapse_empty_levels`), or — for an imported wave estimated
     with its own weights — those weights as given (:func:`recognition.stats.given_weights`)."""
     if inp.weights is not None:
         return given_weights(inp.weights, inp.demographics, margins)
-    return rake(inp.demographics, margins, bounds=options.weight_bounds)
+    collapsed = collapse_empty_levels(inp.demographics, margins)
+    result = rake(collapsed.data, collapsed.targets, bounds=options.weight_bounds)
+    return replace(result, warnings=collapsed.notes + result.warnings) if collapsed.notes else result
 
 
 def estimate_figures(inp: WaveInput, result: RakeResult, options: StatisticsOptions) -> list[Figure]:

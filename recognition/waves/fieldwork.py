@@ -3,50 +3,40 @@
 ``scheduled → launching → fielding → closing → processing → published`` (or ``failed`` / ``cancelled`` with a
 reason). Every move is a compare-and-set on the wave's state (:mod:`recognition.store.waves`) and every step can be
 repeated: the driver re-reads the wave and does what its state still needs, so a process killed at any instant is
-picked up where it stood by the next one (:func:`resume_in_flight`).
+picked up where it stood by the next one.
 
 - **One driver per wave.** A driver holds a PostgreSQL advisory lock on the wave (on its own connection; it goes
   when the process or the connection dies), so two instances on one database never drive a wave at once.
-- **Outbox.** A provider call that changes something (create the project, launch, close) is recorded with a
-  deterministic idempotency key before it is made and its result after. An intent found without a result is
-  settled by *asking* the provider (find the project by its reference, read its status), never by calling again
-  blindly; the key is still sent with any call so the provider can recognise a repeat.
-- **Launching** derives the wave's entry-link secret (:func:`link_secret`), stores it with the provider's exit
-  URLs (:func:`recognition.store.survey.set_wave_links`) and gives the provider the survey's entry URL
-  (``{survey base}/survey/{wave}/start``), then asks feasibility and price; a launch whose cost (target × price) would take the poll past its
-  budget (counting what its other waves cost or are committed to) cancels the wave instead. Quotas come from the
-  population margins (:func:`panels.base.quotas_from_margins`).
-- **Fielding** reads the provider's submission feed page by page (page and cursor stored atomically). A
-  submission with answers (server to server) is judged (:func:`recognition.waves.quality.panel_reasons`) and stored; one
-  without answers is a respondent who took the hosted survey, already stored by the survey pages, and is linked
-  to that respondent (its status decides approval). A respondent is stored once per (wave, HMAC key); fielding
-  rejects
-  quality terminates as it goes (which re-opens their places). It closes at the target of valid completes or at
-  the fieldwork deadline.
-- **Closing** closes the project, reads the feed until it accounts for every complete the survey pages stored
-  (their return to the provider follows the exit redirect; at most ``exit_grace`` seconds), reads it to its end, approves the valid completes and sends the remaining
-  rejections in batches (each decision is marked once sent; the provider treats repeats as no-ops), and records
-  the cost: approved completes × price.
+- **Outbox** (:mod:`recognition.waves.outbox`): creating, launching and closing a project happen at most once in
+  effect, even across crashes.
+- **Launching** asks feasibility and price (a launch whose cost would take the poll past its budget cancels the
+  wave instead), creates the project, stores the wave's survey access (provider, project, entry-link secret:
+  :func:`recognition.store.survey.set_access`) before the first respondent can arrive, and launches. Every
+  provider gets the same project spec; each adapter maps it onto its own API.
+- **Fielding** keeps the provider's books and the service's in step (:mod:`recognition.waves.books`) and closes
+  the wave at its target of valid completes or its fieldwork deadline. Respondents reach the hosted survey with
+  the provider's own entry protocol and leave with its exit; the survey stores and judges their answers.
+- **Closing** closes the project and settles the books: approvals, rejections, outcomes still to be told, cost.
+- **Cancelling** (a wave moved to ``cancelled`` while in the field) closes the project at the provider and settles
+  what was bought, so nothing keeps buying completes.
 
-Transient trouble (provider unavailable after its retries, the database restarting) pauses the driver and it tries
-again; a provider refusing a request fails the wave with the reason.
+Transient trouble (the provider unreachable after its retries, the database restarting) pauses the driver, which
+tries again with exponential backoff and records since when the provider has been unreachable; a provider
+refusing a request fails the wave with the reason. The driver sleeps through its clock.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
 from panels.base import (
-    Decision,
     Project,
     ProjectSpec,
     Provider,
@@ -54,6 +44,7 @@ from panels.base import (
     ProviderRejected,
     quotas_from_margins,
 )
+from recognition import sessions
 from recognition.polls.model import Poll
 from recognition.populations import load_margins
 from recognition.scheduling.clock import Clock, SystemClock
@@ -63,10 +54,11 @@ from recognition.store import fieldwork as fw_store
 from recognition.store import polls as polls_store
 from recognition.store import responses, waves
 from recognition.store import survey as survey_store
+from recognition.store.survey import SurveyAccess
 from recognition.store.waves import TERMINAL, Wave
+from recognition.waves.books import Books
 from recognition.waves.outbox import call_once
 from recognition.waves.processing import process_wave
-from recognition.waves.quality import panel_reasons
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +78,8 @@ TRANSIENT_DB = (
 @dataclass(frozen=True)
 class FieldworkOptions:
     poll_interval: float = 0.1  # seconds between reads of the submission feed while fielding
-    retry_delay: float = 0.5  # seconds to wait after transient trouble
+    retry_delay: float = 0.5  # seconds to wait after transient trouble (doubling while it lasts)
+    max_retry_delay: float = 60.0
     reconcile_batch: int = 500
     field_period: timedelta | None = None  # default: the poll schedule's fieldwork window (3 days)
     clock: Clock = field(default_factory=SystemClock)
@@ -102,19 +95,6 @@ class WaveReport:
     state: str
     stored_completes: int
     duplicates_dropped: int
-
-
-def project_reference(settings: Settings, wave_id: int) -> str:
-    """The wave's stable reference at the provider: unique per installation (keyed by its secret) and wave."""
-    digest = hmac.new(settings.survey_secret.encode(), f"wave:{wave_id}".encode(), hashlib.sha256).hexdigest()
-    return f"rw{wave_id}-{digest[:12]}"
-
-
-def link_secret(settings: Settings, wave_id: int) -> str:
-    """The wave's entry-link secret (shared with the provider, who signs each respondent's link with it).
-
-    Derived from the installation secret, so a launch repeated after a crash hands out the same secret."""
-    return hmac.new(settings.survey_secret.encode(), f"links:{wave_id}".encode(), hashlib.sha256).hexdigest()
 
 
 async def run_wave(
@@ -166,8 +146,10 @@ class WaveDriver:
         self.provider = provider
         self.options = options
         self.notify = progress
+        self.books = Books(pool, settings, provider, options)
 
     async def run(self, wave_id: int) -> WaveReport:
+        failures = 0
         while True:
             try:
                 async with self.pool.acquire() as lock_conn:
@@ -178,15 +160,28 @@ class WaveDriver:
                             await _unlock(lock_conn, wave_id)
                     async with self.pool.acquire() as conn:
                         report = await wave_report(conn, wave_id)
-                if report.state in TERMINAL:
+                        settled = await self.books.settled(conn, wave_id)
+                if report.state in TERMINAL and settled:
                     return report
+                failures = 0
             except (ProviderError, *TRANSIENT_DB) as exc:
                 if isinstance(exc, ProviderError) and not exc.transient:
                     raise
+                failures += 1
                 log.warning(
                     "wave %s: transient trouble, trying again: %s: %s", wave_id, type(exc).__name__, exc
                 )
-            await self.options.clock.sleep(self.options.retry_delay)
+                if isinstance(exc, ProviderError):
+                    with contextlib.suppress(*TRANSIENT_DB):
+                        async with self.pool.acquire() as conn:
+                            await fw_store.provider_trouble(conn, wave_id, str(exc))
+            await self.options.clock.sleep(self.backoff(failures))
+
+    def backoff(self, failures: int) -> float:
+        """Seconds to wait after ``failures`` consecutive failures: ``retry_delay · 2^(failures−1)``, capped."""
+        if failures == 0:
+            return self.options.retry_delay
+        return min(self.options.max_retry_delay, self.options.retry_delay * 2 ** (failures - 1))
 
     async def _drive(self, wave_id: int) -> None:
         while True:
@@ -196,9 +191,12 @@ class WaveDriver:
                 poll = await polls_store.get_poll(conn, wave.poll_id)
                 assert poll is not None
             if wave.state in TERMINAL:
+                if wave.state == "cancelled":
+                    await self.books.settle_cancelled(wave)
                 return
             try:
                 await self._step(wave, poll)
+                await self.books.reachable(wave.id)
             except ProviderRejected as exc:
                 await self._end(wave, "failed", f"provider refused: {exc}")
             except (ProviderError, *TRANSIENT_DB):
@@ -230,12 +228,12 @@ class WaveDriver:
             if await self._launch(wave, poll):
                 await self._move(wave, "fielding")
         elif wave.state == "fielding":
-            if await self._field(wave, poll):
+            if await self._field(wave):
                 await self._move(wave, "closing")
             else:
                 await self.options.clock.sleep(self.options.poll_interval)
         elif wave.state == "closing":
-            await self._close(wave, poll)
+            await self.books.close(wave)
             await self._move(wave, "processing")
         elif wave.state == "processing":
             await process_wave(self.pool, wave.id, poll, self.settings)
@@ -252,7 +250,7 @@ class WaveDriver:
         async with self.pool.acquire() as conn:
             number = await waves.position(conn, poll.id, wave.scheduled_at)
         return ProjectSpec(
-            reference=project_reference(self.settings, wave.id),
+            reference=sessions.project_reference(self.settings.survey_secret, wave.id),
             name=f"{poll.name} — wave {wave.id}",
             target_n=wave.target_n,
             country=poll.population,
@@ -261,7 +259,7 @@ class WaveDriver:
             webhook_url=f"{self.settings.public_base_url}/webhooks/{self.provider.name}",
             topic={"category": poll.category, "brands": poll.brands, "own_brand": poll.own_brand},
             wave_number=number,
-            entry_secret=link_secret(self.settings, wave.id),
+            entry_secret=sessions.link_secret(self.settings.survey_secret, wave.id),
         )
 
     async def _launch(self, wave: Wave, poll: Poll) -> bool:
@@ -301,7 +299,15 @@ class WaveDriver:
                 fw = await fw_store.ensure_fieldwork(conn, wave.id, self.provider.name)
         assert fw.project_id is not None
         project_id = fw.project_id
-        await self._set_links(wave, await self.provider.get_project(project_id), fw.deadline)
+        project = await self.provider.get_project(project_id)
+        expires = None if fw.deadline is None else fw.deadline + timedelta(hours=1)
+        async with self.pool.acquire() as conn:
+            await survey_store.set_access(
+                conn,
+                SurveyAccess(
+                    wave.id, self.provider.name, project_id, project.reference, spec.entry_secret, expires
+                ),
+            )
 
         async def launched() -> Project | None:
             current = await self.provider.get_project(project_id)
@@ -316,22 +322,6 @@ class WaveDriver:
         )
         return True
 
-    async def _set_links(self, wave: Wave, project: Project, deadline: datetime | None) -> None:
-        """The survey's per-wave settings: the link secret and the provider's exit URLs (before the launch, so
-        the first respondent finds them; repeating it stores the same values)."""
-        exits = self.provider.exit_links(project)
-        async with self.pool.acquire() as conn:
-            await survey_store.set_wave_links(
-                conn,
-                wave.id,
-                secret=link_secret(self.settings, wave.id),
-                complete_url=exits["complete"],
-                screenout_url=exits["screened_out"],
-                overquota_url=exits["over_quota"],
-                quality_url=exits["quality_terminate"],
-                expires_at=None if deadline is None else deadline + timedelta(hours=1),
-            )
-
     async def _outbox(
         self, wave: Wave, operation: str, reference: str, call: Callable[[str], Any], ask: Callable[[], Any]
     ) -> Project:
@@ -339,96 +329,10 @@ class WaveDriver:
 
     # --- fielding -------------------------------------------------------------------------------------------
 
-    async def _read_feed(self, wave: Wave, poll: Poll, project_id: str, cursor: str) -> str:
-        while True:
-            page = await self.provider.submissions(project_id, cursor)
-            incoming = [
-                self._judge(s.submission_id, s.participant_id, s.data, poll)
-                for s in page.submissions
-                if s.status == "complete"
-            ]
-            if not page.submissions and page.cursor == cursor:
-                return cursor
-            async with self.pool.acquire() as conn:
-                await fw_store.store_page(conn, wave.id, incoming, page.cursor)
-            if page.cursor == cursor:
-                return cursor
-            cursor = page.cursor
-
-    def _judge(self, submission_id: str, participant_id: str, data: Any, poll: Poll) -> fw_store.Incoming:
-        key = responses.respondent_key(self.settings.survey_secret, self.provider.name, participant_id)
-        if "answers" not in data:  # took the hosted survey: the survey pages stored and judged the answers
-            return fw_store.Incoming(submission_id, key, "hosted", (), {}, {})
-        reasons = panel_reasons(data, poll.brand_ids)
-        return fw_store.Incoming(
-            submission_id,
-            key,
-            "quality_terminate" if reasons else "complete",
-            reasons,
-            dict(data.get("demographics") or {}),
-            dict(data.get("answers") or {}),
-        )
-
-    async def _reconcile(self, wave: Wave, project_id: str) -> None:
-        while True:
-            async with self.pool.acquire() as conn:
-                pending = await fw_store.pending_decisions(conn, wave.id, limit=self.options.reconcile_batch)
-            if not pending:
-                return
-            await self.provider.reconcile(
-                project_id,
-                [Decision(sid, d == "approve", None if d == "approve" else r) for sid, d, r in pending],
-            )
-            async with self.pool.acquire() as conn:
-                await fw_store.mark_reconciled(conn, wave.id, [sid for sid, _, _ in pending])
-
-    async def _field(self, wave: Wave, poll: Poll) -> bool:
+    async def _field(self, wave: Wave) -> bool:
         """One round of fielding; True when the wave should close (target reached or deadline passed)."""
-        async with self.pool.acquire() as conn:
-            fw = await fw_store.get_fieldwork(conn, wave.id)
-        assert fw is not None and fw.project_id is not None
-        await self._read_feed(wave, poll, fw.project_id, fw.feed_cursor)
-        await self._reconcile(wave, fw.project_id)
+        fw = await self.books.keep(wave)
         async with self.pool.acquire() as conn:
             valid = (await responses.count_by_status(conn, wave.id)).get("complete", 0)
         self.notify(wave, "fielding", valid, wave.target_n)
         return valid >= wave.target_n or (fw.deadline is not None and self.options.clock.now() >= fw.deadline)
-
-    async def _close(self, wave: Wave, poll: Poll) -> None:
-        async with self.pool.acquire() as conn:
-            fw = await fw_store.get_fieldwork(conn, wave.id)
-        assert fw is not None and fw.project_id is not None
-        project_id = fw.project_id
-
-        async def closed() -> Project | None:
-            current = await self.provider.get_project(project_id)
-            return current if current.status == "closed" else None
-
-        await self._outbox(
-            wave,
-            "close",
-            project_reference(self.settings, wave.id),
-            lambda _key: self.provider.close(project_id),
-            closed,
-        )
-        async with self.pool.acquire() as conn:
-            fw = await fw_store.get_fieldwork(conn, wave.id)
-        assert fw is not None
-        cursor = await self._read_feed(wave, poll, project_id, fw.feed_cursor)
-        waited = 0.0
-        while True:  # survey completes whose return has not reached the provider's feed yet
-            async with self.pool.acquire() as conn:
-                missing = await fw_store.unreported_survey_completes(conn, wave.id)
-            if not missing or waited >= self.options.exit_grace:
-                break
-            await self.options.clock.sleep(self.options.poll_interval)
-            waited += self.options.poll_interval
-            cursor = await self._read_feed(wave, poll, project_id, cursor)
-        if missing:
-            log.warning("wave %s: %d survey completes were never reported by the provider", wave.id, missing)
-        async with self.pool.acquire() as conn:
-            await fw_store.approve_completes(conn, wave.id)
-        await self._reconcile(wave, project_id)
-        async with self.pool.acquire() as conn:
-            valid = (await responses.count_by_status(conn, wave.id)).get("complete", 0)
-            await fw_store.set_cost(conn, wave.id, round(valid * (fw.price or 0.0), 2))

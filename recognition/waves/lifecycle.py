@@ -1,5 +1,6 @@
 """The life of a wave in one service instance: started by the scheduler or by "launch now", driven through the
-poll's panel provider in a background task, cancelled on request, resumed after a restart.
+poll's panel provider in a background task (which also closes and settles a cancelled wave's project), resumed
+after a restart.
 
 A wave's state lives in PostgreSQL (:mod:`recognition.store.waves`); the :class:`WaveRunner` only holds the
 tasks of this instance, so killing the process loses nothing: :func:`resume_unfinished` hands every wave a
@@ -86,14 +87,6 @@ class WaveRunner:
             raise
         except Exception:  # noqa: BLE001 - fieldwork marks the wave failed with the reason
             log.exception("fieldwork of wave %s failed", wave.id)
-
-    def stop(self, wave_id: int) -> bool:
-        """Stop driving ``wave_id`` here (after it was cancelled); True if a task was running."""
-        task = self.tasks.get(wave_id)
-        if task is None:
-            return False
-        task.cancel()
-        return True
 
     async def aclose(self) -> None:
         tasks = list(self.tasks.values())

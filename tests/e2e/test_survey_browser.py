@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import os
 import struct
 import tempfile
@@ -18,15 +19,18 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from panels.base import ProjectSpec
+from panels.links import entry_query
+from panels.simulated.client import SimulatedProvider
+from panels.simulated.server import RunningSimulator, running_simulator
 from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import survey as store
+from recognition.store.survey import SurveyAccess
 from recognition.waves.quality import QualityRules
 from recognition.web.keys import QUALITY_RULES
-from recognition.web.survey import links
 from tests.e2e.browser import Tab, open_tab
 from tests.integration.survey_world import SECRET, make_world
 
@@ -84,28 +88,17 @@ FILL = r"""
 
 
 @pytest.fixture
-async def provider() -> AsyncIterator[TestServer]:
-    """The panel provider's exit pages."""
-
-    async def exit_page(request: web.Request) -> web.Response:
-        status = request.match_info["status"]
-        return web.Response(
-            text=f'<!doctype html><html lang="en"><head><title>Panel</title><link rel="icon" '
-            f'href="data:,"></head><body><h1 id="status">{status}</h1></body></html>',
-            content_type="text/html",
-        )
-
-    app = web.Application()
-    app.router.add_get("/exit/{status}", exit_page)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
+async def simulator() -> AsyncIterator[RunningSimulator]:
+    """The simulated panel provider, whose return page the respondent lands on."""
+    async with running_simulator("none") as sim:
+        yield sim
 
 
 @pytest.fixture
-async def survey_server(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestServer]:
-    app = create_app(settings, pool=pool)
+async def survey_server(
+    settings: Settings, pool: asyncpg.Pool, simulator: RunningSimulator
+) -> AsyncIterator[TestServer]:
+    app = create_app(dataclasses.replace(settings, panels_simulator_url=simulator.url), pool=pool)
     app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=0.0)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
@@ -124,23 +117,23 @@ async def devtools() -> AsyncIterator[Tab]:
 
 
 async def test_a_respondent_takes_the_whole_survey_in_chromium(
-    devtools: Tab, survey_server: TestServer, provider: TestServer, pool: asyncpg.Pool
+    devtools: Tab, survey_server: TestServer, simulator: RunningSimulator, pool: asyncpg.Pool
 ) -> None:
-    exit_url = str(provider.make_url("/exit/")) + "{status}?pid={pid}"
     async with pool.acquire() as conn:
         world = await make_world(conn)
-        await store.set_wave_links(
-            conn,
-            world.wave_id,
-            secret=SECRET,
-            complete_url=exit_url.replace("{status}", "complete"),
-            screenout_url=exit_url,
-            overquota_url=exit_url,
-            quality_url=exit_url,
+    provider = SimulatedProvider(simulator.url)
+    project = await provider.create_project(
+        ProjectSpec("chrome", "chrome", 10, "us", survey_url=str(survey_server.make_url("/"))),
+        idempotency_key="c",
+    )
+    await provider.aclose()
+    async with pool.acquire() as conn:
+        await store.set_access(
+            conn, SurveyAccess(world.wave_id, "simulated", project.id, "chrome", SECRET, None)
         )
     start = str(
         survey_server.make_url(
-            f"/survey/{world.wave_id}/start?{links.entry_query(SECRET, world.wave_id, 'CHROME-1')}"
+            f"/survey/{world.wave_id}/start?{entry_query(SECRET, world.wave_id, 'CHROME-1')}"
         )
     )
     devtools.loaded.clear()
@@ -177,7 +170,7 @@ async def test_a_respondent_takes_the_whole_survey_in_chromium(
     screens: list[str] = []
     for _ in range(40):
         location = await devtools.evaluate("location.href")
-        if location.startswith(str(provider.make_url("/"))):
+        if location.startswith(simulator.url):
             break
         progress = await devtools.evaluate("document.getElementById('progress-text')?.innerText")
         assert progress and progress.startswith("Step "), location
@@ -190,7 +183,9 @@ async def test_a_respondent_takes_the_whole_survey_in_chromium(
         raise AssertionError(f"no exit after {screens}")
 
     final = await devtools.evaluate("location.href")
-    assert final.startswith(str(provider.make_url("/exit/complete"))) and "pid=CHROME-1" in final
+    assert (
+        final.startswith(f"{simulator.url}/return/{project.id}?outcome=complete") and "pid=CHROME-1" in final
+    )
     assert await devtools.evaluate("document.getElementById('status').innerText") == "complete"
     assert screens[:4] == ["screener", "unaided", "aided", "usage"] and screens[-1] == "attention_check"
     assert devtools.errors() == []

@@ -1,27 +1,30 @@
-"""Shared set-up for the survey tests: a poll with a fielding wave and its links, and a respondent walking the
-pages over HTTP (redirects inside the service followed by hand, the exit redirect returned)."""
+"""Shared set-up for the survey tests: a poll with a fielding wave reached through the simulated provider's
+signed links, and a respondent walking the pages over HTTP (redirects inside the service followed by hand, the
+exit redirect returned). The provider's address is ``PANEL``: admitting and exits need no call to it."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from panels.links import entry_query
 from panels.simulated.taker import Persona, fill, parse_form
 from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
 from recognition.store import survey as store
+from recognition.store.survey import SurveyAccess
 from recognition.waves.quality import QualityRules
 from recognition.web.keys import QUALITY_RULES
-from recognition.web.survey import links
 
 BRANDS = [
     {"id": "acme", "name": "Acme", "aliases": ["acme sports"]},
@@ -30,7 +33,8 @@ BRANDS = [
     {"id": "velo", "name": "Velo"},
 ]
 SECRET = "w" * 40
-EXIT = "https://panel.example/exit/{status}?pid={pid}&sig={sig}"
+PANEL = "https://panel.example"
+PROJECT = "sim-test"
 DEFAULT = Persona()
 
 
@@ -57,20 +61,25 @@ async def make_world(conn: asyncpg.Connection, *, target_n: int = 100, slot_day:
     wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 1, slot_day, tzinfo=UTC), target_n)
     for a, b in (("scheduled", "launching"), ("launching", "fielding")):
         assert await waves.transition(conn, wave.id, a, b)
-    await store.set_wave_links(
-        conn,
-        wave.id,
-        secret=SECRET,
-        complete_url=EXIT,
-        screenout_url=EXIT,
-        overquota_url=EXIT,
-        quality_url=EXIT,
-    )
+    await store.set_access(conn, access(wave.id))
     return World(poll.id, wave.id)
 
 
+def access(wave_id: int, expires_at: datetime | None = None) -> SurveyAccess:
+    """The wave's survey access through the simulated provider at ``PANEL``."""
+    return SurveyAccess(wave_id, "simulated", PROJECT, f"ref-{wave_id}", SECRET, expires_at)
+
+
+def exit_parts(url: str) -> tuple[str, str, str]:
+    """(outcome, pid, sig) of the simulated provider's return link."""
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == PANEL and parts.path == f"/return/{PROJECT}", url
+    query = parse_qs(parts.query)
+    return query["outcome"][0], query["pid"][0], query["sig"][0]
+
+
 def entry(wave_id: int, pid: str, expires: int | None = None) -> str:
-    return f"/survey/{wave_id}/start?{links.entry_query(SECRET, wave_id, pid, expires)}"
+    return f"/survey/{wave_id}/start?{entry_query(SECRET, wave_id, pid, expires)}"
 
 
 @dataclass
@@ -131,7 +140,7 @@ async def make_client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[C
     clients: list[TestClient] = []
 
     async def factory(rules: QualityRules = LENIENT) -> TestClient:
-        app = create_app(settings, pool=pool)
+        app = create_app(dataclasses.replace(settings, panels_simulator_url=PANEL), pool=pool)
         app[QUALITY_RULES] = rules
         client = TestClient(TestServer(app))
         await client.start_server()

@@ -11,14 +11,13 @@ from datetime import datetime
 import asyncpg
 import pytest
 
-from panels.simulated.client import SimulatedProvider
-from panels.simulated.server import running_simulator
 from recognition.db import EmbeddedPostgres, connect, create_pool, migrate
 from recognition.settings import Settings, load_settings
 from recognition.store import responses, waves
-from recognition.waves.fieldwork import FieldworkOptions, run_wave
+from recognition.waves.fieldwork import run_wave
 from tests.conftest import outside_pytest_tmp
-from tests.integration.test_fieldwork import FAST, check_once, make_wave
+from tests.integration.field_support import field, make_wave
+from tests.integration.test_fieldwork import check_once
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning"),
@@ -59,16 +58,17 @@ async def test_postgres_restart_mid_wave_is_survived(
     pool = await create_pool(url, min_size=2, max_size=5)
     stored_before = 0
     try:
-        wave_id = await make_wave(pool, target=400)
+        wave_id = await make_wave(pool, target=150)
         fielding = asyncio.Event()
 
         def seen(_wave: waves.Wave, state: str, have: int, _target: int) -> None:
-            if state == "fielding" and have >= 20:
+            if state == "fielding" and have >= 10:
                 fielding.set()
 
-        async with running_simulator("none", rate=150, seed=3) as sim:
-            provider = SimulatedProvider(sim.url, policy=FAST)
-            options = FieldworkOptions(poll_interval=0.05, retry_delay=0.2)
+        async with field(pool, settings, rate=60, seed=3) as fw:
+            sim = fw.sim
+            provider = fw.provider()
+            options = fw.options
             task = asyncio.ensure_future(
                 run_wave(pool, settings, wave_id, provider, options=options, progress=seen)
             )
@@ -91,7 +91,7 @@ async def test_postgres_restart_mid_wave_is_survived(
     finally:
         await pool.close()
     assert wave is not None and wave.state == "published"
-    assert 20 <= stored_before < 400 and n == 400  # the restart fell in the middle of fielding
+    assert 10 <= stored_before < 150 and n == 150  # the restart fell in the middle of fielding
     assert [m["to_state"] for m in moves] == [
         "scheduled",
         "launching",

@@ -3,24 +3,19 @@ walk the pages over HTTP and come back to the provider through the exit the surv
 
 from __future__ import annotations
 
-import dataclasses
-
 import asyncpg
 import pytest
 
 from panels.simulated import walkers
-from panels.simulated.client import SimulatedProvider
 from panels.simulated.faults import profile
-from panels.simulated.server import running_simulator
-from recognition.demo import survey_server
+from recognition import sessions
 from recognition.settings import Settings
 from recognition.store import responses
 from recognition.store import survey as survey_store
-from recognition.waves.fieldwork import link_secret, project_reference, run_wave
-from tests.integration.test_fieldwork import FAST, OPTIONS, make_wave
+from recognition.waves.fieldwork import run_wave
+from tests.integration.field_support import field, make_wave
 
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
-TIME_SCALE = 0.005
 
 
 async def test_respondents_take_the_hosted_survey_and_the_books_agree(
@@ -31,29 +26,21 @@ async def test_respondents_take_the_hosted_survey_and_the_books_agree(
     monkeypatch.setattr(walkers, "P_STRAIGHT_LINER", 0.15)
     monkeypatch.setattr(walkers, "P_DROP_OUT", 0.15)
     wave_id = await make_wave(pool, target=30)
-    async with (
-        survey_server(pool, settings, time_scale=TIME_SCALE) as survey_url,
-        running_simulator(
-            profile("light", p_error=0.0, p_drop_before=0.0, p_drop_after=0.0, p_double_complete=0.3),
-            rate=200,
-            seed=3,
-            hosted_share=1.0,
-            time_scale=TIME_SCALE,
-        ) as sim,
-    ):
-        provider = SimulatedProvider(sim.url, policy=FAST)
+    faults = profile("light", p_error=0.0, p_drop_before=0.0, p_drop_after=0.0, p_double_complete=0.3)
+    async with field(pool, settings, faults, rate=200, seed=3) as fw:
+        provider = fw.provider()
         try:
-            options = dataclasses.replace(OPTIONS, survey_base_url=survey_url)
-            report = await run_wave(pool, settings, wave_id, provider, options=options)
+            report = await run_wave(pool, settings, wave_id, provider, options=fw.options)
         finally:
             await provider.aclose()
-        book = sim.project_for(project_reference(settings, wave_id))
+        sim = fw.sim
+        book = sim.project_for(sessions.project_reference(settings.survey_secret, wave_id))
         assert book is not None
     assert report.state == "published"
     async with pool.acquire() as conn:
-        links = await survey_store.get_wave_links(conn, wave_id)
+        access = await survey_store.get_access(conn, wave_id)
         counts = await responses.count_by_status(conn, wave_id)
-        sessions = await conn.fetchval("SELECT count(*) FROM survey_sessions WHERE wave_id = $1", wave_id)
+        entered = await conn.fetchval("SELECT count(*) FROM survey_sessions WHERE wave_id = $1", wave_id)
         refusals = await conn.fetch("SELECT reason FROM survey_refusals WHERE wave_id = $1", wave_id)
         flagged = await conn.fetch(
             """SELECT r.quality_reasons, s.decision, s.reason_code, s.reconciled_at IS NOT NULL AS sent
@@ -67,11 +54,11 @@ async def test_respondents_take_the_hosted_survey_and_the_books_agree(
                  AND s.reconciled_at IS NOT NULL""",
             wave_id,
         )
-    # Fieldwork set the wave's links at launch: its own secret, the provider's exit URLs.
-    assert links is not None and links.secret == link_secret(settings, wave_id)
-    assert links.complete_url.startswith(f"{sim.url}/return/{book.id}?outcome=complete")
+    # Fieldwork set the wave's survey access at launch: its provider and project, its own secret.
+    assert access is not None and access.secret == sessions.link_secret(settings.survey_secret, wave_id)
+    assert (access.provider, access.project_id) == ("simulated", book.id)
     # Everyone entered through a signed link and has a session; a second attempt is refused, never counted.
-    assert sessions == sum(counts.values()) and counts.get("complete", 0) == 30
+    assert entered == sum(counts.values()) and counts.get("complete", 0) == 30
     assert all(r["reason"] not in ("unsigned", "bad_signature") for r in refusals)
     stored = counts.get("complete", 0) + counts.get("quality_terminate", 0)
     assert len(book.completed) == stored  # provider completes (counted from redirects) = stored completes

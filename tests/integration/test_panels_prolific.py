@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from panels.base import Decision, ProjectSpec, Provider
+from panels.base import Decision, EntryRefused, ProjectSpec, Provider, WaveAccess
 from panels.http import RetryPolicy
 from panels.prolific import ProlificProvider, completion_codes
 
@@ -220,9 +220,29 @@ async def test_study_lifecycle(fake: tuple[FakeProlific, ProlificProvider]) -> N
     assert (await provider.pause(project.id)).status == "paused"
     assert (await provider.close(project.id)).status == "closed"
     codes = completion_codes("rw9-abc")
+    access = WaveAccess(9, project.id, "rw9-abc", "k" * 32, None)
+    pid, session = "a" * 24, "b" * 24
+    arrival = await provider.admit(
+        access, {"PROLIFIC_PID": pid, "STUDY_ID": project.id, "SESSION_ID": session}, "https://s.example/x"
+    )
+    assert arrival.participant_id == pid and not arrival.test
+    done = "https://app.prolific.com/submissions/complete?cc="
+    assert await provider.finish(access, arrival, "complete") == done + codes["complete"]
     assert (
-        provider.exit_links(project)["complete"]
-        == "https://app.prolific.com/submissions/complete?cc=" + codes["complete"]
+        await provider.finish(access, arrival, "over_quota") == done + codes["screened_out"]
+    )  # a paid screen-out
+    assert await provider.finish(access, arrival, "quality_terminate") == done + codes["quality_terminate"]
+    for query, reason in (
+        ({"PROLIFIC_PID": "x", "STUDY_ID": project.id, "SESSION_ID": session}, "bad_id"),
+        ({"PROLIFIC_PID": pid, "STUDY_ID": "another-study", "SESSION_ID": session}, "foreign"),
+        ({"PROLIFIC_PID": pid, "STUDY_ID": project.id}, "bad_signature"),
+    ):
+        with pytest.raises(EntryRefused) as refused:
+            await provider.admit(access, query, "https://s.example/x")
+        assert refused.value.reason == reason
+    entry = provider.entry_url("https://s.example/survey/9/start", access)
+    assert entry.endswith(
+        "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
     )
 
 

@@ -13,6 +13,7 @@ from recognition.app import create_app
 from recognition.demo import BRANDS
 from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
+from tests.integration.field_support import field
 
 
 async def test_unfinished_wave_is_resumed_on_start(settings: Settings, pool: asyncpg.Pool) -> None:
@@ -30,14 +31,15 @@ async def test_unfinished_wave_is_resumed_on_start(settings: Settings, pool: asy
         )
         wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 1, 5, tzinfo=UTC), 120)
         assert await waves.transition(conn, wave.id, "scheduled", "launching")  # a crash left it here
-    serving = dataclasses.replace(settings, scheduling_enabled=True)
-    async with TestClient(TestServer(create_app(serving, pool=pool))):
-        for _ in range(600):
-            async with pool.acquire() as conn:
-                state = await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave.id)
-            if state in ("published", "failed", "cancelled"):
-                break
-            await asyncio.sleep(0.1)
+    async with field(pool, settings, rate=200) as fw:
+        serving = dataclasses.replace(fw.settings, scheduling_enabled=True)
+        async with TestClient(TestServer(create_app(serving, pool=pool))):
+            for _ in range(600):
+                async with pool.acquire() as conn:
+                    state = await conn.fetchval("SELECT state FROM waves WHERE id = $1", wave.id)
+                if state in ("published", "failed", "cancelled"):
+                    break
+                await asyncio.sleep(0.1)
     assert state == "published"
     async with pool.acquire() as conn:
         completes = await conn.fetchval(

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 
+from panels.links import exit_signature
 from panels.simulated.taker import Persona, fill, parse_form
 from recognition.settings import Settings
 from recognition.store import responses
-from recognition.web.survey import links
 from recognition.web.survey.routes import COOKIE
 from tests.integration.survey_world import (
-    EXIT,
     SECRET,
     World,
     entry,
+    exit_parts,
     make_world,
     walk,
 )
@@ -26,10 +25,7 @@ from tests.integration.survey_world import (
 ClientFactory = Callable[..., Any]
 
 
-def _exit_parts(url: str) -> tuple[str, str, str]:
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    return parts.path.rsplit("/", 1)[1], query["pid"][0], query["sig"][0]
+_exit_parts = exit_parts
 
 
 async def test_a_whole_survey_completes_and_exits_to_the_complete_url(
@@ -37,10 +33,10 @@ async def test_a_whole_survey_completes_and_exits_to_the_complete_url(
 ) -> None:
     client = await make_client()
     visit = await walk(client, entry(world.wave_id, "PANEL-0001"))
-    assert visit.exit_url is not None and visit.exit_url.startswith("https://panel.example/exit/complete?")
+    assert visit.exit_url is not None
     status, pid, sig = _exit_parts(visit.exit_url)
     assert (status, pid) == ("complete", "PANEL-0001")
-    assert sig == links.exit_signature(SECRET, "PANEL-0001", "complete")
+    assert sig == exit_signature(SECRET, "PANEL-0001", "complete")
     assert visit.pages[:4] == ["screener", "unaided", "aided", "usage"]
     key = responses.respondent_key(settings.survey_secret, "simulated", "PANEL-0001")
     async with pool.acquire() as conn:
@@ -103,7 +99,7 @@ async def test_reload_resumes_and_reentry_takes_over_the_session(
     stale = await client.get(f"/survey/{world.wave_id}")
     assert stale.status == 400 and "could not find your survey" in await stale.text()
     finished = await walk(other, f"/survey/{world.wave_id}")
-    assert finished.exit_url is not None and "/exit/complete?" in finished.exit_url
+    assert finished.exit_url is not None and _exit_parts(finished.exit_url)[0] == "complete"
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM respondents WHERE wave_id = $1", world.wave_id) == 1
 
@@ -168,15 +164,10 @@ async def test_full_wave_sends_new_respondents_to_over_quota(
         small = await make_world(conn, target_n=1, slot_day=12)
     client = await make_client()
     first = await walk(client, entry(small.wave_id, "P-first"))
-    assert first.exit_url is not None and "/exit/complete?" in first.exit_url
+    assert first.exit_url is not None and _exit_parts(first.exit_url)[0] == "complete"
     late = await make_client()
     resp = await late.get(entry(small.wave_id, "P-late"), allow_redirects=False)
     assert resp.status == 303 and _exit_parts(resp.headers["Location"])[:2] == ("over_quota", "P-late")
-
-
-def test_exit_template_is_the_provider_s() -> None:
-    url = links.exit_url(EXIT, "a b&c", "complete", SECRET)
-    assert url.startswith("https://panel.example/exit/complete?pid=a%20b%26c&sig=")
 
 
 async def test_taker_fills_every_question(make_client: ClientFactory, world: World) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,19 +14,21 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from panels.base import Arrival
+from panels.links import check_entry, sign_entry
+from recognition import sessions
 from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import responses, waves
 from recognition.store import survey as store
 from recognition.waves.quality import QualityRules
 from recognition.web.keys import QUALITY_RULES
-from recognition.web.survey import links
-from tests.integration.survey_world import EXIT, SECRET, World, entry, make_world, walk
+from tests.integration.survey_world import PANEL, SECRET, World, access, entry, exit_parts, make_world, walk
 
 
 @pytest.fixture
 async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    app = create_app(settings, pool=pool)
+    app = create_app(dataclasses.replace(settings, panels_simulator_url=PANEL), pool=pool)
     app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=0.0)
     async with TestClient(TestServer(app)) as c:
         yield c
@@ -41,26 +46,30 @@ async def _refusals(pool: asyncpg.Pool) -> list[tuple[str, bytes | None]]:
     return [(r["reason"], r["respondent_key"]) for r in rows]
 
 
-def test_signature_is_hmac_sha256_of_wave_pid_and_expiry() -> None:
-    import hashlib
-    import hmac
+def _reason(wave: int, query: dict[str, str], now: float) -> str:
+    try:
+        check_entry(SECRET, wave, query, now)
+    except ValueError as exc:
+        return str(exc.args[0])
+    return "ok"
 
+
+def test_signature_is_hmac_sha256_of_wave_pid_and_expiry() -> None:
     expected = hmac.new(SECRET.encode(), b"7\nABC\n1700000000", hashlib.sha256).hexdigest()
-    assert links.sign_entry(SECRET, 7, "ABC", 1700000000) == expected
-    assert (
-        links.sign_entry(SECRET, 7, "ABC")
-        == hmac.new(SECRET.encode(), b"7\nABC\n", hashlib.sha256).hexdigest()
-    )
-    assert links.check_entry(SECRET, 7, "ABC", "1700000000", expected, now=1.0).ok
-    assert links.check_entry(SECRET, 7, "ABC", "1700000000", expected, now=1700000001.0).reason == "expired"
-    assert links.check_entry(SECRET, 8, "ABC", "1700000000", expected, now=1.0).reason == "bad_signature"
-    assert links.check_entry(SECRET, 7, "ABD", "1700000000", expected, now=1.0).reason == "bad_signature"
-    assert links.check_entry(SECRET, 7, "ABC", None, expected, now=1.0).reason == "bad_signature"
-    assert links.check_entry(SECRET, 7, "A B", None, expected, now=1.0).reason == "bad_id"
-    assert links.check_entry(SECRET, 7, "ABC", None, None, now=1.0).reason == "unsigned"
-    token = links.new_token()
-    assert links.unseal(token, links.seal(token, "PANEL-ü-1")) == "PANEL-ü-1"
-    assert links.seal(token, "PANEL-1") != links.seal(links.new_token(), "PANEL-1")
+    assert sign_entry(SECRET, 7, "ABC", 1700000000) == expected
+    assert sign_entry(SECRET, 7, "ABC") == hmac.new(SECRET.encode(), b"7\nABC\n", hashlib.sha256).hexdigest()
+    signed = {"pid": "ABC", "exp": "1700000000", "sig": expected}
+    assert _reason(7, signed, 1.0) == "ok"
+    assert _reason(7, signed, 1700000001.0) == "expired"
+    assert _reason(8, signed, 1.0) == "bad_signature"
+    assert _reason(7, {**signed, "pid": "ABD"}, 1.0) == "bad_signature"
+    assert _reason(7, {"pid": "ABC", "sig": expected}, 1.0) == "bad_signature"
+    assert _reason(7, {"pid": "A B", "sig": expected}, 1.0) == "bad_id"
+    assert _reason(7, {"pid": "ABC"}, 1.0) == "unsigned"
+    token = sessions.new_token()
+    arrival = Arrival("PANEL-ü-1", {"session": "s1"})
+    assert sessions.unseal(token, sessions.seal(token, arrival)) == arrival
+    assert sessions.seal(token, arrival) != sessions.seal(sessions.new_token(), arrival)
 
 
 @pytest.mark.parametrize(
@@ -96,8 +105,8 @@ async def test_bad_entries_get_a_clear_page_and_are_recorded_as_refused(
     text: str,
 ) -> None:
     fills = {
-        "{sig_no_exp}": links.sign_entry(SECRET, world.wave_id, "P1"),
-        "{sig_old}": links.sign_entry(SECRET, world.wave_id, "P1", 1000),
+        "{sig_no_exp}": sign_entry(SECRET, world.wave_id, "P1"),
+        "{sig_old}": sign_entry(SECRET, world.wave_id, "P1", 1000),
     }
     query = {k: fills.get(v, v) for k, v in query.items()}
     resp = await client.get(f"/survey/{world.wave_id}/start?{urlencode(query)}", allow_redirects=False)
@@ -121,29 +130,11 @@ async def test_wave_level_expiry_and_closed_waves_refuse(
     client: TestClient, world: World, pool: asyncpg.Pool
 ) -> None:
     async with pool.acquire() as conn:
-        await store.set_wave_links(
-            conn,
-            world.wave_id,
-            secret=SECRET,
-            complete_url=EXIT,
-            screenout_url=EXIT,
-            overquota_url=EXIT,
-            quality_url=EXIT,
-            expires_at=datetime.now(UTC) - timedelta(minutes=1),
-        )
+        await store.set_access(conn, access(world.wave_id, datetime.now(UTC) - timedelta(minutes=1)))
     resp = await client.get(entry(world.wave_id, "P-late"), allow_redirects=False)
     assert resp.status == 410 and "expired" in await resp.text()
     async with pool.acquire() as conn:
-        await store.set_wave_links(
-            conn,
-            world.wave_id,
-            secret=SECRET,
-            complete_url=EXIT,
-            screenout_url=EXIT,
-            overquota_url=EXIT,
-            quality_url=EXIT,
-            expires_at=datetime.now(UTC) + timedelta(days=1),
-        )
+        await store.set_access(conn, access(world.wave_id, datetime.now(UTC) + timedelta(days=1)))
         assert await waves.transition(conn, world.wave_id, "fielding", "closing")
     resp = await client.get(entry(world.wave_id, "P-closed", int(time.time()) + 60), allow_redirects=False)
     assert resp.status == 403 and "closed" in await resp.text()
@@ -160,7 +151,7 @@ async def test_replayed_link_after_completion_is_refused_and_counted_once(
     client: TestClient, world: World, pool: asyncpg.Pool, settings: Settings
 ) -> None:
     first = await walk(client, entry(world.wave_id, "P-once"))
-    assert first.exit_url is not None and "/exit/complete?" in first.exit_url
+    assert first.exit_url is not None and exit_parts(first.exit_url)[0] == "complete"
     client.session.cookie_jar.clear()
     for _ in range(2):
         resp = await client.get(entry(world.wave_id, "P-once"), allow_redirects=False)
@@ -183,7 +174,7 @@ async def test_double_submission_of_the_last_page_completes_once(
     )
     statuses = sorted(r.status for r in results)
     exits = [r for r in results if r.status == 303]
-    assert len(exits) == 1 and "/exit/complete?" in exits[0].headers["Location"], statuses
+    assert len(exits) == 1 and "outcome=complete" in exits[0].headers["Location"], statuses
     for r in results:
         if r.status != 303:
             assert "already" in await r.text()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -18,7 +17,7 @@ from recognition.store import polls, responses
 from recognition.waves.processing import process_wave
 from recognition.waves.quality import QualityRules
 from recognition.waves.reprocess import recode_and_reprocess
-from tests.integration.survey_world import World, entry, walk
+from tests.integration.survey_world import World, entry, exit_parts, walk
 
 CAREFUL = Persona(choose_all=True)
 
@@ -36,7 +35,7 @@ async def _status(pool: asyncpg.Pool, wave_id: int, settings: Settings, pid: str
 
 def _exit_status(url: str | None) -> str:
     assert url is not None
-    return urlsplit(url).path.rsplit("/", 1)[1]
+    return exit_parts(url)[0]
 
 
 @pytest.mark.parametrize(

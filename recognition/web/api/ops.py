@@ -41,7 +41,7 @@ Handler = Callable[["Ctx"], Awaitable[web.StreamResponse]]
 @dataclass(frozen=True)
 class Param:
     name: str
-    where: str  # "path" | "query"
+    where: str  # "path" | "query" | "header"
     schema: Schema
     description: str = ""
     required: bool = False
@@ -240,7 +240,12 @@ def _params(op: Op, request: web.Request) -> dict[str, Any]:
         elif len(request.query.getall(name)) > 1:
             errors.append({"field": name, "message": "given more than once"})
     for p in op.params:
-        raw = request.match_info.get(p.name) if p.where == "path" else request.query.get(p.name)
+        if p.where == "path":
+            raw = request.match_info.get(p.name)
+        elif p.where == "header":
+            raw = request.headers.get(p.name)
+        else:
+            raw = request.query.get(p.name)
         if raw is None:
             if p.required:
                 errors.append({"field": p.name, "message": "required"})

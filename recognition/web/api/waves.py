@@ -1,17 +1,25 @@
-"""Waves: list, detail with fieldwork progress, launch now, cancel.
+"""Waves: list, detail with fieldwork progress, launch now, pause, resume, cancel.
 
 Launching creates a wave at the current instant and hands it to the app's wave runner
 (:class:`recognition.waves.lifecycle.WaveRunner`): fieldwork runs in a background task, cancelled when the app
-shuts down; a wave left mid-way is picked up where it stands by the next run.
+shuts down; a wave left mid-way is picked up where it stands by the next run. "Launch now" is idempotent: a
+request with an ``Idempotency-Key`` the poll has seen answers with the wave that key launched; and a poll with a
+wave still in flight launches another only when asked (``concurrent=true``).
+
+Pausing and resuming are requests the wave's driver carries to the provider's project on its next round;
+cancelling closes the provider's project and settles what was bought (the driver does it, here or after a
+restart).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from recognition.store import estimates as estimates_store
+from recognition.store import fieldwork as fieldwork_store
+from recognition.store import polls as polls_store
 from recognition.store import responses
 from recognition.store import waves as store
 from recognition.store.waves import Wave
@@ -50,8 +58,54 @@ WAVE_DETAIL = {
             },
         },
         "weighting": {"type": ["object", "null"]},
+        "fieldwork": {
+            "type": ["object", "null"],
+            "description": "The wave at its panel provider (null before launch).",
+            "properties": {
+                "provider": {"type": "string"},
+                "project_id": {"type": ["string", "null"]},
+                "price": {"type": ["number", "null"], "description": "per complete, quoted at launch"},
+                "currency": {"type": "string"},
+                "cost": {"type": "number", "description": "valid completes × price, recorded at close"},
+                "deadline": {"type": ["string", "null"], "format": "date-time"},
+                "paused": {"type": "boolean"},
+                "pause_requested": {"type": "boolean"},
+                "unreachable_since": {
+                    "type": ["string", "null"],
+                    "format": "date-time",
+                    "description": "since when the provider cannot be reached (null when it answers)",
+                },
+                "last_error": {"type": ["string", "null"]},
+                "settled_at": {"type": ["string", "null"], "format": "date-time"},
+            },
+        },
     },
 }
+FIELDWORK_FIELDS = (
+    "provider",
+    "project_id",
+    "price",
+    "currency",
+    "cost",
+    "deadline",
+    "paused",
+    "pause_requested",
+    "unreachable_since",
+    "last_error",
+    "settled_at",
+)
+IDEMPOTENCY_KEY = Param(
+    "Idempotency-Key",
+    "header",
+    {"type": "string", "minLength": 1, "maxLength": 200},
+    "a key of the caller's choosing: a repeated request with the same key answers with the wave it launched",
+)
+CONCURRENT = Param(
+    "concurrent",
+    "query",
+    {"type": "boolean"},
+    "launch even though the poll has a wave in flight (default false: answered 409)",
+)
 WAVE_ID = Param("wave_id", "path", ID, "the wave's id", required=True)
 
 
@@ -83,6 +137,7 @@ async def get_wave(ctx: Ctx) -> Any:
         wave = await load_wave(conn, ctx)
         counts = await responses.count_by_status(conn, wave.id)
         run = await estimates_store.weighting_run(conn, wave.id)
+        fw = await fieldwork_store.get_fieldwork(conn, wave.id)
     completes = counts.get("complete", 0)
     weighting = None
     if run is not None:
@@ -97,21 +152,38 @@ async def get_wave(ctx: Ctx) -> Any:
                 "by_status": counts,
             },
             "weighting": weighting,
+            "fieldwork": None if fw is None else {k: getattr(fw, k) for k in FIELDWORK_FIELDS},
         }
     )
 
 
 async def launch_wave(ctx: Ctx) -> Any:
+    key = ctx.params.get("Idempotency-Key")
     async with ctx.pool.acquire() as conn, conn.transaction():
         poll = await load_poll(conn, ctx)
+        await store.lock_launches(conn, poll.id)
+        if key is not None and (earlier := await store.launched_for(conn, poll.id, key)) is not None:
+            return respond(render(earlier), status=200, headers={"Location": f"/api/v1/waves/{earlier.id}"})
         if poll.status != "active":
             raise Problem(
                 409, "Conflict", f"poll {poll.id} is {poll.status}; only an active poll launches waves"
             )
+        flying = await store.in_flight(conn, poll.id)
+        if flying and not ctx.params.get("concurrent", False):
+            w = flying[-1]
+            raise Problem(
+                409,
+                "Conflict",
+                f"poll {poll.id} already has wave {w.id} in flight ({w.state}); wait for it, cancel it, or "
+                "launch with concurrent=true to field two waves at once",
+            )
         now = datetime.now(UTC).replace(microsecond=0)
         wave, created = await store.create_wave(conn, poll.id, now, poll.sample_size)
-        if not created:
-            raise Problem(409, "Conflict", f"a wave of poll {poll.id} was launched this second; try again")
+        while not created:  # a wave already holds this second (launched or scheduled): the next free one
+            now += timedelta(seconds=1)
+            wave, created = await store.create_wave(conn, poll.id, now, poll.sample_size)
+        if key is not None:
+            await store.record_launch(conn, poll.id, key, wave.id)
         await ctx.audit(conn, "wave.launch", "wave", wave.id, {"poll_id": poll.id})
     ctx.request.app[WAVES].start(poll, wave)
     return respond(render(wave), status=202, headers={"Location": f"/api/v1/waves/{wave.id}"})
@@ -128,9 +200,34 @@ async def cancel_wave(ctx: Ctx) -> Any:
             raise Problem(409, "Conflict", f"wave {wave.id} moved on while it was being cancelled; try again")
         await ctx.audit(conn, "wave.cancel", "wave", wave.id, {"from": wave.state})
         current = await store.get_wave(conn, wave.id)
-    ctx.request.app[WAVES].stop(wave.id)
+        poll = await polls_store.get_poll(conn, wave.poll_id)
+    assert poll is not None
     assert current is not None
+    # The driver (already running here, or started now) closes the provider's project and settles it.
+    ctx.request.app[WAVES].start(poll, current)
     return respond(render(current))
+
+
+async def _pause(ctx: Ctx, pause: bool) -> Any:
+    verb = "pause" if pause else "resume"
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        wave = await load_wave(conn, ctx)
+        if wave.state != "fielding":
+            raise Problem(
+                409, "Conflict", f"wave {wave.id} is {wave.state}; only a wave in fieldwork can {verb}"
+            )
+        if not await fieldwork_store.set_pause(conn, wave.id, pause):
+            raise Problem(409, "Conflict", f"wave {wave.id} has no project at its provider yet; try again")
+        await ctx.audit(conn, f"wave.{verb}", "wave", wave.id, {})
+    return respond(render(wave), status=202)
+
+
+async def pause_wave(ctx: Ctx) -> Any:
+    return await _pause(ctx, True)
+
+
+async def resume_wave(ctx: Ctx) -> Any:
+    return await _pause(ctx, False)
 
 
 OPS = (
@@ -157,10 +254,14 @@ OPS = (
         "Launch a wave now",
         "waves",
         WAVE,
-        (POLL_ID,),
+        (POLL_ID, IDEMPOTENCY_KEY, CONCURRENT),
         status=202,
         errors=(409,),
-        description="Creates a wave at the current instant and starts its fieldwork; answers 202 at once.",
+        description=(
+            "Creates a wave at the current instant and starts its fieldwork; answers 202 at once. With an "
+            "Idempotency-Key seen before, answers 200 with the wave that key launched (nothing is bought twice). "
+            "A poll with a wave in flight is answered 409 unless concurrent=true."
+        ),
     ),
     Op(
         "GET",
@@ -181,6 +282,35 @@ OPS = (
         "waves",
         WAVE,
         (WAVE_ID,),
+        errors=(409,),
+        description=(
+            "Cancels the wave. A wave in fieldwork has its project closed at the provider within seconds; what "
+            "was bought is settled and its cost recorded (see the wave's fieldwork)."
+        ),
+    ),
+    Op(
+        "POST",
+        "/api/v1/waves/{wave_id}/pause",
+        pause_wave,
+        "editor",
+        "Pause a wave's fieldwork",
+        "waves",
+        WAVE,
+        (WAVE_ID,),
+        status=202,
+        errors=(409,),
+        description="Asks the provider to pause the wave's project (no new respondents); answers 202 at once.",
+    ),
+    Op(
+        "POST",
+        "/api/v1/waves/{wave_id}/resume",
+        resume_wave,
+        "editor",
+        "Resume a paused wave's fieldwork",
+        "waves",
+        WAVE,
+        (WAVE_ID,),
+        status=202,
         errors=(409,),
     ),
 )

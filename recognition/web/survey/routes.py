@@ -16,23 +16,29 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 from aiohttp import web
 
+from panels.base import Arrival, EntryRefused, ProviderError
+from panels.links import check_entry
+from recognition import sessions
 from recognition.polls.model import Poll
 from recognition.polls.questionnaire import default_frame, poll_questionnaire
 from recognition.populations import load_margins
 from recognition.questionnaire import LOCKED_AFTER_BRANDS, Questionnaire, can_revisit, next_screen, randomise
+from recognition.sessions import report_token
 from recognition.store import mentions as mentions_store
 from recognition.store import polls as polls_store
 from recognition.store import questionnaires as questionnaires_store
 from recognition.store import responses
 from recognition.store import survey as store
+from recognition.store.survey import SurveyAccess
 from recognition.waves import quality
-from recognition.web.keys import POOL, QUALITY_RULES, QUESTIONNAIRES, SETTINGS
-from recognition.web.survey import links, pages
+from recognition.web.keys import POOL, PROVIDERS, QUALITY_RULES, QUESTIONNAIRES, SETTINGS
+from recognition.web.survey import pages
 from recognition.web.survey.forms import read_screen
 from recognition.web.survey.texts import t
 
@@ -90,46 +96,53 @@ async def _questionnaire(
 
 
 async def entry(request: web.Request) -> web.Response:
+    """A respondent arriving from the panel. The wave's provider reads and verifies the arrival
+    (:meth:`panels.base.Provider.admit`); a test link signed by the service admits a test respondent."""
     wave_id = int(request.match_info["wave_id"])
     pool = request.app[POOL]
-    q = request.query
     async with pool.acquire() as conn:
         ctx = await store.entry_context(conn, wave_id)
-        wave_links = await store.get_wave_links(conn, wave_id) if ctx else None
-        if ctx is None or wave_links is None:
+        access = await store.get_access(conn, wave_id) if ctx else None
+        if ctx is None or access is None:
             await store.record_refusal(conn, wave_id if ctx else None, None, "unknown_wave")
             return _html(pages.message_page("en", "invalid"), 404)
         questionnaire, _ = await _questionnaire(
             request.app, conn, ctx.poll_id, ctx.questionnaire_version, ctx.poll_updated_at
         )
-        lang = questionnaire.language
-        expires = wave_links.expires_at.timestamp() if wave_links.expires_at else None
-        check = links.check_entry(
-            wave_links.secret, wave_id, q.get("pid"), q.get("exp"), q.get("sig"), time.time(), expires
-        )
-        secret = request.app[SETTINGS].survey_secret
-        key = responses.respondent_key(secret, ctx.provider, check.pid) if check.pid else None
-        if not check.ok:
+    lang = questionnaire.language
+    try:
+        arrival = await admit(request, access)
+    except EntryRefused as refused:
+        key = _key(request, access.provider, refused.participant_id) if refused.participant_id else None
+        async with pool.acquire() as conn:
             await store.record_refusal(
-                conn, wave_id, key, str(check.reason), as_respondent=check.reason == "expired"
+                conn, wave_id, key, refused.reason, as_respondent=refused.reason == "expired"
             )
-            kind = "expired" if check.reason == "expired" else "invalid"
-            return _html(pages.message_page(lang, kind), 410 if kind == "expired" else 403)
-        assert key is not None and check.pid is not None
-        if ctx.state != "fielding":
+        kind = "expired" if refused.reason == "expired" else "invalid"
+        return _html(pages.message_page(lang, kind), 410 if kind == "expired" else 403)
+    key = _key(request, access.provider, arrival.participant_id)
+    async with pool.acquire() as conn:
+        if ctx.state != "fielding" and not arrival.test:
             await store.record_refusal(conn, wave_id, key, "closed", as_respondent=True)
             return _html(pages.message_page(lang, "closed"), 403)
         known = await store.respondent_status(conn, wave_id, key)
         if known is not None and known[1] != "started":
+            await store.record_refusal(conn, wave_id, key, "repeated")
             return _html(pages.message_page(lang, "done"), 409)
-        if known is None and await store.count_completes(conn, wave_id) >= ctx.target_n:
+        if known is None and not arrival.test and await store.count_completes(conn, wave_id) >= ctx.target_n:
             if await store.record_over_quota(conn, wave_id, key):
-                return _exit(wave_links, "over_quota", check.pid)
+                return await _leave(request, access, arrival, "over_quota", None)
             return _html(pages.message_page(lang, "done"), 409)
-        token = links.new_token()
-        orders = randomise(questionnaire, links.new_token())
+        token = sessions.new_token()
+        orders = randomise(questionnaire, sessions.new_token())
         _, status = await store.open_session(
-            conn, wave_id, key, links.token_hash(token), links.seal(token, check.pid), orders
+            conn,
+            wave_id,
+            key,
+            sessions.token_hash(token),
+            sessions.seal(token, arrival),
+            orders,
+            test=arrival.test,
         )
     if status != "started":
         return _html(pages.message_page(lang, "done"), 409)
@@ -140,20 +153,85 @@ async def entry(request: web.Request) -> web.Response:
     return response
 
 
-def _exit(wave_links: store.WaveLinks, status: str, pid: str) -> web.Response:
-    response = _see_other(links.exit_url(wave_links.url_for(status), pid, status, wave_links.secret))
-    response.del_cookie(COOKIE, path=_path(wave_links.wave_id))
+async def admit(request: web.Request, access: SurveyAccess) -> Arrival:
+    """The arrival a request carries: a service-signed test link, or whatever the wave's provider admits."""
+    if request.query.get("test") == "1":
+        try:
+            pid = check_entry(access.secret, access.wave_id, request.query, time.time())
+        except ValueError as exc:
+            raise EntryRefused(str(exc.args[0]), exc.args[1]) from None
+        return Arrival("test-" + pid, {}, test=True)
+    provider = await request.app[PROVIDERS].get(access.provider)
+    if provider is None:
+        raise EntryRefused("not_admitted")
+    return await provider.admit(access.for_provider(), request.query, str(request.url))
+
+
+def _key(request: web.Request, provider: str, participant_id: str) -> bytes:
+    return responses.respondent_key(request.app[SETTINGS].survey_secret, provider, participant_id)
+
+
+async def _leave(
+    request: web.Request, access: SurveyAccess, arrival: Arrival, status: str, respondent_id: int | None
+) -> web.Response:
+    """Book the outcome with the provider and send the respondent where it says. A test respondent ends on the
+    survey's own page. When a provider that is told server to server cannot be reached, the outcome is kept
+    (sealed) and fieldwork tells it later; the respondent still goes on."""
+    if arrival.test:
+        return _html(pages.message_page("en", "test"))
+    provider = await request.app[PROVIDERS].get(access.provider)
+    if provider is None:
+        return _html(pages.message_page("en", "done"))
+    try:
+        url = await provider.finish(access.for_provider(), arrival, status)
+    except ProviderError as exc:
+        if respondent_id is None:
+            raise
+        sealed = sessions.seal(report_token(request.app[SETTINGS].survey_secret, respondent_id), arrival)
+        async with request.app[POOL].acquire() as conn:
+            await store.add_pending_report(conn, respondent_id, access.wave_id, status, sealed, str(exc))
+        log.warning("wave %s: the provider was not told an outcome (%s); it will be", access.wave_id, exc)
+        return _html(pages.message_page("en", "done"))
+    response = _see_other(url)
+    response.del_cookie(COOKIE, path=_path(access.wave_id))
     return response
 
 
 # -- pages -------------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Leaving:
+    """A respondent whose final status is stored and committed: the provider is told next (:func:`_leave`)."""
+
+    access: SurveyAccess
+    arrival: Arrival
+    status: str
+    respondent_id: int
+
+
+Reply = web.Response | Leaving
+
+
+async def _deliver(request: web.Request, reply: Reply) -> web.Response:
+    if isinstance(reply, Leaving):
+        return await _leave(request, reply.access, reply.arrival, reply.status, reply.respondent_id)
+    return reply
+
+
 async def show_page(request: web.Request) -> web.Response:
+    return await _deliver(request, await _show(request))
+
+
+async def submit(request: web.Request) -> web.Response:
+    return await _deliver(request, await _submit(request))
+
+
+async def _show(request: web.Request) -> Reply:
     wave_id = int(request.match_info["wave_id"])
     token = request.cookies.get(COOKIE) or ""
     async with request.app[POOL].acquire() as conn:
-        session = await store.find_session(conn, wave_id, links.token_hash(token)) if token else None
+        session = await store.find_session(conn, wave_id, sessions.token_hash(token)) if token else None
         if session is None:
             return _html(pages.message_page("en", "nosession"), 400)
         questionnaire, _ = await _questionnaire(
@@ -167,7 +245,7 @@ async def show_page(request: web.Request) -> web.Response:
         screen = next_screen(questionnaire, answers)
         if screen is None:  # every screen answered but not finished (e.g. interrupted): finish now
             async with conn.transaction():
-                locked = await store.find_session(conn, wave_id, links.token_hash(token), lock=True)
+                locked = await store.find_session(conn, wave_id, sessions.token_hash(token), lock=True)
                 if locked is None or locked.status != "started":
                     return _html(pages.message_page(questionnaire.language, "done"))
                 return await _finish(request, conn, locked, token, questionnaire, answers)
@@ -178,7 +256,7 @@ async def show_page(request: web.Request) -> web.Response:
     return _html(pages.screen_page(questionnaire, screen, answers, session.orders, _path(wave_id)))
 
 
-async def submit(request: web.Request) -> web.Response:
+async def _submit(request: web.Request) -> Reply:
     wave_id = int(request.match_info["wave_id"])
     token = request.cookies.get(COOKIE)
     data = await request.post()
@@ -188,7 +266,7 @@ async def submit(request: web.Request) -> web.Response:
             form.setdefault(name, []).append(value)
     async with request.app[POOL].acquire() as conn, conn.transaction():
         session = (
-            await store.find_session(conn, wave_id, links.token_hash(token), lock=True) if token else None
+            await store.find_session(conn, wave_id, sessions.token_hash(token), lock=True) if token else None
         )
         if session is None:
             return _html(pages.message_page("en", "nosession"), 400)
@@ -210,7 +288,7 @@ async def _consent(
     session: store.Session,
     token: str | None,
     form: Mapping[str, list[str]],
-) -> web.Response:
+) -> Reply:
     action = (form.get("action") or [""])[0]
     if action == "decline" and token is not None:
         return await _end(request, conn, session, token, "screened_out")
@@ -226,7 +304,7 @@ async def _answer(
     token: str,
     questionnaire: Questionnaire,
     form: Mapping[str, list[str]],
-) -> web.Response:
+) -> Reply:
     answers = await store.answers_of(conn, session.respondent_id)
     screen = next_screen(questionnaire, answers)
     if screen is None:
@@ -266,7 +344,7 @@ async def _finish(
     token: str,
     questionnaire: Questionnaire,
     answers: dict[str, Any],
-) -> web.Response:
+) -> Reply:
     """Code the unaided boxes, judge quality and end the respondent (the caller holds the session lock).
 
     A respondent who finishes after the wave stopped fielding (target reached, deadline passed) ends as
@@ -326,9 +404,10 @@ async def _end(
     reasons: tuple[str, ...] = (),
     demographics: dict[str, str] | None = None,
     fingerprint: bytes | None = None,
-) -> web.Response:
+) -> Reply:
+    """Store the respondent's final status (once), then book it with the provider (after the caller's
+    transaction commits: a slow provider never holds the wave's lock)."""
     await store.strict_commit(conn)
-    wave_links = await store.get_wave_links(conn, session.wave_id)
     if not await store.finish(
         conn,
         session.respondent_id,
@@ -338,12 +417,13 @@ async def _end(
         fingerprint=fingerprint,
     ):
         return _html(pages.message_page("en", "done"))
-    if wave_links is None or session.exit_ref is None:
+    access = await store.get_access(conn, session.wave_id)
+    if access is None or session.exit_ref is None:
         log.warning(
-            "respondent %s of wave %s ended %s without an exit URL",
+            "respondent %s of wave %s ended %s with no way back",
             session.respondent_id,
             session.wave_id,
             status,
         )
         return _html(pages.message_page("en", "done"))
-    return _exit(wave_links, status, links.unseal(token, session.exit_ref))
+    return Leaving(access, sessions.unseal(token, session.exit_ref), status, session.respondent_id)

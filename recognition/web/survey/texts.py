@@ -36,6 +36,8 @@ _EN: dict[str, str] = {
     "msg.nosession.heading": "We could not find your survey",
     "msg.nosession.body": "Please open the survey again from the invitation of your panel; you will continue "
     "where you left off. Cookies must be allowed for this site.",
+    "msg.test.heading": "Test finished",
+    "msg.test.body": "This was a test run of the survey: your answers are kept as a test and never counted.",
     "msg.notfound.heading": "Page not found",
     "msg.notfound.body": "There is no survey at this address.",
 }
@@ -68,6 +70,9 @@ _DE: dict[str, str] = {
     "msg.expired.body": "Der Umfrage-Link ist nicht mehr gültig. Vielen Dank für Ihr Interesse.",
     "msg.closed.heading": "Diese Umfrage ist geschlossen",
     "msg.closed.body": "Die Umfrage ist derzeit nicht geöffnet. Vielen Dank für Ihr Interesse.",
+    "msg.test.heading": "Test beendet",
+    "msg.test.body": "Dies war ein Testlauf der Umfrage: Ihre Antworten werden als Test gespeichert und nie "
+    "mitgezählt.",
     "msg.done.heading": "Sie haben bereits teilgenommen",
     "msg.done.body": "Sie haben diese Umfrage bereits abgeschlossen. Vielen Dank!",
     "msg.nosession.heading": "Wir konnten Ihre Umfrage nicht finden",

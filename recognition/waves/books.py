@@ -1,0 +1,198 @@
+"""Keeping the provider's books and the service's in step while a wave is in the field, when it closes and when
+it is cancelled.
+
+- **The submission feed** (providers that keep one: Prolific, the simulated provider): read page by page, each
+  page and the cursor stored in one transaction; every submission is linked to the respondent the hosted survey
+  stored (same HMAC key of the provider's id). A valid complete waits for approval at close; a quality terminate
+  is rejected with its first reason as fieldwork goes on (which re-opens its place); a submission without a
+  finished survey respondent is rejected as ``no_code``; a second one of the same person is a duplicate.
+- **Outcomes still to be told** (providers told server to server: Cint, PureSpectrum): an outcome the survey
+  could not tell the provider when the respondent left is told here, then forgotten.
+- **Pause and resume** requested through the API reach the provider's project.
+- **Closing** closes the project, reads the feed until it accounts for every complete the survey stored (their
+  return to the provider follows the exit redirect by moments; at most ``exit_grace`` seconds), approves the valid
+  completes, sends the remaining decisions and records the cost: valid completes × the price quoted at launch.
+- **Cancelling** does the same for a wave cancelled in the field, so its project stops buying at once and what
+  was bought is paid and recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import asyncpg
+
+from panels.base import Decision, Project, Provider, ProviderError
+from recognition import sessions
+from recognition.settings import Settings
+from recognition.store import fieldwork as fw_store
+from recognition.store import responses
+from recognition.store import survey as survey_store
+from recognition.store import waves as waves_store
+from recognition.store.fieldwork import Fieldwork
+from recognition.store.waves import Wave
+from recognition.waves.outbox import call_once
+
+log = logging.getLogger(__name__)
+
+
+class Books:
+    def __init__(self, pool: asyncpg.Pool, settings: Settings, provider: Provider, options: Any) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.provider = provider
+        self.options = options
+
+    async def _fieldwork(self, wave_id: int) -> Fieldwork:
+        async with self.pool.acquire() as conn:
+            fw = await fw_store.get_fieldwork(conn, wave_id)
+        assert fw is not None and fw.project_id is not None, f"wave {wave_id} has no project"
+        return fw
+
+    async def keep(self, wave: Wave) -> Fieldwork:
+        """One round while fielding: pause or resume as asked, read the feed, send decisions, tell outcomes."""
+        fw = await self._fieldwork(wave.id)
+        assert fw.project_id is not None
+        if fw.pause_requested != fw.paused:
+            await self._pause(wave, fw.project_id, fw.pause_requested)
+        if self.provider.reports_submissions:
+            await self._read_feed(wave, fw.project_id, fw.feed_cursor)
+            await self._reconcile(wave, fw.project_id)
+        await self._tell(wave)
+        return fw
+
+    async def _pause(self, wave: Wave, project_id: str, pause: bool) -> None:
+        if pause:
+            await self.provider.pause(project_id)
+        else:
+            await self.provider.resume(project_id)
+        async with self.pool.acquire() as conn:
+            await fw_store.set_paused(conn, wave.id, pause)
+
+    async def close(self, wave: Wave) -> None:
+        """Close the project and settle the books (see the module docstring)."""
+        fw = await self._fieldwork(wave.id)
+        assert fw.project_id is not None
+        project_id = fw.project_id
+
+        async def closed() -> Project | None:
+            current = await self.provider.get_project(project_id)
+            return current if current.status == "closed" else None
+
+        await call_once(
+            self.pool,
+            wave.id,
+            self.provider.name,
+            "close",
+            sessions.project_reference(self.settings.survey_secret, wave.id),
+            lambda _key: self.provider.close(project_id),
+            closed,
+        )
+        if self.provider.reports_submissions:
+            await self._drain(wave, project_id)
+            async with self.pool.acquire() as conn:
+                await fw_store.approve_completes(conn, wave.id)
+            await self._reconcile(wave, project_id)
+        await self._tell(wave)
+        async with self.pool.acquire() as conn:
+            valid = (await responses.count_by_status(conn, wave.id)).get("complete", 0)
+            await fw_store.set_cost(conn, wave.id, round(valid * (fw.price or 0.0), 2))
+
+    async def settle_cancelled(self, wave: Wave) -> None:
+        """A wave cancelled in the field: close its project at the provider and settle what was bought, once."""
+        async with self.pool.acquire() as conn:
+            fw = await fw_store.get_fieldwork(conn, wave.id)
+        if fw is None or fw.project_id is None or fw.settled_at is not None:
+            return
+        await self.close(wave)
+        async with self.pool.acquire() as conn:
+            await fw_store.mark_settled(conn, wave.id)
+        log.info(
+            "wave %s: cancelled; its project %s is closed at %s", wave.id, fw.project_id, self.provider.name
+        )
+
+    async def settled(self, conn: asyncpg.Connection, wave_id: int) -> bool:
+        """Nothing is left to do at the provider for this wave (a cancelled wave's project is closed)."""
+        fw = await fw_store.get_fieldwork(conn, wave_id)
+        if fw is None or fw.project_id is None or fw.settled_at is not None:
+            return True
+        wave = await waves_store.get_wave(conn, wave_id)
+        return wave is None or wave.state != "cancelled"
+
+    async def reachable(self, wave_id: int) -> None:
+        """The provider answered: clear a recorded 'unreachable since'."""
+        async with self.pool.acquire() as conn:
+            await fw_store.provider_trouble(conn, wave_id, None)
+
+    # --- the feed --------------------------------------------------------------------------------------------
+
+    async def _read_feed(self, wave: Wave, project_id: str, cursor: str) -> str:
+        while True:
+            page = await self.provider.submissions(project_id, cursor)
+            incoming = [
+                fw_store.Incoming(
+                    s.submission_id,
+                    responses.respondent_key(
+                        self.settings.survey_secret, self.provider.name, s.participant_id
+                    ),
+                )
+                for s in page.submissions
+                if s.status == "complete"
+            ]
+            if not page.submissions and page.cursor == cursor:
+                return cursor
+            async with self.pool.acquire() as conn:
+                await fw_store.store_page(conn, wave.id, incoming, page.cursor)
+            if page.cursor == cursor:
+                return cursor
+            cursor = page.cursor
+
+    async def _drain(self, wave: Wave, project_id: str) -> None:
+        """Read the feed until it accounts for every complete the survey stored, or ``exit_grace`` passed."""
+        fw = await self._fieldwork(wave.id)
+        cursor = await self._read_feed(wave, project_id, fw.feed_cursor)
+        waited = 0.0
+        while True:
+            async with self.pool.acquire() as conn:
+                missing = await fw_store.unreported_survey_completes(conn, wave.id)
+            if not missing or waited >= self.options.exit_grace:
+                break
+            await self.options.clock.sleep(self.options.poll_interval)
+            waited += self.options.poll_interval
+            cursor = await self._read_feed(wave, project_id, cursor)
+        if missing:
+            log.warning("wave %s: %d survey completes were never reported by the provider", wave.id, missing)
+
+    async def _reconcile(self, wave: Wave, project_id: str) -> None:
+        while True:
+            async with self.pool.acquire() as conn:
+                pending = await fw_store.pending_decisions(conn, wave.id, limit=self.options.reconcile_batch)
+            if not pending:
+                return
+            await self.provider.reconcile(
+                project_id,
+                [Decision(sid, d == "approve", None if d == "approve" else r) for sid, d, r in pending],
+            )
+            async with self.pool.acquire() as conn:
+                await fw_store.mark_reconciled(conn, wave.id, [sid for sid, _, _ in pending])
+
+    # --- outcomes still to be told ---------------------------------------------------------------------------
+
+    async def _tell(self, wave: Wave) -> None:
+        async with self.pool.acquire() as conn:
+            pending = await survey_store.pending_reports(conn, wave.id)
+            access = await survey_store.get_access(conn, wave.id) if pending else None
+        if access is None:
+            return
+        for report in pending:
+            token = sessions.report_token(self.settings.survey_secret, report.respondent_id)
+            arrival = sessions.unseal(token, report.sealed)
+            try:
+                await self.provider.finish(access.for_provider(), arrival, report.outcome)
+            except ProviderError as exc:
+                async with self.pool.acquire() as conn:
+                    await survey_store.report_failed(conn, report.respondent_id, str(exc))
+                raise
+            async with self.pool.acquire() as conn:
+                await survey_store.report_done(conn, report.respondent_id)
