@@ -45,7 +45,7 @@ from recognition.web.keys import (
     WAVES,
 )
 from recognition.web.metrics import Metrics
-from recognition.web.middleware import metrics_middleware
+from recognition.web.middleware import metrics_middleware, security_headers
 from recognition.web.survey import routes as survey_routes
 from recognition.web.throttle import AuthThrottle
 
@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
     app = web.Application(
         middlewares=[
             metrics_middleware,  # outermost: every request is counted, errors included
+            security_headers,  # CSP, no framing, no referrer, no-store on pages, on every answer
             errors.problem_middleware,  # one error shape for the API
             auth.auth_middleware,  # /api/v1 needs a key; the key's organisation scopes every query
             limits.rate_limit_middleware,  # per key
