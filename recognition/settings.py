@@ -114,16 +114,17 @@ def _database_url(value: Any) -> str:
     if not url:
         return ""
     parts = urlsplit(url)
+    shown = url.replace(f":{parts.password}@", ":***@") if parts.password else url  # never echo a password
     if parts.scheme not in ("postgresql", "postgres"):
         raise TypeError(
-            f"not a PostgreSQL URL (expected postgresql://user:password@host:port/dbname), got {url!r}"
+            f"not a PostgreSQL URL (expected postgresql://user:password@host:port/dbname), got {shown!r}"
         )
     if not parts.hostname and "host=" not in parts.query:
-        raise TypeError(f"the URL names no host: {url!r}")
+        raise TypeError(f"the URL names no host: {shown!r}")
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise TypeError(f"the URL has a bad port: {url!r}") from None
+        raise TypeError(f"the URL has a bad port: {shown!r}") from None
     return url
 
 

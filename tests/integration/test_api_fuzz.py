@@ -33,9 +33,9 @@ from tests.integration.test_api_openapi import served  # noqa: F401 - the served
 
 pytestmark = pytest.mark.slow
 
-POSITIVE = 50
-NEGATIVE = 30
-SCENARIOS = 120
+POSITIVE = 40
+NEGATIVE = 25
+SCENARIOS = 100
 STEPS = 10
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
