@@ -7,12 +7,15 @@ type, parameters, body) and appear in ``/openapi.json``. Registered by :mod:`rec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import Field
 
+from recognition.addresses import Network, email_problem
+from recognition.alerts.targets import webhook_problem
 from recognition.polls.definition import Strict
 from recognition.reports.views import WINDOWS, FilterError, build_page
 from recognition.store import alerts as alerts_store
@@ -182,24 +185,31 @@ def _bad(field: str, message: str) -> Problem:
     )
 
 
-def parse_alert_settings(poll_id: int, body: dict[str, Any]) -> alerts_store.AlertSettings:
-    """The settings a (schema-checked) body asks for; 422 names the first field that makes no sense."""
+async def parse_alert_settings(
+    poll_id: int, body: dict[str, Any], allow: Sequence[Network] = ()
+) -> alerts_store.AlertSettings:
+    """The settings a (schema-checked) body asks for; 422 names the first field that makes no sense. A webhook
+    must reach a public address (or one in ``allow``, ``alerts.webhook_allow``): see
+    :mod:`recognition.alerts.targets`; each e-mail address must be one plain address, without line breaks."""
     url = body.get("webhook_url", "")
-    if url and not url.startswith(("http://", "https://")):
-        raise _bad("webhook_url", "must be an http(s) URL or empty")
+    problem = await webhook_problem(url, allow) if url else None
+    if problem:
+        raise _bad("webhook_url", problem)
     secret = body.get("webhook_secret", "")
     if url and "webhook_secret" in body and len(secret) < 16:
         raise _bad("webhook_secret", "must be a string of at least 16 characters")
     emails = body.get("email_to", [])
-    if not all("@" in e for e in emails):
-        raise _bad("email_to", "must be a list of e-mail addresses")
+    for i, address in enumerate(emails):
+        problem = email_problem(address)
+        if problem:
+            raise _bad(f"email_to[{i}]", problem)
     return alerts_store.AlertSettings(poll_id, url, secret, tuple(emails), body.get("digest", False))
 
 
 async def put_alert_settings(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
-        wanted = parse_alert_settings(poll.id, ctx.body)
+        wanted = await parse_alert_settings(poll.id, ctx.body, ctx.settings.alerts_webhook_allow)
         async with conn.transaction():
             current = await alerts_store.get_settings(conn, poll.id)
             if "webhook_secret" not in ctx.body:
