@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "recognition.commands.schedule",  # schedule preview
     "recognition.commands.panel",  # panel-sim
     "recognition.commands.reports",  # share, alerts
+    "recognition.commands.significance",  # simulate-changes
 )
 
 

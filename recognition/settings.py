@@ -183,6 +183,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.port", _port, "Port the HTTP server listens on (0 = any free port)."),
     Setting("server.base_url", _http_url, "Public address for respondent links and share links."),
     Setting(
+        "server.trust_forwarded",
+        _bool,
+        "Trust X-Forwarded-Proto and X-Forwarded-Host from a TLS-terminating proxy (only behind one).",
+    ),
+    Setting(
         "survey.secret", _str, "Secret for pseudonymous respondent keys; empty = generated into data_dir."
     ),
     Setting("statistics.confidence_level", _unit_interval, "Confidence level of published intervals."),
@@ -245,6 +250,7 @@ class Settings:
     server_host: str
     server_port: int
     server_base_url: str
+    server_trust_forwarded: bool
     survey_secret: str
     statistics_confidence_level: float
     statistics_ci_method: str

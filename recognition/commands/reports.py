@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
@@ -13,9 +14,10 @@ from recognition.commands.common import run, settings_from, with_conn
 from recognition.db import database
 from recognition.errors import UserError
 from recognition.polls.checks import check_objective
+from recognition.store import dashboard as dashboard_store
 from recognition.store import objectives, polls
 from recognition.store import waves as waves_store
-from recognition.web.dashboard.access import share_token, share_url
+from recognition.web.dashboard.access import new_link_id, share_token, share_url
 
 
 def cmd_share(args: argparse.Namespace) -> int:
@@ -30,8 +32,16 @@ def cmd_share(args: argparse.Namespace) -> int:
         poll = await polls.get_poll(conn, args.poll_id)
         if poll is None:
             raise UserError(f"no poll {args.poll_id}")
+        if poll.status == "archived":
+            raise UserError(f"poll {args.poll_id} is archived; its dashboard cannot be shared")
+        link_id = new_link_id()
+        expires = datetime.now(UTC) + timedelta(days=args.days)
+        await dashboard_store.create_share_link(
+            conn, link_id, poll.id, expires, label=args.label, created_by="command line"
+        )
+        token = share_token(settings.survey_secret, poll.id, link_id, int(expires.timestamp()))
         print(f"read-only link to {poll.name!r}, valid for {args.days:g} days:", file=sys.stderr, flush=True)
-        print(share_url(base_url, share_token(settings.survey_secret, poll.id, args.days)), flush=True)
+        print(share_url(base_url, token), flush=True)
         return 0
 
     return with_conn(settings, work)
@@ -88,6 +98,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("poll_id", type=int, metavar="POLL_ID")
     p.add_argument("--days", type=float, default=30, help="days the link stays valid (default 30)")
     p.add_argument("--base-url", help="public address of the service (default server.base_url)")
+    p.add_argument("--label", default="", help="a name for the link in the poll's list of share links")
     p.set_defaults(func=cmd_share)
 
     p = sub.add_parser(
