@@ -113,13 +113,8 @@ def _nice(low: float, high: float, target: int = 5) -> list[float]:
     raw = span / target
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.floor(low / step) * step
-    ticks = []
-    v = start
-    while v <= high + step * 0.5:
-        ticks.append(round(v, 10))
-        v += step
-    return ticks
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    return [round(k * step, 10) for k in range(first, last + 1)]
 
 
 def _range(values: list[float], percent: bool) -> list[float]:
@@ -163,7 +158,7 @@ def trend(
     percent = kind != "mean"
     colors = [s.color or PALETTE[i % len(PALETTE)] for i, s in enumerate(series)]
     narrow = width < 500 or len(series) == 1
-    legend_w = 0 if narrow else 150
+    legend_w = 0 if narrow else 175
     cols = 2 if width < 500 else 3
     legend_rows = 0 if len(series) <= 1 else (math.ceil(len(series) / cols) if narrow else 0)
     left, top, right = 44, 30, width - legend_w - 10
@@ -192,9 +187,10 @@ def trend(
     for t in ticks:
         out.append(f'<line x1="{left}" x2="{_f(right)}" y1="{_f(Y(t))}" y2="{_f(Y(t))}" stroke="#dde2e7"/>')
         out.append(_text(left - 6, Y(t) + 4, fmt.value(t, kind), size=11, anchor="end"))
-    every = max(1, math.ceil(n / max(1, int((right - left) / 64))))
+    room = max(1, int((right - left) / (CHAR * 11 * max((len(x) for x in x_labels), default=6) + 12)))
+    every = max(1, math.ceil(n / room))
     for i, label in enumerate(x_labels):
-        if i % every == 0 or i == n - 1 and n - 1 - (n - 1) // every * every >= every / 2:
+        if (n - 1 - i) % every == 0:  # counted back from the latest wave, which is always labelled
             out.append(_text(X(i), bottom + 16, label, size=11, anchor="middle"))
     for b in breaks:
         xb = (X(b - 1) + X(b)) / 2
@@ -372,7 +368,7 @@ def heatmap(
     longest = max((len(c) for c in cols), default=4)
     head = min(150, 20 + longest * CHAR * 11 * 0.72)
     top = 26 + head
-    cell_w = (width - label_w - 6) / max(1, len(cols))
+    cell_w = (width - label_w - 6 - head * 0.7) / max(1, len(cols))  # room on the right for slanted names
     cell_h = 26
     height = top + cell_h * len(rows) + 8
     finite = [p.value for r in values for p in r if p is not None and p.value is not None]

@@ -75,19 +75,22 @@ class Numbers:
         pts, decimals = self._points(diff, kind)
         body = self._plain(pts, decimals)
         sign = "+" if pts > 0 and body.strip("0,.") else ""
-        return f"{sign}{body}{NBSP}{self.unit(abs(pts), long=long)}"
+        return f"{sign}{body}{NBSP}{self.unit(body, long=long)}"
 
     def size(self, diff: float, kind: str = "proportion") -> str:
         """The magnitude of a change in words: ``4 points``, ``1 point``, ``0.4 points``."""
         pts, decimals = self._points(abs(diff), kind)
-        return f"{self._plain(pts, decimals)}{NBSP}{self.unit(pts, long=True)}"
+        body = self._plain(pts, decimals)
+        return f"{body}{NBSP}{self.unit(body, long=True)}"
 
-    def unit(self, pts: float, *, long: bool) -> str:
+    def unit(self, shown: str, *, long: bool) -> str:
+        """The unit after the number as written (``1`` takes the singular)."""
+        one = shown.lstrip("+" + MINUS) == "1"
         if self.german:
-            return "Punkte" if long and round(pts, 1) != 1 else "Punkt" if long else "Pkt."
+            return ("Punkt" if one else "Punkte") if long else "Pkt."
         if not long:
-            return "pts" if round(pts, 1) != 1 else "pt"
-        return "points" if round(pts, 1) != 1 else "point"
+            return "pt" if one else "pts"
+        return "point" if one else "points"
 
     def count(self, n: float | None) -> str:
         """``1,000`` (German ``1.000``); effective n rounds to a whole number."""
