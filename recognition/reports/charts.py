@@ -5,8 +5,10 @@ is string building (well under a millisecond a series), thread-safe and cached w
 from outside. Each chart is drawn for a width: the pages carry a wide (720) and a narrow (380) drawing and show
 the one that fits, so text stays 11–15 px from a phone to a desktop instead of shrinking with the drawing.
 
-Every data mark has a ``<title>`` (the browser's own tooltip) and a ``data-tip`` with value, interval and base,
-which ``static/charts.js`` shows on hover or tap; series carry ``data-series`` so the legend can toggle them.
+Every data mark has a ``<title>`` with value, interval and base: the browser's own tooltip, which
+``static/charts.js`` also shows on tap; a long trend (over :data:`MAX_MARKS` points) gets one hover column per
+wave listing every series there instead, and its phone drawing shows the latest :data:`NARROW_WAVES` waves.
+Series carry ``data-series`` so the legend can toggle them.
 All text is escaped, so a brand called ``$x$ <b>`` is drawn as written. Only presentation attributes are used
 (no ``style``), which the page's Content-Security-Policy allows and the PDF renderer reads.
 """
@@ -58,10 +60,6 @@ class Series:
     color: str | None = None
 
 
-def _a(value: str) -> str:
-    return escape(value, {'"': "&quot;"})
-
-
 def _f(x: float) -> str:
     return f"{x:.1f}".rstrip("0").rstrip(".")
 
@@ -103,8 +101,51 @@ def tip(fmt: Numbers, label: str, p: Point, kind: str) -> str:
 def _mark(x: float, y: float, r: float, color: str, text: str) -> str:
     return (
         f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" fill="{color}" stroke="#ffffff" stroke-width="1" '
-        f'class="mark" tabindex="-1" data-tip="{_a(text)}"><title>{escape(text)}</title></circle>'
+        f'class="mark"><title>{escape(text)}</title></circle>'
     )
+
+
+#: Above this many marks a trend gets one hover column per wave (all series' values) instead of a mark per
+#: point, which keeps a two-year tracker's page small.
+MAX_MARKS = 120
+#: Waves a narrow (phone) trend shows: the latest half-year of a weekly tracker.
+NARROW_WAVES = 26
+
+
+def _columns(
+    series: Sequence[Series],
+    x_labels: Sequence[str],
+    X: Callable[[float], float],
+    top: float,
+    bottom: float,
+    fmt: Numbers,
+    kind: str,
+) -> str:
+    """One transparent column per wave whose tooltip lists every series' value there (intervals and bases of
+    the highlighted ones)."""
+    n = len(x_labels)
+    step = (X(1) - X(0)) if n > 1 else (X(0) * 2)
+    out = ['<g class="cols">']
+    for i, label in enumerate(x_labels):
+        parts = []
+        for s in series:
+            p = s.points[i] if i < len(s.points) else None
+            if p is None or p.value is None:
+                continue
+            if s.highlight and p.low is not None and p.high is not None:
+                extra = f" ({fmt.interval(p.low, p.high, kind)}, n {fmt.count(p.n_eff)})"
+            else:
+                extra = ""
+            parts.append(f"{s.name} {fmt.value(p.value, kind)}{extra}")
+        if not parts:
+            continue
+        text = f"{label}: " + "; ".join(parts)
+        out.append(
+            f'<rect x="{_f(X(i) - step / 2)}" y="{_f(top)}" width="{_f(step)}" height="{_f(bottom - top)}" '
+            f'fill="#000000" fill-opacity="0" class="mark"><title>{escape(text)}</title></rect>'
+        )
+    out.append("</g>")
+    return "".join(out)
 
 
 def _nice(low: float, high: float, target: int = 5) -> list[float]:
@@ -156,6 +197,11 @@ def trend(
     """Lines over waves; highlighted series with their confidence band; dashed lines where the questionnaire
     version changes (between wave i − 1 and i). The legend (right, or below when narrow) toggles series."""
     percent = kind != "mean"
+    if width < 500 and len(x_labels) > NARROW_WAVES:
+        offset = len(x_labels) - NARROW_WAVES
+        x_labels = x_labels[offset:]
+        series = [Series(s.name, s.points[offset:], s.highlight, s.color) for s in series]
+        breaks = [b - offset for b in breaks if b - offset >= 1]
     colors = [s.color or PALETTE[i % len(PALETTE)] for i, s in enumerate(series)]
     narrow = width < 500 or len(series) == 1
     legend_w = 0 if narrow else 175
@@ -198,8 +244,11 @@ def trend(
             f'<line x1="{_f(xb)}" x2="{_f(xb)}" y1="{top}" y2="{bottom}" stroke="#333333" stroke-dasharray="4 3"/>'
         )
         out.append(_text(xb + 3, top + 10, "new questionnaire", size=10))
+    marks = sum(1 for s in series for p in s.points if p is not None) <= MAX_MARKS
     for k, (s, color) in enumerate(zip(series, colors, strict=True)):
-        out.append(_line(k, s, color, X, Y, x_labels, fmt, kind))
+        out.append(_line(k, s, color, X, Y, x_labels, fmt, kind, marks))
+    if not marks:
+        out.append(_columns(series, x_labels, X, top, bottom, fmt, kind))
     if len(series) > 1:
         if narrow:
             out.append(_legend(series, colors, left - 30, bottom + 40, width - left + 20, cols))
@@ -218,9 +267,10 @@ def _line(
     x_labels: Sequence[str],
     fmt: Numbers,
     kind: str,
+    marks: bool = True,
 ) -> str:
-    """One series of a trend: its band (highlighted only), its line (broken where a wave has no figure) and a
-    mark with a tooltip at every wave."""
+    """One series of a trend: its band (highlighted only), its line (broken where a wave has no figure) and,
+    with ``marks``, a mark with a tooltip at every wave."""
     out = [f'<g class="series" data-series="s{k}">']
     pts = [(i, p) for i, p in enumerate(s.points) if p is not None and p.value is not None]
     if s.highlight:
@@ -240,7 +290,7 @@ def _line(
         line = " ".join(f"{_f(X(i))},{_f(Y(p.value or 0))}" for i, p in run)
         out.append(f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="{stroke}"/>')
     radius = 3.2 if len(x_labels) <= 30 else 2.2
-    for i, p in pts:
+    for i, p in pts if marks else ():
         out.append(_mark(X(i), Y(p.value or 0), radius, color, tip(fmt, f"{s.name}, {x_labels[i]}", p, kind)))
     out.append("</g>")
     return "".join(out)
@@ -291,7 +341,7 @@ def bars(
             color = OWN if highlight else "#9aa7b5"
             out.append(
                 f'<rect x="{_f(min(x0, x1))}" y="{y + 5}" width="{_f(abs(x1 - x0))}" height="16" fill="{color}" '
-                f'class="mark" data-tip="{_a(text)}"><title>{escape(text)}</title></rect>'
+                f'class="mark"><title>{escape(text)}</title></rect>'
             )
             if p.low is not None and p.high is not None:
                 a, b = X(p.low), X(p.high)
@@ -343,7 +393,7 @@ def funnel(
             text = tip(fmt, label, p, "proportion")
             out.append(
                 f'<rect x="{_f(x)}" y="{_f(Y(p.value))}" width="{_f(bar_w * 0.92)}" height="{_f(plot_h * p.value)}" '
-                f'fill="{color}" class="mark" data-tip="{_a(text)}"><title>{escape(text)}</title></rect>'
+                f'fill="{color}" class="mark"><title>{escape(text)}</title></rect>'
             )
             out.append(_text(x + bar_w * 0.46, Y(p.value) - 4, fmt.value(p.value), size=11, anchor="middle"))
         out.append("</g>")
@@ -396,7 +446,7 @@ def heatmap(
             text = tip(fmt, f"{row}, {cols[j]}", p, "proportion")
             out.append(
                 f'<rect x="{_f(x)}" y="{y}" width="{_f(cell_w - 2)}" height="{cell_h - 2}" fill="{shade}" '
-                f'class="mark" data-tip="{_a(text)}"><title>{escape(text)}</title></rect>'
+                f'class="mark"><title>{escape(text)}</title></rect>'
             )
             ink = "#ffffff" if share > 0.6 else "#1d2329"
             out.append(

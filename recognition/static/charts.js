@@ -10,7 +10,8 @@
       tip.setAttribute("role", "status");
       document.body.appendChild(tip);
     }
-    tip.textContent = mark.getAttribute("data-tip");
+    var title = mark.querySelector("title");
+    tip.textContent = title ? title.textContent : "";
     tip.hidden = false;
     var w = tip.offsetWidth, h = tip.offsetHeight;
     var left = Math.min(Math.max(8, x - w / 2), document.documentElement.clientWidth - w - 8);
@@ -18,7 +19,7 @@
     tip.style.top = (y + window.scrollY - h - 12) + "px";
   }
   function hide() { if (tip) { tip.hidden = true; } }
-  function markOf(el) { return el && el.closest ? el.closest("[data-tip]") : null; }
+  function markOf(el) { return el && el.closest ? el.closest(".mark") : null; }
   document.addEventListener("pointerover", function (e) {
     var m = markOf(e.target);
     if (m) { show(m, e.clientX, e.clientY); }

@@ -71,11 +71,10 @@ def test_charts_escape_text_and_carry_tooltips() -> None:
     root = ET.fromstring(svg)  # well-formed: the brand's markup is text, not tags
     texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "Aided awareness" in texts
-    marks = [m for m in root.iter() if m.get("data-tip")]
+    marks = [m for m in root.iter() if m.get("class") == "mark"]
     assert len(marks) == 2  # the wave without a figure has no mark
-    assert (
-        marks[0].get("data-tip") == f"{name}, 5 Jan: 50% (95% CI{NBSP}45{NBSP}to{NBSP}55%), effective n 540"
-    )
+    tip = "".join(marks[0].itertext())
+    assert tip == f"{name}, 5 Jan: 50% (95% CI{NBSP}45{NBSP}to{NBSP}55%), effective n 540"
     bars = charts.bars("Aided", [(name, charts.Point(0.4, 0.35, 0.45, 500.0), True), ("B", None, False)], EN)
     root = ET.fromstring(bars)
     assert any(name in "".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
@@ -94,3 +93,8 @@ def test_narrow_charts_keep_their_text_size() -> None:
     assert min(sizes) >= 10
     shown = [t for t in root.iter("{http://www.w3.org/2000/svg}text") if t.text in labels]
     assert 2 <= len(shown) <= 6 and shown[-1].text == labels[-1]  # no crowding; the latest wave labelled
+    assert labels[-27] not in svg and labels[-26] in svg  # a phone shows the latest half-year
+    # a long trend: one hover column per wave naming every brand, instead of 1,248 marks
+    wide = ET.fromstring(charts.trend("t", labels, series, EN))
+    columns = [m for m in wide.iter() if m.get("class") == "mark"]
+    assert len(columns) == 104 and "Brand 12 " in "".join(columns[-1].itertext())

@@ -7,7 +7,10 @@ differ per viewer (the sign-out form's CSRF token, the share-link panel) are ren
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import gzip
+import hashlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -44,9 +47,16 @@ def _poll_signature(poll: Poll) -> tuple[Any, ...]:
     return (poll.id, poll.name, poll.own_brand, repr(poll.brands), poll.status)
 
 
-async def cached(request: web.Request, poll: Poll, view: str, base: str) -> tuple[Any, Page | None]:
-    """The cached output of ``view`` (``poll`` / ``summary``: main HTML; ``pdf``: bytes) for this request's
-    filters and language; FilterError when a filter names something the poll does not have."""
+async def cached(
+    request: web.Request,
+    poll: Poll,
+    view: str,
+    base: str,
+    make: Callable[[], Awaitable[tuple[Any, Page | None]]] | None = None,
+) -> tuple[Any, Page | None]:
+    """The cached output of ``view`` (``poll`` / ``summary``: main HTML; ``pdf``: bytes; or what ``make``
+    builds) for this request's filters and language; FilterError when a filter names something the poll does
+    not have."""
     pool, settings = request.app[POOL], request.app[SETTINGS]
     query = page_query(request)
     fmt = numbers_for(request.headers.get("Accept-Language"), query.get("lang"))
@@ -71,7 +81,36 @@ async def cached(request: web.Request, poll: Poll, view: str, base: str) -> tupl
             return await asyncio.get_running_loop().run_in_executor(None, summary_pdf, page, stats), page
         return render(VIEWS[view], page=page, base=base, stats=stats), page
 
-    return await request.app[PAGE_CACHE].get(key, build)
+    return await request.app[PAGE_CACHE].get(key, make or build)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A whole page that is the same for every viewer, kept with its gzip form and ETag."""
+
+    html: bytes
+    gzipped: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, text: str) -> Body:
+        html = text.encode()
+        return cls(html, gzip.compress(html, 6), '"' + hashlib.sha256(html).hexdigest()[:32] + '"')
+
+
+def _page_html(
+    poll: Poll, view: str, base: str, shared: bool, main: str, page: Page | None, **context: Any
+) -> str:
+    return render(
+        "reports/poll.html" if view == "poll" else "reports/summary.html",
+        main=main,
+        base=base,
+        home=base if shared else "/dashboard",
+        shared=shared,
+        title=poll.name,
+        query=page.filters.query() if page is not None else "",
+        **{"csrf": "", "shares": None, **context},
+    )
 
 
 async def page_response(
@@ -83,23 +122,28 @@ async def page_response(
     shared: bool,
     context: Mapping[str, Any] | None = None,
 ) -> web.Response:
-    """The HTML of a poll page or printable summary, with the per-viewer ``context`` around the cached part."""
+    """The HTML of a poll page or printable summary. With a per-viewer ``context`` (the signed-in page: its
+    CSRF token, its share links) the page is rendered around the cached main part; without one the whole page,
+    compressed, comes from the cache."""
     try:
         main, page = await cached(request, poll, view, base)
+        if context is not None:
+            text = _page_html(poll, view, base, shared, main, page, **context)
+            return web.Response(text=text, content_type="text/html")
+
+        async def whole() -> tuple[Body, None]:
+            return Body.of(_page_html(poll, view, base, shared, main, page)), None
+
+        body, _ = await cached(request, poll, f"{view}:whole", base, whole)
     except FilterError as exc:
         return html_error(400, str(exc))
-    query = page.filters.query() if page is not None else ""
-    text = render(
-        "reports/poll.html" if view == "poll" else "reports/summary.html",
-        main=main,
-        base=base,
-        home=base if shared else "/dashboard",
-        shared=shared,
-        title=poll.name,
-        query=query,
-        **{"csrf": "", "shares": None, **(context or {})},
-    )
-    return web.Response(text=text, content_type="text/html")
+    if body.etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers={"ETag": body.etag})
+    headers = {"ETag": body.etag, "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return web.Response(body=body.gzipped, content_type="text/html", charset="utf-8", headers=headers)
+    return web.Response(body=body.html, content_type="text/html", charset="utf-8", headers=headers)
 
 
 async def pdf_response(request: web.Request, poll: Poll, base: str) -> web.Response:
