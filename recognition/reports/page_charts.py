@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from recognition.figures import Figure
 from recognition.labels import among, attribute_name, metric_name, segment_name
-from recognition.reports import charts
+from recognition.reports import charts, charts_other
 from recognition.reports.model import FUNNEL, PollData, comparison, funnel, image_map, version_breaks
 from recognition.reports.numbers import Numbers
 
@@ -86,7 +86,7 @@ def draw_charts(data: PollData, wave_id: int, segment: str, metric: str, fmt: Nu
     rows = comparison(data, wave_id, metric, segment)
     if rows:
         bars = [(data.brand_name(c.brand), point(c), c.brand == data.own_brand) for c in rows]
-        wide, narrow = _both(charts.bars, f"{name}, this wave", bars, fmt, kind=kind)
+        wide, narrow = _both(charts_other.bars, f"{name}, this wave", bars, fmt, kind=kind)
         out["comparison"] = Chart(
             wide,
             narrow,
@@ -100,7 +100,9 @@ def draw_charts(data: PollData, wave_id: int, segment: str, metric: str, fmt: Nu
             base = next((c for c in cells if c is not None), None)
             n = f" (n = {fmt.count(base.n)})" if base is not None else ""
             groups.append((segment_name(seg) + n, [point(c) for c in cells]))
-        wide, narrow = _both(charts.funnel, f"{own}: funnel", [label for _, label in FUNNEL], groups, fmt)
+        wide, narrow = _both(
+            charts_other.funnel, f"{own}: funnel", [label for _, label in FUNNEL], groups, fmt
+        )
         out["funnel"] = Chart(
             wide,
             narrow,
@@ -110,7 +112,7 @@ def draw_charts(data: PollData, wave_id: int, segment: str, metric: str, fmt: Nu
     brand_ids, attributes, grid = image_map(data, wave_id, segment)
     if attributes:
         wide, narrow = _both(
-            charts.heatmap,
+            charts_other.heatmap,
             "Brand image",
             [data.brand_name(b) for b in brand_ids],
             [attribute_name(a) for a in attributes],

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from recognition.labels import among, metric_name, segment_name
-from recognition.reports import charts
+from recognition.reports import charts, charts_other
 from recognition.reports.numbers import MINUS, NBSP, Numbers, numbers_for
 
 EN, DE = Numbers("en"), Numbers("de")
@@ -75,7 +75,9 @@ def test_charts_escape_text_and_carry_tooltips() -> None:
     assert len(marks) == 2  # the wave without a figure has no mark
     tip = "".join(marks[0].itertext())
     assert tip == f"{name}, 5 Jan: 50% (95% CI{NBSP}45{NBSP}to{NBSP}55%), effective n 540"
-    bars = charts.bars("Aided", [(name, charts.Point(0.4, 0.35, 0.45, 500.0), True), ("B", None, False)], EN)
+    bars = charts_other.bars(
+        "Aided", [(name, charts.Point(0.4, 0.35, 0.45, 500.0), True), ("B", None, False)], EN
+    )
     root = ET.fromstring(bars)
     assert any(name in "".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
     assert "base too small" in bars

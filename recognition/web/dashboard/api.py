@@ -27,10 +27,21 @@ POINT: dict[str, Any] = {
     "properties": {
         **FIGURE["properties"],
         "text": {"type": "string"},
-        "kind": {"type": "string", "enum": ["change", "steady", "objective", "low_base"]},
+        "kind": {"type": "string", "enum": ["objective", "change", "no_change", "low_base"]},
         "wave_id": {"type": "integer"},
         "test": {"type": ["string", "null"], "description": "how the point was judged"},
         "status": {"type": ["string", "null"], "description": "an objective's status"},
+        "family": {
+            "type": ["string", "null"],
+            "enum": ["headline", "secondary", "segment", None],
+            "description": "a change's significance family (secondary and segment reads are exploratory)",
+        },
+        "items": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the metrics a no_change point names, or the figures (metric|brand|segment) of a "
+            "low_base point",
+        },
     },
 }
 SUMMARY: dict[str, Any] = {
@@ -239,8 +250,10 @@ OPS = (
             Param("metric", "query", {"type": "string", "minLength": 1, "maxLength": 40}, "the chart metric"),
             Param("wave", "query", ID, "a published wave (default: the latest)"),
         ),
-        description="Each point is a sentence with the figure it rests on: estimate, interval, n, effective "
-        "n, the test, p and BH q. 404 until the poll has a published wave.",
+        description="The news first: objectives breached or at risk, significant moves (headline, then "
+        "exploratory), the headline metrics with no significant change, low bases. Each point is a sentence "
+        "with the figure it rests on: estimate, interval, n, effective n, the test, its family, p and BH q. "
+        "404 until the poll has a published wave.",
     ),
     Op(
         "GET",
