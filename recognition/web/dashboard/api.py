@@ -21,11 +21,25 @@ from recognition.web.api.ops import ID, Ctx, Op, Param, respond
 from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.web.api.schemas import FIGURE
 
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """A figure field as a point carries it: null when the point rests on no single figure (the line of
+    metrics with no significant change, objectives listed together)."""
+    out = dict(schema)
+    if "enum" in out and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+    kinds = out.get("type")
+    if kinds is not None:
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        out["type"] = list(dict.fromkeys([*kinds, "null"]))
+    return out
+
+
 POINT: dict[str, Any] = {
     "type": "object",
     "required": list(dict.fromkeys(["text", "kind", "wave_id", "test", "status", *FIGURE["required"]])),
     "properties": {
-        **FIGURE["properties"],
+        **{name: _nullable(schema) for name, schema in FIGURE["properties"].items()},
         "text": {"type": "string"},
         "kind": {"type": "string", "enum": ["objective", "change", "no_change", "low_base"]},
         "wave_id": {"type": "integer"},
