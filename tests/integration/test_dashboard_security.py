@@ -7,9 +7,11 @@ sent with its security headers. Each check fails without its fix."""
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections.abc import AsyncIterator
 
 import asyncpg
+import pypdf
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -185,3 +187,9 @@ async def test_pages_send_security_headers(
         assert "<script>" not in html and " style=" not in html  # nothing inline for the policy to block
     missing = await client.get("/dashboard/polls/999999")
     assert missing.status == 404 and missing.headers["Cache-Control"] == "no-store"
+    # the PDF of the shared summary: charts in it, no share token anywhere
+    pdf = await client.get(f"/shared/{tracker.poll_id}/summary.pdf")
+    data = await pdf.read()
+    assert pdf.status == 200 and pdf.content_type == "application/pdf" and token.encode() not in data
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+    assert "awareness to preference" in text and "by brand" in text and token not in text
