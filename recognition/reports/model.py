@@ -132,11 +132,48 @@ class Tile:
     vs_previous: Change | None
     vs_year: Change | None
     family: str = "headline"  # headline | secondary | segment
+    vs_since: Change | None = None
 
 
-def tiles(data: PollData, wave_id: int, segment: str, options: StatisticsOptions) -> list[Tile]:
+#: How far back the "since" comparison looks: the wave this many waves earlier (a quarter of a weekly
+#: tracker), or the first wave when the series is shorter.
+SINCE_WAVES = 12
+Moves = dict[tuple[str, str], Change]  # (metric, brand) → the change since the baseline wave
+
+
+def baseline(waves: Sequence[WaveInfo], wave_id: int, window: int = 1) -> WaveInfo | None:
+    """The wave a "since" comparison starts from: :data:`SINCE_WAVES` waves before ``wave_id`` or the first
+    wave, and only when it is at least two waves back (one back is the previous-wave test) and the figures are
+    single waves (overlapping windows are never compared)."""
+    ids = [w.id for w in waves]
+    i = ids.index(wave_id)
+    if window > 1 or i < 2:
+        return None
+    return waves[max(0, i - SINCE_WAVES)]
+
+
+def since_changes(data: PollData, wave_id: int, segment: str, options: StatisticsOptions) -> Moves:
+    """Every metric × brand of ``segment`` at ``wave_id`` tested against the baseline wave (the same z test,
+    BH within the same families); empty without a baseline. Slow drifts that no single wave-on-wave test can
+    see (a point a week) show here once they add up."""
+    start = baseline(data.waves, wave_id, data.window)
+    if start is None:
+        return {}
+    pairs = [
+        (old, c)
+        for (w, m, b, s), c in data.cells.items()
+        if w == wave_id and s == segment and (old := data.cell(start.id, m, b, s)) is not None
+    ]
+    changes = compare_figures(pairs, options)
+    return {(c.metric, c.brand): ch for (_, c), ch in zip(pairs, changes, strict=True) if ch is not None}
+
+
+def tiles(
+    data: PollData, wave_id: int, segment: str, options: StatisticsOptions, moves: Moves | None = None
+) -> list[Tile]:
     """Cards of the own brand at ``wave_id``: every metric present (headline, secondary, image), each with its
-    stored change and its change since a year ago (tested here within the same families)."""
+    stored change, its change since the baseline (``moves``) and since a year ago (tested here within the same
+    families)."""
     metrics = data.metrics
     wave = next(w for w in data.waves if w.id == wave_id)
     ago = year_ago(data.waves, wave)
@@ -155,7 +192,8 @@ def tiles(data: PollData, wave_id: int, segment: str, options: StatisticsOptions
         vs_prev = stored_change(c) if c is not None else None
         vs_year = year_changes[year_index[i]] if i in year_index else None
         fam = family_name(c) if c is not None else ("headline" if m in KPI_METRICS else "secondary")
-        out.append(Tile(m, metric_name(m), c, vs_prev, vs_year, fam))
+        since = (moves or {}).get((m, data.own_brand))
+        out.append(Tile(m, metric_name(m), c, vs_prev, vs_year, fam, since))
     return out
 
 

@@ -91,6 +91,8 @@ def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
         mark = ""
         if p.kind == "change" and p.change is not None:
             mark = "▲ " if p.change > 0 else "▼ "
+        if p.kind == "since" and p.since is not None:
+            mark = "▲ " if p.since[1].difference > 0 else "▼ "
         colour = STATUS_COLOURS.get(p.status or "", INK) if p.kind == "objective" else INK
         doc.text_block(f"{mark}{p.text}", 10.5, "B" if p.status == "breached" else "", colour)
         doc.ln(1.5)
@@ -112,10 +114,13 @@ def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
             )
     doc.heading("How these were judged")
     for p in page.summary.points:
-        if p.figure is None or p.kind not in ("change", "objective"):
+        if p.figure is None or p.kind not in ("change", "since", "objective"):
             continue
         kind = p.figure.kind
         tested = f"; p = {fmt.stat(p.p_value)}, q = {fmt.stat(p.q_value)}" if p.p_value is not None else ""
+        if p.since is not None:
+            ch = p.since[1]
+            tested = f"; change {fmt.change(ch.difference, kind)}, p = {fmt.stat(ch.p_value)}, q = {fmt.stat(ch.q_value)}"
         family = f" ({p.family} family)" if p.family else ""
         doc.text_block(
             f"{metric_name(p.metric)} of {page.data.brand_name(p.brand)}{among(p.segment)}: "

@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recognition.alerts.objectives import ObjectiveStatus
-from recognition.figures import Figure, family_name
+from recognition.figures import Change, Figure, family_name
 from recognition.labels import among, metric_name
-from recognition.reports.model import KPI_METRICS, PollData, low_bases, previous_wave
+from recognition.reports.model import KPI_METRICS, Moves, PollData, WaveInfo, low_bases, previous_wave
 from recognition.reports.numbers import Numbers
 
-#: Point kinds, in the order they appear.
-KINDS = ("objective", "change", "no_change", "low_base")
+#: Point kinds, in the order they appear (a "since" point is a change since the baseline wave).
+KINDS = ("objective", "change", "since", "no_change", "low_base")
+SINCE_TEST = (
+    "change since the baseline wave: two-sample z test, Benjamini–Hochberg adjusted within its family"
+)
 MAX_NAMED = 8
 
 
@@ -40,6 +43,7 @@ class SummaryPoint:
     status: str | None = None
     family: str | None = None  # headline | secondary | segment, for a change
     items: tuple[str, ...] = field(default=())  # the metrics (no_change) or figures (low_base) it names
+    since: tuple[int, Change] | None = None  # a "since" point: the baseline wave and the change from it
 
     def __getattr__(self, name: str) -> Any:
         """The figure's numbers read through the point (``point.n``, ``point.q_value`` ...); None without one."""
@@ -66,6 +70,14 @@ class SummaryPoint:
             "status": self.status,
             "family": self.family,
             "items": list(self.items),
+            "baseline": None
+            if self.since is None
+            else {
+                "wave_id": self.since[0],
+                "change": self.since[1].difference,
+                "p_value": self.since[1].p_value,
+                "q_value": self.since[1].q_value,
+            },
         }
 
 
@@ -102,11 +114,34 @@ def change_point(c: Figure, wave_id: int, brand_name: str, test: str, fmt: Numbe
     return SummaryPoint(text, "change", c.metric, c.brand, c.segment, wave_id, c, test, family=family)
 
 
+def since_point(
+    c: Figure, wave_id: int, brand_name: str, start: WaveInfo, ch: Change, fmt: Numbers
+) -> SummaryPoint:
+    verb = "rose" if ch.difference > 0 else "fell"
+    family = family_name(c)
+    label = " (exploratory)" if family != "headline" else ""
+    text = (
+        f"Since {start.label}, {_lower(metric_name(c.metric))} of {brand_name}{among(c.segment)} {verb} {fmt.size(ch.difference, c.kind)} to "
+        f"{fmt.value(c.estimate, c.kind)}{label}."
+    )
+    return SummaryPoint(
+        text,
+        "since",
+        c.metric,
+        c.brand,
+        c.segment,
+        wave_id,
+        c,
+        SINCE_TEST,
+        family=family,
+        since=(start.id, ch),
+    )
+
+
 def no_change_point(
     cells: Sequence[Figure], wave_id: int, brand_name: str, test: str, fmt: Numbers
 ) -> SummaryPoint:
-    names = [metric_name(c.metric) for c in cells]
-    names = [n if n == "NPS" else n[0].lower() + n[1:] for n in names]
+    names = [_lower(metric_name(c.metric)) for c in cells]
     text = f"No significant change in {_and(names, fmt)} of {brand_name}{among(cells[0].segment)}."
     c = cells[0]
     return SummaryPoint(
@@ -184,8 +219,11 @@ def summarise(
     statuses: Sequence[ObjectiveStatus] = (),
     labels: dict[int, str] | None = None,
     fmt: Numbers | None = None,
+    moves: Moves | None = None,
+    start: WaveInfo | None = None,
 ) -> WaveSummary:
-    """The written summary of ``wave_id`` in ``segment`` (see the module docstring)."""
+    """The written summary of ``wave_id`` in ``segment`` (see the module docstring); ``moves`` are the changes
+    since the baseline wave ``start`` (:func:`recognition.reports.model.since_changes`)."""
     fmt = fmt or Numbers()
     names = labels or {}
     points: list[SummaryPoint] = []
@@ -207,14 +245,27 @@ def summarise(
             -abs(c.change or 0.0) * (1 if c.kind == "mean" else 100),
         )
 
-    for c in sorted(changed, key=order):
-        points.append(change_point(c, wave_id, data.brand_name(c.brand), data.test, fmt))
+    flagged = {(c.metric, c.brand) for c in changed}
+    drifted = [
+        (c, ch)
+        for (m, b), ch in (moves or {}).items()
+        if ch.significant and (m, b) not in flagged and (c := data.cell(wave_id, m, b, segment)) is not None
+    ]
+    entries: list[tuple[tuple[int, int, int, float], SummaryPoint]] = []
+    for c in changed:
+        entries.append((order(c), change_point(c, wave_id, data.brand_name(c.brand), data.test, fmt)))
+    for c, ch in drifted:
+        if start is not None:
+            key = (*order(c)[:3], -abs(ch.difference) * (1 if c.kind == "mean" else 100))
+            entries.append((key, since_point(c, wave_id, data.brand_name(c.brand), start, ch, fmt)))
+    points.extend(p for _, p in sorted(entries, key=lambda e: (e[0][0], e[1].kind == "since", e[0][1:])))
     steady = [
         cell
         for m in KPI_METRICS
         if (cell := data.cell(wave_id, m, data.own_brand, segment)) is not None
         and cell.shown
         and not cell.significant
+        and (m, data.own_brand) not in {(c.metric, c.brand) for c, _ in drifted}
     ]
     if steady:
         points.append(no_change_point(steady, wave_id, data.brand_name(data.own_brand), data.test, fmt))
@@ -243,6 +294,11 @@ def summarise(
         points.append(low_base_point(data, wave_id, segment, lows, fmt))
     prev = previous_wave(data.waves, wave_id)
     return WaveSummary(data.poll_id, wave_id, segment, prev.id if prev else None, tuple(points))
+
+
+def _lower(name: str) -> str:
+    """A metric's name inside a sentence: "aided awareness", but "NPS"."""
+    return name if name.isupper() else name[0].lower() + name[1:]
 
 
 def _rank(metric: str) -> int:

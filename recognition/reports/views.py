@@ -21,12 +21,14 @@ from recognition.reports.model import (
     PollData,
     Tile,
     WaveInfo,
+    baseline,
     comparison,
     funnel,
     image_map,
     low_bases,
     order_metrics,
     order_segments,
+    since_changes,
     tiles,
 )
 from recognition.reports.numbers import Numbers
@@ -167,6 +169,7 @@ class Page:
     segments: list[str]
     metrics: list[str]
     numbers: Numbers = Numbers()
+    since: WaveInfo | None = None  # the baseline wave of the "since" comparison
 
     @property
     def headline_tiles(self) -> list[Tile]:
@@ -224,15 +227,17 @@ async def build_page(
     position = [w.id for w in data.waves].index(wave.id)
     latest = [h[position] for h in history]
     labels = {o.id: o.label for o in objectives}
-    summary = summarise(data, wave.id, f.segment, latest, labels, fmt)
     options = StatisticsOptions.from_settings(settings)
+    start = baseline(data.waves, wave.id, data.window)
+    moves = since_changes(data, wave.id, f.segment, options)
+    summary = summarise(data, wave.id, f.segment, latest, labels, fmt, moves, start)
     drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt) if with_charts else {}
     return Page(
         poll,
         data,
         f,
         wave,
-        tiles(data, wave.id, f.segment, options),
+        tiles(data, wave.id, f.segment, options, moves),
         comparison(data, wave.id, f.metric, f.segment),
         funnel(data, wave.id, data.own_brand),
         image_map(data, wave.id, f.segment),
@@ -243,6 +248,7 @@ async def build_page(
         seen.segments,
         seen.metrics,
         fmt,
+        start,
     )
 
 

@@ -10,7 +10,15 @@ from recognition.alerts.events import event_id, find_events, messages
 from recognition.alerts.objectives import evaluate
 from recognition.figures import Figure, StatisticsOptions, compare_figures
 from recognition.polls.model import Objective
-from recognition.reports.model import PollData, WaveInfo, tiles, version_breaks, year_ago
+from recognition.reports.model import (
+    PollData,
+    WaveInfo,
+    baseline,
+    since_changes,
+    tiles,
+    version_breaks,
+    year_ago,
+)
 from recognition.reports.summary import summarise
 from recognition.web.dashboard import access
 
@@ -263,3 +271,37 @@ def test_share_tokens_are_signed_scoped_and_expire() -> None:
 )
 def test_sign_in_only_returns_to_dashboard_paths(target: str, expected: str) -> None:
     assert access.safe_next(target.replace("\\t", "\t")) == expected
+
+
+def test_a_slow_drift_shows_as_a_change_since_the_baseline() -> None:
+    """A point a wave is never significant wave on wave, but after three waves the z test of the latest wave
+    against the first (se √(0.015² + 0.015²) = 2.1 points, Δ = 8 points: z = 3.8) flags it."""
+    waves = [_wave(i) for i in (1, 2, 3, 4)]
+    cells = [
+        _cell(0.50, 0.47, 0.53, wave=1),
+        _cell(0.58, 0.55, 0.61, wave=4, change=0.02, p_value=0.35, q_value=0.5, significant=False),
+        _cell(0.30, 0.27, 0.33, wave=1, metric="consider"),
+        _cell(
+            0.31,
+            0.28,
+            0.34,
+            wave=4,
+            metric="consider",
+            change=0.0,
+            p_value=0.9,
+            q_value=0.9,
+            significant=False,
+        ),
+    ]
+    data = _poll(waves, cells)
+    assert baseline(data.waves, 4) == data.waves[0] and baseline(data.waves, 2) is None
+    assert baseline(data.waves, 4, window=3) is None
+    moves = since_changes(data, 4, "all", StatisticsOptions())
+    assert moves[("aided", "acme")].significant and not moves[("consider", "acme")].significant
+    summary = summarise(data, 4, "all", moves=moves, start=data.waves[0])
+    assert summary.points[0].kind == "since"
+    assert summary.points[0].text == "Since 06 Jan 2025, aided awareness of Acme rose 8\u00a0points to 58%."
+    assert summary.points[0].as_dict()["baseline"]["wave_id"] == 1
+    assert summary.of_kind("no_change")[0].items == ("consider",)  # not "no change" in what drifted
+    by_metric = {t.metric: t for t in tiles(data, 4, "all", StatisticsOptions(), moves)}
+    assert by_metric["aided"].vs_since is not None and by_metric["aided"].vs_since.arrow == "▲"

@@ -41,7 +41,7 @@ POINT: dict[str, Any] = {
     "properties": {
         **{name: _nullable(schema) for name, schema in FIGURE["properties"].items()},
         "text": {"type": "string"},
-        "kind": {"type": "string", "enum": ["objective", "change", "no_change", "low_base"]},
+        "kind": {"type": "string", "enum": ["objective", "change", "since", "no_change", "low_base"]},
         "wave_id": {"type": "integer"},
         "test": {"type": ["string", "null"], "description": "how the point was judged"},
         "status": {"type": ["string", "null"], "description": "an objective's status"},
@@ -49,6 +49,16 @@ POINT: dict[str, Any] = {
             "type": ["string", "null"],
             "enum": ["headline", "secondary", "segment", None],
             "description": "a change's significance family (secondary and segment reads are exploratory)",
+        },
+        "baseline": {
+            "type": ["object", "null"],
+            "description": "a 'since' point's test: the baseline wave and the change from it (p, BH q)",
+            "properties": {
+                "wave_id": {"type": "integer"},
+                "change": {"type": "number"},
+                "p_value": {"type": ["number", "null"]},
+                "q_value": {"type": ["number", "null"]},
+            },
         },
         "items": {
             "type": "array",
