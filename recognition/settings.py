@@ -205,6 +205,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("server.metrics_token", _str, "Bearer token /metrics asks for; empty = /metrics is open."),
     Setting(
+        "server.trust_forwarded",
+        _bool,
+        "Trust X-Forwarded-Proto and X-Forwarded-Host from a TLS-terminating proxy (only behind one).",
+    ),
+    Setting(
         "survey.secret", _str, "Secret for pseudonymous respondent keys; empty = generated into data_dir."
     ),
     Setting("statistics.confidence_level", _unit_interval, "Confidence level of published intervals."),
@@ -272,6 +277,7 @@ class Settings:
     server_trusted_proxies: tuple[Network, ...]
     server_auth_failures: int
     server_metrics_token: str = field(repr=False)  # a secret
+    server_trust_forwarded: bool
     survey_secret: str = field(repr=False)  # a secret
     statistics_confidence_level: float
     statistics_ci_method: str

@@ -24,16 +24,51 @@ from recognition.web.api.ops import ID, Ctx, Op, Param, respond
 from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.web.api.schemas import FIGURE
 
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """A figure field as a point carries it: null when the point rests on no single figure (the line of
+    metrics with no significant change, objectives listed together)."""
+    out = dict(schema)
+    if "enum" in out and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+    kinds = out.get("type")
+    if kinds is not None:
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        out["type"] = list(dict.fromkeys([*kinds, "null"]))
+    return out
+
+
 POINT: dict[str, Any] = {
     "type": "object",
     "required": list(dict.fromkeys(["text", "kind", "wave_id", "test", "status", *FIGURE["required"]])),
     "properties": {
-        **FIGURE["properties"],
+        **{name: _nullable(schema) for name, schema in FIGURE["properties"].items()},
         "text": {"type": "string"},
-        "kind": {"type": "string", "enum": ["change", "steady", "objective", "low_base"]},
+        "kind": {"type": "string", "enum": ["objective", "change", "since", "no_change", "low_base"]},
         "wave_id": {"type": "integer"},
         "test": {"type": ["string", "null"], "description": "how the point was judged"},
         "status": {"type": ["string", "null"], "description": "an objective's status"},
+        "family": {
+            "type": ["string", "null"],
+            "enum": ["headline", "secondary", "segment", None],
+            "description": "a change's significance family (secondary and segment reads are exploratory)",
+        },
+        "baseline": {
+            "type": ["object", "null"],
+            "description": "a 'since' point's test: the baseline wave and the change from it (p, BH q)",
+            "properties": {
+                "wave_id": {"type": "integer"},
+                "change": {"type": "number"},
+                "p_value": {"type": ["number", "null"]},
+                "q_value": {"type": ["number", "null"]},
+            },
+        },
+        "items": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the metrics a no_change point names, or the figures (metric|brand|segment) of a "
+            "low_base point",
+        },
     },
 }
 SUMMARY: dict[str, Any] = {
@@ -249,8 +284,10 @@ OPS = (
             Param("metric", "query", {"type": "string", "minLength": 1, "maxLength": 40}, "the chart metric"),
             Param("wave", "query", ID, "a published wave (default: the latest)"),
         ),
-        description="Each point is a sentence with the figure it rests on: estimate, interval, n, effective "
-        "n, the test, p and BH q. 404 until the poll has a published wave.",
+        description="The news first: objectives breached or at risk, significant moves (headline, then "
+        "exploratory), the headline metrics with no significant change, low bases. Each point is a sentence "
+        "with the figure it rests on: estimate, interval, n, effective n, the test, its family, p and BH q. "
+        "404 until the poll has a published wave.",
     ),
     Op(
         "GET",
