@@ -234,6 +234,11 @@ class Provider(Protocol):
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None: ...
 
+    async def check(self) -> None:
+        """One cheap authenticated call: returns when the credentials work, raises :class:`ProviderRejected`
+        when the provider refuses them (or :class:`ProviderError` when it cannot be reached)."""
+        ...
+
     async def aclose(self) -> None: ...
 
 

@@ -164,6 +164,10 @@ class ProlificProvider:
             ).body
         )
 
+    async def check(self) -> None:
+        """``GET /users/me/``: the account the token belongs to."""
+        await self.http.request("GET", "/users/me/")
+
     async def find_project(self, reference: str) -> Project | None:
         body = (await self.http.request("GET", "/studies/")).body
         for study in body.get("results", []):

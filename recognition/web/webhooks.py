@@ -1,4 +1,6 @@
-"""Provider webhooks: ``POST /webhooks/{provider}``, outside ``/api/v1`` (the provider signs, no API key).
+"""Provider webhooks: ``POST /webhooks/{provider}/{organisation}`` (an organisation's own account, the address
+fieldwork gives the provider) or ``POST /webhooks/{provider}`` (the instance's account), outside ``/api/v1`` (the
+provider signs, no API key).
 
 The body is verified with the provider adapter's own scheme (:meth:`panels.base.Provider.verify_webhook`:
 ``X-Sim-Signature`` for the simulator, ``X-Prolific-Request-Signature`` for Prolific); an unsigned or wrongly
@@ -24,7 +26,10 @@ log = logging.getLogger(__name__)
 
 async def receive(request: web.Request) -> web.Response:
     name = request.match_info["provider"]
-    provider = await request.app[PROVIDERS].for_webhooks(name)
+    org = request.match_info.get("org")
+    if org is not None and not (org.isascii() and org.isdigit() and len(org) < 19):
+        raise Problem(404, "Not Found", "no such webhook address")
+    provider = await request.app[PROVIDERS].for_webhooks(name, int(org) if org is not None else None)
     if provider is None:
         raise Problem(404, "Not Found", f"no provider {name!r} is configured in this instance")
     body = await request.read()
@@ -41,3 +46,4 @@ async def receive(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.router.add_post("/webhooks/{provider}", receive)
+    app.router.add_post("/webhooks/{provider}/{org}", receive)
