@@ -234,6 +234,17 @@ class Provider(Protocol):
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None: ...
 
+    async def test_link(self, access: WaveAccess, survey_url: str) -> str | None:
+        """A link that enters the wave through the provider's own test mode (Cint's test supplier, Prolific's
+        preview): respondents who arrive through it are admitted as tests (``Arrival.test``), stored as tests and
+        never estimated. None when the provider has no test mode (the service's own test link still works)."""
+        ...
+
+    async def check(self) -> None:
+        """One cheap authenticated call: returns when the credentials work, raises :class:`ProviderRejected`
+        when the provider refuses them (or :class:`ProviderError` when it cannot be reached)."""
+        ...
+
     async def aclose(self) -> None: ...
 
 

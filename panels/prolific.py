@@ -173,6 +173,13 @@ class ProlificProvider:
             ).body
         )
 
+    async def test_link(self, access: WaveAccess, survey_url: str) -> str | None:
+        return None  # see docs/providers.md: preview the study in Prolific's own app
+
+    async def check(self) -> None:
+        """``GET /users/me/``: the account the token belongs to."""
+        await self.http.request("GET", "/users/me/")
+
     async def find_project(self, reference: str) -> Project | None:
         body = (await self.http.request("GET", "/studies/")).body
         for study in body.get("results", []):

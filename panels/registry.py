@@ -1,23 +1,33 @@
-"""Which provider adapter serves a poll's ``provider`` name, configured from the ``panels.*`` settings.
+"""Which provider adapter serves a poll's ``provider`` name, with whose credentials.
 
-- ``simulated``: the simulated provider at ``panels.simulator_url`` (e.g. one started with
-  ``recognition panel-sim``); without it, a simulator started on first use inside this process (its projects live
-  as long as the registry). Webhooks are verified with ``panels.simulator_webhook_secret``; for an in-process
-  simulator an empty secret is replaced by a fresh random one that both sides share.
-- ``prolific``: Prolific's researcher API with ``panels.prolific_token`` (see ``docs/providers.md``); without a
-  token the name is not served.
+Every provider the service can buy from is a :class:`ProviderKind` in :data:`KINDS`: the credential fields a user
+sets (which are secret, which have defaults) and how to build its adapter from them. Credentials come from two
+places:
+
+- **per organisation** (set through the API or ``recognition providers set``; stored sealed by the service, see
+  :mod:`recognition.providers`): the registry asks its ``credentials`` source for ``(organisation, provider)``;
+- **per instance** (the ``panels.*`` settings), used for an organisation that set none — how a single-tenant
+  installation and the demo run.
+
+``simulated`` needs no credentials: the simulated provider at ``panels.simulator_url`` (e.g. one started with
+``recognition panel-sim``), or without it a simulator started on first use inside this process (its projects live
+as long as the registry). Its webhooks are verified with ``panels.simulator_webhook_secret``; for an in-process
+simulator an empty secret is replaced by a fresh random one that both sides share.
 
 The service keeps one :class:`ProviderRegistry` on its application (``recognition.web.keys.PROVIDERS``); adapters
-are created once and reused, so the circuit breaker of each provider is shared by its waves. Every adapter
-reports its calls to the registry's ``observer`` (the application's metrics).
+are created once per (provider, credentials) and reused, so the circuit breaker of each is shared by its waves.
+Every adapter reports its calls to the registry's ``observer`` (the application's metrics).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import secrets
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from panels.base import Provider
@@ -30,13 +40,126 @@ PROLIFIC_API_URL = "https://api.prolific.com/api/v1"
 
 
 @dataclass(frozen=True)
+class CredentialField:
+    name: str
+    description: str
+    secret: bool = True  # never shown again once set (only its last four characters)
+    default: str | None = None  # None: required
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    policy: RetryPolicy | None
+    observer: CallObserver | None
+
+
+@dataclass(frozen=True)
+class ProviderKind:
+    """A provider the service can buy from: its credential fields and how to build its adapter from them."""
+
+    name: str
+    title: str
+    fields: tuple[CredentialField, ...]
+    build: Callable[[Mapping[str, str], BuildContext], Provider]
+
+    def complete(self, values: Mapping[str, str]) -> dict[str, str]:
+        """``values`` checked against the fields, with defaults filled in; :class:`ValueError` naming every
+        unknown, missing or malformed field."""
+        known = {f.name for f in self.fields}
+        problems = [
+            f"{k}: not a field of {self.name} (it has {', '.join(sorted(known))})"
+            for k in values
+            if k not in known
+        ]
+        out: dict[str, str] = {}
+        for f in self.fields:
+            value = values.get(f.name)
+            if value is None or value == "":
+                if f.default is None:
+                    problems.append(f"{f.name}: required ({f.description})")
+                    continue
+                value = f.default
+            if not isinstance(value, str) or len(value) > 4096 or any(ord(c) < 32 for c in value):
+                problems.append(
+                    f"{f.name}: must be text of at most 4096 characters, without control characters"
+                )
+                continue
+            out[f.name] = value
+        if problems:
+            raise ValueError("; ".join(problems))
+        return out
+
+    def masked(self, values: Mapping[str, str]) -> dict[str, str]:
+        """What may be shown of ``values``: public fields in full, secrets as their last four characters."""
+        return {
+            f.name: (
+                ("…" + values[f.name][-4:]) if f.secret and values.get(f.name) else values.get(f.name, "")
+            )
+            for f in self.fields
+        }
+
+
+def _build_simulated(values: Mapping[str, str], ctx: BuildContext) -> Provider:
+    return SimulatedProvider(
+        values["url"],
+        policy=ctx.policy,
+        webhook_secret=values.get("webhook_secret", ""),
+        observer=ctx.observer,
+    )
+
+
+def _build_prolific(values: Mapping[str, str], ctx: BuildContext) -> Provider:
+    return ProlificProvider(
+        values["token"],
+        base_url=values.get("api_url") or PROLIFIC_API_URL,
+        webhook_secret=values.get("webhook_secret", ""),
+        policy=ctx.policy,
+        observer=ctx.observer,
+    )
+
+
+KINDS: dict[str, ProviderKind] = {
+    kind.name: kind
+    for kind in (
+        ProviderKind(
+            "simulated",
+            "Simulated panel",
+            (
+                CredentialField("url", "the simulator's address, e.g. http://127.0.0.1:8090", secret=False),
+                CredentialField("webhook_secret", "the secret its webhooks are signed with", default=""),
+            ),
+            _build_simulated,
+        ),
+        ProviderKind(
+            "prolific",
+            "Prolific",
+            (
+                CredentialField("token", "an API token from Prolific's researcher settings"),
+                CredentialField("webhook_secret", "the secret of the webhook subscription", default=""),
+                CredentialField("api_url", "the API's address", secret=False, default=PROLIFIC_API_URL),
+            ),
+            _build_prolific,
+        ),
+    )
+}
+
+#: Where a registry reads an organisation's own credentials for a provider (None: it set none).
+CredentialSource = Callable[[int, str], Awaitable[Mapping[str, str] | None]]
+
+
+@dataclass(frozen=True)
 class ProviderConfig:
+    """The instance's own credentials (the ``panels.*`` settings), used for organisations that set none."""
+
     simulator_url: str = ""
     simulator_webhook_secret: str = ""
     prolific_token: str = ""
     prolific_webhook_secret: str = ""
     prolific_api_url: str = PROLIFIC_API_URL
     policy: RetryPolicy | None = None  # retries of every adapter (None: each adapter's default)
+    extra: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict
+    )  # other providers' instance credentials
 
     @classmethod
     def from_settings(cls, settings: Any, *, policy: RetryPolicy | None = None) -> ProviderConfig:
@@ -50,65 +173,109 @@ class ProviderConfig:
             policy=policy,
         )
 
+    def instance_values(self, name: str) -> dict[str, str] | None:
+        """The instance's credentials for ``name`` (None: the instance does not serve it by itself)."""
+        if name == "prolific":
+            if not self.prolific_token:
+                return None
+            return {
+                "token": self.prolific_token,
+                "webhook_secret": self.prolific_webhook_secret,
+                "api_url": self.prolific_api_url,
+            }
+        if name in self.extra:
+            return dict(self.extra[name])
+        return None
+
     def __repr__(self) -> str:  # never print the secrets
-        return f"ProviderConfig(simulator_url={self.simulator_url!r}, prolific={bool(self.prolific_token)})"
+        return (
+            f"ProviderConfig(simulator_url={self.simulator_url!r}, prolific={bool(self.prolific_token)}, "
+            f"others={sorted(self.extra)})"
+        )
+
+
+def _fingerprint(values: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(dict(values), sort_keys=True).encode()).hexdigest()
 
 
 class ProviderRegistry:
     """The adapters of one service instance; :meth:`aclose` closes them (and an in-process simulator)."""
 
-    def __init__(self, config: ProviderConfig, *, observer: CallObserver | None = None) -> None:
+    def __init__(
+        self,
+        config: ProviderConfig,
+        *,
+        observer: CallObserver | None = None,
+        credentials: CredentialSource | None = None,
+    ) -> None:
         self.config = config
         self.observer = observer
-        self._providers: dict[str, Provider] = {}
+        self.credentials = credentials
+        self._providers: dict[tuple[str, str], Provider] = {}
         self._stack = contextlib.AsyncExitStack()
         self._lock = asyncio.Lock()
         self.simulator: Any = None  # the in-process RunningSimulator, once started
 
-    def peek(self, name: str) -> Provider | None:
-        """The adapter if it exists already (never starts anything: for webhook verification)."""
-        return self._providers.get(name)
+    @property
+    def context(self) -> BuildContext:
+        return BuildContext(self.config.policy, self.observer)
 
-    async def for_webhooks(self, name: str) -> Provider | None:
-        """The adapter to verify ``name``'s webhooks: created if that starts nothing (an in-process simulator
-        sends webhooks only once fieldwork started it)."""
+    async def for_webhooks(self, name: str, org_id: int | None = None) -> Provider | None:
+        """The adapter to verify ``name``'s webhooks (for an organisation's own account: ``org_id``). Never starts
+        an in-process simulator: it sends webhooks only once fieldwork started it."""
         if name == "simulated" and not self.config.simulator_url:
-            return self.peek(name)
-        return await self.get(name)
+            return self._providers.get(("simulated", ""))
+        return await self.get(name, org_id)
 
-    async def get(self, name: str) -> Provider | None:
-        """The adapter for ``name``, created on first use; None when this instance cannot serve it."""
-        if name in self._providers:
-            return self._providers[name]
+    async def get(self, name: str, org_id: int | None = None) -> Provider | None:
+        """The adapter for ``name`` with the organisation's own credentials, else the instance's; created on
+        first use. None when neither has credentials for it."""
+        values = await self.credentials(org_id, name) if self.credentials and org_id is not None else None
+        key = (name, _fingerprint(values) if values is not None else "")
+        if key in self._providers:
+            return self._providers[key]
         async with self._lock:
-            if name not in self._providers:
-                provider = await self._create(name)
+            if key not in self._providers:
+                provider = await self._create(name, values)
                 if provider is None:
                     return None
-                self._providers[name] = provider
-        return self._providers[name]
+                self._providers[key] = provider
+        return self._providers[key]
 
-    async def _create(self, name: str) -> Provider | None:
+    async def _create(self, name: str, values: Mapping[str, str] | None) -> Provider | None:
+        kind = KINDS.get(name)
+        if kind is None:
+            return None
+        if values is None and name == "simulated":
+            values = await self._instance_simulator()
+        if values is None:
+            values = self.config.instance_values(name)
+        if values is None:
+            return None
+        return kind.build(kind.complete(values), self.context)
+
+    async def _instance_simulator(self) -> dict[str, str]:
         cfg = self.config
-        if name == "simulated":
-            url, secret = cfg.simulator_url, cfg.simulator_webhook_secret
-            if not url:
-                secret = secret or secrets.token_hex(32)
-                self.simulator = await self._stack.enter_async_context(
-                    running_simulator(webhook_secret=secret)
-                )
-                url = self.simulator.url
-                self.config = replace(cfg, simulator_webhook_secret=secret)
-            return SimulatedProvider(url, policy=cfg.policy, webhook_secret=secret, observer=self.observer)
-        if name == "prolific" and cfg.prolific_token:
-            return ProlificProvider(
-                cfg.prolific_token,
-                base_url=cfg.prolific_api_url,
-                webhook_secret=cfg.prolific_webhook_secret,
-                policy=cfg.policy,
-                observer=self.observer,
-            )
-        return None
+        url, secret = cfg.simulator_url, cfg.simulator_webhook_secret
+        if not url:
+            secret = secret or secrets.token_hex(32)
+            self.simulator = await self._stack.enter_async_context(running_simulator(webhook_secret=secret))
+            url = self.simulator.url
+            self.config = replace(cfg, simulator_webhook_secret=secret)
+        return {"url": url, "webhook_secret": secret}
+
+    async def check(self, name: str, values: Mapping[str, str]) -> None:
+        """Build an adapter with ``values`` and make one cheap authenticated call (:meth:`Provider.check`);
+        raises :class:`ValueError` for bad fields and :class:`panels.base.ProviderError` when the provider refuses
+        them or cannot be reached."""
+        kind = KINDS.get(name)
+        if kind is None:
+            raise ValueError(f"provider: no provider {name!r} (known: {', '.join(sorted(KINDS))})")
+        provider = kind.build(kind.complete(values), self.context)
+        try:
+            await provider.check()
+        finally:
+            await provider.aclose()
 
     async def aclose(self) -> None:
         providers = list(self._providers.values())

@@ -15,6 +15,7 @@ import asyncpg
 from aiohttp import web
 
 from panels.registry import ProviderConfig, ProviderRegistry
+from recognition import providers
 from recognition.alerts import loop as alert_loop
 from recognition.db import database
 from recognition.polls.model import Poll
@@ -104,7 +105,8 @@ async def open_database(app: web.Application) -> AsyncIterator[None]:
 
 async def close_providers(app: web.Application) -> AsyncIterator[None]:
     """Provider adapters (and an in-process simulator) live as long as the application; closed after fieldwork
-    stopped (cleanup runs in reverse order)."""
+    stopped (cleanup runs in reverse order). Organisations' own credentials are read from the database."""
+    app[PROVIDERS].credentials = providers.source(app[POOL], app[SETTINGS].survey_secret)
     yield
     await app[PROVIDERS].aclose()
 

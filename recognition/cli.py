@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "recognition.commands.reports",  # share, alerts, objective
     "recognition.commands.data",  # export, banner, import
     "recognition.commands.significance",  # simulate-changes
+    "recognition.commands.providers",  # providers list, set, remove
 )
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 
 from panels.base import Arrival
+from recognition import sealing
 
 
 def new_token() -> str:
@@ -27,28 +27,15 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def _keystream(token: str, length: int) -> bytes:
-    out = b""
-    counter = 0
-    while len(out) < length:
-        out += hmac.new(token.encode(), b"exit-ref" + counter.to_bytes(4, "big"), hashlib.sha256).digest()
-        counter += 1
-    return out[:length]
-
-
 def seal(token: str, arrival: Arrival) -> bytes:
-    """``arrival`` encrypted under ``token``: XOR with an HMAC-SHA256 keystream keyed by the token (each token
-    seals exactly one arrival, so the keystream is never reused)."""
-    data = json.dumps(
-        {"pid": arrival.participant_id, "context": dict(arrival.context), "test": arrival.test},
-        separators=(",", ":"),
-    ).encode()
-    return bytes(a ^ b for a, b in zip(data, _keystream(token, len(data)), strict=True))
+    """``arrival`` sealed (AES-GCM, :mod:`recognition.sealing`) under a key derived from ``token``."""
+    doc = {"pid": arrival.participant_id, "context": dict(arrival.context), "test": arrival.test}
+    return sealing.seal(sealing.derive_key(token, "arrival"), "arrival", doc)
 
 
 def unseal(token: str, sealed: bytes) -> Arrival:
-    plain = bytes(a ^ b for a, b in zip(sealed, _keystream(token, len(sealed)), strict=True))
-    doc = json.loads(plain)
+    """The arrival :func:`seal` sealed; :class:`recognition.sealing.SealError` when it does not open."""
+    doc = sealing.unseal(sealing.derive_key(token, "arrival"), "arrival", sealed)
     return Arrival(str(doc["pid"]), {str(k): str(v) for k, v in doc["context"].items()}, bool(doc["test"]))
 
 

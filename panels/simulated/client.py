@@ -115,6 +115,12 @@ class SimulatedProvider:
         )
         return self._project(r.body)
 
+    async def test_link(self, access: WaveAccess, survey_url: str) -> str | None:
+        return None  # no test mode of its own: use the service's test link
+
+    async def check(self) -> None:
+        await self.http.request("GET", "/v1/projects", params={"reference": "-"})
+
     async def find_project(self, reference: str) -> Project | None:
         r = await self.http.request("GET", "/v1/projects", params={"reference": reference})
         found = [self._project(p) for p in r.body["projects"]]

@@ -30,6 +30,7 @@ class SurveyAccess:
     reference: str
     secret: str
     expires_at: datetime | None
+    organisation_id: int | None = None  # the poll's organisation (whose provider credentials apply)
 
     def for_provider(self) -> WaveAccess:
         return WaveAccess(
@@ -64,7 +65,12 @@ async def set_access(conn: asyncpg.Connection, access: SurveyAccess) -> None:
 
 
 async def get_access(conn: asyncpg.Connection, wave_id: int) -> SurveyAccess | None:
-    row = await conn.fetchrow(f"SELECT {_ACCESS_COLUMNS} FROM survey_links WHERE wave_id = $1", wave_id)
+    row = await conn.fetchrow(
+        """SELECT l.wave_id, l.provider, l.project_id, l.reference, l.secret, l.expires_at, p.organisation_id
+           FROM survey_links l JOIN waves w ON w.id = l.wave_id JOIN polls p ON p.id = w.poll_id
+           WHERE l.wave_id = $1""",
+        wave_id,
+    )
     return SurveyAccess(**dict(row)) if row else None
 
 
@@ -322,12 +328,13 @@ class EntryContext:
     questionnaire_version: int
     poll_updated_at: datetime
     provider: str
+    organisation_id: int
 
 
 async def entry_context(conn: asyncpg.Connection, wave_id: int) -> EntryContext | None:
     row = await conn.fetchrow(
         """SELECT w.state, w.target_n, w.poll_id, w.questionnaire_version, p.updated_at AS poll_updated_at,
-                  p.provider
+                  p.provider, p.organisation_id
            FROM waves w JOIN polls p ON p.id = w.poll_id WHERE w.id = $1""",
         wave_id,
     )

@@ -256,7 +256,7 @@ class WaveDriver:
             country=poll.population,
             quotas=quotas_from_margins(load_margins(poll.population), wave.target_n),
             survey_url=self._survey_url(wave),
-            webhook_url=f"{self.settings.public_base_url}/webhooks/{self.provider.name}",
+            webhook_url=f"{self.settings.public_base_url}/webhooks/{self.provider.name}/{poll.organisation_id}",
             topic={"category": poll.category, "brands": poll.brands, "own_brand": poll.own_brand},
             wave_number=number,
             entry_secret=sessions.link_secret(self.settings.survey_secret, wave.id),

@@ -42,7 +42,7 @@ async def start_wave(
 ) -> WaveReport:
     """Run a wave through the poll's panel provider (from the service's registry); a provider this instance
     cannot serve fails the wave with the reason."""
-    provider = await providers.get(poll.provider)
+    provider = await providers.get(poll.provider, poll.organisation_id)
     if provider is None:
         async with pool.acquire() as conn:
             await waves_store.transition(
@@ -50,7 +50,8 @@ async def start_wave(
                 wave.id,
                 wave.state,
                 "failed",
-                reason=f"provider {poll.provider!r} is not configured in this instance",
+                reason=f"provider {poll.provider!r} has no credentials: set them for the organisation "
+                f"(PUT /api/v1/providers/{poll.provider}/credentials) or for the instance (panels.*)",
             )
             return await wave_report(conn, wave.id)
     return await run_wave(pool, settings, wave.id, provider, options=options)

@@ -1,4 +1,6 @@
-"""Provider webhooks: ``POST /webhooks/{provider}``, outside ``/api/v1`` (the provider signs, no API key).
+"""Provider webhooks: ``POST /webhooks/{provider}/{organisation}`` (an organisation's own account, the address
+fieldwork gives the provider) or ``POST /webhooks/{provider}`` (the instance's account), outside ``/api/v1`` (the
+provider signs, no API key).
 
 The body is verified with the provider adapter's own scheme (:meth:`panels.base.Provider.verify_webhook`:
 ``X-Sim-Signature`` for the simulator, ``X-Prolific-Request-Signature`` with its timestamp for Prolific, which
@@ -53,7 +55,10 @@ def _check_event(event: WebhookEvent) -> None:
 
 async def receive(request: web.Request) -> web.Response:
     name = request.match_info["provider"]
-    provider = await request.app[PROVIDERS].for_webhooks(name)
+    org = request.match_info.get("org")
+    if org is not None and not (org.isascii() and org.isdigit() and len(org) < 19):
+        raise Problem(404, "Not Found", "no such webhook address")
+    provider = await request.app[PROVIDERS].for_webhooks(name, int(org) if org is not None else None)
     if provider is None:
         raise Problem(404, "Not Found", f"no provider {name!r} is configured in this instance")
     throttle = request.app[AUTH_THROTTLE]
@@ -75,3 +80,4 @@ async def receive(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.router.add_post("/webhooks/{provider}", receive)
+    app.router.add_post("/webhooks/{provider}/{org}", receive)

@@ -144,9 +144,13 @@ class FakeProlific:
             {"total_cost": round(body["reward"] * body["total_available_places"] * 1.333)}
         )
 
+    async def me(self, request: web.Request) -> web.Response:
+        return web.json_response({"id": "r" * 24, "user_type": "researcher"})
+
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.auth])
         r = app.router
+        r.add_get("/api/v1/users/me/", self.me)
         r.add_post("/api/v1/studies/", self.create_study)
         r.add_get("/api/v1/studies/", self.list_studies)
         r.add_get("/api/v1/studies/{id}/", self.get_study)
@@ -297,7 +301,8 @@ async def test_bad_token_is_refused(fake: tuple[FakeProlific, ProlificProvider])
     wrong = ProlificProvider("wrong", base_url=provider.http.base_url)
     from panels.base import ProviderRejected
 
+    await provider.check()  # the right token
     with pytest.raises(ProviderRejected) as err:
-        await wrong.get_project("x")
+        await wrong.check()
     await wrong.aclose()
     assert err.value.status == 401

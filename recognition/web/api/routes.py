@@ -20,6 +20,7 @@ from recognition.web.api import (
     mentions,
     objectives,
     polls,
+    providers,
     schedules,
     scores,
     waves,
@@ -41,6 +42,7 @@ OPERATIONS_DECLARED: tuple[Op, ...] = (
     *mentions.OPS,
     *objectives.OPS,
     *admin.OPS,
+    *providers.OPS,
 )
 
 

@@ -161,7 +161,7 @@ async def admit(request: web.Request, access: SurveyAccess) -> Arrival:
         except ValueError as exc:
             raise EntryRefused(str(exc.args[0]), exc.args[1]) from None
         return Arrival("test-" + pid, {}, test=True)
-    provider = await request.app[PROVIDERS].get(access.provider)
+    provider = await request.app[PROVIDERS].get(access.provider, access.organisation_id)
     if provider is None:
         raise EntryRefused("not_admitted")
     return await provider.admit(access.for_provider(), request.query, str(request.url))
@@ -179,7 +179,7 @@ async def _leave(
     (sealed) and fieldwork tells it later; the respondent still goes on."""
     if arrival.test:
         return _html(pages.message_page("en", "test"))
-    provider = await request.app[PROVIDERS].get(access.provider)
+    provider = await request.app[PROVIDERS].get(access.provider, access.organisation_id)
     if provider is None:
         return _html(pages.message_page("en", "done"))
     try:
