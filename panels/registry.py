@@ -25,7 +25,9 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,6 +39,11 @@ from panels.simulated.client import SimulatedProvider
 from panels.simulated.server import running_simulator
 
 PROLIFIC_API_URL = "https://api.prolific.com/api/v1"
+#: Seconds an organisation's credentials, once read, serve before they are read again (another instance of the
+#: service may have changed them; this one forgets them at once when it saves or removes them itself).
+CREDENTIALS_TTL = 30.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -212,6 +219,7 @@ class ProviderRegistry:
         self.observer = observer
         self.credentials = credentials
         self._providers: dict[tuple[str, str], Provider] = {}
+        self._read: dict[tuple[int, str], tuple[float, Mapping[str, str] | None]] = {}
         self._stack = contextlib.AsyncExitStack()
         self._lock = asyncio.Lock()
         self.simulator: Any = None  # the in-process RunningSimulator, once started
@@ -230,7 +238,7 @@ class ProviderRegistry:
     async def get(self, name: str, org_id: int | None = None) -> Provider | None:
         """The adapter for ``name`` with the organisation's own credentials, else the instance's; created on
         first use. None when neither has credentials for it."""
-        values = await self.credentials(org_id, name) if self.credentials and org_id is not None else None
+        values = await self._credentials(org_id, name)
         key = (name, _fingerprint(values) if values is not None else "")
         if key in self._providers:
             return self._providers[key]
@@ -241,6 +249,32 @@ class ProviderRegistry:
                     return None
                 self._providers[key] = provider
         return self._providers[key]
+
+    async def _credentials(self, org_id: int | None, name: str) -> Mapping[str, str] | None:
+        """An organisation's own credentials for ``name``, read at most every :data:`CREDENTIALS_TTL` seconds
+        (every entry and exit of a respondent asks). When the read fails, the last values read serve on: a
+        database restart does not strand the respondents in the survey."""
+        if self.credentials is None or org_id is None:
+            return None
+        now = time.monotonic()
+        hit = self._read.get((org_id, name))
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        try:
+            values = await self.credentials(org_id, name)
+        except Exception as exc:  # the source is the database: any failure to read it
+            if hit is None:
+                raise
+            log.warning(
+                "organisation %s: %s credentials not re-read (%s); the last ones serve", org_id, name, exc
+            )
+            return hit[1]
+        self._read[(org_id, name)] = (now + CREDENTIALS_TTL, values)
+        return values
+
+    def forget(self, org_id: int, name: str) -> None:
+        """Read the organisation's credentials for ``name`` afresh next time (they were just saved or removed)."""
+        self._read.pop((org_id, name), None)
 
     async def _create(self, name: str, values: Mapping[str, str] | None) -> Provider | None:
         kind = KINDS.get(name)

@@ -40,6 +40,36 @@ from recognition.settings import Settings
 log = logging.getLogger(__name__)
 
 #: Advisory lock key for migrations (arbitrary, fixed): 'recognit' as a 64-bit integer.
+#: What a call to the database raises while the server cannot be reached, restarts or refuses connections: the
+#: same call later may succeed (a request is answered 503 with Retry-After; see :func:`unreachable`).
+DB_UNREACHABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # a connection cut mid-operation by a restart
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,  # the server is stopping or restarting: its connections are cut
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+#: Trouble fieldwork waits out and retries: the database unreachable, or a network call that failed or timed out.
+TRANSIENT_DB: tuple[type[BaseException], ...] = (*DB_UNREACHABLE, OSError, TimeoutError)
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached just now: one of :data:`DB_UNREACHABLE`, or a socket
+    error (refused, reset, no such socket file) raised while asyncpg was connecting or talking to the server."""
+    if isinstance(exc, DB_UNREACHABLE):
+        return True
+    if not isinstance(exc, (OSError, TimeoutError)):
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        if "/asyncpg/" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
+
+
 MIGRATION_LOCK_KEY = 0x7265636F676E6974
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 

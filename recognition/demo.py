@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import re
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -42,6 +43,8 @@ from recognition.store.waves import Wave
 from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from recognition.waves.quality import QualityRules
 from recognition.web.keys import QUALITY_RULES
+
+log = logging.getLogger(__name__)
 
 ORGANISATION = "demo"
 POLL_NAME = "Sportswear brand tracker"
@@ -151,17 +154,36 @@ async def simulator_process(faults: str, *, time_scale: float = DEMO_TIME_SCALE)
 async def survey_server(
     pool: asyncpg.Pool, settings: Settings, *, time_scale: float = DEMO_TIME_SCALE
 ) -> AsyncIterator[str]:
-    """The service's pages (hosted survey included) on a free loopback port for the block; yields its base URL.
-    The speeder rule's floor is scaled like the simulated respondents' think time."""
+    """The service's pages (hosted survey included) on a loopback port for the block; yields its base URL.
+    The speeder rule's floor is scaled like the simulated respondents' think time.
+
+    The port is remembered in the data directory and taken again by the next run: the panel keeps sending a
+    wave's respondents to the address it was given at launch, so a demo stopped (or killed) mid-wave and started
+    again must answer on the same one. Another free port is taken only when that one is busy."""
     app = create_app(dataclasses.replace(settings, scheduling_enabled=False), pool=pool)
     app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=30.0 * time_scale)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = getattr(site, "_server", None)
-    port = server.sockets[0].getsockname()[1] if server and server.sockets else 0
+    remembered = settings.data_dir / "demo-survey-port"
     try:
+        wanted = int(remembered.read_text().strip()) if remembered.exists() else 0
+    except ValueError:
+        wanted = 0
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", wanted)
+        try:
+            await site.start()
+        except OSError:
+            if wanted == 0:
+                raise
+            log.warning(
+                "the demo survey's port %s is busy; its waves in the field lose their respondents", wanted
+            )
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+        server = getattr(site, "_server", None)
+        port = server.sockets[0].getsockname()[1] if server and server.sockets else 0
+        remembered.write_text(f"{port}\n")
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()

@@ -73,6 +73,7 @@ async def save(
         await store.put(
             conn, org_id, provider, sealing.seal(_key(installation_secret), PURPOSE, complete), shown
         )
+    registry.forget(org_id, provider)
     log.info("organisation %s: %s credentials saved and checked", org_id, provider)
     return Saved(provider, shown)
 
@@ -82,10 +83,17 @@ async def listed(pool: asyncpg.Pool, org_id: int) -> list[store.StoredCredential
         return await store.listed(conn, org_id)
 
 
-async def remove(pool: asyncpg.Pool, org_id: int, provider: str) -> bool:
+async def remove(
+    pool: asyncpg.Pool, org_id: int, provider: str, registry: ProviderRegistry | None = None
+) -> bool:
+    """Delete the organisation's credentials for ``provider`` (the ``registry`` of this instance forgets them at
+    once; other instances within :data:`panels.registry.CREDENTIALS_TTL`)."""
     kind_of(provider)
     async with pool.acquire() as conn:
-        return await store.delete(conn, org_id, provider)
+        removed = await store.delete(conn, org_id, provider)
+    if registry is not None:
+        registry.forget(org_id, provider)
+    return removed
 
 
 def source(pool: asyncpg.Pool, installation_secret: str) -> CredentialSource:

@@ -8,18 +8,21 @@ other's rows.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
 from recognition.db import EmbeddedPostgres, connect, create_pool, migrate
+from recognition.demo import run_demo
 from recognition.settings import Settings, load_settings
 
 TEMPLATE = "recognition_template"
@@ -86,6 +89,69 @@ async def _drop_database(server_url: str, name: str) -> None:
         await admin.close()
 
 
+#: The demo tracker's database, filled once per session and cloned by the tests that read a fielded tracker.
+DEMO_TEMPLATE = "recognition_demo_template"
+#: Completes a wave in the tests' demo tracker (the CLI's default is larger; these tests read its figures).
+DEMO_TEST_SAMPLE = 200
+SECRET = "s" * 64
+
+
+@pytest.fixture(scope="session")
+async def demo_template(
+    pg_server_url: str, template_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[dict[str, Any]]:
+    """The demo tracker — three waves fielded through the simulated panel, every respondent through the hosted
+    survey, then weighted and published — run once per session into a database of its own; yields the demo's
+    report. Tests that need it override ``db_url`` with :func:`demo_db_url` (a fresh clone each)."""
+    admin = await connect(pg_server_url)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {DEMO_TEMPLATE} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {DEMO_TEMPLATE} TEMPLATE {TEMPLATE}")
+        settings = test_settings(
+            tmp_path_factory.mktemp("demo"), _with_database(pg_server_url, DEMO_TEMPLATE)
+        )
+        demo_pool = await create_pool(settings.database_url, min_size=1, max_size=10)
+        try:
+            report = await run_demo(demo_pool, settings, n_waves=3, sample_size=DEMO_TEST_SAMPLE)
+        finally:
+            await demo_pool.close()
+        await _quiesce(admin, DEMO_TEMPLATE)
+        yield report
+        await admin.execute(f"DROP DATABASE IF EXISTS {DEMO_TEMPLATE} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+async def _quiesce(admin: asyncpg.Connection, name: str) -> None:
+    """Wait until no session is left on database ``name``: a closed connection's server process exits a moment
+    later, and a database cannot be copied while anyone is connected to it."""
+    for _ in range(200):
+        left = await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name)
+        if left == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"sessions still open on {name} after the demo's pool closed")
+
+
+async def demo_db_url(pg_server_url: str) -> AsyncIterator[str]:
+    """A fresh copy of the demo tracker's database (use as a module's ``db_url`` fixture)."""
+    name = await _fresh_database(pg_server_url, DEMO_TEMPLATE)
+    yield _with_database(pg_server_url, name)
+    await _drop_database(pg_server_url, name)
+
+
+def test_settings(data_dir: Path, db_url: str) -> Settings:
+    return load_settings(
+        env={},
+        overrides={
+            "data_dir": str(data_dir),
+            "database.url": db_url,
+            "survey.secret": SECRET,
+            "scheduling.enabled": False,
+        },
+    )
+
+
 @pytest.fixture
 async def db_url(pg_server_url: str, template_url: str) -> AsyncIterator[str]:
     """A migrated database of this test's own."""
@@ -111,12 +177,4 @@ async def pool(db_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
-    return load_settings(
-        env={},
-        overrides={
-            "data_dir": str(tmp_path),
-            "database.url": db_url,
-            "survey.secret": "s" * 64,
-            "scheduling.enabled": False,
-        },
-    )
+    return test_settings(tmp_path, db_url)

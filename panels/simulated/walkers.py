@@ -44,6 +44,9 @@ P_STRAIGHT_LINER = 0.05
 P_DROP_OUT = 0.08
 EXPECTED_PAGES = 16  # pages of the default questionnaire, to spread the think time
 MAX_PAGES = 60
+#: Times a respondent reloads a page the survey said was briefly unavailable (503) before giving up (waiting at
+#: least a second each time, however fast the simulation runs: a person does not reload faster).
+MAX_RELOADS = 10
 COOKIE = "rsession"
 
 
@@ -187,6 +190,14 @@ def answer_page(form: PageForm, w: Walker, rng: random.Random) -> list[tuple[str
     return fields
 
 
+def _retry_after(resp: aiohttp.ClientResponse) -> float:
+    """The wait a 503 asks for (seconds, at most a minute; 5 when it names none)."""
+    try:
+        return min(60.0, max(0.0, float(resp.headers.get("Retry-After", "5"))))
+    except ValueError:
+        return 5.0
+
+
 def _cookie(resp: aiohttp.ClientResponse) -> str | None:
     for header in resp.headers.getall("Set-Cookie", []):
         jar: SimpleCookie = SimpleCookie()
@@ -204,11 +215,16 @@ async def walk(
     pause = w.duration * time_scale / EXPECTED_PAGES
     token: str | None = None
     url = w.entry
-    answered = 0
+    answered = reloads = 0
     for _ in range(MAX_PAGES):
         headers = {"Cookie": f"{COOKIE}={token}"} if token else {}
         async with session.get(url, allow_redirects=False, headers=headers) as resp:
             token = _cookie(resp) or token
+            if resp.status == 503 and reloads < MAX_RELOADS:  # briefly unavailable: wait, then reload
+                reloads += 1
+                await resp.read()
+                await asyncio.sleep(max(1.0, _retry_after(resp) * time_scale))
+                continue
             if resp.status == 303:
                 nxt = urljoin(url, resp.headers["Location"])
                 if "/survey/" not in nxt:
@@ -230,6 +246,10 @@ async def walk(
             headers={"Cookie": f"{COOKIE}={token}"},
         ) as resp:
             await resp.read()
+            if resp.status == 503 and reloads < MAX_RELOADS:  # reload the page: it shows where they are
+                reloads += 1
+                await asyncio.sleep(max(1.0, _retry_after(resp) * time_scale))
+                continue
             if resp.status != 303:
                 log.warning("walker %s: page answered with HTTP %s", w.kind, resp.status)
                 return None

@@ -45,6 +45,7 @@ from panels.base import (
     quotas_from_margins,
 )
 from recognition import sessions
+from recognition.db import TRANSIENT_DB
 from recognition.polls.model import Poll
 from recognition.populations import load_margins
 from recognition.scheduling.clock import Clock, SystemClock
@@ -63,16 +64,6 @@ from recognition.waves.processing import process_wave
 log = logging.getLogger(__name__)
 
 Progress = Callable[[Wave, str, int, int], None]
-TRANSIENT_DB = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,  # the server is stopping or restarting: its connections are cut
-    asyncpg.CrashShutdownError,
-    asyncpg.TooManyConnectionsError,
-    TimeoutError,
-)
 
 
 @dataclass(frozen=True)

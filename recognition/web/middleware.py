@@ -5,7 +5,8 @@
   no-referrer`` (a share link's token must never leave in a ``Referer``), and every HTML page a
   Content-Security-Policy (:data:`PAGE_POLICY` unless the page set its own, which always gets
   ``frame-ancestors 'none'``), ``X-Frame-Options: DENY`` and ``Cache-Control: no-store`` unless the page chose
-  its own caching. Page routes refine by setting these headers themselves.
+  its own caching; every answer under the dashboard's and share links' paths (:func:`is_page`: PDFs, redirects,
+  errors) gets the page headers too. Page routes refine by setting these headers themselves.
 * :class:`AccessLogger` writes one line per request with :func:`loggable_path`: the path with share tokens
   redacted and without the query string (which carries respondents' ids and link signatures), the status, the
   size and the time taken; never the client's address, its user agent or any other header.
@@ -26,12 +27,15 @@ from recognition.web.keys import METRICS
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-#: The policy of an HTML page that sets none: its own resources only, no script, inline styles (the charts are
-#: inline SVG with style attributes), images from itself or data: URLs, forms posted to itself, never framed.
+#: The policy of an HTML page that sets none: nothing by default, scripts, styles, fonts and fetches from the
+#: service itself only (nothing inline: the charts are SVG with presentation attributes), images from itself or
+#: data: URLs, forms posted to itself, never framed.
 PAGE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+#: Paths whose every answer is treated as a page (HTML, the PDF built from one, redirects and errors).
+PAGE_PREFIXES = ("/dashboard", "/share/", "/shared/")
 #: Every response gets these unless the handler chose otherwise.
 ALWAYS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 #: Path segments that are secrets (a share token follows /share/).
@@ -58,11 +62,16 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         metrics.latency.labels(route).observe(time.perf_counter() - start)
 
 
-def secure_headers(headers: MutableMapping[str, str], content_type: str) -> None:
+def is_page(path: str) -> bool:
+    """Whether every answer under ``path`` is a dashboard or share page (or its PDF)."""
+    return path == "/dashboard" or path.startswith(PAGE_PREFIXES)
+
+
+def secure_headers(headers: MutableMapping[str, str], content_type: str, path: str = "") -> None:
     """Add the security headers to a response's ``headers`` (see the module docstring)."""
     for name, value in ALWAYS.items():
         headers.setdefault(name, value)
-    if content_type != "text/html":
+    if content_type != "text/html" and not is_page(path):
         return
     policy = headers.get("Content-Security-Policy")
     if policy is None:
@@ -83,10 +92,10 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     try:
         response = await handler(request)
     except web.HTTPException as exc:
-        secure_headers(exc.headers, _content_type(exc.headers))
+        secure_headers(exc.headers, _content_type(exc.headers), request.path)
         raise
     if not response.prepared:
-        secure_headers(response.headers, response.content_type)
+        secure_headers(response.headers, response.content_type, request.path)
     return response
 
 

@@ -29,7 +29,7 @@ from tests.conftest import outside_pytest_tmp
 from tests.e2e.browser import Tab, need_browser, open_tab
 from tests.e2e.test_demo_cli import _env, free_port, run_cli
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the demo it reads takes minutes
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
@@ -37,7 +37,18 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 def share_link() -> Iterator[str]:
     need_browser()
     data_dir = outside_pytest_tmp("recognition-test-dash-")
-    proc = run_cli("demo", "--waves", "6", "--no-serve", "--quiet", "--data-dir", str(data_dir), timeout=300)
+    proc = run_cli(
+        "demo",
+        "--waves",
+        "5",
+        "--sample-size",
+        "200",
+        "--no-serve",
+        "--quiet",
+        "--data-dir",
+        str(data_dir),
+        timeout=400,
+    )
     assert proc.returncode == 0, proc.stderr
     proc = run_cli(
         "objective",

@@ -10,11 +10,12 @@ import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
-from recognition.demo import BRANDS, ensure_demo_poll, run_demo
+from recognition.demo import BRANDS, ensure_demo_poll
 from recognition.exports.dataset import import_mapping
 from recognition.exports.files import render
 from recognition.exports.respondents import respondent_table
@@ -22,6 +23,7 @@ from recognition.imports.history import import_history
 from recognition.imports.mapping import MappingError
 from recognition.settings import Settings
 from recognition.store import estimates, orgs, polls, waves
+from tests.conftest import DEMO_TEST_SAMPLE, demo_db_url
 from tests.integration.api_support import api_client
 
 NUMBERS = (
@@ -65,13 +67,15 @@ async def _figures(conn: asyncpg.Connection, poll_id: int, window: int) -> list[
     return [sorted(fs, key=lambda f: f.key) for _, fs in sorted(out.items())]  # type: ignore[attr-defined]
 
 
+db_url = pytest.fixture(demo_db_url)  # each test reads its own copy of the demo tracker (tests/conftest.py)
+
+
 @pytest.mark.slow
 async def test_demo_history_round_trips_to_1e_9(
-    settings: Settings, pool: asyncpg.Pool, tmp_path: Path
+    settings: Settings, pool: asyncpg.Pool, tmp_path: Path, demo_template: dict[str, Any]
 ) -> None:
-    await run_demo(pool, settings, n_waves=3, sample_size=160, hosted_share=0.05)
     async with pool.acquire() as conn:
-        demo = await ensure_demo_poll(conn, 160)
+        demo = await ensure_demo_poll(conn, DEMO_TEST_SAMPLE)
         published = [w for w in await waves.list_waves(conn, demo.id) if w.state == "published"]
         assert len(published) == 3
         table = await respondent_table(

@@ -12,10 +12,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from recognition.app import create_app
-from recognition.demo import ORGANISATION, run_demo
+from recognition.demo import ORGANISATION
 from recognition.settings import Settings
 from recognition.store import objectives, orgs
 from recognition.web.dashboard.access import SESSION_COOKIE
+from tests.conftest import demo_db_url
 from tests.integration.dashboard_support import csrf_of, sign_in
 from tests.integration.links import make_link
 
@@ -24,10 +25,12 @@ from tests.integration.links import make_link
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
+db_url = pytest.fixture(demo_db_url)  # each test reads its own copy of the demo tracker (tests/conftest.py)
+
+
 @pytest.fixture
-async def world(pool: asyncpg.Pool, settings: Settings) -> dict[str, Any]:
-    report = await run_demo(pool, settings, n_waves=3, sample_size=400)
-    poll_id = report["poll"]["id"]
+async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, Any]:
+    poll_id = demo_template["poll"]["id"]
     async with pool.acquire() as conn:
         org = await orgs.organisation_id(conn, ORGANISATION)
         keys = {role: (await orgs.create_key(conn, org, role))[0] for role in ("viewer", "reader", "editor")}

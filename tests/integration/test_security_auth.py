@@ -11,9 +11,9 @@ import asyncpg
 
 from panels.simulated.webhooks import SIGNATURE_HEADER, sign
 from recognition.settings import Settings
-from recognition.web.dashboard.access import share_token
 from recognition.web.keys import AUTH_THROTTLE
 from tests.integration.api_support import problem
+from tests.integration.links import make_link
 from tests.integration.security_support import app_client, census, client_of, proxied, small_world
 from tests.integration.test_security_input import SIM_SECRET, _prolific, _with_providers
 
@@ -82,7 +82,7 @@ async def test_metrics_show_no_organisation_and_can_ask_for_a_token(
     settings: Settings, pool: asyncpg.Pool
 ) -> None:
     world = await small_world(pool)
-    token = share_token(settings.survey_secret, world.poll_id, 1.0)
+    token = await make_link(pool, settings, world.poll_id)
     async with app_client(settings, pool) as client:
         await client.get("/api/v1/polls", headers=world.auth())
         await client.get(f"/api/v1/polls/{world.poll_id}", headers=world.auth())

@@ -76,6 +76,7 @@ async def test_json_nested_30000_deep_is_refused_on_every_json_endpoint(
             path = op.path
             for name in ("poll_id", "objective_id", "wave_id"):
                 path = path.replace("{" + name + "}", str(world.poll_id))
+            path = path.replace("{provider}", "simulated")
             for body in (deep, just_too_deep):
                 resp = await client.request(
                     op.method,

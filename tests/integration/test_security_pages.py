@@ -14,8 +14,9 @@ from aiohttp import web
 
 from recognition.app import create_app
 from recognition.settings import Settings
-from recognition.web.dashboard.access import share_token
 from recognition.web.middleware import PAGE_POLICY, AccessLogger, loggable_path
+from tests.integration.dashboard_support import sign_in
+from tests.integration.links import make_link
 from tests.integration.security_support import app_client, small_world
 
 
@@ -33,13 +34,15 @@ def _secure_page(resp: Any, *, own_policy: bool = False) -> None:
 
 async def test_every_html_page_carries_the_security_headers(settings: Settings, pool: asyncpg.Pool) -> None:
     world = await small_world(pool)
-    token = share_token(settings.survey_secret, world.poll_id, 1.0)
+    token = await make_link(pool, settings, world.poll_id)
     async with app_client(settings, pool) as client:
         pages = [
             ("/dashboard/login", 200, False),
             ("/dashboard/polls/not-a-number", 302, False),  # redirected to sign in: not a page
-            (f"/share/{token}", 200, False),
-            (f"/share/{token}/summary", 200, False),
+            (f"/share/{token}", 303, False),  # sets the share's cookie, then the page without the token
+            (f"/shared/{world.poll_id}", 200, False),
+            (f"/share/{token}/summary", 303, False),
+            (f"/shared/{world.poll_id}/summary", 200, False),
             ("/share/forged.token", 403, False),  # an error page is a page too
             ("/docs", 200, True),  # refines the policy (its script), framing still forbidden
             ("/survey/999", 400, True),  # the survey's own, stricter policy
@@ -48,13 +51,9 @@ async def test_every_html_page_carries_the_security_headers(settings: Settings, 
         for path, status, own in pages:
             resp = await client.get(path, allow_redirects=False)
             assert resp.status == status, (path, resp.status)
-            if status != 302:
+            if status not in (302, 303):
                 _secure_page(resp, own_policy=own)
-        signed_in = await client.post(
-            "/dashboard/login",
-            data={"api_key": world.keys["viewer"], "next": "/dashboard"},
-            allow_redirects=False,
-        )
+        signed_in = await sign_in(client, world.keys["viewer"])
         assert signed_in.status == 303 and signed_in.headers["Referrer-Policy"] == "no-referrer"
         _secure_page(await client.get("/dashboard"))
         _secure_page(await client.get(f"/dashboard/polls/{world.poll_id}"))
@@ -83,7 +82,7 @@ async def test_the_access_log_redacts_tokens_and_keeps_no_address(
     settings: Settings, pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
 ) -> None:
     world = await small_world(pool)
-    token = share_token(settings.survey_secret, world.poll_id, 1.0)
+    token = await make_link(pool, settings, world.poll_id)
     runner = web.AppRunner(
         create_app(settings, pool=pool),
         access_log=logging.getLogger("aiohttp.access"),
@@ -101,14 +100,15 @@ async def test_the_access_log_redacts_tokens_and_keeps_no_address(
                     f"/share/{token}/summary",
                     "/survey/1/start?pid=PARTICIPANT-42&sig=s",
                 ):
-                    async with session.get(base + path, headers={"User-Agent": "probe/9", "Referer": token}):
+                    headers = {"User-Agent": "probe/9", "Referer": token}
+                    async with session.get(base + path, headers=headers, allow_redirects=False):
                         pass
     finally:
         await runner.cleanup()
     lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     assert len(lines) == 3, lines
-    assert lines[0].startswith("GET /share/[token] 200 ")
-    assert lines[1].startswith("GET /share/[token]/summary 200 ")
+    assert lines[0].startswith("GET /share/[token] 303 ")
+    assert lines[1].startswith("GET /share/[token]/summary 303 ")
     assert lines[2].startswith("GET /survey/1/start 404 ")
     text = "\n".join(lines)
     for secret in (token, token.split(".")[0], "PARTICIPANT-42", "127.0.0.1", "probe/9"):

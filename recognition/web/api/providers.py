@@ -113,7 +113,7 @@ async def put_credentials(ctx: Ctx) -> web.StreamResponse:
 
 async def delete_credentials(ctx: Ctx) -> web.StreamResponse:
     name = ctx.params["provider"]
-    if not await providers.remove(ctx.pool, ctx.org_id, name):
+    if not await providers.remove(ctx.pool, ctx.org_id, name, ctx.request.app[PROVIDERS]):
         raise not_found("credentials for provider", name)
     async with ctx.pool.acquire() as conn:
         await ctx.audit(conn, "provider.credentials.remove", "provider", name)

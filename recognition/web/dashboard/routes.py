@@ -20,12 +20,13 @@ from recognition.store import dashboard as dashboard_store
 from recognition.store import orgs
 from recognition.store import polls as polls_store
 from recognition.web.api.auth import has_role
-from recognition.web.dashboard import access, api, security, shares
+from recognition.web.dashboard import access, api, shares
 from recognition.web.dashboard.cache import PAGE_CACHE, PageCache
 from recognition.web.dashboard.pages import render
 from recognition.web.dashboard.serving import html_error, page_response, pdf_response
 from recognition.web.dashboard.sessions import check_form, org_poll, secret, session, set_cookie, signed_in
 from recognition.web.keys import POOL
+from recognition.web.middleware import is_page
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -124,7 +125,7 @@ async def html_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if exc.status < 400 or not security.is_page(request.path):
+        if exc.status < 400 or not is_page(request.path):
             raise
         return html_error(exc.status, exc.text if exc.text and exc.text != exc.reason else exc.reason)
 
@@ -135,7 +136,6 @@ OPERATIONS = api.OPS
 
 def setup(app: web.Application) -> None:
     app[PAGE_CACHE] = PageCache()
-    app.on_response_prepare.append(security.page_headers)
     r = app.router
     r.add_get("/dashboard", index)
     r.add_get("/dashboard/login", login_form)

@@ -1,6 +1,6 @@
-"""Protections every dashboard page gets: response headers (Content-Security-Policy with ``frame-ancestors
-'none'``, ``Referrer-Policy``, ``Cache-Control: no-store``), same-origin checks for forms, and the public scheme
-and host behind a TLS-terminating proxy when ``server.trust_forwarded`` says its headers may be believed."""
+"""Protections of the dashboard's forms: same-origin checks, and the public scheme and host behind a
+TLS-terminating proxy when ``server.trust_forwarded`` says its headers may be believed. (Every page's response
+headers come from :mod:`recognition.web.middleware`.)"""
 
 from __future__ import annotations
 
@@ -10,31 +10,6 @@ from aiohttp import web
 
 from recognition.settings import Settings
 from recognition.web.keys import SETTINGS
-
-#: Paths whose responses are dashboard pages (HTML, or the PDF built from them).
-PAGE_PREFIXES = ("/dashboard", "/share/", "/shared/")
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
-HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-}
-
-
-def is_page(path: str) -> bool:
-    return path == "/dashboard" or path.startswith(PAGE_PREFIXES)
-
-
-async def page_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """``on_response_prepare``: the dashboard's headers on every dashboard response, errors and redirects too."""
-    if is_page(request.path):
-        for name, value in HEADERS.items():
-            response.headers[name] = value
 
 
 def _forwarded(request: web.Request, name: str) -> str | None:
