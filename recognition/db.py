@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 #: Advisory lock key for migrations (arbitrary, fixed): 'recognit' as a 64-bit integer.
 #: What a call to the database raises while the server cannot be reached, restarts or refuses connections: the
 #: same call later may succeed (a request is answered 503 with Retry-After; see :func:`unreachable`).
-DB_UNREACHABLE: tuple[type[BaseException], ...] = (
+DB_UNREACHABLE: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,  # a connection cut mid-operation by a restart
@@ -52,7 +52,7 @@ DB_UNREACHABLE: tuple[type[BaseException], ...] = (
     asyncpg.TooManyConnectionsError,
 )
 #: Trouble fieldwork waits out and retries: the database unreachable, or a network call that failed or timed out.
-TRANSIENT_DB: tuple[type[BaseException], ...] = (*DB_UNREACHABLE, OSError, TimeoutError)
+TRANSIENT_DB: tuple[type[Exception], ...] = (*DB_UNREACHABLE, OSError, TimeoutError)
 
 
 def unreachable(exc: BaseException) -> bool:
