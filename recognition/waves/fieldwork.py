@@ -62,6 +62,8 @@ from recognition.waves.outbox import call_once
 from recognition.waves.processing import process_wave
 
 log = logging.getLogger(__name__)
+#: What the driver waits out and retries (a provider error it calls transient, or the database unreachable).
+RETRYABLE: tuple[type[Exception], ...] = (ProviderError, *TRANSIENT_DB)
 
 Progress = Callable[[Wave, str, int, int], None]
 
@@ -155,7 +157,7 @@ class WaveDriver:
                 if report.state in TERMINAL and settled:
                     return report
                 failures = 0
-            except (ProviderError, *TRANSIENT_DB) as exc:
+            except RETRYABLE as exc:
                 if isinstance(exc, ProviderError) and not exc.transient:
                     raise
                 failures += 1
@@ -190,7 +192,7 @@ class WaveDriver:
                 await self.books.reachable(wave.id)
             except ProviderRejected as exc:
                 await self._end(wave, "failed", f"provider refused: {exc}")
-            except (ProviderError, *TRANSIENT_DB):
+            except RETRYABLE:
                 raise
             except Exception as exc:  # noqa: BLE001 - anything else fails the wave, with the reason
                 log.error(
