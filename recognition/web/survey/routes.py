@@ -1,6 +1,7 @@
 """Respondent-facing survey pages: entry through a signed link, one screen per page, exit to the provider.
 
 ``GET /survey/{wave}/start?pid&exp&sig``  check the link, start or resume the respondent, set the session cookie
+                                          (once fieldwork has ended, a newcomer leaves through the over-quota exit)
 ``GET /survey/{wave}``                    the introduction or the current screen
 ``POST /survey/{wave}``                   consent / decline, or the answers of the current screen; after the last
                                           screen: coding, quality rules and the 303 redirect to the exit URL
@@ -45,6 +46,8 @@ from recognition.web.survey.texts import t
 log = logging.getLogger(__name__)
 
 COOKIE = "rsession"
+#: States of a wave whose fieldwork has ended: a newcomer leaves through the over-quota exit.
+FIELDED = frozenset({"closing", "processing", "published", "cancelled"})
 _CACHE_LIMIT = 256
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -123,6 +126,10 @@ async def entry(request: web.Request) -> web.Response:
     key = _key(request, access.provider, arrival.participant_id)
     async with pool.acquire() as conn:
         if ctx.state != "fielding" and not arrival.test:
+            # After fieldwork the panel may still send people (a redirect panel cannot be stopped): a newcomer
+            # goes back through the over-quota exit, so the panel books them; before it, the wave is closed.
+            if ctx.state in FIELDED and await store.record_over_quota(conn, wave_id, key):
+                return await _leave(request, access, arrival, "over_quota", None)
             await store.record_refusal(conn, wave_id, key, "closed", as_respondent=True)
             return _html(pages.message_page(lang, "closed"), 403)
         known = await store.respondent_status(conn, wave_id, key)
