@@ -21,7 +21,9 @@ from recognition.store import estimates as estimates_store
 from recognition.store import fieldwork as fieldwork_store
 from recognition.store import polls as polls_store
 from recognition.store import responses
+from recognition.store import survey as survey_store
 from recognition.store import waves as store
+from recognition.store.fieldwork import Fieldwork
 from recognition.store.waves import Wave
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
@@ -39,7 +41,7 @@ from recognition.web.api.ops import (
 )
 from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.web.api.schemas import record_schema
-from recognition.web.keys import WAVES
+from recognition.web.keys import PROVIDERS, WAVES
 
 WAVE = record_schema(Wave)
 WAVE_DETAIL = {
@@ -77,6 +79,11 @@ WAVE_DETAIL = {
                 },
                 "last_error": {"type": ["string", "null"]},
                 "settled_at": {"type": ["string", "null"], "format": "date-time"},
+                "entry_url": {
+                    "type": ["string", "null"],
+                    "description": "the link the provider sends respondents to, with its own placeholders: for "
+                    "a panel reached by redirect, the link to paste into the panel's tool",
+                },
             },
         },
     },
@@ -138,6 +145,7 @@ async def get_wave(ctx: Ctx) -> Any:
         counts = await responses.count_by_status(conn, wave.id)
         run = await estimates_store.weighting_run(conn, wave.id)
         fw = await fieldwork_store.get_fieldwork(conn, wave.id)
+        entry = await _entry_url(ctx, conn, wave, fw)
     completes = counts.get("complete", 0)
     weighting = None
     if run is not None:
@@ -152,9 +160,24 @@ async def get_wave(ctx: Ctx) -> Any:
                 "by_status": counts,
             },
             "weighting": weighting,
-            "fieldwork": None if fw is None else {k: getattr(fw, k) for k in FIELDWORK_FIELDS},
+            "fieldwork": None
+            if fw is None
+            else {**{k: getattr(fw, k) for k in FIELDWORK_FIELDS}, "entry_url": entry},
         }
     )
+
+
+async def _entry_url(ctx: Ctx, conn: Any, wave: Wave, fw: Fieldwork | None) -> str | None:
+    """The entry link the wave's provider was given (None before its project exists)."""
+    access = await survey_store.get_access(conn, wave.id) if fw is not None and fw.project_id else None
+    if fw is None or access is None:
+        return None
+    # the adapter as the webhooks see it: never starts an in-process simulator just to show a link
+    provider = await ctx.request.app[PROVIDERS].for_webhooks(fw.provider, ctx.org_id)
+    if provider is None:
+        return None
+    base = ctx.settings.public_base_url.rstrip("/")
+    return provider.entry_url(f"{base}/survey/{wave.id}/start", access.for_provider())
 
 
 async def launch_wave(ctx: Ctx) -> Any:
