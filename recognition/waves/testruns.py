@@ -7,7 +7,8 @@ Two links, when the wave's survey exists (its fieldwork has created the project 
 
       {base}/survey/{wave_id}/start?pid=tester-{random}&exp={unix seconds}&sig={hex}&test=1
 
-  The survey admits it whatever the wave's state, stores the person as a *test* respondent (``respondents.test``),
+  Only ids starting ``tester-`` are admitted as tests (a respondent's live link with ``test=1`` added is
+  refused). The survey admits it whatever the wave's state, stores the person as a *test* respondent (``respondents.test``),
   never tells the provider an outcome and ends on its own page. Test respondents count towards no target and
   enter no estimate, progress or quota (every store query of completes reads ``NOT test``). The link holds for
   :data:`TEST_LINK_LIFETIME`; each request makes a new tester, so one link is one test respondent.
@@ -25,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from panels.base import Provider, ProviderError
-from panels.links import entry_url
+from panels.links import TESTER_PREFIX, entry_url
 from recognition.errors import UserError
 from recognition.store import survey as survey_store
 from recognition.store.survey import SurveyAccess
@@ -68,7 +69,7 @@ def service_test_link(base_url: str, access: SurveyAccess, now: datetime) -> tup
     """A new tester's signed ``?test=1`` entry link under ``base_url`` (the service's public address), and when it
     stops holding."""
     expires = (now + TEST_LINK_LIFETIME).replace(microsecond=0)
-    tester = "tester-" + secrets.token_hex(6)
+    tester = TESTER_PREFIX + secrets.token_hex(6)
     link = entry_url(base_url, access.wave_id, tester, access.secret, int(expires.timestamp()))
     return link + "&test=1", expires
 

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from panels.links import entry_url
 from panels.simulated.population import SyntheticPopulation
 from panels.simulated.respondents import draw_respondents
 from panels.simulated.walkers import Walker, walk
@@ -63,6 +64,7 @@ async def test_a_tester_takes_a_fielded_wave_through_its_test_link_and_is_counte
             poll_id = (await waves.get_wave(conn, wave_id)).poll_id  # type: ignore[union-attr]
             unfielded, _ = await waves.create_wave(conn, poll_id, SLOT.replace(day=9), 5)
             before = len(await responses.wave_respondents(conn, wave_id))
+            secret = (await survey_store.get_access(conn, wave_id)).secret  # type: ignore[union-attr]
         project = f.sim.project_for(sessions.project_reference(settings.survey_secret, wave_id))
         assert project is not None
         booked_before = (dict(project.returns), len(project.feed), len(project.completed))
@@ -89,6 +91,10 @@ async def test_a_tester_takes_a_fielded_wave_through_its_test_link_and_is_counte
             again = await _get(session, link)
             tampered = await _get(session, link.replace("pid=tester-", "pid=tester-x"))
             unsigned = await _get(session, link.split("&sig=")[0] + "&test=1")
+            # a respondent's own live link (signed with the wave's secret) with test=1 added
+            live = await _get(
+                session, entry_url(f.settings.public_base_url, wave_id, "P42", secret) + "&test=1"
+            )
     assert report.state == "published"
     assert resp.status == 200 and as_viewer.status == 403
     assert too_early.status == 409 and "no survey link yet" in problem["detail"]
@@ -98,7 +104,7 @@ async def test_a_tester_takes_a_fielded_wave_through_its_test_link_and_is_counte
     assert links["provider"] == "simulated" and links["provider_test_url"] is None
     assert "no test mode" in links["provider_note"]
     # The tester finished on the survey's own page (no exit to the provider), after the wave was published
-    assert exit_url is None and again == 409 and tampered == 403 and unsigned == 403
+    assert exit_url is None and again == 409 and tampered == 403 and unsigned == 403 and live == 403
     async with pool.acquire() as conn:
         tests = await conn.fetch("SELECT status FROM respondents WHERE wave_id = $1 AND test", wave_id)
         after = len(await responses.wave_respondents(conn, wave_id))

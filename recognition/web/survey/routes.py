@@ -24,7 +24,7 @@ import asyncpg
 from aiohttp import web
 
 from panels.base import Arrival, EntryRefused, ProviderError
-from panels.links import check_entry
+from panels.links import TESTER_PREFIX, check_entry
 from recognition import sessions
 from recognition.polls.model import Poll
 from recognition.polls.questionnaire import default_frame, poll_questionnaire
@@ -167,6 +167,8 @@ async def admit(request: web.Request, access: SurveyAccess) -> Arrival:
             pid = check_entry(access.secret, access.wave_id, request.query, time.time())
         except ValueError as exc:
             raise EntryRefused(str(exc.args[0]), exc.args[1]) from None
+        if not pid.startswith(TESTER_PREFIX):  # a live link with test=1 added
+            raise EntryRefused("bad_signature", pid)
         return Arrival("test-" + pid, {}, test=True)
     provider = await request.app[PROVIDERS].get(access.provider, access.organisation_id)
     if provider is None:
