@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -212,9 +213,15 @@ class RedirectPanel:
             await self.http.aclose()
 
     async def _announce(self, event: str, reference: str, **extra: Any) -> None:
+        """POST ``{"event", "reference", …}`` to ``announce_url``. Creating, launching and closing happen once per
+        wave, so their key is ``<reference>:<event>`` (the same after a restart); a wave may pause and resume
+        many times, so each of those gets a key of its own (retries of one request share it)."""
         if self.http is not None:
             body = {"event": event, "reference": reference, **extra}
-            await self.http.request("POST", "", json_body=body, idempotency_key=f"{reference}:{event}")
+            key = f"{reference}:{event}"
+            if event in ("pause", "resume"):
+                key += ":" + secrets.token_hex(8)
+            await self.http.request("POST", "", json_body=body, idempotency_key=key)
 
     def _set(self, project_id: str, status: str) -> Project:
         current = self._projects.get(project_id) or Project(

@@ -14,9 +14,10 @@ from datetime import timedelta
 import aiohttp
 import asyncpg
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from panels.base import Provider
+from panels.base import ProjectSpec, Provider
 from panels.registry import KINDS, BuildContext, ProviderConfig, ProviderRegistry
 from panels.simulated.apis.redirect import BOOKS, PRICE, PanelLink, PanelProject, credentials
 from panels.simulated.faults import FaultProfile, profile
@@ -175,3 +176,36 @@ async def test_a_configuration_that_does_not_fit_together_is_refused_in_plain_wo
     finally:
         await registry.aclose()
     assert await providers.listed(pool, org) == []
+
+
+async def test_announcements_carry_keys_that_repeat_only_for_once_per_wave_events() -> None:
+    heard: list[tuple[str, str]] = []
+
+    async def announce(request: web.Request) -> web.Response:
+        heard.append(((await request.json())["event"], request.headers.get("Idempotency-Key", "")))
+        return web.json_response({}, status=201)
+
+    app = web.Application()
+    app.router.add_post("/announce", announce)
+    async with TestServer(app) as server:
+        creds = {**credentials("http://127.0.0.1:9"), "announce_url": str(server.make_url("/announce"))}
+        kind = KINDS["redirect"]
+        provider = kind.build(kind.complete(creds), BuildContext(FAST, None))
+        spec = ProjectSpec("ref-a", "A", 5, "us", survey_url="https://ours.example/survey/3/start")
+        try:
+            project = await provider.create_project(spec, idempotency_key="ref-a:create")
+            await provider.launch(project.id, idempotency_key="ref-a:launch")
+            for _ in range(2):
+                await provider.pause(project.id)
+                await provider.resume(project.id)
+            await provider.close(project.id)
+        finally:
+            await provider.aclose()
+    events = [e for e, _ in heard]
+    keys = {e: [k for ev, k in heard if ev == e] for e in events}
+    assert events == ["created", "launch", "pause", "resume", "pause", "resume", "close"]
+    assert keys["created"] == ["ref-a:created"] and keys["launch"] == ["ref-a:launch"]
+    assert keys["close"] == ["ref-a:close"]
+    # a second pause (or resume) is a new request, not a repeat the panel may drop
+    assert all(k.startswith(f"ref-a:{e}:") for e in ("pause", "resume") for k in keys[e])
+    assert len(set(keys["pause"])) == 2 and len(set(keys["resume"])) == 2
