@@ -20,6 +20,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from panels.links import entry_url
+from panels.registry import KINDS, BuildContext
+from panels.simulated.apis.purespectrum import credentials as purespectrum_credentials
 from panels.simulated.population import SyntheticPopulation
 from panels.simulated.respondents import draw_respondents
 from panels.simulated.walkers import Walker, walk
@@ -30,7 +32,8 @@ from recognition.store import orgs, responses, waves
 from recognition.store import survey as survey_store
 from recognition.store.survey import SurveyAccess
 from recognition.waves.fieldwork import run_wave
-from tests.integration.field_support import BRANDS, SLOT, TIME_SCALE, field, make_wave
+from recognition.waves.testruns import wave_test_links
+from tests.integration.field_support import BRANDS, FAST, SLOT, TIME_SCALE, field, make_wave
 
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
 
@@ -163,3 +166,24 @@ async def test_the_cli_prints_a_signed_test_link(
     assert query["test"] == "1"
     assert query["pid"].startswith("tester-") and int(query["exp"]) > 0
     assert missing[0] == 2 and f"wave {unfielded.id} has no survey link yet" in missing[2]
+
+
+async def test_a_provider_that_cannot_be_reached_leaves_only_the_service_link() -> None:
+    access = SurveyAccess(7, "purespectrum", "1234", "ref", "k" * 64, None)
+    kind = KINDS["purespectrum"]
+    provider = kind.build(
+        kind.complete(purespectrum_credentials("http://127.0.0.1:9")), BuildContext(FAST, None)
+    )
+    try:
+        links = await wave_test_links(access, provider, "https://tracker.example.com/")
+    finally:
+        await provider.aclose()
+    none = await wave_test_links(access, None, "https://tracker.example.com")
+    assert links.entry_url.startswith("https://tracker.example.com/survey/7/start?pid=tester-")
+    assert links.provider_test_url is None and links.provider_note is not None
+    assert links.provider_note.startswith("purespectrum did not give its test link")
+    assert (
+        none.provider_test_url is None
+        and none.provider_note is not None
+        and "no purespectrum" in none.provider_note
+    )
