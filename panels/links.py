@@ -21,6 +21,9 @@ from urllib.parse import quote, urlencode
 #: Provider respondent ids accepted in entry links (letters, digits and ``_ . : @ ~ -``; at most 128).
 PID_PATTERN = re.compile(r"^[A-Za-z0-9_.:@~-]{1,128}$")
 _EXP = re.compile(r"^\d{1,12}$")
+#: The respondent ids of the service's own test links (``test=1``). A respondent's live signed link with ``test=1``
+#: added is refused: nobody turns themselves into an uncounted tester.
+TESTER_PREFIX = "tester-"
 
 
 def _message(wave_id: int, pid: str, expires: int | None) -> bytes:

@@ -35,6 +35,10 @@ from typing import Any
 from panels.base import Provider
 from panels.http import CallObserver, RetryPolicy
 from panels.prolific import ProlificProvider
+from panels.purespectrum import API_URL as PURESPECTRUM_API_URL
+from panels.purespectrum import RETURN_URL as PURESPECTRUM_RETURN_URL
+from panels.purespectrum import PureSpectrumProvider
+from panels.redirect import RedirectConfig, RedirectPanel
 from panels.simulated.client import SimulatedProvider
 from panels.simulated.server import running_simulator
 
@@ -125,6 +129,21 @@ def _build_prolific(values: Mapping[str, str], ctx: BuildContext) -> Provider:
     )
 
 
+def _build_purespectrum(values: Mapping[str, str], ctx: BuildContext) -> Provider:
+    return PureSpectrumProvider(
+        values["access_token"],
+        values["hash_secret"],
+        api_url=values.get("api_url") or PURESPECTRUM_API_URL,
+        return_url=values.get("return_url") or PURESPECTRUM_RETURN_URL,
+        policy=ctx.policy,
+        observer=ctx.observer,
+    )
+
+
+def _build_redirect(values: Mapping[str, str], ctx: BuildContext) -> Provider:
+    return RedirectPanel(RedirectConfig.from_values(values), policy=ctx.policy, observer=ctx.observer)
+
+
 KINDS: dict[str, ProviderKind] = {
     kind.name: kind
     for kind in (
@@ -146,6 +165,64 @@ KINDS: dict[str, ProviderKind] = {
                 CredentialField("api_url", "the API's address", secret=False, default=PROLIFIC_API_URL),
             ),
             _build_prolific,
+        ),
+        ProviderKind(
+            "purespectrum",
+            "PureSpectrum",
+            (
+                CredentialField(
+                    "access_token", "the Buy API access token PureSpectrum issued to the account"
+                ),
+                CredentialField("hash_secret", "the shared secret set in Buyer Settings, Hashing (SHA1)"),
+                CredentialField(
+                    "api_url",
+                    "the API's host (https://staging.spectrumsurveys.com for staging)",
+                    secret=False,
+                    default=PURESPECTRUM_API_URL,
+                ),
+                CredentialField(
+                    "return_url",
+                    "where respondents go back to (staging: https://staging.spectrumsurveys.com/surveydone)",
+                    secret=False,
+                    default=PURESPECTRUM_RETURN_URL,
+                ),
+            ),
+            _build_purespectrum,
+        ),
+        ProviderKind(
+            "redirect",
+            "Any panel by redirect",
+            (
+                CredentialField(
+                    "id_parameter", "the entry parameter carrying the panel's respondent id", secret=False
+                ),
+                CredentialField(
+                    "extra_parameters",
+                    "other entry parameters to pass back on the exits, comma-separated",
+                    secret=False,
+                    default="",
+                ),
+                CredentialField("complete_url", "exit link for a complete, with {id}", secret=False),
+                CredentialField("screened_out_url", "exit link for a screen-out, with {id}", secret=False),
+                CredentialField("over_quota_url", "exit link for over quota, with {id}", secret=False),
+                CredentialField("quality_url", "exit link for a quality terminate, with {id}", secret=False),
+                CredentialField("price", "what the panel charges per complete, e.g. 2.50", secret=False),
+                CredentialField("currency", "the price's currency", secret=False, default="USD"),
+                CredentialField(
+                    "hash_recipe",
+                    'how links are hashed (JSON), e.g. {"algorithm": "hmac-sha256", "parameter": "hash"}',
+                    secret=False,
+                    default="",
+                ),
+                CredentialField("hash_secret", "the secret links are hashed with", default=""),
+                CredentialField(
+                    "announce_url",
+                    "optional: where to POST each wave's entry link, launch and close",
+                    secret=False,
+                    default="",
+                ),
+            ),
+            _build_redirect,
         ),
     )
 }

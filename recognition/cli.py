@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "recognition.commands.data",  # export, banner, import
     "recognition.commands.significance",  # simulate-changes
     "recognition.commands.providers",  # providers list, set, remove
+    "recognition.commands.testruns",  # test-link
 )
 
 

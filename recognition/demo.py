@@ -28,6 +28,8 @@ import asyncpg
 from aiohttp import web
 
 from panels.http import RetryPolicy
+from panels.simulated.apis import purespectrum as purespectrum_api
+from panels.simulated.apis import redirect as redirect_api
 from panels.simulated.client import SimulatedProvider
 from panels.simulated.inprocess import InProcessPanel
 from recognition import sessions
@@ -105,6 +107,13 @@ DEMO_RETRY = RetryPolicy(
     breaker_reset=0.5,
 )
 
+
+#: The providers the demo can field with besides the simulated one: for each, the credentials that point its
+#: adapter at the simulator's copy of its API (the simulator's base URL → the provider's credential fields).
+DEMO_PROVIDERS: dict[str, Callable[[str], dict[str, str]]] = {
+    "purespectrum": purespectrum_api.credentials,
+    "redirect": redirect_api.credentials,
+}
 
 #: Wall-clock seconds per simulated second of a respondent's think time in the hosted survey.
 DEMO_TIME_SCALE = 0.005

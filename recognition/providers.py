@@ -60,6 +60,8 @@ async def save(
         raise UserError(str(exc)) from None
     try:
         await registry.check(provider, complete)
+    except ValueError as exc:  # fields that fit together wrongly (a redirect panel's templates, its recipe)
+        raise UserError(str(exc)) from None
     except ProviderRejected as exc:
         raise UserError(
             f"{kind.title} refused these credentials (HTTP {exc.status}); nothing was saved"

@@ -217,11 +217,12 @@ async def _link_hosted(conn: asyncpg.Connection, wave_id: int, item: Incoming) -
 
 
 async def unreported_survey_completes(conn: asyncpg.Connection, wave_id: int) -> int:
-    """Completes (valid or quality-flagged) the hosted survey stored that no provider submission is linked to."""
+    """Completes (valid or quality-flagged, tests aside) the hosted survey stored that no provider submission is
+    linked to."""
     return int(
         await conn.fetchval(
             """SELECT count(*) FROM respondents r JOIN survey_sessions s ON s.respondent_id = r.id
-               WHERE r.wave_id = $1 AND r.status IN ('complete', 'quality_terminate')
+               WHERE r.wave_id = $1 AND r.status IN ('complete', 'quality_terminate') AND NOT r.test
                  AND NOT EXISTS (SELECT 1 FROM wave_submissions w
                                  WHERE w.wave_id = r.wave_id AND w.respondent_id = r.id)""",
             wave_id,

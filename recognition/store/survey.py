@@ -191,6 +191,7 @@ class Session:
     poll_id: int
     questionnaire_version: int
     poll_updated_at: datetime
+    test: bool = False  # a test respondent (a test link): finishes whatever the wave's state, never estimated
 
 
 async def find_session(
@@ -200,7 +201,7 @@ async def find_session(
     row = await conn.fetchrow(
         f"""SELECT s.respondent_id, s.wave_id, r.status, s.exit_ref, s.orders, s.shown,
                    s.consented_at IS NOT NULL AS consented, w.poll_id, w.questionnaire_version,
-                   p.updated_at AS poll_updated_at
+                   p.updated_at AS poll_updated_at, r.test
             FROM survey_sessions s JOIN respondents r ON r.id = s.respondent_id
                  JOIN waves w ON w.id = s.wave_id JOIN polls p ON p.id = w.poll_id
             WHERE s.token_hash = $1 AND s.wave_id = $2 {"FOR UPDATE OF s" if lock else ""}""",
@@ -266,7 +267,7 @@ async def timing(conn: asyncpg.Connection, respondent_id: int, wave_id: int) -> 
         """SELECT (SELECT extract(epoch FROM now() - started_at) FROM respondents WHERE id = $1) AS elapsed,
                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - started_at)) AS median,
                   count(*) AS n
-           FROM respondents WHERE wave_id = $2 AND status = 'complete'""",
+           FROM respondents WHERE wave_id = $2 AND status = 'complete' AND NOT test""",
         respondent_id,
         wave_id,
     )
@@ -279,8 +280,9 @@ async def is_duplicate(
 ) -> bool:
     return bool(
         await conn.fetchval(
-            """SELECT EXISTS (SELECT 1 FROM survey_sessions WHERE wave_id = $1 AND fingerprint = $2
-                          AND respondent_id <> $3)""",
+            """SELECT EXISTS (SELECT 1 FROM survey_sessions s JOIN respondents r ON r.id = s.respondent_id
+                          WHERE s.wave_id = $1 AND s.fingerprint = $2 AND s.respondent_id <> $3
+                            AND NOT r.test)""",
             wave_id,
             fingerprint,
             respondent_id,
@@ -349,10 +351,10 @@ async def share_wave_state(conn: asyncpg.Connection, wave_id: int) -> str | None
 
 
 async def session_outcomes(conn: asyncpg.Connection, wave_id: int) -> dict[str, int]:
-    """Respondents who entered through the hosted survey, by status."""
+    """Respondents who entered through the hosted survey, by status (test respondents not counted)."""
     rows = await conn.fetch(
         """SELECT r.status, count(*) AS n FROM respondents r JOIN survey_sessions s ON s.respondent_id = r.id
-           WHERE r.wave_id = $1 GROUP BY r.status""",
+           WHERE r.wave_id = $1 AND NOT r.test GROUP BY r.status""",
         wave_id,
     )
     return {r["status"]: int(r["n"]) for r in rows}

@@ -136,8 +136,11 @@ async def test_wave_level_expiry_and_closed_waves_refuse(
     async with pool.acquire() as conn:
         await store.set_access(conn, access(world.wave_id, datetime.now(UTC) + timedelta(days=1)))
         assert await waves.transition(conn, world.wave_id, "fielding", "closing")
+    # once fieldwork has ended, a newcomer is sent back to the panel through the over-quota exit (booked there)
     resp = await client.get(entry(world.wave_id, "P-closed", int(time.time()) + 60), allow_redirects=False)
-    assert resp.status == 403 and "closed" in await resp.text()
+    assert resp.status == 303 and exit_parts(resp.headers["Location"])[0] == "over_quota"
+    resp = await client.get(entry(world.wave_id, "P-closed", int(time.time()) + 60), allow_redirects=False)
+    assert resp.status == 403 and "closed" in await resp.text()  # the same person again: not a newcomer
     assert [r for r, _ in await _refusals(pool)] == ["expired", "closed"]
 
 

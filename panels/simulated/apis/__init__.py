@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from panels.simulated.apis import purespectrum, redirect
+
 
 @dataclass(frozen=True)
 class ProviderApi:
@@ -25,4 +27,7 @@ class ProviderApi:
 
 
 #: Every provider API the simulator serves besides its own ``/v1/``.
-PROVIDER_APIS: tuple[ProviderApi, ...] = ()
+PROVIDER_APIS: tuple[ProviderApi, ...] = (
+    ProviderApi("purespectrum", purespectrum.PREFIX, purespectrum.install),
+    ProviderApi("redirect", redirect.PREFIX, redirect.install),
+)

@@ -1,4 +1,4 @@
-"""Waves: list, detail with fieldwork progress, launch now, pause, resume, cancel.
+"""Waves: list, detail with fieldwork progress, launch now, pause, resume, cancel, test links.
 
 Launching creates a wave at the current instant and hands it to the app's wave runner
 (:class:`recognition.waves.lifecycle.WaveRunner`): fieldwork runs in a background task, cancelled when the app
@@ -21,8 +21,11 @@ from recognition.store import estimates as estimates_store
 from recognition.store import fieldwork as fieldwork_store
 from recognition.store import polls as polls_store
 from recognition.store import responses
+from recognition.store import survey as survey_store
 from recognition.store import waves as store
+from recognition.store.fieldwork import Fieldwork
 from recognition.store.waves import Wave
+from recognition.waves.testruns import WaveTestLinks, wave_test_links
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,
@@ -39,7 +42,7 @@ from recognition.web.api.ops import (
 )
 from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.web.api.schemas import record_schema
-from recognition.web.keys import WAVES
+from recognition.web.keys import PROVIDERS, WAVES
 
 WAVE = record_schema(Wave)
 WAVE_DETAIL = {
@@ -77,6 +80,11 @@ WAVE_DETAIL = {
                 },
                 "last_error": {"type": ["string", "null"]},
                 "settled_at": {"type": ["string", "null"], "format": "date-time"},
+                "entry_url": {
+                    "type": ["string", "null"],
+                    "description": "the link the provider sends respondents to, with its own placeholders: for "
+                    "a panel reached by redirect, the link to paste into the panel's tool",
+                },
             },
         },
     },
@@ -138,6 +146,7 @@ async def get_wave(ctx: Ctx) -> Any:
         counts = await responses.count_by_status(conn, wave.id)
         run = await estimates_store.weighting_run(conn, wave.id)
         fw = await fieldwork_store.get_fieldwork(conn, wave.id)
+        entry = await _entry_url(ctx, conn, wave, fw)
     completes = counts.get("complete", 0)
     weighting = None
     if run is not None:
@@ -152,9 +161,24 @@ async def get_wave(ctx: Ctx) -> Any:
                 "by_status": counts,
             },
             "weighting": weighting,
-            "fieldwork": None if fw is None else {k: getattr(fw, k) for k in FIELDWORK_FIELDS},
+            "fieldwork": None
+            if fw is None
+            else {**{k: getattr(fw, k) for k in FIELDWORK_FIELDS}, "entry_url": entry},
         }
     )
+
+
+async def _entry_url(ctx: Ctx, conn: Any, wave: Wave, fw: Fieldwork | None) -> str | None:
+    """The entry link the wave's provider was given (None before its project exists)."""
+    access = await survey_store.get_access(conn, wave.id) if fw is not None and fw.project_id else None
+    if fw is None or access is None:
+        return None
+    # the adapter as the webhooks see it: never starts an in-process simulator just to show a link
+    provider = await ctx.request.app[PROVIDERS].for_webhooks(fw.provider, ctx.org_id)
+    if provider is None:
+        return None
+    base = ctx.settings.public_base_url.rstrip("/")
+    return provider.entry_url(f"{base}/survey/{wave.id}/start", access.for_provider())
 
 
 async def launch_wave(ctx: Ctx) -> Any:
@@ -222,6 +246,23 @@ async def _pause(ctx: Ctx, pause: bool) -> Any:
     return respond(render(wave), status=202)
 
 
+async def test_link(ctx: Ctx) -> Any:
+    """The wave's test links (:mod:`recognition.waves.testruns`)."""
+    async with ctx.pool.acquire() as conn:
+        wave = await load_wave(conn, ctx)
+        access = await survey_store.get_access(conn, wave.id)
+        if access is None:
+            raise Problem(
+                409,
+                "Conflict",
+                f"wave {wave.id} has no survey link yet: test links exist once its fieldwork has started",
+            )
+        await ctx.audit(conn, "wave.test_link", "wave", wave.id, {})
+    # the adapter as the webhooks see it: never starts an in-process simulator just for a link
+    provider = await ctx.request.app[PROVIDERS].for_webhooks(access.provider, ctx.org_id)
+    return respond(asdict(await wave_test_links(access, provider, ctx.settings.public_base_url)))
+
+
 async def pause_wave(ctx: Ctx) -> Any:
     return await _pause(ctx, True)
 
@@ -286,6 +327,23 @@ OPS = (
         description=(
             "Cancels the wave. A wave in fieldwork has its project closed at the provider within seconds; what "
             "was bought is settled and its cost recorded (see the wave's fieldwork)."
+        ),
+    ),
+    Op(
+        "POST",
+        "/api/v1/waves/{wave_id}/test-link",
+        test_link,
+        "editor",
+        "Test links to try the wave's survey",
+        "waves",
+        record_schema(WaveTestLinks),
+        (WAVE_ID,),
+        errors=(409,),
+        description=(
+            "A new tester's link: the service's own signed entry link with test=1 (admitted whatever the wave's "
+            "state, stored as a test respondent, never told to the provider, never in progress, quotas or "
+            "estimates), and the provider's own test mode where it has one. 409 before the wave's fieldwork "
+            "created its survey."
         ),
     ),
     Op(

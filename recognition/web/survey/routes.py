@@ -1,6 +1,7 @@
 """Respondent-facing survey pages: entry through a signed link, one screen per page, exit to the provider.
 
 ``GET /survey/{wave}/start?pid&exp&sig``  check the link, start or resume the respondent, set the session cookie
+                                          (once fieldwork has ended, a newcomer leaves through the over-quota exit)
 ``GET /survey/{wave}``                    the introduction or the current screen
 ``POST /survey/{wave}``                   consent / decline, or the answers of the current screen; after the last
                                           screen: coding, quality rules and the 303 redirect to the exit URL
@@ -23,7 +24,7 @@ import asyncpg
 from aiohttp import web
 
 from panels.base import Arrival, EntryRefused, ProviderError
-from panels.links import check_entry
+from panels.links import TESTER_PREFIX, check_entry
 from recognition import sessions
 from recognition.polls.model import Poll
 from recognition.polls.questionnaire import default_frame, poll_questionnaire
@@ -45,6 +46,8 @@ from recognition.web.survey.texts import t
 log = logging.getLogger(__name__)
 
 COOKIE = "rsession"
+#: States of a wave whose fieldwork has ended: a newcomer leaves through the over-quota exit.
+FIELDED = frozenset({"closing", "processing", "published", "cancelled"})
 _CACHE_LIMIT = 256
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -123,6 +126,10 @@ async def entry(request: web.Request) -> web.Response:
     key = _key(request, access.provider, arrival.participant_id)
     async with pool.acquire() as conn:
         if ctx.state != "fielding" and not arrival.test:
+            # After fieldwork the panel may still send people (a redirect panel cannot be stopped): a newcomer
+            # goes back through the over-quota exit, so the panel books them; before it, the wave is closed.
+            if ctx.state in FIELDED and await store.record_over_quota(conn, wave_id, key):
+                return await _leave(request, access, arrival, "over_quota", None)
             await store.record_refusal(conn, wave_id, key, "closed", as_respondent=True)
             return _html(pages.message_page(lang, "closed"), 403)
         known = await store.respondent_status(conn, wave_id, key)
@@ -160,6 +167,8 @@ async def admit(request: web.Request, access: SurveyAccess) -> Arrival:
             pid = check_entry(access.secret, access.wave_id, request.query, time.time())
         except ValueError as exc:
             raise EntryRefused(str(exc.args[0]), exc.args[1]) from None
+        if not pid.startswith(TESTER_PREFIX):  # a live link with test=1 added
+            raise EntryRefused("bad_signature", pid)
         return Arrival("test-" + pid, {}, test=True)
     provider = await request.app[PROVIDERS].get(access.provider, access.organisation_id)
     if provider is None:
@@ -351,7 +360,7 @@ async def _finish(
     ``over_quota``: fieldwork has closed the provider's project and counted its completes. The wave's row is
     share-locked, so the move out of ``fielding`` waits for finishes in flight and none slips past it."""
     state = await store.share_wave_state(conn, session.wave_id)
-    if state != "fielding":
+    if state != "fielding" and not session.test:  # a tester may try the survey at any time
         return await _end(request, conn, session, token, "over_quota")
     rules = request.app[QUALITY_RULES]
     _, poll = await _questionnaire(

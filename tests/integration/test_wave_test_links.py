@@ -1,0 +1,189 @@
+"""Test runs: a wave's test link through the API and the CLI, taken through the hosted survey over HTTP by a
+synthetic tester after the wave was fielded and published. The tester is stored as a test and counted nowhere:
+not in the completes the estimates read, not in progress, not at the provider."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import random
+import sys
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import aiohttp
+import asyncpg
+import numpy as np
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from panels.links import entry_url
+from panels.registry import KINDS, BuildContext
+from panels.simulated.apis.purespectrum import credentials as purespectrum_credentials
+from panels.simulated.population import SyntheticPopulation
+from panels.simulated.respondents import draw_respondents
+from panels.simulated.walkers import Walker, walk
+from recognition import sessions
+from recognition.app import create_app
+from recognition.settings import Settings
+from recognition.store import orgs, responses, waves
+from recognition.store import survey as survey_store
+from recognition.store.survey import SurveyAccess
+from recognition.waves.fieldwork import run_wave
+from recognition.waves.testruns import wave_test_links
+from tests.integration.field_support import BRANDS, FAST, SLOT, TIME_SCALE, field, make_wave
+
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
+
+
+def _tester(link: str) -> Walker:
+    names = {str(b["id"]): str(b["name"]) for b in BRANDS}
+    population = SyntheticPopulation.from_country("us", list(names))
+    person = draw_respondents(population, names, "acme", 1, 0, np.random.default_rng(11))[0]
+    return Walker("tester", link, person, names, "acme", "normal", 480.0, 0, False)
+
+
+async def _get(session: aiohttp.ClientSession, url: str) -> int:
+    async with session.get(url, allow_redirects=False) as resp:
+        return resp.status
+
+
+async def test_a_tester_takes_a_fielded_wave_through_its_test_link_and_is_counted_nowhere(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    wave_id = await make_wave(pool, target=5)
+    async with field(pool, settings) as f:
+        provider = f.provider()
+        try:
+            report = await run_wave(pool, f.settings, wave_id, provider, options=f.options)
+        finally:
+            await provider.aclose()
+        async with pool.acquire() as conn:
+            org = await orgs.ensure_organisation(conn, "acme-co")
+            editor, _ = await orgs.create_key(conn, org, "editor")
+            viewer, _ = await orgs.create_key(conn, org, "viewer")
+            poll_id = (await waves.get_wave(conn, wave_id)).poll_id  # type: ignore[union-attr]
+            unfielded, _ = await waves.create_wave(conn, poll_id, SLOT.replace(day=9), 5)
+            before = len(await responses.wave_respondents(conn, wave_id))
+            secret = (await survey_store.get_access(conn, wave_id)).secret  # type: ignore[union-attr]
+        project = f.sim.project_for(sessions.project_reference(settings.survey_secret, wave_id))
+        assert project is not None
+        booked_before = (dict(project.returns), len(project.feed), len(project.completed))
+        async with TestClient(TestServer(create_app(f.settings, pool=pool))) as client:
+            resp = await client.post(
+                f"/api/v1/waves/{wave_id}/test-link", headers={"Authorization": f"Bearer {editor}"}
+            )
+            links = await resp.json()
+            second = await (
+                await client.post(
+                    f"/api/v1/waves/{wave_id}/test-link", headers={"Authorization": f"Bearer {editor}"}
+                )
+            ).json()
+            as_viewer = await client.post(
+                f"/api/v1/waves/{wave_id}/test-link", headers={"Authorization": f"Bearer {viewer}"}
+            )
+            too_early = await client.post(
+                f"/api/v1/waves/{unfielded.id}/test-link", headers={"Authorization": f"Bearer {editor}"}
+            )
+            problem = await too_early.json()
+        link = links["entry_url"]
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+            exit_url = await walk(session, _tester(link), random.Random(3), time_scale=TIME_SCALE)
+            again = await _get(session, link)
+            tampered = await _get(session, link.replace("pid=tester-", "pid=tester-x"))
+            unsigned = await _get(session, link.split("&sig=")[0] + "&test=1")
+            # a respondent's own live link (signed with the wave's secret) with test=1 added
+            live = await _get(
+                session, entry_url(f.settings.public_base_url, wave_id, "P42", secret) + "&test=1"
+            )
+    assert report.state == "published"
+    assert resp.status == 200 and as_viewer.status == 403
+    assert too_early.status == 409 and "no survey link yet" in problem["detail"]
+    # The service's signed link with test=1, one new tester per request; the simulated provider has no test mode
+    assert link.startswith(f"{f.settings.public_base_url}/survey/{wave_id}/start?pid=tester-")
+    assert link.endswith("&test=1") and second["entry_url"] != link
+    assert links["provider"] == "simulated" and links["provider_test_url"] is None
+    assert "no test mode" in links["provider_note"]
+    # The tester finished on the survey's own page (no exit to the provider), after the wave was published
+    assert exit_url is None and again == 409 and tampered == 403 and unsigned == 403 and live == 403
+    async with pool.acquire() as conn:
+        tests = await conn.fetch("SELECT status FROM respondents WHERE wave_id = $1 AND test", wave_id)
+        after = len(await responses.wave_respondents(conn, wave_id))
+        by_status = await responses.count_by_status(conn, wave_id)
+        hosted = await survey_store.session_outcomes(conn, wave_id)
+    assert [r["status"] for r in tests] == ["complete"]
+    # Counted nowhere: not in what the estimates read, progress, the hosted-survey tally or the provider's books
+    assert before == after == by_status["complete"] == hosted["complete"] == 5
+    assert (dict(project.returns), len(project.feed), len(project.completed)) == booked_before
+
+
+async def test_the_cli_prints_a_signed_test_link(
+    pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    wave_id = await make_wave(pool, target=5)
+    secret = "w" * 64
+    async with pool.acquire() as conn:
+        await survey_store.set_access(conn, SurveyAccess(wave_id, "simulated", "p1", "ref", secret, None))
+        poll_id = (await waves.get_wave(conn, wave_id)).poll_id  # type: ignore[union-attr]
+        unfielded, _ = await waves.create_wave(conn, poll_id, SLOT.replace(day=9), 5)
+    config = tmp_path / "recognition.toml"
+    config.write_text(
+        f'[database]\nurl = "{settings.database_url}"\n[survey]\nsecret = "{settings.survey_secret}"\n'
+        '[server]\nbase_url = "https://tracker.example.com"\n'
+    )
+
+    async def cli(*args: str) -> tuple[int, str, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "recognition",
+            "test-link",
+            *args,
+            "--data-dir",
+            str(tmp_path),
+            "--config",
+            str(config),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await proc.communicate()
+        assert proc.returncode is not None
+        return proc.returncode, out.decode(), err.decode()
+
+    code, out, _ = await cli(str(wave_id), "--json")
+    missing = await cli(str(unfielded.id))
+    links = json.loads(out)
+    url = urlsplit(links["entry_url"])
+    query = dict(parse_qsl(url.query))
+    assert code == 0 and f"{url.scheme}://{url.netloc}{url.path}" == (
+        f"https://tracker.example.com/survey/{wave_id}/start"
+    )
+    # Signed with the wave's link secret as docs/survey.md states: HMAC-SHA256 of "{wave}\n{pid}\n{exp}", hex
+    message = f"{wave_id}\n{query['pid']}\n{query['exp']}".encode()
+    assert query["sig"] == hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    assert query["test"] == "1"
+    assert query["pid"].startswith("tester-") and int(query["exp"]) > 0
+    assert missing[0] == 2 and f"wave {unfielded.id} has no survey link yet" in missing[2]
+
+
+async def test_a_provider_that_cannot_be_reached_leaves_only_the_service_link() -> None:
+    access = SurveyAccess(7, "purespectrum", "1234", "ref", "k" * 64, None)
+    kind = KINDS["purespectrum"]
+    provider = kind.build(
+        kind.complete(purespectrum_credentials("http://127.0.0.1:9")), BuildContext(FAST, None)
+    )
+    try:
+        links = await wave_test_links(access, provider, "https://tracker.example.com/")
+    finally:
+        await provider.aclose()
+    none = await wave_test_links(access, None, "https://tracker.example.com")
+    assert links.entry_url.startswith("https://tracker.example.com/survey/7/start?pid=tester-")
+    assert links.provider_test_url is None and links.provider_note is not None
+    assert links.provider_note.startswith("purespectrum did not give its test link")
+    assert (
+        none.provider_test_url is None
+        and none.provider_note is not None
+        and "no purespectrum" in none.provider_note
+    )
