@@ -24,5 +24,7 @@ class ProviderApi:
     install: Callable[[web.Application], None]
 
 
+from panels.simulated.apis.cint import CINT_API  # noqa: E402 - each API module needs ProviderApi first
+
 #: Every provider API the simulator serves besides its own ``/v1/``.
-PROVIDER_APIS: tuple[ProviderApi, ...] = ()
+PROVIDER_APIS: tuple[ProviderApi, ...] = (CINT_API,)
