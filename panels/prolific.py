@@ -14,7 +14,9 @@ Mapping onto :class:`panels.base.Provider`:
   message of at least 100 characters (documented as idempotent), one call per submission;
 - feasibility: ``POST /eligibility-count/`` and ``POST /study-cost-calculator/``;
 - webhooks: ``X-Prolific-Request-Signature`` = base64(HMAC-SHA256(secret, timestamp + body)) with
-  ``X-Prolific-Request-Timestamp``; deduplicate on ``X-Event-ID``.
+  ``X-Prolific-Request-Timestamp`` (Unix seconds), which must lie within :data:`WEBHOOK_TOLERANCE` seconds of now
+  (a captured request cannot be replayed later; deduplication on ``X-Event-ID`` covers replays inside the
+  window). A signed body that is not a JSON object raises ``ValueError`` (the receiver answers 400).
 
 Prolific's demographic filters need its own filter ids; quotas from the population are not sent (raking corrects
 the sample). See ``docs/providers.md`` for configuring a real token.
@@ -27,7 +29,8 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from panels.base import (
@@ -57,6 +60,8 @@ _STATUS = {
 }
 FINISHED = ("AWAITING REVIEW", "APPROVED", "REJECTED")
 _PROLIFIC_ID = re.compile(r"^[0-9a-f]{24}$")
+#: Seconds a webhook's signed timestamp may differ from this host's clock.
+WEBHOOK_TOLERANCE = 300.0
 REJECT_MESSAGE = (
     "Thank you for taking part. Unfortunately this submission did not meet the study's data quality "
     "requirements ({reason}), so it cannot be approved. Reason code: {code}."
@@ -89,7 +94,11 @@ class ProlificProvider:
         webhook_secret: str = "",
         policy: RetryPolicy | None = None,
         observer: CallObserver | None = None,
+        webhook_tolerance: float = WEBHOOK_TOLERANCE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.webhook_tolerance = webhook_tolerance
+        self.clock = clock
         self.http = ResilientClient(
             self.name, base_url, headers={"Authorization": f"Token {token}"}, policy=policy, observer=observer
         )
@@ -282,7 +291,18 @@ class ProlificProvider:
         ).decode()
         if not hmac.compare_digest(signature, want):
             return None
-        doc = json.loads(body)
+        try:
+            fresh = abs(self.clock() - float(timestamp)) <= self.webhook_tolerance
+        except ValueError:
+            fresh = False
+        if not fresh:
+            return None  # signed, but too old (or too far ahead) to be a delivery made now
+        try:
+            doc = json.loads(body)
+        except (ValueError, RecursionError):
+            raise ValueError("the body is not JSON") from None
+        if not isinstance(doc, dict):
+            raise ValueError("the body is not a JSON object")
         return WebhookEvent(
             lower.get("x-event-id", str(doc.get("event_id", ""))),
             str(doc.get("event_type", "")),

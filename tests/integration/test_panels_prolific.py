@@ -289,6 +289,7 @@ async def test_webhook_signature(fake: tuple[FakeProlific, ProlificProvider]) ->
         "X-Event-ID": "ev-1",
         "X-Prolific-Request-Signature": sign("whsec", "1767225600", body),
     }
+    provider.clock = lambda: 1767225600.0 + 60
     event = provider.verify_webhook(headers, body)
     assert event is not None and event.event_id == "ev-1" and event.project_id == "s1"
     assert provider.verify_webhook({**headers, "X-Prolific-Request-Timestamp": "1767225601"}, body) is None
