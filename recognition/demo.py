@@ -27,6 +27,7 @@ import asyncpg
 from aiohttp import web
 
 from panels.http import RetryPolicy
+from panels.simulated.apis import cint as sim_cint
 from panels.simulated.client import SimulatedProvider
 from panels.simulated.inprocess import InProcessPanel
 from recognition import sessions
@@ -55,6 +56,11 @@ BRANDS = [
     {"id": "summit", "name": "Summit Athletics", "aliases": ["summit"]},
 ]
 TRUTH_METRICS = ("aided", "unaided", "familiar", "consider")
+#: The providers the demo can field with: name → the credential fields (of :data:`panels.registry.KINDS`) that
+#: point the provider's adapter at the simulator running at the given base URL.
+DEMO_PROVIDERS: dict[str, Callable[[str], dict[str, str]]] = {
+    "cint": sim_cint.credentials,
+}
 
 
 async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
