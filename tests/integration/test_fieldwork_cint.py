@@ -229,7 +229,7 @@ async def test_test_link_respondents_are_stored_as_tests_never_estimated_and_fre
     pool: asyncpg.Pool, settings: Settings
 ) -> None:
     wave_id = await make_wave(pool, target=20)
-    async with cint_field(pool, settings, rate=60.0) as f:
+    async with cint_field(pool, settings, rate=0.0) as f:  # Cint sends nobody until the testers are done
         provider = f.provider()
         fielding = asyncio.Event()
 
@@ -257,6 +257,7 @@ async def test_test_link_respondents_are_stored_as_tests_never_estimated_and_fre
                 assert (
                     await walk(http, tester, random.Random(i), time_scale=TIME_SCALE) is None
                 )  # the test page
+        f.sim.state.rate = 60.0
         report = await asyncio.wait_for(task, 120)
         await provider.aclose()
         assert report.state == "published"
