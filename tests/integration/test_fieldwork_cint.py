@@ -40,7 +40,7 @@ from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from tests.integration.field_support import FAST, OPTIONS, TIME_SCALE, make_wave
 
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
-HEAVY = profile("heavy", p_error=0.25, p_drop_after=0.1, retry_after=0)
+HEAVY = profile("heavy", p_error=0.25, p_throttle=0.1, p_drop_after=0.1, retry_after=0)
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,8 @@ async def test_a_wave_under_heavy_faults_is_launched_once_and_every_outcome_book
         assert report.state == "published"
         await assert_books_agree(pool, settings, f, wave_id)
         injected = f.sim.state.faults.injected
-        assert injected.get("drop_after", 0) >= 1 and injected.get("error", 0) >= 1
-        assert (
-            f.exchange.counts["refused_transitions"] >= 0
-        )  # repeats after lost answers are refused, not booked
+        # 5xx, 429 with Retry-After and answers lost after Cint acted were all met, and none booked twice.
+        assert min(injected.get(k, 0) for k in ("drop_after", "error", "throttle")) >= 1
 
 
 async def test_outcomes_cint_could_not_take_at_the_exit_are_kept_and_told_later(
