@@ -81,7 +81,8 @@ async def cint_field(
         finally:
             await registry.aclose()
         async with survey_server(pool, settings, time_scale=TIME_SCALE) as survey_url:
-            options = dataclasses.replace(OPTIONS, survey_base_url=survey_url)
+            # an interview takes about a second here: whoever is still in the survey at the close is out in two
+            options = dataclasses.replace(OPTIONS, survey_base_url=survey_url, exit_grace=2.0)
             yield CintField(sim, options, survey_url, values)
 
 
@@ -250,12 +251,19 @@ async def test_test_link_respondents_are_stored_as_tests_never_estimated_and_fre
         names = {"acme": "Acme", "velo": "Velo", "kinetic": "Kinetic"}
         people = draw_respondents(book.population, names, "acme", 4, 0, np.random.default_rng(11))
         async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
-            for i, person in enumerate(people):
-                tester = Walker(f"tester-{i}", link, person, names, "acme", "normal", 300.0, 0, False)
-                assert (
-                    await walk(http, tester, random.Random(i), time_scale=TIME_SCALE) is None
-                )  # the test page
-        f.sim.state.rate = 60.0
+            ends = await asyncio.gather(
+                *(
+                    walk(
+                        http,
+                        Walker(f"tester-{i}", link, person, names, "acme", "normal", 300.0, 0, False),
+                        random.Random(i),
+                        time_scale=TIME_SCALE,
+                    )
+                    for i, person in enumerate(people)
+                )
+            )
+        assert ends == [None] * 4  # each ended on the survey's own test page
+        f.sim.state.rate = 120.0
         report = await asyncio.wait_for(task, 120)
         await provider.aclose()
         assert report.state == "published"
