@@ -27,7 +27,6 @@ reconciliations (RID and reason code, CSV) for completes found wanting later. We
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -54,8 +53,11 @@ from panels.cint_api import (
     DemandClient,
     Sleep,
     feasibility_body,
+    header,
+    ids,
     iso,
     project_body,
+    reconciliation_file,
     study_hint,
     target_group_body,
 )
@@ -67,15 +69,6 @@ AUTH_URL = "https://auth.cint.com/oauth/token"
 S2S_URL = "https://s2s.cint.com"
 RETURN_URL = "https://samplicio.us/s/ClientCallBack.aspx?RID=[%RID%]"
 API_VERSION = "2025-12-18"
-#: Reconciliation reason codes (Cint's "Reconciliation reason codes") for the service's quality reasons.
-REASON_CODES = {
-    "speeder": "933",
-    "straight_lining": "932",
-    "attention_check": "930",
-    "duplicate": "930",
-    "no_code": "935",
-}
-NO_REASON = "26"
 _STATUS = {
     "draft": "draft",
     "scheduled": "live",
@@ -212,7 +205,7 @@ class CintProvider:
         if self.describe_study:
             headers["X-Sim-Study"] = study_hint(spec)
         for attempt in range(self.policy.attempts):
-            found = await self._find_target_group(project_id, spec.reference)
+            found = await self.demand.find_target_group(project_id, spec.reference)
             if found is not None:
                 return await self.get_project(f"{project_id}:{found}")
             try:  # Cint creates a new target group per request: never retried blindly
@@ -229,34 +222,13 @@ class CintProvider:
                 await self._sleep(self.demand.api.backoff(attempt))
         raise AssertionError("unreachable")
 
-    async def _find_target_group(self, project_id: str, reference: str) -> str | None:
-        params = {"target_group_customer_reference_numbers": reference, "page_size": "100"}
-        while True:
-            body = (
-                await self._call("GET", f"{self._acct}/projects/{project_id}/target-groups", params=params)
-            ).body
-            for tg in body.get("target_groups") or []:
-                if tg.get("target_group_customer_reference_number") == reference:
-                    return str(tg["id"])
-            if not body.get("has_more") or not body.get("next_cursor"):
-                return None
-            params = {**params, "start_after": str(body["next_cursor"])}
-
     async def find_project(self, reference: str) -> Project | None:
-        params = {"search_string": reference, "page_size": "100"}
-        while True:
-            body = (await self._call("GET", f"{self._acct}/projects", params=params)).body
-            for p in body.get("projects") or []:
-                if p.get("project_customer_reference_number") == reference:
-                    tg = await self._find_target_group(str(p["id"]), reference)
-                    return None if tg is None else await self.get_project(f"{p['id']}:{tg}")
-            if not body.get("has_more") or not body.get("next_cursor"):
-                return None
-            params = {**params, "start_after": str(body["next_cursor"])}
+        found = await self.demand.find(reference)
+        return None if found is None else await self.get_project(f"{found[0]}:{found[1]}")
 
     async def _overview(self, project_id: str) -> Mapping[str, Any] | None:
         """The launched target group's overview; None while it is a draft (Cint answers 404 then)."""
-        pid, tg = _ids(project_id)
+        pid, tg = ids(project_id)
         try:
             return (await self._call("GET", f"{self._acct}/projects/{pid}/target-groups/{tg}/overview")).body
         except ProviderRejected as exc:
@@ -274,7 +246,7 @@ class CintProvider:
                 int(overview["progress"]["filling_goal"]),
                 float(overview["current_cost_per_interview"]["value"]),
             )
-        pid, tg = _ids(project_id)
+        pid, tg = ids(project_id)
         draft = (await self._call("GET", f"{self._acct}/projects/{pid}/target-groups/{tg}")).body
         return Project(
             project_id,
@@ -289,12 +261,12 @@ class CintProvider:
         current = await self.get_project(project_id)
         if current.status != "draft":
             return current
-        pid, tg = _ids(project_id)
+        pid, tg = ids(project_id)
         base = f"{self._acct}/projects/{pid}/target-groups/{tg}/fielding-run-jobs/launch-from-draft"
         r = await self._call(
             "POST", base, json_body={"end_fielding_at": self._spec_times()[1]}, key=idempotency_key
         )
-        location = _header(r.headers, "location")
+        location = header(r.headers, "location")
         job = location.rstrip("/").rsplit("/", 1)[-1] or str((r.body or {}).get("job_id", ""))
         wait, waited = 0.02, 0.0
         while True:
@@ -314,14 +286,14 @@ class CintProvider:
 
     async def _run(self, project_id: str) -> tuple[str, Mapping[str, Any], str] | None:
         """The target group's fielding run (its path, body and ETag); None before launch."""
-        pid, tg = _ids(project_id)
+        pid, tg = ids(project_id)
         runs = f"{self._acct}/projects/{pid}/target-groups/{tg}/fielding-runs"
         listed = (await self._call("GET", runs)).body.get("data") or []
         if not listed:
             return None
         path = f"{runs}/{listed[0]['id']}"
         r = await self._call("GET", path)
-        return path, r.body, _header(r.headers, "etag")
+        return path, r.body, header(r.headers, "etag")
 
     async def _act(self, project_id: str, action: str) -> Project:
         """Pause, resume or complete the fielding run with its current ETag; a 412 (changed meanwhile) or 422
@@ -370,21 +342,15 @@ class CintProvider:
     async def reconcile(self, project_id: str, decisions: Sequence[Decision]) -> None:
         """Negative reconciliation of completes found wanting: one CSV of ``RID,reason code`` (a complete
         stands unless reversed, so approvals send nothing)."""
-        lines = [
-            f"{d.submission_id},{REASON_CODES.get(d.reason or '', NO_REASON)}"
-            for d in decisions
-            if not d.approve
-        ]
-        if not lines:
+        file = reconciliation_file(project_id, decisions)
+        if file is None:
             return
-        text = "\n".join(lines) + "\n"
-        digest = hashlib.sha256(f"{project_id}\n{text}".encode()).digest()
-        key = str(uuid.UUID(bytes=digest[:16], version=4))
-        _, tg = _ids(project_id)
+        text, key = file
+        _, tg = ids(project_id)
         await self._call(
             "POST",
             f"{self._acct}/reconciliations",
-            params={"name": f"{tg}-{digest.hex()[:8]}.csv"},
+            params={"name": f"{tg}-{key[:8]}.csv"},
             json_body=Csv(text),
             key=key,
         )
@@ -399,7 +365,7 @@ class CintProvider:
         when its address is configured; otherwise the test link in Cint's own dashboard does the same."""
         if not self.test_entry_url:
             return None
-        pid, tg = _ids(access.project_id)
+        pid, tg = ids(access.project_id)
         return self.test_entry_url.replace("[%TARGET_GROUP_ID%]", tg).replace("[%PROJECT_ID%]", pid)
 
     async def admit(self, access: WaveAccess, query: Mapping[str, str], url: str) -> Arrival:
@@ -410,17 +376,6 @@ class CintProvider:
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
         return verify_webhook(self.webhook_secret, headers, body, time.time())
-
-
-def _ids(project_id: str) -> tuple[str, str]:
-    pid, sep, tg = project_id.partition(":")
-    if not sep or not pid or not tg:
-        raise ProviderRejected("cint", f"not a Cint project id (project:target group): {project_id!r}")
-    return pid, tg
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    return next((v for k, v in headers.items() if k.lower() == name), "")
 
 
 def from_fields(

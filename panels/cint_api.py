@@ -5,14 +5,16 @@ resilient HTTP client able to upload a CSV (reconciliations are ``text/csv``) an
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from panels.base import ProjectSpec, ProviderRejected, ProviderUnavailable
+from panels.base import Decision, ProjectSpec, ProviderRejected, ProviderUnavailable
 from panels.cint_targeting import locale_for, profiles
 from panels.http import ResilientClient, Response
 
@@ -263,3 +265,69 @@ class DemandClient:
                     raise
                 token = await self.bearer(stale=token)
         raise AssertionError("unreachable")
+
+    async def find_target_group(self, project_id: str, reference: str) -> str | None:
+        """The id of the project's target group with ``target_group_customer_reference_number`` = ``reference``
+        (paged through with ``start_after``); None when there is none."""
+        params = {"target_group_customer_reference_numbers": reference, "page_size": "100"}
+        while True:
+            path = f"{self.account_path}/projects/{project_id}/target-groups"
+            body = (await self.call("GET", path, params=params)).body
+            for tg in body.get("target_groups") or []:
+                if tg.get("target_group_customer_reference_number") == reference:
+                    return str(tg["id"])
+            if not body.get("has_more") or not body.get("next_cursor"):
+                return None
+            params = {**params, "start_after": str(body["next_cursor"])}
+
+    async def find(self, reference: str) -> tuple[str, str] | None:
+        """(project id, target group id) of the wave with ``reference`` (the projects searched by it, then the
+        project's target groups); None when Cint has no such target group."""
+        params = {"search_string": reference, "page_size": "100"}
+        while True:
+            body = (await self.call("GET", f"{self.account_path}/projects", params=params)).body
+            for p in body.get("projects") or []:
+                if p.get("project_customer_reference_number") == reference:
+                    tg = await self.find_target_group(str(p["id"]), reference)
+                    return None if tg is None else (str(p["id"]), tg)
+            if not body.get("has_more") or not body.get("next_cursor"):
+                return None
+            params = {**params, "start_after": str(body["next_cursor"])}
+
+
+#: Reconciliation reason codes (Cint's "Reconciliation reason codes") for the service's quality reasons.
+REASON_CODES = {
+    "speeder": "933",
+    "straight_lining": "932",
+    "attention_check": "930",
+    "duplicate": "930",
+    "no_code": "935",
+}
+NO_REASON = "26"
+
+
+def reconciliation_file(project_id: str, decisions: Sequence[Decision]) -> tuple[str, str] | None:
+    """Negative reconciliations as Cint takes them: ``RID,reason code`` per line (text/csv, no header) for the
+    rejected decisions, with an idempotency key derived from the target group and the file; None when there is
+    nothing to reverse (a complete stands unless reversed)."""
+    lines = [
+        f"{d.submission_id},{REASON_CODES.get(d.reason or '', NO_REASON)}" for d in decisions if not d.approve
+    ]
+    if not lines:
+        return None
+    text = "\n".join(lines) + "\n"
+    digest = hashlib.sha256(f"{project_id}\n{text}".encode()).digest()
+    return text, str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def ids(project_id: str) -> tuple[str, str]:
+    """(project id, target group id) of the service's project id ``{project}:{target group}``."""
+    pid, sep, tg = project_id.partition(":")
+    if not sep or not pid or not tg:
+        raise ProviderRejected("cint", f"not a Cint project id (project:target group): {project_id!r}")
+    return pid, tg
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """A response header by its lower-case ``name`` (empty when absent)."""
+    return next((v for k, v in headers.items() if k.lower() == name), "")

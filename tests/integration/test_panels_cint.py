@@ -1,6 +1,7 @@
 """The Cint adapter against the simulated Cint's API surface, as Cint publishes it: the ``Cint-API-Version`` header
 on every Demand call and an ``Idempotency-Key`` on POSTs (refused without them), OAuth client-credentials tokens
-cached and fetched again when Cint answers 401 (revoked) or 403 (expired), and webhooks signed
+cached and fetched again when Cint answers 401 (revoked) or 403 (expired), negative reconciliations as a CSV of
+``RID,reason code`` that reverse paid completes once, and webhooks signed
 ``Cint-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`` (Cint's webhook guide), checked here with an HMAC
 computed in the test itself."""
 
@@ -16,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from panels import cint
+from panels.base import Decision, ProjectSpec
 from panels.cint_s2s import verify_webhook
 from panels.simulated.apis.cint import credentials
 from panels.simulated.apis.cint_common import CINT
@@ -127,3 +129,24 @@ async def test_webhooks_are_signed_as_cint_documents_and_verified_by_the_adapter
     assert verify_webhook("another secret", got, raw, stamp) is None
     assert verify_webhook(secret, got, raw, stamp + 301) is None  # older than five minutes
     assert verify_webhook(secret, got, raw, stamp + 299) is not None
+
+
+async def test_a_negative_reconciliation_reverses_a_paid_complete_once() -> None:
+    async with running_simulator(rate=0.0) as sim:
+        ex = sim.app[CINT]
+        provider = cint.from_fields(credentials(sim.url), policy=FAST)
+        try:
+            spec = ProjectSpec("rw1-rec", "Reconciled", 5, "us", survey_url=f"{sim.url}/survey/1/start")
+            project = await provider.create_project(spec, idempotency_key="rw1-rec:create")
+            tg = project.id.split(":")[1]
+            kept, reversed_ = ex.new_session(tg, None, test=False), ex.new_session(tg, None, test=False)
+            for session in (kept, reversed_):
+                ex.transition(session, 5)
+            before = ex.billing(tg)
+            decisions = [Decision(reversed_.rid, False, "speeder"), Decision(kept.rid, True, None)]
+            await provider.reconcile(project.id, decisions)
+            await provider.reconcile(project.id, decisions)  # sent again after a lost answer: the same file
+        finally:
+            await provider.aclose()
+    assert before[0] == 2 and ex.billing(tg) == (1, round(before[1] / 2, 2))
+    assert ex.target_groups[tg].reversed == {reversed_.rid}
