@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from panels import cint
 from panels.base import Provider
 from panels.http import CallObserver, RetryPolicy
 from panels.prolific import ProlificProvider
@@ -223,6 +224,47 @@ KINDS: dict[str, ProviderKind] = {
                 ),
             ),
             _build_redirect,
+        ),
+        ProviderKind(
+            "cint",
+            "Cint Exchange",
+            (
+                CredentialField("client_id", "the API client's id (Cint's API Starter Kit)", secret=False),
+                CredentialField("client_secret", "the API client's secret"),
+                CredentialField("account_id", "the Cint account's id", secret=False),
+                CredentialField("project_manager_id", "the project manager's user id (a UUID)", secret=False),
+                CredentialField(
+                    "business_unit_id", "the business unit to buy in (sets the currency)", secret=False
+                ),
+                CredentialField("s2s_key", "the server-to-server (fulfillment) API key"),
+                CredentialField(
+                    "webhook_secret", "the secret of the account's webhook subscription", default=""
+                ),
+                CredentialField("api_url", "the Demand API's address", secret=False, default=cint.API_URL),
+                CredentialField("auth_url", "the OAuth token endpoint", secret=False, default=cint.AUTH_URL),
+                CredentialField(
+                    "s2s_url", "the server-to-server API's address", secret=False, default=cint.S2S_URL
+                ),
+                CredentialField(
+                    "return_url", "Cint's return page, with [%RID%]", secret=False, default=cint.RETURN_URL
+                ),
+                CredentialField(
+                    "api_version", "the Cint-API-Version to call", secret=False, default=cint.API_VERSION
+                ),
+                CredentialField(
+                    "test_entry_url",
+                    "the target group's test link, with [%TARGET_GROUP_ID%] (empty: use Cint's dashboard)",
+                    secret=False,
+                    default="",
+                ),
+                CredentialField(
+                    "simulation",
+                    "on only for the local simulator (it is told what each study is about)",
+                    secret=False,
+                    default="off",
+                ),
+            ),
+            lambda values, ctx: cint.from_fields(values, policy=ctx.policy, observer=ctx.observer),
         ),
     )
 }

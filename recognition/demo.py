@@ -28,6 +28,7 @@ import asyncpg
 from aiohttp import web
 
 from panels.http import RetryPolicy
+from panels.simulated.apis import cint as sim_cint
 from panels.simulated.apis import purespectrum as purespectrum_api
 from panels.simulated.apis import redirect as redirect_api
 from panels.simulated.client import SimulatedProvider
@@ -60,6 +61,8 @@ BRANDS = [
     {"id": "summit", "name": "Summit Athletics", "aliases": ["summit"]},
 ]
 TRUTH_METRICS = ("aided", "unaided", "familiar", "consider")
+#: The providers the demo can field with: name → the credential fields (of :data:`panels.registry.KINDS`) that
+#: point the provider's adapter at the simulator running at the given base URL.
 
 
 async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
@@ -111,6 +114,7 @@ DEMO_RETRY = RetryPolicy(
 #: The providers the demo can field with besides the simulated one: for each, the credentials that point its
 #: adapter at the simulator's copy of its API (the simulator's base URL → the provider's credential fields).
 DEMO_PROVIDERS: dict[str, Callable[[str], dict[str, str]]] = {
+    "cint": sim_cint.credentials,
     "purespectrum": purespectrum_api.credentials,
     "redirect": redirect_api.credentials,
 }

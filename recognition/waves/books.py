@@ -7,7 +7,8 @@ it is cancelled.
   is rejected with its first reason as fieldwork goes on (which re-opens its place); a submission without a
   finished survey respondent is rejected as ``no_code``; a second one of the same person is a duplicate.
 - **Outcomes still to be told** (providers told server to server: Cint, PureSpectrum): an outcome the survey
-  could not tell the provider when the respondent left is told here, then forgotten.
+  could not tell the provider when the respondent left is told here, then forgotten; at close, until the
+  respondents still in the survey have left (at most ``exit_grace`` seconds).
 - **Pause and resume** requested through the API reach the provider's project.
 - **Closing** closes the project, reads the feed until it accounts for every complete the survey stored (their
   return to the provider follows the exit redirect by moments; at most ``exit_grace`` seconds), approves the valid
@@ -95,6 +96,8 @@ class Books:
                 await fw_store.approve_completes(conn, wave.id)
             await self._reconcile(wave, project_id)
         await self._tell(wave)
+        if not self.provider.reports_submissions:
+            await self._tell_late(wave)
         async with self.pool.acquire() as conn:
             valid = (await responses.count_by_status(conn, wave.id)).get("complete", 0)
             await fw_store.set_cost(conn, wave.id, round(valid * (fw.price or 0.0), 2))
@@ -178,6 +181,22 @@ class Books:
                 await fw_store.mark_reconciled(conn, wave.id, [sid for sid, _, _ in pending])
 
     # --- outcomes still to be told ---------------------------------------------------------------------------
+
+    async def _tell_late(self, wave: Wave) -> None:
+        """A provider told server to server: respondents still in the survey at the close finish in moments (as
+        over quota) and tell the provider themselves; an outcome the survey could not tell is told here, until
+        nobody is left in the survey and nothing is left to tell, or ``exit_grace`` passed."""
+        waited = 0.0
+        while waited < self.options.exit_grace:
+            async with self.pool.acquire() as conn:
+                active = await survey_store.still_in_survey(conn, wave.id, self.options.exit_grace)
+                pending = await survey_store.pending_reports(conn, wave.id, limit=1)
+            if not active and not pending:
+                return
+            await self.options.clock.sleep(self.options.poll_interval)
+            waited += self.options.poll_interval
+            await self._tell(wave)
+        log.warning("wave %s: respondents were still in the survey %.0f s after the close", wave.id, waited)
 
     async def _tell(self, wave: Wave) -> None:
         async with self.pool.acquire() as conn:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from panels.simulated.apis import purespectrum, redirect
+from panels.simulated.apis import cint, purespectrum, redirect
 
 
 @dataclass(frozen=True)
@@ -30,4 +30,5 @@ class ProviderApi:
 PROVIDER_APIS: tuple[ProviderApi, ...] = (
     ProviderApi("purespectrum", purespectrum.PREFIX, purespectrum.install),
     ProviderApi("redirect", redirect.PREFIX, redirect.install),
+    ProviderApi("cint", cint.PREFIX, cint.install),
 )
