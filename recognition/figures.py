@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from recognition.stats import BaseThresholds, benjamini_hochberg, compare_independent_arrays
+from recognition.stats import BaseThresholds, benjamini_hochberg, compare_independent_arrays, trend_slopes
 
 BaseStatus = Literal["ok", "low", "suppressed"]
 Kind = Literal["proportion", "mean"]
@@ -310,3 +310,98 @@ def stored_change(figure: Figure) -> Change | None:
     if figure.change is None or not figure.shown:
         return None
     return Change(figure.change, figure.change_se, figure.p_value, figure.q_value, bool(figure.significant))
+
+
+# --- trends ------------------------------------------------------------------------------------------------------
+
+#: Waves a trend is fitted over by default (the last ones published, from the last method break on).
+TREND_WAVES = 8
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The linear trend of one series over its last waves (:func:`trends`): ``slope`` per wave with its
+    standard error and t test on ``df`` = waves − 2 degrees of freedom, ``change`` = slope × (waves − 1) (the
+    fitted move from the first wave to the last), q within the series tested together, and ``significant`` when
+    q < α and |change| reaches the practical threshold."""
+
+    wave_ids: tuple[int, ...]
+    slope: float | None
+    se: float | None
+    df: int
+    p_value: float | None
+    q_value: float | None
+    change: float | None
+    significant: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "wave_ids": list(self.wave_ids),
+            "slope": self.slope,
+            "se": self.se,
+            "df": self.df,
+            "p_value": self.p_value,
+            "q_value": self.q_value,
+            "change": self.change,
+            "significant": self.significant,
+        }
+
+
+def trends(
+    series: Sequence[Sequence[tuple[int, Figure]]],
+    options: StatisticsOptions,
+    *,
+    waves: int = TREND_WAVES,
+    breaks: Iterable[int] = (),
+) -> list[Trend]:
+    """The trend of each series of ``(wave_id, figure)`` in wave order, over its last ``waves`` waves and never
+    across a method break (a wave in ``breaks`` starts a new series): the random-effects WLS slope of
+    :func:`recognition.stats.trend_slopes` (weights 1/(se² + τ̂²), variance scaled by max(1, dispersion), t on
+    k − 2 df), so wave-to-wave noise beyond sampling error does not make a trend. Suppressed waves are left
+    out; fewer than three usable waves give no slope. BH runs over the series given together (one family)."""
+    cut = set(breaks)
+    spans: list[list[tuple[int, Figure]]] = []
+    for points in series:
+        tail = list(points)[-waves:]
+        starts = [i for i, (wave_id, _) in enumerate(tail) if wave_id in cut]
+        spans.append(tail[starts[-1] :] if starts else tail)
+    width = max((len(s) for s in spans), default=0)
+    y = np.full((len(spans), max(width, 1)), np.nan)
+    v = np.full_like(y, np.nan)
+    t = np.tile(np.arange(y.shape[1], dtype=float), (len(spans), 1))
+    for row, span in enumerate(spans):
+        offset = width - len(span)  # right-align: the last wave of every series at the same time
+        for col, (_, f) in enumerate(span):
+            if f.shown and f.estimate is not None and f.se is not None and f.se > 0:
+                y[row, offset + col], v[row, offset + col] = f.estimate, f.se * f.se
+    if not spans:
+        return []
+    fit = trend_slopes(t, y, v)
+    q = benjamini_hochberg(fit.p_value)
+    out = []
+    for row, span in enumerate(spans):
+        slope, used = finite(fit.slope[row]), int(np.isfinite(y[row]).sum())
+        first = next((i for i in range(y.shape[1]) if np.isfinite(y[row, i])), 0)
+        last = max((i for i in range(y.shape[1]) if np.isfinite(y[row, i])), default=0)
+        change = None if slope is None else slope * (last - first)
+        qv = finite(q[row])
+        kind = span[-1][1].kind if span else "proportion"
+        significant = (
+            change is not None
+            and qv is not None
+            and qv < options.alpha
+            and abs(change) >= options.practical(kind)
+        )
+        out.append(
+            Trend(
+                tuple(w for w, _ in span),
+                slope,
+                finite(fit.se[row]),
+                int(fit.df[row]) if used >= 3 else 0,
+                finite(fit.p_value[row]),
+                qv,
+                change,
+                significant,
+            )
+        )
+    return out

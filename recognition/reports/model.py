@@ -22,10 +22,12 @@ from recognition.figures import (
     Change,
     Figure,
     StatisticsOptions,
+    Trend,
     compare_figures,
     family_name,
     is_image_metric,
     stored_change,
+    trends,
 )
 from recognition.labels import metric_name
 
@@ -133,6 +135,7 @@ class Tile:
     vs_year: Change | None
     family: str = "headline"  # headline | secondary | segment
     vs_since: Change | None = None
+    trend: Trend | None = None  # over the last waves up to this one, from the last questionnaire change on
 
 
 #: How far back the "since" comparison looks: the wave this many waves earlier (a quarter of a weekly
@@ -187,13 +190,24 @@ def tiles(
                 year_index[i] = len(year_pairs)
                 year_pairs.append((old, c))
     year_changes = compare_figures(year_pairs, options)
+    fitted: list[Trend | None] = [None] * len(metrics)
+    if data.window == 1:  # overlapping windows share respondents: no trend is fitted through them
+        upto = data.waves[: [w.id for w in data.waves].index(wave_id) + 1]
+        series = [
+            [(w.id, f) for w in upto if (f := data.cell(w.id, m, data.own_brand, segment)) is not None]
+            for m in metrics
+        ]
+        breaks = [data.waves[i].id for i in version_breaks(data.waves)]
+        fitted = list(trends(series, options, breaks=breaks))
     out = []
     for i, (m, c) in enumerate(zip(metrics, cells, strict=True)):
         vs_prev = stored_change(c) if c is not None else None
         vs_year = year_changes[year_index[i]] if i in year_index else None
         fam = family_name(c) if c is not None else ("headline" if m in KPI_METRICS else "secondary")
         since = (moves or {}).get((m, data.own_brand))
-        out.append(Tile(m, metric_name(m), c, vs_prev, vs_year, fam, since))
+        trend = fitted[i]
+        trend = trend if trend is not None and trend.slope is not None else None
+        out.append(Tile(m, metric_name(m), c, vs_prev, vs_year, fam, since, trend))
     return out
 
 

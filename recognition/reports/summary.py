@@ -15,15 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recognition.alerts.objectives import ObjectiveStatus
-from recognition.figures import Change, Figure, family_name
+from recognition.figures import Change, Figure, Trend, family_name
 from recognition.labels import among, metric_name
 from recognition.reports.model import KPI_METRICS, Moves, PollData, WaveInfo, low_bases, previous_wave
 from recognition.reports.numbers import Numbers
 
-#: Point kinds, in the order they appear (a "since" point is a change since the baseline wave).
-KINDS = ("objective", "change", "since", "no_change", "low_base")
+#: Point kinds, in the order they appear (a "since" point is a change since the baseline wave; a "trend" point a
+#: steady rise or fall over the last waves).
+KINDS = ("objective", "change", "since", "trend", "no_change", "low_base")
 SINCE_TEST = (
     "change since the baseline wave: two-sample z test, Benjamini–Hochberg adjusted within its family"
+)
+TREND_TEST = (
+    "trend over the last waves: random-effects weighted least squares, t test on waves − 2 degrees of freedom, "
+    "Benjamini–Hochberg adjusted over the own brand's metrics"
 )
 MAX_NAMED = 8
 
@@ -44,6 +49,7 @@ class SummaryPoint:
     family: str | None = None  # headline | secondary | segment, for a change
     items: tuple[str, ...] = field(default=())  # the metrics (no_change) or figures (low_base) it names
     since: tuple[int, Change] | None = None  # a "since" point: the baseline wave and the change from it
+    trend: Trend | None = None  # a "trend" point: the trend over the last waves
 
     def __getattr__(self, name: str) -> Any:
         """The figure's numbers read through the point (``point.n``, ``point.q_value`` ...); None without one."""
@@ -78,6 +84,7 @@ class SummaryPoint:
                 "p_value": self.since[1].p_value,
                 "q_value": self.since[1].q_value,
             },
+            "trend": None if self.trend is None else self.trend.as_dict(),
         }
 
 
@@ -135,6 +142,27 @@ def since_point(
         SINCE_TEST,
         family=family,
         since=(start.id, ch),
+    )
+
+
+def trend_point(c: Figure, wave_id: int, brand_name: str, trend: Trend, fmt: Numbers) -> SummaryPoint:
+    verb = "rising" if (trend.change or 0.0) > 0 else "falling"
+    text = (
+        f"Over the last {len(trend.wave_ids)} waves, {_lower(metric_name(c.metric))} of {brand_name}"
+        f"{among(c.segment)} has been {verb}: {fmt.size(trend.change or 0.0, c.kind)} in all, to "
+        f"{fmt.value(c.estimate, c.kind)}."
+    )
+    return SummaryPoint(
+        text,
+        "trend",
+        c.metric,
+        c.brand,
+        c.segment,
+        wave_id,
+        c,
+        TREND_TEST,
+        family=family_name(c),
+        trend=trend,
     )
 
 
@@ -221,9 +249,12 @@ def summarise(
     fmt: Numbers | None = None,
     moves: Moves | None = None,
     start: WaveInfo | None = None,
+    trends: dict[str, Trend] | None = None,
 ) -> WaveSummary:
     """The written summary of ``wave_id`` in ``segment`` (see the module docstring); ``moves`` are the changes
-    since the baseline wave ``start`` (:func:`recognition.reports.model.since_changes`)."""
+    since the baseline wave ``start`` (:func:`recognition.reports.model.since_changes`), ``trends`` the own
+    brand's trends by metric (the cards', :func:`recognition.reports.model.tiles`): a significant one not
+    already told as a change is told as a trend."""
     fmt = fmt or Numbers()
     names = labels or {}
     points: list[SummaryPoint] = []
@@ -258,14 +289,22 @@ def summarise(
         if start is not None:
             key = (*order(c)[:3], -abs(ch.difference) * (1 if c.kind == "mean" else 100))
             entries.append((key, since_point(c, wave_id, data.brand_name(c.brand), start, ch, fmt)))
-    points.extend(p for _, p in sorted(entries, key=lambda e: (e[0][0], e[1].kind == "since", e[0][1:])))
+    told = flagged | {(c.metric, c.brand) for c, _ in drifted}
+    for metric, trend in (trends or {}).items():
+        c = data.cell(wave_id, metric, data.own_brand, segment)
+        if trend.significant and c is not None and c.shown and (metric, data.own_brand) not in told:
+            key = (*order(c)[:3], -abs(trend.change or 0.0) * (1 if c.kind == "mean" else 100))
+            entries.append((key, trend_point(c, wave_id, data.brand_name(c.brand), trend, fmt)))
+            told.add((metric, data.own_brand))
+    kinds = {"change": 0, "since": 1, "trend": 2}
+    points.extend(p for _, p in sorted(entries, key=lambda e: (e[0][0], kinds[e[1].kind], e[0][1:])))
     steady = [
         cell
         for m in KPI_METRICS
         if (cell := data.cell(wave_id, m, data.own_brand, segment)) is not None
         and cell.shown
         and not cell.significant
-        and (m, data.own_brand) not in {(c.metric, c.brand) for c, _ in drifted}
+        and (m, data.own_brand) not in told
     ]
     if steady:
         points.append(no_change_point(steady, wave_id, data.brand_name(data.own_brand), data.test, fmt))

@@ -230,14 +230,16 @@ async def build_page(
     options = StatisticsOptions.from_settings(settings)
     start = baseline(data.waves, wave.id, data.window)
     moves = since_changes(data, wave.id, f.segment, options)
-    summary = summarise(data, wave.id, f.segment, latest, labels, fmt, moves, start)
+    cards = tiles(data, wave.id, f.segment, options, moves)
+    trends = {t.metric: t.trend for t in cards if t.trend is not None}
+    summary = summarise(data, wave.id, f.segment, latest, labels, fmt, moves, start, trends)
     drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt) if with_charts else {}
     return Page(
         poll,
         data,
         f,
         wave,
-        tiles(data, wave.id, f.segment, options, moves),
+        cards,
         comparison(data, wave.id, f.metric, f.segment),
         funnel(data, wave.id, data.own_brand),
         image_map(data, wave.id, f.segment),

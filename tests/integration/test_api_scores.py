@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -185,3 +185,45 @@ async def test_csv_booleans_are_lowercase_and_pages_use_items(
     body = await (await client.get(f"/api/v1/polls/{world['poll']}/scores", headers=reader)).json()
     assert set(body) == {"poll", "window", "items", "next_cursor"}
     assert body["items"][0]["source"] is None and body["items"][0]["break"] is None
+
+
+async def test_trends_carry_the_least_squares_trend_of_the_last_waves(
+    client: TestClient, world: dict[str, object], pool: asyncpg.Pool
+) -> None:
+    """Three more published waves with brand a at 0.62, 0.64, 0.66 after 0.60: exactly on a line with equal se,
+    so the trend is the OLS slope 0.02 with se = 0.01/√5 (Σ(t − t̄)² = 5 for t = 0..3), t on 2 df."""
+    async with pool.acquire() as conn:
+        for i, estimate in enumerate((0.62, 0.64, 0.66), start=2):
+            wave, _ = await waves.create_wave(
+                conn,
+                int(world["poll"]),
+                datetime(2026, 1, 5, tzinfo=UTC) + timedelta(weeks=i),
+                500,  # type: ignore[call-overload]
+            )
+            for a, b in (
+                ("scheduled", "launching"),
+                ("launching", "fielding"),
+                ("fielding", "closing"),
+                ("closing", "processing"),
+                ("processing", "published"),
+            ):
+                assert await waves.transition(conn, wave.id, a, b)
+            weighting = WeightingRow("raking", True, 5, 1e-12, 500, 400.0, 1.25, 0.5, 2.0, [])
+            await replace_wave_results(conn, wave.id, weighting, [], [_row("a", estimate), _row("b", 0.3)])
+    reader = {"Authorization": f"Bearer {world['reader']}"}
+    body = await (
+        await client.get(f"/api/v1/polls/{world['poll']}/trends?metric=aided", headers=reader)
+    ).json()
+    a, b = body["series"]
+    se = 0.01 / 5**0.5
+    assert len(a["trend"]["wave_ids"]) == 4 and a["trend"]["df"] == 2
+    assert abs(a["trend"]["slope"] - 0.02) < 1e-9 and abs(a["trend"]["se"] - se) < 1e-9
+    assert abs(a["trend"]["change"] - 0.06) < 1e-9
+    # b's first wave is suppressed: three usable waves, all 0.30, so a flat trend on one degree of freedom
+    assert b["trend"]["df"] == 1 and abs(b["trend"]["slope"]) < 1e-12 and not b["trend"]["significant"]
+    short = await client.get(
+        f"/api/v1/polls/{world['poll']}/trends?metric=aided&trend_waves=3", headers=reader
+    )
+    assert len((await short.json())["series"][0]["trend"]["wave_ids"]) == 3
+    bad = await client.get(f"/api/v1/polls/{world['poll']}/trends?metric=aided&trend_waves=2", headers=reader)
+    assert bad.status == 400

@@ -305,3 +305,28 @@ def test_a_slow_drift_shows_as_a_change_since_the_baseline() -> None:
     assert summary.of_kind("no_change")[0].items == ("consider",)  # not "no change" in what drifted
     by_metric = {t.metric: t for t in tiles(data, 4, "all", StatisticsOptions(), moves)}
     assert by_metric["aided"].vs_since is not None and by_metric["aided"].vs_since.arrow == "▲"
+
+
+def test_cards_carry_the_trend_and_restart_it_at_a_questionnaire_change() -> None:
+    """Aided rises 2 points a wave exactly (se 1.5 points each): the OLS slope over waves 1..5 is 0.02, the
+    change first to last 8 points; se = 0.015/√10 (Σ(t − t̄)² = 10 for t = 0..4), t = 6.3 on 3 df, p = 0.008."""
+    waves = [_wave(i) for i in range(1, 6)]
+    cells = [_cell(0.50 + 0.02 * (i - 1), 0, 1, wave=i) for i in range(1, 6)]
+    (tile,) = tiles(_poll(waves, cells), 5, "all", StatisticsOptions())
+    assert tile.trend is not None and tile.trend.wave_ids == (1, 2, 3, 4, 5)
+    assert abs(tile.trend.slope - 0.02) < 1e-12 and abs(tile.trend.se - 0.015 / 10**0.5) < 1e-12  # type: ignore[operator]
+    assert tile.trend.significant
+    changed = [_wave(i, version=2 if i >= 4 else 1) for i in range(1, 6)]
+    (tile,) = tiles(_poll(changed, cells), 5, "all", StatisticsOptions())
+    assert tile.trend is None  # waves 4 and 5 only since the change: too few for a trend
+    (tile,) = tiles(_poll(waves, cells), 3, "all", StatisticsOptions())
+    assert tile.trend is not None and tile.trend.wave_ids == (1, 2, 3)  # never past the wave shown
+    data = _poll(waves, cells)
+    cards = tiles(data, 5, "all", StatisticsOptions())
+    summary = summarise(data, 5, "all", trends={t.metric: t.trend for t in cards if t.trend})
+    (point,) = summary.of_kind("trend")  # no stored wave-on-wave change: the trend is what is told
+    assert (
+        point.text
+        == "Over the last 5 waves, aided awareness of Acme has been rising: 8\u00a0points in all, to 58%."
+    )
+    assert point.as_dict()["trend"]["wave_ids"] == [1, 2, 3, 4, 5] and not summary.of_kind("no_change")

@@ -70,3 +70,30 @@ def body_schema(body: Schema | type[BaseModel], components: Schema) -> Schema:
     schema = _strip_titles(schema)
     components[body.__name__] = schema
     return {"$ref": f"#/components/schemas/{body.__name__}"}
+
+
+#: A series' linear trend over its last waves (:class:`recognition.figures.Trend`).
+TREND = {
+    "type": "object",
+    "description": "the linear trend over the series' last `trend_waves` waves from its last method break on "
+    "(random-effects WLS: weights 1/(se² + τ²), variance scaled by the dispersion, t on waves − 2 df; BH over "
+    "the brands of the response); numbers null with fewer than three usable waves",
+    "required": ["wave_ids", "slope", "se", "df", "p_value", "q_value", "change", "significant"],
+    "properties": {
+        "wave_ids": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "the waves the trend is fitted over",
+        },
+        "slope": {"type": ["number", "null"], "description": "change per wave, on the metric's scale"},
+        "se": {"type": ["number", "null"]},
+        "df": {"type": "integer", "minimum": 0},
+        "p_value": {"type": ["number", "null"]},
+        "q_value": {"type": ["number", "null"]},
+        "change": {"type": ["number", "null"], "description": "slope × waves spanned: first to last wave"},
+        "significant": {
+            "type": "boolean",
+            "description": "q below the false discovery rate and |change| at least the practical threshold",
+        },
+    },
+}

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from recognition.breaks import method_breaks
-from recognition.figures import COLUMNS
+from recognition.figures import COLUMNS, TREND_WAVES, Figure, StatisticsOptions, trends
 from recognition.polls.checks import poll_segments
 from recognition.polls.model import Poll
 from recognition.store import estimates as estimates_store
@@ -25,7 +25,7 @@ from recognition.store.estimates import PollFigure, WindowInfo
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import CSV, ID, LIMIT, Ctx, Op, Param, decode_cursor, encode_cursor, respond
 from recognition.web.api.polls import POLL_ID, load_poll
-from recognition.web.api.schemas import FIGURE, METRIC
+from recognition.web.api.schemas import FIGURE, METRIC, TREND
 
 WAVE_IDS = {"type": "array", "items": {"type": "integer"}}
 SOURCE = {
@@ -100,11 +100,12 @@ TRENDS = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["brand", "brand_name", "points"],
+                "required": ["brand", "brand_name", "points", "trend"],
                 "properties": {
                     "brand": {"type": "string"},
                     "brand_name": {"type": "string"},
                     "points": {"type": "array", "items": POINT},
+                    "trend": TREND,
                 },
             },
         },
@@ -300,12 +301,24 @@ async def poll_trends(ctx: Ctx) -> web.StreamResponse:
             {k: v for k, v in point.items() if k not in ("metric", "brand", "segment")}
         )
     order = [b for b in poll.brand_ids if b in series]
+    by_brand: dict[str, list[tuple[int, Figure]]] = {}
+    for r in rows:
+        by_brand.setdefault(r.figure.brand, []).append((r.wave_id, r.figure))
+    fitted = trends(
+        [by_brand[b] for b in order],
+        StatisticsOptions.from_settings(ctx.settings),
+        waves=p.get("trend_waves", TREND_WAVES),
+        breaks=[wave_id for wave_id, marker in breaks.items() if marker],
+    )
     return respond(
         {
             "poll": {"id": poll.id, "name": poll.name},
             "metric": p["metric"],
             "segment": p.get("segment", "all"),
-            "series": [{"brand": b, "brand_name": poll.brand_name(b), "points": series[b]} for b in order],
+            "series": [
+                {"brand": b, "brand_name": poll.brand_name(b), "points": series[b], "trend": t.as_dict()}
+                for b, t in zip(order, fitted, strict=True)
+            ],
         }
     )
 
@@ -355,11 +368,24 @@ OPS = (
         "One metric over time, per brand",
         "scores",
         TRENDS,
-        (POLL_ID, Param("metric", "query", METRIC, "the metric", required=True), BRAND, SEGMENT, FORMAT),
+        (
+            POLL_ID,
+            Param("metric", "query", METRIC, "the metric", required=True),
+            BRAND,
+            SEGMENT,
+            Param(
+                "trend_waves",
+                "query",
+                {"type": "integer", "minimum": 3, "maximum": 52},
+                f"waves each series' trend is fitted over (default {TREND_WAVES})",
+            ),
+            FORMAT,
+        ),
         media=("application/json", CSV),
         cached=True,
         errors=(400,),
         description="Each point carries its wave's questionnaire version, `source` and a `break` marker where "
-        "the method changed (e.g. 'imported from …').",
+        "the method changed (e.g. 'imported from …'). Each series carries its `trend` over the last "
+        "`trend_waves` waves, never across a break (JSON only).",
     ),
 )

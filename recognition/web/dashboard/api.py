@@ -17,12 +17,13 @@ from pydantic import Field
 from recognition.addresses import Network, email_problem
 from recognition.alerts.targets import webhook_problem
 from recognition.polls.definition import Strict
+from recognition.reports.summary import KINDS
 from recognition.reports.views import WINDOWS, FilterError, build_page
 from recognition.store import alerts as alerts_store
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import ID, Ctx, Op, Param, respond
 from recognition.web.api.polls import POLL_ID, load_poll
-from recognition.web.api.schemas import FIGURE
+from recognition.web.api.schemas import FIGURE, TREND
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +45,7 @@ POINT: dict[str, Any] = {
     "properties": {
         **{name: _nullable(schema) for name, schema in FIGURE["properties"].items()},
         "text": {"type": "string"},
-        "kind": {"type": "string", "enum": ["objective", "change", "since", "no_change", "low_base"]},
+        "kind": {"type": "string", "enum": list(KINDS)},
         "wave_id": {"type": "integer"},
         "test": {"type": ["string", "null"], "description": "how the point was judged"},
         "status": {"type": ["string", "null"], "description": "an objective's status"},
@@ -63,6 +64,7 @@ POINT: dict[str, Any] = {
                 "q_value": {"type": ["number", "null"]},
             },
         },
+        "trend": {**TREND, "type": ["object", "null"], "description": "a 'trend' point's trend"},
         "items": {
             "type": "array",
             "items": {"type": "string"},
