@@ -13,6 +13,7 @@ from panels.simulated.webhooks import SIGNATURE_HEADER, sign
 from recognition.settings import Settings
 from recognition.web.keys import AUTH_THROTTLE
 from tests.integration.api_support import problem
+from tests.integration.dashboard_support import sign_in
 from tests.integration.links import make_link
 from tests.integration.security_support import app_client, census, client_of, proxied, small_world
 from tests.integration.test_security_input import SIM_SECRET, _prolific, _with_providers
@@ -41,6 +42,18 @@ async def test_unknown_api_keys_are_throttled_per_client(settings: Settings, poo
                 await client.get("/api/v1/polls", headers={"Authorization": f"Bearer {token}", **odd}), 401
             )
         assert client.app[AUTH_THROTTLE].clients() == 2
+
+
+async def test_dashboard_sign_ins_share_the_throttle(settings: Settings, pool: asyncpg.Pool) -> None:
+    world = await small_world(pool)
+    async with app_client(proxied(settings, server_auth_failures=2), pool) as client:
+        guesser, other = client_of("203.0.113.7"), client_of("198.51.100.8")
+        for attempt in range(2):
+            assert (await sign_in(client, f"rk_live_guess{attempt}", **guesser)).status == 401
+        held = await sign_in(client, world.keys["viewer"], **guesser)  # even the right key waits now
+        assert held.status == 429 and int(held.headers["Retry-After"]) >= 1
+        assert "Too many failed sign-ins" in await held.text()
+        assert (await sign_in(client, world.keys["viewer"], **other)).status == 303
 
 
 async def test_badly_signed_webhooks_are_throttled_and_record_nothing(

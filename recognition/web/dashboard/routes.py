@@ -10,6 +10,7 @@ declared in :mod:`recognition.web.dashboard.api` and registered with the API's o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from recognition.web.dashboard.cache import PAGE_CACHE, PageCache
 from recognition.web.dashboard.pages import render
 from recognition.web.dashboard.serving import html_error, page_response, pdf_response
 from recognition.web.dashboard.sessions import check_form, org_poll, secret, session, set_cookie, signed_in
-from recognition.web.keys import POOL
+from recognition.web.keys import AUTH_THROTTLE, POOL
 from recognition.web.middleware import is_page
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -56,9 +57,22 @@ async def login(request: web.Request) -> web.Response:
     form = await check_form(request, request.cookies.get(access.LOGIN_COOKIE, ""))
     key_text = str(form.get("api_key", "")).strip()
     target = access.safe_next(str(form.get("next", "")))
+    throttle = request.app[AUTH_THROTTLE]  # the same budget of failed sign-ins as the API's keys
+    wait = throttle.retry_after(request)
+    if wait > 0:
+        page = _login_page(
+            request,
+            target,
+            f"Too many failed sign-ins from here; try again in {math.ceil(wait)} seconds.",
+            429,
+        )
+        page.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return page
     async with request.app[POOL].acquire() as conn:
         key = await orgs.find_active_key(conn, key_text) if key_text else None
         if key is None or not has_role(key, "viewer"):
+            if key is None:
+                throttle.failed(request)
             message = (
                 "That key is unknown, revoked or expired."
                 if key is None
