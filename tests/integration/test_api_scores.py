@@ -182,6 +182,12 @@ async def test_csv_booleans_are_lowercase_and_pages_use_items(
     rows = list(csv.DictReader(io.StringIO(await resp.text())))
     flags = {(r["metric"], r["brand"]): r["significant"] for r in rows}
     assert flags == {("aided", "a"): "true", ("aided", "b"): "", ("image.sporty", "a"): "false"}
+    names = {(r["metric_name"], r["brand_name"], r["segment_name"]) for r in rows}  # plain words beside the ids
+    assert names == {
+        ("Aided awareness", "A", "Everybody"),
+        ("Aided awareness", "B", "Everybody"),
+        ("Image: sporty", "A", "Everybody"),
+    }
     body = await (await client.get(f"/api/v1/polls/{world['poll']}/scores", headers=reader)).json()
     assert set(body) == {"poll", "window", "items", "next_cursor"}
     assert body["items"][0]["source"] is None and body["items"][0]["break"] is None

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from recognition.breaks import method_breaks
 from recognition.figures import COLUMNS, TREND_WAVES, Figure, StatisticsOptions, trends
+from recognition.labels import metric_name, segment_name
 from recognition.polls.checks import poll_segments
 from recognition.polls.model import Poll
 from recognition.store import estimates as estimates_store
@@ -127,6 +128,23 @@ _BAD_CURSOR = Problem(
     "the cursor is not one this API issued for these windows",
     errors=[{"field": "cursor", "message": "not a cursor issued for this window size"}],
 )
+
+
+#: Columns a CSV row of figures gets after the figure's own: its metric, brand and segment in plain words.
+LABELS = ("metric_name", "brand_name", "segment_name")
+
+
+def labelled(rows: Iterable[dict[str, Any]], poll: Poll) -> list[dict[str, Any]]:
+    """Rows of figures with :data:`LABELS` added (the ids stay: they are what programs join on)."""
+    return [
+        {
+            **r,
+            "metric_name": metric_name(r["metric"]),
+            "brand_name": poll.brand_name(r["brand"]),
+            "segment_name": segment_name(r["segment"]),
+        }
+        for r in rows
+    ]
 
 
 def csv_response(
@@ -255,7 +273,7 @@ async def poll_scores(ctx: Ctx) -> web.StreamResponse:
         extra = ("window_waves", "previous_window_waves") if size > 1 else ()
         head = ("wave_id", "scheduled_at", "source", "break", *extra)
         flat = [{**e, **{k: item[k] for k in head}} for item in items for e in item["estimates"]]
-        return csv_response(flat, (*head, *COLUMNS))
+        return csv_response(labelled(flat, poll), (*head, *COLUMNS, *LABELS))
     more = len(ids) > limit
     return respond(
         {
@@ -294,7 +312,7 @@ async def poll_trends(ctx: Ctx) -> web.StreamResponse:
         for r in rows
     ]
     if ctx.media == CSV:
-        return csv_response(points, (*head, *COLUMNS))
+        return csv_response(labelled(points, poll), (*head, *COLUMNS, *LABELS))
     series: dict[str, list[dict[str, Any]]] = {}
     for point in points:
         series.setdefault(point["brand"], []).append(
