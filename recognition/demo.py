@@ -61,8 +61,6 @@ BRANDS = [
     {"id": "summit", "name": "Summit Athletics", "aliases": ["summit"]},
 ]
 TRUTH_METRICS = ("aided", "unaided", "familiar", "consider")
-#: The providers the demo can field with: name → the credential fields (of :data:`panels.registry.KINDS`) that
-#: point the provider's adapter at the simulator running at the given base URL.
 
 
 async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
@@ -143,6 +141,8 @@ async def simulator_process(faults: str, *, time_scale: float = DEMO_TIME_SCALE)
         faults,
         "--time-scale",
         str(time_scale),
+        "--until-stdin-closes",  # it stops when this process ends, even killed: no simulator is left behind
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )

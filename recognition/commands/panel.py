@@ -35,7 +35,7 @@ def cmd_panel_sim(args: argparse.Namespace) -> int:
                     f"simulated panel provider on {sim.url} (faults: {args.faults}; Ctrl-C to stop)",
                     flush=True,
                 )
-                await asyncio.Event().wait()
+                await (_stdin_closed() if args.until_stdin_closes else asyncio.Event().wait())
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise UserError(f"port {args.port} on {args.host} is already in use") from None
@@ -47,6 +47,16 @@ def cmd_panel_sim(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
         return 0
+
+
+async def _stdin_closed() -> None:
+    """Return once standard input reaches its end: the process that started the simulator with a pipe as its
+    input has ended (even killed), so the simulator does not outlive it."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while await reader.read(4096):
+        pass
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -78,5 +88,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         type=float,
         default=0.005,
         help="wall-clock seconds per simulated second of think time in the hosted survey (default 0.005)",
+    )
+    p.add_argument(
+        "--until-stdin-closes",
+        action="store_true",
+        help="stop when standard input closes (for a parent process that starts the simulator with a pipe)",
     )
     p.set_defaults(func=cmd_panel_sim)
