@@ -96,19 +96,6 @@ async def set_cost(conn: asyncpg.Connection, wave_id: int, cost: float) -> None:
     )
 
 
-async def committed_cost(conn: asyncpg.Connection, poll_id: int, *, excluding_wave: int) -> float:
-    """What the poll's other waves cost or will cost: their cost when over, target × price while running."""
-    value = await conn.fetchval(
-        """SELECT coalesce(sum(CASE WHEN w.state IN ('published', 'failed', 'cancelled', 'processing')
-                                    THEN f.cost ELSE w.target_n * coalesce(f.price, 0) END), 0)
-           FROM waves w JOIN wave_fieldwork f ON f.wave_id = w.id
-           WHERE w.poll_id = $1 AND w.id <> $2""",
-        poll_id,
-        excluding_wave,
-    )
-    return float(value)
-
-
 # --- outbox -----------------------------------------------------------------------------------------------
 
 
