@@ -78,15 +78,23 @@ async def get_fieldwork(conn: asyncpg.Connection, wave_id: int) -> Fieldwork | N
 
 
 async def set_project(
-    conn: asyncpg.Connection, wave_id: int, project_id: str, price: float, deadline: datetime | None
+    conn: asyncpg.Connection,
+    wave_id: int,
+    project_id: str,
+    price: float,
+    deadline: datetime | None,
+    currency: str = "USD",
 ) -> None:
+    """The wave's project at the provider and the price per complete (in ``currency``) quoted at launch."""
     await conn.execute(
-        """UPDATE wave_fieldwork SET project_id = $2, price = $3, deadline = $4, updated_at = now()
+        """UPDATE wave_fieldwork SET project_id = $2, price = $3, deadline = $4, currency = $5,
+                  updated_at = now()
            WHERE wave_id = $1""",
         wave_id,
         project_id,
         price,
         deadline,
+        currency,
     )
 
 

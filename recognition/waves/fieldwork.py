@@ -273,7 +273,7 @@ class WaveDriver:
             period = self.options.field_period or fieldwork_window(poll.schedule)
             async with self.pool.acquire() as conn:
                 await fw_store.set_project(
-                    conn, wave.id, project.id, quote.price, self.options.clock.now() + period
+                    conn, wave.id, project.id, quote.price, self.options.clock.now() + period, quote.currency
                 )
                 fw = await fw_store.ensure_fieldwork(conn, wave.id, self.provider.name)
         assert fw.project_id is not None
