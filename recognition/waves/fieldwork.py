@@ -10,9 +10,11 @@ picked up where it stood by the next one.
 - **Outbox** (:mod:`recognition.waves.outbox`): creating, launching and closing a project happen at most once in
   effect, even across crashes.
 - **Launching** asks feasibility and price (a wave whose target × the provider's price per complete exceeds the
-  poll's budget, which is per wave, is cancelled instead: :func:`recognition.polls.plan.budget_problem`), creates the project, stores the wave's survey access (provider, project, entry-link secret:
+  poll's budget, which is per wave, is cancelled instead: :func:`recognition.polls.plan.budget_problem`),
+  creates the project, stores the wave's survey access (provider, project, entry-link secret:
   :func:`recognition.store.survey.set_access`) before the first respondent can arrive, and launches. Every
-  provider gets the same project spec; each adapter maps it onto its own API.
+  provider gets the same project spec (:func:`recognition.waves.pricing.wave_spec`); each adapter maps it onto
+  its own API.
 - **Fielding** keeps the provider's books and the service's in step (:mod:`recognition.waves.books`) and closes
   the wave at its target of valid completes or its fieldwork deadline. Respondents reach the hosted survey with
   the provider's own entry protocol and leave with its exit; the survey stores and judges their answers.
