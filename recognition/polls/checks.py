@@ -1,7 +1,8 @@
 """Checks of a whole poll definition, each problem named by its field. Pure: no I/O.
 
 :func:`check_poll` validates a complete definition (the own brand is among the brands, the questionnaire builds
-for the population's weighting variables, the schedule is well formed, one wave fits the budget).
+for the population's weighting variables, the schedule is well formed, one wave fits the budget — the budget is
+per wave, checked at the price the caller quoted: :func:`recognition.polls.plan.budget_problem`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from recognition.figures import MEAN_METRICS, is_image_metric
-from recognition.polls.model import DIRECTIONS, FieldError, Poll
+from recognition.polls.model import DIRECTIONS, FieldError, Poll, Price
+from recognition.polls.plan import budget_problem
 from recognition.populations import load_margins
 from recognition.questionnaire.build import build
 from recognition.questionnaire.config import QuestionnaireConfig, QuestionnaireError
@@ -35,9 +37,10 @@ def schedule_error(exc: ScheduleError) -> FieldError:
     return FieldError(f"schedule.{key.split()[0]}", f"{key}: {message}" if " " in key else message)
 
 
-def check_poll(values: Mapping[str, Any]) -> list[FieldError]:
+def check_poll(values: Mapping[str, Any], price: Price | None = None) -> list[FieldError]:
     """Every problem with a complete poll definition (empty when it is valid): the own brand is among the
-    brands, the questionnaire builds for the population's weighting variables, the schedule is well formed."""
+    brands, the questionnaire builds for the population's weighting variables, the schedule is well formed,
+    and — when a ``price`` per complete is given — one wave of ``sample_size`` completes fits the budget."""
     errors: list[FieldError] = []
     ids = [b.get("id") for b in values.get("brands") or []]
     if values.get("own_brand") not in ids:
@@ -60,11 +63,10 @@ def check_poll(values: Mapping[str, Any]) -> list[FieldError]:
             Schedule.from_dict(schedule)
         except ScheduleError as exc:
             errors.append(schedule_error(exc))
-    budget, cost = values.get("budget"), values.get("cost_per_complete") or 0
-    if budget is not None and values.get("sample_size") and cost * values["sample_size"] > budget:
-        errors.append(
-            FieldError("budget", f"one wave costs {cost * values['sample_size']:.2f}, above the budget")
-        )
+    if price is not None and values.get("sample_size"):
+        problem = budget_problem(int(values["sample_size"]), price, values.get("budget"))
+        if problem is not None:
+            errors.append(FieldError("budget", problem))
     return errors
 
 

@@ -105,8 +105,20 @@ class PollFields(Fields):
     brands: list[BrandIn] | None = Field(default=None, min_length=2, max_length=30)
     population: Population | None = None
     sample_size: int | None = Field(default=None, ge=50, le=100_000, description="completes per wave")
-    cost_per_complete: float | None = Field(default=None, ge=0, le=10_000)
-    budget: float | None = Field(default=None, ge=0, le=1e11, description="per wave")
+    cost_per_complete: float | None = Field(
+        default=None,
+        ge=0,
+        le=10_000,
+        description="the price per complete to assume when the provider cannot quote one (its own "
+        "feasibility price is used wherever it can)",
+    )
+    budget: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e11,
+        description="per wave: the most one wave may cost (sample_size × the provider's price per complete), "
+        "in the provider's currency; null: no limit",
+    )
     schedule: dict[str, Any] | None = Field(
         default=None,
         max_length=20,

@@ -3,9 +3,9 @@ Pure: no I/O."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from recognition.errors import UserError
 
@@ -47,8 +47,18 @@ class Poll:
     brands: list[dict[str, Any]]
     population: str
     sample_size: int
-    cost_per_complete: float
-    budget: float | None
+    cost_per_complete: float = field(
+        metadata={
+            "doc": "the price per complete to assume when the poll's provider cannot quote one (its own "
+            "feasibility price is used wherever it can)"
+        }
+    )
+    budget: float | None = field(
+        metadata={
+            "doc": "the most one wave may cost (target × price per complete), in the provider's currency; "
+            "a wave whose cost would exceed it is cancelled at launch (null: no limit)"
+        }
+    )
     schedule: dict[str, Any]
     provider: str
     questionnaire_version: int
@@ -65,6 +75,18 @@ class Poll:
             if b["id"] == brand_id:
                 return str(b.get("name", brand_id))
         return brand_id
+
+
+@dataclass(frozen=True)
+class Price:
+    """What one complete of a wave costs: the provider's feasibility price (``source = "provider"``, in its
+    ``currency``), or the poll's own ``cost_per_complete`` when the provider could not quote (``source =
+    "poll"``, currency unknown, ``note`` saying why)."""
+
+    per_complete: float
+    source: Literal["provider", "poll"]
+    currency: str | None = None
+    note: str | None = None
 
 
 DIRECTIONS = ("at_least", "at_most")

@@ -78,15 +78,23 @@ async def get_fieldwork(conn: asyncpg.Connection, wave_id: int) -> Fieldwork | N
 
 
 async def set_project(
-    conn: asyncpg.Connection, wave_id: int, project_id: str, price: float, deadline: datetime | None
+    conn: asyncpg.Connection,
+    wave_id: int,
+    project_id: str,
+    price: float,
+    deadline: datetime | None,
+    currency: str = "USD",
 ) -> None:
+    """The wave's project at the provider and the price per complete (in ``currency``) quoted at launch."""
     await conn.execute(
-        """UPDATE wave_fieldwork SET project_id = $2, price = $3, deadline = $4, updated_at = now()
+        """UPDATE wave_fieldwork SET project_id = $2, price = $3, deadline = $4, currency = $5,
+                  updated_at = now()
            WHERE wave_id = $1""",
         wave_id,
         project_id,
         price,
         deadline,
+        currency,
     )
 
 
@@ -94,19 +102,6 @@ async def set_cost(conn: asyncpg.Connection, wave_id: int, cost: float) -> None:
     await conn.execute(
         "UPDATE wave_fieldwork SET cost = $2, updated_at = now() WHERE wave_id = $1", wave_id, cost
     )
-
-
-async def committed_cost(conn: asyncpg.Connection, poll_id: int, *, excluding_wave: int) -> float:
-    """What the poll's other waves cost or will cost: their cost when over, target × price while running."""
-    value = await conn.fetchval(
-        """SELECT coalesce(sum(CASE WHEN w.state IN ('published', 'failed', 'cancelled', 'processing')
-                                    THEN f.cost ELSE w.target_n * coalesce(f.price, 0) END), 0)
-           FROM waves w JOIN wave_fieldwork f ON f.wave_id = w.id
-           WHERE w.poll_id = $1 AND w.id <> $2""",
-        poll_id,
-        excluding_wave,
-    )
-    return float(value)
 
 
 # --- outbox -----------------------------------------------------------------------------------------------

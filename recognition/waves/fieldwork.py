@@ -9,10 +9,12 @@ picked up where it stood by the next one.
   when the process or the connection dies), so two instances on one database never drive a wave at once.
 - **Outbox** (:mod:`recognition.waves.outbox`): creating, launching and closing a project happen at most once in
   effect, even across crashes.
-- **Launching** asks feasibility and price (a launch whose cost would take the poll past its budget cancels the
-  wave instead), creates the project, stores the wave's survey access (provider, project, entry-link secret:
+- **Launching** asks feasibility and price (a wave whose target × the provider's price per complete exceeds the
+  poll's budget, which is per wave, is cancelled instead: :func:`recognition.polls.plan.budget_problem`),
+  creates the project, stores the wave's survey access (provider, project, entry-link secret:
   :func:`recognition.store.survey.set_access`) before the first respondent can arrive, and launches. Every
-  provider gets the same project spec; each adapter maps it onto its own API.
+  provider gets the same project spec (:func:`recognition.waves.pricing.wave_spec`); each adapter maps it onto
+  its own API.
 - **Fielding** keeps the provider's books and the service's in step (:mod:`recognition.waves.books`) and closes
   the wave at its target of valid completes or its fieldwork deadline. Respondents reach the hosted survey with
   the provider's own entry protocol and leave with its exit; the survey stores and judges their answers.
@@ -36,18 +38,11 @@ from typing import Any
 
 import asyncpg
 
-from panels.base import (
-    Project,
-    ProjectSpec,
-    Provider,
-    ProviderError,
-    ProviderRejected,
-    quotas_from_margins,
-)
+from panels.base import Project, ProjectSpec, Provider, ProviderError, ProviderRejected
 from recognition import sessions
 from recognition.db import TRANSIENT_DB
-from recognition.polls.model import Poll
-from recognition.populations import load_margins
+from recognition.polls.model import Poll, Price
+from recognition.polls.plan import budget_problem
 from recognition.scheduling.clock import Clock, SystemClock
 from recognition.scheduling.schedule import fieldwork_window
 from recognition.settings import Settings
@@ -59,6 +54,7 @@ from recognition.store.survey import SurveyAccess
 from recognition.store.waves import TERMINAL, Wave
 from recognition.waves.books import Books
 from recognition.waves.outbox import call_once
+from recognition.waves.pricing import poll_topic, wave_spec
 from recognition.waves.processing import process_wave
 
 log = logging.getLogger(__name__)
@@ -239,18 +235,17 @@ class WaveDriver:
         return f"{base}/survey/{wave.id}/start"
 
     async def _spec(self, wave: Wave, poll: Poll) -> ProjectSpec:
-        """What to buy for the wave — the same for every provider; each adapter maps it onto its own API."""
+        """What to buy for the wave (:func:`recognition.waves.pricing.wave_spec`, which quotes price too)."""
         async with self.pool.acquire() as conn:
             number = await waves.position(conn, poll.id, wave.scheduled_at)
-        return ProjectSpec(
+        return wave_spec(
+            poll.population,
+            wave.target_n,
             reference=sessions.project_reference(self.settings.survey_secret, wave.id),
             name=f"{poll.name} — wave {wave.id}",
-            target_n=wave.target_n,
-            country=poll.population,
-            quotas=quotas_from_margins(load_margins(poll.population), wave.target_n),
+            topic=poll_topic(poll),
             survey_url=self._survey_url(wave),
             webhook_url=f"{self.settings.public_base_url}/webhooks/{self.provider.name}/{poll.organisation_id}",
-            topic={"category": poll.category, "brands": poll.brands, "own_brand": poll.own_brand},
             wave_number=number,
             entry_secret=sessions.link_secret(self.settings.survey_secret, wave.id),
         )
@@ -265,18 +260,11 @@ class WaveDriver:
             if not quote.feasible:
                 await self._end(wave, "failed", f"not feasible: the provider reaches {quote.available}")
                 return False
-            if poll.budget is not None:
-                async with self.pool.acquire() as conn:
-                    spent = await fw_store.committed_cost(conn, poll.id, excluding_wave=wave.id)
-                cost = wave.target_n * quote.price
-                if spent + cost > poll.budget + 1e-9:
-                    await self._end(
-                        wave,
-                        "cancelled",
-                        f"budget: {spent:.2f} committed + {cost:.2f} for this wave "
-                        f"exceeds the poll's budget of {poll.budget:.2f}",
-                    )
-                    return False
+            price = Price(quote.price, "provider", quote.currency)
+            problem = budget_problem(wave.target_n, price, poll.budget)
+            if problem is not None:  # the budget is per wave
+                await self._end(wave, "cancelled", f"budget: {problem}")
+                return False
             project = await self._outbox(
                 wave,
                 "create",
@@ -287,7 +275,7 @@ class WaveDriver:
             period = self.options.field_period or fieldwork_window(poll.schedule)
             async with self.pool.acquire() as conn:
                 await fw_store.set_project(
-                    conn, wave.id, project.id, quote.price, self.options.clock.now() + period
+                    conn, wave.id, project.id, quote.price, self.options.clock.now() + period, quote.currency
                 )
                 fw = await fw_store.ensure_fieldwork(conn, wave.id, self.provider.name)
         assert fw.project_id is not None

@@ -7,6 +7,7 @@ import csv
 import io
 
 import asyncpg
+import pytest
 
 from recognition.settings import Settings
 from tests.integration.api_support import api_client, make_world, problem
@@ -35,7 +36,10 @@ async def test_poll_lifecycle_is_audited(settings: Settings, pool: asyncpg.Pool)
     async with api_client(settings, pool) as (client, launched):
         check = await (await client.post("/api/v1/polls/validate", headers=editor, json=POLL)).json()
         assert check["valid"] and check["errors"] == []
-        assert check["plan"]["cost_per_wave"] == 2000 and check["plan"]["within_budget"] is True
+        plan = check["plan"]  # costed at the simulated provider's quote, not the poll's own 2.50
+        assert plan["price_source"] == "provider" and plan["currency"] == "USD" and plan["price_note"] is None
+        assert 1.5 <= plan["cost_per_complete"] < 2.5 and plan["within_budget"] is True
+        assert plan["cost_per_wave"] == pytest.approx(800 * plan["cost_per_complete"])
         assert 0.05 < check["plan"]["mdc"] < 0.1 and check["plan"]["waves_per_year"] in (26, 27)
         resp = await client.post("/api/v1/polls", headers=editor, json=POLL)
         assert resp.status == 201

@@ -338,6 +338,8 @@ async def test_the_budget_is_checked_against_cints_suggested_price(
     assert (
         report.state == "cancelled"
         and wave is not None
-        and "99.60 for this wave" in (wave.state_reason or "")
+        and wave.state_reason
+        == "budget: one wave of 40 completes at 2.49 USD a complete costs 99.60 USD, above the budget of 80.00 "
+        "USD a wave"
     )
     assert f.exchange.projects == {} and f.exchange.target_groups == {}

@@ -9,7 +9,7 @@ import asyncpg
 
 from recognition.polls.checks import check_poll, questionnaire_config
 from recognition.polls.definition import PollCreate, PollUpdate
-from recognition.polls.model import FieldError, Poll, PollConflict
+from recognition.polls.model import FieldError, Poll, PollConflict, Price
 from recognition.polls.plan import make_plan
 from recognition.populations import load_margins
 from recognition.questionnaire.build import build
@@ -19,6 +19,7 @@ from recognition.store import estimates as estimates_store
 from recognition.store import polls as store
 from recognition.store import waves as waves_store
 from recognition.store.questionnaires import record_change
+from recognition.waves.pricing import wave_price
 from recognition.web.api.bodies import bad_request
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
@@ -34,69 +35,11 @@ from recognition.web.api.ops import (
     page_schema,
     respond,
 )
+from recognition.web.api.poll_schemas import PLAN, QUESTIONNAIRE, VALIDATION
 from recognition.web.api.schemas import record_schema
+from recognition.web.keys import PROVIDERS
 
 POLL = record_schema(Poll, exclude=("organisation_id",))
-FIELD_ERRORS = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["field", "message"],
-        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-    },
-}
-PLAN = {
-    "type": "object",
-    "required": [
-        "n",
-        "p",
-        "deff",
-        "alpha",
-        "power",
-        "mdc",
-        "cost_per_complete",
-        "cost_per_wave",
-        "waves_per_year",
-        "cost_per_year",
-        "budget",
-        "within_budget",
-    ],
-    "properties": {
-        "n": {"type": "integer"},
-        "p": {"type": "number"},
-        "deff": {"type": "number"},
-        "alpha": {"type": "number"},
-        "power": {"type": "number"},
-        "mdc": {"type": "number"},
-        "cost_per_complete": {"type": "number"},
-        "cost_per_wave": {"type": "number"},
-        "waves_per_year": {"type": "integer"},
-        "cost_per_year": {"type": "number"},
-        "budget": {"type": ["number", "null"]},
-        "within_budget": {"type": ["boolean", "null"]},
-        "change": {"type": ["number", "null"]},
-        "required_n": {"type": ["integer", "null"]},
-    },
-}
-VALIDATION = {
-    "type": "object",
-    "required": ["valid", "errors", "plan"],
-    "properties": {
-        "valid": {"type": "boolean"},
-        "errors": FIELD_ERRORS,
-        "plan": {"anyOf": [PLAN, {"type": "null"}]},
-    },
-}
-QUESTIONNAIRE = {
-    "type": "object",
-    "required": ["version_key", "language", "screens"],
-    "properties": {
-        "version_key": {"type": "string"},
-        "language": {"type": "string"},
-        "screens": {"type": "array", "items": {"type": "object"}},
-    },
-}
-
 POLL_ID = Param("poll_id", "path", ID, "the poll's id", required=True)
 
 
@@ -124,6 +67,15 @@ def _conflict(exc: PollConflict) -> Problem:
     return Problem(409, "Conflict", str(exc))
 
 
+#: Fields that change what one wave costs: a change to any of them checks the budget again.
+_PRICED = frozenset({"population", "sample_size", "provider", "cost_per_complete", "budget"})
+
+
+async def _price(ctx: Ctx, values: dict[str, Any], n: int | None = None) -> Price:
+    """The price per complete of one wave of ``values``, as the launch will see it (or the poll's own)."""
+    return await wave_price(ctx.request.app[PROVIDERS], values, ctx.org_id, target_n=n)
+
+
 # --- handlers --------------------------------------------------------------------------------------------
 
 
@@ -142,7 +94,7 @@ async def list_polls(ctx: Ctx) -> Any:
 
 async def create_poll(ctx: Ctx) -> Any:
     values = {"cost_per_complete": 0.0, "budget": None, "schedule": {}, "provider": "simulated", **ctx.body}
-    errors = check_poll(values)
+    errors = check_poll(values, await _price(ctx, values) if values["budget"] is not None else None)
     if errors:
         raise _invalid(errors)
     async with ctx.pool.acquire() as conn, conn.transaction():
@@ -155,11 +107,12 @@ async def create_poll(ctx: Ctx) -> Any:
 
 
 async def validate_poll(ctx: Ctx) -> Any:
-    values = {"cost_per_complete": 0.0, "budget": None, "schedule": {}, **ctx.body}
-    errors = check_poll(values)
+    values = {"cost_per_complete": 0.0, "budget": None, "schedule": {}, "provider": "simulated", **ctx.body}
+    price = await _price(ctx, values)
+    errors = check_poll(values, price)
     plan = None
     if not [e for e in errors if e.field.startswith("schedule")]:
-        plan = make_plan(values, alpha=ctx.settings.statistics_alpha)
+        plan = make_plan(values, price, alpha=ctx.settings.statistics_alpha)
     return respond(
         {
             "valid": not errors,
@@ -175,12 +128,16 @@ async def get_poll(ctx: Ctx) -> Any:
 
 
 async def update_poll(ctx: Ctx) -> Any:
+    async with ctx.pool.acquire() as conn:  # the quote is asked before the transaction holds the poll
+        merged = {**render(await load_poll(conn, ctx)), **ctx.body}
+    priced = merged["budget"] is not None and bool(_PRICED & set(ctx.body))
+    price = await _price(ctx, merged) if priced else None
     async with ctx.pool.acquire() as conn, conn.transaction():
         poll = await load_poll(conn, ctx)
         if poll.status == "archived":
             raise Problem(409, "Conflict", f"poll {poll.id} is archived and cannot be changed")
         merged = {**render(poll), **ctx.body}
-        errors = check_poll(merged)
+        errors = check_poll(merged, price)
         if errors:
             raise _invalid(errors)
         try:
@@ -252,9 +209,12 @@ async def plan_poll(ctx: Ctx) -> Any:
             run = await estimates_store.weighting_run(conn, latest[-1].id) if latest else None
             deff = float(run["deff_kish"]) if run else 1.5
     p = ctx.params
+    values = render(poll)
+    price = await _price(ctx, values, p.get("n"))
     try:
         plan = make_plan(
-            render(poll),
+            values,
+            price,
             n=p.get("n"),
             p=p.get("p", 0.3),
             deff=deff,
@@ -341,7 +301,9 @@ OPS = (
         "polls",
         VALIDATION,
         body=PollCreate,
-        description="Answers 200 with every problem named by field, and the sample-size plan and cost.",
+        description="Answers 200 with every problem named by field, and the sample-size plan and cost. The "
+        "budget is per wave: a wave fits when sample_size × the provider's price per complete is at most the "
+        "budget (the check the launch makes); the plan says whose price it used (price_source).",
     ),
     Op("GET", "/api/v1/polls/{poll_id}", get_poll, "viewer", "Get a poll", "polls", POLL, (POLL_ID,)),
     Op(
@@ -387,5 +349,8 @@ OPS = (
         "polls",
         PLAN,
         _PLAN_PARAMS,
+        description="Costs n completes at the price per complete the poll's provider quotes for one wave (the "
+        "price the launch checks against the budget, which is per wave), else at the poll's cost_per_complete "
+        "(price_source says which).",
     ),
 )
