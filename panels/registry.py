@@ -112,6 +112,8 @@ def _build_prolific(values: Mapping[str, str], ctx: BuildContext) -> Provider:
     return ProlificProvider(
         values["token"],
         base_url=values.get("api_url") or PROLIFIC_API_URL,
+        completion_url=values.get("completion_url") or ProlificProvider.COMPLETION_URL,
+        study_type=values.get("study_type", ""),
         webhook_secret=values.get("webhook_secret", ""),
         policy=ctx.policy,
         observer=ctx.observer,
@@ -137,6 +139,19 @@ KINDS: dict[str, ProviderKind] = {
                 CredentialField("token", "an API token from Prolific's researcher settings"),
                 CredentialField("webhook_secret", "the secret of the webhook subscription", default=""),
                 CredentialField("api_url", "the API's address", secret=False, default=PROLIFIC_API_URL),
+                CredentialField(
+                    "completion_url",
+                    "the completion page participants are sent back to (?cc=CODE is added)",
+                    secret=False,
+                    default=ProlificProvider.COMPLETION_URL,
+                ),
+                CredentialField(
+                    "study_type",
+                    "Prolific's study_type, e.g. SINGLE or US_REGIONAL_REP_SAMPLE (empty: a representative "
+                    "sample of the poll's population, US_REP_SAMPLE or UK_REP_SAMPLE)",
+                    secret=False,
+                    default="",
+                ),
             ),
             _build_prolific,
         ),

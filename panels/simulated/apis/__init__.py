@@ -24,5 +24,8 @@ class ProviderApi:
     install: Callable[[web.Application], None]
 
 
+# Each provider's module builds its ProviderApi with the class above, so it is imported after it.
+from panels.simulated.apis.prolific import PROLIFIC_API  # noqa: E402
+
 #: Every provider API the simulator serves besides its own ``/v1/``.
-PROVIDER_APIS: tuple[ProviderApi, ...] = ()
+PROVIDER_APIS: tuple[ProviderApi, ...] = (PROLIFIC_API,)

@@ -1,0 +1,19 @@
+"""The worlds the contract suite runs in: each provider's adapter pointed at the simulator's copy of its API.
+
+``WORLDS`` maps a provider's name (its ``ProviderKind`` in :mod:`panels.registry`) to a function of the simulator's
+base URL returning the credential fields that point the adapter there. Adding a provider to the suite is one
+entry here (and the same function in ``recognition.demo.DEMO_PROVIDERS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from panels.simulated.apis import prolific
+
+Credentials = Callable[[str], dict[str, str]]
+
+WORLDS: dict[str, Credentials] = {
+    "simulated": lambda url: {"url": url},
+    "prolific": prolific.simulator_credentials,
+}
