@@ -25,8 +25,9 @@ Mapping onto :class:`panels.base.Provider`:
 - entry: the participant and session must belong to the wave's study: ``GET /submissions/{SESSION_ID}/`` must
   name the same participant and study and be in progress; exit: the completion page with the outcome's code;
 - webhooks: ``X-Prolific-Request-Signature`` = base64(HMAC-SHA256(secret, timestamp + body)) with
-  ``X-Prolific-Request-Timestamp`` within :attr:`ProlificProvider.WEBHOOK_WINDOW` seconds of the clock;
-  ``X-Event-ID`` is the event's id.
+  ``X-Prolific-Request-Timestamp`` (Unix seconds), which must lie within :data:`WEBHOOK_TOLERANCE` seconds of now
+  (a captured request cannot be replayed later; deduplication on ``X-Event-ID`` covers replays inside the
+  window). A signed body that is not a JSON object raises ``ValueError`` (the receiver answers 400).
 
 Prolific has no test link to hand out: its test mode copies a *draft* study for the workspace's test participants
 (see ``docs/providers.md``), so :meth:`test_link` is None and the service's own test link is the way in.
@@ -76,6 +77,8 @@ FINISHED = ("AWAITING REVIEW", "APPROVED", "REJECTED", "PARTIALLY APPROVED")
 IN_PROGRESS = ("RESERVED", "ACTIVE")
 REPRESENTATIVE = {"us": "US_REP_SAMPLE", "uk": "UK_REP_SAMPLE"}
 _PROLIFIC_ID = re.compile(r"^[0-9a-f]{24}$")
+#: Seconds a webhook's signed timestamp may differ from this host's clock.
+WEBHOOK_TOLERANCE = 300.0
 REJECT_MESSAGE = (
     "Thank you for taking part. Unfortunately this submission did not meet the study's data quality "
     "requirements ({reason}), so it cannot be approved. Reason code: {code}."
@@ -99,7 +102,6 @@ class ProlificProvider:
     reports_submissions = True
     BASE_URL = "https://api.prolific.com/api/v1"
     COMPLETION_URL = "https://app.prolific.com/submissions/complete"
-    WEBHOOK_WINDOW = 300.0  # seconds a webhook's signed timestamp may be away from the clock
 
     def __init__(
         self,
@@ -114,9 +116,12 @@ class ProlificProvider:
         webhook_secret: str = "",
         policy: RetryPolicy | None = None,
         observer: CallObserver | None = None,
+        webhook_tolerance: float = WEBHOOK_TOLERANCE,
         clock: Callable[[], float] = time.time,
         page_size: int = 200,
     ) -> None:
+        self.webhook_tolerance = webhook_tolerance
+        self.clock = clock
         self.http = ResilientClient(
             self.name, base_url, headers={"Authorization": f"Token {token}"}, policy=policy, observer=observer
         )
@@ -126,7 +131,6 @@ class ProlificProvider:
         self.estimated_minutes = estimated_minutes
         self.screen_out_cents = screen_out_cents
         self.webhook_secret = webhook_secret
-        self.clock = clock
         self.page_size = page_size
 
     async def aclose(self) -> None:
@@ -423,8 +427,8 @@ class ProlificProvider:
         return f"{self.completion_url}?cc={code}"
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
-        """Signed with the workspace's secret over timestamp + body, sent within the window, with an event id;
-        None otherwise (a stale timestamp is a replay)."""
+        """Signed with the workspace's secret over timestamp + body and sent within the tolerance; None otherwise
+        (a stale timestamp is a replay). A signed body that is not a JSON object raises ``ValueError``."""
         lower = {k.lower(): v for k, v in headers.items()}
         signature = lower.get("x-prolific-request-signature", "")
         timestamp = lower.get("x-prolific-request-timestamp", "")
@@ -434,8 +438,8 @@ class ProlificProvider:
             sent = float(timestamp)
         except ValueError:
             return None
-        if abs(self.clock() - sent) > self.WEBHOOK_WINDOW:
-            return None
+        if not abs(self.clock() - sent) <= self.webhook_tolerance:
+            return None  # too old (or too far ahead) to be a delivery made now: a replay
         want = base64.b64encode(
             hmac.new(self.webhook_secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
         ).decode()
@@ -443,8 +447,10 @@ class ProlificProvider:
             return None
         try:
             doc = json.loads(body)
-            kind = str(doc["event_type"])
-        except (ValueError, KeyError, TypeError):
-            return None  # signed but malformed
+        except (ValueError, RecursionError):
+            raise ValueError("the body is not JSON") from None
+        if not isinstance(doc, dict):
+            raise ValueError("the body is not a JSON object")
+        kind = str(doc.get("event_type", ""))
         study = str(doc.get("resource_id", "")) if kind.startswith("study.") else str(doc.get("study_id", ""))
-        return WebhookEvent(lower.get("x-event-id", ""), kind, study, doc)
+        return WebhookEvent(lower.get("x-event-id", str(doc.get("event_id", ""))), kind, study, doc)

@@ -27,9 +27,11 @@ from recognition.waves.scheduler import PollScheduler
 from recognition.web import webhooks
 from recognition.web.api import auth, errors, health, limits
 from recognition.web.api import routes as api_routes
+from recognition.web.api.bodies import MAX_BODY
 from recognition.web.caches import KeyCache, RateLimit, ResponseCache
 from recognition.web.dashboard import routes as dashboard_routes
 from recognition.web.keys import (
+    AUTH_THROTTLE,
     FIELDWORK,
     KEY_CACHE,
     METRICS,
@@ -44,30 +46,30 @@ from recognition.web.keys import (
     WAVES,
 )
 from recognition.web.metrics import Metrics
-from recognition.web.middleware import metrics_middleware
+from recognition.web.middleware import metrics_middleware, security_headers
 from recognition.web.survey import routes as survey_routes
-
-#: Largest request body any route reads (the API checks its own, smaller, limit first).
-MAX_REQUEST = 1024 * 1024
+from recognition.web.throttle import AuthThrottle
 
 
 def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.Application:
     app = web.Application(
         middlewares=[
             metrics_middleware,  # outermost: every request is counted, errors included
+            security_headers,  # CSP, no framing, no referrer, no-store on pages, on every answer
             errors.problem_middleware,  # one error shape for the API
             auth.auth_middleware,  # /api/v1 needs a key; the key's organisation scopes every query
             limits.rate_limit_middleware,  # per key
             limits.conditional_middleware,  # ETag / If-None-Match, gzip
             dashboard_routes.html_errors,  # dashboard and share pages answer errors with a page
         ],
-        client_max_size=MAX_REQUEST,
+        client_max_size=MAX_BODY,  # one limit for every route
     )
     metrics = Metrics()
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app[PROVIDERS] = ProviderRegistry(ProviderConfig.from_settings(settings), observer=metrics.provider_call)
     app[RATE_LIMIT] = RateLimit()
+    app[AUTH_THROTTLE] = AuthThrottle(settings.server_auth_failures, settings.server_trusted_proxies)
     app[KEY_CACHE] = KeyCache()
     app[RESPONSE_CACHE] = ResponseCache()
     app[QUALITY_RULES] = QualityRules()

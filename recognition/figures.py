@@ -12,6 +12,11 @@ Changes are tested in one place, :func:`compare_figures`: for each (earlier, lat
 (:func:`recognition.stats.compare_independent_arrays`), Benjamini–Hochberg q-values within each family of tests,
 and the flag ``significant`` only when ``q < α`` **and** ``|Δ|`` reaches the practical threshold (proportion
 points; NPS points × 100). Pairs where either figure is suppressed are not tested.
+
+The families (:func:`significance_family`) follow where decisions are made: the **headline** family is the total
+sample × the headline metrics (:data:`HEADLINE_METRICS`) × every tracked brand, controlled on its own; the
+**secondary** reads of the total sample (image associations, familiarity, total awareness) and each **segment**
+(one family per segment) are separate families, labelled exploratory (METHODS.md, "Families").
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ CI_METHODS = ("logit", "beta", "wilson", "t")
 PROPORTION_METRICS = ("unaided", "top_of_mind", "aided", "total_awareness", "familiar", "consider", "prefer")
 MEAN_METRICS = ("nps",)
 IMAGE_PREFIX = "image."
+#: The metrics of the headline significance family (with the total sample and every tracked brand).
+HEADLINE_METRICS = ("unaided", "top_of_mind", "aided", "consider", "prefer", "nps")
+#: The families of change tests: headline (confirmatory), secondary and segment (exploratory).
+FAMILIES = ("headline", "secondary", "segment")
 
 
 def is_image_metric(metric: str) -> bool:
@@ -211,15 +220,35 @@ class Change:
 
 
 def one_family(_figure: Figure) -> str:
-    """The family of every test: all the tests made at once are adjusted together."""
+    """One family for every test made at once (the rule before families; kept for comparisons)."""
     return "all"
+
+
+def family_name(figure: Figure) -> str:
+    """``headline``, ``secondary`` or ``segment``: which kind of read a figure's change test is."""
+    if figure.segment != "all":
+        return "segment"
+    return "headline" if figure.metric in HEADLINE_METRICS else "secondary"
+
+
+def is_exploratory(figure: Figure) -> bool:
+    """Secondary and segment reads: their flags are leads to follow up, not confirmed findings."""
+    return family_name(figure) != "headline"
+
+
+def significance_family(figure: Figure) -> str:
+    """The family a figure's change test is adjusted within: ``headline`` (total sample × headline metrics ×
+    every brand), ``secondary`` (the total sample's other metrics), or ``segment:<segment>`` (one family per
+    segment: every metric × brand read in it)."""
+    name = family_name(figure)
+    return f"segment:{figure.segment}" if name == "segment" else name
 
 
 def compare_figures(
     pairs: Sequence[tuple[Figure, Figure]],
     options: StatisticsOptions,
     *,
-    family: Callable[[Figure], Any] = one_family,
+    family: Callable[[Figure], Any] = significance_family,
 ) -> list[Change | None]:
     """Test ``later − earlier`` for each (earlier, later) pair of independent figures (see the module
     docstring). BH runs within each family (``family(later)``). None where either figure is suppressed or has
@@ -254,7 +283,7 @@ def with_changes(
     previous: Mapping[tuple[str, str, str, str], Figure],
     options: StatisticsOptions,
     *,
-    family: Callable[[Figure], Any] = one_family,
+    family: Callable[[Figure], Any] = significance_family,
 ) -> list[Figure]:
     """``figures`` with their change against the figure of the same key in ``previous`` (the previous wave or
     the previous non-overlapping window); figures without a counterpart, or not tested, carry no change."""

@@ -1,46 +1,144 @@
-"""Names people read: metrics and segments in plain words, one place for every output (dashboard, summary,
-alerts, exports). Pure: no I/O."""
+"""Names people read: metrics, segments and significance families in plain words, in English or German — the one
+place for every output (dashboard, summary, charts, PDF, alerts, CSV headers). Pure: no I/O.
+
+Segment codes are ``variable=level`` (``education=some_college_associate``); known variables and levels have
+names here, anything else is spelt out from its code (underscores become spaces).
+"""
 
 from __future__ import annotations
 
 from recognition.figures import IMAGE_PREFIX, is_image_metric
 
+LOCALES = ("en", "de")
+
 METRIC_NAMES = {
-    "unaided": "Unaided awareness",
-    "top_of_mind": "Top of mind",
-    "aided": "Aided awareness",
-    "total_awareness": "Total awareness",
-    "familiar": "Familiarity",
-    "consider": "Consideration",
-    "prefer": "Preference",
-    "nps": "NPS",
+    "en": {
+        "unaided": "Unaided awareness",
+        "top_of_mind": "Top of mind",
+        "aided": "Aided awareness",
+        "total_awareness": "Total awareness",
+        "familiar": "Familiarity",
+        "consider": "Consideration",
+        "prefer": "Preference",
+        "nps": "NPS",
+    },
+    "de": {
+        "unaided": "Ungestützte Bekanntheit",
+        "top_of_mind": "Top of Mind",
+        "aided": "Gestützte Bekanntheit",
+        "total_awareness": "Gesamtbekanntheit",
+        "familiar": "Vertrautheit",
+        "consider": "Kaufbereitschaft",
+        "prefer": "Präferenz",
+        "nps": "NPS",
+    },
 }
-CUSTOMER_SEGMENTS = {
-    "customer=current": "Customers",
-    "customer=lapsed": "Lapsed customers",
-    "customer=never": "Never customers",
-    "customer=non": "Potential customers",
+IMAGE_NAME = {"en": "Image", "de": "Image"}
+EVERYBODY = {"en": "Everybody", "de": "Alle"}
+VARIABLE_NAMES = {
+    "en": {"age": "Age", "gender": "Gender", "region": "Region", "education": "Education", "land": "State"},
+    "de": {
+        "age": "Alter",
+        "gender": "Geschlecht",
+        "region": "Region",
+        "education": "Bildung",
+        "land": "Land",
+    },
+}
+LEVEL_NAMES = {
+    "en": {
+        ("customer", "current"): "Customers",
+        ("customer", "lapsed"): "Lapsed customers",
+        ("customer", "never"): "Never customers",
+        ("customer", "non"): "Potential customers",
+        ("gender", "female"): "Women",
+        ("gender", "male"): "Men",
+        ("education", "hs_or_less"): "High school or less",
+        ("education", "some_college_associate"): "Some college or associate degree",
+        ("education", "bachelors_plus"): "Bachelor's degree or higher",
+        ("education", "isced_0_2"): "Lower secondary or less",
+        ("education", "isced_3_4"): "Upper secondary",
+        ("education", "isced_5_8"): "Tertiary",
+    },
+    "de": {
+        ("customer", "current"): "Kunden",
+        ("customer", "lapsed"): "Ehemalige Kunden",
+        ("customer", "never"): "Nie Kunden",
+        ("customer", "non"): "Potenzielle Kunden",
+        ("gender", "female"): "Frauen",
+        ("gender", "male"): "Männer",
+        ("education", "hs_or_less"): "High School oder weniger",
+        ("education", "some_college_associate"): "College ohne Bachelor",
+        ("education", "bachelors_plus"): "Bachelor oder höher",
+        ("education", "isced_0_2"): "Niedrige Bildung",
+        ("education", "isced_3_4"): "Mittlere Bildung",
+        ("education", "isced_5_8"): "Hohe Bildung",
+    },
+}
+#: Segment variables whose levels read on their own (no "Variable:" before them).
+SELF_NAMED = ("customer", "gender")
+FAMILY_NAMES = {
+    "en": {
+        "headline": "headline",
+        "secondary": "secondary (exploratory)",
+        "segment": "segment (exploratory)",
+    },
+    "de": {"headline": "Kernzahlen", "secondary": "weitere (explorativ)", "segment": "Segment (explorativ)"},
 }
 
 
-def metric_name(metric: str) -> str:
+def _locale(locale: str) -> str:
+    return locale if locale in LOCALES else "en"
+
+
+def metric_name(metric: str, locale: str = "en") -> str:
     """``aided`` → "Aided awareness"; ``image.value_for_money`` → "Image: value for money"."""
-    if metric in METRIC_NAMES:
-        return METRIC_NAMES[metric]
+    loc = _locale(locale)
+    if metric in METRIC_NAMES[loc]:
+        return METRIC_NAMES[loc][metric]
     if is_image_metric(metric):
-        return "Image: " + metric.removeprefix(IMAGE_PREFIX).replace("_", " ")
+        return f"{IMAGE_NAME[loc]}: " + attribute_name(metric)
     return metric.replace("_", " ").capitalize()
 
 
-def segment_name(segment: str) -> str:
+def attribute_name(metric: str) -> str:
+    """``image.value_for_money`` → "value for money" (the attribute alone, for an image map's columns)."""
+    return metric.removeprefix(IMAGE_PREFIX).replace("_", " ")
+
+
+def segment_name(segment: str, locale: str = "en") -> str:
     """``all`` → "Everybody"; ``customer=non`` → "Potential customers"; ``age=18-24`` → "Age 18–24";
-    ``education=some_college`` → "Education: some college"."""
+    ``education=some_college_associate`` → "Education: some college or associate degree"."""
+    loc = _locale(locale)
     if segment == "all":
-        return "Everybody"
-    if segment in CUSTOMER_SEGMENTS:
-        return CUSTOMER_SEGMENTS[segment]
+        return EVERYBODY[loc]
     variable, _, level = segment.partition("=")
-    level = level.replace("_", " ")
+    known = LEVEL_NAMES[loc].get((variable, level))
+    if known is not None and variable in SELF_NAMED:
+        return known
+    level_text = known[0].lower() + known[1:] if known else level.replace("_", " ")
+    name = VARIABLE_NAMES[loc].get(variable, variable.replace("_", " ").capitalize())
     if variable == "age":
-        return f"Age {level.replace('-', '–')}"
-    return f"{variable.replace('_', ' ').capitalize()}: {level}"
+        return f"{name} {level.replace('-', '–')}"
+    return f"{name}: {level_text}"
+
+
+def among(segment: str, locale: str = "en") -> str:
+    """`` among potential customers`` (empty for everybody), to follow a figure's name in a sentence."""
+    if segment == "all":
+        return ""
+    loc = _locale(locale)
+    name = segment_name(segment, loc)
+    variable, _, level = segment.partition("=")
+    word = "among" if loc == "en" else "bei"
+    if variable in SELF_NAMED:
+        return f" {word} {name[0].lower() + name[1:] if loc == 'en' else name}"
+    if variable == "age":
+        ages = level.replace("-", "–")
+        return f" among people aged {ages}" if loc == "en" else f" bei {ages}-Jährigen"
+    return f" ({name})"
+
+
+def family_label(family: str, locale: str = "en") -> str:
+    """``headline`` → "headline"; ``segment`` → "segment (exploratory)"."""
+    return FAMILY_NAMES[_locale(locale)].get(family, family)

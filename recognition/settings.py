@@ -15,11 +15,12 @@ import os
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from recognition.addresses import Network, email_problem, parse_networks
 from recognition.errors import ConfigError
 from recognition.resources import resource_dir
 
@@ -56,21 +57,34 @@ def _float(value: Any) -> float:
         raise TypeError(f"expected a number, got {value!r}") from None
 
 
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in (
-        "true",
-        "1",
-        "yes",
-        "on",
-        "false",
-        "0",
-        "no",
-        "off",
-    ):
-        return value.strip().lower() in ("true", "1", "yes", "on")
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
     raise TypeError(f"expected true or false, got {value!r}")
+
+
+def _networks(value: Any) -> tuple[Network, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"expected a list of networks such as ['10.0.0.0/8'], got {value!r}")
+    try:
+        return parse_networks(value)
+    except ValueError as exc:
+        raise TypeError(str(exc)) from None
+
+
+def _email(value: Any) -> str:
+    text = _str(value).strip()
+    problem = email_problem(text)
+    if problem:
+        raise TypeError(f"{text!r} {problem}")
+    return text
 
 
 def _bounds(value: Any) -> tuple[float, float]:
@@ -100,16 +114,17 @@ def _database_url(value: Any) -> str:
     if not url:
         return ""
     parts = urlsplit(url)
+    shown = url.replace(f":{parts.password}@", ":***@") if parts.password else url  # never echo a password
     if parts.scheme not in ("postgresql", "postgres"):
         raise TypeError(
-            f"not a PostgreSQL URL (expected postgresql://user:password@host:port/dbname), got {url!r}"
+            f"not a PostgreSQL URL (expected postgresql://user:password@host:port/dbname), got {shown!r}"
         )
     if not parts.hostname and "host=" not in parts.query:
-        raise TypeError(f"the URL names no host: {url!r}")
+        raise TypeError(f"the URL names no host: {shown!r}")
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise TypeError(f"the URL has a bad port: {url!r}") from None
+        raise TypeError(f"the URL has a bad port: {shown!r}") from None
     return url
 
 
@@ -183,6 +198,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("server.port", _port, "Port the HTTP server listens on (0 = any free port)."),
     Setting("server.base_url", _http_url, "Public address for respondent links and share links."),
     Setting(
+        "server.trusted_proxies", _networks, "Proxies whose X-Forwarded-For names the client (networks)."
+    ),
+    Setting(
+        "server.auth_failures", _positive_int, "Failed sign-ins, API keys or webhooks per client a minute."
+    ),
+    Setting("server.metrics_token", _str, "Bearer token /metrics asks for; empty = /metrics is open."),
+    Setting(
+        "server.trust_forwarded",
+        _bool,
+        "Trust X-Forwarded-Proto and X-Forwarded-Host from a TLS-terminating proxy (only behind one).",
+    ),
+    Setting(
         "survey.secret", _str, "Secret for pseudonymous respondent keys; empty = generated into data_dir."
     ),
     Setting("statistics.confidence_level", _unit_interval, "Confidence level of published intervals."),
@@ -204,17 +231,19 @@ SETTINGS: tuple[Setting, ...] = (
         "scheduling.misfire_policy", _choice("one", "none", "all"), "Catch-up after downtime: one, none, all."
     ),
     Setting("logging.level", _choice("debug", "info", "warning", "error"), "Log level."),
+    Setting("logging.access", _bool, "Log each request (method, path with tokens redacted, status, time)."),
     Setting("smtp.host", _str, "SMTP server for alert e-mail; empty = no e-mail is sent."),
     Setting("smtp.port", _port, "Port of the SMTP server."),
     Setting("smtp.username", _str, "SMTP login user; empty = no login."),
     Setting("smtp.password", _str, "SMTP login password."),
-    Setting("smtp.sender", _str, "From address of alert e-mail."),
+    Setting("smtp.sender", _email, "From address of alert e-mail."),
     Setting("smtp.starttls", _bool, "Upgrade the SMTP connection with STARTTLS before sending."),
     Setting("smtp.timeout", _non_negative, "Seconds to wait for the SMTP server."),
     Setting("alerts.enabled", _bool, "Evaluate published waves and deliver alerts in this instance."),
     Setting("alerts.interval", _non_negative, "Seconds between sweeps for new waves and undelivered alerts."),
     Setting("alerts.max_attempts", _positive_int, "Attempts per alert message before it is marked failed."),
     Setting("alerts.retry_backoff", _non_negative, "Seconds before the first retry; doubles after each."),
+    Setting("alerts.webhook_allow", _networks, "Private networks alert webhooks may reach (on-premise)."),
     Setting(
         "panels.simulator_url",
         _http_url,
@@ -238,14 +267,18 @@ class Settings:
     """Validated settings. Build with :func:`load_settings`."""
 
     data_dir: Path
-    database_url: str
+    database_url: str = field(repr=False)  # a secret (a URL may hold a password)
     database_pool_min: int
     database_pool_max: int
     database_connect_timeout: float
     server_host: str
     server_port: int
     server_base_url: str
-    survey_secret: str
+    server_trusted_proxies: tuple[Network, ...]
+    server_auth_failures: int
+    server_metrics_token: str = field(repr=False)  # a secret
+    server_trust_forwarded: bool
+    survey_secret: str = field(repr=False)  # a secret
     statistics_confidence_level: float
     statistics_ci_method: str
     statistics_suppress_below: float
@@ -257,10 +290,11 @@ class Settings:
     scheduling_enabled: bool
     scheduling_misfire_policy: str
     logging_level: str
+    logging_access: bool
     smtp_host: str
     smtp_port: int
     smtp_username: str
-    smtp_password: str
+    smtp_password: str = field(repr=False)  # a secret
     smtp_sender: str
     smtp_starttls: bool
     smtp_timeout: float
@@ -268,10 +302,11 @@ class Settings:
     alerts_interval: float
     alerts_max_attempts: int
     alerts_retry_backoff: float
+    alerts_webhook_allow: tuple[Network, ...]
     panels_simulator_url: str
-    panels_simulator_webhook_secret: str
-    panels_prolific_token: str
-    panels_prolific_webhook_secret: str
+    panels_simulator_webhook_secret: str = field(repr=False)  # a secret
+    panels_prolific_token: str = field(repr=False)  # a secret
+    panels_prolific_webhook_secret: str = field(repr=False)  # a secret
     panels_prolific_api_url: str
 
     @property
@@ -385,6 +420,4 @@ def ensure_data_dir(settings: Settings) -> Settings:
         raise ConfigError(
             f"the respondent-key secret in {path} is too short; delete the file to regenerate it"
         )
-    from dataclasses import replace
-
     return replace(settings, survey_secret=secret)

@@ -18,6 +18,7 @@ from aiohttp import web
 from recognition.db import database
 from recognition.errors import UserError
 from recognition.settings import Settings, ensure_data_dir, load_settings
+from recognition.web.middleware import AccessLogger
 
 
 def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
@@ -51,7 +52,8 @@ def run(coro: Awaitable[int]) -> int:
 async def serve_until_cancelled(
     app: web.Application, settings: Settings, banner: Callable[[str], None]
 ) -> int:
-    runner = web.AppRunner(app, access_log=None)
+    access = logging.getLogger("aiohttp.access") if settings.logging_access else None
+    runner = web.AppRunner(app, access_log=access, access_log_class=AccessLogger)
     await runner.setup()
     try:
         site = web.TCPSite(runner, settings.server_host, settings.server_port)

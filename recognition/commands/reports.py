@@ -15,7 +15,7 @@ from recognition.errors import UserError
 from recognition.polls.checks import check_objective
 from recognition.store import objectives, polls
 from recognition.store import waves as waves_store
-from recognition.web.dashboard.access import share_token, share_url
+from recognition.web.dashboard.shares import new_share_link
 
 
 def cmd_share(args: argparse.Namespace) -> int:
@@ -30,8 +30,19 @@ def cmd_share(args: argparse.Namespace) -> int:
         poll = await polls.get_poll(conn, args.poll_id)
         if poll is None:
             raise UserError(f"no poll {args.poll_id}")
+        if poll.status == "archived":
+            raise UserError(f"poll {args.poll_id} is archived; its dashboard cannot be shared")
+        link = await new_share_link(
+            conn,
+            settings.survey_secret,
+            base_url,
+            poll.id,
+            args.days,
+            label=args.label,
+            created_by="command line",
+        )
         print(f"read-only link to {poll.name!r}, valid for {args.days:g} days:", file=sys.stderr, flush=True)
-        print(share_url(base_url, share_token(settings.survey_secret, poll.id, args.days)), flush=True)
+        print(link, flush=True)
         return 0
 
     return with_conn(settings, work)
@@ -88,6 +99,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("poll_id", type=int, metavar="POLL_ID")
     p.add_argument("--days", type=float, default=30, help="days the link stays valid (default 30)")
     p.add_argument("--base-url", help="public address of the service (default server.base_url)")
+    p.add_argument("--label", default="", help="a name for the link in the poll's list of share links")
     p.set_defaults(func=cmd_share)
 
     p = sub.add_parser(

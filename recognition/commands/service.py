@@ -16,7 +16,7 @@ from recognition.db import database, migrate, schema_version
 from recognition.demo import DEMO_SAMPLE, ORGANISATION, run_demo, trend_table
 from recognition.errors import UserError
 from recognition.store import orgs
-from recognition.web.dashboard.access import share_token, share_url
+from recognition.web.dashboard.shares import new_share_link
 
 # --- serve / migrate -----------------------------------------------------------------------------------------
 
@@ -121,8 +121,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             async with pool.acquire() as conn:
                 org = await orgs.organisation_id(conn, ORGANISATION)
                 key, _ = await orgs.create_key(conn, org, "admin", label="demo")
+                share = await new_share_link(
+                    conn,
+                    settings.survey_secret,
+                    settings.public_base_url,
+                    poll_id,
+                    30,
+                    label="demo",
+                    created_by="demo",
+                )
             app = create_app(settings, pool=pool)
-            share = share_url(settings.public_base_url, share_token(settings.survey_secret, poll_id, 30))
 
             def banner(url: str) -> None:
                 print(f"\nrecognition is serving on {url} (Ctrl-C to stop)")

@@ -1,204 +1,296 @@
-"""Charts as SVG text, drawn by matplotlib on the server (no JavaScript; the same SVG prints and scales to a phone
-screen through its viewBox). Text stays text (``svg.fonttype = none``) so it is crisp, searchable and small.
+"""Charts as SVG text, written directly (no plotting library, no JavaScript needed to see them).
 
-Figures use matplotlib's object API (no pyplot state); drawing is serialised by a lock because matplotlib's
-font and text caches are not guaranteed thread-safe. Callers run these functions in an executor.
+Why this way: the page, its printout and the PDF show the same vector drawing, crisp at any size; drawing a chart
+is string building (well under a millisecond a series), thread-safe and cached with the page; nothing is loaded
+from outside. Each chart is drawn for a width: the pages carry a wide (720) and a narrow (380) drawing and show
+the one that fits, so text stays 11–15 px from a phone to a desktop instead of shrinking with the drawing.
+
+Every data mark has a ``<title>`` with value, interval and base: the browser's own tooltip, which
+``static/charts.js`` also shows on tap; a long trend (over :data:`MAX_MARKS` points) gets one hover column per
+wave listing every series there instead, and its phone drawing shows the latest :data:`NARROW_WAVES` waves.
+Series carry ``data-series`` so the legend can toggle them.
+All text is escaped, so a brand called ``$x$ <b>`` is drawn as written. Only presentation attributes are used
+(no ``style``), which the page's Content-Security-Policy allows and the PDF renderer reads.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import re
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from xml.sax.saxutils import escape
 
-import matplotlib
+from recognition.reports.numbers import Numbers
 
-matplotlib.use("Agg")  # before any canvas import; renders without a display
-
-from matplotlib import rc_context  # noqa: E402
-from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-_LOCK = threading.Lock()
 OWN = "#1f5fa8"
-OTHERS = ("#c0504d", "#6a9f3a", "#8064a2", "#d08b1f", "#4aacc6", "#7f7f7f", "#a0522d")
-STYLE: Any = {
-    "svg.fonttype": "none",
-    "font.size": 11,
-    "font.family": "sans-serif",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titleweight": "bold",
-    "axes.titlesize": 12,
-    "svg.hashsalt": "recognition",
-}
+PALETTE = (
+    "#1f5fa8",
+    "#c0504d",
+    "#6a9f3a",
+    "#8064a2",
+    "#d08b1f",
+    "#2a9d9f",
+    "#7f7f7f",
+    "#a0522d",
+    "#d45087",
+    "#4c6e2f",
+    "#5b5bd6",
+    "#b8860b",
+)
+FONT = "DejaVu Sans, Verdana, sans-serif"
+WIDE, NARROW = 720, 380
+CHAR = 0.6  # average glyph width per unit of font size (DejaVu Sans), for fitting labels
+
+
+@dataclass(frozen=True)
+class Point:
+    """One data mark: estimate, interval, effective base and the label of where it sits (a wave, a brand)."""
+
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    n_eff: float | None = None
 
 
 @dataclass(frozen=True)
 class Series:
     name: str
-    estimate: Sequence[float | None]
-    ci_low: Sequence[float | None]
-    ci_high: Sequence[float | None]
+    points: Sequence[Point | None]
     highlight: bool = False  # drawn bold, with its confidence band
     color: str | None = None
 
 
-def _svg(fig: Figure) -> str:
-    buf = io.StringIO()
-    FigureCanvasSVG(fig).print_svg(buf)
-    text = buf.getvalue()
-    text = text[text.index("<svg") :]
-    # Let CSS size the chart: drop the fixed width/height, keep the viewBox.
-    return re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1 aria-hidden="true"', text, count=1)
+def _f(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
-def _fmt(percent: bool) -> FuncFormatter:
-    return FuncFormatter(lambda v, _p: f"{100 * v:.0f}%" if percent else f"{v:.0f}")
+def _text(x: float, y: float, text: str, *, size: int = 12, anchor: str = "start", weight: str = "") -> str:
+    bold = ' font-weight="bold"' if weight else ""
+    return (
+        f'<text x="{_f(x)}" y="{_f(y)}" font-size="{size}" text-anchor="{anchor}" fill="#1d2329"'
+        f' font-family="{FONT}"{bold}>{escape(text)}</text>'
+    )
 
 
-def _nan(values: Sequence[float | None]) -> list[float]:
-    return [math.nan if v is None else float(v) for v in values]
+def _fit(text: str, width: float, size: int = 12) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` units."""
+    room = max(3, int(width / (CHAR * size)))
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def _open(width: int, height: float, title: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {_f(height)}" width="{width}" '
+        f'height="{_f(height)}" class="chart-svg" focusable="false" aria-hidden="true">'
+        + _text(0, 16, _fit(title, width, 14), size=14, weight="bold")
+    )
+
+
+def tip(fmt: Numbers, label: str, p: Point, kind: str) -> str:
+    """``Acme, 12 Jan 2026: 62% (95% CI 59 to 65%), effective n 540``."""
+    if p.value is None:
+        return f"{label}: not shown (base too small)"
+    parts = [f"{label}: {fmt.value(p.value, kind)}"]
+    if p.low is not None and p.high is not None:
+        parts.append(f" ({fmt.ci(p.low, p.high, kind)})")
+    if p.n_eff is not None:
+        parts.append(f", effective n {fmt.count(p.n_eff)}")
+    return "".join(parts)
+
+
+def _mark(x: float, y: float, r: float, color: str, text: str) -> str:
+    return (
+        f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" fill="{color}" stroke="#ffffff" stroke-width="1" '
+        f'class="mark"><title>{escape(text)}</title></circle>'
+    )
+
+
+#: Above this many marks a trend gets one hover column per wave (all series' values) instead of a mark per
+#: point, which keeps a two-year tracker's page small.
+MAX_MARKS = 120
+#: Waves a narrow (phone) trend shows: the latest half-year of a weekly tracker.
+NARROW_WAVES = 26
+
+
+def _columns(
+    series: Sequence[Series],
+    x_labels: Sequence[str],
+    X: Callable[[float], float],
+    top: float,
+    bottom: float,
+    fmt: Numbers,
+    kind: str,
+) -> str:
+    """One transparent column per wave whose tooltip lists every series' value there (intervals and bases of
+    the highlighted ones)."""
+    n = len(x_labels)
+    step = (X(1) - X(0)) if n > 1 else (X(0) * 2)
+    out = ['<g class="cols">']
+    for i, label in enumerate(x_labels):
+        parts = []
+        for s in series:
+            p = s.points[i] if i < len(s.points) else None
+            if p is None or p.value is None:
+                continue
+            if s.highlight and p.low is not None and p.high is not None:
+                extra = f" ({fmt.interval(p.low, p.high, kind)}, n {fmt.count(p.n_eff)})"
+            else:
+                extra = ""
+            parts.append(f"{s.name} {fmt.value(p.value, kind)}{extra}")
+        if not parts:
+            continue
+        text = f"{label}: " + "; ".join(parts)
+        out.append(
+            f'<rect x="{_f(X(i) - step / 2)}" y="{_f(top)}" width="{_f(step)}" height="{_f(bottom - top)}" '
+            f'fill="#000000" fill-opacity="0" class="mark"><title>{escape(text)}</title></rect>'
+        )
+    out.append("</g>")
+    return "".join(out)
+
+
+def _nice(low: float, high: float, target: int = 5) -> list[float]:
+    """Round tick values covering [low, high]."""
+    span = max(high - low, 1e-9)
+    raw = span / target
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    return [round(k * step, 10) for k in range(first, last + 1)]
+
+
+def _range(values: list[float], percent: bool) -> list[float]:
+    if not values:
+        return [0.0, 0.5, 1.0] if percent else [-100.0, 0.0, 100.0]
+    low, high = min(values), max(values)
+    pad = max((high - low) * 0.1, 0.02 if percent else 2.0)
+    low, high = low - pad, high + pad
+    if percent:
+        low, high = max(0.0, low), min(1.0, high)
+    return _nice(low, high)
+
+
+def _legend(series: Sequence[Series], colors: list[str], x: float, y: float, width: float, cols: int) -> str:
+    out = []
+    col_w = width / cols
+    for i, (s, color) in enumerate(zip(series, colors, strict=True)):
+        cx, cy = x + (i % cols) * col_w, y + (i // cols) * 20
+        label = _fit(s.name, col_w - 24, 12)
+        out.append(
+            f'<g class="legend-item" data-series="s{i}" tabindex="0" role="button" aria-pressed="true">'
+            f'<rect x="{_f(cx)}" y="{_f(cy - 9)}" width="14" height="10" fill="{color}"/>'
+            + _text(cx + 19, cy, label, size=12, weight="bold" if s.highlight else "")
+            + "</g>"
+        )
+    return "".join(out)
 
 
 def trend(
     title: str,
     x_labels: Sequence[str],
     series: Sequence[Series],
+    fmt: Numbers,
     *,
+    kind: str = "proportion",
     breaks: Sequence[int] = (),
-    percent: bool = True,
+    width: int = WIDE,
 ) -> str:
-    """Lines over waves with shaded confidence bands (highlighted series only, to keep it legible) and dashed
-    vertical lines where the questionnaire version changes (between wave i − 1 and i)."""
-    with _LOCK, rc_context(STYLE):
-        fig = Figure(figsize=(7.2, 3.6), layout="constrained")
-        ax = fig.add_subplot()
-        x = list(range(len(x_labels)))
-        others = iter(OTHERS)
-        for s in series:
-            color = s.color or (OWN if s.highlight else next(others, "#555555"))
-            est = _nan(s.estimate)
-            if s.highlight:
-                ax.fill_between(x, _nan(s.ci_low), _nan(s.ci_high), color=color, alpha=0.18, linewidth=0)
-            ax.plot(
-                x,
-                est,
-                marker="o",
-                markersize=4 if s.highlight else 3,
-                linewidth=2.4 if s.highlight else 1.4,
-                color=color,
-                label=s.name,
-            )
-        for i in breaks:
-            ax.axvline(i - 0.5, color="#333333", linestyle="--", linewidth=1)
-            ax.annotate(
-                "new questionnaire",
-                (i - 0.5, 1),
-                xycoords=("data", "axes fraction"),
-                fontsize=9,
-                ha="left",
-                va="top",
-                xytext=(3, 0),
-                textcoords="offset points",
-            )
-        ax.set_xticks(
-            x, list(x_labels), rotation=30 if len(x) > 4 else 0, ha="right" if len(x) > 4 else "center"
+    """Lines over waves; highlighted series with their confidence band; dashed lines where the questionnaire
+    version changes (between wave i − 1 and i). The legend (right, or below when narrow) toggles series."""
+    percent = kind != "mean"
+    if width < 500 and len(x_labels) > NARROW_WAVES:
+        offset = len(x_labels) - NARROW_WAVES
+        x_labels = x_labels[offset:]
+        series = [Series(s.name, s.points[offset:], s.highlight, s.color) for s in series]
+        breaks = [b - offset for b in breaks if b - offset >= 1]
+    colors = [s.color or PALETTE[i % len(PALETTE)] for i, s in enumerate(series)]
+    narrow = width < 500 or len(series) == 1
+    legend_w = 0 if narrow else 175
+    cols = 2 if width < 500 else 3
+    legend_rows = 0 if len(series) <= 1 else (math.ceil(len(series) / cols) if narrow else 0)
+    left, top, right = 44, 30, width - legend_w - 10
+    plot_h = 190 if width < 500 else 220
+    bottom = top + plot_h
+    height = bottom + 38 + legend_rows * 20
+    values = [
+        v
+        for s in series
+        for p in s.points
+        if p is not None
+        for v in ((p.value, p.low, p.high) if s.highlight else (p.value,))
+        if v is not None
+    ]
+    ticks = _range(values, percent)
+    lo, hi = ticks[0], ticks[-1]
+    n = len(x_labels)
+
+    def X(i: float) -> float:
+        return left + (right - left) * ((i + 0.5) / max(n, 1))
+
+    def Y(v: float) -> float:
+        return bottom - (bottom - top) * ((v - lo) / (hi - lo or 1))
+
+    out = [_open(width, height, title)]
+    for t in ticks:
+        out.append(f'<line x1="{left}" x2="{_f(right)}" y1="{_f(Y(t))}" y2="{_f(Y(t))}" stroke="#dde2e7"/>')
+        out.append(_text(left - 6, Y(t) + 4, fmt.value(t, kind), size=11, anchor="end"))
+    room = max(1, int((right - left) / (CHAR * 11 * max((len(x) for x in x_labels), default=6) + 12)))
+    every = max(1, math.ceil(n / room))
+    for i, label in enumerate(x_labels):
+        if (n - 1 - i) % every == 0:  # counted back from the latest wave, which is always labelled
+            out.append(_text(X(i), bottom + 16, label, size=11, anchor="middle"))
+    for b in breaks:
+        xb = (X(b - 1) + X(b)) / 2
+        out.append(
+            f'<line x1="{_f(xb)}" x2="{_f(xb)}" y1="{top}" y2="{bottom}" stroke="#333333" stroke-dasharray="4 3"/>'
         )
-        ax.yaxis.set_major_formatter(_fmt(percent))
-        ax.set_title(title, loc="left")
-        ax.grid(axis="y", color="#dddddd")
-        if len(series) > 1:
-            ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=9)
-        return _svg(fig)
+        out.append(_text(xb + 3, top + 10, "new questionnaire", size=10))
+    marks = sum(1 for s in series for p in s.points if p is not None) <= MAX_MARKS
+    for k, (s, color) in enumerate(zip(series, colors, strict=True)):
+        out.append(_line(k, s, color, X, Y, x_labels, fmt, kind, marks))
+    if not marks:
+        out.append(_columns(series, x_labels, X, top, bottom, fmt, kind))
+    if len(series) > 1:
+        if narrow:
+            out.append(_legend(series, colors, left - 30, bottom + 40, width - left + 20, cols))
+        else:
+            out.append(_legend(series, colors, right + 14, top + 10, legend_w, 1))
+    out.append("</svg>")
+    return "".join(out)
 
 
-def bars(
-    title: str,
-    labels: Sequence[str],
-    estimate: Sequence[float | None],
-    ci_low: Sequence[float | None],
-    ci_high: Sequence[float | None],
-    *,
-    highlight: int | None = 0,
-    percent: bool = True,
+def _line(
+    k: int,
+    s: Series,
+    color: str,
+    X: Callable[[float], float],
+    Y: Callable[[float], float],
+    x_labels: Sequence[str],
+    fmt: Numbers,
+    kind: str,
+    marks: bool = True,
 ) -> str:
-    """Horizontal bars with confidence-interval whiskers, first label on top."""
-    with _LOCK, rc_context(STYLE):
-        fig = Figure(figsize=(7.2, 0.5 * len(labels) + 1.2), layout="constrained")
-        ax = fig.add_subplot()
-        est = _nan(estimate)
-        y = list(range(len(labels)))[::-1]
-        low = [e - lo if not math.isnan(e) else 0 for e, lo in zip(est, _nan(ci_low), strict=True)]
-        high = [hi - e if not math.isnan(e) else 0 for e, hi in zip(est, _nan(ci_high), strict=True)]
-        colors = [OWN if i == highlight else "#9aa7b5" for i in range(len(labels))]
-        ax.barh(
-            y,
-            [0 if math.isnan(e) else e for e in est],
-            xerr=[low, high],
-            color=colors,
-            capsize=3,
-            error_kw={"elinewidth": 1.2, "ecolor": "#333333"},
-        )
-        ax.set_yticks(y, list(labels))
-        ax.xaxis.set_major_formatter(_fmt(percent))
-        ax.set_title(title, loc="left")
-        ax.grid(axis="x", color="#dddddd")
-        return _svg(fig)
-
-
-def funnel(title: str, stages: Sequence[str], groups: dict[str, Sequence[float | None]]) -> str:
-    """Grouped bars, one group per stage (aware → consider → prefer), one bar per audience."""
-    with _LOCK, rc_context(STYLE):
-        fig = Figure(figsize=(7.2, 3.4), layout="constrained")
-        ax = fig.add_subplot()
-        width = 0.8 / max(1, len(groups))
-        for k, (name, values) in enumerate(groups.items()):
-            xs = [i + (k - (len(groups) - 1) / 2) * width for i in range(len(stages))]
-            vals = [0.0 if v is None else float(v) for v in values]
-            bars_ = ax.bar(xs, vals, width=width * 0.95, label=name, color=(OWN, "#d08b1f", *OTHERS)[k])
-            ax.bar_label(
-                bars_,
-                labels=["n/a" if v is None else f"{100 * v:.0f}%" for v in values],
-                fontsize=9,
-                padding=2,
-            )
-        ax.set_xticks(range(len(stages)), list(stages))
-        ax.yaxis.set_major_formatter(_fmt(True))
-        ax.set_ylim(0, 1.08)
-        ax.set_title(title, loc="left")
-        ax.legend(frameon=False, fontsize=9)
-        return _svg(fig)
-
-
-def heatmap(
-    title: str, rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[float | None]]
-) -> str:
-    """Brand × attribute map: cell shade and label = share associating the attribute with the brand."""
-    with _LOCK, rc_context(STYLE):
-        fig = Figure(figsize=(7.2, 0.45 * len(rows) + 1.6), layout="constrained")
-        ax = fig.add_subplot()
-        grid = [_nan(r) for r in values]
-        finite = [v for r in grid for v in r if not math.isnan(v)]
-        vmax = max(0.01, max(finite, default=1.0))
-        ax.imshow(grid, cmap="Blues", vmin=0, vmax=vmax, aspect="auto")
-        for i, r in enumerate(grid):
-            for j, v in enumerate(r):
-                ax.text(
-                    j,
-                    i,
-                    "—" if math.isnan(v) else f"{100 * v:.0f}",
-                    ha="center",
-                    va="center",
-                    fontsize=9,
-                    color="white" if not math.isnan(v) and v > 0.6 * vmax else "black",
-                )
-        ax.set_xticks(range(len(cols)), list(cols), rotation=30, ha="right")
-        ax.set_yticks(range(len(rows)), list(rows))
-        ax.set_title(title, loc="left")
-        return _svg(fig)
+    """One series of a trend: its band (highlighted only), its line (broken where a wave has no figure) and,
+    with ``marks``, a mark with a tooltip at every wave."""
+    out = [f'<g class="series" data-series="s{k}">']
+    pts = [(i, p) for i, p in enumerate(s.points) if p is not None and p.value is not None]
+    if s.highlight:
+        band = [(i, p) for i, p in pts if p.low is not None and p.high is not None]
+        if len(band) > 1:
+            upper = " ".join(f"{_f(X(i))},{_f(Y(p.high or 0))}" for i, p in band)
+            lower = " ".join(f"{_f(X(i))},{_f(Y(p.low or 0))}" for i, p in reversed(band))
+            out.append(f'<polygon points="{upper} {lower}" fill="{color}" fill-opacity="0.15"/>')
+    runs: list[list[tuple[int, Point]]] = []
+    for i, p in pts:
+        if runs and runs[-1][-1][0] == i - 1:
+            runs[-1].append((i, p))
+        else:
+            runs.append([(i, p)])
+    stroke = 2.6 if s.highlight else 1.6
+    for run in runs:
+        line = " ".join(f"{_f(X(i))},{_f(Y(p.value or 0))}" for i, p in run)
+        out.append(f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="{stroke}"/>')
+    radius = 3.2 if len(x_labels) <= 30 else 2.2
+    for i, p in pts if marks else ():
+        out.append(_mark(X(i), Y(p.value or 0), radius, color, tip(fmt, f"{s.name}, {x_labels[i]}", p, kind)))
+    out.append("</g>")
+    return "".join(out)

@@ -12,25 +12,32 @@ the comparison with the wave a year earlier is tested here with the same test
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from recognition.figures import (
+    HEADLINE_METRICS,
     Change,
     Figure,
     StatisticsOptions,
     compare_figures,
+    family_name,
     is_image_metric,
     stored_change,
 )
 from recognition.labels import metric_name
 
-#: Headline metrics, in reading order.
-KPI_METRICS = ("unaided", "top_of_mind", "aided", "consider", "prefer", "nps")
+#: Headline metrics, in reading order (the headline significance family).
+KPI_METRICS = HEADLINE_METRICS
+#: Secondary metrics of the total sample, after the headline ones (then image associations).
+SECONDARY_METRICS = ("total_awareness", "familiar")
 FUNNEL = (("aided", "Aware"), ("consider", "Consider"), ("prefer", "Prefer"))
-FUNNEL_SEGMENTS = (("customer=current", "Customers"), ("customer=non", "Potential customers"))
-TEST_NAME = "two-sample z test of independent estimates, Benjamini-Hochberg adjusted"
+#: The funnel's audiences: everybody and the potential customers (lapsed or never). Current customers are left
+#: out: they are aware of the brand by definition, so their funnel starts at 100%.
+FUNNEL_SEGMENTS = ("all", "customer=non")
+TEST_NAME = "two-sample z test of independent estimates, Benjamini–Hochberg adjusted within its family"
 YEAR = timedelta(days=365)
 YEAR_TOLERANCE = timedelta(days=28)
 
@@ -81,20 +88,27 @@ class PollData:
     def cell(self, wave_id: int, metric: str, brand: str, segment: str) -> Figure | None:
         return self.cells.get((wave_id, metric, brand, segment))
 
-    @property
+    @functools.cached_property
     def metrics(self) -> list[str]:
-        seen = {k[1] for k in self.cells}
-        ordered = [m for m in (*KPI_METRICS, "total_awareness", "familiar") if m in seen]
-        return ordered + sorted(m for m in seen if m not in ordered)
+        return order_metrics({k[1] for k in self.cells})
 
-    @property
+    @functools.cached_property
     def segments(self) -> list[str]:
-        seen = {k[3] for k in self.cells}
-        return (["all"] if "all" in seen else []) + sorted(seen - {"all"})
+        return order_segments({k[3] for k in self.cells})
 
     @property
     def test(self) -> str:
         return test_name(self.window)
+
+
+def order_metrics(seen: set[str]) -> list[str]:
+    """Headline metrics, then secondary ones, then image associations (by name)."""
+    ordered = [m for m in (*KPI_METRICS, *SECONDARY_METRICS) if m in seen]
+    return ordered + sorted(m for m in seen if m not in ordered)
+
+
+def order_segments(seen: set[str]) -> list[str]:
+    return (["all"] if "all" in seen else []) + sorted(seen - {"all"})
 
 
 def year_ago(waves: Sequence[WaveInfo], latest: WaveInfo) -> WaveInfo | None:
@@ -117,11 +131,50 @@ class Tile:
     cell: Figure | None
     vs_previous: Change | None
     vs_year: Change | None
+    family: str = "headline"  # headline | secondary | segment
+    vs_since: Change | None = None
 
 
-def tiles(data: PollData, wave_id: int, segment: str, options: StatisticsOptions) -> list[Tile]:
-    """Headline KPI tiles of the own brand at ``wave_id``: the KPI metrics present, then image attributes."""
-    metrics = [m for m in data.metrics if m in KPI_METRICS or is_image_metric(m)]
+#: How far back the "since" comparison looks: the wave this many waves earlier (a quarter of a weekly
+#: tracker), or the first wave when the series is shorter.
+SINCE_WAVES = 12
+Moves = dict[tuple[str, str], Change]  # (metric, brand) → the change since the baseline wave
+
+
+def baseline(waves: Sequence[WaveInfo], wave_id: int, window: int = 1) -> WaveInfo | None:
+    """The wave a "since" comparison starts from: :data:`SINCE_WAVES` waves before ``wave_id`` or the first
+    wave, and only when it is at least two waves back (one back is the previous-wave test) and the figures are
+    single waves (overlapping windows are never compared)."""
+    ids = [w.id for w in waves]
+    i = ids.index(wave_id)
+    if window > 1 or i < 2:
+        return None
+    return waves[max(0, i - SINCE_WAVES)]
+
+
+def since_changes(data: PollData, wave_id: int, segment: str, options: StatisticsOptions) -> Moves:
+    """Every metric × brand of ``segment`` at ``wave_id`` tested against the baseline wave (the same z test,
+    BH within the same families); empty without a baseline. Slow drifts that no single wave-on-wave test can
+    see (a point a week) show here once they add up."""
+    start = baseline(data.waves, wave_id, data.window)
+    if start is None:
+        return {}
+    pairs = [
+        (old, c)
+        for (w, m, b, s), c in data.cells.items()
+        if w == wave_id and s == segment and (old := data.cell(start.id, m, b, s)) is not None
+    ]
+    changes = compare_figures(pairs, options)
+    return {(c.metric, c.brand): ch for (_, c), ch in zip(pairs, changes, strict=True) if ch is not None}
+
+
+def tiles(
+    data: PollData, wave_id: int, segment: str, options: StatisticsOptions, moves: Moves | None = None
+) -> list[Tile]:
+    """Cards of the own brand at ``wave_id``: every metric present (headline, secondary, image), each with its
+    stored change, its change since the baseline (``moves``) and since a year ago (tested here within the same
+    families)."""
+    metrics = data.metrics
     wave = next(w for w in data.waves if w.id == wave_id)
     ago = year_ago(data.waves, wave)
     cells = [data.cell(wave_id, m, data.own_brand, segment) for m in metrics]
@@ -138,7 +191,9 @@ def tiles(data: PollData, wave_id: int, segment: str, options: StatisticsOptions
     for i, (m, c) in enumerate(zip(metrics, cells, strict=True)):
         vs_prev = stored_change(c) if c is not None else None
         vs_year = year_changes[year_index[i]] if i in year_index else None
-        out.append(Tile(m, metric_name(m), c, vs_prev, vs_year))
+        fam = family_name(c) if c is not None else ("headline" if m in KPI_METRICS else "secondary")
+        since = (moves or {}).get((m, data.own_brand))
+        out.append(Tile(m, metric_name(m), c, vs_prev, vs_year, fam, since))
     return out
 
 
@@ -149,8 +204,9 @@ def comparison(data: PollData, wave_id: int, metric: str, segment: str) -> list[
 
 
 def funnel(data: PollData, wave_id: int, brand: str) -> dict[str, list[Figure | None]]:
-    """Aware → consider → prefer of ``brand`` among customers and potential customers."""
-    return {label: [data.cell(wave_id, m, brand, seg) for m, _ in FUNNEL] for seg, label in FUNNEL_SEGMENTS}
+    """Aware → consider → prefer of ``brand`` among everybody and among potential customers (segment code →
+    the three figures)."""
+    return {seg: [data.cell(wave_id, m, brand, seg) for m, _ in FUNNEL] for seg in FUNNEL_SEGMENTS}
 
 
 def image_map(
@@ -165,8 +221,18 @@ def image_map(
     return brands, attributes, grid
 
 
-def low_bases(cells: Iterable[Figure | None]) -> list[Figure]:
-    return [c for c in cells if c is not None and c.base_status in ("low", "suppressed")]
+def low_bases(data: PollData, wave_id: int, segment: str) -> list[Figure]:
+    """Every figure of ``wave_id`` the page or the summary can show — every metric × brand in ``segment`` and
+    the funnel's audiences — whose effective base is low or too small to show, smallest base first. The
+    summary's warning and the page's Bases section both read this one list."""
+    segments = {segment, *FUNNEL_SEGMENTS}
+    cells = [c for (w, _, _, s), c in data.cells.items() if w == wave_id and s in segments]
+    funnel_metrics = {m for m, _ in FUNNEL}
+    shown = [
+        c for c in cells if c.segment == segment or (c.metric in funnel_metrics and c.brand == data.own_brand)
+    ]
+    low = [c for c in shown if c.base_status in ("low", "suppressed")]
+    return sorted(low, key=lambda c: (c.n_eff or 0.0, c.metric, c.brand, c.segment))
 
 
 def version_breaks(waves: Sequence[WaveInfo]) -> list[int]:

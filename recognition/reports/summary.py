@@ -1,21 +1,31 @@
-"""The written summary of a wave: short plain-language points built from the tests, each carrying the numbers it
-rests on (estimate, CI, n, effective n, the test, p and q), so every sentence can be traced.
+"""The written summary of a wave: the news first, in plain words, each point carrying the figure it rests on
+(estimate, CI, n, effective n, the test, its family, p and q), so every sentence can be traced.
 
-Order: significant changes of the own brand, then of competitors (largest first), then the own brand's headline
-figures that did not change significantly, then objectives, then low-base warnings. Proportions read as whole
-percent and changes as percentage points; NPS reads in points. Suppressed figures are never quoted.
+Order: objectives breached, then at risk; the significant moves — headline reads (own brand first, then
+competitors, largest first), then exploratory reads (secondary metrics, segments) labelled so; one line naming
+the own brand's headline metrics with no significant change; objectives on track in one line; last, the figures
+on a low base, named. Numbers follow :mod:`recognition.reports.numbers`; names follow :mod:`recognition.labels`.
+Suppressed figures are never quoted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from recognition.alerts.objectives import ObjectiveStatus
-from recognition.figures import Figure
-from recognition.labels import metric_name
-from recognition.reports.model import KPI_METRICS, PollData, previous_wave
+from recognition.figures import Change, Figure, family_name
+from recognition.labels import among, metric_name
+from recognition.reports.model import KPI_METRICS, Moves, PollData, WaveInfo, low_bases, previous_wave
+from recognition.reports.numbers import Numbers
+
+#: Point kinds, in the order they appear (a "since" point is a change since the baseline wave).
+KINDS = ("objective", "change", "since", "no_change", "low_base")
+SINCE_TEST = (
+    "change since the baseline wave: two-sample z test, Benjamini–Hochberg adjusted within its family"
+)
+MAX_NAMED = 8
 
 
 @dataclass(frozen=True)
@@ -23,7 +33,7 @@ class SummaryPoint:
     """One sentence of the summary and the figure it rests on (public form), with how it was judged."""
 
     text: str
-    kind: str  # change | steady | objective | low_base
+    kind: str  # objective | change | no_change | low_base
     metric: str
     brand: str
     segment: str
@@ -31,12 +41,19 @@ class SummaryPoint:
     figure: Figure | None = None
     test: str | None = None
     status: str | None = None
+    family: str | None = None  # headline | secondary | segment, for a change
+    items: tuple[str, ...] = field(default=())  # the metrics (no_change) or figures (low_base) it names
+    since: tuple[int, Change] | None = None  # a "since" point: the baseline wave and the change from it
 
     def __getattr__(self, name: str) -> Any:
         """The figure's numbers read through the point (``point.n``, ``point.q_value`` ...); None without one."""
         if name.startswith("_") or name not in _FIGURE_FIELDS:
             raise AttributeError(name)
         return getattr(self.figure, name) if self.figure is not None else None
+
+    @property
+    def exploratory(self) -> bool:
+        return self.family in ("secondary", "segment")
 
     def as_dict(self) -> dict[str, Any]:
         """The point as the API shows it: the sentence, how it was judged, and every field of its figure."""
@@ -51,6 +68,16 @@ class SummaryPoint:
             "wave_id": self.wave_id,
             "test": self.test,
             "status": self.status,
+            "family": self.family,
+            "items": list(self.items),
+            "baseline": None
+            if self.since is None
+            else {
+                "wave_id": self.since[0],
+                "change": self.since[1].difference,
+                "p_value": self.since[1].p_value,
+                "q_value": self.since[1].q_value,
+            },
         }
 
 
@@ -65,90 +92,84 @@ class WaveSummary:
     previous_wave_id: int | None
     points: tuple[SummaryPoint, ...]
 
-
-def value(x: float, kind: str) -> str:
-    return f"{x:.0f}".replace("-", "−") if kind == "mean" else f"{100 * x:.0f}%"
-
-
-def bound(x: float, kind: str) -> str:
-    return f"{x:.0f}" if kind == "mean" else f"{100 * x:.0f}"
+    def of_kind(self, kind: str) -> list[SummaryPoint]:
+        return [p for p in self.points if p.kind == kind]
 
 
-def points_text(diff: float, kind: str) -> str:
-    pts = diff if kind == "mean" else 100 * diff
-    shown = f"{abs(pts):.0f}" if abs(pts) >= 1 else f"{abs(pts):.1f}"
-    return f"{shown} point" + ("" if shown == "1" else "s")
+def _and(names: Sequence[str], fmt: Numbers) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    word = " und " if fmt.german else " or "
+    return ", ".join(names[:-1]) + word + names[-1]
 
 
-def span(low: float, high: float, kind: str) -> str:
-    """``59–65``, or ``−27 to −13`` when a bound is negative (a dash would read as a minus)."""
-    a, b = bound(low, kind), bound(high, kind)
-    if a.startswith("-") or b.startswith("-"):
-        return f"{a} to {b}".replace("-", "−")
-    return f"{a}–{b}"
-
-
-def _ci(c: Figure) -> str:
-    if c.ci_low is None or c.ci_high is None:
-        return f"{100 * c.level:.0f}% CI undefined"
-    return f"{100 * c.level:.0f}% CI {span(c.ci_low, c.ci_high, c.kind)}"
-
-
-def _where(segment: str) -> str:
-    return "" if segment == "all" else f" among {segment}"
-
-
-def _point(c: Figure, wave_id: int, text: str, kind: str, test: str) -> SummaryPoint:
-    return SummaryPoint(
-        text=text,
-        kind=kind,
-        metric=c.metric,
-        brand=c.brand,
-        segment=c.segment,
-        wave_id=wave_id,
-        figure=c,
-        test=test if c.change is not None else None,
-    )
-
-
-def change_point(c: Figure, wave_id: int, brand_name: str, test: str) -> SummaryPoint:
+def change_point(c: Figure, wave_id: int, brand_name: str, test: str, fmt: Numbers) -> SummaryPoint:
     verb = "rose" if (c.change or 0) > 0 else "fell"
+    family = family_name(c)
+    label = " (exploratory)" if family != "headline" else ""
     text = (
-        f"{metric_name(c.metric)} of {brand_name}{_where(c.segment)} {verb} {points_text(c.change or 0, c.kind)} "
-        f"to {value(c.estimate or 0.0, c.kind)} ({_ci(c)}), a significant change."
+        f"{metric_name(c.metric)} of {brand_name}{among(c.segment)} {verb} {fmt.size(c.change or 0.0, c.kind)} "
+        f"to {fmt.value(c.estimate, c.kind)}{label}."
     )
-    return _point(c, wave_id, text, "change", test)
+    return SummaryPoint(text, "change", c.metric, c.brand, c.segment, wave_id, c, test, family=family)
 
 
-def steady_point(c: Figure, wave_id: int, brand_name: str, test: str) -> SummaryPoint:
-    if c.change is None:
-        tail = "."
-    else:
-        sign = "+" if c.change > 0 else "−" if c.change < 0 else "±"
-        tail = (
-            f", not a significant change from the previous wave ({sign}{points_text(c.change, c.kind)}, "
-            f"q = {c.q_value:.2f})."
-            if c.q_value is not None
-            else "."
-        )
+def since_point(
+    c: Figure, wave_id: int, brand_name: str, start: WaveInfo, ch: Change, fmt: Numbers
+) -> SummaryPoint:
+    verb = "rose" if ch.difference > 0 else "fell"
+    family = family_name(c)
+    label = " (exploratory)" if family != "headline" else ""
     text = (
-        f"{metric_name(c.metric)} of {brand_name}{_where(c.segment)} was {value(c.estimate or 0.0, c.kind)} "
-        f"({_ci(c)}){tail}"
+        f"Since {start.label}, {_lower(metric_name(c.metric))} of {brand_name}{among(c.segment)} {verb} {fmt.size(ch.difference, c.kind)} to "
+        f"{fmt.value(c.estimate, c.kind)}{label}."
     )
-    return _point(c, wave_id, text, "steady", test)
+    return SummaryPoint(
+        text,
+        "since",
+        c.metric,
+        c.brand,
+        c.segment,
+        wave_id,
+        c,
+        SINCE_TEST,
+        family=family,
+        since=(start.id, ch),
+    )
 
 
-def objective_point(s: ObjectiveStatus, brand_name: str, label: str) -> SummaryPoint:
+def no_change_point(
+    cells: Sequence[Figure], wave_id: int, brand_name: str, test: str, fmt: Numbers
+) -> SummaryPoint:
+    names = [_lower(metric_name(c.metric)) for c in cells]
+    text = f"No significant change in {_and(names, fmt)} of {brand_name}{among(cells[0].segment)}."
+    c = cells[0]
+    return SummaryPoint(
+        text, "no_change", "", c.brand, c.segment, wave_id, None, test, items=tuple(c.metric for c in cells)
+    )
+
+
+def objective_name(s: ObjectiveStatus, brand_name: str, label: str, fmt: Numbers) -> str:
     kind = "mean" if s.metric == "nps" else "proportion"
-    limit = f"{s.direction.replace('_', ' ')} {value(s.threshold, kind)}"
-    name = label or f"{metric_name(s.metric)} of {brand_name}{_where(s.segment)}"
-    if s.estimate is None or s.ci_low is None or s.ci_high is None:
-        text = f"Objective '{name}' ({limit}): {s.name}."
-    else:
+    limit = f"{s.direction.replace('_', ' ')} {fmt.value(s.threshold, kind)}"
+    return label or f"{metric_name(s.metric)} of {brand_name}{among(s.segment)} {limit}"
+
+
+def objective_point(s: ObjectiveStatus, brand_name: str, label: str, fmt: Numbers) -> SummaryPoint:
+    kind = "mean" if s.metric == "nps" else "proportion"
+    name = objective_name(s, brand_name, label, fmt)
+    limit = fmt.value(s.threshold, kind)
+    now = fmt.value(s.estimate, kind)
+    if s.status == "breached":
+        side = "below" if s.direction == "at_least" else "above"
+        text = f"Objective breached: {name}. Now {now}, clearly {side} the limit of {limit}."
+    elif s.status == "at_risk":
         text = (
-            f"Objective '{name}' ({limit}) is {s.name}: {value(s.estimate, kind)} "
-            f"(CI {span(s.ci_low, s.ci_high, kind)})."
+            f"Objective at risk: {name}. Now {now}; the interval {fmt.interval(s.ci_low, s.ci_high, kind)} "
+            f"includes the limit of {limit}."
         )
+    else:
+        text = f"Objective {s.name}: {name}."
     return SummaryPoint(
         text=text,
         kind="objective",
@@ -162,48 +183,122 @@ def objective_point(s: ObjectiveStatus, brand_name: str, label: str) -> SummaryP
     )
 
 
+def low_base_point(
+    data: PollData, wave_id: int, segment: str, lows: Sequence[Figure], fmt: Numbers
+) -> SummaryPoint:
+    def name(c: Figure) -> str:
+        return (
+            f"{metric_name(c.metric)} of {data.brand_name(c.brand)}{among(c.segment)} ({fmt.count(c.n_eff)})"
+        )
+
+    hidden = [c for c in lows if c.base_status == "suppressed"]
+    low = [c for c in lows if c.base_status == "low"]
+    parts = []
+    for group, lead in ((low, "Low base, read with care"), (hidden, "Not shown, base too small")):
+        if group:
+            named = [name(c) for c in group[:MAX_NAMED]]
+            more = f" and {len(group) - MAX_NAMED} more" if len(group) > MAX_NAMED else ""
+            parts.append(f"{lead} (effective n): {'; '.join(named)}{more}.")
+    worst = lows[0]
+    return SummaryPoint(
+        text=" ".join(parts),
+        kind="low_base",
+        metric=worst.metric,
+        brand=worst.brand,
+        segment=segment,
+        wave_id=wave_id,
+        figure=worst,
+        items=tuple(f"{c.metric}|{c.brand}|{c.segment}" for c in lows),
+    )
+
+
 def summarise(
     data: PollData,
     wave_id: int,
     segment: str,
     statuses: Sequence[ObjectiveStatus] = (),
     labels: dict[int, str] | None = None,
+    fmt: Numbers | None = None,
+    moves: Moves | None = None,
+    start: WaveInfo | None = None,
 ) -> WaveSummary:
-    """The written summary of ``wave_id`` in ``segment`` (see the module docstring)."""
+    """The written summary of ``wave_id`` in ``segment`` (see the module docstring); ``moves`` are the changes
+    since the baseline wave ``start`` (:func:`recognition.reports.model.since_changes`)."""
+    fmt = fmt or Numbers()
+    names = labels or {}
+    points: list[SummaryPoint] = []
+    mine = [s for s in statuses if s.wave_id == wave_id]
+    for status in ("breached", "at_risk"):
+        for s in mine:
+            if s.status == status:
+                points.append(
+                    objective_point(s, data.brand_name(s.brand), names.get(s.objective_id, ""), fmt)
+                )
     cells = [c for (w, _, _, s), c in data.cells.items() if w == wave_id and s == segment]
     changed = [c for c in cells if c.significant and c.shown and c.change is not None]
-    own = sorted((c for c in changed if c.brand == data.own_brand), key=lambda c: _rank(c.metric))
-    rivals = sorted((c for c in changed if c.brand != data.own_brand), key=lambda c: -abs(c.change or 0))
-    points = [change_point(c, wave_id, data.brand_name(c.brand), data.test) for c in (*own, *rivals)]
-    for m in KPI_METRICS:
-        c = data.cell(wave_id, m, data.own_brand, segment)
-        if c is not None and c.shown and not c.significant:
-            points.append(steady_point(c, wave_id, data.brand_name(c.brand), data.test))
-    for s in statuses:
-        if s.wave_id == wave_id:
-            points.append(
-                objective_point(s, data.brand_name(s.brand), (labels or {}).get(s.objective_id, ""))
-            )
-    low = [c for c in cells if c.base_status != "ok" and c.metric in KPI_METRICS]
-    if low:
-        worst = min(low, key=lambda c: c.n_eff or 0.0)
-        text = (
-            f"{len(low)} figures{_where(segment)} rest on a low base (effective n below the reporting "
-            f"threshold; smallest {worst.n_eff or 0.0:.0f}); read them with care."
+
+    def order(c: Figure) -> tuple[int, int, int, float]:
+        return (
+            family_name(c) != "headline",
+            c.brand != data.own_brand,
+            _rank(c.metric) if c.brand == data.own_brand else 0,
+            -abs(c.change or 0.0) * (1 if c.kind == "mean" else 100),
         )
+
+    flagged = {(c.metric, c.brand) for c in changed}
+    drifted = [
+        (c, ch)
+        for (m, b), ch in (moves or {}).items()
+        if ch.significant and (m, b) not in flagged and (c := data.cell(wave_id, m, b, segment)) is not None
+    ]
+    entries: list[tuple[tuple[int, int, int, float], SummaryPoint]] = []
+    for c in changed:
+        entries.append((order(c), change_point(c, wave_id, data.brand_name(c.brand), data.test, fmt)))
+    for c, ch in drifted:
+        if start is not None:
+            key = (*order(c)[:3], -abs(ch.difference) * (1 if c.kind == "mean" else 100))
+            entries.append((key, since_point(c, wave_id, data.brand_name(c.brand), start, ch, fmt)))
+    points.extend(p for _, p in sorted(entries, key=lambda e: (e[0][0], e[1].kind == "since", e[0][1:])))
+    steady = [
+        cell
+        for m in KPI_METRICS
+        if (cell := data.cell(wave_id, m, data.own_brand, segment)) is not None
+        and cell.shown
+        and not cell.significant
+        and (m, data.own_brand) not in {(c.metric, c.brand) for c, _ in drifted}
+    ]
+    if steady:
+        points.append(no_change_point(steady, wave_id, data.brand_name(data.own_brand), data.test, fmt))
+    fine = [s for s in mine if s.status not in ("breached", "at_risk")]
+    if fine:
+        listed = "; ".join(
+            f"{objective_name(s, data.brand_name(s.brand), names.get(s.objective_id, ''), fmt)} ({s.name})"
+            for s in fine
+        )
+        s0 = fine[0]
         points.append(
             SummaryPoint(
-                text=text,
-                kind="low_base",
-                metric=worst.metric,
-                brand=worst.brand,
-                segment=segment,
-                wave_id=wave_id,
-                figure=worst,
+                f"Other objectives: {listed}.",
+                "objective",
+                s0.metric,
+                s0.brand,
+                s0.segment,
+                wave_id,
+                None,
+                "confidence interval against the limit",
+                status=s0.status if len(fine) == 1 else None,
             )
         )
+    lows = low_bases(data, wave_id, segment)
+    if lows:
+        points.append(low_base_point(data, wave_id, segment, lows, fmt))
     prev = previous_wave(data.waves, wave_id)
     return WaveSummary(data.poll_id, wave_id, segment, prev.id if prev else None, tuple(points))
+
+
+def _lower(name: str) -> str:
+    """A metric's name inside a sentence: "aided awareness", but "NPS"."""
+    return name if name.isupper() else name[0].lower() + name[1:]
 
 
 def _rank(metric: str) -> int:

@@ -1,11 +1,11 @@
-"""What a dashboard page shows: load a poll's published figures (each wave's own, or the stored rolling windows),
-apply the filters, compute tiles, comparisons, funnel, objectives and the summary, and draw the charts (in an
-executor, off the event loop)."""
+"""What a dashboard page shows: load a poll's published figures (each wave's own, or the stored rolling windows)
+for the segments the page needs, apply the filters, compute cards, comparisons, funnel, image map, objectives,
+the summary and the bases, and draw the charts. The web layer caches the result until the poll's figures change
+(:mod:`recognition.web.dashboard.cache`), so a page view does not repeat this work."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -15,20 +15,24 @@ import asyncpg
 from recognition.alerts.objectives import ObjectiveStatus, evaluate
 from recognition.figures import Figure, StatisticsOptions
 from recognition.polls.model import Objective, Poll
-from recognition.reports import charts
 from recognition.reports.model import (
-    FUNNEL,
+    FUNNEL_SEGMENTS,
     KPI_METRICS,
     PollData,
+    Tile,
     WaveInfo,
+    baseline,
     comparison,
     funnel,
     image_map,
     low_bases,
-    metric_name,
+    order_metrics,
+    order_segments,
+    since_changes,
     tiles,
-    version_breaks,
 )
+from recognition.reports.numbers import Numbers
+from recognition.reports.page_charts import Chart, draw_charts
 from recognition.reports.summary import WaveSummary, summarise
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
@@ -37,8 +41,6 @@ from recognition.store import waves as waves_store
 
 #: Window choices the dashboard offers (1 = each wave alone); each must be one of ``statistics.windows``.
 WINDOWS = (1, 3, 4)
-TREND_METRICS = ("unaided", "aided", "consider", "prefer")
-PALETTE = ("#1f5fa8", "#c0504d", "#6a9f3a", "#8064a2", "#d08b1f")
 
 
 class FilterError(ValueError):
@@ -51,30 +53,67 @@ class Filters:
     window: int = 1
     metric: str = "aided"
     wave_id: int | None = None
+    lang: str = ""
 
     def query(self, **changes: Any) -> str:
-        values = {"segment": self.segment, "window": self.window, "metric": self.metric, **changes}
-        return urlencode(values)
+        values: dict[str, Any] = {"segment": self.segment, "window": self.window, "metric": self.metric}
+        if self.wave_id is not None:
+            values["wave"] = self.wave_id
+        if self.lang:
+            values["lang"] = self.lang
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v is not None})
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.segment, self.window, self.metric, self.wave_id, self.lang)
 
 
-async def load_poll_data(conn: asyncpg.Connection, poll: Poll, window: int = 1) -> PollData:
-    """The poll's published waves and their stored figures (total base): each wave's own, or the windows of
-    ``window`` waves (labelled by their last wave; waves before the first full window are left out)."""
+@dataclass(frozen=True)
+class Overview:
+    """A poll's published waves (oldest first) and the segments and metrics of its latest wave."""
+
+    waves: tuple[WaveInfo, ...]
+    segments: list[str]
+    metrics: list[str]
+
+
+async def overview(conn: asyncpg.Connection, poll: Poll) -> Overview:
     published = [w for w in await waves_store.list_waves(conn, poll.id) if w.state == "published"]
-    rows = await estimates_store.poll_figures(conn, poll.id, window=window, base="total")
+    waves = tuple(
+        WaveInfo(w.id, w.scheduled_at, w.field_start, w.field_end, w.questionnaire_version) for w in published
+    )
+    if not waves:
+        return Overview((), [], [])
+    latest = await estimates_store.figures(conn, waves[-1].id)
+    return Overview(
+        waves, order_segments({f.segment for f in latest}), order_metrics({f.metric for f in latest})
+    )
+
+
+async def load_poll_data(
+    conn: asyncpg.Connection,
+    poll: Poll,
+    window: int = 1,
+    segments: Sequence[str] | None = None,
+    waves: Sequence[WaveInfo] | None = None,
+) -> PollData:
+    """The poll's published waves and their stored figures (total base) in ``segments`` (all when None): each
+    wave's own, or the windows of ``window`` waves (labelled by their last wave; waves before the first full
+    window are left out)."""
+    if waves is None:
+        waves = (await overview(conn, poll)).waves
+    rows = await estimates_store.poll_figures(
+        conn, poll.id, window=window, base="total", segments=None if segments is None else list(segments)
+    )
     cells = {(r.wave_id, r.figure.metric, r.figure.brand, r.figure.segment): r.figure for r in rows}
     ends = {r.wave_id for r in rows}
-    waves = tuple(
-        WaveInfo(w.id, w.scheduled_at, w.field_start, w.field_end, w.questionnaire_version)
-        for w in published
-        if window == 1 or w.id in ends
-    )
     return PollData(
         poll_id=poll.id,
         name=poll.name,
         own_brand=poll.own_brand,
         brands=tuple((b, poll.brand_name(b)) for b in poll.brand_ids),
-        waves=waves,
+        waves=tuple(w for w in waves if window == 1 or w.id in ends),
         cells=cells,
         window=window,
     )
@@ -99,86 +138,18 @@ def parse_filters(query: Mapping[str, str], segments: list[str], metrics: list[s
             wave_id = int(query["wave"])
         except ValueError:
             raise FilterError("wave: must be a wave id") from None
-    return Filters(segment, window, metric, wave_id)
+    lang = query.get("lang", "")
+    if lang not in ("", "en", "de"):
+        raise FilterError("lang: must be en or de")
+    return Filters(segment, window, metric, wave_id, lang)
 
 
-def objective_history(objectives: list[Objective], data: PollData) -> list[list[ObjectiveStatus]]:
+def objective_history(objectives: Sequence[Objective], data: PollData) -> list[list[ObjectiveStatus]]:
     """Each objective evaluated on every wave (window) shown, oldest first."""
     return [
         [evaluate(o, data.cell(w.id, o.metric, o.brand, o.segment), w.id) for w in data.waves]
         for o in objectives
     ]
-
-
-Column = list[float | None]
-
-
-def _series(data: PollData, metric: str, brand: str, segment: str) -> tuple[Column, Column, Column]:
-    cells: list[Figure | None] = [data.cell(w.id, metric, brand, segment) for w in data.waves]
-    shown = [c if c is not None and c.shown else None for c in cells]
-    return (
-        [c.estimate if c else None for c in shown],
-        [c.ci_low if c else None for c in shown],
-        [c.ci_high if c else None for c in shown],
-    )
-
-
-def draw_charts(data: PollData, wave_id: int, f: Filters) -> dict[str, str]:
-    """Every chart of the page as SVG text (runs in a worker thread)."""
-    labels = [w.label for w in data.waves]
-    breaks = version_breaks(data.waves)
-    own = data.brand_name(data.own_brand)
-    out: dict[str, str] = {}
-    kpi = [
-        charts.Series(
-            metric_name(m), *_series(data, m, data.own_brand, f.segment), highlight=True, color=PALETTE[i]
-        )
-        for i, m in enumerate(TREND_METRICS)
-        if m in data.metrics
-    ]
-    if kpi:
-        out["kpi_trend"] = charts.trend(f"{own}: awareness to preference", labels, kpi, breaks=breaks)
-    if "nps" in data.metrics:
-        nps = charts.Series("NPS", *_series(data, "nps", data.own_brand, f.segment), highlight=True)
-        out["nps_trend"] = charts.trend(
-            f"{own}: net promoter score", labels, [nps], breaks=breaks, percent=False
-        )
-    brands = [
-        charts.Series(name, *_series(data, f.metric, b, f.segment), highlight=b == data.own_brand)
-        for b, name in data.brands
-    ]
-    percent = f.metric != "nps"
-    out["brand_trend"] = charts.trend(
-        f"{metric_name(f.metric)} by brand", labels, brands, breaks=breaks, percent=percent
-    )
-    comp = [c if c.shown else None for c in comparison(data, wave_id, f.metric, f.segment)]
-    rows = comparison(data, wave_id, f.metric, f.segment)
-    if rows:
-        out["comparison"] = charts.bars(
-            f"{metric_name(f.metric)}, latest wave",
-            [data.brand_name(c.brand) for c in rows],
-            [c.estimate if c else None for c in comp],
-            [c.ci_low if c else None for c in comp],
-            [c.ci_high if c else None for c in comp],
-            highlight=0 if rows[0].brand == data.own_brand else None,
-            percent=percent,
-        )
-    fun = funnel(data, wave_id, data.own_brand)
-    if any(c is not None for cells in fun.values() for c in cells):
-        out["funnel"] = charts.funnel(
-            f"{own}: funnel",
-            [label for _, label in FUNNEL],
-            {k: [c.estimate if c and c.shown else None for c in v] for k, v in fun.items()},
-        )
-    brand_ids, attributes, grid = image_map(data, wave_id, f.segment)
-    if attributes:
-        out["image_map"] = charts.heatmap(
-            "Brand image",
-            [data.brand_name(b) for b in brand_ids],
-            [metric_name(a).removeprefix("Image: ") for a in attributes],
-            [[c.estimate if c and c.shown else None for c in r] for r in grid],
-        )
-    return out
 
 
 @dataclass(frozen=True)
@@ -187,16 +158,26 @@ class Page:
     data: PollData
     filters: Filters
     wave: WaveInfo | None
-    tiles: list[Any]
+    tiles: list[Tile]
     comparison: list[Figure]
     funnel: dict[str, list[Figure | None]]
     image: tuple[list[str], list[str], list[list[Figure | None]]]
     objectives: list[tuple[Objective, list[ObjectiveStatus]]]
     summary: WaveSummary | None
     low_bases: list[Figure]
-    charts: dict[str, str]
+    charts: dict[str, Chart]
     segments: list[str]
     metrics: list[str]
+    numbers: Numbers = Numbers()
+    since: WaveInfo | None = None  # the baseline wave of the "since" comparison
+
+    @property
+    def headline_tiles(self) -> list[Tile]:
+        return [t for t in self.tiles if t.family == "headline"]
+
+    @property
+    def other_tiles(self) -> list[Tile]:
+        return [t for t in self.tiles if t.family != "headline"]
 
 
 async def build_page(
@@ -206,16 +187,20 @@ async def build_page(
     query: Mapping[str, str],
     *,
     with_charts: bool = True,
+    fmt: Numbers | None = None,
+    objectives: Sequence[Objective] | None = None,
 ) -> Page:
-    segments = await estimates_store.poll_segments(conn, poll.id)
-    raw = await load_poll_data(conn, poll)
-    f = parse_filters(query, segments, raw.metrics)
-    data = raw if f.window == 1 else await load_poll_data(conn, poll, f.window)
-    objectives = await objectives_store.list_objectives(conn, poll.id)
-    if not data.waves:
+    """Everything a poll's page (or its summary) shows for the filters in ``query``."""
+    seen = await overview(conn, poll)
+    f = parse_filters(query, seen.segments, seen.metrics)
+    fmt = fmt or Numbers(f.lang or "en")
+    if objectives is None:
+        objectives = await objectives_store.list_objectives(conn, poll.id)
+    if not seen.waves:
+        empty = PollData(poll.id, poll.name, poll.own_brand, (), (), {})
         return Page(
             poll,
-            data,
+            empty,
             f,
             None,
             [],
@@ -226,35 +211,44 @@ async def build_page(
             None,
             [],
             {},
-            segments,
-            raw.metrics,
+            seen.segments,
+            seen.metrics,
+            fmt,
         )
-    wave = next((w for w in data.waves if w.id == f.wave_id), data.waves[-1])
+    wanted = sorted({f.segment, *FUNNEL_SEGMENTS, *(o.segment for o in objectives)})
+    data = await load_poll_data(conn, poll, f.window, wanted, seen.waves)
+    if not data.waves:
+        raise FilterError(f"window: the poll has fewer than {f.window} published waves")
+    wave = next((w for w in data.waves if w.id == f.wave_id), None)
+    if f.wave_id is not None and wave is None:
+        raise FilterError(f"wave: {f.wave_id} is not a published wave of this poll")
+    wave = wave or data.waves[-1]
     history = objective_history(objectives, data)
-    latest = [h[[w.id for w in data.waves].index(wave.id)] for h in history]
-    summary = summarise(data, wave.id, f.segment, latest, {o.id: o.label for o in objectives})
-    kpis = tiles(data, wave.id, f.segment, StatisticsOptions.from_settings(settings))
-    comp = comparison(data, wave.id, f.metric, f.segment)
-    fun = funnel(data, wave.id, data.own_brand)
-    drawn: dict[str, str] = {}
-    if with_charts:
-        drawn = await asyncio.get_running_loop().run_in_executor(None, draw_charts, data, wave.id, f)
-    lows = low_bases([t.cell for t in kpis] + list(comp) + [c for v in fun.values() for c in v])
+    position = [w.id for w in data.waves].index(wave.id)
+    latest = [h[position] for h in history]
+    labels = {o.id: o.label for o in objectives}
+    options = StatisticsOptions.from_settings(settings)
+    start = baseline(data.waves, wave.id, data.window)
+    moves = since_changes(data, wave.id, f.segment, options)
+    summary = summarise(data, wave.id, f.segment, latest, labels, fmt, moves, start)
+    drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt) if with_charts else {}
     return Page(
         poll,
         data,
         f,
         wave,
-        kpis,
-        comp,
-        fun,
+        tiles(data, wave.id, f.segment, options, moves),
+        comparison(data, wave.id, f.metric, f.segment),
+        funnel(data, wave.id, data.own_brand),
         image_map(data, wave.id, f.segment),
-        list(zip(objectives, history, strict=True)),
+        [(o, h[: position + 1]) for o, h in zip(objectives, history, strict=True)],
         summary,
-        lows,
+        low_bases(data, wave.id, f.segment),
         drawn,
-        segments,
-        raw.metrics,
+        seen.segments,
+        seen.metrics,
+        fmt,
+        start,
     )
 
 

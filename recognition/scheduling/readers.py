@@ -1,5 +1,10 @@
 """Reading a schedule's fields from plain data (JSON or TOML values), each error naming its key; ISO 8601
-durations. Pure: no I/O."""
+durations. Pure: no I/O.
+
+Values are bounded so that arithmetic on them cannot leave the range of :mod:`datetime` (years 1–9999): a duration
+is at most :data:`MAX_DURATION` and a date or date-time lies in :data:`YEARS`. Anything outside is refused with
+the key named, never an ``OverflowError`` later.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,13 @@ from recognition.scheduling.cron import ScheduleError
 
 Kind = Literal["cron", "interval", "continuous"]
 KINDS: tuple[str, ...] = get_args(Kind)
-_DURATION = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", re.IGNORECASE)
+#: The longest duration a schedule may hold (an interval or a fieldwork window): ten years of days.
+MAX_DURATION = timedelta(days=3660)
+#: Years a schedule's dates and date-times may fall in.
+YEARS = range(1900, 3000)
+_DURATION = re.compile(
+    r"P(?:(\d{1,12})W)?(?:(\d{1,12})D)?(?:T(?:(\d{1,12})H)?(?:(\d{1,12})M)?(?:(\d{1,12})S)?)?", re.IGNORECASE
+)
 
 
 def parse_duration(text: str, key: str = "duration") -> timedelta:
@@ -20,10 +31,13 @@ def parse_duration(text: str, key: str = "duration") -> timedelta:
     match = _DURATION.fullmatch(text.strip())
     if match is None or not any(match.groups()) or text.strip().upper().endswith("T"):
         raise ScheduleError(
-            f"{key}: bad duration {text!r} (expected ISO 8601 such as 'P14D', 'P2W' or 'PT6H')"
+            f"{key}: bad duration {text[:40]!r} (expected ISO 8601 such as 'P14D', 'P2W' or 'PT6H')"
         )
     weeks, days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    total = (((weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60 + seconds  # exact, however large
+    if total > MAX_DURATION.total_seconds():
+        raise ScheduleError(f"{key}: {text.strip()!r} is longer than the limit of {MAX_DURATION.days} days")
+    return timedelta(seconds=total)
 
 
 def format_duration(value: timedelta) -> str:
@@ -43,22 +57,33 @@ def _read_str(key: str, value: object) -> str:
     return value
 
 
+def _in_years(key: str, value: date) -> None:
+    if value.year not in YEARS:
+        raise ScheduleError(f"{key}: {value.isoformat()} is outside the years {YEARS.start}–{YEARS.stop - 1}")
+
+
 def _read_date(key: str, value: object) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(_read_str(key, value))
-    except ValueError as exc:
-        raise ScheduleError(f"{key}: bad date {value!r} (expected YYYY-MM-DD)") from exc
+        parsed = value
+    else:
+        try:
+            parsed = date.fromisoformat(_read_str(key, value))
+        except ValueError as exc:
+            raise ScheduleError(f"{key}: bad date {value!r} (expected YYYY-MM-DD)") from exc
+    _in_years(key, parsed)
+    return parsed
 
 
 def _read_datetime(key: str, value: object) -> datetime:
     if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(_read_str(key, value))
-    except ValueError as exc:
-        raise ScheduleError(f"{key}: bad date-time {value!r} (expected e.g. 2026-01-05T09:00)") from exc
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(_read_str(key, value))
+        except ValueError as exc:
+            raise ScheduleError(f"{key}: bad date-time {value!r} (expected e.g. 2026-01-05T09:00)") from exc
+    _in_years(key, parsed)
+    return parsed
 
 
 def _read_time(key: str, value: object) -> time:
@@ -74,7 +99,11 @@ def _read_time(key: str, value: object) -> time:
 
 
 def _read_duration(key: str, value: object) -> timedelta:
-    return value if isinstance(value, timedelta) else parse_duration(_read_str(key, value), key)
+    if not isinstance(value, timedelta):
+        return parse_duration(_read_str(key, value), key)
+    if value > MAX_DURATION:
+        raise ScheduleError(f"{key}: {value} is longer than the limit of {MAX_DURATION.days} days")
+    return value
 
 
 def _read_int(key: str, value: object) -> int:

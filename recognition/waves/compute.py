@@ -3,7 +3,8 @@
 :func:`compute_wave` rakes the sample to the population margins (:func:`recognition.stats.rake`, with the
 service's weight bounds), estimates every indicator in every segment with the linearised variance of the
 calibrated design (:func:`recognition.stats.estimate_matrix`) and tests each figure against the previous wave's
-(or window's) figure of the same key (:func:`recognition.figures.with_changes`). No I/O.
+(or window's) figure of the same key (:func:`recognition.figures.with_changes`), with the false discovery rate
+controlled within each significance family (:func:`recognition.figures.significance_family`). No I/O.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from recognition.figures import MEAN_METRICS, Figure, StatisticsOptions, WeightingRow, finite, with_changes
+from recognition.figures import (
+    MEAN_METRICS,
+    Figure,
+    StatisticsOptions,
+    WeightingRow,
+    finite,
+    significance_family,
+    with_changes,
+)
 from recognition.stats import EstimateMatrix, RakeResult, estimate_matrix, given_weights, rake
 from recognition.stats.collapsing import collapse_empty_levels
 from recognition.waves.inputs import WaveInput, pool_inputs, segments_of
@@ -51,7 +60,8 @@ def compute_wave(
         warnings=list(result.warnings),
     )
     weights = [(rid, float(w)) for rid, w in zip(inp.respondent_ids, result.weights, strict=True)]
-    return WaveOutput(weighting, weights, with_changes(figures, previous or {}, options))
+    changes = with_changes(figures, previous or {}, options, family=significance_family)
+    return WaveOutput(weighting, weights, changes)
 
 
 def weigh(

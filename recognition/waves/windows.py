@@ -19,7 +19,7 @@ from collections.abc import Mapping, MutableMapping, Sequence
 
 import asyncpg
 
-from recognition.figures import StatisticsOptions, with_changes
+from recognition.figures import StatisticsOptions, significance_family, with_changes
 from recognition.polls.model import Poll
 from recognition.store import estimates as estimates_store
 from recognition.store.estimates import WindowInfo
@@ -51,7 +51,8 @@ async def retest(
     if not later:
         return
     earlier = await estimates_store.figures_by_key(conn, previous_end_wave_id, window=size)
-    await estimates_store.replace_changes(conn, end_wave_id, size, with_changes(later, earlier, options))
+    retested = with_changes(later, earlier, options, family=significance_family)
+    await estimates_store.replace_changes(conn, end_wave_id, size, retested)
 
 
 async def refresh(

@@ -20,6 +20,7 @@ from recognition.waves.quality import QualityRules
 from recognition.waves.scheduler import PollScheduler
 from recognition.web.caches import KeyCache, RateLimit, ResponseCache
 from recognition.web.metrics import Metrics
+from recognition.web.throttle import AuthThrottle
 
 # --- the service ---------------------------------------------------------------------------------------------
 SETTINGS = web.AppKey("settings", Settings)
@@ -32,6 +33,10 @@ FIELDWORK: web.AppKey[Fieldwork] = web.AppKey("fieldwork")
 WAVES = web.AppKey("waves", WaveRunner)
 #: The poll scheduler (set while the app runs, when ``scheduling.enabled``).
 SCHEDULER = web.AppKey("scheduler", PollScheduler)
+
+#: Failed authentications per client (API keys, dashboard sign-ins, webhook signatures): ask
+#: ``retry_after(request)`` before checking credentials and call ``failed(request)`` when they are wrong.
+AUTH_THROTTLE = web.AppKey("auth_throttle", AuthThrottle)
 
 # --- the JSON API ----------------------------------------------------------------------------------------------
 #: The caller's API key, on requests under ``/api/v1``.

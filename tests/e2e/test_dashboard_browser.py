@@ -1,7 +1,10 @@
 """The dashboard in headless Chromium, as an executive opens it: ``recognition demo``, an objective, ``recognition
 serve``, then the link printed by ``recognition share``. Driven over the DevTools protocol (aiohttp websocket):
-no console errors, charts, KPIs, objectives and summary present, accessible names, screenshots on a desktop and a
-phone that are real pictures, and a printable summary (PDF through the browser's print path).
+no console errors (the Content-Security-Policy would report any inline script or style it blocks), charts,
+cards, objectives and the summary present, accessible names, chart text readable on a 390 px phone, tooltips and
+brand toggles working, screenshots at 390 and 1280 px of the poll page and the printable summary (written to
+``tests/artifacts/``), the printable summary printed by the browser (charts on it, starting on page 1, no share
+token anywhere) and the service's own PDF (charts, no token).
 
 Without Chromium the test is skipped, except under CI=true, where a missing browser is a failure.
 """
@@ -9,17 +12,17 @@ Without Chromium the test is skipped, except under CI=true, where a missing brow
 from __future__ import annotations
 
 import base64
+import http.cookiejar
 import io
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from tests.conftest import outside_pytest_tmp
@@ -27,7 +30,7 @@ from tests.e2e.browser import Tab, need_browser, open_tab
 from tests.e2e.test_demo_cli import _env, free_port, run_cli
 
 pytestmark = pytest.mark.slow
-SHOTS = Path(os.environ.get("RECOGNITION_TEST_SCREENSHOTS", tempfile.gettempdir())) / "recognition-dashboard"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +98,15 @@ def _check_png(data: bytes, name: str, width: int) -> None:
     assert width - 20 <= image.width <= width  # less a scrollbar
     colours = image.resize((64, 64)).getcolors(64 * 64)
     assert colours is not None and len(colours) > 20, f"{name}: the screenshot is nearly blank"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / f"{name}.png").write_bytes(data)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{name}.png").write_bytes(data)
+
+
+def _pdf_pages(data: bytes, name: str) -> list[str]:
+    assert data.startswith(b"%PDF"), f"{name}: not a PDF"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{name}.pdf").write_bytes(data)
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
 
 
 ACCESSIBILITY = """(() => {
@@ -108,25 +118,52 @@ ACCESSIBILITY = """(() => {
           lang: document.documentElement.lang, h1: document.querySelectorAll('h1').length};
 })()"""
 
-CONTENT = """(() => ({
-  charts: [...document.querySelectorAll('figure.chart svg')].filter(s => s.getBoundingClientRect().width > 200
-      && s.querySelectorAll('path, line').length > 5).length,
-  tiles: [...document.querySelectorAll('.tile h3')].map(h => h.textContent),
-  values: [...document.querySelectorAll('.tile .value')].map(v => v.textContent),
-  objective: document.querySelector('.objectives tbody tr')?.textContent || '',
-  summary: document.querySelectorAll('ol.summary li').length,
-  overflow: document.documentElement.scrollWidth - window.innerWidth,
-}))()"""
+CONTENT = """(() => {
+  const visible = [...document.querySelectorAll('figure.chart svg')].filter(s => s.getBoundingClientRect().width > 200);
+  const texts = visible.flatMap(s => [...s.querySelectorAll('text')]).map(t => t.getBoundingClientRect().height)
+      .filter(h => h > 0);
+  return {
+    charts: visible.filter(s => s.querySelectorAll('path, line, polyline, rect').length > 5).length,
+    smallestText: Math.min(...texts),
+    tiles: [...document.querySelectorAll('.tile h3')].map(h => h.textContent),
+    values: [...document.querySelectorAll('.tile .value')].map(v => v.textContent),
+    objective: document.querySelector('.objectives tbody tr')?.textContent || '',
+    summary: [...document.querySelectorAll('ol.summary li')].map(li => li.textContent.trim()),
+    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    logo: document.querySelector('.bar .brand').getAttribute('href'),
+    html: document.documentElement.outerHTML,
+  };
+})()"""
+
+EXPLORE = """(() => {
+  const mark = document.querySelector('figure.chart .chart-wide .mark');
+  mark.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: 10, clientY: 10}));
+  const tip = document.querySelector('.chart-tip')?.textContent || '';
+  const legend = [...document.querySelectorAll('figure.chart .chart-wide .legend-item')][1];
+  legend.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  const id = legend.getAttribute('data-series');
+  const off = legend.closest('figure').querySelector('.chart-wide .series[data-series="' + id + '"]')
+      .classList.contains('off');
+  return {tip, off, pressed: legend.getAttribute('aria-pressed')};
+})()"""
+
+
+async def _shot(page: Tab, url: str, width: int, height: int, name: str) -> dict:
+    await page.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500},
+    )
+    await page.goto(url)
+    content: dict = await page.evaluate(CONTENT)
+    shot = await page.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    _check_png(base64.b64decode(shot["data"]), name, width)
+    return content
 
 
 async def test_share_link_opens_the_dashboard(share_link: str, page: Tab) -> None:
-    await page.send(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
-    )
-    await page.goto(share_link)
-    content = await page.evaluate(CONTENT)
-    assert content["charts"] >= 4, content
+    token = share_link.rsplit("/", 1)[1]
+    content = await _shot(page, share_link, 1280, 900, "poll-1280")
+    assert content["charts"] >= 5, {k: v for k, v in content.items() if k != "html"}
     assert {
         "Unaided awareness",
         "Top of mind",
@@ -135,9 +172,13 @@ async def test_share_link_opens_the_dashboard(share_link: str, page: Tab) -> Non
         "Preference",
         "NPS",
     } <= set(content["tiles"])
-    assert all(v.endswith("%") or v.lstrip("-−").isdigit() for v in content["values"]), content["values"]
+    assert any(t.startswith("Image: ") for t in content["tiles"])  # image results shown
+    assert all(v.endswith("%") or v.lstrip("\u2212").isdigit() for v in content["values"]), content["values"]
     assert "Aided at least 97%" in content["objective"] and "breached" in content["objective"]
-    assert content["summary"] >= 5
+    assert content["summary"][0].startswith("breached") and "Objective breached" in content["summary"][0]
+    assert any(s.startswith("No significant change in") for s in content["summary"])
+    assert token not in content["html"] and content["logo"].startswith("/shared/")
+    assert "customer=non" not in content["html"].split('id="f-segment"')[0]  # no raw segment codes
     assert await page.evaluate(ACCESSIBILITY) == {
         "images": 0,
         "controls": 0,
@@ -145,23 +186,41 @@ async def test_share_link_opens_the_dashboard(share_link: str, page: Tab) -> Non
         "lang": "en",
         "h1": 1,
     }
-    shot = await page.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-    _check_png(base64.b64decode(shot["data"]), "desktop", 1280)
+    explored = await page.evaluate(EXPLORE)
+    assert "%" in explored["tip"] and explored["off"] and explored["pressed"] == "false"
 
-    # On a phone the page reflows without sideways scrolling, charts included.
-    await page.send(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    # On a phone the page reflows without sideways scrolling, and chart text stays readable.
+    shared = share_link.split("/share/")[0] + "/shared/1"
+    phone = await _shot(page, shared + "?segment=customer%3Dnon&window=3", 390, 844, "poll-390")
+    assert phone["charts"] >= 4 and phone["overflow"] <= 1, {k: v for k, v in phone.items() if k != "html"}
+    assert phone["smallestText"] >= 9, phone["smallestText"]
+    assert "Potential customers" in phone["html"]
+
+    # The printable summary, on a desktop and a phone, then printed by the browser with its header and footer.
+    summary = await _shot(page, shared + "/summary", 1280, 900, "summary-1280")
+    assert summary["charts"] >= 2 and len(summary["summary"]) >= 2
+    assert (await _shot(page, shared + "/summary", 390, 844, "summary-390"))["overflow"] <= 1
+    printed = await page.send(
+        "Page.printToPDF",
+        {"printBackground": False, "displayHeaderFooter": True, "preferCSSPageSize": True},
     )
-    await page.goto(share_link + "?segment=customer%3Dnon&window=3")
-    content = await page.evaluate(CONTENT)
-    assert content["charts"] >= 3 and content["overflow"] <= 1, content
-    shot = await page.send("Page.captureScreenshot", {"format": "png"})
-    _check_png(base64.b64decode(shot["data"]), "phone", 390)
-
-    # The printable summary, printed by the browser.
-    await page.goto(share_link.replace("/share/", "/share/", 1) + "/summary")
-    assert await page.evaluate("document.querySelectorAll('ol.summary li').length") >= 5
-    pdf = base64.b64decode((await page.send("Page.printToPDF", {"printBackground": False}))["data"])
-    assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+    pages = _pdf_pages(base64.b64decode(printed["data"]), "summary-printed")
+    assert "summary" in pages[0] and "Objective breached" in pages[0]  # starts on page 1
+    assert "awareness to preference" in "".join(pages) and "by brand" in "".join(pages)  # charts printed
+    assert all(token not in p for p in pages)
     assert page.errors() == []
+
+
+def test_pdf_download_has_the_charts_and_no_token(share_link: str) -> None:
+    token = share_link.rsplit("/", 1)[1]
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with opener.open(share_link, timeout=60) as resp:
+        assert resp.status == 200 and token not in resp.url
+    with opener.open(share_link.split("/share/")[0] + "/shared/1/summary.pdf", timeout=60) as resp:
+        assert resp.headers["Content-Type"] == "application/pdf"
+        data = resp.read()
+    pages = _pdf_pages(data, "summary-download")
+    text = "".join(pages)
+    assert "Sportswear brand tracker: summary" in pages[0] and "Objective breached" in pages[0]
+    assert "awareness to preference" in text and "by brand" in text and "this wave" in text  # the charts
+    assert token not in text and token.encode() not in data

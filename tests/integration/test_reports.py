@@ -15,7 +15,9 @@ from recognition.app import create_app
 from recognition.demo import ORGANISATION, run_demo
 from recognition.settings import Settings
 from recognition.store import objectives, orgs
-from recognition.web.dashboard.access import SESSION_COOKIE, share_token
+from recognition.web.dashboard.access import SESSION_COOKIE
+from tests.integration.dashboard_support import csrf_of, sign_in
+from tests.integration.links import make_link
 
 # The demo's processing may warn on empty segment cells (numpy RuntimeWarning in a worker thread); the
 # figures it publishes are what these tests read.
@@ -52,9 +54,7 @@ async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestCl
 
 
 async def _sign_in(client: TestClient, key: str) -> Any:
-    return await client.post(
-        "/dashboard/login", data={"api_key": key, "next": "/dashboard"}, allow_redirects=False
-    )
+    return await sign_in(client, key)
 
 
 async def test_sign_in_sets_a_signed_session_not_the_key(client: TestClient, world: dict[str, Any]) -> None:
@@ -74,10 +74,13 @@ async def test_sign_in_sets_a_signed_session_not_the_key(client: TestClient, wor
     page = await client.get(f"/dashboard/polls/{world['poll']}")
     html = await page.text()
     assert page.status == 200
-    assert html.count("<svg") >= 4 and "Aided awareness" in html and "Aided at least 99%" in html
+    assert html.count("<svg") >= 8 and "Aided awareness" in html and "Aided at least 99%" in html
     assert "breached" in html or "at risk" in html
+    # the news first: the breached objective opens the summary
+    summary = html[html.index('<ol class="summary">') :]
+    assert summary.index("Objective breached") < summary.index("</li>")
     # another organisation's poll is not found, and signing out ends the session
-    await client.post("/dashboard/logout", allow_redirects=False)
+    await client.post("/dashboard/logout", data={"csrf": csrf_of(html)}, allow_redirects=False)
     client.session.cookie_jar.clear()
     assert (await _sign_in(client, world["keys"]["foreign"])).status == 303
     assert (await client.get(f"/dashboard/polls/{world['poll']}")).status == 404
@@ -96,19 +99,20 @@ async def test_revoking_the_key_ends_the_session(
 
 
 async def test_share_link_opens_the_dashboard_read_only(
-    client: TestClient, world: dict[str, Any], settings: Settings
+    client: TestClient, world: dict[str, Any], settings: Settings, pool: asyncpg.Pool
 ) -> None:
-    token = share_token(settings.survey_secret, world["poll"], 2)
+    token = await make_link(pool, settings, world["poll"], days=2)
     resp = await client.get(f"/share/{token}")
     html = await resp.text()
-    assert resp.status == 200 and "read-only link" in html and html.count("<svg") >= 4
-    assert "Sign out" not in html
+    assert resp.status == 200 and "read-only link" in html and html.count("<svg") >= 8
+    assert "Sign out" not in html and token not in html and token not in str(resp.url)
     summary = await client.get(f"/share/{token}/summary?segment=customer%3Dnon")
-    assert summary.status == 200 and "@media print" not in await summary.text()  # print CSS is in the sheet
-    assert "segment customer=non" in await summary.text()
+    text = await summary.text()
+    assert summary.status == 200 and "@media print" not in text  # print CSS is in the sheet
+    assert "Potential customers" in text and "customer=non" not in text.split("</form>")[-1]
     bad = await client.get(f"/share/{token[:-2]}xx")
     assert bad.status == 403 and "text/html" in bad.headers["Content-Type"]
-    expired = share_token(settings.survey_secret, world["poll"], 1, now=0)
+    expired = await make_link(pool, settings, world["poll"], days=-1)
     assert (await client.get(f"/share/{expired}")).status == 403
     assert (await client.get(f"/share/{token}?segment=nope")).status == 400
     assert (await client.get(f"/share/{token}?window=3&metric=consider")).status == 200
@@ -127,10 +131,11 @@ async def test_summary_json_traces_each_point(client: TestClient, world: dict[st
     assert body["poll"]["id"] == world["poll"] and body["previous_wave_id"] is not None
     points = body["points"]
     assert points and all(p["text"] and p["wave_id"] == body["wave"]["id"] for p in points)
-    figures = [p for p in points if p["kind"] in ("change", "steady")]
-    assert figures and all(
-        p["n"] > 0 and p["n_eff"] > 0 and p["test"] and p["q_value"] is not None for p in figures
-    )
+    figures = [p for p in points if p["kind"] == "change"]
+    assert all(p["n"] > 0 and p["n_eff"] > 0 and p["test"] and p["q_value"] is not None for p in figures)
+    assert all(p["family"] in ("headline", "secondary", "segment") for p in figures)
+    (steady,) = [p for p in points if p["kind"] == "no_change"]
+    assert steady["text"].startswith("No significant change in ") and steady["items"]
     assert any(p["kind"] == "objective" and p["status"] in ("breached", "at_risk") for p in points)
     assert body["objectives"][0]["label"] == "Aided at least 99%"
     bad = await client.get(url + "?window=7", headers={"Authorization": f"Bearer {world['keys']['viewer']}"})

@@ -10,7 +10,15 @@ from recognition.alerts.events import event_id, find_events, messages
 from recognition.alerts.objectives import evaluate
 from recognition.figures import Figure, StatisticsOptions, compare_figures
 from recognition.polls.model import Objective
-from recognition.reports.model import PollData, WaveInfo, tiles, version_breaks, year_ago
+from recognition.reports.model import (
+    PollData,
+    WaveInfo,
+    baseline,
+    since_changes,
+    tiles,
+    version_breaks,
+    year_ago,
+)
 from recognition.reports.summary import summarise
 from recognition.web.dashboard import access
 
@@ -167,7 +175,9 @@ def test_version_breaks() -> None:
     assert version_breaks([_wave(1), _wave(2), _wave(3, version=2), _wave(4, version=2)]) == [2]
 
 
-def test_summary_points_carry_their_numbers() -> None:
+def test_summary_leads_with_the_news() -> None:
+    """Objectives at risk or breached first, then significant moves in plain words, then the headline figures
+    with no significant change in one line; each point traces to its figure."""
     waves = [_wave(1), _wave(2)]
     cells = [
         _cell(0.58, 0.55, 0.61, wave=1),
@@ -183,28 +193,115 @@ def test_summary_points_carry_their_numbers() -> None:
             q_value=0.6,
             significant=False,
         ),
+        _cell(
+            0.10,
+            0.08,
+            0.12,
+            wave=2,
+            metric="prefer",
+            change=-0.002,
+            p_value=0.9,
+            q_value=0.9,
+            significant=False,
+        ),
+        _cell(-35, -50, -19, wave=2, metric="nps", change=-4.0, p_value=0.5, q_value=0.7, significant=False),
     ]
-    summary = summarise(_poll(waves, cells), 2, "all", [evaluate(_objective(0.6), cells[1][1], 2)])
+    statuses = [
+        evaluate(_objective(10, metric="nps"), cells[4][1], 2),
+        evaluate(_objective(0.6), cells[1][1], 2),
+    ]
+    summary = summarise(_poll(waves, cells), 2, "all", statuses)
     texts = [p.text for p in summary.points]
-    assert texts[0] == "Aided awareness of Acme rose 4 points to 62% (95% CI 59–65), a significant change."
-    assert summary.points[0].n == 1000 and summary.points[0].q_value == 0.01 and summary.points[0].test
-    assert any(
-        t.startswith("Consideration of Acme was 30%") and "not a significant change" in t for t in texts
+    assert [p.kind for p in summary.points] == ["objective", "objective", "change", "no_change"]
+    assert texts[0] == (
+        "Objective breached: NPS of Acme at least 10. Now \u221235, clearly below the limit of 10."
     )
-    assert any("is at risk" in t for t in texts)
+    assert texts[1].startswith("Objective at risk: Aided awareness of Acme at least 60%.")
+    assert "59\u00a0to\u00a065%" in texts[1]
+    assert texts[2] == "Aided awareness of Acme rose 4\u00a0points to 62%."
+    assert summary.points[2].n == 1000 and summary.points[2].q_value == 0.01 and summary.points[2].test
+    assert summary.points[2].family == "headline" and not summary.points[2].exploratory
+    assert texts[3] == "No significant change in consideration, preference or NPS of Acme."
     assert summary.previous_wave_id == 1
 
 
-def test_tokens_are_signed_scoped_and_expire() -> None:
-    token = access.share_token("secret" * 8, 42, 1)
-    assert access.read_share("secret" * 8, token) is not None
-    assert access.read_share("secret" * 8, token).poll_id == 42  # type: ignore[union-attr]
+def test_low_base_warning_names_the_figures() -> None:
+    cells = [
+        _cell(0.62, 0.59, 0.65, wave=2),
+        _cell(0.20, 0.1, 0.3, wave=2, brand="rival", metric="prefer", status="low"),
+    ]
+    summary = summarise(_poll([_wave(1), _wave(2)], cells), 2, "all")
+    (low,) = summary.of_kind("low_base")
+    assert "Preference of Rival (800)" in low.text and low.items == ("prefer|rival|all",)
+
+
+def test_share_tokens_are_signed_scoped_and_expire() -> None:
+    token = access.share_token("secret" * 8, 42, "link-1", 2_000_000_000)
+    share = access.read_share("secret" * 8, token)
+    assert share is not None and share.poll_id == 42 and share.link_id == "link-1"
     assert access.read_share("other" * 8, token) is None
     body, mac = token.split(".")
     assert access.read_share("secret" * 8, body + "x." + mac) is None
-    assert access.read_session("secret" * 8, token) is None  # a share link is not a session
-    old = access.share_token("secret" * 8, 42, 1, now=0)
+    assert access.read_share("secret" * 8, access.share_token("secret" * 8, 42, "l", 1)) is None  # expired
+    # a link of the old kind names no link row, so it could never be withdrawn: refused
+    old = access.make_token("secret" * 8, {"t": "share", "poll": 42, "exp": 2_000_000_000})
     assert access.read_share("secret" * 8, old) is None
-    session = access.session_token("secret" * 8, 5)
-    assert access.read_session("secret" * 8, session) == 5
-    assert "rk_" not in session
+    sid = access.new_session_id()
+    assert access.session_hash(sid) != sid and len(access.session_hash(sid)) == 64
+    assert access.csrf_ok("secret" * 8, sid, access.csrf_token("secret" * 8, sid))
+    assert not access.csrf_ok("secret" * 8, sid, access.csrf_token("secret" * 8, "other"))
+    assert not access.csrf_ok("secret" * 8, "", "")
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/dashboard/polls/1?segment=all", "/dashboard/polls/1?segment=all"),
+        ("/\t/evil.example", "/dashboard"),  # a browser drops the tab: //evil.example
+        ("/%09/evil.example", "/dashboard"),
+        ("//evil.example", "/dashboard"),
+        ("/\\evil.example", "/dashboard"),
+        ("https://evil.example/dashboard", "/dashboard"),
+        ("/dashboard/../admin", "/dashboard"),
+        ("/dashboard%2F%2Fevil", "/dashboard"),
+        ("/share/abc", "/dashboard"),
+        ("javascript:alert(1)", "/dashboard"),
+        ("", "/dashboard"),
+    ],
+)
+def test_sign_in_only_returns_to_dashboard_paths(target: str, expected: str) -> None:
+    assert access.safe_next(target.replace("\\t", "\t")) == expected
+
+
+def test_a_slow_drift_shows_as_a_change_since_the_baseline() -> None:
+    """A point a wave is never significant wave on wave, but after three waves the z test of the latest wave
+    against the first (se √(0.015² + 0.015²) = 2.1 points, Δ = 8 points: z = 3.8) flags it."""
+    waves = [_wave(i) for i in (1, 2, 3, 4)]
+    cells = [
+        _cell(0.50, 0.47, 0.53, wave=1),
+        _cell(0.58, 0.55, 0.61, wave=4, change=0.02, p_value=0.35, q_value=0.5, significant=False),
+        _cell(0.30, 0.27, 0.33, wave=1, metric="consider"),
+        _cell(
+            0.31,
+            0.28,
+            0.34,
+            wave=4,
+            metric="consider",
+            change=0.0,
+            p_value=0.9,
+            q_value=0.9,
+            significant=False,
+        ),
+    ]
+    data = _poll(waves, cells)
+    assert baseline(data.waves, 4) == data.waves[0] and baseline(data.waves, 2) is None
+    assert baseline(data.waves, 4, window=3) is None
+    moves = since_changes(data, 4, "all", StatisticsOptions())
+    assert moves[("aided", "acme")].significant and not moves[("consider", "acme")].significant
+    summary = summarise(data, 4, "all", moves=moves, start=data.waves[0])
+    assert summary.points[0].kind == "since"
+    assert summary.points[0].text == "Since 06 Jan 2025, aided awareness of Acme rose 8\u00a0points to 58%."
+    assert summary.points[0].as_dict()["baseline"]["wave_id"] == 1
+    assert summary.of_kind("no_change")[0].items == ("consider",)  # not "no change" in what drifted
+    by_metric = {t.metric: t for t in tiles(data, 4, "all", StatisticsOptions(), moves)}
+    assert by_metric["aided"].vs_since is not None and by_metric["aided"].vs_since.arrow == "▲"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from recognition.figures import Figure, StatisticsOptions
+from recognition.figures import Figure, StatisticsOptions, significance_family
 from recognition.store.estimates import WindowInfo
 from recognition.waves.compute import compute_window
 from recognition.waves.inputs import WaveInput, pool_inputs
@@ -94,7 +94,10 @@ def test_windows_pool_and_test_against_the_previous_non_overlapping_window() -> 
     assert c.change_se == pytest.approx(se)
     assert c.p_value == pytest.approx(2 * sps.norm.sf(abs(c.estimate - a.estimate) / se))
     assert c.significant is True and c.change is not None and c.change > 0.2
-    # BH over the window's whole family of tests (every segment)
+    # BH within each significance family of the window's tests (headline, secondary, each segment)
     tested = [f for f in last if f.p_value is not None]
-    assert len(tested) > 1
-    assert [f.q_value for f in tested] == pytest.approx(_bh([f.p_value for f in tested]))  # type: ignore[misc]
+    families = {significance_family(f) for f in tested}
+    assert len(tested) > 1 and len(families) > 1
+    for family in families:
+        members = [f for f in tested if significance_family(f) == family]
+        assert [f.q_value for f in members] == pytest.approx(_bh([f.p_value for f in members]))  # type: ignore[misc]

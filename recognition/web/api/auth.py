@@ -1,11 +1,14 @@
 """Authentication: every ``/api/v1`` request carries ``Authorization: Bearer <key>``; it is checked before
 anything else (an anonymous request gets 401 whatever the route). The key's organisation scopes every query.
 
-Found keys are cached by the instance for :data:`recognition.web.caches.KEY_CACHE_SECONDS`.
+Found keys are cached by the instance for :data:`recognition.web.caches.KEY_CACHE_SECONDS`. A client that sent
+too many unknown keys is answered 429 until its failures are forgiven (:mod:`recognition.web.throttle`), before
+its key is looked up; a request without a key is not a failure.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -13,7 +16,7 @@ from aiohttp import web
 from recognition.store import orgs
 from recognition.store.orgs import ApiKey
 from recognition.web.api.errors import Problem
-from recognition.web.keys import API_KEY, KEY_CACHE, POOL
+from recognition.web.keys import API_KEY, AUTH_THROTTLE, KEY_CACHE, POOL
 
 API_PREFIX = "/api/v1"
 #: What each role may do, from most to least: a role includes every role after it.
@@ -31,6 +34,24 @@ def require(request: web.Request, role: str) -> ApiKey:
     return key
 
 
+#: Longer keys, or keys with characters no key has, are unknown without a look-up.
+MAX_KEY_LENGTH = 256
+
+
+async def _find_key(request: web.Request, token: str) -> ApiKey | None:
+    if len(token) > MAX_KEY_LENGTH or not token.isprintable():
+        return None
+    cache = request.app[KEY_CACHE]
+    digest = orgs.hash_key(token)
+    key = cache.get(digest)
+    if key is None:
+        async with request.app[POOL].acquire() as conn:
+            key = await orgs.find_active_key(conn, token)
+        if key is not None:
+            cache.put(digest, key)
+    return key
+
+
 @web.middleware
 async def auth_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -45,15 +66,18 @@ async def auth_middleware(
                 "send an API key as 'Authorization: Bearer <key>'",
                 headers={"WWW-Authenticate": 'Bearer realm="recognition"'},
             )
-        cache = request.app[KEY_CACHE]
-        digest = orgs.hash_key(token.strip())
-        key = cache.get(digest)
+        throttle = request.app[AUTH_THROTTLE]
+        wait = throttle.retry_after(request)
+        if wait > 0:
+            raise Problem(
+                429,
+                "Too Many Requests",
+                f"too many unknown API keys from this client; retry in {math.ceil(wait)} s",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        key = await _find_key(request, token.strip())
         if key is None:
-            async with request.app[POOL].acquire() as conn:
-                key = await orgs.find_active_key(conn, token.strip())
-            if key is not None:
-                cache.put(digest, key)
-        if key is None:
+            throttle.failed(request)
             raise Problem(
                 401,
                 "Unauthorized",

@@ -1,5 +1,7 @@
 """Request bodies: read once for every route, then checked against the operation's model.
 
+:data:`MAX_BODY` is the one limit on request bodies: the application's ``client_max_size`` (so it holds for
+every route: the API, survey forms, dashboard sign-in, webhooks), checked here first from ``Content-Length``.
 :func:`read_json` takes a body of at most :data:`MAX_BODY` bytes of ``application/json``, nested at most
 :data:`MAX_DEPTH` levels, with no NUL character and no unpaired surrogate in any string (which the database could
 not store); every refusal is a 4xx that names what is wrong. :func:`validate` then checks it against the
@@ -18,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from recognition.web.api.errors import Problem
 
 JSON = "application/json"
-#: Largest request body the API reads (a poll definition is a few kilobytes).
+#: Largest request body any route reads (a poll definition is a few kilobytes, a survey page less).
 MAX_BODY = 64 * 1024
 #: Deepest nesting of objects and lists a body may have.
 MAX_DEPTH = 32
@@ -66,8 +68,11 @@ async def read_json(request: web.Request) -> Any:
     length = request.content_length
     if length is not None and length > MAX_BODY:
         raise Problem(413, "Content Too Large", f"the body is {length} bytes; the limit is {MAX_BODY}")
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
+    try:
+        raw: bytes | None = await request.read()  # refuses a body over the application's client_max_size
+    except web.HTTPRequestEntityTooLarge:
+        raw = None
+    if raw is None or len(raw) > MAX_BODY:
         raise Problem(413, "Content Too Large", f"the body is larger than the limit of {MAX_BODY} bytes")
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)

@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from recognition.web.middleware import loggable_path
+
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "application/problem+json"
 
@@ -74,5 +76,5 @@ async def problem_middleware(
             headers=headers,
         )
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, loggable_path(request.path))
         return problem_response(request, 500, "Internal Server Error", "the error was logged")

@@ -19,6 +19,7 @@ from recognition.store import estimates as estimates_store
 from recognition.store import polls as store
 from recognition.store import waves as waves_store
 from recognition.store.questionnaires import record_change
+from recognition.web.api.bodies import bad_request
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,
@@ -251,8 +252,8 @@ async def plan_poll(ctx: Ctx) -> Any:
             run = await estimates_store.weighting_run(conn, latest[-1].id) if latest else None
             deff = float(run["deff_kish"]) if run else 1.5
     p = ctx.params
-    return respond(
-        make_plan(
+    try:
+        plan = make_plan(
             render(poll),
             n=p.get("n"),
             p=p.get("p", 0.3),
@@ -261,7 +262,10 @@ async def plan_poll(ctx: Ctx) -> Any:
             power=p.get("power", 0.8),
             change=p.get("change"),
         )
-    )
+    except ValueError as exc:  # parameters each in range but impossible together (p + change ≥ 1, ...)
+        field, _, message = str(exc).partition(": ")
+        raise bad_request([{"field": field, "message": message or str(exc)}]) from None
+    return respond(plan)
 
 
 _PLAN_PARAMS = (

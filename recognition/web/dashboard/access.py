@@ -1,10 +1,15 @@
-"""Signed tokens for the dashboard: a session token (in a cookie, after signing in with an API key: it holds the
-key's row id, never the key) and a read-only share token (in a link, naming one poll).
+"""Dashboard access: server-side sessions, read-only share links, CSRF tokens and safe redirects.
 
-Format: ``base64url(JSON payload) "." base64url(HMAC-SHA256(k, payload))`` with
-``k = HMAC-SHA256(survey.secret, "recognition dashboard tokens v1")``, so a token made by ``recognition share`` on
-a data dir is accepted by ``recognition serve`` on the same data dir. Every token expires (``exp``, Unix seconds);
-a session is also re-checked against the key on every request, so revoking the key ends it.
+* **Sessions.** Signing in with an API key stores a session row keyed by the SHA-256 of a random id; the browser's
+  cookie holds only that id (never the key). Signing out ends the row, so the cookie stops working at once; a
+  revoked key ends its sessions at the next request.
+* **Share links.** ``base64url(JSON payload) "." base64url(HMAC-SHA256(k, payload))`` with
+  ``k = HMAC-SHA256(survey.secret, "recognition dashboard tokens v1")``, naming the poll and a link id that has a
+  row of its own: a link works while it is signed, unexpired, not revoked and its poll not archived. Opening a
+  link moves the token into a cookie scoped to that poll's pages and redirects to a token-free address, so the
+  token never shows in the address bar, a printout, a page's links or a Referer.
+* **CSRF.** Every dashboard form carries a token: HMAC of the session id (signed-in forms) or of a random
+  pre-sign-in value held in a cookie (the sign-in form). Posts must also come from the same origin.
 """
 
 from __future__ import annotations
@@ -13,13 +18,20 @@ import base64
 import hashlib
 import hmac
 import json
+import re
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 _CONTEXT = b"recognition dashboard tokens v1"
 SESSION_COOKIE = "recognition_session"
+LOGIN_COOKIE = "recognition_login"
+SHARE_COOKIE = "recognition_share"
 SESSION_SECONDS = 12 * 3600
+#: Where a signed-in user may be sent back to after signing in.
+SAFE_PREFIXES = ("/dashboard",)
 
 
 def _key(secret: str) -> bytes:
@@ -62,34 +74,69 @@ def read_token(secret: str, token: str, *, now: float | None = None) -> dict[str
 @dataclass(frozen=True)
 class Share:
     poll_id: int
+    link_id: str
     expires: int
 
 
-def share_token(secret: str, poll_id: int, days: float, *, now: float | None = None) -> str:
-    exp = int((time.time() if now is None else now) + days * 86400)
-    return make_token(secret, {"t": "share", "poll": poll_id, "exp": exp})
+def new_link_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def share_token(secret: str, poll_id: int, link_id: str, expires: int) -> str:
+    """A signed link naming ``poll_id`` and the share link row ``link_id``, valid until ``expires`` (Unix s)."""
+    return make_token(secret, {"t": "share", "poll": poll_id, "lid": link_id, "exp": int(expires)})
 
 
 def read_share(secret: str, token: str) -> Share | None:
     p = read_token(secret, token)
     if p is None or p.get("t") != "share" or not isinstance(p.get("poll"), int):
         return None
-    return Share(p["poll"], p["exp"])
-
-
-def session_token(secret: str, key_id: int, *, now: float | None = None) -> str:
-    return make_token(
-        secret,
-        {"t": "session", "key": key_id, "exp": int((time.time() if now is None else now) + SESSION_SECONDS)},
-    )
-
-
-def read_session(secret: str, token: str) -> int | None:
-    p = read_token(secret, token)
-    if p is None or p.get("t") != "session" or not isinstance(p.get("key"), int):
-        return None
-    return int(p["key"])
+    if not isinstance(p.get("lid"), str):
+        return None  # a link made before links could be withdrawn: it cannot be revoked, so it is refused
+    return Share(p["poll"], p["lid"], p["exp"])
 
 
 def share_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/share/{token}"
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def session_hash(session_id: str) -> str:
+    """What the server stores for a session: the SHA-256 of the cookie's random id."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def csrf_token(secret: str, value: str) -> str:
+    """The form token bound to a session id (or a pre-sign-in value)."""
+    return _b64(hmac.new(_key(secret), b"csrf:" + value.encode(), hashlib.sha256).digest())
+
+
+def csrf_ok(secret: str, value: str, token: str) -> bool:
+    return bool(value) and bool(token) and hmac.compare_digest(csrf_token(secret, value), token)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_next(target: str, default: str = "/dashboard") -> str:
+    """A same-origin path to send a signed-in user to, or ``default``.
+
+    Normalised before it is checked, the way a browser reads it: tab, CR and LF are dropped (a browser ignores
+    them, so ``/\\t/evil.example`` means ``//evil.example``), backslashes read as slashes; then it must be a
+    path under the dashboard (no scheme, no host, no ``//``, no ``..`` segment) and is rebuilt from its parts."""
+    text = re.sub(r"[\t\r\n]", "", target).replace("\\", "/").strip()
+    if _CONTROL.search(text) or not text.startswith("/") or text.startswith("//"):
+        return default
+    parts = urlsplit(text)
+    if parts.scheme or parts.netloc:
+        return default
+    path = parts.path
+    decoded = unquote(path)
+    if decoded.startswith("//") or "/../" in decoded + "/" or _CONTROL.search(decoded) or "\\" in decoded:
+        return default
+    if not any(path == p or path.startswith(p + "/") for p in SAFE_PREFIXES):
+        return default
+    return urlunsplit(("", "", path, parts.query, ""))

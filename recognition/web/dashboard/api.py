@@ -7,12 +7,15 @@ type, parameters, body) and appear in ``/openapi.json``. Registered by :mod:`rec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import Field
 
+from recognition.addresses import Network, email_problem
+from recognition.alerts.targets import webhook_problem
 from recognition.polls.definition import Strict
 from recognition.reports.views import WINDOWS, FilterError, build_page
 from recognition.store import alerts as alerts_store
@@ -21,16 +24,51 @@ from recognition.web.api.ops import ID, Ctx, Op, Param, respond
 from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.web.api.schemas import FIGURE
 
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """A figure field as a point carries it: null when the point rests on no single figure (the line of
+    metrics with no significant change, objectives listed together)."""
+    out = dict(schema)
+    if "enum" in out and None not in out["enum"]:
+        out["enum"] = [*out["enum"], None]
+    kinds = out.get("type")
+    if kinds is not None:
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        out["type"] = list(dict.fromkeys([*kinds, "null"]))
+    return out
+
+
 POINT: dict[str, Any] = {
     "type": "object",
     "required": list(dict.fromkeys(["text", "kind", "wave_id", "test", "status", *FIGURE["required"]])),
     "properties": {
-        **FIGURE["properties"],
+        **{name: _nullable(schema) for name, schema in FIGURE["properties"].items()},
         "text": {"type": "string"},
-        "kind": {"type": "string", "enum": ["change", "steady", "objective", "low_base"]},
+        "kind": {"type": "string", "enum": ["objective", "change", "since", "no_change", "low_base"]},
         "wave_id": {"type": "integer"},
         "test": {"type": ["string", "null"], "description": "how the point was judged"},
         "status": {"type": ["string", "null"], "description": "an objective's status"},
+        "family": {
+            "type": ["string", "null"],
+            "enum": ["headline", "secondary", "segment", None],
+            "description": "a change's significance family (secondary and segment reads are exploratory)",
+        },
+        "baseline": {
+            "type": ["object", "null"],
+            "description": "a 'since' point's test: the baseline wave and the change from it (p, BH q)",
+            "properties": {
+                "wave_id": {"type": "integer"},
+                "change": {"type": "number"},
+                "p_value": {"type": ["number", "null"]},
+                "q_value": {"type": ["number", "null"]},
+            },
+        },
+        "items": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the metrics a no_change point names, or the figures (metric|brand|segment) of a "
+            "low_base point",
+        },
     },
 }
 SUMMARY: dict[str, Any] = {
@@ -182,24 +220,31 @@ def _bad(field: str, message: str) -> Problem:
     )
 
 
-def parse_alert_settings(poll_id: int, body: dict[str, Any]) -> alerts_store.AlertSettings:
-    """The settings a (schema-checked) body asks for; 422 names the first field that makes no sense."""
+async def parse_alert_settings(
+    poll_id: int, body: dict[str, Any], allow: Sequence[Network] = ()
+) -> alerts_store.AlertSettings:
+    """The settings a (schema-checked) body asks for; 422 names the first field that makes no sense. A webhook
+    must reach a public address (or one in ``allow``, ``alerts.webhook_allow``): see
+    :mod:`recognition.alerts.targets`; each e-mail address must be one plain address, without line breaks."""
     url = body.get("webhook_url", "")
-    if url and not url.startswith(("http://", "https://")):
-        raise _bad("webhook_url", "must be an http(s) URL or empty")
+    problem = await webhook_problem(url, allow) if url else None
+    if problem:
+        raise _bad("webhook_url", problem)
     secret = body.get("webhook_secret", "")
     if url and "webhook_secret" in body and len(secret) < 16:
         raise _bad("webhook_secret", "must be a string of at least 16 characters")
     emails = body.get("email_to", [])
-    if not all("@" in e for e in emails):
-        raise _bad("email_to", "must be a list of e-mail addresses")
+    for i, address in enumerate(emails):
+        problem = email_problem(address)
+        if problem:
+            raise _bad(f"email_to[{i}]", problem)
     return alerts_store.AlertSettings(poll_id, url, secret, tuple(emails), body.get("digest", False))
 
 
 async def put_alert_settings(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
-        wanted = parse_alert_settings(poll.id, ctx.body)
+        wanted = await parse_alert_settings(poll.id, ctx.body, ctx.settings.alerts_webhook_allow)
         async with conn.transaction():
             current = await alerts_store.get_settings(conn, poll.id)
             if "webhook_secret" not in ctx.body:
@@ -239,8 +284,10 @@ OPS = (
             Param("metric", "query", {"type": "string", "minLength": 1, "maxLength": 40}, "the chart metric"),
             Param("wave", "query", ID, "a published wave (default: the latest)"),
         ),
-        description="Each point is a sentence with the figure it rests on: estimate, interval, n, effective "
-        "n, the test, p and BH q. 404 until the poll has a published wave.",
+        description="The news first: objectives breached or at risk, significant moves (headline, then "
+        "exploratory), the headline metrics with no significant change, low bases. Each point is a sentence "
+        "with the figure it rests on: estimate, interval, n, effective n, the test, its family, p and BH q. "
+        "404 until the poll has a published wave.",
     ),
     Op(
         "GET",

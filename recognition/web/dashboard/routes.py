@@ -1,125 +1,84 @@
-"""Dashboard pages, the written summary (HTML, printable, and JSON) and alert settings.
+"""Dashboard pages, the written summary (HTML, printable, PDF and JSON) and alert settings.
 
-Pages: ``/dashboard`` (sign in with an API key of role viewer or above: the form sets a cookie holding a signed
-session token, never the key), ``/dashboard/polls/{id}`` and ``…/summary`` (printable), and the same two under
-``/share/{token}`` for a signed read-only link (``recognition share``). The JSON operations (summary, alert
-settings, delivery log) are declared in :mod:`recognition.web.dashboard.api` and registered here.
+Pages: ``/dashboard`` (sign in with an API key of role viewer or above: the session is a server-side row, the
+cookie holds a random id, never the key), ``/dashboard/polls/{id}``, ``…/summary`` (printable) and
+``…/summary.pdf``; read-only share links ``/share/{token}`` (:mod:`recognition.web.dashboard.shares`). Every form
+carries a CSRF token and is checked for its origin; every page is sent with the headers of
+:mod:`recognition.web.dashboard.security`. The JSON operations (summary, alert settings, delivery log) are
+declared in :mod:`recognition.web.dashboard.api` and registered with the API's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
-import asyncpg
 from aiohttp import web
 
-from recognition.polls.model import Poll
-from recognition.reports.views import FilterError, build_page
-from recognition.settings import Settings
+from recognition.store import dashboard as dashboard_store
 from recognition.store import orgs
 from recognition.store import polls as polls_store
-from recognition.store.orgs import ApiKey
 from recognition.web.api.auth import has_role
-from recognition.web.dashboard import access, api
+from recognition.web.dashboard import access, api, security, shares
+from recognition.web.dashboard.cache import PAGE_CACHE, PageCache
 from recognition.web.dashboard.pages import render
-from recognition.web.keys import POOL, SETTINGS
+from recognition.web.dashboard.serving import html_error, page_response, pdf_response
+from recognition.web.dashboard.sessions import check_form, org_poll, secret, session, set_cookie, signed_in
+from recognition.web.keys import POOL
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
 
-def _app_things(request: web.Request) -> tuple[asyncpg.Pool, Settings]:
-    return request.app[POOL], request.app[SETTINGS]
-
-
-def _secret(request: web.Request) -> str:
-    secret: str = _app_things(request)[1].survey_secret
-    if not secret:
-        raise web.HTTPServiceUnavailable(
-            text="the dashboard needs survey.secret to sign sessions and share links"
-        )
-    return secret
-
-
-def _html_error(status: int, message: str) -> web.Response:
-    return web.Response(
-        status=status,
-        text=render("reports/error.html", status=status, message=message),
-        content_type="text/html",
-    )
-
-
-async def _session_key(request: web.Request) -> ApiKey | None:
-    token = request.cookies.get(access.SESSION_COOKIE, "")
-    key_id = access.read_session(_secret(request), token) if token else None
-    if key_id is None:
-        return None
-    pool, _ = _app_things(request)
-    async with pool.acquire() as conn:
-        key = await orgs.active_key_by_id(conn, key_id)
-    return key if key is not None and has_role(key, "viewer") else None
-
-
-async def _signed_in(request: web.Request) -> ApiKey:
-    key = await _session_key(request)
-    if key is None:
-        raise web.HTTPFound("/dashboard/login?next=" + quote(request.path_qs, safe=""))
-    return key
-
-
-def _poll_id(request: web.Request) -> int:
-    raw = request.match_info["poll_id"]
-    if not raw.isdigit() or not 1 <= int(raw) < 2**63:
-        raise web.HTTPNotFound()
-    return int(raw)
-
-
 # --- sign in ---------------------------------------------------------------------------------------------------
 
 
-async def login_form(request: web.Request) -> web.Response:
-    return web.Response(
-        text=render("reports/login.html", next=request.query.get("next", "/dashboard"), error=""),
+def _login_page(request: web.Request, target: str, error: str, status: int = 200) -> web.Response:
+    value = request.cookies.get(access.LOGIN_COOKIE) or access.new_session_id()
+    response = web.Response(
+        status=status,
+        text=render(
+            "reports/login.html", next=target, error=error, csrf=access.csrf_token(secret(request), value)
+        ),
         content_type="text/html",
     )
+    set_cookie(response, request, access.LOGIN_COOKIE, value, path="/dashboard/login", max_age=3600)
+    return response
+
+
+async def login_form(request: web.Request) -> web.Response:
+    return _login_page(request, access.safe_next(request.query.get("next", "")), "")
 
 
 async def login(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await check_form(request, request.cookies.get(access.LOGIN_COOKIE, ""))
     key_text = str(form.get("api_key", "")).strip()
-    target = str(form.get("next", "/dashboard"))
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/dashboard"
-    pool, _ = _app_things(request)
-    async with pool.acquire() as conn:
+    target = access.safe_next(str(form.get("next", "")))
+    async with request.app[POOL].acquire() as conn:
         key = await orgs.find_active_key(conn, key_text) if key_text else None
-    if key is None or not has_role(key, "viewer"):
-        message = (
-            "That key is unknown, revoked or expired."
-            if key is None
-            else "That key cannot open the dashboard."
-        )
-        return web.Response(
-            status=401,
-            text=render("reports/login.html", next=target, error=message),
-            content_type="text/html",
-        )
+        if key is None or not has_role(key, "viewer"):
+            message = (
+                "That key is unknown, revoked or expired."
+                if key is None
+                else "That key cannot open the dashboard."
+            )
+            return _login_page(request, target, message, 401)
+        sid = access.new_session_id()
+        expires = datetime.now(UTC) + timedelta(seconds=access.SESSION_SECONDS)
+        await dashboard_store.create_session(conn, access.session_hash(sid), key.id, expires)
     response = web.HTTPSeeOther(target)
-    response.set_cookie(
-        access.SESSION_COOKIE,
-        access.session_token(_secret(request), key.id),
-        max_age=access.SESSION_SECONDS,
-        httponly=True,
-        samesite="Lax",
-        path="/",
-        secure=request.secure,
-    )
+    set_cookie(response, request, access.SESSION_COOKIE, sid, path="/", max_age=access.SESSION_SECONDS)
+    response.del_cookie(access.LOGIN_COOKIE, path="/dashboard/login")
     raise response
 
 
 async def logout(request: web.Request) -> web.Response:
+    found = await session(request)
+    if found is not None:
+        await check_form(request, found[1])
+        async with request.app[POOL].acquire() as conn:
+            await dashboard_store.end_session(conn, access.session_hash(found[1]))
     response = web.HTTPSeeOther("/dashboard/login")
     response.del_cookie(access.SESSION_COOKIE, path="/")
     raise response
@@ -129,67 +88,34 @@ async def logout(request: web.Request) -> web.Response:
 
 
 async def index(request: web.Request) -> web.Response:
-    key = await _signed_in(request)
-    pool, _ = _app_things(request)
-    async with pool.acquire() as conn:
+    key, sid = await signed_in(request)
+    async with request.app[POOL].acquire() as conn:
         polls = await polls_store.list_polls(conn, key.organisation_id)
-    return web.Response(text=render("reports/index.html", polls=polls, key=key), content_type="text/html")
-
-
-async def _page(request: web.Request, poll: Poll, template: str, base: str, shared: bool) -> web.Response:
-    pool, settings = _app_things(request)
-    async with pool.acquire() as conn:
-        try:
-            page = await build_page(
-                conn, settings, poll, request.query, with_charts=template.endswith("poll.html")
-            )
-        except FilterError as exc:
-            return _html_error(400, str(exc))
-    return web.Response(text=render(template, page=page, base=base, shared=shared), content_type="text/html")
-
-
-async def _org_poll(request: web.Request, key: ApiKey) -> Poll:
-    pool, _ = _app_things(request)
-    async with pool.acquire() as conn:
-        poll = await polls_store.get_poll(conn, _poll_id(request), org_id=key.organisation_id)
-    if poll is None:
-        raise web.HTTPNotFound()
-    return poll
+    csrf = access.csrf_token(secret(request), sid)
+    return web.Response(
+        text=render("reports/index.html", polls=polls, key=key, csrf=csrf), content_type="text/html"
+    )
 
 
 async def poll_page(request: web.Request) -> web.Response:
-    key = await _signed_in(request)
-    poll = await _org_poll(request, key)
-    return await _page(request, poll, "reports/poll.html", f"/dashboard/polls/{poll.id}", False)
+    key, sid = await signed_in(request)
+    poll = await org_poll(request, key)
+    context = await shares.panel(request, poll, key, access.csrf_token(secret(request), sid))
+    return await page_response(
+        request, poll, "poll", f"/dashboard/polls/{poll.id}", shared=False, context=context
+    )
 
 
 async def poll_summary_page(request: web.Request) -> web.Response:
-    key = await _signed_in(request)
-    poll = await _org_poll(request, key)
-    return await _page(request, poll, "reports/summary.html", f"/dashboard/polls/{poll.id}", False)
+    key, _ = await signed_in(request)
+    poll = await org_poll(request, key)
+    return await page_response(request, poll, "summary", f"/dashboard/polls/{poll.id}", shared=False)
 
 
-async def _shared_poll(request: web.Request) -> tuple[Poll, str]:
-    token = request.match_info["token"]
-    share = access.read_share(_secret(request), token)
-    if share is None:
-        raise web.HTTPForbidden(text="this share link is invalid or has expired")
-    pool, _ = _app_things(request)
-    async with pool.acquire() as conn:
-        poll = await polls_store.get_poll(conn, share.poll_id)
-    if poll is None:
-        raise web.HTTPNotFound()
-    return poll, f"/share/{token}"
-
-
-async def shared_page(request: web.Request) -> web.Response:
-    poll, base = await _shared_poll(request)
-    return await _page(request, poll, "reports/poll.html", base, True)
-
-
-async def shared_summary(request: web.Request) -> web.Response:
-    poll, base = await _shared_poll(request)
-    return await _page(request, poll, "reports/summary.html", base, True)
+async def poll_summary_pdf(request: web.Request) -> web.Response:
+    key, _ = await signed_in(request)
+    poll = await org_poll(request, key)
+    return await pdf_response(request, poll, f"/dashboard/polls/{poll.id}")
 
 
 @web.middleware
@@ -198,11 +124,9 @@ async def html_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if exc.status < 400 or not (
-            request.path.startswith("/dashboard") or request.path.startswith("/share/")
-        ):
+        if exc.status < 400 or not security.is_page(request.path):
             raise
-        return _html_error(exc.status, exc.text if exc.text and exc.text != exc.reason else exc.reason)
+        return html_error(exc.status, exc.text if exc.text and exc.text != exc.reason else exc.reason)
 
 
 #: The dashboard's JSON operations under /api/v1 (registered with the API's own).
@@ -210,6 +134,8 @@ OPERATIONS = api.OPS
 
 
 def setup(app: web.Application) -> None:
+    app[PAGE_CACHE] = PageCache()
+    app.on_response_prepare.append(security.page_headers)
     r = app.router
     r.add_get("/dashboard", index)
     r.add_get("/dashboard/login", login_form)
@@ -217,6 +143,6 @@ def setup(app: web.Application) -> None:
     r.add_post("/dashboard/logout", logout)
     r.add_get("/dashboard/polls/{poll_id}", poll_page)
     r.add_get("/dashboard/polls/{poll_id}/summary", poll_summary_page)
-    r.add_get("/share/{token}", shared_page)
-    r.add_get("/share/{token}/summary", shared_summary)
+    r.add_get("/dashboard/polls/{poll_id}/summary.pdf", poll_summary_pdf)
+    shares.setup(app)
     r.add_static("/static/", STATIC_DIR, append_version=True)
