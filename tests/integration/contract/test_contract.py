@@ -1,0 +1,188 @@
+"""The contract every provider keeps, run against each adapter and the simulator's copy of its API (one world per
+entry of :data:`tests.integration.contract.worlds.WORLDS`): the same scenarios, the same assertions.
+
+The simulator keeps every provider's books in one place (:class:`panels.simulated.projects.SimProject`: launch
+calls, the outcomes respondents came back with, completes, approvals, rejections, the bill), and its respondents
+are drawn from the synthetic population and take the service's hosted survey over HTTP; so what the provider
+booked can be compared with what the service stored, respondent for respondent. Samples are small (20 to 30
+completes) so each scenario stays quick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import aiohttp
+import asyncpg
+import pytest
+
+from panels.simulated.faults import profile
+from panels.simulated.projects import SimProject
+from panels.simulated.walkers import PARTICIPANT_HEADER
+from recognition import sessions
+from recognition.settings import Settings
+from recognition.store import fieldwork as fw_store
+from recognition.store import responses
+from recognition.waves.fieldwork import run_wave
+from tests.integration.contract.worlds import WORLDS
+from tests.integration.field_support import SLOT, Field, field, make_wave
+
+# Small waves leave some segments with a single rater; the t interval then multiplies NaN (stats/_intervals.py).
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning"),
+    pytest.mark.parametrize("world", sorted(WORLDS)),
+]
+
+#: Lost answers, server errors, 429 with Retry-After, respondents who try to complete twice, feed pages
+#: repeated and shuffled, webhooks delivered twice and out of order.
+FAULTS = profile("heavy", p_error=0.2, p_drop_after=0.1, p_throttle=0.1, p_double_complete=0.2, retry_after=0)
+FINISHED = ("complete", "quality_terminate", "screened_out", "over_quota")
+
+
+def book_of(f: Field, settings: Settings, wave_id: int) -> SimProject:
+    book = f.sim.project_for(sessions.project_reference(settings.survey_secret, wave_id))
+    assert book is not None, f"the provider has no project for wave {wave_id}"
+    return book
+
+
+async def stored(pool: asyncpg.Pool, wave_id: int) -> dict[str, int]:
+    async with pool.acquire() as conn:
+        return dict(await responses.count_by_status(conn, wave_id))
+
+
+async def test_a_wave_under_faults_is_bought_once_booked_once_and_billed_as_stored(
+    world: str, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    target = 30
+    async with field(pool, settings, FAULTS, provider=world, webhook_secret="w" * 40) as f:
+        wave_id = await make_wave(pool, target=target, provider=world)
+        provider = f.provider()
+        try:
+            report = await run_wave(pool, settings, wave_id, provider, options=f.options)
+        finally:
+            await provider.aclose()
+        book = book_of(f, settings, wave_id)
+        counts = await stored(pool, wave_id)
+        async with pool.acquire() as conn:
+            books = await fw_store.get_fieldwork(conn, wave_id)
+            unsent = await fw_store.pending_decisions(conn, wave_id)
+        injected = f.sim.state.faults.injected
+    assert report.state == "published", report
+    # Launched exactly once, though answers were lost and calls throttled on the way.
+    assert book.launch_calls == 1 and book.status == "closed"
+    assert injected.get("drop_after", 0) >= 1 and injected.get("error", 0) >= 1
+    # Quotas filled: the target reached, no quota cell over its count.
+    assert counts["complete"] == target and book.held == target
+    assert all(book.fill[cell] <= n for cell, n in book.quotas.items())
+    # Every outcome booked at the provider exactly once, and nobody counted twice (some respondents tried to
+    # complete a second time).
+    assert sum(book.returns.values()) - book.returns.get("left", 0) == sum(counts.get(o, 0) for o in FINISHED)
+    taken = counts["complete"] + counts.get("quality_terminate", 0)
+    assert book.returns["complete"] + book.returns.get("quality_terminate", 0) == taken
+    # The provider's completes are the stored ones; reconciled at the close, every decision sent.
+    assert len(book.completed) == taken and unsent == []
+    assert len(book.approved) == counts["complete"]
+    assert len(book.rejected) == counts.get("quality_terminate", 0)
+    # The cost recorded is what the provider bills.
+    assert books is not None and books.cost == pytest.approx(book.billed, abs=0.01)
+
+
+def _send(book: SimProject, participant: str) -> str:
+    """The provider sends ``participant`` to the survey now (a place held for them): their entry link."""
+    assert book.survey is not None
+    book.in_survey[participant] = []
+    return book.survey.for_participant(participant)
+
+
+def _variants(url: str) -> list[str]:
+    """``url`` with each query parameter's value changed in its last character, one at a time."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    out = []
+    for i, (key, value) in enumerate(query):
+        changed = (value[:-1] + ("0" if value[-1:] != "0" else "1")) if value else "x"
+        tampered = [*query[:i], (key, changed), *query[i + 1 :]]
+        out.append(urlunsplit(parts._replace(query=urlencode(tampered, safe="{}%"))))
+    return out
+
+
+def _elsewhere(url: str, wave_id: int) -> str:
+    """The same entry link presented at another wave's survey."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/survey/{wave_id}/start"))
+
+
+async def _open(session: aiohttp.ClientSession, url: str, participant: str) -> int:
+    async with session.get(url, headers={PARTICIPANT_HEADER: participant}, allow_redirects=False) as r:
+        return r.status
+
+
+async def _finished_participants(book: SimProject, n: int) -> list[str]:
+    """Participants who came back from the survey with a complete, once there are ``n`` of them (polling)."""
+    for _ in range(1500):
+        if book.returns["complete"] >= n:
+            break
+        await asyncio.sleep(0.01)
+    done = sorted(p for p in book.completed)
+    assert len(done) >= n, f"only {len(done)} completes so far"
+    return done[:n]
+
+
+async def test_tampered_replayed_and_foreign_entries_are_refused(
+    world: str, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    target = 20
+    async with field(pool, settings, provider=world, rate=300.0) as f:
+        first = await make_wave(pool, target=target, provider=world)
+        second = await make_wave(pool, target=target, provider=world, slot=SLOT.replace(day=9))
+        drivers = [f.provider(), f.provider()]
+        runs = [
+            asyncio.create_task(run_wave(pool, settings, w, p, options=f.options))
+            for w, p in zip((first, second), drivers, strict=True)
+        ]
+        try:
+            for _ in range(1500):  # both projects exist at the provider
+                if all(
+                    f.sim.project_for(sessions.project_reference(settings.survey_secret, w))
+                    for w in (first, second)
+                ):
+                    break
+                await asyncio.sleep(0.01)
+            book = book_of(f, settings, first)
+            done = await _finished_participants(book, 3)
+            async with aiohttp.ClientSession() as http:
+                statuses = {}
+                # Replayed: a respondent who finished opens their entry link again.
+                for pid in done:
+                    statuses[f"replayed {pid}"] = await _open(http, book.survey.for_participant(pid), pid)  # type: ignore[union-attr]
+                # Foreign: an entry link of the first wave's project, presented at the second wave's survey.
+                statuses["foreign"] = await _open(
+                    http, _elsewhere(book.survey.for_participant(done[0]), second), done[0]
+                )  # type: ignore[union-attr]
+                # Tampered: a fresh participant's link with any of its parameters changed.
+                fresh = (book.make_participant or (lambda: "P00000000000000aa"))()
+                link = _send(book, fresh)
+                for n, variant in enumerate(_variants(link)):
+                    statuses[f"tampered {n}"] = await _open(http, variant, fresh)
+                book.returned(fresh, "left")
+            reports = await asyncio.gather(*runs)
+        finally:
+            for task in runs:
+                task.cancel()
+            for p in drivers:
+                await p.aclose()
+        counts = {w: await stored(pool, w) for w in (first, second)}
+        books = {w: book_of(f, settings, w) for w in (first, second)}
+        async with pool.acquire() as conn:
+            refusals = await conn.fetch("SELECT wave_id, reason FROM survey_refusals")
+    assert [r.state for r in reports] == ["published", "published"]
+    assert len(statuses) >= 6 and all(400 <= s < 500 for s in statuses.values()), statuses
+    reasons = {(r["wave_id"], r["reason"]) for r in refusals}
+    assert len([r for r in refusals if r["wave_id"] == first]) >= len(statuses) - 1, reasons
+    assert any(w == second for w, _ in reasons), reasons
+    # Nothing the refused entries carried was stored, or booked: the books still agree.
+    for w in (first, second):
+        assert counts[w]["complete"] == target == books[w].held
+        assert len(books[w].completed) == counts[w]["complete"] + counts[w].get("quality_terminate", 0)
+        assert books[w].launch_calls == 1
