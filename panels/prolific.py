@@ -36,10 +36,7 @@ Prolific has no test link to hand out: its test mode copies a *draft* study for 
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
-import hmac
-import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -63,19 +60,19 @@ from panels.base import (
     WebhookEvent,
 )
 from panels.http import CallObserver, ResilientClient, RetryPolicy
+from panels.prolific_study import (
+    FINISHED,
+    IN_PROGRESS,
+    REPRESENTATIVE,
+    STATUS,
+    completion_codes,
+    project_of,
+    study_body,
+    webhook_event,
+)
 
-_STATUS = {
-    "UNPUBLISHED": "draft",
-    "SCHEDULED": "live",
-    "PUBLISHING": "live",
-    "ACTIVE": "live",
-    "PAUSED": "paused",
-    "AWAITING REVIEW": "closed",
-    "COMPLETED": "closed",
-}
-FINISHED = ("AWAITING REVIEW", "APPROVED", "REJECTED", "PARTIALLY APPROVED")
-IN_PROGRESS = ("RESERVED", "ACTIVE")
-REPRESENTATIVE = {"us": "US_REP_SAMPLE", "uk": "UK_REP_SAMPLE"}
+__all__ = ["FINISHED", "IN_PROGRESS", "WEBHOOK_TOLERANCE", "ProlificProvider", "completion_codes"]
+
 _PROLIFIC_ID = re.compile(r"^[0-9a-f]{24}$")
 #: Seconds a webhook's signed timestamp may differ from this host's clock.
 WEBHOOK_TOLERANCE = 300.0
@@ -85,16 +82,6 @@ REJECT_MESSAGE = (
 )
 BULK = 1000
 ATTEMPTS = 8  # tries of a request Prolific does not recognise when repeated (reading the study in between)
-
-
-def completion_codes(reference: str) -> dict[str, str]:
-    """Deterministic completion codes per outcome for a study (so they survive a restart)."""
-    digest = hashlib.sha256(reference.encode()).hexdigest().upper()
-    return {
-        "complete": "C" + digest[:7],
-        "screened_out": "S" + digest[7:14],
-        "quality_terminate": "Q" + digest[14:21],
-    }
 
 
 class ProlificProvider:
@@ -137,24 +124,7 @@ class ProlificProvider:
         await self.http.aclose()
 
     def _project(self, study: Mapping[str, Any]) -> Project:
-        """A study as a project; prices are the study's payments with Prolific's fee and VAT."""
-        rate = (1 + float(study.get("fees_percentage") or 0) / 100) * (
-            1 + float(study.get("vat_percentage") or 0) / 100
-        )
-        screen_out = [
-            float(a.get("fixed_screen_out_reward") or 0)
-            for c in study.get("completion_codes") or []
-            for a in c.get("actions") or []
-            if a.get("action") == "FIXED_SCREEN_OUT_PAYMENT"
-        ]
-        return Project(
-            id=str(study["id"]),
-            reference=str(study.get("internal_name", "")),
-            status=_STATUS.get(str(study.get("status")), "closed"),
-            target_n=int(study.get("total_available_places", 0)),
-            price=round(float(study.get("reward", self.reward_cents)) * rate / 100, 4),
-            screen_out_price=round(screen_out[0] * rate / 100, 4) if screen_out else 0.0,
-        )
+        return project_of(study)
 
     def _study_type(self, country: str) -> str:
         study_type = self.study_type or REPRESENTATIVE.get(country.lower(), "")
@@ -186,48 +156,14 @@ class ProlificProvider:
         )
 
     def _study_body(self, spec: ProjectSpec) -> dict[str, Any]:
-        codes = completion_codes(spec.reference)
-        review = [{"action": "MANUALLY_REVIEW"}]
-        category = str(spec.topic.get("category") or "").strip()
-        return {
-            "name": spec.name,
-            "internal_name": spec.reference,
-            "description": f"A short survey about {category + ' ' if category else ''}brands you may know "
-            f"(about {self.estimated_minutes} minutes).",
-            "external_study_url": self.entry_url(spec.survey_url),
-            "prolific_id_option": "url_parameters",
-            "total_available_places": spec.target_n,
-            "estimated_completion_time": self.estimated_minutes,
-            "reward": self.reward_cents,
-            "study_type": self._study_type(spec.country),
-            "device_compatibility": ["desktop", "tablet", "mobile"],
-            "completion_codes": [
-                {
-                    "code": codes["complete"],
-                    "code_type": "COMPLETED",
-                    "actions": review,
-                    "actor": "participant",
-                },
-                {
-                    "code": codes["quality_terminate"],
-                    "code_type": "FAILED_ATTENTION_CHECK",
-                    "actions": review,
-                    "actor": "participant",
-                },
-                {
-                    "code": codes["screened_out"],
-                    "code_type": "SCREENED_OUT",
-                    "actions": [
-                        {
-                            "action": "FIXED_SCREEN_OUT_PAYMENT",
-                            "fixed_screen_out_reward": self.screen_out_cents,
-                            "slots": spec.target_n,
-                        }
-                    ],
-                    "actor": "participant",
-                },
-            ],
-        }
+        return study_body(
+            spec,
+            external_study_url=self.entry_url(spec.survey_url),
+            study_type=self._study_type(spec.country),
+            reward_cents=self.reward_cents,
+            estimated_minutes=self.estimated_minutes,
+            screen_out_cents=self.screen_out_cents,
+        )
 
     async def create_project(self, spec: ProjectSpec, *, idempotency_key: str) -> Project:
         """Create the draft study once: Prolific would create a second one for a repeated request, so each try
@@ -318,7 +254,7 @@ class ProlificProvider:
         REVIEW or COMPLETED, yet recruits again after a rejection until it is stopped; a repeated STOP is refused,
         and the status then shows it ended."""
         return await self._transition(
-            project_id, "STOP", lambda s: _STATUS.get(s) == "closed", ask_when_lost=False
+            project_id, "STOP", lambda s: STATUS.get(s) == "closed", ask_when_lost=False
         )
 
     async def _counts(self, project_id: str) -> dict[str, int]:
@@ -429,28 +365,4 @@ class ProlificProvider:
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent | None:
         """Signed with the workspace's secret over timestamp + body and sent within the tolerance; None otherwise
         (a stale timestamp is a replay). A signed body that is not a JSON object raises ``ValueError``."""
-        lower = {k.lower(): v for k, v in headers.items()}
-        signature = lower.get("x-prolific-request-signature", "")
-        timestamp = lower.get("x-prolific-request-timestamp", "")
-        if not self.webhook_secret or not signature or not timestamp:
-            return None
-        try:
-            sent = float(timestamp)
-        except ValueError:
-            return None
-        if not abs(self.clock() - sent) <= self.webhook_tolerance:
-            return None  # too old (or too far ahead) to be a delivery made now: a replay
-        want = base64.b64encode(
-            hmac.new(self.webhook_secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
-        ).decode()
-        if not hmac.compare_digest(signature, want):
-            return None
-        try:
-            doc = json.loads(body)
-        except (ValueError, RecursionError):
-            raise ValueError("the body is not JSON") from None
-        if not isinstance(doc, dict):
-            raise ValueError("the body is not a JSON object")
-        kind = str(doc.get("event_type", ""))
-        study = str(doc.get("resource_id", "")) if kind.startswith("study.") else str(doc.get("study_id", ""))
-        return WebhookEvent(lower.get("x-event-id", str(doc.get("event_id", ""))), kind, study, doc)
+        return webhook_event(self.webhook_secret, self.webhook_tolerance, self.clock(), headers, body)
