@@ -194,7 +194,9 @@ class SimProject:
         walkers.start(walker, self._walk_ended)
 
     def _walk_ended(self, walker: Walker, exit_url: str | None) -> None:
-        if exit_url is None:
+        """A walk ended: one that booked nothing at the exit (none reached, or the provider's exit page did not
+        take it) frees the place, as a provider times out a session that never came back."""
+        if exit_url is None or walker.participant in self.in_survey:
             self.returned(walker.participant, "left")
 
     def returned(self, participant: str, outcome: str) -> str:
