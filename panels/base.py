@@ -102,6 +102,9 @@ class Project:
     status: str  # one of PROJECT_STATES
     target_n: int
     price: float = 0.0
+    #: What the provider charges for each paid screen-out (Prolific pays screened-out participants a fixed
+    #: amount); 0 for providers that do not charge for them.
+    screen_out_price: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class Progress:
     screened_out: int = 0
     over_quota: int = 0
     rejected: int = 0
+    active: int = 0  # respondents the provider still counts as taking part (sent in, not yet back)
 
 
 @dataclass(frozen=True)

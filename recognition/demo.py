@@ -7,6 +7,11 @@ links on a survey server the demo runs on loopback for the duration of the field
 back to the provider through the exit. Think time in the survey is scaled by :data:`DEMO_TIME_SCALE` (a 4-minute
 interview takes about a second), and so is the survey's speeder rule.
 
+The panel is any provider in :data:`DEMO_PROVIDERS` (``recognition demo --provider NAME``): the demo saves the
+organisation's credentials for it, pointing its adapter at the simulator's faithful copy of the provider's API
+(e.g. Prolific's studies, completion codes and submissions), so the waves take the same path as on the real
+panel; each provider's tracker is a poll of its own.
+
 Waves sit on fixed weekly slots from :data:`ANCHOR`, so running the demo again on the same data dir reuses the
 published waves (a wave is unique per poll and slot) and runs only the missing ones.
 """
@@ -27,13 +32,15 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
+from panels.base import Provider
 from panels.http import RetryPolicy
+from panels.registry import KINDS, BuildContext, ProviderConfig, ProviderRegistry
 from panels.simulated.apis import cint as sim_cint
+from panels.simulated.apis import prolific as prolific_api
 from panels.simulated.apis import purespectrum as purespectrum_api
 from panels.simulated.apis import redirect as redirect_api
-from panels.simulated.client import SimulatedProvider
 from panels.simulated.inprocess import InProcessPanel
-from recognition import sessions
+from recognition import providers, sessions
 from recognition.app import create_app
 from recognition.errors import UserError
 from recognition.polls.model import Poll
@@ -62,17 +69,33 @@ BRANDS = [
 ]
 TRUTH_METRICS = ("aided", "unaided", "familiar", "consider")
 
+#: The credential fields that point a provider's adapter at the simulator's copy of its API, given the
+#: simulator's base URL: the providers ``recognition demo --provider`` can field with (one entry per provider).
+DEMO_PROVIDERS: dict[str, Callable[[str], dict[str, str]]] = {
+    "simulated": lambda url: {"url": url},
+    "prolific": prolific_api.simulator_credentials,
+    "cint": sim_cint.credentials,
+    "purespectrum": purespectrum_api.credentials,
+    "redirect": redirect_api.credentials,
+}
 
-async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
+
+def poll_name(provider: str) -> str:
+    """The demo tracker's name on ``provider`` (one poll per provider, so their waves stay apart)."""
+    return POLL_NAME if provider == "simulated" else f"{POLL_NAME} on {KINDS[provider].title}"
+
+
+async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int, provider: str = "simulated") -> Poll:
     org_id = await orgs.ensure_organisation(conn, ORGANISATION)
-    poll = await polls.find_poll(conn, org_id, POLL_NAME)
+    name = poll_name(provider)
+    poll = await polls.find_poll(conn, org_id, name)
     if poll is not None:
         return poll
     try:
         return await polls.create_poll(
             conn,
             org_id,
-            name=POLL_NAME,
+            name=name,
             category="sportswear",
             brands=BRANDS,
             own_brand="acme",
@@ -89,9 +112,10 @@ async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int) -> Poll:
                 "fieldwork": "P3D",
                 "paused": True,
             },
+            provider=provider,
         )
     except Exception:
-        found = await polls.find_poll(conn, org_id, POLL_NAME)  # created concurrently by another demo
+        found = await polls.find_poll(conn, org_id, name)  # created concurrently by another demo
         if found is None:
             raise
         return found
@@ -108,14 +132,6 @@ DEMO_RETRY = RetryPolicy(
     breaker_reset=0.5,
 )
 
-
-#: The providers the demo can field with besides the simulated one: for each, the credentials that point its
-#: adapter at the simulator's copy of its API (the simulator's base URL → the provider's credential fields).
-DEMO_PROVIDERS: dict[str, Callable[[str], dict[str, str]]] = {
-    "cint": sim_cint.credentials,
-    "purespectrum": purespectrum_api.credentials,
-    "redirect": redirect_api.credentials,
-}
 
 #: Wall-clock seconds per simulated second of a respondent's think time in the hosted survey.
 DEMO_TIME_SCALE = 0.005
@@ -212,32 +228,69 @@ async def run_demo(
     faults: str = "none",
     provider_url: str | None = None,
     options: FieldworkOptions | None = None,
+    provider: str = "simulated",
 ) -> dict[str, Any]:
-    """Run ``n_waves`` waves of the demo tracker; returns the demo report (see ``recognition demo --json``).
+    """Run ``n_waves`` waves of the demo tracker on ``provider`` (a name in :data:`DEMO_PROVIDERS`); returns the
+    demo report (see ``recognition demo --json``).
 
-    The panel is the simulated provider: started in a process of its own with fault profile ``faults``, or the
-    one already running at ``provider_url`` (e.g. ``recognition panel-sim``)."""
+    The panel is the simulator: started in a process of its own with fault profile ``faults``, or the one already
+    running at ``provider_url`` (e.g. ``recognition panel-sim``). The organisation's credentials for ``provider``
+    are saved pointing at it (checked with a call, as a user's are), and the survey uses the same adapter."""
+    if provider not in DEMO_PROVIDERS:
+        raise UserError(f"--provider {provider!r} is not one of {', '.join(sorted(DEMO_PROVIDERS))}")
     async with contextlib.AsyncExitStack() as stack:
         url = (
             provider_url.rstrip("/")
             if provider_url
             else await stack.enter_async_context(simulator_process(faults))
         )
-        # The survey asks the same simulator to admit respondents and book their outcomes.
+        credentials = DEMO_PROVIDERS[provider](url)
+        await _set_topic(url)
+        await _save_credentials(pool, settings, provider, credentials)
         served = dataclasses.replace(settings, panels_simulator_url=url)
         survey_url = await stack.enter_async_context(survey_server(pool, served))
         options = dataclasses.replace(options or FieldworkOptions(), survey_base_url=survey_url)
-        provider = SimulatedProvider(url, policy=DEMO_RETRY)
+        kind = KINDS[provider]
+        adapter = kind.build(kind.complete(credentials), BuildContext(DEMO_RETRY, None))
         try:
-            return await _run_demo(pool, settings, provider, n_waves, sample_size, progress, options)
+            report = await _run_demo(pool, settings, adapter, n_waves, sample_size, progress, options)
         finally:
-            await provider.aclose()
+            await adapter.aclose()
+        counts = await _provider_counts(url)
+    for entry in report["waves"]:
+        books = counts.get(sessions.project_reference(settings.survey_secret, entry["id"]), {})
+        entry["launch_calls"] = books.get("launch_calls", 0)
+        entry["provider_completes"] = books.get("provider_completes", 0)
+        entry["provider_billed"] = books.get("billed", 0.0)
+        entry["survey_returns"] = books.get("returns", {})
+    return {**report, "provider": provider}
+
+
+async def _set_topic(simulator_url: str) -> None:
+    """Tell the simulator what the tracker asks about: a real provider's API carries no brands, so its
+    respondents learn them here (``PUT /_sim/topic``)."""
+    topic = {"brands": BRANDS, "own_brand": "acme", "country": "us", "seed": 7}
+    async with aiohttp.ClientSession() as s, s.put(f"{simulator_url}/_sim/topic", json=topic) as r:
+        if r.status != 200:
+            raise UserError(f"the simulator refused the demo's topic: {r.status} {await r.text()}")
+
+
+async def _save_credentials(
+    pool: asyncpg.Pool, settings: Settings, provider: str, credentials: dict[str, str]
+) -> None:
+    async with pool.acquire() as conn:
+        org = await orgs.ensure_organisation(conn, ORGANISATION)
+    registry = ProviderRegistry(ProviderConfig(policy=DEMO_RETRY))
+    try:
+        await providers.save(pool, settings.survey_secret, registry, org, provider, credentials)
+    finally:
+        await registry.aclose()
 
 
 async def _run_demo(
     pool: asyncpg.Pool,
     settings: Settings,
-    provider: SimulatedProvider,
+    provider: Provider,
     n_waves: int,
     sample_size: int,
     progress: ProgressFn | None,
@@ -245,7 +298,7 @@ async def _run_demo(
 ) -> dict[str, Any]:
     say = progress or (lambda *_: None)
     async with pool.acquire() as conn:
-        poll = await ensure_demo_poll(conn, sample_size)
+        poll = await ensure_demo_poll(conn, sample_size, provider.name)
     panel = InProcessPanel(poll, ANCHOR)
     report_waves = []
     for i in range(n_waves):
@@ -268,12 +321,6 @@ async def _run_demo(
             assert current is not None
             say(i + 1, n_waves, current.state, 0, current.target_n)
             report_waves.append(await wave_report(conn, current, panel))
-    counts = await _provider_counts(provider.base_url)
-    for entry in report_waves:
-        books = counts.get(sessions.project_reference(settings.survey_secret, entry["id"]), {})
-        entry["launch_calls"] = books.get("launch_calls", 0)
-        entry["provider_completes"] = books.get("provider_completes", 0)
-        entry["survey_returns"] = books.get("returns", {})
     return {"poll": {"id": poll.id, "name": poll.name}, "waves": report_waves}
 
 

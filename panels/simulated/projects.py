@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,10 @@ class SimProject:
     survey: EntryLink | None = None  # the buyer's hosted survey (None: nobody can be sent)
     in_survey: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # walker → reserved quota cells
     returns: Counter[str] = field(default_factory=Counter)  # outcomes walkers were redirected back with
+    #: How the provider names a new participant (None: ``P`` and 16 hexadecimal digits); Prolific's are 24 hex.
+    make_participant: Callable[[], str] | None = None
+    screen_out_price: float = 0.0  # paid per screen-out, for providers that pay them (Prolific)
+    screened_paid: int = 0  # screen-outs the provider paid for
 
     def public(self) -> dict[str, Any]:
         return {
@@ -99,7 +104,13 @@ class SimProject:
             "approved": len(self.approved),
             "in_survey": len(self.in_survey),
             "returns": dict(self.returns),
+            "billed": self.billed,
         }
+
+    @property
+    def billed(self) -> float:
+        """What the provider bills the buyer: approved completes at the price, paid screen-outs at theirs."""
+        return round(len(self.approved) * self.price + self.screened_paid * self.screen_out_price, 2)
 
     @property
     def held(self) -> int:
@@ -165,7 +176,9 @@ class SimProject:
         if any(self.fill[c] >= self.quotas[c] for c in cells):
             self.over_quota += 1
             return
-        participant = f"P{self.rng.integers(1 << 62):016x}"
+        participant = (
+            self.make_participant() if self.make_participant else f"P{self.rng.integers(1 << 62):016x}"
+        )
         self.in_survey[participant] = cells
         for cell in cells:
             self.fill[cell] += 1
@@ -181,7 +194,9 @@ class SimProject:
         walkers.start(walker, self._walk_ended)
 
     def _walk_ended(self, walker: Walker, exit_url: str | None) -> None:
-        if exit_url is None:
+        """A walk ended: one that booked nothing at the exit (none reached, or the provider's exit page did not
+        take it) frees the place, as a provider times out a session that never came back."""
+        if exit_url is None or walker.participant in self.in_survey:
             self.returned(walker.participant, "left")
 
     def returned(self, participant: str, outcome: str) -> str:

@@ -13,6 +13,8 @@ Run it with ``recognition panel-sim --port P``; ``recognition demo`` and the tes
 - ``GET /v1/projects/{id}/submissions?after=N&limit=M`` → {submissions: [...], next: N'} (server to server)
 - ``POST /v1/projects/{id}/reconcile`` {decisions: [{submission_id, action: approve|reject, reason}]} (≤ 1000)
 - ``GET /_sim/projects`` → the simulator's own counters per project (never subject to faults).
+- ``PUT /_sim/topic`` {brands, own_brand, country, seed} → what the buyer's tracker asks about, for projects
+  created through a real provider's API, whose requests carry no brands (``GET`` reads it back).
 - ``GET /return/{id}?outcome=O&pid=P&sig=S``: where the hosted survey sends a respondent at the end (the exit
   the survey's :meth:`SimulatedProvider.finish` sends them to); records the outcome for that respondent (``sig`` is checked
   against the wave's link secret). Not subject to faults: it is a browser landing, not an API call.
@@ -251,6 +253,24 @@ async def sim_projects(request: web.Request) -> web.Response:
     )
 
 
+async def put_topic(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    brands = body.get("brands")
+    if not isinstance(brands, list) or not all(isinstance(b, dict) and b.get("id") for b in brands):
+        raise problem(400, "bad_topic", "brands must be a list of objects with an id")
+    request.app[STATE].topic = {
+        "brands": [{"id": str(b["id"]), "name": str(b.get("name") or b["id"])} for b in brands],
+        "own_brand": str(body.get("own_brand") or ""),
+        "country": str(body.get("country") or "us"),
+        "seed": int(body.get("seed", 7)),
+    }
+    return web.json_response(request.app[STATE].topic)
+
+
+async def get_topic(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE].topic)
+
+
 def create_simulator_app(
     faults: FaultProfile | str = "none",
     *,
@@ -297,6 +317,8 @@ def create_simulator_app(
     app.router.add_get("/v1/projects/{id}/submissions", submissions)
     app.router.add_post("/v1/projects/{id}/reconcile", reconcile)
     app.router.add_get("/_sim/projects", sim_projects)
+    app.router.add_put("/_sim/topic", put_topic)
+    app.router.add_get("/_sim/topic", get_topic)
     app.router.add_get("/return/{id}", survey_return)
     for api in PROVIDER_APIS:
         api.install(app)

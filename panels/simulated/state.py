@@ -4,6 +4,7 @@ injector, the walkers and the webhook sender; and the problem answers every API 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,9 @@ class SimulatorState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     webhooks: WebhookSender | None = None
     walkers: WalkerPool | None = None
+    #: What the buyer's tracker asks about, for projects created through a real provider's API (which carries no
+    #: brands): ``brands`` ([{id, name}]), ``own_brand``, ``country`` and ``seed``. Set with ``PUT /_sim/topic``.
+    topic: dict[str, Any] = field(default_factory=dict)
 
     def collect_events(self) -> list[tuple[str, dict[str, Any]]]:
         """Hand over the webhook events every project produced since the last call."""
@@ -50,6 +54,7 @@ class SimulatorState:
         simulation: dict[str, Any],
         link: EntryLink | None,
         webhook_url: str = "",
+        make_participant: Callable[[], str] | None = None,
     ) -> SimProject:
         """A new project in the books (every provider API of the simulator creates its projects here): its
         respondents come from the synthetic population of ``country`` and are sent to the buyer's survey through
@@ -64,6 +69,7 @@ class SimulatorState:
             price=price,
             simulation=simulation,
             webhook_url=webhook_url if self.webhooks is not None else "",
+            make_participant=make_participant,
         )
         brands = [str(b["id"]) for b in simulation.get("brands", [])] or ["brand"]
         seed = int(simulation.get("seed", 7))

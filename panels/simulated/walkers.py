@@ -299,6 +299,7 @@ class WalkerPool:
                 if exit_url is not None and w.retry_after_exit:
                     async with self._session.get(w.entry, allow_redirects=False) as resp:
                         await resp.read()  # a second attempt: the survey answers "already taken part"
+                    self.outcomes["again"] = self.outcomes.get("again", 0) + 1  # counted once answered
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.info("walker %s stopped: %s: %s", w.kind, type(exc).__name__, exc)
         finally:

@@ -10,6 +10,10 @@ stays the same across redeliveries. The fault profile adds what happens in the w
 after it was acknowledged (``p_webhook_duplicate``), and an event held back so later ones overtake it
 (``p_webhook_reorder``). Faults draw from their own seeded generator, so turning webhooks on does not change the
 API's fault sequence.
+
+A provider API of the simulator that signs its webhooks its own way (Prolific:
+``X-Prolific-Request-Signature``) passes ``render``, which turns an event into the body and headers of one
+delivery (called for every attempt, so a timestamp in the signature is the time of sending).
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ def sign(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+#: Turns an event into the body and headers of one delivery.
+Render = Callable[[dict[str, Any]], tuple[bytes, dict[str, str]]]
+
+
 @dataclass(order=True)
 class _Delivery:
     due: float
@@ -62,8 +70,10 @@ class WebhookSender:
         max_attempts: int = 8,
         backoff: float = 0.05,
         tick: float = 0.01,
+        render: Render | None = None,
     ) -> None:
         self.secret = secret
+        self.render = render
         self.profile = profile
         self.rng = random.Random(seed ^ 0x5EB400C)
         self.max_attempts = max_attempts
@@ -107,8 +117,11 @@ class WebhookSender:
                 await asyncio.sleep(self.tick)
 
     async def _deliver(self, session: aiohttp.ClientSession, item: _Delivery) -> None:
-        body = json.dumps(item.event, sort_keys=True).encode()
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self.secret, body)}
+        if self.render is not None:
+            body, headers = self.render(item.event)
+        else:
+            body = json.dumps(item.event, sort_keys=True).encode()
+            headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(self.secret, body)}
         status = 0
         with contextlib.suppress(aiohttp.ClientError, TimeoutError, OSError):
             async with session.post(item.url, data=body, headers=headers) as response:

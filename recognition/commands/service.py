@@ -13,7 +13,7 @@ from tqdm import tqdm
 from recognition.app import create_app
 from recognition.commands.common import run, serve_until_cancelled, settings_from, with_conn
 from recognition.db import database, migrate, schema_version
-from recognition.demo import DEMO_SAMPLE, ORGANISATION, run_demo, trend_table
+from recognition.demo import DEMO_PROVIDERS, DEMO_SAMPLE, ORGANISATION, run_demo, trend_table
 from recognition.errors import UserError
 from recognition.store import orgs
 from recognition.web.dashboard.shares import new_share_link
@@ -106,6 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     progress=bars,
                     faults=args.faults,
                     provider_url=args.provider_url,
+                    provider=args.provider,
                 )
             finally:
                 if bars is not None:
@@ -222,6 +223,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         choices=["none", "light", "heavy"],
         default="none",
         help="fault injection in the simulated provider (default none)",
+    )
+    p.add_argument(
+        "--provider",
+        choices=sorted(DEMO_PROVIDERS),
+        default="simulated",
+        help="the panel to field the waves with, served by the simulator's copy of its API (default simulated)",
     )
     p.add_argument(
         "--provider-url",

@@ -12,7 +12,8 @@ it is cancelled.
 - **Pause and resume** requested through the API reach the provider's project.
 - **Closing** closes the project, reads the feed until it accounts for every complete the survey stored (their
   return to the provider follows the exit redirect by moments; at most ``exit_grace`` seconds), approves the valid
-  completes, sends the remaining decisions and records the cost: valid completes × the price quoted at launch.
+  completes, sends the remaining decisions and records the cost: valid completes × the price quoted at launch,
+  plus the paid screen-outs of a provider that charges for them (Prolific).
 - **Cancelling** does the same for a wave cancelled in the field, so its project stops buying at once and what
   was bought is paid and recorded.
 """
@@ -81,7 +82,7 @@ class Books:
             current = await self.provider.get_project(project_id)
             return current if current.status == "closed" else None
 
-        await call_once(
+        project = await call_once(
             self.pool,
             wave.id,
             self.provider.name,
@@ -100,7 +101,25 @@ class Books:
             await self._tell_late(wave)
         async with self.pool.acquire() as conn:
             valid = (await responses.count_by_status(conn, wave.id)).get("complete", 0)
-            await fw_store.set_cost(conn, wave.id, round(valid * (fw.price or 0.0), 2))
+        cost = valid * (fw.price or 0.0) + await self._screen_outs(wave, project)
+        async with self.pool.acquire() as conn:
+            await fw_store.set_cost(conn, wave.id, round(cost, 2))
+
+    async def _screen_outs(self, wave: Wave, project: Project) -> float:
+        """What the paid screen-outs cost, for providers that charge for them (Prolific): the screen-outs the
+        provider booked once nobody it sent is still taking part (respondents in the survey at the close finish
+        as over quota, a paid screen-out there), waiting at most ``exit_grace`` seconds."""
+        if project.screen_out_price <= 0:
+            return 0.0
+        progress = await self.provider.progress(project.id)
+        waited = 0.0
+        while progress.active and waited < self.options.exit_grace:
+            await self.options.clock.sleep(self.options.poll_interval)
+            waited += self.options.poll_interval
+            progress = await self.provider.progress(project.id)
+        if progress.active:
+            log.warning("wave %s: %d respondents still taking part at the close", wave.id, progress.active)
+        return progress.screened_out * project.screen_out_price
 
     async def settle_cancelled(self, wave: Wave) -> None:
         """A wave cancelled in the field: close its project at the provider and settle what was bought, once."""

@@ -182,7 +182,9 @@ async def test_csv_booleans_are_lowercase_and_pages_use_items(
     rows = list(csv.DictReader(io.StringIO(await resp.text())))
     flags = {(r["metric"], r["brand"]): r["significant"] for r in rows}
     assert flags == {("aided", "a"): "true", ("aided", "b"): "", ("image.sporty", "a"): "false"}
-    names = {(r["metric_name"], r["brand_name"], r["segment_name"]) for r in rows}  # plain words beside the ids
+    names = {
+        (r["metric_name"], r["brand_name"], r["segment_name"]) for r in rows
+    }  # plain words beside the ids
     assert names == {
         ("Aided awareness", "A", "Everybody"),
         ("Aided awareness", "B", "Everybody"),

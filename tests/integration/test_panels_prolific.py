@@ -1,308 +1,351 @@
-"""The Prolific adapter against a local fake of its researcher API that follows the published request and
-response shapes (studies, transitions, submissions and counts, approve / reject with a rejection category,
-completion codes, the webhook signature)."""
+"""The Prolific adapter against the simulator's copy of Prolific's researcher API (``panels/simulated/apis``), which
+answers as Prolific documents: studies and their transitions, participants entering with ``PROLIFIC_PID``,
+``STUDY_ID`` and ``SESSION_ID`` and finishing on the completion page, submissions paged and counted, approval in
+bulk, rejection with a category and a 100-character message, paid screen-outs, errors, and signed webhooks with a
+timestamp window. The whole fieldwork path through the service runs in ``tests/integration/contract``."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+import aiohttp
+import asyncpg
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestClient, TestServer
 
-from panels.base import Decision, EntryRefused, ProjectSpec, Provider, WaveAccess
+from panels.base import (
+    Decision,
+    EntryRefused,
+    ProjectSpec,
+    Provider,
+    ProviderRejected,
+    ProviderUnavailable,
+    WaveAccess,
+)
 from panels.http import RetryPolicy
 from panels.prolific import ProlificProvider, completion_codes
+from panels.simulated.apis import prolific as prolific_api
+from panels.simulated.apis.prolific import BOOKS, SENDER, simulator_credentials
+from panels.simulated.faults import profile
+from panels.simulated.server import RunningSimulator, running_simulator
+from panels.simulated.walkers import PARTICIPANT_HEADER
+from panels.simulated.webhooks import WebhookSender
+from recognition.app import create_app
+from recognition.settings import Settings
+from recognition.store import orgs
+from tests.integration.field_support import ORGANISATION, TOPIC, save_credentials
 
-TOKEN = "test-token"
-TRANSITIONS = {
-    ("UNPUBLISHED", "PUBLISH"): "ACTIVE",
-    ("ACTIVE", "PAUSE"): "PAUSED",
-    ("PAUSED", "START"): "ACTIVE",
-    ("ACTIVE", "STOP"): "AWAITING REVIEW",
-    ("PAUSED", "STOP"): "AWAITING REVIEW",
-}
-
-
-class FakeProlific:
-    def __init__(self) -> None:
-        self.studies: dict[str, dict[str, Any]] = {}
-        self.submissions: dict[str, dict[str, Any]] = {}
-        self.requests: list[tuple[str, str, Any]] = []
-        self.page_size = 2
-
-    def _error(self, status: int, detail: str) -> web.Response:
-        return web.json_response(
-            {
-                "error": {
-                    "status": status,
-                    "error_code": status * 100,
-                    "title": "Error",
-                    "detail": detail,
-                    "additional_information": "",
-                }
-            },
-            status=status,
-        )
-
-    @web.middleware
-    async def auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.headers.get("Authorization") != f"Token {TOKEN}":
-            return self._error(401, "Authentication credentials were not provided.")
-        body = await request.json() if request.can_read_body else None
-        self.requests.append((request.method, request.path, body))
-        return await handler(request)
-
-    async def create_study(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        for required in (
-            "name",
-            "external_study_url",
-            "total_available_places",
-            "reward",
-            "completion_codes",
-        ):
-            if required not in body:
-                return self._error(400, f"{required}: This field is required.")
-        sid = f"{len(self.studies) + 1:024x}"
-        self.studies[sid] = {**body, "id": sid, "status": "UNPUBLISHED"}
-        return web.json_response(self.studies[sid], status=201)
-
-    async def list_studies(self, request: web.Request) -> web.Response:
-        return web.json_response({"results": list(self.studies.values())})
-
-    async def get_study(self, request: web.Request) -> web.Response:
-        return web.json_response(self.studies[request.match_info["id"]])
-
-    async def transition(self, request: web.Request) -> web.Response:
-        study = self.studies[request.match_info["id"]]
-        action = (await request.json())["action"]
-        new = TRANSITIONS.get((study["status"], action))
-        if new is None:
-            return self._error(400, f"cannot {action} a study that is {study['status']}")
-        study["status"] = new
-        return web.json_response(study)
-
-    async def list_submissions(self, request: web.Request) -> web.Response:
-        study = request.query["study"]
-        rows = [s for s in self.submissions.values() if s["study_id"] == study]
-        page = int(request.query.get("page", "1"))
-        chunk = rows[(page - 1) * self.page_size : page * self.page_size]
-        more = page * self.page_size < len(rows)
-        nxt = {"href": f"/api/v1/submissions/?study={study}&page={page + 1}"} if more else {"href": None}
-        return web.json_response({"results": chunk, "_links": {"next": nxt}, "meta": {"count": len(rows)}})
-
-    async def counts(self, request: web.Request) -> web.Response:
-        out: dict[str, int] = {}
-        for s in self.submissions.values():
-            if s["study_id"] == request.match_info["id"]:
-                out[s["status"]] = out.get(s["status"], 0) + 1
-        return web.json_response(out)
-
-    async def submission_transition(self, request: web.Request) -> web.Response:
-        sub = self.submissions[request.match_info["id"]]
-        body = await request.json()
-        if sub["status"] not in ("AWAITING REVIEW", "APPROVED", "REJECTED"):
-            return self._error(400, "Submission is not yet submitted.")
-        if body["action"] == "REJECT" and (
-            len(body.get("message", "")) < 100
-            or body.get("rejection_category")
-            not in (
-                "TOO_QUICKLY",
-                "TOO_SLOWLY",
-                "FAILED_INSTRUCTIONS",
-                "INCOMP_LONGITUDINAL",
-                "FAILED_CHECK",
-                "LOW_EFFORT",
-                "MALINGERING",
-                "NO_CODE",
-                "BAD_CODE",
-                "NO_DATA",
-                "UNSUPP_DEVICE",
-                "OTHER",
-            )
-        ):
-            return self._error(400, "message must be at least 100 characters; rejection_category required")
-        target = {"APPROVE": "APPROVED", "REJECT": "REJECTED"}[body["action"]]
-        if sub["status"] not in ("AWAITING REVIEW", target):
-            return self._error(400, f"submission is {sub['status']}")
-        sub["status"] = target
-        sub["rejection_category"] = body.get("rejection_category")
-        return web.json_response(sub)
-
-    async def eligibility(self, request: web.Request) -> web.Response:
-        return web.json_response({"count": 52000})
-
-    async def cost(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        return web.json_response(
-            {"total_cost": round(body["reward"] * body["total_available_places"] * 1.333)}
-        )
-
-    async def me(self, request: web.Request) -> web.Response:
-        return web.json_response({"id": "r" * 24, "user_type": "researcher"})
-
-    def app(self) -> web.Application:
-        app = web.Application(middlewares=[self.auth])
-        r = app.router
-        r.add_get("/api/v1/users/me/", self.me)
-        r.add_post("/api/v1/studies/", self.create_study)
-        r.add_get("/api/v1/studies/", self.list_studies)
-        r.add_get("/api/v1/studies/{id}/", self.get_study)
-        r.add_post("/api/v1/studies/{id}/transition/", self.transition)
-        r.add_get("/api/v1/studies/{id}/submissions/counts/", self.counts)
-        r.add_get("/api/v1/submissions/", self.list_submissions)
-        r.add_post("/api/v1/submissions/{id}/transition/", self.submission_transition)
-        r.add_post("/api/v1/eligibility-count/", self.eligibility)
-        r.add_post("/api/v1/study-cost-calculator/", self.cost)
-        return app
-
-    def participant_submits(self, study_id: str, n: int, *, status: str = "AWAITING REVIEW") -> list[str]:
-        ids = []
-        for _ in range(n):
-            k = len(self.submissions) + 1
-            sid = f"sub{k:04d}"
-            self.submissions[sid] = {
-                "id": sid,
-                "participant_id": f"pp{k:04d}",
-                "study_id": study_id,
-                "status": status,
-                "started_at": f"2026-03-02T10:{k:02d}:00Z",
-                "completed_at": f"2026-03-02T10:{k:02d}:30Z" if status != "ACTIVE" else None,
-            }
-            ids.append(sid)
-        return ids
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[tuple[FakeProlific, ProlificProvider]]:
-    state = FakeProlific()
-    server = TestServer(state.app())
-    await server.start_server()
-    provider = ProlificProvider(
-        TOKEN,
-        base_url=str(server.make_url("/api/v1")),
-        webhook_secret="whsec",
-        policy=RetryPolicy(attempts=2, backoff=0.001),
-    )
-    yield state, provider
-    await provider.aclose()
-    await server.close()
-
-
+TOKEN = prolific_api.TOKEN
+POLICY = RetryPolicy(attempts=10, backoff=0.001, max_backoff=0.01, max_retry_after=0.01, breaker_threshold=50)
 SPEC = ProjectSpec(
     reference="rw9-abc",
     name="Brand tracker — wave 9",
     target_n=3,
-    country="uk",
-    survey_url="https://survey.example.org/s/9",
+    country="us",
+    survey_url="https://survey.example.org/survey/9/start",
+    topic={"category": "sportswear"},
 )
 
 
-async def test_study_lifecycle(fake: tuple[FakeProlific, ProlificProvider]) -> None:
-    state, provider = fake
+def adapter(sim: RunningSimulator, **kwargs: Any) -> ProlificProvider:
+    values = simulator_credentials(sim.url)
+    return ProlificProvider(
+        values["token"],
+        base_url=values["api_url"],
+        completion_url=values["completion_url"],
+        policy=POLICY,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[tuple[RunningSimulator, ProlificProvider]]:
+    async with running_simulator("none", rate=0.0) as sim:  # participants arrive only when a test sends them
+        sim.state.topic = dict(TOPIC)
+        provider = adapter(sim, page_size=2)
+        yield sim, provider
+        await provider.aclose()
+
+
+def arrive(
+    sim: RunningSimulator, study_id: str, pid: str, *, hold: bool = True
+) -> tuple[str, dict[str, str]]:
+    """Prolific sends participant ``pid`` to the study: a place is held while they take the survey (``hold``;
+    not for someone opening their old link again), and the study URL is opened with the placeholders filled
+    in."""
+    study = sim.app[BOOKS].studies[study_id]
+    if hold:
+        study.project.in_survey[pid] = []
+    url = study.for_participant(pid)
+    return url, dict(parse_qsl(urlsplit(url).query))
+
+
+async def land(url: str, pid: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as s, s.get(url, headers={PARTICIPANT_HEADER: pid}) as r:
+        return r.status, await r.text()
+
+
+async def test_study_lifecycle(world: tuple[RunningSimulator, ProlificProvider]) -> None:
+    sim, provider = world
     assert isinstance(provider, Provider)
     quote = await provider.feasibility(SPEC)
-    assert quote.feasible and quote.price == pytest.approx(2.0, abs=0.01)
+    # 150p a complete with Prolific's fee of a third (the cost calculator's total over the places).
+    assert quote.feasible and quote.price == pytest.approx(2.0) and quote.currency == "GBP"
+    assert quote.available == prolific_api.POOL["us"]
     project = await provider.create_project(SPEC, idempotency_key="rw9-abc:create")
-    sent = state.requests[-1][2]
+    sent = sim.app[BOOKS].studies[project.id].body
     assert sent["internal_name"] == "rw9-abc" and sent["prolific_id_option"] == "url_parameters"
-    assert "PROLIFIC_PID={{%PROLIFIC_PID%}}" in sent["external_study_url"]
-    assert {c["code_type"] for c in sent["completion_codes"]} == {
-        "COMPLETED",
-        "SCREENED_OUT",
-        "FAILED_ATTENTION_CHECK",
-    }
-    assert project.status == "draft" and await provider.find_project("rw9-abc") == project
-    assert await provider.find_project("nope") is None
-    assert (await provider.launch(project.id, idempotency_key="k")).status == "live"
-    assert (await provider.pause(project.id)).status == "paused"
-    assert (await provider.close(project.id)).status == "closed"
-    codes = completion_codes("rw9-abc")
-    access = WaveAccess(9, project.id, "rw9-abc", "k" * 32, None)
-    pid, session = "a" * 24, "b" * 24
-    arrival = await provider.admit(
-        access, {"PROLIFIC_PID": pid, "STUDY_ID": project.id, "SESSION_ID": session}, "https://s.example/x"
+    assert sent["study_type"] == "US_REP_SAMPLE" and sent["total_available_places"] == 3
+    assert sent["external_study_url"] == (
+        "https://survey.example.org/survey/9/start"
+        "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
     )
-    assert arrival.participant_id == pid and not arrival.test
-    done = "https://app.prolific.com/submissions/complete?cc="
-    assert await provider.finish(access, arrival, "complete") == done + codes["complete"]
-    assert (
-        await provider.finish(access, arrival, "over_quota") == done + codes["screened_out"]
-    )  # a paid screen-out
-    assert await provider.finish(access, arrival, "quality_terminate") == done + codes["quality_terminate"]
+    actions = {c["code_type"]: [a["action"] for a in c["actions"]] for c in sent["completion_codes"]}
+    assert actions == {
+        "COMPLETED": ["MANUALLY_REVIEW"],
+        "FAILED_ATTENTION_CHECK": ["MANUALLY_REVIEW"],
+        "SCREENED_OUT": ["FIXED_SCREEN_OUT_PAYMENT"],
+    }
+    assert project.status == "draft" and project.price == pytest.approx(2.0)
+    assert project.screen_out_price == pytest.approx(0.20 * 4 / 3, abs=1e-4)
+    assert await provider.find_project("rw9-abc") == project and await provider.find_project("nope") is None
+    assert (await provider.launch(project.id, idempotency_key="k")).status == "live"
+    assert (await provider.launch(project.id, idempotency_key="k")).status == "live"  # already: refused, read
+    assert sim.project_for("rw9-abc").launch_calls == 1  # type: ignore[union-attr]
+    assert (await provider.pause(project.id)).status == "paused"
+    assert (await provider.resume(project.id)).status == "live"
+    assert (await provider.close(project.id)).status == "closed"
+    assert (await provider.close(project.id)).status == "closed"  # a repeated STOP is refused, then read
+    assert await provider.test_link(WaveAccess(9, project.id, "rw9-abc", "k" * 32), SPEC.survey_url) is None
+    with pytest.raises(ProviderRejected, match="representative samples cover uk and us"):
+        await provider.feasibility(ProjectSpec("rw9-de", "x", 3, "de"))
+
+
+async def test_participants_enter_finish_and_are_reconciled(
+    world: tuple[RunningSimulator, ProlificProvider],
+) -> None:
+    sim, provider = world
+    project = await provider.create_project(SPEC, idempotency_key="c")
+    await provider.launch(project.id, idempotency_key="l")
+    access = WaveAccess(9, project.id, SPEC.reference, "k" * 32)
+    codes = completion_codes(SPEC.reference)
+    people = [f"{i:024x}" for i in range(1, 6)]
+    sessions = {}
+    outcomes = ("complete", "complete", "quality_terminate", "over_quota", "complete")
+    for pid, outcome in zip(people, outcomes, strict=True):
+        url, query = arrive(sim, project.id, pid)
+        arrival = await provider.admit(access, query, url)
+        sessions[pid] = query["SESSION_ID"]
+        assert arrival.participant_id == pid and arrival.context == {"session": query["SESSION_ID"]}
+        exit_url = await provider.finish(access, arrival, outcome)
+        want = codes["screened_out" if outcome == "over_quota" else outcome]
+        assert exit_url == f"{sim.url}{prolific_api.COMPLETION_PATH}?cc={want}"
+        status, page = await land(exit_url, pid)
+        assert status == 200 and ("screened_out" if outcome == "over_quota" else "awaiting_review") in page
+    # A finished session opened again, a changed participant id, a made-up session, another study: refused.
+    _, replay = arrive(sim, project.id, people[0], hold=False)
+    _, fresh = arrive(sim, project.id, f"{99:024x}")
     for query, reason in (
-        ({"PROLIFIC_PID": "x", "STUDY_ID": project.id, "SESSION_ID": session}, "bad_id"),
-        ({"PROLIFIC_PID": pid, "STUDY_ID": "another-study", "SESSION_ID": session}, "foreign"),
-        ({"PROLIFIC_PID": pid, "STUDY_ID": project.id}, "bad_signature"),
+        (replay, "not_admitted"),
+        ({**fresh, "PROLIFIC_PID": people[1]}, "not_admitted"),
+        ({**fresh, "SESSION_ID": "f" * 24}, "not_admitted"),
+        ({**fresh, "STUDY_ID": "e" * 24}, "foreign"),
+        ({**fresh, "PROLIFIC_PID": "x"}, "bad_id"),
     ):
         with pytest.raises(EntryRefused) as refused:
             await provider.admit(access, query, "https://s.example/x")
         assert refused.value.reason == reason
-    entry = provider.entry_url("https://s.example/survey/9/start", access)
-    assert entry.endswith(
-        "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
-    )
+    assert (await land(f"{sim.url}{prolific_api.COMPLETION_PATH}?cc=WRONG", f"{99:024x}"))[0] == 404
 
+    feed = await provider.submissions(project.id, "")  # read through pages of two
+    assert sorted(s.participant_id for s in feed.submissions) == sorted(people[:3] + people[4:])
+    assert (await provider.submissions(project.id, feed.cursor)).submissions == ()
+    progress = await provider.progress(project.id)
+    assert (progress.completes, progress.screened_out, progress.rejected, progress.active) == (4, 1, 0, 1)
 
-async def test_submissions_counts_and_reconciliation(fake: tuple[FakeProlific, ProlificProvider]) -> None:
-    state, provider = fake
-    project = await provider.create_project(SPEC, idempotency_key="c")
-    await provider.launch(project.id, idempotency_key="l")
-    state.participant_submits(project.id, 3)
-    state.participant_submits(project.id, 1, status="ACTIVE")  # still taking the survey
-    page = await provider.submissions(project.id, "")
-    assert [s.participant_id for s in page.submissions] == ["pp0001", "pp0002", "pp0003"]
-    assert (await provider.submissions(project.id, page.cursor)).submissions == ()  # read on from the cursor
-    state.participant_submits(project.id, 1)
-    later = await provider.submissions(project.id, page.cursor)
-    assert [s.submission_id for s in later.submissions] == ["sub0005"]
-    decisions = [
-        Decision("sub0001", True),
-        Decision("sub0002", False, "speeder"),
-        Decision("sub0003", False, "straight_lining"),
+    ids = {s.participant_id: s.submission_id for s in feed.submissions}
+    assert ids[people[0]] == sessions[people[0]]  # a submission's id is the session id of the study URL
+    with pytest.raises(ProviderRejected) as early:  # approving before it is submitted fails, as users report
+        await provider.http.request(
+            "POST", f"/submissions/{fresh['SESSION_ID']}/transition/", json_body={"action": "APPROVE"}
+        )
+    assert early.value.status == 400 and "not yet submitted" in str(early.value)
+    with pytest.raises(ProviderRejected, match="at least 100 characters"):
+        await provider.http.request(
+            "POST",
+            f"/submissions/{ids[people[2]]}/transition/",
+            json_body={"action": "REJECT", "rejection_category": "TOO_QUICKLY", "message": "too quick"},
+        )
+    book = sim.project_for(SPEC.reference)
+    assert book is not None and book.taken == 5  # 4 finished and 1 in progress hold places; 1 screened out
+    decisions = [Decision(ids[people[0]], True), Decision(ids[people[1]], True)]
+    decisions += [
+        Decision(ids[people[2]], False, "speeder"),
+        Decision(ids[people[4]], False, "straight_lining"),
     ]
     await provider.reconcile(project.id, decisions)
-    await provider.reconcile(project.id, decisions)  # idempotent: same decisions again are accepted
-    assert state.submissions["sub0002"]["rejection_category"] == "TOO_QUICKLY"
-    assert state.submissions["sub0003"]["rejection_category"] == "LOW_EFFORT"
-    progress = await provider.progress(project.id)
-    assert progress.completes == 4 and progress.rejected == 2
+    await provider.reconcile(project.id, decisions)  # idempotent: the same decisions again change nothing
+    for _ in range(100):  # bulk approval is applied just after Prolific answers
+        if not sim.app[BOOKS].bulk:
+            break
+        await asyncio.sleep(0)
+    assert not sim.app[BOOKS].bulk
+    study = sim.app[BOOKS].studies[project.id]
+    statuses = {s.participant: (s.status, s.rejection_category) for s in study.submissions.values()}
+    assert statuses[people[0]] == statuses[people[1]] == ("APPROVED", None)
+    assert statuses[people[2]] == ("REJECTED", "TOO_QUICKLY")
+    assert statuses[people[4]] == ("REJECTED", "LOW_EFFORT")
+    assert statuses[people[3]] == ("SCREENED OUT", None)
+    assert book.taken == 3  # rejecting re-opened two places
+    # Billed: two approved at 150p and one screen-out at 20p, each with the fee of a third.
+    assert book.billed == pytest.approx((2 * 150 + 20) * 4 / 3 / 100, abs=0.01)
+    with pytest.raises(ProviderRejected) as conflict:  # approving a rejected submission is refused
+        await provider.http.request(
+            "POST", f"/submissions/{ids[people[2]]}/transition/", json_body={"action": "APPROVE"}
+        )
+    assert conflict.value.status == 400
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    return base64.b64encode(
-        hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
-    ).decode()
-
-
-async def test_webhook_signature(fake: tuple[FakeProlific, ProlificProvider]) -> None:
-    _, provider = fake
-    body = json.dumps({"event_type": "study.status.change", "resource_id": "s1", "status": "ACTIVE"}).encode()
-    headers = {
-        "X-Prolific-Request-Timestamp": "1767225600",
-        "X-Event-ID": "ev-1",
-        "X-Prolific-Request-Signature": sign("whsec", "1767225600", body),
+async def test_errors_authentication_and_faults(pool: asyncpg.Pool) -> None:
+    faults = profile("heavy", p_error=0.2, p_drop_after=0.4, p_throttle=0.2, retry_after=0)
+    async with running_simulator(faults, rate=0.0) as sim:
+        sim.state.topic = dict(TOPIC)
+        provider = adapter(sim)
+        wrong = ProlificProvider("wrong", base_url=provider.http.base_url, policy=POLICY)
+        try:
+            with pytest.raises((ProviderRejected, ProviderUnavailable)) as err:
+                for _ in range(20):  # until an answer gets through the faults
+                    await wrong.check()
+            assert isinstance(err.value, ProviderRejected) and err.value.status == 401
+            # Created once and launched once, though answers are lost: each try is settled by reading the study.
+            for n in range(4):
+                spec = ProjectSpec(f"rw{n}-x", "x", 5, "us", survey_url=SPEC.survey_url)
+                project = await provider.create_project(spec, idempotency_key=f"rw{n}-x:create")
+                await provider.launch(project.id, idempotency_key=f"rw{n}-x:launch")
+                await provider.close(project.id)
+                books = [p for p in sim.state.projects.values() if p.reference == spec.reference]
+                assert len(books) == 1 and books[0].launch_calls == 1 and books[0].status == "closed"
+            injected = sim.state.faults.injected
+            assert injected.get("drop_after", 0) >= 1 and injected.get("throttle", 0) >= 1
+        finally:
+            await provider.aclose()
+            await wrong.aclose()
+        async with aiohttp.ClientSession() as s:
+            r = await s.get(f"{sim.url}{prolific_api.PREFIX}users/me/", headers={"Authorization": "Token no"})
+            while r.status >= 429:  # a fault, not the answer
+                r = await s.get(
+                    f"{sim.url}{prolific_api.PREFIX}users/me/", headers={"Authorization": "Token no"}
+                )
+            body = await r.json()
+    assert r.status == 401 and set(body["error"]) == {
+        "status",
+        "error_code",
+        "title",
+        "detail",
+        "additional_information",
     }
-    provider.clock = lambda: 1767225600.0 + 60
-    event = provider.verify_webhook(headers, body)
-    assert event is not None and event.event_id == "ev-1" and event.project_id == "s1"
-    assert provider.verify_webhook({**headers, "X-Prolific-Request-Timestamp": "1767225601"}, body) is None
-    assert provider.verify_webhook(headers, body + b" ") is None
 
 
-async def test_bad_token_is_refused(fake: tuple[FakeProlific, ProlificProvider]) -> None:
-    state, provider = fake
-    wrong = ProlificProvider("wrong", base_url=provider.http.base_url)
-    from panels.base import ProviderRejected
+async def _delivered(sim: RunningSimulator) -> WebhookSender:
+    """Wait (polling, at most ten seconds) until every event the studies produced was handed to the sender and
+    every delivery of it, redeliveries included, was made or given up."""
+    sender = sim.app[SENDER]
+    for _ in range(500):
+        settled = all(sender.delivered[e] or e in sender.given_up for e in sender.produced)
+        if not sim.app[BOOKS].events and sender.produced and sender.idle and settled:
+            return sender
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"webhooks not delivered: {sender.stats()}")
 
-    await provider.check()  # the right token
-    with pytest.raises(ProviderRejected) as err:
-        await wrong.check()
-    await wrong.aclose()
-    assert err.value.status == 401
+
+async def _subscribe(sim: RunningSimulator, target: str) -> str:
+    """Set up webhooks as a user does through Prolific's API: a secret, then a confirmed subscription per event
+    type. Returns the secret."""
+    headers = {"Authorization": f"Token {TOKEN}"}
+    api = f"{sim.url}{prolific_api.PREFIX}hooks"
+    async with aiohttp.ClientSession(headers=headers) as s:
+        async with s.post(f"{api}/secrets/", json={"workspace_id": prolific_api.WORKSPACE_ID}) as r:
+            secret = str((await r.json())["value"])
+        for kind in ("study.status.change", "submission.status.change"):
+            body = {"workspace_id": prolific_api.WORKSPACE_ID, "event_type": kind, "target_url": target}
+            async with s.post(f"{api}/subscriptions/", json=body) as r:
+                sub, hook_secret = await r.json(), r.headers["X-Hook-Secret"]
+                assert r.status == 201 and sub["is_enabled"] is False
+            async with s.post(f"{api}/subscriptions/{sub['id']}/", json={"secret": hook_secret}) as r:
+                assert (await r.json())["is_enabled"] is True
+    return secret
+
+
+async def test_webhooks_are_signed_at_least_once_and_checked_within_a_window(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    faults = profile("none", p_webhook_duplicate=0.5, p_webhook_reorder=0.5)
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        received.append((dict(request.headers), await request.read()))
+        return web.json_response({})
+
+    listener = web.Application()
+    listener.router.add_post("/hook", record)
+    async with running_simulator(faults, rate=0.0) as sim, TestClient(TestServer(listener)) as hook:
+        sim.state.topic = dict(TOPIC)
+        secret = await _subscribe(sim, str(hook.make_url("/hook")))
+        provider = adapter(sim, webhook_secret=secret)
+        project = await provider.create_project(SPEC, idempotency_key="c")
+        await provider.launch(project.id, idempotency_key="l")
+        for i in range(1, 5):
+            arrive(sim, project.id, f"{i:024x}")
+        await provider.close(project.id)
+        await provider.progress(project.id)  # the books catch up, and announce what changed
+        sender = await _delivered(sim)
+        await provider.aclose()
+    events = [provider.verify_webhook(h, b) for h, b in received]
+    assert all(e is not None for e in events)
+    ids = [e.event_id for e in events if e is not None]
+    assert sorted(set(ids)) == sorted(sender.produced) and len(ids) > len(set(ids))  # some delivered twice
+    assert sender.arrival != sender.produced[: len(sender.arrival)]  # and some overtaken by later ones
+    kinds = {(e.kind, e.payload.get("status")) for e in events if e is not None}
+    assert {("study.status.change", "ACTIVE"), ("submission.status.change", "ACTIVE")} <= kinds
+    assert {e.project_id for e in events if e is not None and e.kind.startswith("study.")} == {project.id}
+    headers, body = received[0]
+    sent = float(headers["X-Prolific-Request-Timestamp"])
+    late = ProlificProvider(TOKEN, webhook_secret=secret, clock=lambda: sent + 301)
+    early = ProlificProvider(TOKEN, webhook_secret=secret, clock=lambda: sent + 299)
+    assert late.verify_webhook(headers, body) is None  # replayed after the window
+    assert early.verify_webhook(headers, body) is not None
+    assert early.verify_webhook(headers, body + b" ") is None  # tampered
+    assert early.verify_webhook({**headers, "X-Prolific-Request-Timestamp": str(sent + 1)}, body) is None
+    wrong = ProlificProvider(TOKEN, webhook_secret="x" * 40, clock=lambda: sent)
+    assert wrong.verify_webhook(headers, body) is None
+    for p in (late, early, wrong):
+        await p.aclose()
+
+    # The service's webhook address for the organisation records each event once.
+    async with running_simulator(faults, rate=0.0) as sim:
+        sim.state.topic = dict(TOPIC)
+        credentials = simulator_credentials(sim.url)
+        async with TestClient(TestServer(create_app(settings, pool=pool))) as client:
+            org = await _org(pool)
+            secret = await _subscribe(sim, str(client.make_url(f"/webhooks/prolific/{org}")))
+            await save_credentials(pool, settings, sim, "prolific", {**credentials, "webhook_secret": secret})
+            provider = adapter(sim)
+            project = await provider.create_project(SPEC, idempotency_key="c")
+            await provider.launch(project.id, idempotency_key="l")
+            arrive(sim, project.id, f"{1:024x}")
+            await provider.close(project.id)
+            await provider.aclose()
+            sender = await _delivered(sim)
+            assert sender.given_up == [] and set(sender.delivered) == set(sender.produced)
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT event_id, kind FROM provider_events WHERE provider = 'prolific'")
+    assert sorted(r["event_id"] for r in rows) == sorted(sender.produced)
+
+
+async def _org(pool: asyncpg.Pool) -> int:
+    async with pool.acquire() as conn:
+        return await orgs.ensure_organisation(conn, ORGANISATION)

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 from aiohttp.test_utils import TestClient, TestServer
 
+from panels.simulated.apis.prolific import TOKEN, simulator_credentials
 from panels.simulated.client import SimulatedProvider
 from panels.simulated.server import running_simulator
 from panels.simulated.webhooks import SIGNATURE_HEADER, sign
@@ -18,7 +19,6 @@ from recognition.settings import Settings
 from recognition.store import orgs
 from recognition.web.keys import PROVIDERS
 from tests.integration.api_support import problem
-from tests.integration.test_panels_prolific import TOKEN, FakeProlific
 
 HOOK_SECRET = "h" * 48
 
@@ -42,9 +42,6 @@ async def test_credentials_are_checked_sealed_masked_and_used_for_the_organisati
     settings: Settings, pool: asyncpg.Pool
 ) -> None:
     org, auth, foreign = await _keys(pool)
-    fake = FakeProlific()
-    prolific = TestServer(fake.app())
-    await prolific.start_server()
     instance = dataclasses.replace(
         settings, panels_simulator_url="http://127.0.0.1:9"
     )  # the instance's: unreachable
@@ -57,7 +54,7 @@ async def test_credentials_are_checked_sealed_masked_and_used_for_the_organisati
         assert {"simulated", "prolific"} <= set(names) and names["prolific"]["credentials"] is None
         assert {f["name"]: f["secret"] for f in names["prolific"]["fields"]}["token"] is True
 
-        api_url = str(prolific.make_url("/api/v1"))
+        api_url = simulator_credentials(sim.url)["api_url"]  # the simulator's copy of Prolific's API
         url = "/api/v1/providers/prolific/credentials"
         await problem(await client.put(url, headers=auth["editor"], json={"fields": {"token": TOKEN}}), 403)
         bad = await problem(
@@ -92,7 +89,13 @@ async def test_credentials_are_checked_sealed_masked_and_used_for_the_organisati
         )
         assert saved.status == 200, await saved.text()
         shown = (await saved.json())["shown"]
-        assert shown == {"token": "…" + TOKEN[-4:], "webhook_secret": "…1234", "api_url": api_url}
+        assert shown == {
+            "token": "…" + TOKEN[-4:],
+            "webhook_secret": "…1234",
+            "api_url": api_url,
+            "completion_url": "https://app.prolific.com/submissions/complete",
+            "study_type": "",
+        }
         (row,) = await _stored(pool)
         assert (
             row["organisation_id"] == org
@@ -140,4 +143,3 @@ async def test_credentials_are_checked_sealed_masked_and_used_for_the_organisati
         assert (await client.delete(url, headers=auth["admin"])).status == 204
         await problem(await client.delete(url, headers=auth["admin"]), 404)
         assert [r["provider"] for r in await _stored(pool)] == ["simulated"]
-    await prolific.close()

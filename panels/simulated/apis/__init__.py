@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from panels.simulated.apis import cint, purespectrum, redirect
+from panels.simulated.apis import cint, prolific, purespectrum, redirect
 
 
 @dataclass(frozen=True)
@@ -31,4 +31,5 @@ PROVIDER_APIS: tuple[ProviderApi, ...] = (
     ProviderApi("purespectrum", purespectrum.PREFIX, purespectrum.install),
     ProviderApi("redirect", redirect.PREFIX, redirect.install),
     ProviderApi("cint", cint.PREFIX, cint.install),
+    ProviderApi("prolific", prolific.PREFIX, prolific.install),
 )

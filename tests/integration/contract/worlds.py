@@ -1,17 +1,24 @@
-"""Each provider's world for the contract suite: provider name → a function of the simulator's base URL giving
-the credential fields of that provider's :data:`panels.registry.KINDS` entry that point its adapter at the
-simulator's faithful copy of the provider's API."""
+"""The worlds the contract suite runs in: each provider's adapter pointed at the simulator's copy of its API.
+
+``WORLDS`` maps a provider's name (its ``ProviderKind`` in :mod:`panels.registry`) to a function of the simulator's
+base URL returning the credential fields that point the adapter there. Adding a provider to the suite is one
+entry here (and the same function in ``recognition.demo.DEMO_PROVIDERS``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from panels.simulated.apis import cint
+from panels.simulated.apis import cint, prolific
 from panels.simulated.apis import purespectrum as purespectrum_api
 from panels.simulated.apis import redirect as redirect_api
 
-WORLDS: dict[str, Callable[[str], dict[str, str]]] = {
+Credentials = Callable[[str], dict[str, str]]
+
+WORLDS: dict[str, Credentials] = {
+    "simulated": lambda url: {"url": url},
+    "prolific": prolific.simulator_credentials,
+    "cint": cint.credentials,
     "purespectrum": purespectrum_api.credentials,
     "redirect": redirect_api.credentials,
-    "cint": cint.credentials,
 }
