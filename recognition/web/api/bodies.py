@@ -45,6 +45,10 @@ def _root(name: str) -> str:
     return name.split(".", 1)[0].split("[", 1)[0]
 
 
+#: Meaning checks: the body, and the fields whose shape was wrong (a check that reads one of them stays silent).
+Checks = Callable[[Any, frozenset[str]], FieldErrors]
+
+
 def merged(shape: FieldErrors, meaning: FieldErrors) -> FieldErrors:
     """The shape's problems, then the meaning checks' on fields whose shape was right."""
     wrong = {_root(e["field"]) for e in shape}
@@ -107,9 +111,7 @@ async def read_json(request: web.Request) -> Any:
     return value
 
 
-def validate(
-    body: Body, value: Any, *, form: bool = False, checks: Callable[[Any], FieldErrors] | None = None
-) -> dict[str, Any]:
+def validate(body: Body, value: Any, *, form: bool = False, checks: Checks | None = None) -> dict[str, Any]:
     """``value`` checked against the model ``body``: the fields the client sent, validated. Raises a 400 listing
     every problem; for a ``form``, a 422 that adds what ``checks`` find in the fields whose shape was right."""
     try:
@@ -118,15 +120,15 @@ def validate(
         errors = field_errors(exc)
         if not form:
             raise bad_request(errors) from None
-        raise unprocessable(merged(errors, _checked(checks, value))) from None
+        raise unprocessable(merged(errors, _checked(checks, value, errors))) from None
 
 
-def _checked(checks: Callable[[Any], FieldErrors] | None, value: Any) -> FieldErrors:
+def _checked(checks: Checks | None, value: Any, shape: FieldErrors) -> FieldErrors:
     """The meaning checks' findings on a body of the wrong shape (none when the checks cannot read it)."""
     if checks is None or not isinstance(value, dict):
         return []
     try:
-        return checks(value)
+        return checks(value, frozenset(_root(e["field"]) for e in shape))
     except (TypeError, ValueError, AttributeError, KeyError):
         return []
 

@@ -29,7 +29,7 @@ from recognition.settings import Settings
 from recognition.store import audit
 from recognition.store.orgs import ApiKey
 from recognition.web.api.auth import has_role
-from recognition.web.api.bodies import JSON, Body, FieldErrors, bad_request, read_json, validate
+from recognition.web.api.bodies import JSON, Body, Checks, bad_request, read_json, validate
 from recognition.web.api.errors import Problem
 from recognition.web.api.params import Schema, coerce_param
 from recognition.web.caches import ResponseCache, accepts_gzip
@@ -72,7 +72,7 @@ class Op:
     description: str = ""
     cached: bool = False
     form: bool = False
-    checks: Callable[[Any], FieldErrors] | None = None
+    checks: Checks | None = None
     writes: bool = field(init=False)
 
     def __post_init__(self) -> None:

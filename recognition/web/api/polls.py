@@ -122,9 +122,27 @@ def _invalid(errors: list[FieldError], plan: dict[str, Any] | None = None) -> Pr
     return problem
 
 
-def definition_checks(body: Any) -> list[dict[str, str]]:
-    """The meaning checks of a new poll's definition (run even when its shape is wrong, see ``Op.form``)."""
-    return _listed(check_poll(normalise(_NEW, body)))
+#: Fields whose meaning checks read another field: silent while that field's shape is wrong.
+_READS = {
+    "own_brand": {"brands"},
+    "brands": {"own_brand"},
+    "category": {"language"},
+    "budget": {"sample_size"},
+}
+
+
+def definition_checks(body: Any, wrong: frozenset[str]) -> list[dict[str, str]]:
+    """The meaning checks of a new poll's definition (run even when its shape is wrong, see ``Op.form``), on the
+    fields whose shape was right and that read none whose shape was wrong."""
+    if {"population", "brands"} & wrong:  # the questionnaire and the own brand cannot be judged without them
+        wrong = wrong | {"own_brand", "brands", "attributes", "category", "language", "modules"}
+    errors = check_poll(normalise(_NEW, {k: v for k, v in body.items() if k not in wrong}))
+    return [
+        e
+        for e in _listed(errors)
+        if (root := e["field"].split(".")[0].split("[")[0]) not in wrong
+        and not (_READS.get(root, set()) & wrong)
+    ]
 
 
 def _conflict(exc: PollConflict) -> Problem:
