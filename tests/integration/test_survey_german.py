@@ -4,7 +4,9 @@ from it and stored for weighting), gender with a third answer."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from aiohttp.test_utils import TestClient
@@ -40,8 +42,8 @@ async def _screener_page(client: TestClient, url: str) -> str:
 
 
 async def test_german_survey_asks_the_land_once_and_stores_the_region(
-    make_client, pool: asyncpg.Pool
-) -> None:  # type: ignore[no-untyped-def]
+    make_client: Callable[..., Any], pool: asyncpg.Pool
+) -> None:
     async with pool.acquire() as conn:
         org = await orgs.ensure_organisation(conn, "kaffee-umfrage")
         poll = await polls.create_poll(

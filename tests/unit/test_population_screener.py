@@ -12,7 +12,7 @@ from recognition.populations import (
     population_language,
     with_derived,
 )
-from recognition.questionnaire import build
+from recognition.questionnaire import build, version_key
 
 # Destatis: North = SH, HH, NI, HB; West = NW, HE, RP, SL; South = BW, BY; East = BE, BB, MV, SN, ST, TH
 REGIONS = {
@@ -82,3 +82,34 @@ def test_category_wording_follows_the_language() -> None:
     assert renamed["category_wording"] == {"en": "coffee chains"}
     old = normalise({"population": "us", "language": "en", "category": "shoes", "category_wording": {}}, {})
     assert old["category_wording"] == {"en": "shoes"}  # a poll stored before wording per language
+
+
+def test_the_version_changes_with_language_wording_attributes_and_modules() -> None:
+    base = normalise(
+        {},
+        {
+            "population": "de",
+            "category": {"en": "coffee shop chains", "de": "Kaffeehausketten"},
+            "own_brand": "a",
+            "brands": [{"id": "a", "name": "A", "aliases": ["AA"]}, {"id": "b", "name": "B"}],
+            "attributes": ["staff", {"id": "taste", "label": {"en": "Tastes good", "de": "Guter Geschmack"}}],
+        },
+    )
+
+    def key(values: dict[str, object]) -> str:
+        return version_key(build(definition_config(values), screener_levels("de", load_margins("de"))))
+
+    changed = [
+        normalise(base, {"language": "en"}),
+        normalise(base, {"category": {"en": "coffee shop chains", "de": "Cafés"}}),
+        normalise(base, {"attributes": ["staff", {"id": "taste", "label": {"de": "Toller Geschmack"}}]}),
+        normalise(base, {"attributes": ["staff"]}),
+        normalise(base, {"modules": ["image", "consideration"]}),
+    ]
+    keys = [key(base), *(key(v) for v in changed)]
+    assert len(set(keys)) == len(keys)
+    # aliases feed the code frame, which is versioned on its own: the questionnaire stays the same
+    same = normalise(
+        base, {"brands": [{"id": "a", "name": "A", "aliases": ["AA", "Ah"]}, {"id": "b", "name": "B"}]}
+    )
+    assert key(same) == keys[0]
