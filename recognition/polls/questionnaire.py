@@ -45,8 +45,8 @@ def normalise(stored: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, A
     category = body.get("category", stored.get("category"))
     if isinstance(category, Mapping):
         wording = {str(k): str(v) for k, v in category.items()}
-    elif "category" in body:
-        wording = {str(language): str(category)} if category else {}
+    elif "category" in body:  # one text: the wording in the poll's language; the others' are kept
+        wording = {**(stored.get("category_wording") or {}), str(language): str(category)} if category else {}
     elif stored.get("category_wording"):
         wording = dict(stored["category_wording"])
     else:  # stored before wording per language: the category is in the poll's stored language

@@ -79,7 +79,7 @@ def test_category_wording_follows_the_language() -> None:
     renamed = normalise(
         switched, {"category": "coffee chains"}
     )  # one text: the wording in the poll's language
-    assert renamed["category_wording"] == {"en": "coffee chains"}
+    assert renamed["category_wording"] == {"en": "coffee chains", "de": "Cafés"}
     old = normalise({"population": "us", "language": "en", "category": "shoes", "category_wording": {}}, {})
     assert old["category_wording"] == {"en": "shoes"}  # a poll stored before wording per language
 
