@@ -34,69 +34,10 @@ from recognition.web.api.ops import (
     page_schema,
     respond,
 )
+from recognition.web.api.poll_schemas import PLAN, QUESTIONNAIRE, VALIDATION
 from recognition.web.api.schemas import record_schema
 
 POLL = record_schema(Poll, exclude=("organisation_id",))
-FIELD_ERRORS = {
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["field", "message"],
-        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-    },
-}
-PLAN = {
-    "type": "object",
-    "required": [
-        "n",
-        "p",
-        "deff",
-        "alpha",
-        "power",
-        "mdc",
-        "cost_per_complete",
-        "cost_per_wave",
-        "waves_per_year",
-        "cost_per_year",
-        "budget",
-        "within_budget",
-    ],
-    "properties": {
-        "n": {"type": "integer"},
-        "p": {"type": "number"},
-        "deff": {"type": "number"},
-        "alpha": {"type": "number"},
-        "power": {"type": "number"},
-        "mdc": {"type": "number"},
-        "cost_per_complete": {"type": "number"},
-        "cost_per_wave": {"type": "number"},
-        "waves_per_year": {"type": "integer"},
-        "cost_per_year": {"type": "number"},
-        "budget": {"type": ["number", "null"]},
-        "within_budget": {"type": ["boolean", "null"]},
-        "change": {"type": ["number", "null"]},
-        "required_n": {"type": ["integer", "null"]},
-    },
-}
-VALIDATION = {
-    "type": "object",
-    "required": ["valid", "errors", "plan"],
-    "properties": {
-        "valid": {"type": "boolean"},
-        "errors": FIELD_ERRORS,
-        "plan": {"anyOf": [PLAN, {"type": "null"}]},
-    },
-}
-QUESTIONNAIRE = {
-    "type": "object",
-    "required": ["version_key", "language", "screens"],
-    "properties": {
-        "version_key": {"type": "string"},
-        "language": {"type": "string"},
-        "screens": {"type": "array", "items": {"type": "object"}},
-    },
-}
-
 POLL_ID = Param("poll_id", "path", ID, "the poll's id", required=True)
 
 
