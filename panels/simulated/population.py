@@ -36,12 +36,12 @@ import hashlib
 import itertools
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import optimize, special
 
-from recognition.populations import load_margins, populations_dir
+from recognition.populations import derived_variables, load_margins, populations_dir
 from recognition.stats.benchmarks import Benchmark, parse_benchmarks
 
 METRICS_WITH_TRUTH = ("aided", "unaided", "familiar", "consider")
@@ -129,6 +129,8 @@ class SyntheticPopulation:
     _cell_share: np.ndarray = field(repr=False)  # population share per cell
     _panel_share: np.ndarray = field(repr=False)  # panel share per cell
     benchmarks: Mapping[str, Benchmark] = field(default_factory=dict)
+    #: Variables that follow from another (the German region from the Land): not drawn, filled in
+    derived: Mapping[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -226,7 +228,9 @@ class SyntheticPopulation:
         path = populations_dir() / f"{country.lower()}.toml"
         with path.open("rb") as fh:
             benchmarks = parse_benchmarks(tomllib.load(fh), str(path))
-        return cls.from_margins(margins, brands, seed=seed, benchmarks=benchmarks)
+        derived = derived_variables(country)  # a person's region is their Land's, as the screener fills it in
+        drawn = {v: levels for v, levels in margins.items() if v not in derived}
+        return replace(cls.from_margins(drawn, brands, seed=seed, benchmarks=benchmarks), derived=derived)
 
     # --- per-cell probabilities -------------------------------------------------------------------------
 
@@ -311,6 +315,8 @@ class SyntheticPopulation:
         for j, (var, levels) in enumerate(self.margins.items()):
             labels = np.asarray(list(levels), dtype=object)
             out[var] = labels[self._cells[cells, j]]
+        for var, (source, grouping) in self.derived.items():
+            out[var] = np.asarray([grouping[str(x)] for x in out[source]], dtype=object)
         return out
 
     def _answers(

@@ -13,20 +13,11 @@ from typing import Any
 from recognition.figures import MEAN_METRICS, is_image_metric
 from recognition.polls.model import DIRECTIONS, FieldError, Poll, Price
 from recognition.polls.plan import budget_problem
+from recognition.polls.questionnaire import definition_config, poll_values, screener_levels
 from recognition.populations import load_margins
 from recognition.questionnaire.build import build
-from recognition.questionnaire.config import QuestionnaireConfig, QuestionnaireError
+from recognition.questionnaire.config import QuestionnaireError
 from recognition.scheduling.schedule import Schedule, ScheduleError
-
-
-def questionnaire_config(values: Mapping[str, Any]) -> QuestionnaireConfig:
-    """The questionnaire settings a poll definition implies: its brands (the own brand marked) and category."""
-    own = values.get("own_brand")
-    brands = [
-        {k: v for k, v in {**b, "own": b.get("id") == own}.items() if k in ("id", "name", "aliases", "own")}
-        for b in values.get("brands") or []
-    ]
-    return QuestionnaireConfig.from_dict({"brands": brands, "category": values.get("category")})
 
 
 def schedule_error(exc: ScheduleError) -> FieldError:
@@ -45,7 +36,10 @@ def check_poll(values: Mapping[str, Any], price: Price | None = None) -> list[Fi
     ids = [b.get("id") for b in values.get("brands") or []]
     if values.get("own_brand") not in ids:
         errors.append(
-            FieldError("own_brand", f"{values.get('own_brand')!r} is not among the brand ids {ids}")
+            FieldError(
+                "own_brand",
+                f"{values.get('own_brand')!r} is not one of the brands; choose one of {', '.join(map(str, ids))}",
+            )
         )
     margins: dict[str, dict[str, float]] | None = None
     try:
@@ -54,7 +48,7 @@ def check_poll(values: Mapping[str, Any], price: Price | None = None) -> list[Fi
         errors.append(FieldError("population", str(exc)))
     if not errors:
         try:
-            build(questionnaire_config(values), margins or {})
+            build(definition_config(values), screener_levels(str(values["population"]), margins or {}))
         except QuestionnaireError as exc:
             errors.append(FieldError(exc.field or "brands", exc.reason))
     schedule = values.get("schedule") or {}
@@ -72,9 +66,10 @@ def check_poll(values: Mapping[str, Any], price: Price | None = None) -> list[Fi
 
 def poll_segments(population: str) -> list[str]:
     """Every segment a poll's figures are estimated in: ``all``, each level of each weighting variable of its
-    population, and customer status of the own brand (see :func:`recognition.waves.inputs.segments_of`)."""
-    margins = load_margins(population)
-    levels = [f"{var}={level}" for var, shares in margins.items() for level in sorted(shares)]
+    population (with the extra answers it offers, such as gender=diverse), and customer status of the own brand
+    (see :func:`recognition.waves.inputs.segments_of`)."""
+    offered = screener_levels(population, load_margins(population))
+    levels = [f"{var}={level}" for var, shares in offered.items() for level in sorted(shares)]
     return ["all", *levels, "customer=current", "customer=lapsed", "customer=never", "customer=non"]
 
 
@@ -110,9 +105,4 @@ def check_objective(poll: Poll, values: Mapping[str, Any]) -> list[FieldError]:
 
 def poll_attributes(poll: Poll) -> list[str]:
     """The image attributes the poll's questionnaire asks about."""
-    return [
-        a.id
-        for a in questionnaire_config(
-            {"brands": poll.brands, "own_brand": poll.own_brand, "category": poll.category}
-        ).attributes
-    ]
+    return [a.id for a in definition_config(poll_values(poll)).attributes]

@@ -16,12 +16,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
 
 from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
+from recognition.questionnaire.config import DEFAULT_ATTRIBUTES, OPTIONAL_MODULES
+from recognition.questionnaire.texts import LANGUAGE_NAMES, LANGUAGES
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 _SLUG = re.compile(SLUG_PATTERN)
@@ -41,9 +44,10 @@ def _matching(rx: re.Pattern[str], plain: str) -> AfterValidator:
 
 
 #: A short identifier chosen by the user (a brand id).
+_SLUG_HELP = "needs up to 40 lower-case letters, digits, '-' or '_', starting with a letter or digit"
 Slug = Annotated[
     str,
-    _matching(_SLUG, "use up to 40 lower-case letters, digits, '-' or '_', starting with a letter or digit"),
+    _matching(_SLUG, f"a short id {_SLUG_HELP} (e.g. north-peak)"),
     WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "description": "e.g. acme or north-peak"}),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -63,6 +67,53 @@ Metric = Annotated[
     _matching(_METRIC, f"one of {', '.join((*PROPORTION_METRICS, *MEAN_METRICS))} or image.<attribute>"),
     WithJsonSchema({"type": "string", "pattern": METRIC_PATTERN}),
 ]
+
+
+Language = Literal["en", "de"]
+_WORDING_HELP = (
+    'give the wording as text, or per language such as {"en": "coffee shop chains", "de": "Kaffeehausketten"}'
+)
+
+
+def _wording(value: Any) -> str | dict[str, str]:
+    """Text in the poll's language, or a table language → text (each 1 to 200 characters)."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("must not be empty")
+        if len(value) > 200:
+            raise ValueError("is too long: at most 200 characters")
+        return value.strip()
+    if not isinstance(value, dict) or not value:
+        raise ValueError(_WORDING_HELP)
+    out: dict[str, str] = {}
+    for language, text in value.items():
+        if language not in LANGUAGES:
+            known = ", ".join(LANGUAGE_NAMES.values())
+            raise ValueError(f"{language!r} is not a language the questionnaire is asked in ({known})")
+        if not isinstance(text, str) or not text.strip() or len(text) > 200:
+            raise ValueError(f"the {LANGUAGE_NAMES[language]} wording needs 1 to 200 characters of text")
+        out[language] = text.strip()
+    return out
+
+
+_WORDING_SCHEMA = {
+    "oneOf": [
+        {"type": "string", "minLength": 1, "maxLength": 200},
+        {
+            "type": "object",
+            "propertyNames": {"enum": list(LANGUAGES)},
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 200},
+            "minProperties": 1,
+        },
+    ]
+}
+#: Wording shown to respondents: one text (in the poll's language) or one per language.
+Wording = Annotated[
+    str | dict[str, str],
+    PlainValidator(_wording),
+    WithJsonSchema({**_WORDING_SCHEMA, "description": 'e.g. "coffee shop chains" or {"en": …, "de": …}'}),
+]
+Module = Literal[OPTIONAL_MODULES]  # type: ignore[valid-type]
 
 
 class Strict(BaseModel):
@@ -94,13 +145,67 @@ class BrandIn(Strict):
     )
 
 
+def _attribute(value: Any) -> str | dict[str, Any]:
+    """A default attribute by id, or the organisation's own as ``{"id", "label"}``."""
+    defaults = ", ".join(DEFAULT_ATTRIBUTES)
+    if isinstance(value, str):
+        if value not in DEFAULT_ATTRIBUTES:
+            raise ValueError(
+                f"{value!r} is not a default attribute ({defaults}); give your own with its wording, "
+                'e.g. {"id": "taste", "label": {"de": "Geschmack"}}'
+            )
+        return value
+    if not isinstance(value, dict) or set(value) != {"id", "label"}:
+        raise ValueError('give a default attribute by id, or your own as {"id": …, "label": …}')
+    if not isinstance(value["id"], str) or not _SLUG.match(value["id"]):
+        raise ValueError(f"the id {value['id']!r} {_SLUG_HELP}")
+    return {"id": value["id"], "label": _wording(value["label"])}
+
+
+Attribute = Annotated[
+    str | dict[str, Any],
+    PlainValidator(_attribute),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"enum": list(DEFAULT_ATTRIBUTES)},
+                {
+                    "type": "object",
+                    "required": ["id", "label"],
+                    "properties": {
+                        "id": {"type": "string", "pattern": SLUG_PATTERN},
+                        "label": _WORDING_SCHEMA,
+                    },
+                    "additionalProperties": False,
+                },
+            ]
+        }
+    ),
+]
+
+
 class PollFields(Fields):
     """The fields of a poll definition; on a change every one is optional."""
 
-    NULLABLE = frozenset({"budget"})
+    NULLABLE = frozenset({"budget", "attributes", "modules"})
 
     name: Text | None = None
-    category: Text | None = None
+    category: Wording | None = Field(
+        default=None,
+        description="the category as respondents read it, in the poll's language or per language",
+    )
+    language: Language | None = Field(
+        default=None, description="the questionnaire's language (default: the population's, e.g. de for de)"
+    )
+    attributes: list[Attribute] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="image attributes: default ones by id, or your own as {id, label}; null = the defaults",
+    )
+    modules: list[Module] | None = Field(
+        default=None, max_length=len(OPTIONAL_MODULES), description="optional modules asked; null = all"
+    )
     own_brand: Slug | None = None
     brands: list[BrandIn] | None = Field(default=None, min_length=2, max_length=30)
     population: Population | None = None
@@ -131,7 +236,7 @@ class PollCreate(PollFields):
     """A new poll: name, category, own brand, brands, population and sample size are required."""
 
     name: Text
-    category: Text
+    category: Wording
     own_brand: Slug
     brands: list[BrandIn] = Field(min_length=2, max_length=30)
     population: Population

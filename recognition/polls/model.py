@@ -21,6 +21,10 @@ DEFINITION_FIELDS = (
     "budget",
     "schedule",
     "provider",
+    "language",
+    "category_wording",
+    "attributes",
+    "modules",
 )
 STATUSES = ("active", "paused", "archived")
 
@@ -65,6 +69,10 @@ class Poll:
     status: str
     created_at: datetime
     updated_at: datetime
+    language: str = "en"
+    category_wording: dict[str, str] = field(default_factory=dict)  # language → the category's wording
+    attributes: list[Any] | None = None  # None: the default attributes (METHODS.md)
+    modules: list[str] | None = None  # None: every optional module
 
     @property
     def brand_ids(self) -> list[str]:

@@ -2,8 +2,16 @@
 
 A wave is asked the questionnaire of its ``questionnaire_version``: the stored definition of that version
 (``questionnaire_versions.definition``, the plain data of :meth:`QuestionnaireConfig.to_dict`) when there is one,
-else the poll's default questionnaire: its brands (aliases included, the poll's own brand marked), its category
-wording, English, every optional module, and the population's weighting variables.
+else the poll's own questionnaire (:func:`definition_config`): its brands (aliases included, the poll's own brand
+marked), the category's wording in the poll's language, that language (by default the population's), the poll's
+image attributes (METHODS.md's defaults when it names none), its modules (all when it names none), and the
+population's weighting variables, except those derived from another (the German region follows from the Land,
+so only the Land is asked). The screener offers each variable's levels plus the population's extra answers
+(:func:`recognition.populations.extra_answers`).
+
+A poll definition names the category either as one text (its wording in the poll's language) or as wording per
+language (``{"en": "coffee shop chains", "de": "Kaffeehausketten"}``); :func:`normalise` turns both into the
+stored pair ``category`` (the wording in the poll's language) and ``category_wording`` (language → wording).
 """
 
 from __future__ import annotations
@@ -14,39 +22,141 @@ from typing import Any
 from recognition.mentions.coding import Brand as FrameBrand
 from recognition.mentions.coding import CodeFrame
 from recognition.polls.model import Poll
+from recognition.populations import derived_variables, extra_answers, load_margins, population_language
 from recognition.questionnaire import Questionnaire, QuestionnaireConfig, build
-from recognition.questionnaire.config import KNOWN_WEIGHTING_VARIABLES
+from recognition.questionnaire.config import KNOWN_WEIGHTING_VARIABLES, QuestionnaireError
+from recognition.questionnaire.texts import LANGUAGE_NAMES
+
+Margins = Mapping[str, Mapping[str, float]]
 
 
-def poll_config(
-    poll: Poll, margins: Mapping[str, Mapping[str, float]], definition: Mapping[str, Any] | None = None
-) -> QuestionnaireConfig:
-    """The questionnaire settings of ``poll`` (``definition`` when stored, else the default described above)."""
-    if definition is not None:
-        return QuestionnaireConfig.from_dict(definition)
+def normalise(stored: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    """A poll definition as stored, from the ``stored`` one (empty for a new poll) and the fields sent in
+    ``body``: ``language`` filled in (a new poll's is its population's unless it names one) and the category as
+    ``category`` (the wording in the poll's language) + ``category_wording`` (language → wording)."""
+    out = {**stored, **body}
+    language = out.get("language")
+    if not language:
+        try:
+            language = population_language(str(out.get("population", "")))
+        except ValueError:
+            language = "en"
+    out["language"] = language
+    category = body.get("category", stored.get("category"))
+    if isinstance(category, Mapping):
+        wording = {str(k): str(v) for k, v in category.items()}
+    elif "category" in body:  # one text: the wording in the poll's language; the others' are kept
+        wording = {**(stored.get("category_wording") or {}), str(language): str(category)} if category else {}
+    elif stored.get("category_wording"):
+        wording = dict(stored["category_wording"])
+    else:  # stored before wording per language: the category is in the poll's stored language
+        wording = {str(stored.get("language") or language): str(category)} if category else {}
+    out["category_wording"] = wording
+    out["category"] = wording.get(str(language)) or next(iter(wording.values()), "")
+    return out
+
+
+def _wording(value: Any, language: str) -> str | None:
+    """Text in ``language`` from a text or a language → text table (None: the table lacks the language)."""
+    if isinstance(value, Mapping):
+        return None if not value.get(language) else str(value[language])
+    return None if value is None else str(value)
+
+
+def _need(language: str) -> str:
+    return f"give the wording in {LANGUAGE_NAMES[language]}, the language the questionnaire is asked in"
+
+
+def _attributes(items: Any, language: str) -> list[Any] | None:
+    if items is None:
+        return None
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        if isinstance(item, Mapping) and "label" in item:
+            label = _wording(item["label"], language)
+            if label is None:
+                raise QuestionnaireError(f"attributes[{i}].label", _need(language))
+            out.append({"id": item.get("id"), "label": label})
+        elif isinstance(item, Mapping):
+            out.append(item.get("id"))
+        else:
+            out.append(item)
+    return out
+
+
+def screener_levels(population: str, margins: Margins) -> dict[str, dict[str, float]]:
+    """The levels the screener offers per variable: the margins' levels, then the population's extra answers
+    (share 0: they are not margins; they are weighted by the rule in METHODS.md)."""
+    extra = extra_answers(population)
+    return {var: {**levels, **dict.fromkeys(extra.get(var, ()), 0.0)} for var, levels in margins.items()}
+
+
+def definition_config(values: Mapping[str, Any]) -> QuestionnaireConfig:
+    """The questionnaire a poll definition (stored or about to be) implies; :class:`QuestionnaireError` names the
+    field at fault, ``ValueError`` an unknown population."""
+    population = str(values.get("population", ""))
+    margins = load_margins(population)
+    language = str(values.get("language") or "en")
+    if language not in LANGUAGE_NAMES:
+        raise QuestionnaireError("language", f"choose one of {', '.join(LANGUAGE_NAMES.values())}")
+    wording = values.get("category_wording") or {}
+    category = wording.get(language) if isinstance(wording, Mapping) else None
+    if not category:
+        if wording:
+            raise QuestionnaireError("category", _need(language))
+        category = values.get("category")
+    own = values.get("own_brand")
     brands = []
-    for b in poll.brands:
-        item: dict[str, Any] = {"id": b["id"], "name": b.get("name", b["id"])}
+    for b in values.get("brands") or []:
+        item: dict[str, Any] = {"id": b.get("id"), "name": b.get("name", b.get("id"))}
         if b.get("aliases"):
             item["aliases"] = list(b["aliases"])
         if b.get("logo_url"):
             item["logo_url"] = b["logo_url"]
-        if b["id"] == poll.own_brand:
+        if b.get("id") == own:
             item["own"] = True
         brands.append(item)
-    return QuestionnaireConfig.from_dict(
-        {
-            "brands": brands,
-            "category": poll.category,
-            "weighting_variables": [v for v in margins if v in KNOWN_WEIGHTING_VARIABLES],
-        }
-    )
+    derived = derived_variables(population)
+    data: dict[str, Any] = {
+        "brands": brands,
+        "category": category,
+        "language": language,
+        "weighting_variables": [v for v in margins if v in KNOWN_WEIGHTING_VARIABLES and v not in derived],
+    }
+    attributes = _attributes(values.get("attributes"), language)
+    if attributes is not None:
+        data["attributes"] = attributes
+    if values.get("modules") is not None:
+        data["modules"] = list(values["modules"])
+    return QuestionnaireConfig.from_dict(data)
+
+
+def poll_values(poll: Poll) -> dict[str, Any]:
+    """The definition fields of a stored poll, as :func:`definition_config` reads them."""
+    return {
+        "population": poll.population,
+        "language": poll.language,
+        "category": poll.category,
+        "category_wording": poll.category_wording,
+        "own_brand": poll.own_brand,
+        "brands": poll.brands,
+        "attributes": poll.attributes,
+        "modules": poll.modules,
+    }
+
+
+def poll_config(poll: Poll, definition: Mapping[str, Any] | None = None) -> QuestionnaireConfig:
+    """The questionnaire settings of ``poll`` (``definition`` when stored, else the poll's own)."""
+    if definition is not None:
+        return QuestionnaireConfig.from_dict(definition)
+    return definition_config(poll_values(poll))
 
 
 def poll_questionnaire(
-    poll: Poll, margins: Mapping[str, Mapping[str, float]], definition: Mapping[str, Any] | None = None
+    poll: Poll, margins: Margins, definition: Mapping[str, Any] | None = None
 ) -> Questionnaire:
-    return build(poll_config(poll, margins, definition), margins)
+    """The questionnaire a wave of ``poll`` is asked (``definition``: its version's stored settings)."""
+    return build(poll_config(poll, definition), screener_levels(poll.population, margins))
 
 
 def default_frame(poll: Poll) -> CodeFrame:

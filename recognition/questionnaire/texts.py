@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 LANGUAGES: tuple[str, ...] = ("en", "de")
+#: Each language's name as an editor reads it in a message.
+LANGUAGE_NAMES: Mapping[str, str] = {"en": "English (en)", "de": "German (de)"}
 
 _EN: dict[str, str] = {
     # screener
@@ -98,6 +100,7 @@ _EN: dict[str, str] = {
     "level.age.65+": "65 years or older",
     "level.gender.female": "Female",
     "level.gender.male": "Male",
+    "level.gender.diverse": "Diverse",
     "level.region.Northeast": "Northeast",
     "level.region.Midwest": "Midwest",
     "level.region.South": "South",
@@ -132,19 +135,19 @@ _DE: dict[str, str] = {
     "q.region": "In welcher Region wohnen Sie?",
     "q.land": "In welchem Bundesland wohnen Sie?",
     "q.education": "Was ist Ihr höchster Schul- oder Berufsabschluss?",
-    "q.category_use": "Wann haben Sie zuletzt {category} gekauft oder genutzt?",
+    "q.category_use": "Wann haben Sie zuletzt im Bereich {category} etwas gekauft oder genutzt?",
     "opt.category_use.recent": "In den letzten 12 Monaten",
     "opt.category_use.earlier": "Vor mehr als 12 Monaten",
     "opt.category_use.never": "Noch nie",
-    "q.unaided": "Welche Marken für {category} fallen Ihnen ein, auch wenn Sie sie nur dem Namen nach kennen?",
+    "q.unaided": "Welche Marken im Bereich {category} fallen Ihnen ein, auch wenn Sie sie nur dem Namen nach kennen?",
     "note.unaided": "Bitte schreiben Sie eine Marke pro Feld, beginnend mit der, die Ihnen zuerst einfällt.",
-    "q.aided": "Welche dieser Marken für {category} kennen Sie, und sei es nur dem Namen nach?",
+    "q.aided": "Welche dieser Marken im Bereich {category} kennen Sie, und sei es nur dem Namen nach?",
     "opt.dont_know": "Weiß nicht",
     "opt.none": "Keine davon",
     "note.select_all": "Mehrfachnennungen möglich.",
     "note.select_one": "Bitte wählen Sie eine Antwort.",
     "note.every_row": "Bitte geben Sie in jeder Zeile eine Antwort.",
-    "q.usage": "Haben Sie diese Marken für {category} schon einmal gekauft oder genutzt?",
+    "q.usage": "Haben Sie bei diesen Marken im Bereich {category} schon einmal etwas gekauft oder sie genutzt?",
     "opt.usage.current": "Ja, in den letzten 12 Monaten",
     "opt.usage.lapsed": "Ja, aber länger her",
     "opt.usage.never": "Nein, noch nie",
@@ -162,14 +165,14 @@ _DE: dict[str, str] = {
     "attr.staff": "Hilfsbereites und freundliches Personal",
     "attr.delivery_times": "Lieferzeiten",
     "attr.trustworthiness": "Vertrauenswürdigkeit",
-    "q.consideration": "Welche dieser Marken würden Sie beim nächsten Kauf von {category} in Betracht ziehen?",
+    "q.consideration": "Welche dieser Marken würden Sie beim nächsten Kauf im Bereich {category} in Betracht ziehen?",
     "q.preference": "Welche dieser Marken bevorzugen Sie am meisten?",
     "q.recommendation": (
         "Wie wahrscheinlich ist es, dass Sie diese Marken einem Freund oder Kollegen weiterempfehlen würden?"
     ),
     "opt.scale.low": "0 – äußerst unwahrscheinlich",
     "opt.scale.high": "10 – äußerst wahrscheinlich",
-    "q.competitor_reason": "Warum kaufen Sie {category} eher bei anderen Marken als bei {own_brand}?",
+    "q.competitor_reason": "Warum kaufen Sie im Bereich {category} eher bei anderen Marken als bei {own_brand}?",
     "opt.reason.price": "Günstigere Preise",
     "opt.reason.quality": "Bessere Qualität",
     "opt.reason.availability": "Dort leichter zu kaufen, wo ich einkaufe",
@@ -179,7 +182,7 @@ _DE: dict[str, str] = {
     "opt.reason.habit": "Gewohnheit",
     "opt.reason.unfamiliar": "Ich kenne {own_brand} nicht gut genug",
     "opt.reason.other": "Ein anderer Grund",
-    "q.comment": "Möchten Sie uns noch etwas zu Marken für {category} mitteilen? (freiwillig)",
+    "q.comment": "Möchten Sie uns noch etwas zu Marken im Bereich {category} mitteilen? (freiwillig)",
     "q.attention": "Um zu zeigen, dass Sie aufmerksam lesen, wählen Sie hier bitte „{expected}“.",
     "opt.agree.strongly_agree": "Stimme voll und ganz zu",
     "opt.agree.agree": "Stimme eher zu",
@@ -205,6 +208,7 @@ _DE: dict[str, str] = {
     "level.age.65+": "65 Jahre oder älter",
     "level.gender.female": "Weiblich",
     "level.gender.male": "Männlich",
+    "level.gender.diverse": "Divers",
     "level.region.Northeast": "Nordosten",
     "level.region.Midwest": "Mittlerer Westen",
     "level.region.South": "Süden",

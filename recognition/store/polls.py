@@ -34,6 +34,10 @@ async def create_poll(
     budget: float | None = None,
     schedule: dict[str, Any] | None = None,
     provider: str = "simulated",
+    language: str = "en",
+    category_wording: dict[str, str] | None = None,
+    attributes: list[Any] | None = None,
+    modules: list[str] | None = None,
 ) -> Poll:
     ids = [b.get("id") for b in brands]
     if own_brand not in ids:
@@ -41,8 +45,9 @@ async def create_poll(
     try:
         row = await conn.fetchrow(
             """INSERT INTO polls (organisation_id, name, category, own_brand, brands, population, sample_size,
-                                  cost_per_complete, budget, schedule, provider)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *""",
+                                  cost_per_complete, budget, schedule, provider, language, category_wording,
+                                  attributes, modules)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *""",
             org_id,
             name,
             category,
@@ -54,6 +59,10 @@ async def create_poll(
             budget,
             schedule or {},
             provider,
+            language,
+            category_wording or {language: category},
+            attributes,
+            modules,
         )
     except asyncpg.UniqueViolationError:
         raise PollConflict(f"a poll named {name!r} already exists in this organisation") from None

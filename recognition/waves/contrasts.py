@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognition.stats import benjamini_hochberg, contrast, is_significant, rake
+from recognition.stats.unheld import open_unheld_levels
 from recognition.waves.inputs import WaveInput, segments_of
 
 
@@ -46,7 +47,8 @@ def compare_brands(
     if segment not in names:
         raise ValueError(f"segment: unknown segment {segment!r}")
     domain = domains[:, names.index(segment)]
-    design = rake(inp.demographics, margins, bounds=bounds).design
+    targets = open_unheld_levels(inp.demographics, margins).targets  # as the wave's own figures are weighted
+    design = rake(inp.demographics, targets, bounds=bounds).design
     y_ref = np.nan_to_num(inp.indicators[(metric, reference)])
     others = [b for (m, b) in inp.indicators if m == metric and b != reference]
     tests = [

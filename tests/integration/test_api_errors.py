@@ -26,14 +26,14 @@ async def test_error_paths(settings: Settings, pool: asyncpg.Pool, monkeypatch: 
     world = await make_world(pool, settings)
     editor, reader = world.auth("editor"), world.auth("reader")
     async with api_client(settings, pool) as (client, _):
-        # 400: every bad field of the body is named, including missing and unknown ones
+        # 422: every bad field of a definition is named, including missing and unknown ones
         body = await problem(
             await client.post(
                 "/api/v1/polls",
                 headers=editor,
                 json={"name": "", "brands": "x", "sample_size": 5, "colour": "red"},
             ),
-            400,
+            422,
         )
         fields = {e["field"] for e in body["errors"]}
         assert fields == {"name", "brands", "sample_size", "colour", "category", "own_brand", "population"}
@@ -43,7 +43,7 @@ async def test_error_paths(settings: Settings, pool: asyncpg.Pool, monkeypatch: 
                 headers=editor,
                 json={**GOOD, "brands": [{"id": "Acme!", "name": "A"}, {"id": "b"}]},
             ),
-            400,
+            422,
         )
         assert {e["field"] for e in body["errors"]} == {"brands[0].id", "brands[1].name"}
         body = await problem(

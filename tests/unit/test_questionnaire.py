@@ -177,7 +177,7 @@ def test_builds_in_both_languages_for_every_population(country: str, language: s
 
 def test_german_questionnaire_is_german() -> None:
     en, de = questionnaire(), questionnaire(language="de")
-    assert de.question("aided").prompt.startswith("Welche dieser Marken für running shoes")
+    assert de.question("aided").prompt.startswith("Welche dieser Marken im Bereich running shoes")
     assert de.question("aided").options[-1].label == "Keine davon"
     assert all(a.prompt != b.prompt for a, b in zip(en.questions, de.questions, strict=True))
 

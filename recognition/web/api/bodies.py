@@ -5,13 +5,15 @@ every route: the API, survey forms, dashboard sign-in, webhooks), checked here f
 :func:`read_json` takes a body of at most :data:`MAX_BODY` bytes of ``application/json``, nested at most
 :data:`MAX_DEPTH` levels, with no NUL character and no unpaired surrogate in any string (which the database could
 not store); every refusal is a 4xx that names what is wrong. :func:`validate` then checks it against the
-operation's ``pydantic`` model and reports every problem at once, by
-field, in plain words.
+operation's ``pydantic`` model and reports every problem at once, by field, in plain words: the words an editor
+uses, never a pattern or a type name. A form's invalid body (:data:`UNPROCESSABLE`) is a 422 whose ``errors``
+hold the shape's problems and the meaning checks' together.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -31,6 +33,26 @@ FieldErrors = list[dict[str, str]]
 def bad_request(errors: FieldErrors) -> Problem:
     fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
     return Problem(400, "Bad Request", f"invalid input: {fields}", errors=errors)
+
+
+def unprocessable(errors: FieldErrors, what: str = "the definition") -> Problem:
+    """The one answer to an invalid definition (shape or meaning): 422 with every problem by field."""
+    listed = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return Problem(422, "Unprocessable Content", f"{what} is not valid: {listed}", errors=errors)
+
+
+def _root(name: str) -> str:
+    return name.split(".", 1)[0].split("[", 1)[0]
+
+
+#: Meaning checks: the body, and the fields whose shape was wrong (a check that reads one of them stays silent).
+Checks = Callable[[Any, frozenset[str]], FieldErrors]
+
+
+def merged(shape: FieldErrors, meaning: FieldErrors) -> FieldErrors:
+    """The shape's problems, then the meaning checks' on fields whose shape was right."""
+    wrong = {_root(e["field"]) for e in shape}
+    return shape + [e for e in meaning if _root(e["field"]) not in wrong]
 
 
 def _reject_constant(name: str) -> float:
@@ -89,13 +111,26 @@ async def read_json(request: web.Request) -> Any:
     return value
 
 
-def validate(body: Body, value: Any) -> dict[str, Any]:
+def validate(body: Body, value: Any, *, form: bool = False, checks: Checks | None = None) -> dict[str, Any]:
     """``value`` checked against the model ``body``: the fields the client sent, validated. Raises a 400 listing
-    every problem."""
+    every problem; for a ``form``, a 422 that adds what ``checks`` find in the fields whose shape was right."""
     try:
         return body.model_validate(value).model_dump(exclude_unset=True)
     except ValidationError as exc:
-        raise bad_request(field_errors(exc)) from None
+        errors = field_errors(exc)
+        if not form:
+            raise bad_request(errors) from None
+        raise unprocessable(merged(errors, _checked(checks, value, errors))) from None
+
+
+def _checked(checks: Checks | None, value: Any, shape: FieldErrors) -> FieldErrors:
+    """The meaning checks' findings on a body of the wrong shape (none when the checks cannot read it)."""
+    if checks is None or not isinstance(value, dict):
+        return []
+    try:
+        return checks(value, frozenset(_root(e["field"]) for e in shape))
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return []
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -108,19 +143,25 @@ def _path(loc: tuple[Any, ...]) -> str:
 _TYPES = {
     "string_type": "expected text",
     "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number",
     "float_type": "expected a number",
-    "bool_type": "expected true or false",
-    "dict_type": "expected an object",
-    "model_type": "expected an object",
-    "model_attributes_type": "expected an object",
+    "bool_type": "expected yes or no (true or false)",
+    "dict_type": "expected a group of settings",
+    "model_type": "expected a group of settings",
+    "model_attributes_type": "expected a group of settings",
     "list_type": "expected a list",
     "missing": "required",
-    "extra_forbidden": "unknown field",
-    "none_required": "must be null",
+    "extra_forbidden": "unknown field (check the spelling)",
+    "none_required": "must be empty",
 }
 
 
+def _items(n: Any) -> str:
+    return "one item" if n == 1 else f"{n} items"
+
+
 def _message(error: Any) -> str:
+    """One complaint of the model in an editor's words (never a pattern, a type name or pydantic's wording)."""
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind in _TYPES:
         return _TYPES[kind]
@@ -131,20 +172,22 @@ def _message(error: Any) -> str:
             else f"needs at least {ctx['min_length']} characters"
         )
     if kind == "string_too_long":
-        return f"takes at most {ctx['max_length']} characters"
+        return f"is too long: at most {ctx['max_length']} characters"
     if kind == "too_short":
-        return f"needs at least {ctx['min_length']} items"
+        return f"needs at least {_items(ctx['min_length'])}"
     if kind == "too_long":
-        return f"takes at most {ctx['max_length']} items"
+        return f"takes at most {_items(ctx['max_length'])}"
     if kind in ("greater_than_equal", "greater_than"):
         return f"must be at least {ctx.get('ge', ctx.get('gt'))}"
     if kind in ("less_than_equal", "less_than"):
         return f"must be at most {ctx.get('le', ctx.get('lt'))}"
     if kind == "literal_error":
-        return f"must be one of {ctx.get('expected', '')}".replace("'", "")
+        return "choose one of " + str(ctx.get("expected", "")).replace("'", "")
     if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    return str(error["msg"])
+        return str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
+    if kind in ("finite_number", "float_parsing", "int_parsing"):
+        return "expected a number"
+    return "is not in the expected form"  # never pydantic's own wording: it may quote a pattern
 
 
 def field_errors(exc: ValidationError) -> FieldErrors:

@@ -30,6 +30,7 @@ class Problem(Exception):
         *,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or title)
         self.status = status
@@ -37,6 +38,7 @@ class Problem(Exception):
         self.detail = detail
         self.errors = errors or []
         self.headers = headers or {}
+        self.extra = extra or {}  # extension members (RFC 9457 §3.2), e.g. a plan beside a form's errors
 
 
 def problem_response(
@@ -47,12 +49,14 @@ def problem_response(
     *,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> web.Response:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "instance": request.path}
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
+    body.update({k: v for k, v in (extra or {}).items() if k not in body})
     return web.Response(status=status, text=json.dumps(body), content_type=PROBLEM_TYPE, headers=headers)
 
 
@@ -95,7 +99,13 @@ async def problem_middleware(
         return await handler(request)
     except Problem as exc:
         return problem_response(
-            request, exc.status, exc.title, exc.detail, errors=exc.errors, headers=exc.headers
+            request,
+            exc.status,
+            exc.title,
+            exc.detail,
+            errors=exc.errors,
+            headers=exc.headers,
+            extra=exc.extra,
         )
     except web.HTTPException as exc:
         if exc.status < 400:

@@ -12,7 +12,7 @@ from recognition.polls.definition import ObjectiveCreate, ObjectiveFields
 from recognition.polls.model import Objective, Poll
 from recognition.store import objectives as store
 from recognition.store import polls as polls_store
-from recognition.web.api.errors import Problem
+from recognition.web.api.bodies import unprocessable
 from recognition.web.api.ops import (
     CURSOR,
     ID,
@@ -40,12 +40,7 @@ def render(o: Objective) -> dict[str, Any]:
 def _check(poll: Poll, values: dict[str, Any]) -> None:
     errors = check_objective(poll, values)
     if errors:
-        raise Problem(
-            422,
-            "Unprocessable Content",
-            "the objective does not fit the poll: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
-            errors=[{"field": e.field, "message": e.message} for e in errors],
-        )
+        raise unprocessable([{"field": e.field, "message": e.message} for e in errors], "the objective")
 
 
 async def list_objectives(ctx: Ctx) -> web.StreamResponse:
@@ -118,6 +113,7 @@ OPS = (
         (POLL_ID,),
         body=ObjectiveCreate,
         status=201,
+        form=True,
         errors=(422,),
         example={
             "metric": "aided",
@@ -149,6 +145,7 @@ OPS = (
         (OBJECTIVE_ID,),
         body=ObjectiveFields,
         errors=(422,),
+        form=True,
         example={"threshold": 0.45},
     ),
     Op(

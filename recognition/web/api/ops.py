@@ -4,6 +4,10 @@ The same declaration registers the route, checks the request (role, media types,
 handler runs, and writes the OpenAPI document (:mod:`recognition.web.api.openapi`), so the document and the
 behaviour cannot drift. Checks run in this order: authentication (middleware) → rate limit (middleware) →
 role (403) → ``Accept`` (406) → ``Content-Type`` (415) → body size (413) → parameters and body (400).
+
+A *form* operation (a poll or objective definition, ``form=True``) answers every invalid body — wrong shape or
+wrong meaning — with one 422 problem whose ``errors`` list every problem by field; its ``checks`` (meaning
+checks that need no stored data) run on the body even when its shape is wrong, so every problem comes at once.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from recognition.settings import Settings
 from recognition.store import audit
 from recognition.store.orgs import ApiKey
 from recognition.web.api.auth import has_role
-from recognition.web.api.bodies import JSON, Body, bad_request, read_json, validate
+from recognition.web.api.bodies import JSON, Body, Checks, bad_request, read_json, validate
 from recognition.web.api.errors import Problem
 from recognition.web.api.params import Schema, coerce_param
 from recognition.web.caches import ResponseCache, accepts_gzip
@@ -67,6 +71,8 @@ class Op:
     errors: tuple[int, ...] = ()
     description: str = ""
     cached: bool = False
+    form: bool = False
+    checks: Checks | None = None
     writes: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -261,7 +267,7 @@ def _params(op: Op, request: web.Request) -> dict[str, Any]:
 async def _body(op: Op, request: web.Request) -> Any:
     if op.body is None:
         return None
-    return validate(op.body, await read_json(request))
+    return validate(op.body, await read_json(request), form=op.form, checks=op.checks)
 
 
 def bind(op: Op) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

@@ -7,12 +7,12 @@ from typing import Any
 
 import asyncpg
 
-from recognition.polls.checks import check_poll, questionnaire_config
+from recognition.polls.checks import check_poll
 from recognition.polls.definition import PollCreate, PollUpdate
 from recognition.polls.model import FieldError, Poll, PollConflict, Price
 from recognition.polls.plan import make_plan
+from recognition.polls.questionnaire import normalise, poll_questionnaire
 from recognition.populations import load_margins
-from recognition.questionnaire.build import build
 from recognition.questionnaire.config import QuestionnaireError
 from recognition.questionnaire.versions import version_key
 from recognition.store import estimates as estimates_store
@@ -20,7 +20,7 @@ from recognition.store import polls as store
 from recognition.store import waves as waves_store
 from recognition.store.questionnaires import record_change
 from recognition.waves.pricing import wave_price
-from recognition.web.api.bodies import bad_request
+from recognition.web.api.bodies import bad_request, unprocessable
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,
@@ -54,13 +54,38 @@ async def load_poll(conn: asyncpg.Connection, ctx: Ctx) -> Poll:
     return poll
 
 
-def _invalid(errors: list[FieldError]) -> Problem:
-    return Problem(
-        422,
-        "Unprocessable Content",
-        "the poll definition is not valid: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
-        errors=[{"field": e.field, "message": e.message} for e in errors],
-    )
+def _listed(errors: list[FieldError]) -> list[dict[str, str]]:
+    return [{"field": e.field, "message": e.message} for e in errors]
+
+
+def _invalid(errors: list[FieldError], plan: dict[str, Any] | None = None) -> Problem:
+    problem = unprocessable(_listed(errors), "the poll definition")
+    if plan is not None:
+        problem.extra = {"plan": plan}
+    return problem
+
+
+#: Fields whose meaning checks read another field: silent while that field's shape is wrong.
+_READS = {
+    "own_brand": {"brands"},
+    "brands": {"own_brand"},
+    "category": {"language"},
+    "budget": {"sample_size"},
+}
+
+
+def definition_checks(body: Any, wrong: frozenset[str]) -> list[dict[str, str]]:
+    """The meaning checks of a new poll's definition (run even when its shape is wrong, see ``Op.form``), on the
+    fields whose shape was right and that read none whose shape was wrong."""
+    if {"population", "brands"} & wrong:  # the questionnaire and the own brand cannot be judged without them
+        wrong = wrong | {"own_brand", "brands", "attributes", "category", "language", "modules"}
+    errors = check_poll(normalise(_NEW, {k: v for k, v in body.items() if k not in wrong}))
+    return [
+        e
+        for e in _listed(errors)
+        if (root := e["field"].split(".")[0].split("[")[0]) not in wrong
+        and not (_READS.get(root, set()) & wrong)
+    ]
 
 
 def _conflict(exc: PollConflict) -> Problem:
@@ -92,8 +117,11 @@ async def list_polls(ctx: Ctx) -> Any:
     return respond(page(polls, limit, render, lambda p: p.id))
 
 
+_NEW: dict[str, Any] = {"cost_per_complete": 0.0, "budget": None, "schedule": {}, "provider": "simulated"}
+
+
 async def create_poll(ctx: Ctx) -> Any:
-    values = {"cost_per_complete": 0.0, "budget": None, "schedule": {}, "provider": "simulated", **ctx.body}
+    values = normalise(_NEW, ctx.body)
     errors = check_poll(values, await _price(ctx, values) if values["budget"] is not None else None)
     if errors:
         raise _invalid(errors)
@@ -107,19 +135,15 @@ async def create_poll(ctx: Ctx) -> Any:
 
 
 async def validate_poll(ctx: Ctx) -> Any:
-    values = {"cost_per_complete": 0.0, "budget": None, "schedule": {}, "provider": "simulated", **ctx.body}
+    values = normalise(_NEW, ctx.body)
     price = await _price(ctx, values)
     errors = check_poll(values, price)
     plan = None
     if not [e for e in errors if e.field.startswith("schedule")]:
         plan = make_plan(values, price, alpha=ctx.settings.statistics_alpha)
-    return respond(
-        {
-            "valid": not errors,
-            "errors": [{"field": e.field, "message": e.message} for e in errors],
-            "plan": plan,
-        }
-    )
+    if errors:  # the same 422 problem a create of this body answers, with the plan beside it
+        raise _invalid(errors, plan)
+    return respond({"valid": True, "errors": [], "plan": plan})
 
 
 async def get_poll(ctx: Ctx) -> Any:
@@ -136,12 +160,13 @@ async def update_poll(ctx: Ctx) -> Any:
         poll = await load_poll(conn, ctx)
         if poll.status == "archived":
             raise Problem(409, "Conflict", f"poll {poll.id} is archived and cannot be changed")
-        merged = {**render(poll), **ctx.body}
+        merged = normalise(render(poll), ctx.body)
         errors = check_poll(merged, price)
         if errors:
             raise _invalid(errors)
+        worded = ("category", "category_wording") if {"category", "language"} & set(ctx.body) else ()
         try:
-            updated = await store.update_poll(conn, poll.id, ctx.body)
+            updated = await store.update_poll(conn, poll.id, {k: merged[k] for k in (*ctx.body, *worded)})
         except PollConflict as exc:
             raise _conflict(exc) from None
         changes = await record_change(conn, poll, updated)
@@ -181,9 +206,8 @@ def _question(q: Any) -> dict[str, Any]:
 async def preview_questionnaire(ctx: Ctx) -> Any:
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
-    values = render(poll)
     try:
-        questionnaire = build(questionnaire_config(values), load_margins(poll.population))
+        questionnaire = poll_questionnaire(poll, load_margins(poll.population))
     except (QuestionnaireError, ValueError) as exc:
         raise Problem(
             422, "Unprocessable Content", f"the poll's questionnaire does not build: {exc}"
@@ -280,6 +304,8 @@ OPS = (
         body=PollCreate,
         status=201,
         errors=(409, 422),
+        form=True,
+        checks=definition_checks,
         example={
             "name": "Running shoes tracker",
             "category": "running shoes",
@@ -301,9 +327,16 @@ OPS = (
         "polls",
         VALIDATION,
         body=PollCreate,
-        description="Answers 200 with every problem named by field, and the sample-size plan and cost. The "
-        "budget is per wave: a wave fits when sample_size × the provider's price per complete is at most the "
-        "budget (the check the launch makes); the plan says whose price it used (price_source).",
+        errors=(422,),
+        form=True,
+        checks=definition_checks,
+        description=(
+            "Answers 200 with the sample-size plan and cost when the definition is valid; otherwise the 422 "
+            "problem a create would answer, every problem by field, with the plan (when it can be computed) "
+            "in its `plan` member. A form may call it as the user types. The budget is per wave: a wave fits "
+            "when sample_size × the provider's price per complete is at most the budget (the check the launch "
+            "makes); the plan says whose price it used (price_source)."
+        ),
     ),
     Op("GET", "/api/v1/polls/{poll_id}", get_poll, "viewer", "Get a poll", "polls", POLL, (POLL_ID,)),
     Op(
@@ -317,6 +350,7 @@ OPS = (
         (POLL_ID,),
         body=PollUpdate,
         errors=(409, 422),
+        form=True,
         example={"sample_size": 1200, "status": "paused"},
     ),
     Op(

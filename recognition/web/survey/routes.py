@@ -28,7 +28,7 @@ from panels.links import TESTER_PREFIX, check_entry
 from recognition import sessions
 from recognition.polls.model import Poll
 from recognition.polls.questionnaire import default_frame, poll_questionnaire
-from recognition.populations import load_margins
+from recognition.populations import load_margins, with_derived
 from recognition.questionnaire import LOCKED_AFTER_BRANDS, Questionnaire, can_revisit, next_screen, randomise
 from recognition.sessions import report_token
 from recognition.store import mentions as mentions_store
@@ -386,11 +386,12 @@ async def _finish(
         rules=rules,
     )
     status = "quality_terminate" if reasons else "complete"
-    demographics = {
+    asked = {
         v: str(answers[f"screener.{v}"])
         for v in questionnaire.config.weighting_variables
         if f"screener.{v}" in answers
     }
+    demographics = with_derived(poll.population, asked)  # the region from the Land, never asked twice
     return await _end(
         request,
         conn,

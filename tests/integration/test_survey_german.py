@@ -1,0 +1,85 @@
+"""A German poll's hosted survey: asked in German, where people live asked once (the Land; the region derived
+from it and stored for weighting), gender with a third answer."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from aiohttp.test_utils import TestClient
+
+from panels.simulated.taker import Persona, fill, parse_form
+from recognition.populations import with_derived
+from recognition.store import orgs, polls, waves
+from recognition.store import survey as store
+from tests.integration.survey_world import access, entry, exit_parts, walk
+
+BRANDS = [
+    {"id": "bohnenwerk", "name": "Bohnenwerk", "aliases": ["Bonenwerk"]},
+    {"id": "starbucks", "name": "Starbucks", "aliases": ["Starbux"]},
+    {"id": "tchibo", "name": "Tchibo"},
+]
+
+
+async def _screener_page(client: TestClient, url: str) -> str:
+    """The HTML of the first questionnaire page (past the introduction)."""
+    for _ in range(6):
+        resp = await client.get(url, allow_redirects=False)
+        if resp.status == 303:
+            url = resp.headers["Location"]
+            continue
+        body = await resp.text()
+        form = parse_form(body)
+        assert form is not None, body
+        if dict(form.hidden).get("screen") == "screener":
+            return body
+        posted = await client.post(form.action, data=fill(form, random.Random(1)), allow_redirects=False)
+        url = posted.headers["Location"]
+    raise AssertionError("no screener page")
+
+
+async def test_german_survey_asks_the_land_once_and_stores_the_region(
+    make_client: Callable[..., Any], pool: asyncpg.Pool
+) -> None:
+    async with pool.acquire() as conn:
+        org = await orgs.ensure_organisation(conn, "kaffee-umfrage")
+        poll = await polls.create_poll(
+            conn,
+            org,
+            name="kaffee",
+            category="Kaffeehausketten",
+            category_wording={"en": "coffee shop chains", "de": "Kaffeehausketten"},
+            language="de",
+            brands=BRANDS,
+            own_brand="bohnenwerk",
+            population="de",
+            sample_size=20,
+        )
+        wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 2, 2, tzinfo=UTC), 20)
+        for a, b in (("scheduled", "launching"), ("launching", "fielding")):
+            assert await waves.transition(conn, wave.id, a, b)
+        await store.set_access(conn, access(wave.id))
+    client = await make_client()
+    screener = await _screener_page(client, entry(wave.id, "DE-0000"))
+    assert "In welchem Bundesland wohnen Sie?" in screener and "Bayern" in screener and "Divers" in screener
+    assert "In welcher Region wohnen Sie?" not in screener and "Kaffeehausketten" in screener
+    assert "Which" not in screener
+    visit = await walk(client, entry(wave.id, "DE-0001"), persona=Persona(unaided=("Starbux", "Tschibo")))
+    assert visit.exit_url is not None and exit_parts(visit.exit_url)[0] == "complete"
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, demographics FROM respondents WHERE wave_id = $1 AND status = 'complete'", wave.id
+        )
+        answers = {
+            r["question_id"]: r["value"]
+            for r in await conn.fetch("SELECT * FROM answers WHERE respondent_id = $1", row["id"])
+        }
+    assert "screener.region" not in answers and "screener.land" in answers
+    demographics = dict(row["demographics"])
+    assert set(demographics) == {"age", "gender", "land", "region", "education"}
+    assert demographics == with_derived("de", {k: v for k, v in demographics.items() if k != "region"})
+    assert demographics["gender"] in ("female", "male", "diverse")
+    assert answers["unaided_coded"][0] == ["starbucks"]
