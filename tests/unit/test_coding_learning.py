@@ -101,4 +101,4 @@ def test_learning_from_a_reviewed_sample_honours_every_decision() -> None:
             if was.brands == expected or (spelling, brand_id) in proposed:
                 assert code_text(text, after).brands == expected, (category, text)
                 fixed += was.brands != expected
-    assert fixed >= 5
+    assert fixed >= 4  # the set's wrongly coded one-brand and no-brand mentions that can be learnt
