@@ -118,7 +118,7 @@ def _clipped(tokens: tuple[str, ...]) -> list[str]:
     heads = [name[:cut] for cut in range(max(_CLIP_SHORTEST, (len(name) + 1) // 2), len(name))]
     if name.startswith("mc") and len(name) > 3:
         heads.insert(0, name[:3])
-    out: list[tuple[str, ...]] = []
+    out: list[str] = []
     for head in heads:
         if not _ordinary(head):
             out.extend(head + ending for ending in _CLIP_ENDINGS if not _ordinary(head + ending))
