@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rapidfuzz.distance import OSA
 
-from recognition.mentions.phonetic import cologne, metaphone, skeleton
+from recognition.mentions.phonetic import cologne, metaphone, skeleton, spoken
 from recognition.mentions.spelling import Variant, is_common
 from recognition.mentions.words import GIVEN_NAMES
 
@@ -54,9 +54,10 @@ def abbreviation(folded: str) -> bool:
     return not any(ch in "aeiouy" for ch in folded)
 
 
-def sound_codes(folded: str) -> tuple[str, str]:
-    """The Metaphone and Kölner codes of ``folded``, tagged so that the two never collide in one index."""
-    return "m:" + metaphone(folded), "c:" + cologne(folded)
+def sound_codes(folded: str) -> tuple[str, str, str]:
+    """The Metaphone and Kölner codes of ``folded`` and the skeleton of its spoken spelling, tagged so that the
+    three never collide in one index."""
+    return "m:" + metaphone(folded), "c:" + cologne(folded), "s:" + skeleton(spoken(folded))
 
 
 def structure_ok(window: tuple[str, ...], variant: Variant) -> bool:
@@ -91,18 +92,21 @@ def fuzzy_ok(window: tuple[str, ...], window_key: str, variant: Variant, distanc
     return length != 4 or _restricted_ok(window_key, variant.key)
 
 
-def sounds_ok(window: tuple[str, ...], window_key: str, variant: Variant, codes: tuple[str, str]) -> bool:
+def sounds_ok(
+    window: tuple[str, ...], window_key: str, variant: Variant, codes: tuple[str, str, str]
+) -> bool:
     """A spelling that sounds like ``variant`` (rule 8 of ``coding``).
 
-    A phonetic code agrees; the first letter or the Metaphone code agrees; the keys are within the name's
-    fuzzy limit + 2 and the consonant skeletons within 2 edits (names of 6–9 letters) or 3 (10+). Names of up
+    A phonetic code agrees (Metaphone, Kölner, or the skeleton of the spoken spelling); the first letter of the
+    spoken spellings or the Metaphone code agrees; the keys are within the name's fuzzy limit + 2 and the
+    consonant skeletons (as written or as spoken) within 2 edits (names of 6–9 letters) or 3 (10+). Names of up
     to five letters need more: the Kölner code agrees and so does the Metaphone code or the spelling but for
     one sound-alike letter ("reve"), the skeletons are within 1 edit, and a final vowel keeps its class."""
     if not structure_ok(window, variant) or any(token in GIVEN_NAMES for token in window):
         return False
     theirs = sound_codes(variant.folded)
     length = len(variant.key)
-    if window_key[0] != variant.key[0] and codes[0] != theirs[0]:
+    if spoken(window_key)[:1] != spoken(variant.key)[:1] and codes[0] != theirs[0]:
         return False
     if OSA.distance(window_key, variant.key) > edit_limit(length) + 2:
         return False
@@ -110,6 +114,7 @@ def sounds_ok(window: tuple[str, ...], window_key: str, variant: Variant, codes:
     if length <= 5:
         alike = codes[0] == theirs[0] or _sound_alike_swap(window_key, variant.key)
         return codes[1] == theirs[1] and alike and apart <= 1 and _same_final_vowel(window_key, variant.key)
+    apart = min(apart, OSA.distance(codes[2][2:], theirs[2][2:]))
     return apart <= (2 if length <= 9 else 3)
 
 

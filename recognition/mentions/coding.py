@@ -21,13 +21,16 @@ Rules, in the order they apply
    "marks spencer"), with number words as digits ("Five Guys" → "5 guys"), the short form without trailing
    descriptors ("Saturn Elektro" → "saturn", "REWE Markt" → "rewe", "Chipotle Mexican Grill" → "chipotle"),
    a distinctive first word ("Popeyes Louisiana Kitchen" → "popeyes"; never a common word or a given name:
-   "Jimmy John's", "Little Caesars"), and initialisms ("Burger King" → "bk", "Marks & Spencer" → "ms",
-   "mands", "mns"). A derived spelling that two brands share, or that is another brand's spelling, is dropped.
+   "Jimmy John's", "Little Caesars"), initialisms ("Burger King" → "bk", "Marks & Spencer" → "ms",
+   "mands", "mns"), abbreviated name words ("Carl's Jr." → "carls junior") and clipped forms of long one-word
+   names ("sainsbos", "starbs", "primarni", "mcd"; matched exactly). A derived spelling that two brands share,
+   or that is another brand's spelling, is dropped.
 5. **Windows.** Every run of 1 … (longest spelling + 1) tokens is a candidate window; windows are compared to
    a spelling on their joined text, so "newbalance", "new balance" and "lulu lemon" all meet their brand. A
    window may differ from the spelling by at most one token in length, or be one glued word
-   ("jackinthebox"). Words joining a name's parts ("and", "und", "n", "an", "u") inside a window are ignored:
-   "M and S", "M&S", "Marks n Sparks", "In and Out".
+   ("jackinthebox"). Words joining a name's parts ("and", "und", "n", "an", "u") and articles ("the", "a")
+   inside a window are ignored: "M and S", "M&S", "Marks n Sparks", "In and Out", "Jack in box" (a window
+   that is a spelling as written, "What a burger", is taken before its articles are left out).
 6. **Exact matches.** A window whose folded text equals a spelling is coded with score 100, whatever the
    words are ("Puma", "Penny", "Shell", "Real" are dictionary words and still brands); initialisms match only
    exactly. A window equal to a "not a brand" term of the frame is consumed and coded to nothing.
@@ -54,9 +57,12 @@ Rules, in the order they apply
    (0–100, normalised Indel similarity) of the folded texts.
 8. **Phonetic matches** (:mod:`recognition.mentions.phonetic`): a window of at least 4 characters that is not
    a given name may be read as a spelling that *sounds* the same ("Adeedas", "Nayki", "Leedle", "Konrad",
-   "Filips") when, under the word conditions of rule 7, its Metaphone or Kölner Phonetik code equals the
-   spelling's; the first letter or the Metaphone code agrees; the keys are within the fuzzy band + 2 edits;
-   and the consonant skeletons (vowel runs written as one "a") are within 2 edits (6–9 letters) or 3 (10+).
+   "Filips", "Starbux", "Schaomi") when, under the word conditions of rule 7, its Metaphone or Kölner
+   Phonetik code, or the consonant skeleton of its spoken spelling (:func:`~recognition.mentions.phonetic.
+   spoken`), equals the spelling's; the first letter (as spoken) or the Metaphone code agrees; the keys are
+   within the fuzzy band + 2 edits; and the consonant skeletons (vowel runs written as one "a"; as written or
+   as spoken) are within 2 edits (6–9 letters) or 3 (10+). A one-word window ending in "s" that matches nothing
+   is tried as a sound-alike without it ("Liddles").
    Names of up to 5 letters need more: the Kölner code and either the Metaphone code or the spelling but for
    one sound-alike letter ("Reve" for Rewe) agree, the skeletons are within 1 edit and a final vowel keeps its
    class ("Soni" is Sony, "Lowa" is not Loewe; "Sanyo" has another Metaphone code than Sony).

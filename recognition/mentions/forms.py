@@ -14,7 +14,15 @@ From every name and alias (as folded tokens) :func:`derived` makes:
 - ``initialism``: the first letters of the spoken name's words, when it has two or more words of two letters or
   more and the letters are not a common word ("burger king" → "bk", "dairy queen" → "dq", "marks and spencer"
   → "ms" and the glued "mands" and "mns"; "aldi sud" → "as" is a common word, so none). Initialisms are
-  matched exactly.
+  matched exactly;
+- ``abbreviation``: the usual short or long form of a word of the name ("carls jr" → "carls junior", "carls
+  jnr"; "xyz brothers" → "xyz bros");
+- ``clipped``: how people clip a long one-word name and add a familiar ending — its first half or more (five
+  letters at least) with nothing, "s", "y", "ie", "ies", "o", "os", "a", "as" or "ni" after it ("sainsburys"
+  → "sainsbos", "starbucks" → "starbs", "starbies", "primark" → "primarni"; a name beginning with "Mc" also
+  keeps "Mc" and the next letter: "mcdonalds" → "mcd", "mcds"). The clipped part must not be a common word, a
+  descriptor or a given name ("samsung" gives no "sams"), and no whole form may be one. Clipped forms, like
+  initialisms, are matched exactly.
 
 A derived spelling shared by two brands names neither (:func:`unambiguous`).
 """
@@ -24,12 +32,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from recognition.mentions.words import COMMON_WORDS, DESCRIPTORS, GIVEN_NAMES, NAME_CONNECTORS, NUMBER_WORDS
+from recognition.mentions.words import (
+    ABBREVIATIONS,
+    COMMON_WORDS,
+    DESCRIPTORS,
+    GIVEN_NAMES,
+    NAME_CONNECTORS,
+    NUMBER_WORDS,
+)
 
 __all__ = ["Form", "derived", "strip_connectors", "unambiguous"]
 
 _ARTICLES = frozenset({"the", "der", "die", "das"})
+_INNER_ARTICLES = frozenset({"the", "a"})
 _DIGITS = {digit: word for word, digit in reversed(NUMBER_WORDS.items())}  # English words win
+_CLIP_ENDINGS = ("", "s", "y", "ie", "ies", "o", "os", "a", "as", "ni")
+_CLIP_SHORTEST = 5  # letters kept of the name, at least (and at least half of it)
+_CLIP_LONGEST_NAME = 7  # names shorter than this are not clipped
 
 
 @dataclass(frozen=True)
@@ -41,10 +60,11 @@ class Form:
 
 
 def strip_connectors(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """``tokens`` without the name connectors between its first and last word ("m and s" → "m s")."""
+    """``tokens`` without the name connectors and articles between its first and last word ("m and s" → "m s",
+    "jack in the box" → "jack in box")."""
     if len(tokens) < 3:
         return tokens
-    inner = tuple(t for t in tokens[1:-1] if t not in NAME_CONNECTORS)
+    inner = tuple(t for t in tokens[1:-1] if t not in NAME_CONNECTORS and t not in _INNER_ARTICLES)
     return (tokens[0], *inner, tokens[-1])
 
 
@@ -83,6 +103,36 @@ def _initialisms(spoken: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _ordinary(word: str) -> bool:
+    """A common word, descriptor or given name, or the plural or possessive of one."""
+    return any(
+        w in COMMON_WORDS or w in DESCRIPTORS or w in GIVEN_NAMES
+        for w in (word, word[:-1] if word.endswith("s") else word)
+    )
+
+
+def _clipped(tokens: tuple[str, ...]) -> list[str]:
+    if len(tokens) != 1 or not tokens[0].isalpha() or len(tokens[0]) < _CLIP_LONGEST_NAME:
+        return []
+    name = tokens[0]
+    heads = [name[:cut] for cut in range(max(_CLIP_SHORTEST, (len(name) + 1) // 2), len(name))]
+    if name.startswith("mc") and len(name) > 3:
+        heads.insert(0, name[:3])
+    out: list[str] = []
+    for head in heads:
+        if not _ordinary(head):
+            out.extend(head + ending for ending in _CLIP_ENDINGS if not _ordinary(head + ending))
+    return [form for form in dict.fromkeys(out) if form != name]
+
+
+def _abbreviated(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
+    out = []
+    for i, token in enumerate(tokens):
+        for other in ABBREVIATIONS.get(token, ()):
+            out.append((*tokens[:i], other, *tokens[i + 1 :]))
+    return out
+
+
 def derived(tokens: tuple[str, ...]) -> list[Form]:
     """Derived spellings of a name or alias given as folded tokens (duplicates of ``tokens`` left out)."""
     forms: list[Form] = []
@@ -100,6 +150,8 @@ def derived(tokens: tuple[str, ...]) -> list[Form]:
     if len(tokens) > 1 and _distinctive_head(tokens[0]):
         forms.append(Form(tokens[:1], "head"))
     forms.extend(Form((letters,), "initialism") for letters in _initialisms(spoken))
+    forms.extend(Form(other, "abbreviation") for other in _abbreviated(tokens))
+    forms.extend(Form((clip,), "clipped") for clip in _clipped(tokens))
     seen = {"".join(tokens)}
     unique = []
     for form in forms:

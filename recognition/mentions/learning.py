@@ -18,6 +18,10 @@ Decisions that cannot be learnt are skipped, never guessed: a text with several 
 that is the name or configured alias of a brand (or equal to one after normalisation: "Bosse" is "Bose"), a
 text without letters or digits, and a spelling decided differently by reviewers without a strict majority
 (ties are skipped; the majority wins otherwise).
+
+:func:`rebase` carries what was learnt over to the poll's current brands when its brand list changes (names and
+aliases edited with the poll): one new frame version with the new brands, keeping each learned alias and "not a
+brand" term that does not collide with a name or alias of the new brands (those win) and whose brand remains.
 """
 
 from __future__ import annotations
@@ -26,10 +30,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from recognition.mentions.coding import CodeFrame, code_text
+from recognition.mentions.coding import Brand, CodeFrame, code_text
 from recognition.mentions.spelling import is_stop, make_variant
 
-__all__ = ["ProposedAlias", "learn_aliases", "proposed_aliases"]
+__all__ = ["ProposedAlias", "learn_aliases", "proposed_aliases", "rebase"]
 
 _NOT_A_BRAND = "not a brand"
 
@@ -131,3 +135,20 @@ def learn_aliases(frame: CodeFrame, reviewed: Iterable[tuple[str, str | None]]) 
         else:
             learned.append((proposal.text, proposal.brand_id))
     return CodeFrame(frame.brands, frame.version + 1, tuple(learned), tuple(not_brand))
+
+
+def rebase(frame: CodeFrame, brands: Iterable[Brand]) -> CodeFrame:
+    """``frame`` itself when its brands are ``brands``; otherwise the next version with ``brands`` and the
+    learned aliases and "not a brand" terms that still fit (see the module docstring). ``ValueError`` when the
+    new brands are not a valid frame (two brands sharing a name or alias)."""
+    brands = tuple(brands)
+    if brands == frame.brands:
+        return frame
+    configured = {make_variant(b.id, spelling).key: b.id for b in brands for spelling in (b.name, *b.aliases)}
+    learned = tuple(
+        (alias, brand_id)
+        for alias, brand_id in frame.learned_aliases
+        if brand_id in {b.id for b in brands} and make_variant(brand_id, alias).key not in configured
+    )
+    not_brand = tuple(t for t in frame.not_brand if make_variant(_NOT_A_BRAND, t).key not in configured)
+    return CodeFrame(brands, frame.version + 1, learned, not_brand)

@@ -84,6 +84,9 @@ class Index:
         return hit
 
     def _match(self, window: tuple[str, ...]) -> Hit | None:
+        as_written = self.by_folded.get("".join(window))
+        if as_written is not None and not as_written.weak:
+            return Hit(as_written.brand_id, 100)  # "what a burger" before its "a" is left out
         window = strip_connectors(window)
         folded = "".join(window)
         window_key = key(folded)
@@ -105,6 +108,10 @@ class Index:
             found.setdefault(pos, 1)
         for pos in self._sounds(window, folded, window_key):
             found.setdefault(pos, OSA.distance(window_key, self.variants[pos].key))
+        if not found and len(window) == 1 and folded.endswith("s") and not is_common(folded):
+            singular = (folded[:-1],)  # a plural "s" on a sound-alike spelling ("liddles")
+            for pos in self._sounds(singular, folded[:-1], key(folded[:-1])):
+                found.setdefault(pos, OSA.distance(window_key, self.variants[pos].key))
         if not found:
             return None
         best = max(

@@ -7,6 +7,10 @@
   removed. Built for German, where "v" and "w", "d" and "t", "z" and "s" sound alike.
 - :func:`metaphone` — Lawrence Philips' Metaphone (Computer Language 7(12), 1990), English spelling rules, from
   the ``jellyfish`` library.
+- :func:`spoken` — spelling conventions that write one sound in several ways brought to one spelling: "sch"
+  and a leading "x" (as in Chinese names: "Xiaomi") → "sh", "ph" → "f", "ck" and a hard "c" → "k", a soft "c"
+  (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th" and "dt" → "t"; repeats squeezed
+  ("starbux" and "starbucks" → "starbuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
 - :func:`skeleton` — the comparison key with every vowel (and "y") written as "a" and repeats squeezed, so that
   edit distances between skeletons count consonant differences only ("nayki" and "nike" are both "naka").
 
@@ -20,7 +24,7 @@ from functools import lru_cache
 
 import jellyfish
 
-__all__ = ["cologne", "metaphone", "skeleton"]
+__all__ = ["cologne", "metaphone", "skeleton", "spoken"]
 
 _VOWELS = frozenset("aeijouy")
 _C_HARD_ONSET = frozenset("ahkloqrux")
@@ -38,6 +42,18 @@ _SIMPLE = {
 _NOT_LETTER = re.compile(r"[^a-z]+")
 _VOWEL_RUN = re.compile(r"[aeiouy]+")
 _REPEAT = re.compile(r"(.)\1+")
+_SPOKEN = (
+    (re.compile(r"^x"), "sh"),
+    (re.compile(r"sch"), "sh"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"ck"), "k"),
+    (re.compile(r"c(?=[eiy])"), "s"),
+    (re.compile(r"c(?!h)"), "k"),
+    (re.compile(r"x"), "ks"),
+    (re.compile(r"qu"), "kw"),
+    (re.compile(r"z"), "s"),
+    (re.compile(r"th|dt"), "t"),
+)
 
 
 def _cologne_code(word: str, i: int) -> str:
@@ -81,3 +97,12 @@ def metaphone(text: str) -> str:
 def skeleton(key: str) -> str:
     """``key`` with each run of vowels (and "y") written as one "a", then repeats squeezed."""
     return _REPEAT.sub(r"\1", _VOWEL_RUN.sub("a", key))
+
+
+@lru_cache(maxsize=1 << 15)
+def spoken(text: str) -> str:
+    """``text`` (folded letters) with one spelling for each sound written several ways (see the module)."""
+    out = _NOT_LETTER.sub("", text)
+    for pattern, replacement in _SPOKEN:
+        out = pattern.sub(replacement, out)
+    return _REPEAT.sub(r"\1", out)

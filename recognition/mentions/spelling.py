@@ -89,7 +89,7 @@ def is_common(token: str) -> bool:
 @dataclass(frozen=True)
 class Variant:
     """One spelling of a brand. ``kind``: "name" (a name, alias or learned alias) or the rule of
-    :mod:`recognition.mentions.forms` that derived it; initialisms are matched exactly only."""
+    :mod:`recognition.mentions.forms` that derived it; initialisms and clipped forms are matched exactly only."""
 
     brand_id: str
     text: str
@@ -105,7 +105,7 @@ class Variant:
 
     @property
     def exact_only(self) -> bool:
-        return self.kind == "initialism"
+        return self.kind in ("initialism", "clipped")
 
 
 def make_variant(brand_id: str, text: str, kind: str = "name") -> Variant:

@@ -19,6 +19,8 @@
   it is distinctive ("Popeyes Louisiana Kitchen" → "Popeyes"); a given name or its possessive ("Jimmy John's",
   "Jack in the Box", "Carl's Jr.", "Papa John's") is not. A given name is never coded by its sound ("Nikki"
   sounds like Nike).
+- ``ABBREVIATIONS``: a name word and its usual other written forms ("Carl's Jr." = "Carl's Junior" = "Carl's
+  Jnr").
 - ``NUMBER_WORDS``: number words and their digits ("Five Guys" = "5 Guys").
 """
 
@@ -163,6 +165,20 @@ GIVEN_NAMES = _words(
     grandma grandpa granny
     colonel hans klaus jürgen uwe karin petra sabine heinz"""
 )
+
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "jr": ("junior", "jnr"),
+    "jnr": ("junior", "jr"),
+    "junior": ("jr", "jnr"),
+    "sr": ("senior",),
+    "senior": ("sr",),
+    "bros": ("brothers",),
+    "brothers": ("bros",),
+    "st": ("saint",),
+    "saint": ("st",),
+    "intl": ("international",),
+    "mkt": ("markt", "market"),
+}
 
 NUMBER_WORDS = {
     word: str(number)

@@ -11,6 +11,7 @@ import asyncpg
 
 from recognition.errors import UserError
 from recognition.mentions.coding import CodeFrame, UnmatchedFragment, code_boxes
+from recognition.mentions.learning import rebase
 from recognition.polls.model import Poll
 from recognition.polls.questionnaire import default_frame
 
@@ -25,13 +26,18 @@ async def latest_frame(conn: asyncpg.Connection, poll_id: int) -> CodeFrame | No
 
 
 async def current_frame(conn: asyncpg.Connection, poll_id: int, first: CodeFrame) -> CodeFrame:
-    """The poll's latest code frame; ``first`` (version 1: the poll's brands and aliases) is stored on first
-    use."""
+    """The poll's latest code frame. ``first`` holds the poll's brands and aliases as they are now: stored as
+    version 1 on first use, and when the stored frame has other brands (names or aliases edited with the poll)
+    the next version is stored with them, keeping what review taught that still fits
+    (:func:`recognition.mentions.learning.rebase`)."""
     frame = await latest_frame(conn, poll_id)
-    if frame is not None:
+    if frame is not None and frame.brands == first.brands:
         return frame
-    await save_frame(conn, poll_id, first)
-    frame = await latest_frame(conn, poll_id)
+    try:
+        await save_frame(conn, poll_id, first if frame is None else rebase(frame, first.brands))
+    except ValueError as exc:
+        raise UserError(f"the poll's brands cannot form a code frame: {exc}") from None
+    frame = await latest_frame(conn, poll_id)  # ours, or the same version stored by a concurrent caller
     assert frame is not None
     return frame
 

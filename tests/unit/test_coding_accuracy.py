@@ -1,9 +1,19 @@
 """Accuracy of unaided-mention coding on the held-out and development sets (five code frames, two languages).
 
 ``mentions_heldout.tsv`` was written and committed before the coder's phonetic, short-form and learning rules,
-and the rules were never tuned on it: they were tuned on ``mentions_dev.tsv``, written apart. The unit is a
-(mention, brand) pair, micro-averaged: a brand coded but not labelled is a false positive, a labelled brand not
-coded a false negative.
+and the rules were never tuned on it: they were tuned on ``mentions_dev.tsv``, written apart. Its misses were
+then listed in docs/METHODS.md, so the rules that followed (clipped forms, abbreviations, spoken spellings,
+articles inside names) may have been shaped by them: it is no longer a blind set.
+
+``mentions_heldout2.tsv`` is the blind one: 446 mentions written by hand as respondents write brands in open
+boxes (typos, sound-alike and foreign spellings, nicknames and clipped forms, initialisms, glued names, several
+brands in one box, brands of the category outside the frame and non-answers, which must stay uncoded), labelled
+with the brand the writer meant (answers whose meaning was unclear were left out), and committed before those
+rules were written; rows equal to a row of another set were left out. Only its totals were looked at while the
+rules were changed.
+
+The unit is a (mention, brand) pair, micro-averaged: a brand coded but not labelled is a false positive, a
+labelled brand not coded a false negative.
 """
 
 from __future__ import annotations
@@ -41,7 +51,10 @@ def _score(rows: list[Row]) -> tuple[float, float, int, int, int]:
     return tp / (tp + fp), tp / (tp + fn), tp, fp, fn
 
 
-@pytest.mark.parametrize("name", ["heldout", "dev"])
+SETS = ("heldout", "heldout2", "dev")
+
+
+@pytest.mark.parametrize("name", SETS)
 def test_sets_are_well_formed(name: str) -> None:
     rows = _rows(name)
     assert len(rows) >= 400
@@ -49,26 +62,38 @@ def test_sets_are_well_formed(name: str) -> None:
     for text, ids, category in rows:
         assert set(ids) <= set(FRAMES[category].brand_ids), text
         assert len(ids) == len(set(ids)), text
-    assert sum(1 for _, ids, _ in rows if not ids) >= 100  # must stay uncoded
+    assert sum(1 for _, ids, _ in rows if not ids) >= 90  # must stay uncoded
     assert sum(1 for _, ids, _ in rows if len(ids) > 1) >= 40  # several brands in one box
     assert len({(text, category) for text, _, category in rows}) == len(rows)
 
 
-def test_heldout_and_dev_do_not_share_mentions() -> None:
-    heldout = {(text, category) for text, _, category in _rows("heldout")}
-    assert not heldout & {(text, category) for text, _, category in _rows("dev")}
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("heldout", "dev"), ("heldout2", "heldout"), ("heldout2", "dev"), ("heldout2", "labelled")],
+)
+def test_sets_do_not_share_mentions(one: str, other: str) -> None:
+    mentions = {(text, category) for text, _, category in _rows(one)}
+    assert not mentions & {(text, category) for text, _, category in _rows(other) if category in FRAMES}
 
 
 def test_accuracy_on_heldout_set() -> None:
     precision, recall, tp, fp, fn = _score(_rows("heldout"))
     print(f"\nheld-out: precision {precision:.4f}, recall {recall:.4f} (tp={tp}, fp={fp}, fn={fn})")
+    assert precision >= 0.98
+    assert recall >= 0.99
+
+
+def test_accuracy_on_blind_heldout_set() -> None:
+    """0.989 / 0.954 before this round's rules (clipped forms, abbreviations, spoken spellings, articles)."""
+    precision, recall, tp, fp, fn = _score(_rows("heldout2"))
+    print(f"\nblind held-out: precision {precision:.4f}, recall {recall:.4f} (tp={tp}, fp={fp}, fn={fn})")
     assert precision >= 0.97
-    assert recall >= 0.975
+    assert recall >= 0.96
 
 
-@pytest.mark.xfail(strict=True, reason="held-out recall is 0.976; the target is 0.98")
-def test_heldout_recall_target() -> None:
-    precision, recall, *_ = _score(_rows("heldout"))
+@pytest.mark.xfail(strict=True, reason="blind held-out recall is 0.965; the target is 0.98")
+def test_blind_heldout_recall_target() -> None:
+    precision, recall, *_ = _score(_rows("heldout2"))
     assert precision >= 0.97 and recall >= 0.98
 
 

@@ -230,3 +230,56 @@ def test_frames_survive_pickling_with_their_remembered_windows() -> None:
     assert restored == frame
     assert code_text("Nayki", restored).brands == ("nike",)
     assert code_text("swoosh", restored).brands == ("nike",)
+
+
+# --- clipped forms, abbreviated words, articles, spoken spellings -------------------------------------------
+
+
+def test_clipped_forms_of_long_one_word_names() -> None:
+    sainsburys = _forms("sainsburys")
+    assert sainsburys["sainsbos"] == sainsburys["sainsb"] == sainsburys["sainsburies"] == "clipped"
+    assert {"starbs", "starbies", "starbuck"} <= {k for k, v in _forms("starbucks").items() if v == "clipped"}
+    assert _forms("primark")["primarni"] == "clipped"
+    assert {"mcd", "mcds"} <= set(_forms("mcdonalds"))
+    assert _forms("lidl") == {} and _forms("saturn") == {}  # under seven letters: not clipped
+    samsung = _forms("samsung")
+    assert "sams" not in samsung and "samsa" not in samsung  # a given name ("Sam's") is no clipping
+    assert "super" not in _forms("superdrug") and "supers" not in _forms("superdrug")  # "super" is a word
+    assert not any(v == "clipped" for v in _forms("new", "balance").values())  # one-word names only
+
+
+def test_clipped_forms_are_matched_exactly_and_only_when_one_brand_has_them() -> None:
+    assert code_text("Sainsbos", UK).brands == ("sainsburys",)
+    assert code_text("Starbs", FOOD).brands == ("starbucks",)
+    assert code_text("McD's", FOOD).brands == ("mcdonalds",)
+    assert code_text("mcd, bk", FOOD).brands == ("mcdonalds", "burger_king")
+    assert code_text("Sainsbos", UK).scores == (100,)  # an exact match
+    twins = CodeFrame((Brand("a", "Stargazer"), Brand("b", "Starglow")))
+    assert code_text("starg", twins).brands == ()
+
+
+def test_abbreviated_name_words() -> None:
+    assert _forms("carls", "jr")["carls junior"] == "abbreviation"
+    assert _forms("carls", "jr")["carls jnr"] == "abbreviation"
+    assert code_text("Carl's Junior", FOOD).brands == ("carls_jr",)
+    assert code_text("Carls jnr", FOOD).brands == ("carls_jr",)
+
+
+def test_articles_inside_a_name_may_be_left_out() -> None:
+    assert strip_connectors(("jack", "in", "the", "box")) == ("jack", "in", "box")
+    assert strip_connectors(("the", "north", "face")) == ("the", "north", "face")  # a leading article stays
+    assert code_text("Jack in box", FOOD).brands == ("jack_in_the_box",)
+    assert code_text("What a burger", FOOD).brands == ("whataburger",)  # the name as written comes first
+
+
+@pytest.mark.parametrize(
+    ("text", "frame", "brand"),
+    [("Starbux", FOOD, "starbucks"), ("Schaomi", TECH, "xiaomi"), ("Liddles", UK, "lidl")],
+)
+def test_spoken_spellings_sound_alike(text: str, frame: CodeFrame, brand: str) -> None:
+    assert code_text(text, frame).brands == (brand,)
+
+
+@pytest.mark.parametrize(("text", "frame"), [("Shack", FOOD), ("Burger Shack", FOOD), ("Sams", TECH)])
+def test_spoken_spellings_do_not_stretch_short_names(text: str, frame: CodeFrame) -> None:
+    assert code_text(text, frame).brands == ()

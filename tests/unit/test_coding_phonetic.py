@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pytest
 
-from recognition.mentions.phonetic import cologne, metaphone, skeleton
+from recognition.mentions.phonetic import cologne, metaphone, skeleton, spoken
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,24 @@ def test_skeleton_writes_vowel_runs_as_one_letter() -> None:
     assert skeleton("loloman") == skeleton("lulemon") == "lalaman"
     assert skeleton("adidas") == "adadas"
     assert skeleton("rossmann") == "rasman"
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken_form"),
+    [
+        ("starbux", "starbuks"),
+        ("starbucks", "starbuks"),
+        ("xiaomi", "shiaomi"),
+        ("schaomi", "shaomi"),
+        ("philips", "filips"),
+        ("conrad", "konrad"),
+        ("cyberport", "syberport"),
+        ("quelle", "kwele"),
+        ("zalando", "salando"),
+        ("thomson", "tomson"),
+        ("stadt", "stat"),
+        ("chipotle", "chipotle"),  # "ch" is left as it is
+    ],
+)
+def test_spoken_spelling(written: str, spoken_form: str) -> None:
+    assert spoken(written) == spoken_form
