@@ -77,7 +77,9 @@ async def test_german_coffee_chain_tracker(settings: Settings, pool: asyncpg.Poo
         check = await client.post("/api/v1/polls/validate", headers=editor, json=TRACKER)
         assert check.status == 200, await check.text()
         plan = (await check.json())["plan"]
-        assert plan["cost_per_wave"] == 1500 and plan["within_budget"] is True
+        # costed at the provider's price (docs/api.md, "Budget and price"): the simulated panel's quote
+        assert plan["price_source"] == "provider" and plan["within_budget"] is True
+        assert abs(plan["cost_per_wave"] - 500 * plan["cost_per_complete"]) < 1e-6
 
         resp = await client.post("/api/v1/polls", headers=editor, json=TRACKER)
         assert resp.status == 201, await resp.text()
@@ -175,7 +177,7 @@ async def test_every_problem_at_once_in_one_shape(settings: Settings, pool: asyn
         "name": "Kaputt",
         "brands": [*TRACKER["brands"][:5], {"id": "Einstein Kaffee!", "name": "Einstein Kaffee"}],
         "sample_size": 5,
-        "budget": 1000,  # shape fine; 500 × 3.00 is over it
+        "budget": 100,  # shape fine; 500 completes at any provider's price are over it
         "schedule": {"kind": "cron", "cron": "61 * * * *", "timezone": "Europe/Berlin"},
         "language": "fr",
         "colour": "red",
@@ -190,10 +192,11 @@ async def test_every_problem_at_once_in_one_shape(settings: Settings, pool: asyn
         for e in created["errors"]:  # plain words: no patterns, no pydantic wording
             assert not re.search(r"\^|\[a-z|\\d|Input should|pydantic", e["message"]), e
         # a definition whose shape is right but whose meaning is not: the same problem shape, with the plan
-        over = {**TRACKER, "name": "Zu teuer", "budget": 1000}
+        over = {**TRACKER, "name": "Zu teuer", "budget": 100}
         checked = await problem(await client.post("/api/v1/polls/validate", headers=editor, json=over), 422)
         assert [e["field"] for e in checked["errors"]] == ["budget"]
-        assert checked["plan"]["cost_per_wave"] == 1500 and checked["plan"]["within_budget"] is False
+        assert checked["plan"]["within_budget"] is False
+        assert abs(checked["plan"]["cost_per_wave"] - 500 * checked["plan"]["cost_per_complete"]) < 1e-6
         # the category must be worded in the questionnaire's language
         english_only = {**TRACKER, "name": "Nur Englisch", "category": {"en": "coffee shop chains"}}
         created = await problem(await client.post("/api/v1/polls", headers=editor, json=english_only), 422)

@@ -135,8 +135,9 @@ async def test_a_wave_over_the_budget_is_flagged_by_validation_and_cancelled_at_
         quoted = (await (await client.post("/api/v1/polls/validate", headers=auth, json=POLL)).json())["plan"]
         price = quoted["cost_per_complete"]
         short = {**POLL, "budget": round(TARGET * price - 0.01, 2)}  # a cent short of one wave
-        checked = await (await client.post("/api/v1/polls/validate", headers=auth, json=short)).json()
-        assert not checked["valid"] and checked["plan"]["within_budget"] is False
+        # an invalid definition: the 422 problem a create answers, with the plan beside the errors
+        checked = await problem(await client.post("/api/v1/polls/validate", headers=auth, json=short), 422)
+        assert checked["plan"]["within_budget"] is False
         (error,) = checked["errors"]
         expected = (
             f"one wave of {TARGET} completes at {price:.2f} USD a complete costs {TARGET * price:.2f} USD, "

@@ -184,7 +184,7 @@ OPS = (
                 "page size (default 500)",
             ),
         ),
-        errors=(400,),
+        errors=(400, 404),
         description="Pages in (updated_at, id) order. Read every page (pass `next_cursor` as `cursor`, with the "
         "same filters) and keep `next_updated_since`: pass it as `updated_since` in the next sync. Upsert each "
         "item by (wave_id, window_size, metric, brand, segment, base); an item may come again. Suppressed "
