@@ -170,7 +170,7 @@ async def empty_db_url(pg_server_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def pool(db_url: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await create_pool(db_url, min_size=1, max_size=5)
+    p = await create_pool(db_url, min_size=1, max_size=10)  # the service's default size
     yield p
     await p.close()
 

@@ -147,9 +147,10 @@ class WaveDriver:
                             await self._drive(wave_id)
                         finally:
                             await _unlock(lock_conn, wave_id)
-                    async with self.pool.acquire() as conn:
-                        report = await wave_report(conn, wave_id)
-                        settled = await self.books.settled(conn, wave_id)
+                # Read after the lock's connection went back: a driver never holds two of the pool's at once.
+                async with self.pool.acquire() as conn:
+                    report = await wave_report(conn, wave_id)
+                    settled = await self.books.settled(conn, wave_id)
                 if report.state in TERMINAL and settled:
                     return report
                 failures = 0
