@@ -240,9 +240,10 @@ async def _show(request: web.Request) -> Reply:
     wave_id = int(request.match_info["wave_id"])
     token = request.cookies.get(COOKIE) or ""
     async with request.app[POOL].acquire() as conn:
-        session = await store.find_session(conn, wave_id, sessions.token_hash(token)) if token else None
-        if session is None:
+        found = await store.session_and_answers(conn, wave_id, sessions.token_hash(token)) if token else None
+        if found is None:
             return _html(pages.message_page("en", "nosession"), 400)
+        session, answers = found
         questionnaire, _ = await _questionnaire(
             request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
         )
@@ -250,7 +251,6 @@ async def _show(request: web.Request) -> Reply:
             return _html(pages.message_page(questionnaire.language, "done"))
         if not session.consented:
             return _html(pages.intro_page(questionnaire, _path(wave_id)))
-        answers = await store.answers_of(conn, session.respondent_id)
         screen = next_screen(questionnaire, answers)
         if screen is None:  # every screen answered but not finished (e.g. interrupted): finish now
             async with conn.transaction():
@@ -259,9 +259,7 @@ async def _show(request: web.Request) -> Reply:
                     return _html(pages.message_page(questionnaire.language, "done"))
                 return await _finish(request, conn, locked, token, questionnaire, answers)
         if screen.id not in session.shown:
-            async with conn.transaction():
-                await store.relaxed_commit(conn)
-                await store.mark_shown(conn, session.respondent_id, screen.id)
+            await store.mark_shown(conn, session.respondent_id, screen.id)  # its own transaction, relaxed
     return _html(pages.screen_page(questionnaire, screen, answers, session.orders, _path(wave_id)))
 
 
@@ -275,8 +273,10 @@ async def _submit(request: web.Request) -> Reply:
             form.setdefault(name, []).append(value)
     async with request.app[POOL].acquire() as conn, conn.transaction():
         session = (
-            await store.find_session(conn, wave_id, sessions.token_hash(token), lock=True) if token else None
-        )
+            await store.find_session(conn, wave_id, sessions.token_hash(token), lock=True, relaxed=True)
+            if token
+            else None
+        )  # page progress is committed relaxed; _end() restores a synchronous commit for the exit
         if session is None:
             return _html(pages.message_page("en", "nosession"), 400)
         questionnaire, _ = await _questionnaire(
@@ -284,7 +284,6 @@ async def _submit(request: web.Request) -> Reply:
         )
         if session.status != "started":
             return _html(pages.message_page(questionnaire.language, "done"))
-        await store.relaxed_commit(conn)  # page progress; _end() restores a synchronous commit for the exit
         if not session.consented:
             return await _consent(request, conn, session, token, form)
         assert token is not None
