@@ -38,7 +38,7 @@ from recognition.store import responses
 from recognition.store import survey as store
 from recognition.store.survey import SurveyAccess
 from recognition.waves import quality
-from recognition.web.keys import POOL, PROVIDERS, QUALITY_RULES, QUESTIONNAIRES, SETTINGS
+from recognition.web.keys import PAGE_POOL, PROVIDERS, QUALITY_RULES, QUESTIONNAIRES, SETTINGS
 from recognition.web.survey import pages
 from recognition.web.survey.forms import read_screen
 from recognition.web.survey.texts import t
@@ -102,7 +102,7 @@ async def entry(request: web.Request) -> web.Response:
     """A respondent arriving from the panel. The wave's provider reads and verifies the arrival
     (:meth:`panels.base.Provider.admit`); a test link signed by the service admits a test respondent."""
     wave_id = int(request.match_info["wave_id"])
-    pool = request.app[POOL]
+    pool = request.app[PAGE_POOL]
     async with pool.acquire() as conn:
         ctx = await store.entry_context(conn, wave_id)
         access = await store.get_access(conn, wave_id) if ctx else None
@@ -197,7 +197,7 @@ async def _leave(
         if respondent_id is None:
             raise
         sealed = sessions.seal(report_token(request.app[SETTINGS].survey_secret, respondent_id), arrival)
-        async with request.app[POOL].acquire() as conn:
+        async with request.app[PAGE_POOL].acquire() as conn:
             await store.add_pending_report(conn, respondent_id, access.wave_id, status, sealed, str(exc))
         log.warning("wave %s: the provider was not told an outcome (%s); it will be", access.wave_id, exc)
         return _html(pages.message_page("en", "done"))
@@ -239,7 +239,7 @@ async def submit(request: web.Request) -> web.Response:
 async def _show(request: web.Request) -> Reply:
     wave_id = int(request.match_info["wave_id"])
     token = request.cookies.get(COOKIE) or ""
-    async with request.app[POOL].acquire() as conn:
+    async with request.app[PAGE_POOL].acquire() as conn:
         found = await store.session_and_answers(conn, wave_id, sessions.token_hash(token)) if token else None
         if found is None:
             return _html(pages.message_page("en", "nosession"), 400)
@@ -271,7 +271,7 @@ async def _submit(request: web.Request) -> Reply:
     for name, value in data.items():
         if isinstance(value, str):
             form.setdefault(name, []).append(value)
-    async with request.app[POOL].acquire() as conn, conn.transaction():
+    async with request.app[PAGE_POOL].acquire() as conn, conn.transaction():
         session = (
             await store.find_session(conn, wave_id, sessions.token_hash(token), lock=True, relaxed=True)
             if token
