@@ -38,7 +38,7 @@ from aiohttp import web
 
 HOST = "127.0.0.1"
 SECRET = "b" * 40
-EXIT = "https://panel.invalid/exit/{status}?pid={pid}"
+PANEL = "https://panel.invalid"  # the simulated provider's address: admitting and exits need no call to it
 
 
 def _free_port() -> int:
@@ -59,6 +59,7 @@ def _settings(data_dir: str, url: str) -> Any:
             "database.pool_max": 20,
             "scheduling.enabled": False,  # only the survey pages are measured: no fieldwork driving the wave
             "alerts.enabled": False,
+            "panels.simulator_url": PANEL,
         },
     )
 
@@ -89,6 +90,7 @@ async def _prepare(data_dir: str) -> tuple[str, int, Any]:
     from recognition.db import EmbeddedPostgres, connect, migrate
     from recognition.store import orgs, polls, waves
     from recognition.store import survey as store
+    from recognition.store.survey import SurveyAccess
 
     server = EmbeddedPostgres(Path(data_dir))
     url = await asyncio.to_thread(server.start)
@@ -117,14 +119,8 @@ async def _prepare(data_dir: str) -> tuple[str, int, Any]:
         wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 3, 2, tzinfo=UTC), 100_000)
         await waves.transition(conn, wave.id, "scheduled", "launching")
         await waves.transition(conn, wave.id, "launching", "fielding")
-        await store.set_wave_links(
-            conn,
-            wave.id,
-            secret=SECRET,
-            complete_url=EXIT,
-            screenout_url=EXIT,
-            overquota_url=EXIT,
-            quality_url=EXIT,
+        await store.set_access(
+            conn, SurveyAccess(wave.id, "simulated", "load", f"ref-{wave.id}", SECRET, None)
         )
     finally:
         await conn.close()
@@ -157,13 +153,13 @@ async def _respondent(
     rng: random.Random,
     deadline: float,
 ) -> None:
+    from panels.links import entry_query
     from panels.simulated.taker import Persona, fill, parse_form
-    from recognition.web.survey import links
 
     persona = Persona(unaided=rng.choice([("Acme", "Stride"), ("north peak",), ("Velo", "Kinetic", "dunno")]))
     jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP-address host
     async with aiohttp.ClientSession(connector=connector, connector_owner=False, cookie_jar=jar) as http:
-        url = f"{base}/survey/{wave_id}/start?{links.entry_query(SECRET, wave_id, pid)}"
+        url = f"{base}/survey/{wave_id}/start?{entry_query(SECRET, wave_id, pid)}"
         for _ in range(60):
             if time.monotonic() > deadline:
                 return
@@ -184,7 +180,7 @@ async def _respondent(
             if resp.status != 303:
                 run.failures += 1
                 return
-            if location.startswith("https://panel.invalid/"):
+            if location.startswith(PANEL + "/"):
                 run.exits += 1
                 return
             url = base + location

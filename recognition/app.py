@@ -17,7 +17,7 @@ from aiohttp import web
 from panels.registry import ProviderConfig, ProviderRegistry
 from recognition import providers
 from recognition.alerts import loop as alert_loop
-from recognition.db import database
+from recognition.db import databases
 from recognition.polls.model import Poll
 from recognition.settings import Settings
 from recognition.store.waves import Wave
@@ -35,6 +35,7 @@ from recognition.web.keys import (
     FIELDWORK,
     KEY_CACHE,
     METRICS,
+    PAGE_POOL,
     POOL,
     PROVIDERS,
     QUALITY_RULES,
@@ -85,7 +86,7 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
 
     # Background work, opened in this order and closed in reverse.
     if pool is not None:
-        app[POOL] = pool
+        app[POOL] = app[PAGE_POOL] = pool
     else:
         app.cleanup_ctx.append(open_database)
     app.cleanup_ctx.append(close_providers)
@@ -98,8 +99,10 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
 
 
 async def open_database(app: web.Application) -> AsyncIterator[None]:
-    async with database(app[SETTINGS]) as pool:
-        app[POOL] = pool
+    """The main pool, and the survey pages' own (see :data:`recognition.web.keys.PAGE_POOL`)."""
+    async with databases(app[SETTINGS], pages=True) as pools:
+        app[POOL] = pools.main
+        app[PAGE_POOL] = pools.pages or pools.main
         yield
 
 

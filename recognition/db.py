@@ -207,12 +207,25 @@ async def connect(url: str, *, timeout: float = 10.0) -> asyncpg.Connection:
     return conn
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """A page pool's release: no reset query (asyncpg still rolls back a transaction left open)."""
+
+
 async def create_pool(
-    url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0
+    url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0, pages: bool = False
 ) -> asyncpg.Pool:
+    """A pool of connections. With ``pages``, a connection goes back to the pool without the reset query
+    (``RESET ALL``, ``pg_advisory_unlock_all()``, ...), which saves a round trip per request: only for code
+    that never changes session state (no ``SET`` without ``LOCAL``, no session advisory lock, no ``LISTEN``,
+    no cursor held), as the hosted survey's pages."""
     try:
         pool = await asyncpg.create_pool(
-            url, min_size=min_size, max_size=max_size, init=_init_connection, timeout=timeout
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            init=_init_connection,
+            timeout=timeout,
+            reset=_keep_session if pages else None,
         )
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         raise UserError(
@@ -333,6 +346,21 @@ class EmbeddedPostgres:
 @asynccontextmanager
 async def database(settings: Settings, *, run_migrations: bool = True) -> AsyncIterator[asyncpg.Pool]:
     """The pool for ``settings`` (starting the embedded server if no URL is set), migrated, closed on exit."""
+    async with databases(settings, run_migrations=run_migrations) as pools:
+        yield pools.main
+
+
+@dataclass(frozen=True)
+class Pools:
+    main: asyncpg.Pool
+    pages: asyncpg.Pool | None  # the hosted survey's pages (:func:`create_pool` with ``pages``), when asked
+
+
+@asynccontextmanager
+async def databases(
+    settings: Settings, *, run_migrations: bool = True, pages: bool = False
+) -> AsyncIterator[Pools]:
+    """:func:`database`, and with ``pages`` a second pool of the same size for the survey's pages."""
     embedded: EmbeddedPostgres | None = None
     url = settings.database_url
     if not url:
@@ -345,16 +373,19 @@ async def database(settings: Settings, *, run_migrations: bool = True) -> AsyncI
                 await migrate(conn)
             finally:
                 await conn.close()
-        pool = await create_pool(
-            url,
-            min_size=settings.database_pool_min,
-            max_size=settings.database_pool_max,
-            timeout=settings.database_connect_timeout,
-        )
-        try:
-            yield pool
-        finally:
-            await pool.close()
+        async with contextlib.AsyncExitStack() as stack:
+            made = []
+            for page_pool in (False, True) if pages else (False,):
+                pool = await create_pool(
+                    url,
+                    min_size=settings.database_pool_min,
+                    max_size=settings.database_pool_max,
+                    timeout=settings.database_connect_timeout,
+                    pages=page_pool,
+                )
+                stack.push_async_callback(pool.close)
+                made.append(pool)
+            yield Pools(made[0], made[1] if pages else None)
     finally:
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

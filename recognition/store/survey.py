@@ -194,21 +194,42 @@ class Session:
     test: bool = False  # a test respondent (a test link): finishes whatever the wave's state, never estimated
 
 
-async def find_session(
-    conn: asyncpg.Connection, wave_id: int, token_hash: bytes, *, lock: bool = False
-) -> Session | None:
-    """The session of a token in ``wave_id``; with ``lock`` the row stays locked until the transaction ends."""
-    row = await conn.fetchrow(
-        f"""SELECT s.respondent_id, s.wave_id, r.status, s.exit_ref, s.orders, s.shown,
+_SESSION = """SELECT s.respondent_id, s.wave_id, r.status, s.exit_ref, s.orders, s.shown,
                    s.consented_at IS NOT NULL AS consented, w.poll_id, w.questionnaire_version,
-                   p.updated_at AS poll_updated_at, r.test
+                   p.updated_at AS poll_updated_at, r.test{extra}
             FROM survey_sessions s JOIN respondents r ON r.id = s.respondent_id
                  JOIN waves w ON w.id = s.wave_id JOIN polls p ON p.id = w.poll_id
-            WHERE s.token_hash = $1 AND s.wave_id = $2 {"FOR UPDATE OF s" if lock else ""}""",
-        token_hash,
-        wave_id,
-    )
-    return Session(**dict(row)) if row else None
+            WHERE s.token_hash = $1 AND s.wave_id = $2{lock}"""
+_ANSWERS = """, (SELECT coalesce(jsonb_object_agg(a.question_id, a.value), '{}'::jsonb) FROM answers a
+                                 WHERE a.respondent_id = s.respondent_id) AS answers"""
+_RELAXED = ", set_config('synchronous_commit', 'off', true) AS relaxed"
+
+
+async def find_session(
+    conn: asyncpg.Connection, wave_id: int, token_hash: bytes, *, lock: bool = False, relaxed: bool = False
+) -> Session | None:
+    """The session of a token in ``wave_id``; with ``lock`` the row stays locked until the transaction ends;
+    with ``relaxed`` the same statement also relaxes the transaction's commit (:func:`relaxed_commit`)."""
+    query = _SESSION.format(extra=_RELAXED if relaxed else "", lock=" FOR UPDATE OF s" if lock else "")
+    row = await conn.fetchrow(query, token_hash, wave_id)
+    if row is None:
+        return None
+    values = dict(row)
+    values.pop("relaxed", None)
+    return Session(**values)
+
+
+async def session_and_answers(
+    conn: asyncpg.Connection, wave_id: int, token_hash: bytes
+) -> tuple[Session, dict[str, Any]] | None:
+    """The session of a token in ``wave_id`` (not locked) with its respondent's answers so far
+    (:func:`answers_of`), in one statement."""
+    row = await conn.fetchrow(_SESSION.format(extra=_ANSWERS, lock=""), token_hash, wave_id)
+    if row is None:
+        return None
+    values = dict(row)
+    answers = values.pop("answers")
+    return Session(**values), dict(answers)
 
 
 async def consent(conn: asyncpg.Connection, respondent_id: int) -> None:
@@ -233,10 +254,15 @@ async def strict_commit(conn: asyncpg.Connection) -> None:
 
 
 async def mark_shown(conn: asyncpg.Connection, respondent_id: int, screen_id: str) -> None:
-    """Record that a screen was shown (once, in order): the audit trail of what the respondent saw when."""
+    """Record that a screen was shown (once, in order): the audit trail of what the respondent saw when.
+
+    Page progress: the statement also relaxes the commit of its transaction (:func:`relaxed_commit`; outside
+    one, of its own implicit transaction), so one round trip does both. The setting is evaluated for every row
+    changed; a statement that changes nothing has nothing to commit."""
     await conn.execute(
         """UPDATE survey_sessions SET shown = array_append(shown, $2), updated_at = now()
-           WHERE respondent_id = $1 AND NOT ($2 = ANY(shown))""",
+           WHERE respondent_id = $1 AND NOT ($2 = ANY(shown))
+             AND set_config('synchronous_commit', 'off', true) = 'off'""",
         respondent_id,
         screen_id,
     )

@@ -25,6 +25,9 @@ from recognition.web.throttle import AuthThrottle
 # --- the service ---------------------------------------------------------------------------------------------
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
+#: The hosted survey pages' pool (:func:`recognition.db.create_pool` with ``pages``: no reset query on release;
+#: the survey's handlers change no session state); the main pool when one was passed to ``create_app``.
+PAGE_POOL = web.AppKey("page_pool", asyncpg.Pool)
 PROVIDERS = web.AppKey("providers", ProviderRegistry)
 METRICS = web.AppKey("metrics", Metrics)
 #: The fieldwork each launched or scheduled wave gets (tests put a stand-in here before the app starts).

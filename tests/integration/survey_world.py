@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from panels.links import entry_query
-from panels.simulated.taker import Persona, fill, parse_form
+from panels.simulated.taker import Persona, fill, parse_form, parse_form_html
 from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
@@ -113,6 +113,7 @@ async def walk(
             continue
         body = await resp.text()
         form = parse_form(body)
+        assert form == parse_form_html(body), "the lean page reader and the HTML parser disagree"
         if resp.status != 200 or form is None:
             return Visit(None, seen, resp.status, body)
         fields = fill(form, rng, persona)

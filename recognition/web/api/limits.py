@@ -1,4 +1,5 @@
-"""Per-key rate limiting, and conditional reads (``ETag`` / ``If-None-Match``) with gzip for every GET.
+"""Per-key rate limiting, and conditional reads (``ETag`` / ``If-None-Match``) with gzip for every GET but the
+survey's pages.
 
 Rate limiting is a token bucket per API key: ``burst`` requests at once, refilled at ``rate`` per second. An
 empty bucket answers 429 with ``Retry-After`` (whole seconds until a token is back). The buckets live in the
@@ -18,6 +19,10 @@ from recognition.web.caches import GZIP_FROM, accepts_gzip, etag_of
 from recognition.web.keys import API_KEY, RATE_LIMIT
 
 Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: The hosted survey's pages: never cached (``no-store``), small, one per respondent and step, so neither an
+#: ETag nor gzip is worth its cost on them.
+SURVEY_PREFIX = "/survey/"
 
 
 @web.middleware
@@ -42,9 +47,15 @@ def _matches(header: str, etag: str) -> bool:
 @web.middleware
 async def conditional_middleware(request: web.Request, handler: Next) -> web.StreamResponse:
     """Reads get an ``ETag``; a matching ``If-None-Match`` gets 304 without a body. Large bodies are gzipped,
-    unless the handler already did (cached answers keep their ETag and gzipped body)."""
+    unless the handler already did (cached answers keep their ETag and gzipped body). The survey's pages are
+    left as they are (:data:`SURVEY_PREFIX`)."""
     response = await handler(request)
-    if request.method != "GET" or response.status != 200 or not isinstance(response, web.Response):
+    if (
+        request.method != "GET"
+        or response.status != 200
+        or not isinstance(response, web.Response)
+        or request.path.startswith(SURVEY_PREFIX)
+    ):
         return response
     body = response.body
     if not isinstance(body, bytes):

@@ -1,5 +1,5 @@
 """Rendering of the survey pages with Jinja2 (``recognition/templates/survey/``), autoescaped. Pure apart from
-reading the templates once."""
+reading and compiling the templates once."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # compiled once: no check of the template files on every page
     )
 
 

@@ -38,7 +38,7 @@ from recognition.store import responses
 from recognition.store import survey as store
 from recognition.store.survey import SurveyAccess
 from recognition.waves import quality
-from recognition.web.keys import POOL, PROVIDERS, QUALITY_RULES, QUESTIONNAIRES, SETTINGS
+from recognition.web.keys import PAGE_POOL, PROVIDERS, QUALITY_RULES, QUESTIONNAIRES, SETTINGS
 from recognition.web.survey import pages
 from recognition.web.survey.forms import read_screen
 from recognition.web.survey.texts import t
@@ -102,7 +102,7 @@ async def entry(request: web.Request) -> web.Response:
     """A respondent arriving from the panel. The wave's provider reads and verifies the arrival
     (:meth:`panels.base.Provider.admit`); a test link signed by the service admits a test respondent."""
     wave_id = int(request.match_info["wave_id"])
-    pool = request.app[POOL]
+    pool = request.app[PAGE_POOL]
     async with pool.acquire() as conn:
         ctx = await store.entry_context(conn, wave_id)
         access = await store.get_access(conn, wave_id) if ctx else None
@@ -197,7 +197,7 @@ async def _leave(
         if respondent_id is None:
             raise
         sealed = sessions.seal(report_token(request.app[SETTINGS].survey_secret, respondent_id), arrival)
-        async with request.app[POOL].acquire() as conn:
+        async with request.app[PAGE_POOL].acquire() as conn:
             await store.add_pending_report(conn, respondent_id, access.wave_id, status, sealed, str(exc))
         log.warning("wave %s: the provider was not told an outcome (%s); it will be", access.wave_id, exc)
         return _html(pages.message_page("en", "done"))
@@ -239,10 +239,11 @@ async def submit(request: web.Request) -> web.Response:
 async def _show(request: web.Request) -> Reply:
     wave_id = int(request.match_info["wave_id"])
     token = request.cookies.get(COOKIE) or ""
-    async with request.app[POOL].acquire() as conn:
-        session = await store.find_session(conn, wave_id, sessions.token_hash(token)) if token else None
-        if session is None:
+    async with request.app[PAGE_POOL].acquire() as conn:
+        found = await store.session_and_answers(conn, wave_id, sessions.token_hash(token)) if token else None
+        if found is None:
             return _html(pages.message_page("en", "nosession"), 400)
+        session, answers = found
         questionnaire, _ = await _questionnaire(
             request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
         )
@@ -250,7 +251,6 @@ async def _show(request: web.Request) -> Reply:
             return _html(pages.message_page(questionnaire.language, "done"))
         if not session.consented:
             return _html(pages.intro_page(questionnaire, _path(wave_id)))
-        answers = await store.answers_of(conn, session.respondent_id)
         screen = next_screen(questionnaire, answers)
         if screen is None:  # every screen answered but not finished (e.g. interrupted): finish now
             async with conn.transaction():
@@ -259,9 +259,7 @@ async def _show(request: web.Request) -> Reply:
                     return _html(pages.message_page(questionnaire.language, "done"))
                 return await _finish(request, conn, locked, token, questionnaire, answers)
         if screen.id not in session.shown:
-            async with conn.transaction():
-                await store.relaxed_commit(conn)
-                await store.mark_shown(conn, session.respondent_id, screen.id)
+            await store.mark_shown(conn, session.respondent_id, screen.id)  # its own transaction, relaxed
     return _html(pages.screen_page(questionnaire, screen, answers, session.orders, _path(wave_id)))
 
 
@@ -273,10 +271,12 @@ async def _submit(request: web.Request) -> Reply:
     for name, value in data.items():
         if isinstance(value, str):
             form.setdefault(name, []).append(value)
-    async with request.app[POOL].acquire() as conn, conn.transaction():
+    async with request.app[PAGE_POOL].acquire() as conn, conn.transaction():
         session = (
-            await store.find_session(conn, wave_id, sessions.token_hash(token), lock=True) if token else None
-        )
+            await store.find_session(conn, wave_id, sessions.token_hash(token), lock=True, relaxed=True)
+            if token
+            else None
+        )  # page progress is committed relaxed; _end() restores a synchronous commit for the exit
         if session is None:
             return _html(pages.message_page("en", "nosession"), 400)
         questionnaire, _ = await _questionnaire(
@@ -284,7 +284,6 @@ async def _submit(request: web.Request) -> Reply:
         )
         if session.status != "started":
             return _html(pages.message_page(questionnaire.language, "done"))
-        await store.relaxed_commit(conn)  # page progress; _end() restores a synchronous commit for the exit
         if not session.consented:
             return await _consent(request, conn, session, token, form)
         assert token is not None
