@@ -7,6 +7,7 @@ field per box, repeated); ``{question id}.option`` for the exclusive option besi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ from recognition.questionnaire import (
 from recognition.web.survey.texts import t
 
 Form = Mapping[str, Sequence[str]]
+#: Characters no one types into a text box: C0 controls (NUL among them) other than tab and line breaks, DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _first(form: Form, name: str) -> str | None:
@@ -46,6 +49,10 @@ def raw_value(question: Question, form: Form, answers: Mapping[str, Any]) -> Any
         return list(form.get(question.id) or [])
     if question.type == "text-list":
         texts = [t for t in (form.get(question.id) or []) if t.strip()]
+        if any(
+            _CONTROL.search(t) for t in texts
+        ):  # a NUL cannot be stored; other controls mean nothing typed
+            raise AnswerError(question, "err.characters")
         option = _first(form, f"{question.id}.option")
         if option and texts:
             exclusive = question.option(option)
