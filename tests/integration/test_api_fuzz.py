@@ -111,5 +111,13 @@ def test_stateful_sequences_find_no_server_error(served: tuple[str, World]) -> N
         )
     )
     succeeded = {label for label, status in answered if status < 300}
-    # Operations reached with ids a previous step created (a new poll's waves, objectives, alerts ...).
-    assert {"GET /api/v1/polls/{poll_id}", "PATCH /api/v1/polls/{poll_id}"} <= succeeded, sorted(answered)
+    # Operations reached with ids a previous step created: a new poll read or changed, a new objective read. (A
+    # generated poll is rarely valid — its own brand must be among its brands, its category worded in its
+    # language — so which of these a run reaches depends on the draw; reaching none means the links are broken.)
+    linked = {
+        "GET /api/v1/polls/{poll_id}",
+        "PATCH /api/v1/polls/{poll_id}",
+        "GET /api/v1/objectives/{objective_id}",
+        "PATCH /api/v1/objectives/{objective_id}",
+    }
+    assert succeeded & linked, sorted(answered)
