@@ -7,7 +7,9 @@ person (a new submission with the same participant id), and submissions delivere
 server-to-server feed; webhooks delivered twice and out of order.
 
 Profiles: ``none``, ``light`` and ``heavy`` (:data:`PROFILES`). Faults draw from their own seeded generator, so a
-run is reproducible given the order of requests.
+run is reproducible given the order of requests. A profile's ``opening`` forces the faults of the first requests
+to the provider APIs, one per request in order, before the draws take over: a provider the service calls only a
+handful of times (a redirect panel hears of a wave through a few announcements) still meets each of them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from dataclasses import dataclass, replace
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+
+#: The faults a request to a provider API can meet.
+REQUEST_FAULTS = ("drop_before", "error", "throttle", "drop_after")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,13 @@ class FaultProfile:
     p_shuffle: float = 0.0  # a feed page comes out of order
     p_webhook_duplicate: float = 0.0
     p_webhook_reorder: float = 0.0
+    #: Faults forced on the first requests to the provider APIs, in order (each one of :data:`REQUEST_FAULTS`).
+    opening: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for kind in self.opening:
+            if kind not in REQUEST_FAULTS:
+                raise ValueError(f"opening fault {kind!r} is not one of {', '.join(REQUEST_FAULTS)}")
 
     def with_seed(self, seed: int) -> FaultInjector:
         return FaultInjector(self, random.Random(seed))
@@ -83,12 +95,29 @@ class FaultInjector:
         self.profile = profile
         self.rng = rng
         self.injected: dict[str, int] = {}
+        self.opened = 0  # requests that met a fault of the profile's opening
 
     def roll(self, p: float, kind: str) -> bool:
         hit = p > 0 and self.rng.random() < p
         if hit:
             self.injected[kind] = self.injected.get(kind, 0) + 1
         return hit
+
+    def _forced(self) -> str | None:
+        """The fault the profile's opening forces on this request (None once the opening is spent)."""
+        opening = self.profile.opening
+        if self.opened >= len(opening):
+            return None
+        self.opened += 1
+        return opening[self.opened - 1]
+
+    def _meets(self, forced: str | None, p: float, kind: str) -> bool:
+        """Whether this request meets fault ``kind``: the forced one if any, else a draw with probability ``p``."""
+        if forced is None:
+            return self.roll(p, kind)
+        if forced == kind:
+            self.injected[kind] = self.injected.get(kind, 0) + 1
+        return forced == kind
 
     def middleware(self, prefixes: tuple[str, ...] = ("/v1/",)) -> web.middleware:  # type: ignore[valid-type]
         """Faults for requests to the provider APIs (paths under ``prefixes``); landings and ``/_sim`` never."""
@@ -101,10 +130,11 @@ class FaultInjector:
             low, high = p.latency
             if high > 0:
                 await asyncio.sleep(self.rng.uniform(low, high))
-            if self.roll(p.p_drop_before, "drop_before"):
+            forced = self._forced()
+            if self._meets(forced, p.p_drop_before, "drop_before"):
                 _drop(request)
                 return web.Response(status=500)
-            if self.roll(p.p_error, "error"):
+            if self._meets(forced, p.p_error, "error"):
                 status = self.rng.choice((500, 502, 503))
                 headers = (
                     {"Retry-After": str(p.retry_after)} if status == 503 and self.rng.random() < 0.5 else {}
@@ -112,14 +142,14 @@ class FaultInjector:
                 return web.json_response(
                     {"error": {"status": status, "title": "injected fault"}}, status=status, headers=headers
                 )
-            if self.roll(p.p_throttle, "throttle"):
+            if self._meets(forced, p.p_throttle, "throttle"):
                 return web.json_response(
                     {"error": {"status": 429, "title": "slow down"}},
                     status=429,
                     headers={"Retry-After": str(p.retry_after)},
                 )
             response = await handler(request)
-            if self.roll(p.p_drop_after, "drop_after"):
+            if self._meets(forced, p.p_drop_after, "drop_after"):
                 _drop(request)
             return response
 

@@ -63,6 +63,7 @@ class SimProject:
     status_changes: int = 0
     survey: EntryLink | None = None  # the buyer's hosted survey (None: nobody can be sent)
     in_survey: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # walker → reserved quota cells
+    sent: dict[str, str] = field(default_factory=dict)  # participant → the entry link they were sent with
     returns: Counter[str] = field(default_factory=Counter)  # outcomes walkers were redirected back with
     #: How the provider names a new participant (None: ``P`` and 16 hexadecimal digits); Prolific's are 24 hex.
     make_participant: Callable[[], str] | None = None
@@ -182,9 +183,10 @@ class SimProject:
         self.in_survey[participant] = cells
         for cell in cells:
             self.fill[cell] += 1
+        self.sent[participant] = self.survey.for_participant(participant)
         walker = draw_walker(
             participant,
-            self.survey.for_participant(participant),
+            self.sent[participant],
             person,
             names,
             str(self.simulation.get("own_brand", "")),

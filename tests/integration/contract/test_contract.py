@@ -26,20 +26,34 @@ from recognition.settings import Settings
 from recognition.store import fieldwork as fw_store
 from recognition.store import polls, responses, waves
 from recognition.waves.fieldwork import WaveDriver, run_wave
+from tests.integration.contract.ledgers import LEDGERS, stored_outcomes
 from tests.integration.contract.worlds import WORLDS
 from tests.integration.field_support import SLOT, Field, field, make_wave
 
 # Small waves leave some segments with a single rater; the t interval then multiplies NaN (stats/_intervals.py).
-# A rare small wave overflows a division in processing the same way.
+# A rare small wave (10 to 24 completes) overflows or meets NaN elsewhere in processing the same way (seen: a
+# division, a multiplication, a subtraction). These scenarios are about fieldwork, not the statistics of tiny
+# waves: numpy's floating-point warnings do not fail a wave here, as they do not in service.
 pytestmark = [
-    pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning"),
-    pytest.mark.filterwarnings("ignore:overflow encountered in divide:RuntimeWarning"),
+    pytest.mark.filterwarnings(
+        "ignore:(invalid value|overflow|divide by zero) encountered in:RuntimeWarning"
+    ),
     pytest.mark.parametrize("world", sorted(WORLDS)),
 ]
 
 #: Lost answers, server errors, 429 with Retry-After, respondents who try to complete twice, feed pages
-#: repeated and shuffled, webhooks delivered twice and out of order.
-FAULTS = profile("heavy", p_error=0.2, p_drop_after=0.1, p_throttle=0.1, p_double_complete=0.2, retry_after=0)
+#: repeated and shuffled, webhooks delivered twice and out of order. The first three calls to the provider's API
+#: meet a lost answer, a server error and a 429 whatever the draws: a redirect panel hears of a wave only through
+#: a few announcements (created, launch, close), too few for the draws alone to be sure to meet each fault.
+FAULTS = profile(
+    "heavy",
+    p_error=0.2,
+    p_drop_after=0.1,
+    p_throttle=0.1,
+    p_double_complete=0.2,
+    retry_after=0,
+    opening=("drop_after", "error", "throttle"),
+)
 FINISHED = ("complete", "quality_terminate", "screened_out", "over_quota")
 
 
@@ -67,6 +81,8 @@ async def test_a_wave_under_faults_is_bought_once_booked_once_and_billed_as_stor
             await provider.aclose()
         book = book_of(f, settings, wave_id)
         counts = await stored(pool, wave_id)
+        ledger = LEDGERS[world](f.sim, sessions.project_reference(settings.survey_secret, wave_id))
+        booked = await stored_outcomes(pool, wave_id, ledger.recorded)
         async with pool.acquire() as conn:
             books = await fw_store.get_fieldwork(conn, wave_id)
             unsent = await fw_store.pending_decisions(conn, wave_id)
@@ -92,10 +108,13 @@ async def test_a_wave_under_faults_is_bought_once_booked_once_and_billed_as_stor
     assert book.returns["complete"] + book.returns.get("quality_terminate", 0) == taken
     # The provider's completes are the stored ones; reconciled at the close, every decision sent.
     assert len(book.completed) == taken and unsent == []
-    assert len(book.approved) == counts["complete"]
-    assert len(book.rejected) == counts.get("quality_terminate", 0)
+    # What the provider itself recorded (its own books, read as ledgers.py says: decisions on a feed, Cint's
+    # RID statuses, PureSpectrum's transaction statuses, the redirect panel's exits) is what the survey stored,
+    # respondent for respondent, and it bills exactly the stored completes.
+    assert ledger.keyed(settings.survey_secret, world) == booked
+    assert ledger.completes == counts["complete"]
     # The cost recorded is what the provider bills.
-    assert books is not None and books.cost == pytest.approx(book.billed, abs=0.01)
+    assert books is not None and books.cost == pytest.approx(ledger.billed, abs=0.01)
 
 
 async def test_a_crash_after_the_create_call_and_two_instances_still_buy_once(
@@ -131,10 +150,12 @@ async def test_a_crash_after_the_create_call_and_two_instances_still_buy_once(
                 await p.aclose()
         made = [p for p in f.sim.state.projects.values() if p.reference == reference]
         counts = await stored(pool, wave_id)
+        ledger = LEDGERS[world](f.sim, reference)
+        booked = await stored_outcomes(pool, wave_id, ledger.recorded)
     assert {r.state for r in reports} == {"published"}
     assert len(made) == 1 and made[0].launch_calls == 1
     assert counts["complete"] == target == made[0].held
-    assert len(made[0].approved) == counts["complete"]
+    assert ledger.keyed(settings.survey_secret, world) == booked and ledger.completes == counts["complete"]
 
 
 def _send(book: SimProject, participant: str) -> str:
@@ -145,14 +166,17 @@ def _send(book: SimProject, participant: str) -> str:
 
 
 def _variants(url: str) -> list[str]:
-    """``url`` with each query parameter's value changed in its last character, one at a time."""
+    """``url`` with one query parameter's value tampered with, for each parameter in two ways: its last character
+    changed (a forged value of the right shape) and its last character cut off (a mangled one). Two per parameter,
+    so a link that carries a single value (Cint's RID, checked with Cint server to server) is tried both ways."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     out = []
     for i, (key, value) in enumerate(query):
         changed = (value[:-1] + ("0" if value[-1:] != "0" else "1")) if value else "x"
-        tampered = [*query[:i], (key, changed), *query[i + 1 :]]
-        out.append(urlunsplit(parts._replace(query=urlencode(tampered, safe="{}%"))))
+        for tampered_value in (changed, value[:-1] if value else "xx"):
+            tampered = [*query[:i], (key, tampered_value), *query[i + 1 :]]
+            out.append(urlunsplit(parts._replace(query=urlencode(tampered, safe="{}%"))))
     return out
 
 
@@ -204,9 +228,10 @@ async def test_tampered_replayed_and_foreign_entries_are_refused(
             done = await _finished_participants(book, 3)
             statuses = {}
             async with aiohttp.ClientSession() as http:
-                # Replayed: respondents who finished open their entry links again.
+                # Replayed: respondents who finished open the entry links they were sent with again (the same
+                # link: a provider such as Cint issues a new RID for every new session it sends).
                 for pid in done:
-                    statuses[f"replayed {pid}"] = await _open(http, survey.for_participant(pid), pid)
+                    statuses[f"replayed {pid}"] = await _open(http, book.sent[pid], pid)
                 # Foreign: an entry link of the first wave's project, presented at the second wave's survey.
                 foreign = _elsewhere(survey.for_participant(done[0]), second)
                 statuses["foreign"] = await _open(http, foreign, done[0])

@@ -2,7 +2,8 @@
 
 ``WORLDS`` maps a provider's name (its ``ProviderKind`` in :mod:`panels.registry`) to a function of the simulator's
 base URL returning the credential fields that point the adapter there. Adding a provider to the suite is one
-entry here (and the same function in ``recognition.demo.DEMO_PROVIDERS``).
+entry here (and the same function in ``recognition.demo.DEMO_PROVIDERS``), plus how to read the provider's own
+books for a wave in :data:`tests.integration.contract.ledgers.LEDGERS`.
 """
 
 from __future__ import annotations
