@@ -179,7 +179,9 @@ async def create_target_group(request: web.Request, ex: CintExchange) -> web.Str
         simulation=simulation,
         link=None,
     )
-    adopt(ex.state, project_book).survey = _Entry(ex, tg.id)
+    book = adopt(ex.state, project_book)
+    book.survey = _Entry(ex, tg.id)
+    book.bills = tg.billed
     ex.target_groups[tg.id] = tg
     project["target_groups"].append(tg.id)
     project["target_group_count"] = len(project["target_groups"])

@@ -63,6 +63,13 @@ class CintBook(SimProject):
     the survey without coming back is remembered (``gone``) so a transition posted later still books them."""
 
     gone: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: The RIDs Cint bills for this target group (the target group's own set, shared): Cint has no approvals.
+    bills: set[str] = field(default_factory=set)
+
+    @property
+    def billed(self) -> float:
+        """What Cint charges: billed completes at the cost per interview."""
+        return round(len(self.bills) * self.price, 2)
 
     def _walk_ended(self, walker: Walker, exit_url: str | None) -> None:
         if exit_url is None and walker.participant in self.in_survey:
