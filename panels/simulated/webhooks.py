@@ -2,7 +2,9 @@
 
 A project created with a ``webhook_url`` announces each submission (``submission.completed``) and each change of
 its status (``project.status_changed``). Each event is POSTed as JSON to that URL with
-``X-Sim-Signature: hex(HMAC-SHA256(secret, body))``; anything but a 2xx answer is retried with exponential
+``X-Sim-Signature: t=<unix seconds>,v1=hex(HMAC-SHA256(secret, "<t>." + body))`` (:func:`sign`; the receiver
+refuses a timestamp more than :data:`TOLERANCE` seconds from its clock, so a captured delivery cannot be replayed
+later); anything but a 2xx answer is retried with exponential
 backoff (a 4xx other than 408/429 is given up at once, as real providers do for a misconfigured endpoint).
 
 Delivery is *at least once*, like every real provider's: the receiver must deduplicate on ``event_id``, which
@@ -41,8 +43,29 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Sim-Signature"
 
 
-def sign(secret: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+#: Seconds a signed delivery stays acceptable either side of the receiver's clock.
+TOLERANCE = 300
+
+
+def sign(secret: str, body: bytes, at: float | None = None) -> str:
+    """The ``X-Sim-Signature`` of ``body`` sent at ``at`` (Unix seconds; now by default)."""
+    stamp = int(time.time() if at is None else at)
+    mac = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={stamp},v1={mac}"
+
+
+def verify(secret: str, header: str, body: bytes, now: float | None = None) -> bool:
+    """Whether ``header`` (an ``X-Sim-Signature``) signs ``body`` with ``secret`` at a time within
+    :data:`TOLERANCE` seconds of ``now``."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        stamp = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    if not secret or abs((time.time() if now is None else now) - stamp) > TOLERANCE:
+        return False
+    want = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(parts.get("v1", ""), want)
 
 
 #: Turns an event into the body and headers of one delivery.

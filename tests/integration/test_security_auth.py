@@ -75,6 +75,24 @@ async def test_badly_signed_webhooks_are_throttled_and_record_nothing(
         assert resp.status == 200
 
 
+async def test_a_simulator_webhook_must_be_fresh(settings: Settings, pool: asyncpg.Pool) -> None:
+    """The simulated provider signs its timestamp with the body, as Prolific and Cint do: a delivery captured and
+    sent again later, or a signature whose timestamp was edited, is refused and nothing is recorded."""
+    before = await census(pool)
+    event = json.dumps({"event_id": "evt-9", "type": "project.status_changed", "project_id": "p1"}).encode()
+    async with app_client(_with_providers(settings), pool) as client:
+        for age in (3600, -3600, 301):  # an hour old, an hour ahead, just past the window
+            headers = {SIGNATURE_HEADER: sign(SIM_SECRET, event, at=time.time() - age)}
+            await problem(await client.post("/webhooks/simulated", data=event, headers=headers), 401)
+        stamp, mac = sign(SIM_SECRET, event).split(",")
+        edited = f"t={int(stamp[2:]) + 1},{mac}"  # within the window, but not the time that was signed
+        resp = await client.post("/webhooks/simulated", data=event, headers={SIGNATURE_HEADER: edited})
+        await problem(resp, 401)
+        assert await census(pool) == before
+        fresh = {SIGNATURE_HEADER: sign(SIM_SECRET, event, at=time.time() - 60)}
+        assert (await client.post("/webhooks/simulated", data=event, headers=fresh)).status == 200
+
+
 async def test_a_prolific_webhook_must_be_fresh(settings: Settings, pool: asyncpg.Pool) -> None:
     before = await census(pool)
     body = json.dumps({"event_type": "study.status.change", "resource_id": "s1"}).encode()
