@@ -12,6 +12,7 @@ the quick smoke run over every operation is in test_api_openapi.py.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import hypothesis
@@ -99,17 +100,26 @@ def test_stateful_sequences_find_no_server_error(served: tuple[str, World]) -> N
     assert len(machine._transitions.operations) >= 10  # links were found between the operations
 
     answered: set[tuple[str, int]] = set()
+    failures: list[str] = []
 
     class Sequences(machine):  # type: ignore[misc, valid-type]
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
             answered.add((case.operation.label, response.status_code))
-            case.validate_response(response, checks=CHECKS)
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except Exception as exc:  # noqa: BLE001 - every failing response collected and reported below
+                failures.append(f"{case.operation.label} -> {response.status_code}: {str(exc)[:600]}")
 
-    Sequences.run(
-        settings=hypothesis.settings(
-            _settings(SCENARIOS), stateful_step_count=STEPS, phases=[hypothesis.Phase.generate]
+    # Each step's data follows the API's answers (ids it created, names already taken), so hypothesis may find
+    # that replaying a prefix draws differently and stop exploring; every response it did get was checked.
+    with contextlib.suppress(hypothesis.errors.FlakyStrategyDefinition):
+        Sequences.run(
+            settings=hypothesis.settings(
+                _settings(SCENARIOS), stateful_step_count=STEPS, phases=[hypothesis.Phase.generate]
+            )
         )
-    )
+    assert not failures, "\n\n".join(failures)
+    assert len(answered) >= 20, sorted(answered)  # the run went far enough to mean something
     succeeded = {label for label, status in answered if status < 300}
     # Operations reached with ids a previous step created: a new poll read or changed, a new objective read. (A
     # generated poll is rarely valid — its own brand must be among its brands, its category worded in its
