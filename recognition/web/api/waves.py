@@ -213,18 +213,27 @@ async def launch_wave(ctx: Ctx) -> Any:
     return respond(render(wave), status=202, headers={"Location": f"/api/v1/waves/{wave.id}"})
 
 
+#: Times a cancel re-reads a wave its driver moved on in the meantime before asking the client to try again.
+CANCEL_ATTEMPTS = 5
+
+
 async def cancel_wave(ctx: Ctx) -> Any:
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        wave = await load_wave(conn, ctx)
-        if wave.state in store.TERMINAL:
-            raise Problem(409, "Conflict", f"wave {wave.id} is already {wave.state}")
-        if not await store.transition(
-            conn, wave.id, wave.state, "cancelled", reason=f"cancelled by {ctx.key.prefix}"
-        ):
-            raise Problem(409, "Conflict", f"wave {wave.id} moved on while it was being cancelled; try again")
-        await ctx.audit(conn, "wave.cancel", "wave", wave.id, {"from": wave.state})
-        current = await store.get_wave(conn, wave.id)
-        poll = await polls_store.get_poll(conn, wave.poll_id)
+    for _ in range(CANCEL_ATTEMPTS):  # the driver may move the wave on (launching, fielding) meanwhile
+        async with ctx.pool.acquire() as conn, conn.transaction():
+            wave = await load_wave(conn, ctx)
+            if wave.state in store.TERMINAL:
+                raise Problem(409, "Conflict", f"wave {wave.id} is already {wave.state}")
+            if await store.transition(
+                conn, wave.id, wave.state, "cancelled", reason=f"cancelled by {ctx.key.prefix}"
+            ):
+                await ctx.audit(conn, "wave.cancel", "wave", wave.id, {"from": wave.state})
+                current = await store.get_wave(conn, wave.id)
+                poll = await polls_store.get_poll(conn, wave.poll_id)
+                break
+    else:
+        raise Problem(
+            409, "Conflict", f"wave {wave.id} kept moving on while it was being cancelled; try again"
+        )
     assert poll is not None
     assert current is not None
     # The driver (already running here, or started now) closes the provider's project and settles it.

@@ -26,20 +26,18 @@ from aiohttp import web
 from panels.base import Arrival, EntryRefused, ProviderError
 from panels.links import TESTER_PREFIX, check_entry
 from recognition import sessions
-from recognition.polls.model import Poll
-from recognition.polls.questionnaire import default_frame, poll_questionnaire
-from recognition.populations import load_margins, with_derived
+from recognition.polls.questionnaire import default_frame
+from recognition.populations import with_derived
 from recognition.questionnaire import LOCKED_AFTER_BRANDS, Questionnaire, can_revisit, next_screen, randomise
 from recognition.sessions import report_token
 from recognition.store import mentions as mentions_store
-from recognition.store import polls as polls_store
-from recognition.store import questionnaires as questionnaires_store
 from recognition.store import responses
 from recognition.store import survey as store
 from recognition.store.survey import SurveyAccess
 from recognition.waves import quality
-from recognition.web.keys import PAGE_POOL, PROVIDERS, QUALITY_RULES, QUESTIONNAIRES, SETTINGS
+from recognition.web.keys import PAGE_POOL, PROVIDERS, QUALITY_RULES, SETTINGS
 from recognition.web.survey import pages
+from recognition.web.survey.built import questionnaire_of
 from recognition.web.survey.forms import read_screen
 from recognition.web.survey.texts import t
 
@@ -48,7 +46,6 @@ log = logging.getLogger(__name__)
 COOKIE = "rsession"
 #: States of a wave whose fieldwork has ended: a newcomer leaves through the over-quota exit.
 FIELDED = frozenset({"closing", "processing", "published", "cancelled"})
-_CACHE_LIMIT = 256
 _HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -76,25 +73,6 @@ def _path(wave_id: int) -> str:
     return f"/survey/{wave_id}"
 
 
-async def _questionnaire(
-    app: web.Application, conn: asyncpg.Connection, poll_id: int, version: int, updated_at: Any
-) -> tuple[Questionnaire, Poll]:
-    """The built questionnaire of a poll version, cached per (poll, version, poll's last change)."""
-    cache = app[QUESTIONNAIRES]
-    key = (poll_id, version, updated_at)
-    hit = cache.get(key)
-    if hit is not None:
-        return hit
-    poll = await polls_store.get_poll(conn, poll_id)
-    assert poll is not None
-    definition = await questionnaires_store.questionnaire_definition(conn, poll_id, version)
-    built = (poll_questionnaire(poll, load_margins(poll.population), definition), poll)
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = built
-    return built
-
-
 # -- entry -------------------------------------------------------------------------------------------------------
 
 
@@ -109,7 +87,7 @@ async def entry(request: web.Request) -> web.Response:
         if ctx is None or access is None:
             await store.record_refusal(conn, wave_id if ctx else None, None, "unknown_wave")
             return _html(pages.message_page("en", "invalid"), 404)
-        questionnaire, _ = await _questionnaire(
+        questionnaire, _ = await questionnaire_of(
             request.app, conn, ctx.poll_id, ctx.questionnaire_version, ctx.poll_updated_at
         )
     lang = questionnaire.language
@@ -180,27 +158,44 @@ def _key(request: web.Request, provider: str, participant_id: str) -> bytes:
     return responses.respondent_key(request.app[SETTINGS].survey_secret, provider, participant_id)
 
 
+async def _keep(
+    request: web.Request, access: SurveyAccess, arrival: Arrival, status: str, respondent_id: int, why: str
+) -> None:
+    """Keep an outcome for fieldwork to tell the provider (sealed: the provider's id never lies in the clear)."""
+    sealed = sessions.seal(report_token(request.app[SETTINGS].survey_secret, respondent_id), arrival)
+    async with request.app[PAGE_POOL].acquire() as conn:
+        await store.add_pending_report(conn, respondent_id, access.wave_id, status, sealed, why)
+
+
 async def _leave(
     request: web.Request, access: SurveyAccess, arrival: Arrival, status: str, respondent_id: int | None
 ) -> web.Response:
-    """Book the outcome with the provider and send the respondent where it says. A test respondent ends on the
-    survey's own page. When a provider that is told server to server cannot be reached, the outcome is kept
-    (sealed) and fieldwork tells it later; the respondent still goes on."""
+    """Book the outcome with the provider and send the respondent where it says (a tester: the survey's own page).
+    Told server to server, the outcome is kept (sealed) while it is told, so a wave closing meanwhile waits for it;
+    if the provider cannot be reached it stays kept and fieldwork tells it later; the respondent goes on."""
     if arrival.test:
         return _html(pages.message_page("en", "test"))
     provider = await request.app[PROVIDERS].get(access.provider, access.organisation_id)
     if provider is None:
         return _html(pages.message_page("en", "done"))
+    rid = None if provider.reports_submissions else respondent_id  # told server to server: kept meanwhile
+    if rid is not None:
+        await _keep(request, access, arrival, status, rid, "being told")
     try:
         url = await provider.finish(access.for_provider(), arrival, status)
     except ProviderError as exc:
         if respondent_id is None:
             raise
-        sealed = sessions.seal(report_token(request.app[SETTINGS].survey_secret, respondent_id), arrival)
-        async with request.app[PAGE_POOL].acquire() as conn:
-            await store.add_pending_report(conn, respondent_id, access.wave_id, status, sealed, str(exc))
+        if rid is None:
+            await _keep(request, access, arrival, status, respondent_id, str(exc))
+        else:
+            async with request.app[PAGE_POOL].acquire() as conn:
+                await store.report_failed(conn, rid, str(exc))
         log.warning("wave %s: the provider was not told an outcome (%s); it will be", access.wave_id, exc)
         return _html(pages.message_page("en", "done"))
+    if rid is not None:
+        async with request.app[PAGE_POOL].acquire() as conn:
+            await store.report_done(conn, rid)
     response = _see_other(url)
     response.del_cookie(COOKIE, path=_path(access.wave_id))
     return response
@@ -244,7 +239,7 @@ async def _show(request: web.Request) -> Reply:
         if found is None:
             return _html(pages.message_page("en", "nosession"), 400)
         session, answers = found
-        questionnaire, _ = await _questionnaire(
+        questionnaire, _ = await questionnaire_of(
             request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
         )
         if session.status != "started":
@@ -279,7 +274,7 @@ async def _submit(request: web.Request) -> Reply:
         )  # page progress is committed relaxed; _end() restores a synchronous commit for the exit
         if session is None:
             return _html(pages.message_page("en", "nosession"), 400)
-        questionnaire, _ = await _questionnaire(
+        questionnaire, _ = await questionnaire_of(
             request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
         )
         if session.status != "started":
@@ -362,7 +357,7 @@ async def _finish(
     if state != "fielding" and not session.test:  # a tester may try the survey at any time
         return await _end(request, conn, session, token, "over_quota")
     rules = request.app[QUALITY_RULES]
-    _, poll = await _questionnaire(
+    _, poll = await questionnaire_of(
         request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
     )
     unaided = answers.get("unaided")
