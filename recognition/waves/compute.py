@@ -24,7 +24,7 @@ from recognition.figures import (
     with_changes,
 )
 from recognition.stats import EstimateMatrix, RakeResult, estimate_matrix, given_weights, rake
-from recognition.stats.collapsing import collapse_empty_levels
+from recognition.stats.collapsing import collapse_sparse_levels
 from recognition.stats.unheld import open_unheld_levels
 from recognition.waves.inputs import WaveInput, pool_inputs, segments_of
 
@@ -68,14 +68,15 @@ def compute_wave(
 def weigh(
     inp: WaveInput, margins: Mapping[str, Mapping[str, float]], options: StatisticsOptions
 ) -> RakeResult:
-    """The wave's design: raked to ``margins`` with the service's bounds (a target level nobody in the sample
-    is in merged with its neighbour first, :func:`recognition.stats.collapsing.collapse_empty_levels`; an answer
-    the margins do not hold kept at its sample share, :func:`recognition.stats.unheld.open_unheld_levels`), or — for an imported wave estimated
-    with its own weights — those weights as given (:func:`recognition.stats.given_weights`)."""
+    """The wave's design: raked to ``margins`` with the service's bounds (a target level with nobody, or too few
+    for its share within the bounds, merged with its neighbour first,
+    :func:`recognition.stats.collapsing.collapse_sparse_levels`; an answer the margins do not hold kept at its
+    sample share, :func:`recognition.stats.unheld.open_unheld_levels`), or — for an imported wave estimated with
+    its own weights — those weights as given (:func:`recognition.stats.given_weights`)."""
     if inp.weights is not None:
         return given_weights(inp.weights, inp.demographics, margins)
     opened = open_unheld_levels(inp.demographics, margins)  # gender "diverse": kept at its sample share
-    collapsed = collapse_empty_levels(inp.demographics, opened.targets)
+    collapsed = collapse_sparse_levels(inp.demographics, opened.targets, options.weight_bounds)
     result = rake(collapsed.data, collapsed.targets, bounds=options.weight_bounds)
     notes = opened.notes + collapsed.notes
     return replace(result, warnings=notes + result.warnings) if notes else result

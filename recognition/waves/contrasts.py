@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recognition.stats import benjamini_hochberg, contrast, is_significant, rake
-from recognition.stats.unheld import open_unheld_levels
+from recognition.figures import StatisticsOptions
+from recognition.stats import benjamini_hochberg, contrast, is_significant
+from recognition.waves.compute import weigh
 from recognition.waves.inputs import WaveInput, segments_of
 
 
@@ -38,17 +39,14 @@ def compare_brands(
     metric: str,
     reference: str,
     segment: str,
-    bounds: tuple[float, float],
-    alpha: float,
-    practical: float,
+    options: StatisticsOptions,
 ) -> list[BrandDifference]:
     """Differences of ``reference`` against every other brand measured on ``metric`` in ``segment``."""
     names, domains = segments_of(inp)
     if segment not in names:
         raise ValueError(f"segment: unknown segment {segment!r}")
     domain = domains[:, names.index(segment)]
-    targets = open_unheld_levels(inp.demographics, margins).targets  # as the wave's own figures are weighted
-    design = rake(inp.demographics, targets, bounds=bounds).design
+    design = weigh(inp, margins, options).design  # as the wave's own figures are weighted
     y_ref = np.nan_to_num(inp.indicators[(metric, reference)])
     others = [b for (m, b) in inp.indicators if m == metric and b != reference]
     tests = [
@@ -63,7 +61,9 @@ def compare_brands(
             p_value=t.p_value,
             q_value=float(qv),
             significant=bool(math.isfinite(qv))
-            and is_significant(t.estimate, float(qv), alpha=alpha, practical=practical),
+            and is_significant(
+                t.estimate, float(qv), alpha=options.alpha, practical=options.practical_threshold
+            ),
             n=t.n,
         )
         for b, t, qv in zip(others, tests, q, strict=True)

@@ -7,7 +7,7 @@ import asyncio
 
 from aiohttp import web
 
-from recognition.figures import PROPORTION_METRICS
+from recognition.figures import PROPORTION_METRICS, StatisticsOptions
 from recognition.populations import load_margins
 from recognition.store import waves as waves_store
 from recognition.waves.contrasts import compare_brands
@@ -77,9 +77,7 @@ async def compare(ctx: Ctx) -> web.StreamResponse:
                 metric=p.get("metric", "aided"),
                 reference=reference,
                 segment=p.get("segment", "all"),
-                bounds=s.statistics_weight_bounds,
-                alpha=s.statistics_alpha,
-                practical=s.statistics_practical_threshold,
+                options=StatisticsOptions.from_settings(s),
             ),
         )
     except ValueError as exc:
