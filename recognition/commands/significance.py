@@ -14,6 +14,12 @@ sign; **power** is the share of true changes of a given size flagged in the righ
 
 Only the metrics with a closed-form truth are studied (aided and unaided awareness, familiarity, consideration):
 the headline family here is the total sample × aided, unaided, consideration × every brand.
+
+With ``window = W`` (``--window``) each side of a replicate is a rolling window of ``W`` waves of ``n`` instead of
+one wave: the waves are pooled and weighted as one sample, exactly as the service computes a rolling window
+(:func:`recognition.waves.compute.compute_window`), and the later window is tested against the earlier,
+non-overlapping one. The population is the same within a window and moves between the windows, so the study
+answers how many pooled waves a tracker needs before changes of a given size are caught.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from panels.simulated.population import METRICS_WITH_TRUTH, SyntheticPopulation
+from recognition.errors import UserError
 from recognition.figures import (
     Figure,
     StatisticsOptions,
@@ -38,7 +46,7 @@ from recognition.figures import (
     with_changes,
 )
 from recognition.settings import load_settings
-from recognition.waves.compute import compute_wave
+from recognition.waves.compute import compute_window
 from recognition.waves.inputs import WaveInput
 
 BRANDS = ("own", "rival_a", "rival_b", "rival_c", "rival_d", "rival_e")
@@ -97,6 +105,7 @@ class GroupResult:
 @dataclass(frozen=True)
 class StudyReport:
     n: int
+    window: int  # waves pooled on each side
     replicates: int
     seed: int
     brands: tuple[str, ...]
@@ -124,11 +133,13 @@ def moved(
     return dataclasses.replace(population, brands=brands)
 
 
-def wave_input(population: SyntheticPopulation, n: int, rng: np.random.Generator) -> WaveInput:
+def wave_input(
+    population: SyntheticPopulation, n: int, rng: np.random.Generator, first_id: int = 0
+) -> WaveInput:
     """``n`` panel members of ``population`` as the service's statistics read a wave (no customer segments)."""
     sample = population.draw_panel(n, rng, 0)
     return WaveInput(
-        respondent_ids=list(range(n)),
+        respondent_ids=list(range(first_id, first_id + n)),
         demographics={v: [str(x) for x in labels] for v, labels in sample.demographics.items()},
         indicators={k: v.astype(float) for k, v in sample.outcomes.items()},
         customer=["current"] * n,
@@ -154,12 +165,18 @@ def replicate(
     margins: dict[str, dict[str, float]],
     rng: np.random.Generator,
     p_move: float = 0.5,
+    window: int = 1,
 ) -> list[tuple[str, float, float, bool, bool]]:
-    """One pair of waves: per tested figure (group, true change, estimated change, flagged under the families,
-    flagged under one family)."""
+    """One pair of waves (or of ``window``-wave rolling windows): per tested figure (group, true change,
+    estimated change, flagged under the families, flagged under one family)."""
     after = moved(base, rng, p_move)
-    first = _studied(compute_wave(wave_input(base, n, rng), margins, options).figures)
-    second = _studied(compute_wave(wave_input(after, n, rng), margins, options).figures)
+
+    def figures(population: SyntheticPopulation, side: int) -> list[Figure]:
+        waves = [wave_input(population, n, rng, (side * window + w) * n) for w in range(window)]
+        return _studied(compute_window(waves, margins, options))
+
+    first = figures(base, 0)
+    second = figures(after, 1)
     before = {f.key: f for f in first}
     new = with_changes(second, before, options, family=significance_family)
     old = {f.key: f for f in with_changes(second, before, options, family=one_family)}
@@ -216,25 +233,32 @@ def run_study(
     options: StatisticsOptions | None = None,
     progress: Callable[[int], None] | None = None,
     p_move: float = 0.5,
+    window: int = 1,
 ) -> StudyReport:
-    """The study of the module docstring: ``replicates`` pairs of waves of ``n`` respondents each."""
+    """The study of the module docstring: ``replicates`` pairs of waves (``window`` = 1) or of rolling windows
+    of ``window`` waves, each wave of ``n`` respondents."""
+    if window < 1:
+        raise UserError(f"window: must be at least 1 wave, got {window}")
+    if n < 2:
+        raise UserError(f"n: must be at least 2 respondents per wave, got {n}")
     options = options or StatisticsOptions()
     base = SyntheticPopulation.from_country("us", list(brands), seed=seed)
     margins = {v: dict(levels) for v, levels in base.margins.items()}
     rows = []
     for r in range(replicates):
-        rows.append(replicate(base, n, options, margins, np.random.default_rng([seed, r]), p_move))
+        rows.append(replicate(base, n, options, margins, np.random.default_rng([seed, r]), p_move, window))
         if progress is not None:
             progress(r + 1)
     results = tuple(_summarise(rows, rule, group) for rule in RULES for group in GROUPS)
     return StudyReport(
-        n, replicates, seed, tuple(brands), options.alpha, options.practical_threshold, results
+        n, window, replicates, seed, tuple(brands), options.alpha, options.practical_threshold, results
     )
 
 
 def report_json(report: StudyReport) -> dict[str, Any]:
     return {
         "n": report.n,
+        "window": report.window,
         "replicates": report.replicates,
         "seed": report.seed,
         "brands": list(report.brands),
@@ -256,8 +280,9 @@ def report_json(report: StudyReport) -> dict[str, Any]:
 
 
 def report_text(report: StudyReport) -> str:
+    pairs = "pairs of waves" if report.window == 1 else f"pairs of {report.window}-wave rolling windows"
     head = (
-        f"True changes flagged, n = {report.n:,} per wave, {report.replicates} pairs of waves, seed "
+        f"True changes flagged, n = {report.n:,} per wave, {report.replicates} {pairs}, seed "
         f"{report.seed}; q < {report.alpha:g} and |change| ≥ {100 * report.practical_threshold:g} points "
         "(value ± Monte Carlo SE (count))"
     )
@@ -278,7 +303,17 @@ def report_text(report: StudyReport) -> str:
 def cmd_simulate_changes(args: argparse.Namespace) -> int:
     settings = load_settings(config_file=args.config)
     options = StatisticsOptions.from_settings(settings)
-    report = run_study(args.n, args.replicates, args.seed, options=options)
+    with tqdm(
+        total=args.replicates, desc="pairs", unit="pair", file=sys.stderr, disable=not sys.stderr.isatty()
+    ) as bar:
+        report = run_study(
+            args.n,
+            args.replicates,
+            args.seed,
+            options=options,
+            window=args.window,
+            progress=lambda done: bar.update(done - bar.n),
+        )
     if args.json:
         json.dump(report_json(report), sys.stdout, indent=2)
         print()
@@ -296,5 +331,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--n", type=int, default=1000, help="respondents per wave (default 1000)")
     p.add_argument("--replicates", type=int, default=400, help="pairs of waves (default 400)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--window",
+        type=int,
+        default=1,
+        help="waves pooled on each side, as a rolling window (default 1: wave on wave)",
+    )
     p.add_argument("--json", action="store_true", help="the report as JSON")
     p.set_defaults(func=cmd_simulate_changes)
