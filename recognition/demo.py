@@ -47,7 +47,7 @@ from recognition.polls.model import Poll
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
 from recognition.store import fieldwork as fw_store
-from recognition.store import orgs, polls, responses, waves
+from recognition.store import notices, orgs, polls, responses, waves
 from recognition.store import survey as survey_store
 from recognition.store.waves import Wave
 from recognition.waves.fieldwork import FieldworkOptions, run_wave
@@ -85,8 +85,14 @@ def poll_name(provider: str) -> str:
     return POLL_NAME if provider == "simulated" else f"{POLL_NAME} on {KINDS[provider].title}"
 
 
+#: The demo organisation's privacy notice, shown on its surveys' introduction.
+DEMO_NOTICE = notices.SurveyNotice(operator="Acme Sportswear (demo organisation)")
+
+
 async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int, provider: str = "simulated") -> Poll:
     org_id = await orgs.ensure_organisation(conn, ORGANISATION)
+    if await notices.get_notice(conn, org_id) is None:
+        await notices.set_notice(conn, org_id, DEMO_NOTICE)
     name = poll_name(provider)
     poll = await polls.find_poll(conn, org_id, name)
     if poll is not None:

@@ -18,6 +18,7 @@ from recognition.web.api import (
     estimates,
     exports,
     mentions,
+    notice,
     objectives,
     polls,
     providers,
@@ -41,6 +42,7 @@ OPERATIONS_DECLARED: tuple[Op, ...] = (
     *estimates.OPS,
     *mentions.OPS,
     *objectives.OPS,
+    *notice.OPS,
     *admin.OPS,
     *providers.OPS,
 )

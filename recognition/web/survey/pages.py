@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 
 from recognition.questionnaire import MAX_TEXT_LENGTH, Questionnaire, Screen
+from recognition.store.notices import SurveyNotice
 from recognition.web.survey.forms import Form, progress, screen_view
 from recognition.web.survey.texts import t
 
@@ -41,7 +42,10 @@ def message_page(lang: str, kind: str) -> str:
     )
 
 
-def intro_page(questionnaire: Questionnaire, action: str) -> str:
+def intro_page(questionnaire: Questionnaire, action: str, notice: SurveyNotice | None = None) -> str:
+    """The introduction: what the survey is about, who carries it out and how answers are used (the
+    organisation's notice, :mod:`recognition.web.api.notice`; without one, the service's own words and no
+    name), that answers are anonymous and taking part voluntary, and the one cookie."""
     lang = questionnaire.language
     return _render(
         "survey/intro.html",
@@ -49,6 +53,10 @@ def intro_page(questionnaire: Questionnaire, action: str) -> str:
         title=t(lang, "intro.heading"),
         category=questionnaire.config.category,
         action=action,
+        operator=notice.operator if notice else None,
+        policy_url=notice.policy_url if notice else None,
+        purpose=(notice.purpose.get(lang) if notice else None)
+        or t(lang, "intro.purpose", category=questionnaire.config.category),
     )
 
 

@@ -31,7 +31,7 @@ from recognition.populations import with_derived
 from recognition.questionnaire import LOCKED_AFTER_BRANDS, Questionnaire, can_revisit, next_screen, randomise
 from recognition.sessions import report_token
 from recognition.store import mentions as mentions_store
-from recognition.store import responses
+from recognition.store import notices, responses
 from recognition.store import survey as store
 from recognition.store.survey import SurveyAccess
 from recognition.waves import quality
@@ -245,7 +245,8 @@ async def _show(request: web.Request) -> Reply:
         if session.status != "started":
             return _html(pages.message_page(questionnaire.language, "done"))
         if not session.consented:
-            return _html(pages.intro_page(questionnaire, _path(wave_id)))
+            notice = await notices.notice_for_poll(conn, session.poll_id)
+            return _html(pages.intro_page(questionnaire, _path(wave_id), notice))
         screen = next_screen(questionnaire, answers)
         if screen is None:  # every screen answered but not finished (e.g. interrupted): finish now
             async with conn.transaction():

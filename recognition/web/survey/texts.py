@@ -13,6 +13,13 @@ _EN: dict[str, str] = {
     "totals over many people.",
     "intro.cookie": "This site uses a single session cookie so that you can continue where you left off. It is "
     "deleted when you close your browser.",
+    "intro.operator": "This survey is carried out by {operator}.",
+    "intro.purpose": "Your answers are used for market research only: together with many other people's answers "
+    "they show how well brands of {category} are known and how they are seen. They are not used to sell to you "
+    "or to contact you.",
+    "intro.voluntary": "Taking part is voluntary. You can stop at any time by closing this page; answers you have "
+    "not finished are not counted.",
+    "intro.policy": "Privacy notice",
     "intro.start": "Start the survey",
     "intro.decline": "I do not want to take part",
     "next": "Next",
@@ -52,6 +59,13 @@ _DE: dict[str, str] = {
     "nur als Summen über viele Personen ausgewertet.",
     "intro.cookie": "Diese Seite verwendet ein einziges Sitzungs-Cookie, damit Sie dort weitermachen können, wo "
     "Sie aufgehört haben. Es wird gelöscht, wenn Sie den Browser schließen.",
+    "intro.operator": "Verantwortlich für diese Umfrage: {operator}.",
+    "intro.purpose": "Ihre Antworten dienen ausschließlich der Marktforschung: Zusammen mit den Antworten vieler "
+    "anderer zeigen sie, wie bekannt Marken für {category} sind und wie sie gesehen werden. Sie werden weder "
+    "für Werbung an Sie noch für eine Kontaktaufnahme verwendet.",
+    "intro.voluntary": "Die Teilnahme ist freiwillig. Sie können jederzeit aufhören, indem Sie diese Seite "
+    "schließen; nicht abgeschlossene Antworten werden nicht gezählt.",
+    "intro.policy": "Datenschutzhinweise",
     "intro.start": "Umfrage beginnen",
     "intro.decline": "Ich möchte nicht teilnehmen",
     "next": "Weiter",
