@@ -40,7 +40,7 @@ from recognition.store import objectives as objectives_store
 from recognition.store import waves as waves_store
 
 #: Window choices the dashboard offers (1 = each wave alone); each must be one of ``statistics.windows``.
-WINDOWS = (1, 3, 4)
+WINDOWS = (1, 3, 4, 6)
 
 
 class FilterError(ValueError):
