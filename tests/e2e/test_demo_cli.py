@@ -199,3 +199,58 @@ def test_unreachable_database_is_one_clear_message(tmp_path: Path) -> None:
         f"recognition: error: cannot reach the database at postgresql://127.0.0.1:{port}/db"
     )
     assert "secretpw" not in proc.stderr
+
+
+@pytest.mark.timeout(480)
+def test_export_banner_and_import_from_the_command_line(demo_run: tuple[Path, dict], tmp_path: Path) -> None:
+    """The data commands as a user runs them on the demo's data dir: respondent-level files in the three formats
+    (read back by the libraries made for them), a banner table, the exported history checked for import, and bad
+    input answered in plain words."""
+    pyreadstat = pytest.importorskip("pyreadstat")
+    pq = pytest.importorskip("pyarrow.parquet")
+    openpyxl = pytest.importorskip("openpyxl")
+    data_dir, report = demo_run
+    where = ("--data-dir", str(data_dir))
+    poll_id = str(report["poll"]["id"])
+    waves = [w["id"] for w in report["waves"]]
+    n_all = sum(w["n"] for w in report["waves"])
+
+    sav, mapping = tmp_path / "history.sav", tmp_path / "history-mapping.json"
+    proc = run_cli("export", poll_id, "--out", str(sav), "--mapping", str(mapping), *where)
+    assert proc.returncode == 0, proc.stderr
+    assert f"of {len(waves)} wave(s)" in proc.stdout and mapping.exists()
+    frame, meta = pyreadstat.read_sav(str(sav))
+    assert len(frame) >= n_all and "weight" in frame.columns and meta.column_labels
+    assert meta.variable_value_labels  # coded answers carry their labels
+    proc = run_cli(
+        "export", poll_id, "--out", str(tmp_path / "last.parquet"), "--from-wave", str(waves[-1]), *where
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = pq.read_table(tmp_path / "last.parquet")
+    assert table.num_rows >= report["waves"][-1]["n"] and "weight" in table.column_names
+    proc = run_cli("export", poll_id, "--out", str(tmp_path / "all.csv"), *where)
+    assert proc.returncode == 0, proc.stderr
+    header = (tmp_path / "all.csv").read_text().splitlines()[0]
+    assert "weight" in header and "panel" not in header.lower()  # pseudonymous keys only
+
+    proc = run_cli("banner", str(waves[-1]), "--out", str(tmp_path / "banner.xlsx"), *where)
+    assert proc.returncode == 0, proc.stderr
+    book = openpyxl.load_workbook(tmp_path / "banner.xlsx")
+    cells = [str(c.value) for row in book.active.iter_rows() for c in row if c.value is not None]
+    assert any("aided" in c.lower() for c in cells) and any(c.lower().startswith("base") for c in cells)
+
+    # the history checked in full against the poll it came from: every wave already there is named, and
+    # nothing is stored (the import into another poll is tests/integration/test_history_import.py)
+    proc = run_cli("import", poll_id, str(sav), "--mapping", str(mapping), "--dry-run", *where)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("already has a wave at") == len(waves)
+    assert f"{len(waves)} problem(s) in the mapping or the data; nothing was stored" in proc.stderr
+
+    for args, message in (
+        (("export", "999999", "--out", str(tmp_path / "x.csv")), "no poll 999999"),
+        (("banner", "999999", "--out", str(tmp_path / "x.xlsx")), "wave 999999 is not a published wave"),
+        (("export", poll_id, "--out", str(tmp_path / "x.txt")), "'txt' is not one of csv, sav, parquet"),
+    ):
+        proc = run_cli(*args, *where)
+        assert proc.returncode != 0 and message in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
