@@ -6,7 +6,7 @@ substitutes it), the URL and the JSON body inside single quotes (a single quote 
 required parameter left empty is named on the page and no request is sent."""
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>recognition API</title>
+<html lang="en"><head><meta charset="utf-8"><title>recognition API</title><link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}

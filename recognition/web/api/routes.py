@@ -69,7 +69,7 @@ async def docs(request: web.Request) -> web.Response:
         content_type="text/html",
         headers={
             "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline' 'self'; "
-            "style-src 'unsafe-inline'"
+            "style-src 'unsafe-inline'; img-src 'self' data:"
         },
     )
 
