@@ -35,7 +35,7 @@ PAGE_POLICY = (
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 #: Paths whose every answer is treated as a page (HTML, the PDF built from one, redirects and errors).
-PAGE_PREFIXES = ("/dashboard", "/share/", "/shared/")
+PAGE_PREFIXES = ("/dashboard", "/share/", "/shared/", "/studio")
 #: Every response gets these unless the handler chose otherwise.
 ALWAYS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 #: Path segments that are secrets (a share token follows /share/).
@@ -64,7 +64,7 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 def is_page(path: str) -> bool:
     """Whether every answer under ``path`` is a dashboard or share page (or its PDF)."""
-    return path == "/dashboard" or path.startswith(PAGE_PREFIXES)
+    return path.startswith(PAGE_PREFIXES)
 
 
 def secure_headers(headers: MutableMapping[str, str], content_type: str, path: str = "") -> None:

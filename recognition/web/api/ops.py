@@ -122,11 +122,12 @@ class Ctx:
             action=action,
             target_type=target_type,
             target_id=target_id,
-            details=_plain(details or {}),
+            details=plain(details or {}),
         )
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """``value`` as plain JSON data (dates as ISO 8601 text)."""
     return json.loads(dumps(value))
 
 

@@ -31,7 +31,7 @@ LOGIN_COOKIE = "recognition_login"
 SHARE_COOKIE = "recognition_share"
 SESSION_SECONDS = 12 * 3600
 #: Where a signed-in user may be sent back to after signing in.
-SAFE_PREFIXES = ("/dashboard",)
+SAFE_PREFIXES = ("/dashboard", "/studio")
 
 
 def _key(secret: str) -> bytes:
