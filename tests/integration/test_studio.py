@@ -129,12 +129,20 @@ async def test_validate_answers_the_plan_and_every_problem_at_once(client: TestC
     assert plan["n"] == 500 and 0 < plan["mdc"] < 0.2 and plan["waves_per_year"] == 12
     bigger = await client.post("/studio/api/polls/validate", json=_german(sample_size=2000), headers=headers)
     assert (await bigger.json())["plan"]["mdc"] < plan["mdc"]
+    half = await client.post(
+        "/studio/api/polls/validate", json=_german(name="", category={}), headers=headers
+    )
+    assert half.status == 422  # the name and category are still wrong, yet the plan is there as she types
+    assert {e["field"] for e in (await half.json())["errors"]} == {"name", "category"}
+    assert (await half.json())["plan"] == plan
     bad = _german(name="", own_brand="nobody", sample_size=10)
     bad["brands"][1]["id"] = "Sprint Werk!"
     resp = await client.post("/studio/api/polls/validate", json=bad, headers=headers)
     assert resp.status == 422 and resp.content_type == "application/problem+json"
-    errors = {e["field"]: e["message"] for e in (await resp.json())["errors"]}
+    answer = await resp.json()
+    errors = {e["field"]: e["message"] for e in answer["errors"]}
     assert {"name", "sample_size", "brands[1].id"} <= set(errors), errors
+    assert "plan" not in answer  # no plan for a sample size that is wrong
     for message in errors.values():
         assert "^" not in message and "[a-z" not in message, message  # plain words, never a pattern
 
