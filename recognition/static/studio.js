@@ -287,8 +287,12 @@
   function plainField(field) {
     return field.replace(/_/g, " ").replace(/\[(\d+)\]/g, (m, n) => " " + (Number(n) + 1)).replace(/\./g, ", ");
   }
-  function showErrors(errors, where, focus) {
+  function showErrors(all, where, focus) {
     clearErrors();
+    // a brand's short id is made from its name: while the name is wrong, its id's problem is the same one
+    const fields = new Set(all.map((e) => e.field));
+    const errors = all.filter((e) => !/^brands\[\d+\]\.id$/.test(e.field || "")
+      || !fields.has(e.field.replace(/\.id$/, ".name")));
     if (!errors.length) return;
     const items = errors.map((e, i) => {
       const target = locate(e.field || "", where);

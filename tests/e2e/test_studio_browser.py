@@ -146,6 +146,10 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
         )
         assert "sample size" in summary and beside[0] == "true" and beside[1] == "error-message", beside
         assert beside[2] in summary and beside[3], beside
+        await tab.evaluate("document.querySelector('#error-summary a').click()")
+        assert (
+            await tab.evaluate("document.activeElement.id") == "f-sample-size"
+        )  # the link leads to the field
         await _shoot(tab, 390, "studio-editor-390")
         await _shoot(tab, 1280, "studio-editor-1280")
 
@@ -155,6 +159,17 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
         assert await tab.evaluate("location.pathname") == "/studio"
         listing = await tab.evaluate("document.querySelector('main').textContent")
         assert "Saved “Laufschuhe DE”" in listing and "Every Monday at 07:00 (Europe/Berlin)" in listing
+        # the tracker opens again for editing with what she set
+        await tab.navigate_by("document.querySelector('td.links a').click()")
+        await _until(tab, PLAN_N + " === 'With 800 completes per wave:'", "the stored tracker's plan")
+        shown = await tab.evaluate(
+            "[document.getElementById('f-name').value, document.getElementById('f-kind').value,"
+            " document.querySelector('#attribute-rows .attr-de').value,"
+            " document.querySelectorAll('#brand-rows li').length, document.getElementById('objective-list').textContent]"
+        )
+        assert shown[:4] == ["Laufschuhe DE", "weekly", "Griffigkeit", 2] and "at least 40 %" in shown[4], (
+            shown
+        )
         # a definition checked as she types answers 422 until it is right: the browser logs those, nothing else
         assert [e for e in tab.errors() if "status of 422" not in e] == []
 
