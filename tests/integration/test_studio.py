@@ -19,6 +19,8 @@ from recognition.settings import Settings
 from recognition.store import audit, orgs
 from recognition.store import objectives as objectives_store
 from recognition.store import polls as polls_store
+from recognition.web.caches import RateLimit
+from recognition.web.keys import RATE_LIMIT
 from tests.integration.dashboard_support import sign_in
 
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -245,3 +247,18 @@ async def test_writes_need_the_sessions_token_and_the_same_origin(
     assert other.status == 404
     async with pool.acquire() as conn:
         assert len(await polls_store.list_polls(conn, org.org_id)) == 1
+
+
+async def test_the_studios_calls_count_against_the_keys_rate_limit(
+    settings: Settings, pool: asyncpg.Pool, org: Org
+) -> None:
+    app = create_app(settings, pool=pool)
+    app[RATE_LIMIT] = RateLimit(rate=0.001, burst=2)
+    async with TestClient(TestServer(app)) as client:
+        await sign_in(client, org.keys["editor"], "/studio")
+        headers = {"X-CSRF-Token": await _editor_token(client)}
+        answers = [
+            (await client.post("/studio/api/polls/validate", json=_german(), headers=headers)).status
+            for _ in range(3)
+        ]
+    assert answers == [200, 200, 429]

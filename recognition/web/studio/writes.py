@@ -4,9 +4,9 @@ dashboard's session instead of a bearer key.
 ``/studio/api/…`` mirrors ``/api/v1/…`` for the few operations the editor needs (validate and plan, create,
 change, objectives, schedule preview). Each request must come from a live session, from the service's own
 origin and carry the session's CSRF token in ``X-CSRF-Token``; then the signed-in key is handed to the very
-handler the API binds (:func:`recognition.web.api.ops.bind`): the same role check (a viewer gets 403), the same
-body checks, the same 422 problem listing every error by field, the same writes and the same audit entries
-(recorded under the signed-in key). There is no second write path.
+handler the API binds (:func:`recognition.web.api.ops.bind`), counted against the key's rate limit: the same
+role check (a viewer gets 403), the same body checks, the same 422 problem listing every error by field, the same
+writes and the same audit entries (recorded under the signed-in key). There is no second write path.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from recognition.web.api import objectives, polls, schedules
+from recognition.web.api import limits, objectives, polls, schedules
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import Op, bind
 from recognition.web.dashboard import access, security
@@ -61,6 +61,7 @@ def _with_session(handler: Handler) -> Handler:
             raise Problem(403, "Forbidden", "this change was sent from another site") from None
         if not access.csrf_ok(secret(request), sid, request.headers.get(CSRF_HEADER, "")):
             raise Problem(403, "Forbidden", "the page has expired; reload it and try again")
+        limits.take(request, key)  # the key's rate limit, as on /api/v1
         request[API_KEY] = key
         return await handler(request)
 
