@@ -372,8 +372,12 @@
     const { body, where } = collect();
     const objectives = objectiveBodies(where);
     status.textContent = "Saving…";
-    const r = pollId ? await call("PATCH", "/studio/api/polls/" + pollId, body)
-      : await call("POST", "/studio/api/polls", body);
+    // a change sends only what she changed: the audit log names it, and nothing else is rewritten
+    const changes = Object.fromEntries(Object.entries(body)
+      .filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(initial[k])));
+    const r = !pollId ? await call("POST", "/studio/api/polls", body)
+      : Object.keys(changes).length ? await call("PATCH", "/studio/api/polls/" + pollId, changes)
+        : { ok: true, json: { id: Number(pollId) } };
     if (!r.ok) {
       status.textContent = "Not saved.";
       showErrors(r.json.errors || [{ field: "", message: r.json.detail || r.json.title }], where, true);
@@ -426,6 +430,7 @@
     $("f-sample-size").value = 1000;
   }
   showKind();
+  const initial = poll ? collect().body : {};
   $("add-brand").addEventListener("click", () => { addBrand(null, false).querySelector("input").focus(); });
   $("add-attribute").addEventListener("click", () => { addAttribute(null).querySelector("input").focus(); });
   $("add-objective").addEventListener("click", () => { addObjective().querySelector("select").focus(); });

@@ -147,9 +147,8 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
         assert "sample size" in summary and beside[0] == "true" and beside[1] == "error-message", beside
         assert beside[2] in summary and beside[3], beside
         await tab.evaluate("document.querySelector('#error-summary a').click()")
-        assert (
-            await tab.evaluate("document.activeElement.id") == "f-sample-size"
-        )  # the link leads to the field
+        focused = await tab.evaluate("document.activeElement.id")
+        assert focused == "f-sample-size"  # the summary's link leads to the field
         await _shoot(tab, 390, "studio-editor-390")
         await _shoot(tab, 1280, "studio-editor-1280")
 
@@ -167,21 +166,26 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
             " document.querySelector('#attribute-rows .attr-de').value,"
             " document.querySelectorAll('#brand-rows li').length, document.getElementById('objective-list').textContent]"
         )
-        assert shown[:4] == ["Laufschuhe DE", "weekly", "Griffigkeit", 2] and "at least 40 %" in shown[4], (
-            shown
-        )
+        assert shown[:4] == ["Laufschuhe DE", "weekly", "Griffigkeit", 2], shown
+        assert "at least 40 %" in shown[4], shown
+        await _type(tab, "#f-sample-size", "900")  # a change sends only what she changed
+        await _until(tab, PLAN_N + " === 'With 900 completes per wave:'", "the plan for 900 completes")
+        await tab.navigate_by("document.getElementById('save').click()")
+        assert await tab.evaluate("location.pathname") == "/studio"
         # a definition checked as she types answers 422 until it is right: the browser logs those, nothing else
         assert [e for e in tab.errors() if "status of 422" not in e] == []
 
     async with pool.acquire() as conn:
         (poll,) = await polls_store.list_polls(conn, org_id)
         objectives = await objectives_store.list_objectives(conn, poll.id)
-        actions = [e.action for e in await audit.list_entries(conn, org_id)]
-    assert (poll.population, poll.language, poll.sample_size) == ("de", "de", 800)
+        entries = await audit.list_entries(conn, org_id)
+    assert (poll.population, poll.language, poll.sample_size) == ("de", "de", 900)
     assert poll.category_wording.get("de") == "Laufschuhe"
     assert {"id": "grip", "label": {"en": "Grip", "de": "Griffigkeit"}} in (poll.attributes or [])
     assert [b["aliases"] for b in poll.brands][0] == ["Nordlaufschuhe", "nordluaf"]
     assert [(o.metric, o.brand, o.direction, o.threshold) for o in objectives] == [
         ("aided", "nordlauf", "at_least", 0.4)
     ]
-    assert sorted(actions) == ["objective.create", "poll.create"]
+    assert [e.action for e in reversed(entries)] == ["poll.create", "objective.create", "poll.update"]
+    assert entries[0].details["changed"] == ["sample_size"]
+    assert poll.questionnaire_version == 1  # nothing that changes what respondents are asked
