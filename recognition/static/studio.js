@@ -287,7 +287,10 @@
   function plainField(field) {
     return field.replace(/_/g, " ").replace(/\[(\d+)\]/g, (m, n) => " " + (Number(n) + 1)).replace(/\./g, ", ");
   }
-  function showErrors(all, where, focus) {
+  function seen(target) {
+    return [...visited].some((id) => $(id) && (target === $(id) || target.contains($(id))));
+  }
+  function showErrors(all, where, focus, listed) {
     clearErrors();
     // a brand's short id is made from its name: while the name is wrong, its id's problem is the same one
     const fields = new Set(all.map((e) => e.field));
@@ -313,7 +316,7 @@
     summary.querySelector("ul").replaceChildren(...items);
     summary.querySelector("h2").textContent = errors.length === 1
       ? "There is 1 problem to fix before saving" : `There are ${errors.length} problems to fix before saving`;
-    summary.hidden = false;
+    summary.hidden = !listed;
     if (focus) summary.focus();
   }
 
@@ -348,7 +351,8 @@
 
   let timer = null;
   let asked = 0;
-  let touched = false;
+  let tried = false;  // after a first save: every problem, in the summary too, as she fixes them
+  const visited = new Set();  // before: only the problems of the fields she has been in, next to them
   async function check(focus) {
     const { body, where } = collect();
     const mine = ++asked;
@@ -357,7 +361,8 @@
     showPlan(r.json.plan || null);
     showNextDates(body.schedule);
     const errors = r.ok ? [] : (r.json.errors || [{ field: "", message: r.json.detail || "the check failed" }]);
-    if (touched || focus) showErrors(errors, where, focus);
+    if (tried || focus) showErrors(errors, where, focus, true);
+    else showErrors(errors.filter((e) => seen(locate(e.field || "", where))), where, false, false);
     return errors;
   }
   function changed() {
@@ -367,7 +372,7 @@
 
   async function save(ev) {
     ev.preventDefault();
-    touched = true;
+    tried = true;
     const status = $("save-status");
     const { body, where } = collect();
     const objectives = objectiveBodies(where);
@@ -380,7 +385,7 @@
         : { ok: true, json: { id: Number(pollId) } };
     if (!r.ok) {
       status.textContent = "Not saved.";
-      showErrors(r.json.errors || [{ field: "", message: r.json.detail || r.json.title }], where, true);
+      showErrors(r.json.errors || [{ field: "", message: r.json.detail || r.json.title }], where, true, true);
       return;
     }
     const id = r.json.id;
@@ -395,7 +400,7 @@
     }
     if (errors.length) {
       status.textContent = "The tracker is saved; some objectives are not.";
-      showErrors(errors, where, true);
+      showErrors(errors, where, true, true);
       if (!pollId) history.replaceState(null, "", `/studio/trackers/${id}/edit`);
       return;
     }
@@ -437,7 +442,7 @@
   $("f-kind").addEventListener("change", showKind);
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
-  form.addEventListener("focusout", () => { touched = true; });
+  form.addEventListener("focusout", (ev) => { if (ev.target.id) visited.add(ev.target.id); });
   form.addEventListener("submit", save);
   check(false);
 })();

@@ -134,6 +134,14 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
 
         # a sample too small: listed in the summary, which takes the focus, and next to its field
         await _type(tab, "#f-sample-size", "20")
+        # she moves on to the budget: the problem shows beside the sample size, not yet in a summary
+        await tab.evaluate("document.getElementById('f-budget').focus()")
+        await _until(
+            tab,
+            "(document.getElementById('f-sample-size').nextElementSibling || {}).className === 'error-message'"
+            " && document.getElementById('error-summary').hidden",
+            "the problem next to the sample size as she types",
+        )
         await tab.evaluate("document.getElementById('save').click()")
         await _until(
             tab, "document.activeElement && document.activeElement.id === 'error-summary'", "the summary"
