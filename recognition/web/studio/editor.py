@@ -53,13 +53,21 @@ def _page(template: str, **context: Any) -> web.Response:
     return web.Response(text=render(template, **context), content_type="text/html")
 
 
+def _country(code: str) -> str:
+    """The population's country as its margins name it (the code itself for one no longer installed)."""
+    try:
+        return str(population_meta(code).get("country", code.upper()))
+    except ValueError:
+        return code.upper()
+
+
 def _row(poll: Poll, now: datetime) -> dict[str, Any]:
     upcoming = next_wave(poll.schedule, now) if poll.status == "active" else None
     kind = KINDS.get(poll.provider)
     return {
         "poll": poll,
         "language": LANGUAGE_NAMES.get(poll.language, poll.language),
-        "population": population_meta(poll.population).get("country", poll.population.upper()),
+        "population": _country(poll.population),
         "provider": kind.title if kind else poll.provider,
         "schedule": describe(poll.schedule),
         "next_wave": upcoming,
@@ -84,9 +92,7 @@ async def index(request: web.Request) -> web.Response:
 def _choices() -> dict[str, Any]:
     """What the editor offers: the same lists the definition's checks accept."""
     return {
-        "populations": [
-            (code, population_meta(code).get("country", code.upper())) for code in known_populations()
-        ],
+        "populations": [(code, _country(code)) for code in known_populations()],
         "languages": list(LANGUAGE_NAMES.items()),
         "providers": [(name, kind.title) for name, kind in KINDS.items()],
         "attributes": [(a, text("en", f"attr.{a}")) for a in DEFAULT_ATTRIBUTES],
