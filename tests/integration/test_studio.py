@@ -170,6 +170,14 @@ async def test_an_editor_creates_and_changes_a_tracker_through_the_apis_operatio
         f"/studio/api/polls/{poll['id']}", json={"sample_size": 800, "name": "Laufschuhe"}, headers=headers
     )
     assert changed.status == 200 and (await changed.json())["sample_size"] == 800
+    spare = await client.post(
+        f"/studio/api/polls/{poll['id']}/objectives",
+        json={"metric": "nps", "brand": "nordlauf", "direction": "at_least", "threshold": 10.0},
+        headers=headers,
+    )
+    assert spare.status == 201
+    removed = await client.delete(f"/studio/api/objectives/{(await spare.json())['id']}", headers=headers)
+    assert removed.status == 204
     listing = await (await client.get(f"/studio?saved={poll['id']}")).text()
     assert "Saved “Laufschuhe”" in listing and "On the 1st of every month at 09:00 (Europe/Berlin)" in listing
     async with pool.acquire() as conn:
@@ -185,6 +193,8 @@ async def test_an_editor_creates_and_changes_a_tracker_through_the_apis_operatio
         ("poll.create", editor.id),
         ("objective.create", editor.id),
         ("poll.update", editor.id),
+        ("objective.create", editor.id),
+        ("objective.delete", editor.id),
     ]
 
 
