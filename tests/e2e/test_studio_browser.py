@@ -131,6 +131,7 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
         await tab.evaluate(f"document.querySelector('{row} .obj-brand').dispatchEvent(new Event('focus'))")
         await tab.evaluate(_set(f"{row} .obj-brand", "nordlauf"))
         await _type(tab, f"{row} .obj-threshold", "40")
+        assert await tab.evaluate(LABELLED) == []  # the rows she added are labelled too
 
         # a sample too small: listed in the summary, which takes the focus, and next to its field
         await _type(tab, "#f-sample-size", "20")
