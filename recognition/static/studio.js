@@ -53,12 +53,20 @@
     radio.checked = !!own;
     const radioId = nextId("own");
     radio.id = radioId;
+    const which = el("span", { class: "visually-hidden brand-which" });
     row.append(
       labelled("Brand name", name),
       labelled("Aliases and misspellings", aliases),
-      el("div", { class: "field own" }, [radio, el("label", { for: radioId, text: "Our own brand" })]),
+      el("div", { class: "field own" }, [radio, el("label", { for: radioId }, ["Our own brand", which])]),
       removeButton(row, "brand"),
     );
+    // the radio and the remove button say which brand they are for (a screen reader reads them apart)
+    const say = () => {
+      which.textContent = name.value.trim() ? ": " + name.value.trim() : "";
+      row.querySelector(".remove span").textContent = " brand " + name.value.trim();
+    };
+    name.addEventListener("input", say);
+    say();
     $("brand-rows").append(row);
     return row;
   }

@@ -108,6 +108,10 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
         await _type(tab, "#brand-rows li:nth-child(1) .brand-name", "Nordlauf")
         await _type(tab, "#brand-rows li:nth-child(1) .brand-aliases", "Nordlaufschuhe, nordluaf")
         await _type(tab, "#brand-rows li:nth-child(2) .brand-name", "Sprintwerk")
+        names = await tab.evaluate(
+            "[...document.querySelectorAll('#brand-rows .brand-own')].map(r => r.labels[0].textContent)"
+        )
+        assert names == ["Our own brand: Nordlauf", "Our own brand: Sprintwerk"]  # told apart when read aloud
         await tab.evaluate(_set("#f-population", "de"))
         await tab.evaluate(_set("#f-language", "de"))
         await tab.evaluate("document.getElementById('add-attribute').click()")
