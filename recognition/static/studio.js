@@ -7,7 +7,7 @@
   if (!form) return;
   const data = JSON.parse(document.getElementById("studio-data").textContent);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  const pollId = form.dataset.poll;
+  let pollId = form.dataset.poll;  // set once the tracker is created: saving again changes it
   const $ = (id) => document.getElementById(id);
   let uid = 0;
   const nextId = (prefix) => prefix + "-" + (++uid);
@@ -117,18 +117,19 @@
     return row;
   }
   function showObjectives(list) {
-    const ul = $("objective-list");
-    ul.replaceChildren(...list.map((o) => {
-      const li = el("li", { text: (o.label || o.metric + " " + o.brand) + " — " + o.direction.replace("_", " ") + " "
-        + (o.metric === "nps" ? o.threshold : Math.round(o.threshold * 1000) / 10 + " %") + " " });
-      const b = el("button", { type: "button", class: "remove", text: "Remove" });
-      b.addEventListener("click", async () => {
-        const r = await call("DELETE", "/studio/api/objectives/" + o.id);
-        if (r.ok) li.remove();
-      });
-      li.append(b);
-      return li;
-    }));
+    $("objective-list").replaceChildren(...list.map(objectiveItem));
+  }
+  function objectiveItem(o) {
+    const li = el("li", { text: (o.label || o.metric + " " + o.brand) + " — " + o.direction.replace("_", " ") + " "
+      + (o.metric === "nps" ? o.threshold : Math.round(o.threshold * 1000) / 10 + " %") + " " });
+    const b = el("button", { type: "button", class: "remove", text: "Remove" });
+    b.append(el("span", { class: "visually-hidden", text: " objective " + (o.label || o.metric + " " + o.brand) }));
+    b.addEventListener("click", async () => {
+      const r = await call("DELETE", "/studio/api/objectives/" + o.id);
+      if (r.ok) { li.remove(); $("add-objective").focus(); }
+    });
+    li.append(b);
+    return li;
   }
 
   // --- schedule -------------------------------------------------------------------------------------------
@@ -398,10 +399,18 @@
     }
     const id = r.json.id;
     form.dataset.poll = id;
+    const created = !pollId;
+    pollId = String(id);
+    initial = body;
     const errors = [];
+    const rows = [...$("objective-rows").children];
     for (const [i, o] of objectives.entries()) {
       const made = await call("POST", `/studio/api/polls/${id}/objectives`, o);
-      if (made.ok) continue;
+      if (made.ok) {  // stored: listed with the others, so saving again does not add it twice
+        rows[i].remove();
+        $("objective-list").append(objectiveItem(made.json));
+        continue;
+      }
       for (const e of made.json.errors || [{ field: "", message: made.json.detail }]) {
         errors.push({ field: `objectives[${i}]` + (e.field ? "." + e.field : ""), message: e.message });
       }
@@ -409,7 +418,7 @@
     if (errors.length) {
       status.textContent = "The tracker is saved; some objectives are not.";
       showErrors(errors, where, true, true);
-      if (!pollId) history.replaceState(null, "", `/studio/trackers/${id}/edit`);
+      if (created) history.replaceState(null, "", `/studio/trackers/${id}/edit`);
       return;
     }
     window.location.assign("/studio?saved=" + id);
@@ -443,7 +452,7 @@
     $("f-sample-size").value = 1000;
   }
   showKind();
-  const initial = poll ? collect().body : {};
+  let initial = poll ? collect().body : {};
   $("add-brand").addEventListener("click", () => { addBrand(null, false).querySelector("input").focus(); });
   $("add-attribute").addEventListener("click", () => { addAttribute(null).querySelector("input").focus(); });
   $("add-objective").addEventListener("click", () => { addObjective().querySelector("select").focus(); });

@@ -135,6 +135,12 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
         await tab.evaluate(f"document.querySelector('{row} .obj-brand').dispatchEvent(new Event('focus'))")
         await tab.evaluate(_set(f"{row} .obj-brand", "nordlauf"))
         await _type(tab, f"{row} .obj-threshold", "40")
+        await tab.evaluate("document.getElementById('add-objective').click()")
+        second = "#objective-rows li:nth-child(2)"
+        await tab.evaluate(_set(f"{second} .obj-metric", "prefer"))
+        await tab.evaluate(f"document.querySelector('{second} .obj-brand').dispatchEvent(new Event('focus'))")
+        await tab.evaluate(_set(f"{second} .obj-brand", "nordlauf"))
+        await _type(tab, f"{second} .obj-threshold", "150")  # a share above 100 %
         assert await tab.evaluate(LABELLED) == []  # the rows she added are labelled too
 
         # a sample too small: listed in the summary, which takes the focus, and next to its field
@@ -167,6 +173,15 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
 
         await _type(tab, "#f-sample-size", "800")
         await _until(tab, f"{PLAN_N} === 'With 800 completes per wave:'", "the plan for 800 completes")
+        # the tracker and the first objective are saved; the second objective's limit is told beside it
+        await tab.evaluate("document.getElementById('save').click()")
+        await _until(tab, "location.pathname.endsWith('/edit')", "the saved tracker's address")
+        limit = await tab.evaluate(
+            "document.querySelector('#objective-rows .obj-threshold').nextElementSibling.textContent"
+        )
+        assert limit.startswith("a share's limit lies between 0 % and 100 %"), limit
+        assert await tab.evaluate("document.querySelectorAll('#objective-list li').length") == 1
+        await _type(tab, "#objective-rows .obj-threshold", "15")
         await tab.navigate_by("document.getElementById('save').click()")
         assert await tab.evaluate("location.pathname") == "/studio"
         listing = await tab.evaluate("document.querySelector('main').textContent")
@@ -180,7 +195,7 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
             " document.querySelectorAll('#brand-rows li').length, document.getElementById('objective-list').textContent]"
         )
         assert shown[:4] == ["Laufschuhe DE", "weekly", "Griffigkeit", 2], shown
-        assert "at least 40 %" in shown[4], shown
+        assert "at least 40 %" in shown[4] and "at least 15 %" in shown[4], shown
         await _type(tab, "#f-sample-size", "900")  # a change sends only what she changed
         await _until(tab, PLAN_N + " === 'With 900 completes per wave:'", "the plan for 900 completes")
         await tab.navigate_by("document.getElementById('save').click()")
@@ -197,8 +212,14 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
     assert {"id": "grip", "label": {"en": "Grip", "de": "Griffigkeit"}} in (poll.attributes or [])
     assert [b["aliases"] for b in poll.brands][0] == ["Nordlaufschuhe", "nordluaf"]
     assert [(o.metric, o.brand, o.direction, o.threshold) for o in objectives] == [
-        ("aided", "nordlauf", "at_least", 0.4)
+        ("aided", "nordlauf", "at_least", 0.4),
+        ("prefer", "nordlauf", "at_least", 0.15),
     ]
-    assert [e.action for e in reversed(entries)] == ["poll.create", "objective.create", "poll.update"]
+    assert [e.action for e in reversed(entries)] == [
+        "poll.create",
+        "objective.create",
+        "objective.create",
+        "poll.update",
+    ]
     assert entries[0].details["changed"] == ["sample_size"]
     assert poll.questionnaire_version == 1  # nothing that changes what respondents are asked
