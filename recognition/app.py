@@ -24,7 +24,7 @@ from recognition.store.waves import Wave
 from recognition.waves.lifecycle import WaveRunner, provider_fieldwork, resume_unfinished
 from recognition.waves.quality import QualityRules
 from recognition.waves.scheduler import PollScheduler
-from recognition.web import webhooks
+from recognition.web import studio, webhooks
 from recognition.web.api import auth, errors, health, limits
 from recognition.web.api import routes as api_routes
 from recognition.web.api.bodies import MAX_BODY
@@ -77,11 +77,12 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
     app[QUESTIONNAIRES] = {}
 
     # Routes: operations endpoints, the JSON API (with the dashboard's JSON operations), the hosted survey, the
-    # dashboard pages and provider webhooks.
+    # dashboard pages, the tracker studio and provider webhooks.
     health.setup(app)
     api_routes.setup(app, extra=dashboard_routes.OPERATIONS)
     survey_routes.setup(app)
     dashboard_routes.setup(app)
+    studio.setup(app)
     webhooks.setup(app)
 
     # Background work, opened in this order and closed in reverse.

@@ -77,6 +77,17 @@ LEVEL_NAMES = {
         ("education", "isced_5_8"): "Hohe Bildung",
     },
 }
+#: The optional questionnaire modules, as an editor choosing them reads them.
+MODULE_NAMES = {
+    "familiarity": "Familiarity: how well respondents know each brand",
+    "image": "Image: which brands respondents link with each attribute",
+    "consideration": "Consideration: brands they would consider buying",
+    "preference": "Preference: the one brand they prefer",
+    "recommendation": "Recommendation (NPS) of the brands they know",
+    "competitor_reason": "Why they chose a competitor (open answer)",
+    "comment": "A closing comment (open answer)",
+    "attention_check": "An attention check that screens out careless answers",
+}
 #: Segment variables whose levels read on their own (no "Variable:" before them).
 SELF_NAMED = ("customer", "gender")
 FAMILY_NAMES = {

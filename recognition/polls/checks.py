@@ -95,7 +95,12 @@ def check_objective(poll: Poll, values: Mapping[str, Any]) -> list[FieldError]:
         if not -100 <= threshold <= 100:
             errors.append(FieldError("threshold", "an NPS limit lies between -100 and 100"))
     elif not 0 <= threshold <= 1:
-        errors.append(FieldError("threshold", "a share's limit lies between 0 and 1 (0.6 for 60%)"))
+        errors.append(
+            FieldError(
+                "threshold",
+                "a share's limit lies between 0 % and 100 % (as a proportion from 0 to 1: 0.6 for 60 %)",
+            )
+        )
     if is_image_metric(metric) and metric.split(".", 1)[1] not in poll_attributes(poll):
         errors.append(
             FieldError("metric", f"the poll measures no image attribute {metric.split('.', 1)[1]!r}")

@@ -71,7 +71,8 @@ Metric = Annotated[
 
 Language = Literal["en", "de"]
 _WORDING_HELP = (
-    'give the wording as text, or per language such as {"en": "coffee shop chains", "de": "Kaffeehausketten"}'
+    "give the wording in at least one language, as respondents will read it (e.g. “coffee shop chains”, "
+    "in German “Kaffeehausketten”)"
 )
 
 

@@ -1,7 +1,7 @@
 """What a poll configures about its questionnaire, validated field by field.
 
 ``QuestionnaireConfig.from_dict`` accepts plain data (a poll's TOML/JSON) and raises :class:`QuestionnaireError`
-naming the offending field, e.g. ``brands[2].id: duplicate 'nike'``; ``to_dict`` gives the same shape back.
+naming the offending field, e.g. ``brands[2].id: 'nike' is listed twice``; ``to_dict`` gives the same shape back.
 """
 
 from __future__ import annotations
@@ -191,9 +191,9 @@ def _parse_brands(value: Any) -> tuple[Brand, ...]:
     for i, item in enumerate(items):
         brand = _parse_brand(item, f"brands[{i}]")
         if brand.id in ids:
-            raise QuestionnaireError(f"brands[{i}].id", f"duplicate {brand.id!r}")
+            raise QuestionnaireError(f"brands[{i}].id", f"{brand.id!r} is listed twice")
         if brand.name.casefold() in names:
-            raise QuestionnaireError(f"brands[{i}].name", f"duplicate {brand.name!r}")
+            raise QuestionnaireError(f"brands[{i}].name", f"{brand.name!r} is listed twice")
         ids.add(brand.id)
         names.add(brand.name.casefold())
         brands.append(brand)
@@ -258,7 +258,7 @@ def _parse_attributes(value: Any) -> tuple[Attribute, ...]:
         if label is None and attr_id not in DEFAULT_ATTRIBUTES:
             raise QuestionnaireError(name, f"{attr_id!r} is not a default attribute; give it a label")
         if attr_id in seen:
-            raise QuestionnaireError(name, f"duplicate {attr_id!r}")
+            raise QuestionnaireError(name, f"{attr_id!r} is listed twice")
         seen.add(attr_id)
         attributes.append(Attribute(attr_id, label))
     return tuple(attributes)

@@ -183,7 +183,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ScheduleError(f"timezone: unknown IANA time zone {name!r}") from exc
+        raise ScheduleError(f"timezone: {name!r} is not a time zone (e.g. Europe/Berlin)") from exc
 
 
 def localize(wall: datetime, tz: tzinfo) -> datetime:

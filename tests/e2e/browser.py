@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import os
@@ -19,6 +20,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from PIL import Image
+
+#: Where browser tests write their screenshots and printouts.
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 FLAGS = (
     "--headless",
@@ -153,3 +158,15 @@ async def open_tab() -> AsyncIterator[Tab]:
             proc.kill()
             await proc.wait()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def check_png(data: bytes, name: str, width: int) -> None:
+    """Assert ``data`` is a real screenshot ``width`` px wide (less a scrollbar), not nearly blank; write it to
+    :data:`ARTIFACTS` as ``name``.png."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 30_000, f"{name}: not a real screenshot"
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    assert width - 20 <= image.width <= width  # less a scrollbar
+    colours = image.resize((64, 64)).getcolors(64 * 64)
+    assert colours is not None and len(colours) > 20, f"{name}: the screenshot is nearly blank"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{name}.png").write_bytes(data)

@@ -210,7 +210,7 @@ def test_day_that_never_occurs_is_fine_when_weekday_is_restricted() -> None:
 
 @pytest.mark.parametrize("name", ["Mars/Olympus", "", "Europe", "../etc/passwd", "utc"])
 def test_unknown_zone(name: str) -> None:
-    with pytest.raises(ScheduleError, match=r"timezone: unknown IANA time zone"):
+    with pytest.raises(ScheduleError, match=r"timezone: .* is not a time zone"):
         zone(name)
 
 

@@ -94,8 +94,8 @@ def _brands_with(index: int, **fields: Any) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"brands": _brands_with(2, id="acme")}, "brands[2].id: duplicate 'acme'"),
-        ({"brands": _brands_with(3, name="acmeflex")}, "brands[3].name: duplicate 'acmeflex'"),
+        ({"brands": _brands_with(2, id="acme")}, "brands[2].id: 'acme' is listed twice"),
+        ({"brands": _brands_with(3, name="acmeflex")}, "brands[3].name: 'acmeflex' is listed twice"),
         ({"brands": _brands_with(0, own=False)}, "brands: no own brand"),
         ({"brands": _brands_with(1, own=True)}, "brands[1].own: only one brand can be the own brand"),
         ({"brands": _brands_with(1, id="Bolt!")}, "brands[1].id: 'Bolt!' is not an id"),
@@ -114,7 +114,10 @@ def _brands_with(index: int, **fields: Any) -> list[dict[str, Any]]:
         ({"unaided_boxes": 0}, "unaided_boxes: must be a whole number"),
         ({"unaided_boxes": True}, "unaided_boxes: must be a whole number"),
         ({"attributes": ["product_quality", "fit"]}, "attributes[1]: 'fit' is not a default attribute"),
-        ({"attributes": ["staff", {"id": "staff", "label": "Staff"}]}, "attributes[1]: duplicate 'staff'"),
+        (
+            {"attributes": ["staff", {"id": "staff", "label": "Staff"}]},
+            "attributes[1]: 'staff' is listed twice",
+        ),
         (
             {"weighting_variables": ["age", "income"]},
             "weighting_variables[1]: no screener question for 'income'",

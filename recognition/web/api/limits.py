@@ -3,7 +3,8 @@ survey's pages.
 
 Rate limiting is a token bucket per API key: ``burst`` requests at once, refilled at ``rate`` per second. An
 empty bucket answers 429 with ``Retry-After`` (whole seconds until a token is back). The buckets live in the
-process: with several instances each enforces the limit on its own share of the traffic.
+process: with several instances each enforces the limit on its own share of the traffic. The studio's operations
+count against the signed-in key's bucket too (:func:`take`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from recognition.store.orgs import ApiKey
 from recognition.web.api.auth import API_PREFIX
 from recognition.web.api.errors import Problem
 from recognition.web.caches import GZIP_FROM, accepts_gzip, etag_of
@@ -25,18 +27,23 @@ Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SURVEY_PREFIX = "/survey/"
 
 
+def take(request: web.Request, key: ApiKey) -> None:
+    """Count one request against ``key``'s rate limit; 429 when it is over."""
+    wait = request.app[RATE_LIMIT].take(key.id)
+    if wait > 0:
+        raise Problem(
+            429,
+            "Too Many Requests",
+            f"this key is over its rate limit; retry in {wait:.1f} s",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+
+
 @web.middleware
 async def rate_limit_middleware(request: web.Request, handler: Next) -> web.StreamResponse:
     key = request.get(API_KEY)
     if key is not None:
-        wait = request.app[RATE_LIMIT].take(key.id)
-        if wait > 0:
-            raise Problem(
-                429,
-                "Too Many Requests",
-                f"this key is over its rate limit; retry in {wait:.1f} s",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
-            )
+        take(request, key)
     return await handler(request)
 
 

@@ -7,7 +7,8 @@ role (403) → ``Accept`` (406) → ``Content-Type`` (415) → body size (413) �
 
 A *form* operation (a poll or objective definition, ``form=True``) answers every invalid body — wrong shape or
 wrong meaning — with one 422 problem whose ``errors`` list every problem by field; its ``checks`` (meaning
-checks that need no stored data) run on the body even when its shape is wrong, so every problem comes at once.
+checks that need no stored data) run on the body even when its shape is wrong, so every problem comes at once,
+and its ``explain`` may add to that problem what can still be said (the plan of a half-filled definition).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ MAX_ID = 2**63 - 1
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 Handler = Callable[["Ctx"], Awaitable[web.StreamResponse]]
+Explain = Callable[["Ctx", Problem], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ class Op:
     cached: bool = False
     form: bool = False
     checks: Checks | None = None
+    #: A form operation's word on a body it refuses: may add members to the 422 problem (the plan beside a
+    #: definition whose other fields are still wrong). Given the body as sent.
+    explain: Explain | None = None
     writes: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -122,11 +127,12 @@ class Ctx:
             action=action,
             target_type=target_type,
             target_id=target_id,
-            details=_plain(details or {}),
+            details=plain(details or {}),
         )
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """``value`` as plain JSON data (dates as ISO 8601 text)."""
     return json.loads(dumps(value))
 
 
@@ -264,10 +270,16 @@ def _params(op: Op, request: web.Request) -> dict[str, Any]:
     return values
 
 
-async def _body(op: Op, request: web.Request) -> Any:
+async def _body(op: Op, request: web.Request, key: ApiKey, params: dict[str, Any], media: str) -> Any:
     if op.body is None:
         return None
-    return validate(op.body, await read_json(request), form=op.form, checks=op.checks)
+    value = await read_json(request)
+    try:
+        return validate(op.body, value, form=op.form, checks=op.checks)
+    except Problem as problem:
+        if op.explain is not None and problem.status == 422 and isinstance(value, dict):
+            await op.explain(Ctx(request, key, params, value, media), problem)
+        raise
 
 
 def bind(op: Op) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -321,7 +333,7 @@ async def _answer(
     params = _params(op, request)
     if params.get("format") == "csv":
         media = CSV
-    body = await _body(op, request)
+    body = await _body(op, request, key, params, media)
     response = await op.handler(Ctx(request, key, params, body, media))
     if cache is not None and isinstance(response, web.Response):
         cache.put(cache_key, response)

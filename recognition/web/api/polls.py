@@ -146,6 +146,22 @@ async def validate_poll(ctx: Ctx) -> Any:
     return respond({"valid": True, "errors": [], "plan": plan})
 
 
+#: The fields the plan reads: with each of them right, a definition wrong elsewhere still gets its plan.
+_PLANNED = ("sample_size", "population", "provider", "cost_per_complete", "budget", "schedule")
+
+
+async def plan_beside(ctx: Ctx, problem: Problem) -> None:
+    """The plan beside the 422 of a definition whose shape is wrong (``ctx.body`` as sent), as a form typed
+    field by field needs it: when the fields the plan reads are each right (and a sample size is given)."""
+    wrong = {e["field"].split(".")[0].split("[")[0] for e in problem.errors}
+    body = ctx.body
+    if wrong & set(_PLANNED) or not isinstance(body.get("sample_size"), int) or "population" not in body:
+        return
+    values = {**_NEW, **{k: body[k] for k in _PLANNED if k in body}}
+    plan = make_plan(values, await _price(ctx, values), alpha=ctx.settings.statistics_alpha)
+    problem.extra = {**problem.extra, "plan": plan}
+
+
 async def get_poll(ctx: Ctx) -> Any:
     async with ctx.pool.acquire() as conn:
         return respond(render(await load_poll(conn, ctx)))
@@ -330,10 +346,12 @@ OPS = (
         errors=(422,),
         form=True,
         checks=definition_checks,
+        explain=plan_beside,
         description=(
             "Answers 200 with the sample-size plan and cost when the definition is valid; otherwise the 422 "
-            "problem a create would answer, every problem by field, with the plan (when it can be computed) "
-            "in its `plan` member. A form may call it as the user types. The budget is per wave: a wave fits "
+            "problem a create would answer, every problem by field, with the plan (when it can be computed: "
+            "the fields it reads — sample_size, population, provider, cost_per_complete, budget, schedule — "
+            "are each right, whatever is wrong elsewhere) in its `plan` member. A form may call it as the user types. The budget is per wave: a wave fits "
             "when sample_size × the provider's price per complete is at most the budget (the check the launch "
             "makes); the plan says whose price it used (price_source)."
         ),
