@@ -56,9 +56,9 @@ _HEADERS = {
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get(r"/survey/{wave_id:\d+}/start", entry)
-    app.router.add_get(r"/survey/{wave_id:\d+}", show_page)
-    app.router.add_post(r"/survey/{wave_id:\d+}", submit)
+    app.router.add_get(r"/survey/{wave_id:\d{1,18}}/start", entry)
+    app.router.add_get(r"/survey/{wave_id:\d{1,18}}", show_page)
+    app.router.add_post(r"/survey/{wave_id:\d{1,18}}", submit)
 
 
 def _html(body: str, status: int = 200) -> web.Response:
