@@ -136,6 +136,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             def banner(url: str) -> None:
                 print(f"\nrecognition is serving on {url} (Ctrl-C to stop)")
                 print(f"  dashboard:  {url}/dashboard  (sign in with the admin key below)")
+                print(f"  studio:     {url}/studio  (set up a tracker of your own, watch its fieldwork)")
                 print(f"  share link: {share.replace(settings.public_base_url.rstrip('/'), url)}")
                 print(f"  API docs:   {url}/docs")
                 print(
