@@ -48,6 +48,7 @@ from recognition.web.keys import (
 )
 from recognition.web.metrics import Metrics
 from recognition.web.middleware import metrics_middleware, security_headers
+from recognition.web.studio import monitor as studio_monitor
 from recognition.web.survey import routes as survey_routes
 from recognition.web.throttle import AuthThrottle
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
     api_routes.setup(app, extra=dashboard_routes.OPERATIONS)
     survey_routes.setup(app)
     dashboard_routes.setup(app)
+    studio_monitor.setup(app)
     webhooks.setup(app)
 
     # Background work, opened in this order and closed in reverse.

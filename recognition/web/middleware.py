@@ -5,7 +5,7 @@
   no-referrer`` (a share link's token must never leave in a ``Referer``), and every HTML page a
   Content-Security-Policy (:data:`PAGE_POLICY` unless the page set its own, which always gets
   ``frame-ancestors 'none'``), ``X-Frame-Options: DENY`` and ``Cache-Control: no-store`` unless the page chose
-  its own caching; every answer under the dashboard's and share links' paths (:func:`is_page`: PDFs, redirects,
+  its own caching; every answer under the dashboard's, the studio's and share links' paths (:func:`is_page`: PDFs, redirects,
   errors) gets the page headers too. Page routes refine by setting these headers themselves.
 * :class:`AccessLogger` writes one line per request with :func:`loggable_path`: the path with share tokens
   redacted and without the query string (which carries respondents' ids and link signatures), the status, the
@@ -35,7 +35,7 @@ PAGE_POLICY = (
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 #: Paths whose every answer is treated as a page (HTML, the PDF built from one, redirects and errors).
-PAGE_PREFIXES = ("/dashboard", "/share/", "/shared/")
+PAGE_PREFIXES = ("/dashboard", "/share/", "/shared/", "/studio/")
 #: Every response gets these unless the handler chose otherwise.
 ALWAYS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 #: Path segments that are secrets (a share token follows /share/).
