@@ -24,7 +24,7 @@ from recognition.web.api import fieldwork, waves
 from recognition.web.api.ops import Op, respond
 from recognition.web.dashboard.pages import render
 from recognition.web.keys import POOL
-from recognition.web.studio import preview
+from recognition.web.studio import preview, review
 from recognition.web.studio.acting import Refused, Visitor, act, page, poll_of, posted, refused_page, visitor
 
 #: Seconds between the monitor's updates while it is open.
@@ -204,3 +204,4 @@ def setup(app: web.Application) -> None:
     r.add_get(r"/studio/waves/{wave_id}/confirm", confirm_page)
     r.add_post(r"/studio/waves/{wave_id}/{action:pause|resume|cancel}", act_on_wave)
     preview.setup(app)
+    review.setup(app)
