@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import itertools
 import json
 import os
@@ -20,6 +21,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -153,3 +155,17 @@ async def open_tab() -> AsyncIterator[Tab]:
             proc.kill()
             await proc.wait()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def check_png(data: bytes, name: str, width: int) -> None:
+    """Check that ``data`` is a real PNG screenshot ``width`` px wide (less a scrollbar) showing more than a
+    blank page, and keep it as ``tests/artifacts/{name}.png``."""
+    from PIL import Image
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 30_000, f"{name}: not a real screenshot"
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    assert width - 20 <= image.width <= width  # less a scrollbar
+    colours = image.resize((64, 64)).getcolors(64 * 64)
+    assert colours is not None and len(colours) > 20, f"{name}: the screenshot is nearly blank"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{name}.png").write_bytes(data)

@@ -20,17 +20,15 @@ import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pypdf
 import pytest
 
 from tests.conftest import outside_pytest_tmp
-from tests.e2e.browser import Tab, need_browser, open_tab
+from tests.e2e.browser import ARTIFACTS, Tab, check_png, need_browser, open_tab
 from tests.e2e.test_demo_cli import _env, free_port, run_cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the demo it reads takes minutes
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -101,18 +99,6 @@ async def page() -> AsyncIterator[Tab]:
         yield tab
 
 
-def _check_png(data: bytes, name: str, width: int) -> None:
-    from PIL import Image
-
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 30_000, f"{name}: not a real screenshot"
-    image = Image.open(io.BytesIO(data)).convert("RGB")
-    assert width - 20 <= image.width <= width  # less a scrollbar
-    colours = image.resize((64, 64)).getcolors(64 * 64)
-    assert colours is not None and len(colours) > 20, f"{name}: the screenshot is nearly blank"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / f"{name}.png").write_bytes(data)
-
-
 def _pdf_pages(data: bytes, name: str) -> list[str]:
     assert data.startswith(b"%PDF"), f"{name}: not a PDF"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -167,7 +153,7 @@ async def _shot(page: Tab, url: str, width: int, height: int, name: str) -> dict
     await page.goto(url)
     content: dict = await page.evaluate(CONTENT)
     shot = await page.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-    _check_png(base64.b64decode(shot["data"]), name, width)
+    check_png(base64.b64decode(shot["data"]), name, width)
     return content
 
 

@@ -15,13 +15,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from recognition.app import create_app
 from recognition.demo import ORGANISATION
 from recognition.mentions.coding import code_text
-from recognition.polls.questionnaire import default_frame
 from recognition.settings import Settings
 from recognition.store import mentions as mentions_store
 from recognition.store import orgs
-from recognition.store import polls as polls_store
 from tests.conftest import demo_db_url
-from tests.integration.dashboard_support import csrf_of, sign_in
+from tests.integration.dashboard_support import csrf_of, plant_unplaced, sign_in
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 db_url = pytest.fixture(demo_db_url)  # each test reads its own copy of the demo tracker
@@ -36,25 +34,7 @@ async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, 
         org = await orgs.organisation_id(conn, ORGANISATION)
         assert org is not None
         keys = {role: (await orgs.create_key(conn, org, role))[0] for role in ("viewer", "editor")}
-        poll = await polls_store.get_poll(conn, poll_id)
-        assert poll is not None
-        frame = await mentions_store.current_frame(conn, poll_id, default_frame(poll))
-        # three respondents of the latest wave wrote a spelling the coder cannot place, first in their boxes
-        rows = await conn.fetch(
-            """SELECT r.id, r.wave_id, a.value FROM respondents r
-                      JOIN answers a ON a.respondent_id = r.id AND a.question_id = 'unaided'
-               WHERE r.wave_id = (SELECT max(id) FROM waves WHERE poll_id = $1) AND r.status = 'complete'
-               ORDER BY r.id LIMIT 3""",
-            poll_id,
-        )
-        for row in rows:
-            boxes = [UNPLACED, *row["value"][1:]]
-            await conn.execute(
-                "UPDATE answers SET value = $2 WHERE respondent_id = $1 AND question_id = 'unaided'",
-                row["id"],
-                boxes,
-            )
-            await mentions_store.store_coding(conn, row["id"], row["wave_id"], boxes, frame)
+    await plant_unplaced(pool, poll_id, UNPLACED, 3)
     return {"poll": poll_id, "keys": keys}
 
 

@@ -11,7 +11,7 @@ as the wave's detail (:func:`recognition.web.api.waves.get_wave`): the responden
 * **Incidence**: of the respondents who got past the screener or were screened out by it, the share who got
   past it (completes and quality terminations).
 * **Drop-outs**: respondents who started and left the survey without finishing (nothing shown to them for
-  :data:`DROP_OUT_SECONDS`); ``in_survey`` are the ones still answering.
+  :data:`DROP_OUT_SECONDS`, or at all once fieldwork is over); ``in_survey`` are the ones still answering.
 * **Cost so far**: the recorded cost once the wave's books are settled, else the valid completes at the price
   quoted at launch (:func:`recognition.waves.books.completes_cost`).
 """
@@ -32,6 +32,8 @@ from recognition.web.api.waves import WAVE_ID, load_wave
 
 #: A respondent shown nothing for this long has left the survey (a drop-out).
 DROP_OUT_SECONDS = 30 * 60
+#: States in which respondents may still be answering; after them, whoever has not finished dropped out.
+IN_FIELD = frozenset({"launching", "fielding", "closing"})
 
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 MONITOR: dict[str, Any] = {
@@ -112,7 +114,8 @@ async def wave_fieldwork(ctx: Ctx) -> Any:
         cells = await responses.complete_demographics(conn, wave.id)
         reasons = await responses.quality_reason_counts(conn, wave.id)
         fw = await fieldwork_store.get_fieldwork(conn, wave.id)
-        in_survey = await survey_store.still_in_survey(conn, wave.id, DROP_OUT_SECONDS)
+        in_field = wave.state in IN_FIELD
+        in_survey = await survey_store.still_in_survey(conn, wave.id, DROP_OUT_SECONDS) if in_field else 0
     completes = counts.get("complete", 0)
     past = completes + counts.get("quality_terminate", 0)
     judged = past + counts.get("screened_out", 0)

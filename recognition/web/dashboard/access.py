@@ -31,7 +31,7 @@ LOGIN_COOKIE = "recognition_login"
 SHARE_COOKIE = "recognition_share"
 SESSION_SECONDS = 12 * 3600
 #: Where a signed-in user may be sent back to after signing in.
-SAFE_PREFIXES = ("/dashboard",)
+SAFE_PREFIXES = ("/dashboard", "/studio")
 
 
 def _key(secret: str) -> bytes:
@@ -126,7 +126,7 @@ def safe_next(target: str, default: str = "/dashboard") -> str:
 
     Normalised before it is checked, the way a browser reads it: tab, CR and LF are dropped (a browser ignores
     them, so ``/\\t/evil.example`` means ``//evil.example``), backslashes read as slashes; then it must be a
-    path under the dashboard (no scheme, no host, no ``//``, no ``..`` segment) and is rebuilt from its parts."""
+    path under the dashboard or the studio (no scheme, no host, no ``//``, no ``..`` segment) and is rebuilt from its parts."""
     text = re.sub(r"[\t\r\n]", "", target).replace("\\", "/").strip()
     if _CONTROL.search(text) or not text.startswith("/") or text.startswith("//"):
         return default

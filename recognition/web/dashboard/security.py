@@ -40,10 +40,14 @@ def is_secure(request: web.Request) -> bool:
 
 def check_origin(request: web.Request) -> None:
     """Refuse a form post from another origin: ``Origin`` (or, without it, ``Referer``) must name this
-    service's own scheme and host. A post without either is left to the CSRF token."""
+    service's own scheme and host. A post without either is left to the CSRF token, as is one whose origin the
+    browser withholds (``Origin: null``: Chromium sends it for a form posted from a page whose referrer policy is
+    ``no-referrer``, as every page of the service's is)."""
     settings = request.app[SETTINGS]
     expected = f"{public_scheme(request, settings)}://{public_host(request, settings)}".lower()
     origin = request.headers.get("Origin")
+    if origin == "null":
+        origin = None
     if origin is None:
         referer = request.headers.get("Referer")
         if referer is None:
