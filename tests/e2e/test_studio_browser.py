@@ -28,7 +28,11 @@ from tests.conftest import demo_db_url
 from tests.e2e.browser import Tab, check_png, need_browser, open_tab
 from tests.integration.dashboard_support import plant_unplaced
 
-pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"), pytest.mark.timeout(600)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+    pytest.mark.timeout(600),
+]
 db_url = pytest.fixture(demo_db_url)  # the demo tracker, a copy of its own
 
 LAYOUT = """(() => {

@@ -6,8 +6,8 @@ as the wave's detail (:func:`recognition.web.api.waves.get_wave`): the responden
 (:func:`recognition.waves.pricing.wave_spec`).
 
 * **Quota cells**: every level of every weighting variable the provider was given a quota on, its limit
-  (``target``) and the valid completes in it (``achieved``); a derived variable's levels are counted from the
-  variable it follows.
+  (``target``) and the valid completes in it (``achieved``), by the demographics the survey stored (a derived
+  variable, such as the region from the Land, filled in as the survey stores it).
 * **Incidence**: of the respondents who got past the screener or were screened out by it, the share who got
   past it (completes and quality terminations).
 * **Drop-outs**: respondents who started and left the survey without finishing (nothing shown to them for
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from recognition.populations import derived_variables
 from recognition.store import fieldwork as fieldwork_store
 from recognition.store import polls as polls_store
 from recognition.store import responses
@@ -88,18 +87,12 @@ MONITOR: dict[str, Any] = {
 
 def quota_cells(population: str, target_n: int, counts: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
     """The wave's quota cells with the completes in each (see the module docstring)."""
-    counted = dict(counts)
-    for variable, (source, levels) in derived_variables(population).items():
-        for (var, level), n in counts.items():
-            if var == source and level in levels:
-                cell = (variable, levels[level])
-                counted[cell] = counted.get(cell, 0) + n
     return [
         {
             "variable": q.variable,
             "level": q.level,
             "target": q.limit,
-            "achieved": counted.get((q.variable, q.level), 0),
+            "achieved": counts.get((q.variable, q.level), 0),
         }
         for q in wave_spec(population, target_n).quotas
     ]
