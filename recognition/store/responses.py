@@ -119,3 +119,27 @@ async def store_imported(
         [a[2] for a in answers],
     )
     return len(ids)
+
+
+async def complete_demographics(conn: asyncpg.Connection, wave_id: int) -> dict[tuple[str, str], int]:
+    """Valid completes of the wave (test respondents not counted) per (weighting variable, level) stored."""
+    rows = await conn.fetch(
+        """SELECT d.key AS variable, d.value AS level, count(*) AS n
+           FROM respondents r CROSS JOIN LATERAL jsonb_each_text(r.demographics) AS d(key, value)
+           WHERE r.wave_id = $1 AND r.status = 'complete' AND NOT r.test
+           GROUP BY d.key, d.value""",
+        wave_id,
+    )
+    return {(r["variable"], r["level"]): int(r["n"]) for r in rows}
+
+
+async def quality_reason_counts(conn: asyncpg.Connection, wave_id: int) -> dict[str, int]:
+    """Quality terminations of the wave per reason (a respondent may break several rules)."""
+    rows = await conn.fetch(
+        """SELECT reason, count(*) AS n
+           FROM respondents r CROSS JOIN LATERAL unnest(r.quality_reasons) AS reason
+           WHERE r.wave_id = $1 AND r.status = 'quality_terminate' AND NOT r.test
+           GROUP BY reason ORDER BY n DESC, reason""",
+        wave_id,
+    )
+    return {r["reason"]: int(r["n"]) for r in rows}

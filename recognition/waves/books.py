@@ -39,6 +39,12 @@ from recognition.waves.outbox import call_once
 log = logging.getLogger(__name__)
 
 
+def completes_cost(valid: int, price: float | None) -> float:
+    """What a wave's valid completes cost: each at the price quoted at launch (paid screen-outs come on top at
+    the close, for a provider that charges for them)."""
+    return valid * (price or 0.0)
+
+
 class Books:
     def __init__(self, pool: asyncpg.Pool, settings: Settings, provider: Provider, options: Any) -> None:
         self.pool = pool
@@ -101,7 +107,7 @@ class Books:
             await self._tell_late(wave)
         async with self.pool.acquire() as conn:
             valid = (await responses.count_by_status(conn, wave.id)).get("complete", 0)
-        cost = valid * (fw.price or 0.0) + await self._screen_outs(wave, project)
+        cost = completes_cost(valid, fw.price) + await self._screen_outs(wave, project)
         async with self.pool.acquire() as conn:
             await fw_store.set_cost(conn, wave.id, round(cost, 2))
 

@@ -345,3 +345,28 @@ async def _answer(
 def add_routes(app: web.Application, ops: Sequence[Op]) -> None:
     for op in ops:
         app.router.add_route(op.method, op.path, bind(op), name=op.operation_id)
+
+
+async def perform(op: Op, request: web.Request, key: ApiKey, params: dict[str, str], body: Any = None) -> Any:
+    """Run ``op`` for ``key`` from a page (the studio acts for its signed-in user through the API's own
+    operations): the role, the parameters (given as text, as in a URL) and the body are checked as for an API
+    request, the handler runs and its JSON answer is returned decoded. :class:`Problem` as the API would answer."""
+    if not has_role(key, op.role):
+        raise Problem(403, "Forbidden", f"this operation needs the {op.role} role; the key has {key.role}")
+    values: dict[str, Any] = {}
+    errors: list[dict[str, str]] = []
+    for p in op.params:
+        if p.name in params:
+            value, problems = coerce_param(p.schema, params[p.name], p.name)
+            errors += problems
+            values[p.name] = value
+        elif p.required:
+            errors.append({"field": p.name, "message": "required"})
+    if errors:
+        raise bad_request(errors)
+    checked = None if op.body is None else validate(op.body, body, form=op.form, checks=op.checks)
+    response = await op.handler(Ctx(request, key, values, checked, JSON))
+    if op.writes:
+        request.app[RESPONSE_CACHE].clear()
+    assert isinstance(response, web.Response) and response.text is not None
+    return json.loads(response.text)

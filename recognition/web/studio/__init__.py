@@ -1,14 +1,17 @@
-"""The tracker studio: pages where marketing editors list, set up and change their trackers in the browser,
-signed in as on the dashboard. Its pages are under ``/studio``; its JSON operations (``/studio/api/…``) are the
-API's own, reached with the session (:mod:`recognition.web.studio.writes`)."""
+"""The tracker studio: pages where marketing editors list, set up and change their trackers, watch their
+fieldwork, preview their questionnaire as respondents see it and review the mentions the coder could not place,
+signed in as on the dashboard. Its pages are under ``/studio``; the editor's JSON operations (``/studio/api/…``)
+are the API's own, reached with the session (:mod:`recognition.web.studio.writes`); the other pages act through
+the API's operations too (:mod:`recognition.web.studio.acting`)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from recognition.web.studio import editor, writes
+from recognition.web.studio import editor, monitor, writes
 
 
 def setup(app: web.Application) -> None:
     editor.setup(app)
     writes.setup(app)
+    monitor.setup(app)

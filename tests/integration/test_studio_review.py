@@ -1,0 +1,97 @@
+"""The studio's mention review over real HTTP on the demo tracker's database: the fragments the coder left
+uncoded, coded by an editor through the API's recode (audited, CSRF-checked, editors only); the page says what
+changed, and the spelling is coded automatically from then on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from recognition.app import create_app
+from recognition.demo import ORGANISATION
+from recognition.mentions.coding import code_text
+from recognition.settings import Settings
+from recognition.store import mentions as mentions_store
+from recognition.store import orgs
+from tests.conftest import demo_db_url
+from tests.integration.dashboard_support import csrf_of, plant_unplaced, sign_in
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+db_url = pytest.fixture(demo_db_url)  # each test reads its own copy of the demo tracker
+UNPLACED = "Zoomerz"
+FRAGMENT = re.compile(r'<input type="hidden" name="fragment" value="([^"]+)">')
+
+
+@pytest.fixture
+async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, Any]:
+    poll_id = demo_template["poll"]["id"]
+    async with pool.acquire() as conn:
+        org = await orgs.organisation_id(conn, ORGANISATION)
+        assert org is not None
+        keys = {role: (await orgs.create_key(conn, org, role))[0] for role in ("viewer", "editor")}
+    await plant_unplaced(pool, poll_id, UNPLACED, 3)
+    return {"poll": poll_id, "keys": keys}
+
+
+@pytest.fixture
+async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
+        yield c
+
+
+async def test_an_editor_codes_a_mention_and_the_spelling_is_learnt(
+    client: TestClient, world: dict[str, Any], pool: asyncpg.Pool
+) -> None:
+    poll_id = world["poll"]
+    url = f"/studio/trackers/{poll_id}/mentions"
+    async with pool.acquire() as conn:
+        uncoded = await mentions_store.unmatched_fragments(conn, poll_id)
+    [fragment] = [f for f in uncoded if f.text == UNPLACED.lower()]
+    assert fragment.count == 3
+
+    await sign_in(client, world["keys"]["viewer"])
+    html = await (await client.get(url)).text()
+    assert f'<th scope="row">{fragment.text}</th>' in html and "coding needs an editor" in html
+    assert "<select" not in html
+    refused = await client.post(
+        f"{url}/recode", data={"csrf": csrf_of(html), "fragment": fragment.text, "brand_id": "acme"}
+    )
+    assert refused.status == 403
+
+    await sign_in(client, world["keys"]["editor"])
+    page = await client.get(url)
+    html = await page.text()
+    assert page.status == 200 and FRAGMENT.findall(html)[0] == fragment.text
+    assert '<label for="brand-1">' in html  # every select has its label
+    token = csrf_of(html)
+    assert (
+        await client.post(f"{url}/recode", data={"fragment": fragment.text, "brand_id": "acme"})
+    ).status == 403
+    wrong = await client.post(
+        f"{url}/recode", data={"csrf": token, "fragment": fragment.text, "brand_id": "nope"}
+    )
+    assert wrong.status == 422 and "not a brand of this poll: &#39;nope&#39;" in await wrong.text()
+
+    done = await client.post(
+        f"{url}/recode", data={"csrf": token, "fragment": fragment.text, "brand_id": "acme"}
+    )
+    html = await done.text()
+    assert done.status == 200, html
+    result = re.search(r'<div class="notice" role="status" id="recode-result">(.*?)</div>', html, re.S)
+    assert result is not None and "is now coded as <strong>Acme" in result.group(1)
+    recoded = re.search(r"(\d+) respondents? coded differently", result.group(1))
+    assert recoded is not None and int(recoded.group(1)) == 3
+    assert "Figures redone for published wave" in result.group(1)
+    assert FRAGMENT.findall(html).count(fragment.text) == 0  # no longer to review
+    learnt = re.search(r'<ul id="learnt">(.*?)</ul>', html, re.S)
+    assert learnt is not None and "→ Acme" in learnt.group(1)
+    async with pool.acquire() as conn:
+        frame = await mentions_store.latest_frame(conn, poll_id)
+        audited = await conn.fetch("SELECT details FROM audit_log WHERE action = 'mentions.recode'")
+    assert frame is not None and "acme" in code_text(fragment.text, frame).brands  # coded from then on
+    assert len(audited) == 1
