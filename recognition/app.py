@@ -48,7 +48,6 @@ from recognition.web.keys import (
 )
 from recognition.web.metrics import Metrics
 from recognition.web.middleware import metrics_middleware, security_headers
-from recognition.web.studio import monitor as studio_monitor
 from recognition.web.survey import routes as survey_routes
 from recognition.web.throttle import AuthThrottle
 

@@ -242,22 +242,17 @@ def _accepts(header: str, offered: tuple[str, ...]) -> str | None:
     return best[2] if best else None
 
 
-def _params(op: Op, request: web.Request) -> dict[str, Any]:
-    errors: list[dict[str, str]] = []
+def _check_role(op: Op, key: ApiKey) -> None:
+    if not has_role(key, op.role):
+        raise Problem(403, "Forbidden", f"this operation needs the {op.role} role; the key has {key.role}")
+
+
+def _coerced(op: Op, raw_of: Callable[[Param], str | None], errors: list[dict[str, str]]) -> dict[str, Any]:
+    """``op``'s parameters from their text (``raw_of``), each checked against its schema; problems added to
+    ``errors`` (a missing required one, a value that does not fit)."""
     values: dict[str, Any] = {}
-    known = {p.name for p in op.params if p.where == "query"}
-    for name in request.query:
-        if name not in known:
-            errors.append({"field": name, "message": "unknown parameter"})
-        elif len(request.query.getall(name)) > 1:
-            errors.append({"field": name, "message": "given more than once"})
     for p in op.params:
-        if p.where == "path":
-            raw = request.match_info.get(p.name)
-        elif p.where == "header":
-            raw = request.headers.get(p.name)
-        else:
-            raw = request.query.get(p.name)
+        raw = raw_of(p)
         if raw is None:
             if p.required:
                 errors.append({"field": p.name, "message": "required"})
@@ -265,6 +260,26 @@ def _params(op: Op, request: web.Request) -> dict[str, Any]:
         value, problems = coerce_param(p.schema, raw, p.name)
         errors += problems
         values[p.name] = value
+    return values
+
+
+def _params(op: Op, request: web.Request) -> dict[str, Any]:
+    errors: list[dict[str, str]] = []
+    known = {p.name for p in op.params if p.where == "query"}
+    for name in request.query:
+        if name not in known:
+            errors.append({"field": name, "message": "unknown parameter"})
+        elif len(request.query.getall(name)) > 1:
+            errors.append({"field": name, "message": "given more than once"})
+
+    def raw_of(p: Param) -> str | None:
+        if p.where == "path":
+            return request.match_info.get(p.name)
+        if p.where == "header":
+            return request.headers.get(p.name)
+        return request.query.get(p.name)
+
+    values = _coerced(op, raw_of, errors)
     if errors:
         raise bad_request(errors)
     return values
@@ -290,10 +305,7 @@ def bind(op: Op) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
 
     async def handle(request: web.Request) -> web.StreamResponse:
         key = request[API_KEY]
-        if not has_role(key, op.role):
-            raise Problem(
-                403, "Forbidden", f"this operation needs the {op.role} role; the key has {key.role}"
-            )
+        _check_role(op, key)
         media = _accepts(request.headers.get("Accept", ""), op.media)
         if media is None:
             raise Problem(406, "Not Acceptable", f"this operation answers with {', '.join(op.media)}")
@@ -351,17 +363,9 @@ async def perform(op: Op, request: web.Request, key: ApiKey, params: dict[str, s
     """Run ``op`` for ``key`` from a page (the studio acts for its signed-in user through the API's own
     operations): the role, the parameters (given as text, as in a URL) and the body are checked as for an API
     request, the handler runs and its JSON answer is returned decoded. :class:`Problem` as the API would answer."""
-    if not has_role(key, op.role):
-        raise Problem(403, "Forbidden", f"this operation needs the {op.role} role; the key has {key.role}")
-    values: dict[str, Any] = {}
+    _check_role(op, key)
     errors: list[dict[str, str]] = []
-    for p in op.params:
-        if p.name in params:
-            value, problems = coerce_param(p.schema, params[p.name], p.name)
-            errors += problems
-            values[p.name] = value
-        elif p.required:
-            errors.append({"field": p.name, "message": "required"})
+    values = _coerced(op, lambda p: params.get(p.name), errors)
     if errors:
         raise bad_request(errors)
     checked = None if op.body is None else validate(op.body, body, form=op.form, checks=op.checks)
