@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from panels.base import Provider, ProviderRejected, ProviderUnavailable
+from panels.base import Provider, ProviderError, ProviderRejected
 from panels.links import TESTER_PREFIX, entry_url
 from recognition.errors import UserError
 from recognition.store import survey as survey_store
@@ -104,13 +104,13 @@ async def wave_test_links(
         survey_url = f"{base_url.rstrip('/')}/survey/{access.wave_id}/start"
         try:
             own = await provider.test_link(access.for_provider(), survey_url)
-        except ProviderUnavailable as exc:
-            note = f"{access.provider} did not give its test link: {exc}"
         except ProviderRejected as exc:
             cause = str(exc).removeprefix(f"{exc.provider}: ")
             raise ProviderTestRefused(
                 f"{access.provider} refused a test run of wave {access.wave_id}: {cause}"
             ) from None
+        except ProviderError as exc:  # unavailable: try again later
+            note = f"{access.provider} did not give its test link: {exc}"
         else:
             if own is None:
                 note = f"{access.provider} has no test mode of its own; use the service's test link"
