@@ -13,7 +13,8 @@ Three hosts, as Cint publishes them:
   Feasibility is ``calculate-feasibility`` for the described target group: its ``suggested_price`` is the price
   the poll's budget and cost use, and the target group is bought at it. Launching is an asynchronous
   *launch-from-draft* job, polled until ``Completed``; pause, resume and close act on the target group's
-  fielding run with its ETag in ``If-Match`` (a 412 means it changed: read it again and decide again).
+  fielding run with its ETag in ``If-Match`` (a 412 means it changed: read it again and decide again). Test
+  runs go through Cint's test supplier (:mod:`panels.cint_testrun`).
   Cint creates a new target group for every create request, so the adapter looks for the wave's before creating
   one and after any failed attempt.
 - **Server to server** (:mod:`panels.cint_s2s`): the RID validated on entry, the outcome posted before the
@@ -62,6 +63,7 @@ from panels.cint_api import (
     target_group_body,
 )
 from panels.cint_s2s import Fulfillment, live_url, test_url, verify_webhook
+from panels.cint_testrun import test_run_link
 from panels.http import CallObserver, RetryPolicy
 
 API_URL = "https://api.cint.com/v1"
@@ -361,12 +363,14 @@ class CintProvider:
         return live_url(survey_url)
 
     async def test_link(self, access: WaveAccess, survey_url: str) -> str | None:
-        """Cint's test entry for the wave's target group (a test-supplier session sent to the ``test_url``),
-        when its address is configured; otherwise the test link in Cint's own dashboard does the same."""
-        if not self.test_entry_url:
-            return None
+        """Cint's test link for a test run of the wave's target group by its test supplier (supplier 980):
+        the target group opened to the test supplier through the Target Group Allocations API and the
+        ``links.test_screener`` Cint gives (:mod:`panels.cint_testrun`). A ``test_entry_url`` configured by hand
+        (with ``[%TARGET_GROUP_ID%]``, ``[%PROJECT_ID%]``) is used instead, as given."""
         pid, tg = ids(access.project_id)
-        return self.test_entry_url.replace("[%TARGET_GROUP_ID%]", tg).replace("[%PROJECT_ID%]", pid)
+        if self.test_entry_url:
+            return self.test_entry_url.replace("[%TARGET_GROUP_ID%]", tg).replace("[%PROJECT_ID%]", pid)
+        return await test_run_link(self.demand, pid, tg)
 
     async def admit(self, access: WaveAccess, query: Mapping[str, str], url: str) -> Arrival:
         return await self.fulfillment.admit(query, url)

@@ -237,7 +237,7 @@ KINDS: dict[str, ProviderKind] = {
                 ),
                 CredentialField(
                     "test_entry_url",
-                    "the target group's test link, with [%TARGET_GROUP_ID%] (empty: use Cint's dashboard)",
+                    "a test link to use instead of Cint's, with [%TARGET_GROUP_ID%] (empty: the one Cint gives)",
                     secret=False,
                     default="",
                 ),

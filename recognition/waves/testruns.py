@@ -12,9 +12,20 @@ Two links, when the wave's survey exists (its fieldwork has created the project 
   never tells the provider an outcome and ends on its own page. Test respondents count towards no target and
   enter no estimate, progress or quota (every store query of completes reads ``NOT test``). The link holds for
   :data:`TEST_LINK_LIFETIME`; each request makes a new tester, so one link is one test respondent.
-- **the provider's own test mode**, where it has one (:meth:`panels.base.Provider.test_link`: PureSpectrum's
-  ``test_ps_survey_entry_link``, Cint's test supplier), which sends a tester through the provider's own screens to
-  the wave's test URL. None for providers without one (a redirect panel, Prolific, the simulated provider).
+- **the provider's own test mode**, where it has one (:meth:`panels.base.Provider.test_link`), which sends a
+  tester through the provider's own screens to the wave's test URL; the provider admits them as a test
+  (``Arrival.test``), and they are stored and kept out of every count like the service's testers, and never
+  billed. PureSpectrum gives its ``test_ps_survey_entry_link``. Cint runs a test of the wave's target group
+  through its *test supplier* (supplier 980), whose completes Cint never bills: the adapter opens the launched
+  target group to it with the Target Group Allocations API (``PUT …/allocation-specification``, a private-exchange
+  group for supplier 980, everything else as it was) and hands over the test link Cint gives for the target group
+  (``links.test_screener``), which ends at the target group's ``test_url``
+  (:mod:`panels.cint_testrun`; a ``test_entry_url`` set in the credentials is used instead). None for providers
+  without one (a redirect panel, Prolific, the simulated provider).
+
+A provider that cannot be reached leaves its link out with a note; the service's link is given regardless. A
+provider that *refuses* its test run (Cint: the wave's target group is not launched yet, or is closed) is a
+:class:`ProviderTestRefused` naming the cause: a 409 problem from the API, one line from ``recognition test-link``.
 """
 
 from __future__ import annotations
@@ -25,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from panels.base import Provider, ProviderError
+from panels.base import Provider, ProviderError, ProviderRejected
 from panels.links import TESTER_PREFIX, entry_url
 from recognition.errors import UserError
 from recognition.store import survey as survey_store
@@ -33,6 +44,10 @@ from recognition.store.survey import SurveyAccess
 
 #: How long a test link admits its tester.
 TEST_LINK_LIFETIME = timedelta(days=7)
+
+
+class ProviderTestRefused(UserError):
+    """The wave's provider refused its own test mode for now; the message names the wave and the cause."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +93,8 @@ async def wave_test_links(
     access: SurveyAccess, provider: Provider | None, base_url: str, now: datetime | None = None
 ) -> WaveTestLinks:
     """The service's test link and, when ``provider`` (the wave's adapter) has a test mode, its own. A provider
-    that cannot be reached leaves its link out and says why; the service's link works regardless."""
+    that cannot be reached leaves its link out and says why; the service's link works regardless. A provider that
+    refuses raises :class:`ProviderTestRefused`."""
     link, expires = service_test_link(base_url, access, now or datetime.now(UTC))
     own: str | None = None
     note: str | None = None
@@ -88,7 +104,12 @@ async def wave_test_links(
         survey_url = f"{base_url.rstrip('/')}/survey/{access.wave_id}/start"
         try:
             own = await provider.test_link(access.for_provider(), survey_url)
-        except ProviderError as exc:
+        except ProviderRejected as exc:
+            cause = str(exc).removeprefix(f"{exc.provider}: ")
+            raise ProviderTestRefused(
+                f"{access.provider} refused a test run of wave {access.wave_id}: {cause}"
+            ) from None
+        except ProviderError as exc:  # unavailable: try again later
             note = f"{access.provider} did not give its test link: {exc}"
         else:
             if own is None:

@@ -244,8 +244,9 @@ async def test_test_link_respondents_are_stored_as_tests_never_estimated_and_fre
             access = await survey_store.get_access(conn, wave_id)
         assert access is not None
         link = await provider.test_link(access.for_provider(), f"{f.survey_url}/survey/{wave_id}/start")
-        assert link is not None
         tg = f.target_group(settings, wave_id)
+        assert link == f"{f.sim.url}/cint-exchange/test/{tg.id}"  # Cint's links.test_screener
+        assert f.exchange.counts["allocation_updates"] == 1  # opened to the test supplier 980
         book = f.exchange.book_of(tg)
         assert book.population is not None
         names = {"acme": "Acme", "velo": "Velo", "kinetic": "Kinetic"}

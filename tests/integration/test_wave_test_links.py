@@ -19,13 +19,16 @@ import numpy as np
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from panels.base import ProjectSpec
 from panels.links import entry_url
-from panels.registry import KINDS, BuildContext
+from panels.registry import KINDS, BuildContext, ProviderConfig, ProviderRegistry
+from panels.simulated.apis.cint import credentials as cint_credentials
 from panels.simulated.apis.purespectrum import credentials as purespectrum_credentials
 from panels.simulated.population import SyntheticPopulation
 from panels.simulated.respondents import draw_respondents
+from panels.simulated.server import running_simulator
 from panels.simulated.walkers import Walker, walk
-from recognition import sessions
+from recognition import providers, sessions
 from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import orgs, responses, waves
@@ -33,7 +36,7 @@ from recognition.store import survey as survey_store
 from recognition.store.survey import SurveyAccess
 from recognition.waves.fieldwork import run_wave
 from recognition.waves.testruns import wave_test_links
-from tests.integration.field_support import BRANDS, FAST, SLOT, TIME_SCALE, field, make_wave
+from tests.integration.field_support import BRANDS, FAST, ORGANISATION, SLOT, TIME_SCALE, field, make_wave
 
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
 
@@ -119,6 +122,31 @@ async def test_a_tester_takes_a_fielded_wave_through_its_test_link_and_is_counte
     assert (dict(project.returns), len(project.feed), len(project.completed)) == booked_before
 
 
+async def _cli(settings: Settings, tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    """``recognition test-link *args`` in a process of its own, on the test database: (exit code, out, err)."""
+    config = tmp_path / "recognition.toml"
+    config.write_text(
+        f'[database]\nurl = "{settings.database_url}"\n[survey]\nsecret = "{settings.survey_secret}"\n'
+        '[server]\nbase_url = "https://tracker.example.com"\n'
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "recognition",
+        "test-link",
+        *args,
+        "--data-dir",
+        str(tmp_path),
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
 async def test_the_cli_prints_a_signed_test_link(
     pool: asyncpg.Pool, settings: Settings, tmp_path: Path
 ) -> None:
@@ -128,32 +156,8 @@ async def test_the_cli_prints_a_signed_test_link(
         await survey_store.set_access(conn, SurveyAccess(wave_id, "simulated", "p1", "ref", secret, None))
         poll_id = (await waves.get_wave(conn, wave_id)).poll_id  # type: ignore[union-attr]
         unfielded, _ = await waves.create_wave(conn, poll_id, SLOT.replace(day=9), 5)
-    config = tmp_path / "recognition.toml"
-    config.write_text(
-        f'[database]\nurl = "{settings.database_url}"\n[survey]\nsecret = "{settings.survey_secret}"\n'
-        '[server]\nbase_url = "https://tracker.example.com"\n'
-    )
-
-    async def cli(*args: str) -> tuple[int, str, str]:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "recognition",
-            "test-link",
-            *args,
-            "--data-dir",
-            str(tmp_path),
-            "--config",
-            str(config),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await proc.communicate()
-        assert proc.returncode is not None
-        return proc.returncode, out.decode(), err.decode()
-
-    code, out, _ = await cli(str(wave_id), "--json")
-    missing = await cli(str(unfielded.id))
+    code, out, _ = await _cli(settings, tmp_path, str(wave_id), "--json")
+    missing = await _cli(settings, tmp_path, str(unfielded.id))
     links = json.loads(out)
     url = urlsplit(links["entry_url"])
     query = dict(parse_qsl(url.query))
@@ -187,3 +191,49 @@ async def test_a_provider_that_cannot_be_reached_leaves_only_the_service_link() 
         and none.provider_note is not None
         and "no purespectrum" in none.provider_note
     )
+
+
+async def test_cints_test_run_through_the_api_and_the_cli_and_its_refusal_named_in_a_409(
+    pool: asyncpg.Pool, settings: Settings, tmp_path: Path
+) -> None:
+    """A Cint wave: while its target group is a draft, Cint refuses a test run, and the API answers a 409 problem
+    (the CLI one line, exit 2) naming the wave and the cause; once launched, both give Cint's test link."""
+    wave_id = await make_wave(pool, target=5, provider="cint")
+    async with running_simulator(rate=0.0) as sim:
+        values = cint_credentials(sim.url)
+        async with pool.acquire() as conn:
+            org = await orgs.ensure_organisation(conn, ORGANISATION)
+            editor, _ = await orgs.create_key(conn, org, "editor")
+        registry = ProviderRegistry(ProviderConfig(policy=FAST))
+        try:
+            await providers.save(pool, settings.survey_secret, registry, org, "cint", values)
+        finally:
+            await registry.aclose()
+        kind = KINDS["cint"]
+        provider = kind.build(kind.complete(values), BuildContext(FAST, None))
+        reference = sessions.project_reference(settings.survey_secret, wave_id)
+        try:
+            spec = ProjectSpec(reference, "Test run", 5, "us", survey_url=f"{sim.url}/survey/{wave_id}/start")
+            project = await provider.create_project(spec, idempotency_key=f"{reference}:create")
+            async with pool.acquire() as conn:
+                await survey_store.set_access(
+                    conn, SurveyAccess(wave_id, "cint", project.id, reference, "w" * 64, None)
+                )
+            async with TestClient(TestServer(create_app(settings, pool=pool))) as client:
+                post = f"/api/v1/waves/{wave_id}/test-link"
+                auth = {"Authorization": f"Bearer {editor}"}
+                refused = await client.post(post, headers=auth)
+                problem = await refused.json()
+                cli_refused = await _cli(settings, tmp_path, str(wave_id))
+                await provider.launch(project.id, idempotency_key=f"{reference}:launch")
+                given = await client.post(post, headers=auth)
+                links = await given.json()
+                cli_given = await _cli(settings, tmp_path, str(wave_id), "--json")
+        finally:
+            await provider.aclose()
+    tg = project.id.split(":")[1]
+    cause = f"cint refused a test run of wave {wave_id}: target group {tg} is not launched yet"
+    assert refused.status == 409 and problem["detail"].startswith(cause)
+    assert cli_refused[0] == 2 and cause in cli_refused[2] and "Traceback" not in cli_refused[2]
+    assert given.status == 200 and links["provider_test_url"] == f"{sim.url}/cint-exchange/test/{tg}"
+    assert cli_given[0] == 0 and json.loads(cli_given[1])["provider_test_url"] == links["provider_test_url"]

@@ -4,7 +4,8 @@ Served under ``/cint/`` (faults apply there):
 
 - ``POST /cint/auth/oauth/token``: OAuth client credentials → ``{access_token, expires_in, token_type}``
   (401 ``access_denied`` for unknown credentials); tokens are JWT-like and expire after ``token_ttl`` seconds;
-- ``/cint/api/v1/...``: the Demand API (:mod:`panels.simulated.apis.cint_demand`);
+- ``/cint/api/v1/...``: the Demand API (:mod:`panels.simulated.apis.cint_demand`, ``cint_fielding``,
+  ``cint_allocations``);
 - ``/cint/s2s/fulfillment/respondents/{rid}`` and ``/cint/s2s/fulfillment/respondents/transition``: the
   server-to-server validation and outcome, with the S2S key in ``Authorization`` (raw or as a bearer).
 
@@ -12,8 +13,9 @@ And outside it (browser landings, never faulted):
 
 - ``GET /cint-exchange/s/ClientCallBack.aspx?RID=…``: Cint's return page (a return without a prior S2S
   transition is a ghost complete, counted and never paid);
-- ``GET /cint-exchange/test/{target_group_id}``: the target group's test link (a test-supplier session, sent to
-  its ``test_url`` with a fresh RID).
+- ``GET /cint-exchange/test/{target_group_id}``: the target group's test link, given as ``links.test_screener``
+  in its details (a test-supplier session, sent to its ``test_url`` with a fresh RID, once the target group is
+  launched and its allocation gives the test supplier 980 a group).
 
 Respondents are sent to live target groups' surveys in the background (Cint sends them whether or not the buyer
 looks), and :func:`credentials` gives the adapter's credential fields that point it here.
@@ -29,6 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
+from panels.simulated.apis.cint_allocations import get_allocation, put_allocation, test_supplier_open
 from panels.simulated.apis.cint_common import CINT, demand, error
 from panels.simulated.apis.cint_demand import (
     create_project,
@@ -86,7 +89,6 @@ def credentials(simulator_url: str) -> dict[str, str]:
         "auth_url": f"{base}/cint/auth/oauth/token",
         "s2s_url": f"{base}/cint/s2s",
         "return_url": f"{base}{PAGES}/s/ClientCallBack.aspx?RID=[%RID%]",
-        "test_entry_url": f"{base}{PAGES}/test/[%TARGET_GROUP_ID%]",
         "simulation": "on",
     }
 
@@ -180,11 +182,14 @@ async def return_page(request: web.Request) -> web.StreamResponse:
 
 
 async def test_entry(request: web.Request) -> web.StreamResponse:
-    """The target group's test link: a test-supplier session sent to the ``test_url`` (303 See Other)."""
+    """The target group's test link (``links.test_screener``): a test-supplier session sent to the ``test_url``
+    (303 See Other), for a launched target group open to the test supplier."""
     ex = request.app[CINT]
     tg = ex.target_groups.get(request.match_info["target_group_id"])
-    if tg is None or not tg.body.get("test_url") or tg.status in ("completed", "archived"):
+    if tg is None or not tg.body.get("test_url") or tg.status in ("draft", "completed", "archived"):
         return _page("Cint", "no test link", 404)
+    if not test_supplier_open(tg):
+        return _page("Cint", "the test supplier (980) is not allocated to this target group", 404)
     session = ex.new_session(tg.id, None, test=True)
     raise web.HTTPSeeOther(location=session.entry)
 
@@ -220,6 +225,8 @@ def install(app: web.Application) -> None:
     app.router.add_get(group, demand(get_target_group))
     app.router.add_get(f"{group}/details", demand(target_group_details))
     app.router.add_get(f"{group}/overview", demand(overview))
+    app.router.add_get(f"{group}/allocation-specification", demand(get_allocation))
+    app.router.add_put(f"{group}/allocation-specification", demand(put_allocation))
     app.router.add_post(f"{accounts}/target-groups/calculate-feasibility", demand(feasibility))
     app.router.add_post(f"{group}/fielding-run-jobs/launch-from-draft", demand(launch_from_draft))
     app.router.add_get(f"{group}/fielding-run-jobs/launch-from-draft/{{job_id}}", demand(launch_job))

@@ -1,4 +1,6 @@
 """The simulated Cint Demand API, part one: projects, target groups (draft, details, overview) and feasibility.
+(Part two, fielding: :mod:`~panels.simulated.apis.cint_fielding`; part three, allocations and test links:
+:mod:`~panels.simulated.apis.cint_allocations`.)
 Creating a target group adds it to the simulator's shared books (:class:`~panels.simulated.apis.cint_exchange.
 CintBook`): Cint documents that every create request makes a new target group, so no idempotency key is honoured
 there."""
@@ -13,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from panels.cint_targeting import country_for, quotas_from_profiles
+from panels.simulated.apis.cint_allocations import links
 from panels.simulated.apis.cint_common import (
     error,
     group_of,
@@ -205,12 +208,16 @@ async def get_target_group(request: web.Request, ex: CintExchange) -> web.Stream
         return not_found("target group")
     if tg.status != "draft":
         raise web.HTTPMovedPermanently(location=f"{request.path}/details")
-    return web.json_response(_details(tg))
+    return web.json_response({**_details(tg), "links": links(tg, str(request.url.origin()))})
 
 
 async def target_group_details(request: web.Request, ex: CintExchange) -> web.StreamResponse:
+    """A launched target group's details with its ``links`` (Cint's test link among them); a draft is not found
+    here, as Cint documents."""
     tg = group_of(ex, request)
-    return not_found("target group") if tg is None else web.json_response(_details(tg))
+    if tg is None or tg.status == "draft":
+        return not_found("target group")
+    return web.json_response({**_details(tg), "links": links(tg, str(request.url.origin()))})
 
 
 async def overview(request: web.Request, ex: CintExchange) -> web.StreamResponse:

@@ -25,7 +25,7 @@ from recognition.store import survey as survey_store
 from recognition.store import waves as store
 from recognition.store.fieldwork import Fieldwork
 from recognition.store.waves import Wave
-from recognition.waves.testruns import WaveTestLinks, wave_test_links
+from recognition.waves.testruns import ProviderTestRefused, WaveTestLinks, wave_test_links
 from recognition.web.api.errors import Problem
 from recognition.web.api.ops import (
     CURSOR,
@@ -269,7 +269,11 @@ async def test_link(ctx: Ctx) -> Any:
         await ctx.audit(conn, "wave.test_link", "wave", wave.id, {})
     # the adapter as the webhooks see it: never starts an in-process simulator just for a link
     provider = await ctx.request.app[PROVIDERS].for_webhooks(access.provider, ctx.org_id)
-    return respond(asdict(await wave_test_links(access, provider, ctx.settings.public_base_url)))
+    try:
+        links = await wave_test_links(access, provider, ctx.settings.public_base_url)
+    except ProviderTestRefused as exc:
+        raise Problem(409, "Conflict", str(exc)) from None
+    return respond(asdict(links))
 
 
 async def pause_wave(ctx: Ctx) -> Any:
@@ -351,8 +355,9 @@ OPS = (
         description=(
             "A new tester's link: the service's own signed entry link with test=1 (admitted whatever the wave's "
             "state, stored as a test respondent, never told to the provider, never in progress, quotas or "
-            "estimates), and the provider's own test mode where it has one. 409 before the wave's fieldwork "
-            "created its survey."
+            "estimates), and the provider's own test mode where it has one (Cint: a test run through its test "
+            "supplier 980, never billed). 409 before the wave's fieldwork created its survey, and when the "
+            "provider refuses its test run (the detail names why, e.g. Cint's target group not launched yet)."
         ),
     ),
     Op(
