@@ -359,18 +359,27 @@ def add_routes(app: web.Application, ops: Sequence[Op]) -> None:
         app.router.add_route(op.method, op.path, bind(op), name=op.operation_id)
 
 
-async def perform(op: Op, request: web.Request, key: ApiKey, params: dict[str, str], body: Any = None) -> Any:
+async def perform_response(
+    op: Op, request: web.Request, key: ApiKey, params: dict[str, str], body: Any = None, media: str = JSON
+) -> web.StreamResponse:
     """Run ``op`` for ``key`` from a page (the studio acts for its signed-in user through the API's own
     operations): the role, the parameters (given as text, as in a URL) and the body are checked as for an API
-    request, the handler runs and its JSON answer is returned decoded. :class:`Problem` as the API would answer."""
+    request, and the handler's answer returned as it is (a file for an export). :class:`Problem` as the API
+    would answer."""
     _check_role(op, key)
     errors: list[dict[str, str]] = []
     values = _coerced(op, lambda p: params.get(p.name), errors)
     if errors:
         raise bad_request(errors)
     checked = None if op.body is None else validate(op.body, body, form=op.form, checks=op.checks)
-    response = await op.handler(Ctx(request, key, values, checked, JSON))
+    response = await op.handler(Ctx(request, key, values, checked, media))
     if op.writes:
         request.app[RESPONSE_CACHE].clear()
+    return response
+
+
+async def perform(op: Op, request: web.Request, key: ApiKey, params: dict[str, str], body: Any = None) -> Any:
+    """:func:`perform_response` for an operation that answers JSON: its answer decoded."""
+    response = await perform_response(op, request, key, params, body)
     assert isinstance(response, web.Response) and response.text is not None
     return json.loads(response.text)

@@ -2,16 +2,18 @@
 fieldwork, preview their questionnaire as respondents see it and review the mentions the coder could not place,
 signed in as on the dashboard. Its pages are under ``/studio``; the editor's JSON operations (``/studio/api/…``)
 are the API's own, reached with the session (:mod:`recognition.web.studio.writes`); the other pages act through
-the API's operations too (:mod:`recognition.web.studio.acting`)."""
+the API's operations too (:mod:`recognition.web.studio.acting`), its downloads are the API's exports
+(:mod:`recognition.web.studio.downloads`)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from recognition.web.studio import editor, monitor, writes
+from recognition.web.studio import downloads, editor, monitor, writes
 
 
 def setup(app: web.Application) -> None:
     editor.setup(app)
     writes.setup(app)
     monitor.setup(app)
+    downloads.setup(app)
