@@ -39,7 +39,7 @@ from recognition.store import survey as survey_store
 from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from tests.integration.field_support import FAST, OPTIONS, TIME_SCALE, make_wave
 
-pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
+pytestmark: list[pytest.MarkDecorator] = []
 HEAVY = profile("heavy", p_error=0.25, p_throttle=0.1, p_drop_after=0.1, retry_after=0)
 
 
@@ -110,11 +110,26 @@ async def assert_books_agree(pool: asyncpg.Pool, settings: Settings, f: CintFiel
         for s in ex.sessions.values()
         if s.target_group == tg.id
     }
-    async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT respondent_key, status FROM respondents WHERE wave_id = $1", wave_id)
-        counts = await responses.count_by_status(conn, wave_id)
-        books = await fw_store.get_fieldwork(conn, wave_id)
-        pending = await survey_store.pending_reports(conn, wave_id)
+    # An outcome stored as a late entrant leaves is told to Cint by that request, a moment later: give the
+    # requests still in flight a few seconds before the books are compared.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10.0
+    while True:
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT respondent_key, status FROM respondents WHERE wave_id = $1", wave_id
+            )
+            counts = await responses.count_by_status(conn, wave_id)
+            books = await fw_store.get_fieldwork(conn, wave_id)
+            pending = await survey_store.pending_reports(conn, wave_id)
+        told_all = all(
+            by_key[bytes(r["respondent_key"])].status == S2S_CODES.get(r["status"], IN_SURVEY)
+            for r in rows
+            if bytes(r["respondent_key"]) in by_key
+        )
+        if (told_all and pending == []) or loop.time() > deadline:
+            break
+        await asyncio.sleep(0.1)
     told = 0
     for row in rows:
         session = by_key[bytes(row["respondent_key"])]  # every stored respondent is one of its RIDs

@@ -32,7 +32,7 @@ from recognition.store.survey import SurveyAccess
 from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from tests.integration.field_support import BRANDS, FAST, OPTIONS, TIME_SCALE, make_wave
 
-pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
+pytestmark: list[pytest.MarkDecorator] = []
 
 #: The service's outcomes and PureSpectrum's ``st`` codes for them, as its documentation lists them.
 ST = {"complete": 21, "screened_out": 18, "over_quota": 17, "quality_terminate": 20}

@@ -34,7 +34,7 @@ from recognition.store.survey import SurveyAccess
 from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from tests.integration.field_support import FAST, OPTIONS, SLOT, TIME_SCALE, make_wave
 
-pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
+pytestmark: list[pytest.MarkDecorator] = []
 
 OUTCOMES = ("complete", "screened_out", "over_quota", "quality_terminate")
 

@@ -19,7 +19,7 @@ from recognition.store import orgs, responses
 from tests.conftest import demo_db_url
 from tests.integration.dashboard_support import csrf_of, sign_in
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark: list[pytest.MarkDecorator] = []
 
 
 async def _keys(pool: asyncpg.Pool, org_name: str) -> dict[str, str]:

@@ -38,7 +38,7 @@ from recognition.waves.fieldwork import run_wave
 from recognition.waves.testruns import wave_test_links
 from tests.integration.field_support import BRANDS, FAST, ORGANISATION, SLOT, TIME_SCALE, field, make_wave
 
-pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
+pytestmark: list[pytest.MarkDecorator] = []
 
 
 def _tester(link: str) -> Walker:

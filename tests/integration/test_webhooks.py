@@ -22,7 +22,7 @@ from tests.integration.field_support import field, make_wave
 from tests.integration.test_fieldwork import check_once
 
 SECRET = "w" * 64
-pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
+pytestmark: list[pytest.MarkDecorator] = []
 
 
 def _with_panels(settings: Settings, simulator_url: str) -> Settings:
