@@ -29,7 +29,6 @@ from tests.integration.api_support import BRANDS, problem
 from tests.integration.field_support import Field, field
 
 # Small waves leave some segments with a single rater; the t interval then multiplies NaN (stats/_intervals.py).
-pytestmark: list[pytest.MarkDecorator] = []
 
 TARGET = 50
 OWN_PRICE = 9.0  # the poll's own cost per complete: far from any provider's, so the source shows

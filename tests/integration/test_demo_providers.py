@@ -11,7 +11,6 @@ from recognition.demo import DEMO_PROVIDERS, poll_name, run_demo
 from recognition.settings import Settings
 
 # A small wave leaves some segments with a single rater; the t interval then multiplies NaN (stats/_intervals.py).
-pytestmark: list[pytest.MarkDecorator] = []
 
 
 @pytest.mark.parametrize("provider", sorted(DEMO_PROVIDERS))

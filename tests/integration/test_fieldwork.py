@@ -23,7 +23,6 @@ from recognition.waves.lifecycle import resume_in_flight
 from tests.integration.field_support import OPTIONS, SLOT, Field, field, make_wave
 
 # Small waves leave some segments with a single rater; the t interval then multiplies NaN (stats/_intervals.py).
-pytestmark: list[pytest.MarkDecorator] = []
 
 
 @pytest.fixture

@@ -39,7 +39,6 @@ from recognition.store import survey as survey_store
 from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from tests.integration.field_support import FAST, OPTIONS, TIME_SCALE, make_wave
 
-pytestmark: list[pytest.MarkDecorator] = []
 HEAVY = profile("heavy", p_error=0.25, p_throttle=0.1, p_drop_after=0.1, retry_after=0)
 
 

@@ -15,8 +15,6 @@ from recognition.store import survey as survey_store
 from recognition.waves.fieldwork import run_wave
 from tests.integration.field_support import field, make_wave
 
-pytestmark: list[pytest.MarkDecorator] = []
-
 
 async def test_respondents_take_the_hosted_survey_and_the_books_agree(
     pool: asyncpg.Pool, settings: Settings, monkeypatch: pytest.MonkeyPatch

@@ -32,8 +32,6 @@ from recognition.store.survey import SurveyAccess
 from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from tests.integration.field_support import BRANDS, FAST, OPTIONS, TIME_SCALE, make_wave
 
-pytestmark: list[pytest.MarkDecorator] = []
-
 #: The service's outcomes and PureSpectrum's ``st`` codes for them, as its documentation lists them.
 ST = {"complete": 21, "screened_out": 18, "over_quota": 17, "quality_terminate": 20}
 HEAVY = profile("heavy", p_error=0.25, p_drop_after=0.1, retry_after=0)

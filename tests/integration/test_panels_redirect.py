@@ -34,8 +34,6 @@ from recognition.store.survey import SurveyAccess
 from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from tests.integration.field_support import FAST, OPTIONS, SLOT, TIME_SCALE, make_wave
 
-pytestmark: list[pytest.MarkDecorator] = []
-
 OUTCOMES = ("complete", "screened_out", "over_quota", "quality_terminate")
 
 

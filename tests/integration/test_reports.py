@@ -22,7 +22,6 @@ from tests.integration.links import make_link
 
 # The demo's processing may warn on empty segment cells (numpy RuntimeWarning in a worker thread); the
 # figures it publishes are what these tests read.
-pytestmark: list[pytest.MarkDecorator] = []
 
 
 db_url = pytest.fixture(demo_db_url)  # each test reads its own copy of the demo tracker (tests/conftest.py)

@@ -19,8 +19,6 @@ from recognition.store import orgs, responses
 from tests.conftest import demo_db_url
 from tests.integration.dashboard_support import csrf_of, sign_in
 
-pytestmark: list[pytest.MarkDecorator] = []
-
 
 async def _keys(pool: asyncpg.Pool, org_name: str) -> dict[str, str]:
     async with pool.acquire() as conn:

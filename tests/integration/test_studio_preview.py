@@ -21,7 +21,6 @@ from recognition.web.studio.preview import questionnaire_in
 from tests.conftest import demo_db_url
 from tests.integration.dashboard_support import csrf_of, sign_in
 
-pytestmark: list[pytest.MarkDecorator] = []
 db_url = pytest.fixture(demo_db_url)  # each test reads its own copy of the demo tracker
 FRAME = re.compile(r'<iframe src="([^"]+)" width="(\d+)"')
 

@@ -21,7 +21,6 @@ from recognition.store import orgs
 from tests.conftest import demo_db_url
 from tests.integration.dashboard_support import csrf_of, plant_unplaced, sign_in
 
-pytestmark: list[pytest.MarkDecorator] = []
 db_url = pytest.fixture(demo_db_url)  # each test reads its own copy of the demo tracker
 UNPLACED = "Zoomerz"
 FRAGMENT = re.compile(r'<input type="hidden" name="fragment" value="([^"]+)">')

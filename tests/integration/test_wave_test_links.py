@@ -16,7 +16,6 @@ from urllib.parse import parse_qsl, urlsplit
 import aiohttp
 import asyncpg
 import numpy as np
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from panels.base import ProjectSpec
@@ -37,8 +36,6 @@ from recognition.store.survey import SurveyAccess
 from recognition.waves.fieldwork import run_wave
 from recognition.waves.testruns import wave_test_links
 from tests.integration.field_support import BRANDS, FAST, ORGANISATION, SLOT, TIME_SCALE, field, make_wave
-
-pytestmark: list[pytest.MarkDecorator] = []
 
 
 def _tester(link: str) -> Walker:

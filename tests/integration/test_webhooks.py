@@ -8,7 +8,6 @@ import dataclasses
 import json
 
 import asyncpg
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from panels.simulated.faults import profile
@@ -22,7 +21,6 @@ from tests.integration.field_support import field, make_wave
 from tests.integration.test_fieldwork import check_once
 
 SECRET = "w" * 64
-pytestmark: list[pytest.MarkDecorator] = []
 
 
 def _with_panels(settings: Settings, simulator_url: str) -> Settings:
