@@ -30,7 +30,6 @@ from tests.integration.dashboard_support import plant_unplaced
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.filterwarnings("ignore::RuntimeWarning"),
     pytest.mark.timeout(600),
 ]
 db_url = pytest.fixture(demo_db_url)  # the demo tracker, a copy of its own
