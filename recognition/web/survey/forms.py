@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recognition.questionnaire import (
+    UNAIDED,
     AnswerError,
     Option,
     Question,
@@ -107,6 +108,16 @@ def _selected(question: Question, form: Form | None) -> Any:
     return list(form.get(question.id) or [])
 
 
+def box_labels(lang: str, question: Question) -> tuple[str, ...]:
+    """The labels of a text question's boxes: the unaided question's brand boxes are numbered brands (the
+    first one the first brand that comes to mind); any other text question's box is the respondent's comment."""
+    if question.id != UNAIDED:
+        return tuple(t(lang, "box_comment") for _ in range(question.boxes))
+    return tuple(
+        t(lang, "box_first") if i == 0 else t(lang, "box", number=i + 1) for i in range(question.boxes)
+    )
+
+
 def screen_view(
     questionnaire: Questionnaire,
     screen: Screen,
@@ -122,9 +133,7 @@ def screen_view(
     for question in shown_questions(screen, answers):
         order = orders.get(question.id)
         texts = tuple((form or {}).get(question.id) or ()) if question.type == "text-list" else ()
-        boxes = tuple(
-            t(lang, "box_first") if i == 0 else t(lang, "box", number=i + 1) for i in range(question.boxes)
-        )
+        boxes = box_labels(lang, question)
         views.append(
             QuestionView(
                 question=question,
