@@ -30,6 +30,9 @@ from recognition.web.survey.texts import t
 Form = Mapping[str, Sequence[str]]
 #: Characters no one types into a text box: C0 controls (NUL among them) other than tab and line breaks, DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: A question ending in one of these (before any closing quote) is a whole sentence: its error follows a space.
+_SENTENCE_ENDS = ("?", ".", "!", ":", "…")
+_CLOSING_QUOTES = "\"'”“’»«"
 
 
 def _first(form: Form, name: str) -> str | None:
@@ -92,6 +95,14 @@ class QuestionView:
     @property
     def id(self) -> str:
         return self.question.id
+
+    @property
+    def summary(self) -> str:
+        """The line of the error summary: the question, then its error message, joined so that no punctuation
+        is doubled ("How old are you? Please choose one option.", never "you?: Please")."""
+        prompt = self.question.prompt.rstrip()
+        ends = prompt.rstrip(_CLOSING_QUOTES)
+        return f"{prompt} {self.error}" if ends.endswith(_SENTENCE_ENDS) else f"{prompt}: {self.error}"
 
     @property
     def dom_id(self) -> str:
