@@ -31,7 +31,7 @@ from recognition.store import survey as store
 from recognition.store.survey import SurveyAccess
 from recognition.waves.quality import QualityRules
 from recognition.web.keys import QUALITY_RULES
-from tests.e2e.browser import Tab, open_tab
+from tests.e2e.browser import Tab, check_png, open_tab
 from tests.integration.survey_world import SECRET, make_world
 
 SHOTS = Path(os.environ.get("RECOGNITION_SCREENSHOTS", tempfile.gettempdir())) / "recognition-survey-shots"
@@ -200,3 +200,75 @@ async def test_a_respondent_takes_the_whole_survey_in_chromium(
         )
     assert row["status"] == "complete"
     assert coded == [["acme"], ["northpeak"], ["velo", "stride"]]
+
+
+async def _enter(survey_server: TestServer, simulator: RunningSimulator, pool: asyncpg.Pool, pid: str) -> str:
+    """A fresh fielding wave reached through the simulated provider: the respondent's signed entry link."""
+    async with pool.acquire() as conn:
+        world = await make_world(conn)
+    provider = SimulatedProvider(simulator.url)
+    project = await provider.create_project(
+        ProjectSpec(pid, pid, 10, "us", survey_url=str(survey_server.make_url("/"))), idempotency_key=pid
+    )
+    await provider.aclose()
+    async with pool.acquire() as conn:
+        await store.set_access(conn, SurveyAccess(world.wave_id, "simulated", project.id, pid, SECRET, None))
+    return str(
+        survey_server.make_url(f"/survey/{world.wave_id}/start?{entry_query(SECRET, world.wave_id, pid)}")
+    )
+
+
+SUBMIT = "document.querySelector('form button[type=submit]').click()"
+# Where each option of every 0-10 scale sits: rows (distinct tops), the smallest height, options fully on screen.
+SCALE_LAYOUT = r"""
+(() => [...document.querySelectorAll('.scale')].map(scale => {
+  const boxes = [...scale.querySelectorAll('label.choice')].map(l => l.getBoundingClientRect());
+  return {
+    options: boxes.length,
+    rows: new Set(boxes.map(b => Math.round(b.top))).size,
+    firstRow: boxes.filter(b => Math.round(b.top) === Math.round(boxes[0].top)).length,
+    minHeight: Math.min(...boxes.map(b => b.height)),
+    minWidth: Math.min(...boxes.map(b => b.width)),
+    onScreen: boxes.every(b => b.left >= 0 && b.right <= document.documentElement.clientWidth),
+  };
+}))()
+"""
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+async def test_errors_take_the_focus_and_the_scale_wraps_on_a_phone(
+    devtools: Tab, survey_server: TestServer, simulator: RunningSimulator, pool: asyncpg.Pool
+) -> None:
+    await devtools.goto(await _enter(survey_server, simulator, pool, "LAYOUT-1"))
+    await devtools.navigate_by("document.querySelector('button[value=start]').click()")
+    # the screener submitted empty: the page comes back with the error summary focused, for screen readers too
+    await devtools.navigate_by(SUBMIT)
+    assert await devtools.evaluate("document.getElementById('error-summary') !== null")
+    focused = "document.getElementById('error-summary').contains(document.activeElement)"
+    assert await devtools.evaluate(focused), await devtools.evaluate("document.activeElement.outerHTML")
+    for _ in range(20):
+        screen = await devtools.evaluate("document.querySelector('input[name=screen]').value")
+        if screen == "recommendation":
+            break
+        await devtools.evaluate(FILL)
+        await devtools.navigate_by(SUBMIT)
+    else:
+        raise AssertionError("no recommendation screen")
+    # a phone, 390 px: two rows of options (0-5, 6-10), each a comfortable target, nothing scrolls sideways
+    assert await devtools.evaluate(OVERFLOW) == 0
+    scales = await devtools.evaluate(SCALE_LAYOUT)
+    assert scales, "no 0-10 scale on the page"
+    for scale in scales:
+        assert scale["options"] == 11 and scale["rows"] == 2 and scale["firstRow"] == 6, scale
+        assert scale["minHeight"] >= 44 and scale["minWidth"] >= 44 and scale["onScreen"], scale
+    shot = await devtools.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    check_png(base64.b64decode(shot["data"]), "survey-scale-phone", 390)
+    # a desktop: one row
+    await devtools.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
+    assert await devtools.evaluate(OVERFLOW) == 0
+    for scale in await devtools.evaluate(SCALE_LAYOUT):
+        assert scale["options"] == 11 and scale["rows"] == 1 and scale["onScreen"], scale
+    assert devtools.errors() == []
