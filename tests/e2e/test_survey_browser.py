@@ -271,4 +271,6 @@ async def test_errors_take_the_focus_and_the_scale_wraps_on_a_phone(
     assert await devtools.evaluate(OVERFLOW) == 0
     for scale in await devtools.evaluate(SCALE_LAYOUT):
         assert scale["options"] == 11 and scale["rows"] == 1 and scale["onScreen"], scale
-    assert devtools.errors() == []
+    # the one reported failure is the rejected empty screener (422); nothing else failed
+    assert [e for e in devtools.errors() if "status of 422" not in e] == []
+    assert len(devtools.errors()) == 1
