@@ -151,16 +151,21 @@ def knows_no_brand(screen: str, fields: Fields) -> Fields:
 
 
 @pytest.mark.parametrize("answer", [knows_only_acme_and_never_bought_it, knows_no_brand])
+@pytest.mark.parametrize(("language", "finish"), [("en", "Finish"), ("de", "Abschließen")])
 async def test_the_step_total_never_rises_and_never_falls_below_the_step(
-    make_client: ClientFactory, pool: asyncpg.Pool, answer: Callable[[str, Fields], Fields]
+    make_client: ClientFactory,
+    pool: asyncpg.Pool,
+    answer: Callable[[str, Fields], Fields],
+    language: str,
+    finish: str,
 ) -> None:
     """The rule of docs/survey.md: "Step k of n", k the screens answered + 1, n those answered plus those that
     can still be shown given the answers so far."""
     client = await make_client()
-    pages = await walk(client, entry(await _wave(pool, "en"), answer.__name__), answer)
+    pages = await walk(client, entry(await _wave(pool, language), answer.__name__), answer)
     steps = []
     for page in pages:
-        found = STEP["en"].findall(page.html)
+        found = STEP[language].findall(page.html)
         assert len(found) == 1, page.screen
         steps.append((int(found[0][0]), int(found[0][1])))
     totals = [n for _, n in steps]
@@ -169,5 +174,5 @@ async def test_the_step_total_never_rises_and_never_falls_below_the_step(
     assert all(n >= k for k, n in steps) and steps[-1][0] == steps[-1][1], steps
     assert totals[0] > totals[-1], "the walk removed no screen"  # skip logic did remove screens
     assert "recommendation" not in [p.screen for p in pages]
-    finish = [p.screen for p in pages if ">Finish</button>" in p.html]
-    assert finish == [pages[-1].screen]
+    finishing = [p.screen for p in pages if f">{finish}</button>" in p.html]
+    assert finishing == [pages[-1].screen]
