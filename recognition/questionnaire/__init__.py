@@ -8,7 +8,7 @@ that the survey pages render one at a time (:func:`next_screen`, :func:`shown_qu
 """
 
 from recognition.questionnaire.answers import MAX_TEXT_LENGTH, AnswerError, validate_answer
-from recognition.questionnaire.build import build
+from recognition.questionnaire.build import UNAIDED, build
 from recognition.questionnaire.config import (
     CORE_MODULES,
     DEFAULT_ATTRIBUTES,
@@ -59,6 +59,7 @@ __all__ = [
     "MODULES",
     "OPTIONAL_MODULES",
     "TEXTS",
+    "UNAIDED",
     "AnswerError",
     "Attribute",
     "Brand",

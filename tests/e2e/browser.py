@@ -160,10 +160,11 @@ async def open_tab() -> AsyncIterator[Tab]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def check_png(data: bytes, name: str, width: int) -> None:
-    """Assert ``data`` is a real screenshot ``width`` px wide (less a scrollbar), not nearly blank; write it to
+def check_png(data: bytes, name: str, width: int, min_bytes: int = 30_000) -> None:
+    """Assert ``data`` is a real screenshot ``width`` px wide (less a scrollbar) of at least ``min_bytes`` (a
+    sparse page, e.g. a survey screen of a few lines, compresses smaller), not nearly blank; write it to
     :data:`ARTIFACTS` as ``name``.png."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 30_000, f"{name}: not a real screenshot"
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > min_bytes, f"{name}: not a real screenshot"
     image = Image.open(io.BytesIO(data)).convert("RGB")
     assert width - 20 <= image.width <= width  # less a scrollbar
     colours = image.resize((64, 64)).getcolors(64 * 64)

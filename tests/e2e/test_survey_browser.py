@@ -10,12 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
-import os
-import struct
-import tempfile
-import zlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -31,34 +26,14 @@ from recognition.store import survey as store
 from recognition.store.survey import SurveyAccess
 from recognition.waves.quality import QualityRules
 from recognition.web.keys import QUALITY_RULES
-from tests.e2e.browser import Tab, open_tab
+from tests.e2e.browser import Tab, check_png, open_tab
 from tests.integration.survey_world import SECRET, make_world
 
-SHOTS = Path(os.environ.get("RECOGNITION_SCREENSHOTS", tempfile.gettempdir())) / "recognition-survey-shots"
 
-
-async def screenshot(tab: Tab, name: str) -> Path:
+async def screenshot(tab: Tab, name: str) -> None:
+    """A full-page screenshot at the phone's 390 px, checked to be a real, non-blank PNG and kept as an artefact."""
     data = await tab.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    path.write_bytes(base64.b64decode(data["data"]))
-    return path
-
-
-def png_check(path: Path) -> tuple[int, int, int]:
-    """(width, height, distinct byte values in the decoded image data) of a PNG."""
-    raw = path.read_bytes()
-    assert raw[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    width, height = struct.unpack(">II", raw[16:24])
-    idat, pos = b"", 8
-    while pos < len(raw):
-        (length,) = struct.unpack(">I", raw[pos : pos + 4])
-        kind = raw[pos + 4 : pos + 8]
-        if kind == b"IDAT":
-            idat += raw[pos + 8 : pos + 8 + length]
-        pos += 12 + length
-    pixels = zlib.decompress(idat)
-    return width, height, len(set(pixels))
+    check_png(base64.b64decode(data["data"]), f"survey-{name}", 390, min_bytes=10_000)
 
 
 # The fill-in script: answer every question of the page the way a careful respondent would, then submit.
@@ -119,28 +94,12 @@ async def devtools() -> AsyncIterator[Tab]:
 async def test_a_respondent_takes_the_whole_survey_in_chromium(
     devtools: Tab, survey_server: TestServer, simulator: RunningSimulator, pool: asyncpg.Pool
 ) -> None:
-    async with pool.acquire() as conn:
-        world = await make_world(conn)
-    provider = SimulatedProvider(simulator.url)
-    project = await provider.create_project(
-        ProjectSpec("chrome", "chrome", 10, "us", survey_url=str(survey_server.make_url("/"))),
-        idempotency_key="c",
-    )
-    await provider.aclose()
-    async with pool.acquire() as conn:
-        await store.set_access(
-            conn, SurveyAccess(world.wave_id, "simulated", project.id, "chrome", SECRET, None)
-        )
-    start = str(
-        survey_server.make_url(
-            f"/survey/{world.wave_id}/start?{entry_query(SECRET, world.wave_id, 'CHROME-1')}"
-        )
-    )
+    start, project_id, wave_id = await _enter(survey_server, simulator, pool, "chrome", "CHROME-1")
     devtools.loaded.clear()
     await devtools.send("Page.navigate", {"url": start})
     await asyncio.wait_for(devtools.loaded.wait(), 20)
     assert "anonymous" in await devtools.evaluate("document.body.innerText")
-    shots = [await screenshot(devtools, "01-intro")]
+    await screenshot(devtools, "01-intro")
 
     # keyboard only: Tab to the start button, press Enter
     for _ in range(10):
@@ -177,26 +136,98 @@ async def test_a_respondent_takes_the_whole_survey_in_chromium(
         screen = await devtools.evaluate(FILL)
         screens.append(screen)
         if screen in ("unaided", "image.product_quality", "recommendation"):
-            shots.append(await screenshot(devtools, f"{len(screens):02d}-{screen}"))
+            await screenshot(devtools, f"{len(screens):02d}-{screen}")
         await devtools.navigate_by("document.querySelector('form button[type=submit]').click()")
     else:
         raise AssertionError(f"no exit after {screens}")
 
     final = await devtools.evaluate("location.href")
     assert (
-        final.startswith(f"{simulator.url}/return/{project.id}?outcome=complete") and "pid=CHROME-1" in final
+        final.startswith(f"{simulator.url}/return/{project_id}?outcome=complete") and "pid=CHROME-1" in final
     )
     assert await devtools.evaluate("document.getElementById('status').innerText") == "complete"
     assert screens[:4] == ["screener", "unaided", "aided", "usage"] and screens[-1] == "attention_check"
     assert devtools.errors() == []
-    for shot in shots:
-        width, height, distinct = png_check(shot)
-        assert width == 390 and height >= 600, (shot, width, height)
-        assert distinct > 20, f"{shot} looks blank"
     async with pool.acquire() as conn:
-        row = await conn.fetchrow("SELECT id, status FROM respondents WHERE wave_id = $1", world.wave_id)
+        row = await conn.fetchrow("SELECT id, status FROM respondents WHERE wave_id = $1", wave_id)
         coded = await conn.fetchval(
             "SELECT value FROM answers WHERE respondent_id = $1 AND question_id = 'unaided_coded'", row["id"]
         )
     assert row["status"] == "complete"
     assert coded == [["acme"], ["northpeak"], ["velo", "stride"]]
+
+
+async def _enter(
+    survey_server: TestServer, simulator: RunningSimulator, pool: asyncpg.Pool, ref: str, pid: str
+) -> tuple[str, str, int]:
+    """A fresh fielding wave reached through the simulated provider: (the respondent's signed entry link, the
+    provider's project id, the wave's id)."""
+    async with pool.acquire() as conn:
+        world = await make_world(conn)
+    provider = SimulatedProvider(simulator.url)
+    project = await provider.create_project(
+        ProjectSpec(ref, ref, 10, "us", survey_url=str(survey_server.make_url("/"))), idempotency_key=ref
+    )
+    await provider.aclose()
+    async with pool.acquire() as conn:
+        await store.set_access(conn, SurveyAccess(world.wave_id, "simulated", project.id, ref, SECRET, None))
+    start = f"/survey/{world.wave_id}/start?{entry_query(SECRET, world.wave_id, pid)}"
+    return str(survey_server.make_url(start)), project.id, world.wave_id
+
+
+SUBMIT = "document.querySelector('form button[type=submit]').click()"
+# Where each option of every 0-10 scale sits: rows (distinct tops), the smallest height, options fully on screen.
+SCALE_LAYOUT = r"""
+(() => [...document.querySelectorAll('.scale')].map(scale => {
+  const boxes = [...scale.querySelectorAll('label.choice')].map(l => l.getBoundingClientRect());
+  return {
+    options: boxes.length,
+    rows: new Set(boxes.map(b => Math.round(b.top))).size,
+    firstRow: boxes.filter(b => Math.round(b.top) === Math.round(boxes[0].top)).length,
+    minHeight: Math.min(...boxes.map(b => b.height)),
+    minWidth: Math.min(...boxes.map(b => b.width)),
+    onScreen: boxes.every(b => b.left >= 0 && b.right <= document.documentElement.clientWidth),
+  };
+}))()
+"""
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+async def test_errors_take_the_focus_and_the_scale_wraps_on_a_phone(
+    devtools: Tab, survey_server: TestServer, simulator: RunningSimulator, pool: asyncpg.Pool
+) -> None:
+    start, _, _ = await _enter(survey_server, simulator, pool, "layout", "LAYOUT-1")
+    await devtools.goto(start)
+    await devtools.navigate_by("document.querySelector('button[value=start]').click()")
+    # the screener submitted empty: the page comes back with the error summary focused, for screen readers too
+    await devtools.navigate_by(SUBMIT)
+    assert await devtools.evaluate("document.getElementById('error-summary') !== null")
+    focused = "document.getElementById('error-summary').contains(document.activeElement)"
+    assert await devtools.evaluate(focused), await devtools.evaluate("document.activeElement.outerHTML")
+    for _ in range(20):
+        screen = await devtools.evaluate("document.querySelector('input[name=screen]').value")
+        if screen == "recommendation":
+            break
+        await devtools.evaluate(FILL)
+        await devtools.navigate_by(SUBMIT)
+    else:
+        raise AssertionError("no recommendation screen")
+    # a phone, 390 px: two rows of options (0-5, 6-10), each a comfortable target, nothing scrolls sideways
+    assert await devtools.evaluate(OVERFLOW) == 0
+    scales = await devtools.evaluate(SCALE_LAYOUT)
+    assert scales, "no 0-10 scale on the page"
+    for scale in scales:
+        assert scale["options"] == 11 and scale["rows"] == 2 and scale["firstRow"] == 6, scale
+        assert scale["minHeight"] >= 44 and scale["minWidth"] >= 44 and scale["onScreen"], scale
+    await screenshot(devtools, "scale-phone")
+    # a desktop: one row
+    await devtools.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
+    assert await devtools.evaluate(OVERFLOW) == 0
+    for scale in await devtools.evaluate(SCALE_LAYOUT):
+        assert scale["options"] == 11 and scale["rows"] == 1 and scale["onScreen"], scale
+    # the one reported failure is the rejected empty screener (422); nothing else failed
+    assert [e for e in devtools.errors() if "status of 422" not in e] == []
+    assert len(devtools.errors()) == 1

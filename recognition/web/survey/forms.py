@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recognition.questionnaire import (
+    UNAIDED,
     AnswerError,
     Option,
     Question,
@@ -29,6 +30,9 @@ from recognition.web.survey.texts import t
 Form = Mapping[str, Sequence[str]]
 #: Characters no one types into a text box: C0 controls (NUL among them) other than tab and line breaks, DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: A question ending in one of these (before any closing quote) is a whole sentence: its error follows a space.
+_SENTENCE_ENDS = ("?", ".", "!", ":", "…")
+_CLOSING_QUOTES = "\"'”“’»«"
 
 
 def _first(form: Form, name: str) -> str | None:
@@ -93,6 +97,14 @@ class QuestionView:
         return self.question.id
 
     @property
+    def summary(self) -> str:
+        """The line of the error summary: the question, then its error message, joined so that no punctuation
+        is doubled ("How old are you? Please choose one option.", never "you?: Please")."""
+        prompt = self.question.prompt.rstrip()
+        ends = prompt.rstrip(_CLOSING_QUOTES)
+        return f"{prompt} {self.error}" if ends.endswith(_SENTENCE_ENDS) else f"{prompt}: {self.error}"
+
+    @property
     def dom_id(self) -> str:
         return "q-" + "".join(c if c.isalnum() else "-" for c in self.question.id)
 
@@ -105,6 +117,16 @@ def _selected(question: Question, form: Form | None) -> Any:
     if question.type == "text-list":
         return [v for v in (form.get(question.id + ".option") or [])]
     return list(form.get(question.id) or [])
+
+
+def box_labels(lang: str, question: Question) -> tuple[str, ...]:
+    """The labels of a text question's boxes: the unaided question's brand boxes are numbered brands (the
+    first one the first brand that comes to mind); any other text question's box is the respondent's comment."""
+    if question.id != UNAIDED:
+        return tuple(t(lang, "box_comment") for _ in range(question.boxes))
+    return tuple(
+        t(lang, "box_first") if i == 0 else t(lang, "box", number=i + 1) for i in range(question.boxes)
+    )
 
 
 def screen_view(
@@ -122,9 +144,7 @@ def screen_view(
     for question in shown_questions(screen, answers):
         order = orders.get(question.id)
         texts = tuple((form or {}).get(question.id) or ()) if question.type == "text-list" else ()
-        boxes = tuple(
-            t(lang, "box_first") if i == 0 else t(lang, "box", number=i + 1) for i in range(question.boxes)
-        )
+        boxes = box_labels(lang, question)
         views.append(
             QuestionView(
                 question=question,

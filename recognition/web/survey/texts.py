@@ -27,6 +27,7 @@ _EN: dict[str, str] = {
     "progress": "Step {step} of {total}",
     "box_first": "Brand 1 (the first that comes to mind)",
     "box": "Brand {number}",
+    "box_comment": "Your comment",
     "errors.heading": "Please check your answers",
     "required": "required",
     "locked": "Your answer to an earlier question has been saved and can no longer be changed. "
@@ -73,6 +74,7 @@ _DE: dict[str, str] = {
     "progress": "Schritt {step} von {total}",
     "box_first": "Marke 1 (die erste, die Ihnen einfällt)",
     "box": "Marke {number}",
+    "box_comment": "Ihr Kommentar",
     "errors.heading": "Bitte prüfen Sie Ihre Antworten",
     "required": "Pflichtfeld",
     "locked": "Ihre Antwort auf eine frühere Frage ist gespeichert und kann nicht mehr geändert werden. "
