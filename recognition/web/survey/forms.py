@@ -160,7 +160,10 @@ def screen_view(
 
 
 def progress(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> tuple[int, int]:
-    """(current step, total steps): screens answered + 1, and answered + remaining."""
-    done = sum(1 for s in questionnaire.screens if any(q.id in answers for q in s.questions))
+    """(current step, total steps) of "Step k of n": n is every screen of the questionnaire, fixed for the
+    respondent; k is n less the screens that can still be shown (the next one included) + 1, so a screen the
+    answers removed counts as passed. k rises by at least one per screen, jumping past removed screens, and the
+    last screen shown reads "n of n"."""
+    total = len(questionnaire.screens)
     remaining = screens_remaining(questionnaire, answers)
-    return done + 1, max(done + remaining, done + 1)
+    return min(max(total - remaining + 1, 1), total), total
