@@ -1,6 +1,7 @@
 """What a dashboard page shows: load a poll's published figures (each wave's own, or the stored rolling windows)
 for the segments the page needs, apply the filters, compute cards, comparisons, funnel, image map, objectives,
-the summary and the bases, and draw the charts. The web layer caches the result until the poll's figures change
+the summary and the bases, read the wave's stored key drivers, image map and mental availability, and draw the
+charts. The web layer caches the result until the poll's figures change
 (:mod:`recognition.web.dashboard.cache`), so a page view does not repeat this work."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncpg
 from recognition.alerts.objectives import ObjectiveStatus, evaluate
 from recognition.figures import Figure, StatisticsOptions
 from recognition.polls.model import Objective, Poll
+from recognition.reports.charts_insight import draw_insight
 from recognition.reports.model import (
     FUNNEL_SEGMENTS,
     KPI_METRICS,
@@ -36,6 +38,7 @@ from recognition.reports.page_charts import Chart, draw_charts
 from recognition.reports.summary import WaveSummary, summarise
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
+from recognition.store import insight as insight_store
 from recognition.store import objectives as objectives_store
 from recognition.store import waves as waves_store
 
@@ -170,6 +173,9 @@ class Page:
     metrics: list[str]
     numbers: Numbers = Numbers()
     since: WaveInfo | None = None  # the baseline wave of the "since" comparison
+    #: The wave's key drivers, image map and mental availability as stored when it published
+    #: (:mod:`recognition.waves.insight`); None when it was published before they were computed.
+    insight: dict[str, Any] | None = None
 
     @property
     def headline_tiles(self) -> list[Tile]:
@@ -234,6 +240,9 @@ async def build_page(
     trends = {t.metric: t.trend for t in cards if t.trend is not None}
     summary = summarise(data, wave.id, f.segment, latest, labels, fmt, moves, start, trends)
     drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt) if with_charts else {}
+    insight = await insight_store.wave_insight(conn, wave.id)
+    if with_charts:
+        drawn.update(draw_insight(insight, poll.brand_name, poll.own_brand, fmt))
     return Page(
         poll,
         data,
@@ -251,6 +260,7 @@ async def build_page(
         seen.metrics,
         fmt,
         start,
+        insight,
     )
 
 
