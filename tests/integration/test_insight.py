@@ -1,0 +1,197 @@
+"""Key drivers, the image map and mental availability of the demo tracker over real HTTP on a real database: the
+API's numbers are the statistics' own on the wave's design (weighted as its figures), CSV carries the bases,
+bad parameters are 4xx naming them, and the poll's page shows a section for each."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import numpy as np
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from recognition.app import create_app
+from recognition.demo import ORGANISATION
+from recognition.figures import StatisticsOptions
+from recognition.populations import load_margins
+from recognition.settings import Settings
+from recognition.stats import bootstrap_weights, image_map_from_indicators, key_drivers
+from recognition.store import orgs, waves
+from recognition.store import polls as polls_store
+from recognition.waves.compute import weigh
+from recognition.waves.insight import REPLICATES, SEED
+from recognition.waves.loading import load_input
+from tests.conftest import demo_db_url
+from tests.integration.dashboard_support import sign_in
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+db_url = pytest.fixture(demo_db_url)
+
+
+@pytest.fixture
+async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, Any]:
+    poll_id = demo_template["poll"]["id"]
+    async with pool.acquire() as conn:
+        org = await orgs.organisation_id(conn, ORGANISATION)
+        keys = {role: (await orgs.create_key(conn, org, role))[0] for role in ("viewer", "reader")}
+        latest = await waves.latest_published(conn, poll_id)
+        assert latest is not None
+    return {"poll": poll_id, "wave": latest.id, "keys": keys}
+
+
+@pytest.fixture
+async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
+    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
+        yield c
+
+
+def _auth(world: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {world['keys']['reader']}"}
+
+
+async def _wave_data(pool: asyncpg.Pool, settings: Settings, world: dict[str, Any]) -> dict[str, Any]:
+    """The wave's respondents and its design, as the statistics read them (not as the insight module does)."""
+    async with pool.acquire() as conn:
+        poll = await polls_store.get_poll(conn, world["poll"])
+        assert poll is not None
+        wave = await waves.get_wave(conn, world["wave"])
+        assert wave is not None
+        margins = load_margins(poll.population)
+        _, inp = await load_input(conn, poll, wave.id, wave.questionnaire_version, margins)
+    options = StatisticsOptions.from_settings(settings)
+    design = weigh(inp, margins, options).design
+    brands = poll.brand_ids
+    attributes = sorted({m for m, _ in inp.indicators if m.startswith("image.")})
+
+    def cube(metrics: list[str]) -> np.ndarray:
+        return np.stack([np.column_stack([inp.indicators[(m, b)] for m in metrics]) for b in brands], axis=1)
+
+    return {
+        "inp": inp,
+        "design": design,
+        "options": options,
+        "brands": brands,
+        "attributes": attributes,
+        "x": cube(attributes),
+        "y": cube(["consider", "prefer"]),
+        "aware": cube(["total_awareness"])[:, :, 0] == 1,
+        "non_customer": np.asarray(inp.customer) != "current",
+    }
+
+
+async def test_drivers_are_the_statistics_of_the_waves_design(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings, world: dict[str, Any]
+) -> None:
+    resp = await client.get(f"/api/v1/polls/{world['poll']}/drivers", headers=_auth(world))
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["wave_id"] == world["wave"] and body["note"] is None
+    assert [(d["outcome"], d["base"]) for d in body["drivers"]] == [
+        ("consider", "all"),
+        ("prefer", "all"),
+        ("consider", "customer=non"),
+        ("prefer", "customer=non"),
+    ]
+    w = await _wave_data(pool, settings, world)
+    reps = bootstrap_weights(w["design"], replicates=REPLICATES, bounds=w["options"].weight_bounds, seed=SEED)
+    for base, segment in (("all", True), ("customer=non", w["non_customer"][:, None])):
+        expected = key_drivers(
+            w["x"],
+            w["y"],
+            w["design"],
+            reps,
+            domain=w["aware"] & segment,
+            attribute_names=w["attributes"],
+            outcome_names=["consider", "prefer"],
+        )
+        for result in expected:
+            got = next(d for d in body["drivers"] if d["outcome"] == result.outcome and d["base"] == base)
+            shares = {a["attribute"]: a for a in got["attributes"]}
+            assert sorted(shares) == w["attributes"]
+            for j, attribute in enumerate(result.attributes):
+                assert shares[attribute]["share"] == pytest.approx(result.share[j], abs=1e-9)
+                assert shares[attribute]["share_low"] == pytest.approx(result.share_low[j], abs=1e-9)
+                assert shares[attribute]["share_high"] == pytest.approx(result.share_high[j], abs=1e-9)
+            assert got["r_squared"] == pytest.approx(result.r_squared, abs=1e-12)
+            assert (got["n"], got["rows"], got["replicates"]) == (result.n, result.rows, REPLICATES)
+            assert got["n_eff"] == pytest.approx(result.n_eff)
+            assert "relative weights" in got["method"] and "re-raked" in got["method"]
+    # The demo's respondents associate some attributes with what they consider more than others: the drivers
+    # find that (the largest share well above an even split).
+    consider = body["drivers"][0]
+    assert max(a["share"] for a in consider["attributes"]) > 1.5 / len(consider["attributes"])
+
+
+async def test_image_map_is_the_correspondence_analysis_of_the_wave(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings, world: dict[str, Any]
+) -> None:
+    resp = await client.get(
+        f"/api/v1/polls/{world['poll']}/image-map?wave_id={world['wave']}", headers=_auth(world)
+    )
+    assert resp.status == 200
+    placed = (await resp.json())["image_map"]
+    w = await _wave_data(pool, settings, world)
+    expected = image_map_from_indicators(
+        w["x"], w["design"], brand_names=w["brands"], attribute_names=w["attributes"]
+    )
+    brands = {b["brand"]: b for b in placed["brands"]}
+    for i, brand in enumerate(expected.row_names):
+        assert brands[brand]["x"] == pytest.approx(expected.row_principal[i, 0], abs=1e-9)
+        assert brands[brand]["y"] == pytest.approx(expected.row_principal[i, 1], abs=1e-9)
+    attributes = {a["attribute"]: a for a in placed["attributes"]}
+    for j, attribute in enumerate(expected.column_names):
+        assert attributes[attribute]["x"] == pytest.approx(expected.column_principal[j, 0], abs=1e-9)
+    assert placed["inertia_explained"] == pytest.approx(float(expected.share[:2].sum()))
+    assert placed["n"] == expected.n and placed["n_eff"] == pytest.approx(expected.n_eff)
+    assert brands["acme"]["name"] == "Acme" and "Correspondence analysis" in placed["method"]
+
+
+async def test_csv_carries_the_bases(client: TestClient, world: dict[str, Any]) -> None:
+    url = f"/api/v1/polls/{world['poll']}/drivers?format=csv&outcome=consider&base=customer%3Dnon"
+    resp = await client.get(url, headers=_auth(world))
+    assert resp.status == 200 and resp.content_type == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert rows and {r["outcome"] for r in rows} == {"consider"} and {r["base"] for r in rows} == {"customer=non"}
+    assert all(int(r["n"]) > 0 and float(r["n_eff"]) > 0 and r["method"] for r in rows)
+    assert {r["base_name"] for r in rows} == {"Potential customers"}
+    assert sum(float(r["share"]) for r in rows) == pytest.approx(1.0)
+    resp = await client.get(
+        f"/api/v1/polls/{world['poll']}/image-map", headers={**_auth(world), "Accept": "text/csv"}
+    )
+    points = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert {p["kind"] for p in points} == {"brand", "attribute"}
+    assert all(p["n"] and p["n_eff"] and p["inertia_explained"] for p in points)
+
+
+async def test_bad_parameters_are_named(client: TestClient, world: dict[str, Any]) -> None:
+    base = f"/api/v1/polls/{world['poll']}"
+    resp = await client.get(f"{base}/drivers?outcome=loyalty", headers=_auth(world))
+    assert resp.status == 400
+    assert any(e["field"] == "outcome" for e in (await resp.json())["errors"])
+    resp = await client.get(f"{base}/drivers?base=age%3D18-24", headers=_auth(world))
+    assert resp.status == 400 and "base" in await resp.text()
+    resp = await client.get(f"{base}/image-map?wave_id=987654", headers=_auth(world))
+    assert resp.status == 404 and "987654" in await resp.text()
+    resp = await client.get(f"{base}/mental-availability?wave_id=zero", headers=_auth(world))
+    assert resp.status == 400 and "wave_id" in await resp.text()
+
+
+async def test_mental_availability_says_why_it_is_empty(client: TestClient, world: dict[str, Any]) -> None:
+    resp = await client.get(f"/api/v1/polls/{world['poll']}/mental-availability", headers=_auth(world))
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["mental_availability"] is None and "entry points" in body["note"]
+
+
+async def test_poll_page_shows_the_sections(client: TestClient, world: dict[str, Any]) -> None:
+    assert (await sign_in(client, world["keys"]["viewer"])).status == 303
+    html = await (await client.get(f"/dashboard/polls/{world['poll']}")).text()
+    for heading in ("Key drivers: what goes with consideration and preference", "Image map", "Mental availability"):
+        assert heading in html
+    assert 'id="cap-drivers_consider"' in html and 'id="cap-position_map"' in html
+    assert "Potential customers" in html and "effective n" in html
