@@ -66,7 +66,7 @@ MAP_METHOD = (
 MENTAL_METHOD = (
     "Mental market share (the brand's share of all brand–entry point links), mental penetration (share linking "
     "the brand to at least one entry point) and network size (entry points linked among those linking any), "
-    "weighted as the wave's figures; linearised standard errors"
+    "among every respondent of the wave, weighted as the wave's figures; linearised standard errors"
 )
 
 

@@ -156,7 +156,11 @@ async def test_csv_carries_the_bases(client: TestClient, world: dict[str, Any]) 
     resp = await client.get(url, headers=_auth(world))
     assert resp.status == 200 and resp.content_type == "text/csv"
     rows = list(csv.DictReader(io.StringIO(await resp.text())))
-    assert rows and {r["outcome"] for r in rows} == {"consider"} and {r["base"] for r in rows} == {"customer=non"}
+    assert (
+        rows
+        and {r["outcome"] for r in rows} == {"consider"}
+        and {r["base"] for r in rows} == {"customer=non"}
+    )
     assert all(int(r["n"]) > 0 and float(r["n_eff"]) > 0 and r["method"] for r in rows)
     assert {r["base_name"] for r in rows} == {"Potential customers"}
     assert sum(float(r["share"]) for r in rows) == pytest.approx(1.0)
@@ -191,7 +195,11 @@ async def test_mental_availability_says_why_it_is_empty(client: TestClient, worl
 async def test_poll_page_shows_the_sections(client: TestClient, world: dict[str, Any]) -> None:
     assert (await sign_in(client, world["keys"]["viewer"])).status == 303
     html = await (await client.get(f"/dashboard/polls/{world['poll']}")).text()
-    for heading in ("Key drivers: what goes with consideration and preference", "Image map", "Mental availability"):
+    for heading in (
+        "Key drivers: what goes with consideration and preference",
+        "Image map",
+        "Mental availability",
+    ):
         assert heading in html
     assert 'id="cap-drivers_consider"' in html and 'id="cap-position_map"' in html
     assert "Potential customers" in html and "effective n" in html
