@@ -19,7 +19,13 @@ from recognition.demo import ORGANISATION
 from recognition.figures import StatisticsOptions
 from recognition.populations import load_margins
 from recognition.settings import Settings
-from recognition.stats import bootstrap_weights, image_map_from_indicators, key_drivers
+from recognition.stats import (
+    SMOOTHED_LABEL,
+    bootstrap_weights,
+    image_map_from_indicators,
+    key_drivers,
+    smooth_trend,
+)
 from recognition.store import orgs, waves
 from recognition.store import polls as polls_store
 from recognition.waves.compute import weigh
@@ -203,3 +209,29 @@ async def test_poll_page_shows_the_sections(client: TestClient, world: dict[str,
         assert heading in html
     assert 'id="cap-drivers_consider"' in html and 'id="cap-position_map"' in html
     assert "Potential customers" in html and "effective n" in html
+
+
+async def test_smoothed_trend_sits_beside_the_raw_series(client: TestClient, world: dict[str, Any]) -> None:
+    base = f"/api/v1/polls/{world['poll']}"
+    resp = await client.get(f"{base}/smoothed-trends?metric=aided", headers=_auth(world))
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["label"] == SMOOTHED_LABEL and "local-level" in body["method"]
+    trends = await (await client.get(f"{base}/trends?metric=aided", headers=_auth(world))).json()
+    published = {s["brand"]: [p["estimate"] for p in s["points"]] for s in trends["series"]}
+    for series in body["series"]:
+        raw = [p["raw"] for p in series["points"]]
+        assert [r["estimate"] for r in raw] == published[series["brand"]]  # the raw series, unchanged
+        assert all(r["n"] > 0 and r["n_eff"] > 0 for r in raw)
+        expected = smooth_trend(np.array([r["estimate"] for r in raw]), np.array([r["se"] for r in raw]))
+        got = [p["smoothed"]["estimate"] for p in series["points"]]
+        assert got == pytest.approx(list(expected.smoothed), abs=1e-12)
+        assert series["signal_variance"] == pytest.approx(float(expected.signal_variance))
+    resp = await client.get(
+        f"{base}/smoothed-trends?metric=aided&brand=acme&format=csv", headers=_auth(world)
+    )
+    rows = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert len(rows) == 3 and {r["smoothed_label"] for r in rows} == {SMOOTHED_LABEL}
+    assert all(r["estimate"] and r["smoothed"] and r["n_eff"] for r in rows)
+    bad = await client.get(f"{base}/smoothed-trends?metric=aided&brand=nobody", headers=_auth(world))
+    assert bad.status == 400 and "brand" in await bad.text()

@@ -25,6 +25,7 @@ from recognition.web.api import (
     providers,
     schedules,
     scores,
+    smoothed,
     waves,
 )
 from recognition.web.api.docs_page import PAGE
@@ -37,6 +38,7 @@ OPERATIONS_DECLARED: tuple[Op, ...] = (
     *schedules.OPS,
     *waves.OPS,
     *scores.OPS,
+    *smoothed.OPS,
     *analysis.OPS,
     *insight.OPS,
     *exports.OPS,
