@@ -20,12 +20,15 @@ from recognition.figures import StatisticsOptions
 from recognition.populations import load_margins
 from recognition.settings import Settings
 from recognition.stats import (
+    MODELLED_LABEL,
     SMOOTHED_LABEL,
     bootstrap_weights,
+    fay_herriot,
     image_map_from_indicators,
     key_drivers,
     smooth_trend,
 )
+from recognition.store import estimates as estimates_store
 from recognition.store import orgs, waves
 from recognition.store import polls as polls_store
 from recognition.waves.compute import weigh
@@ -235,3 +238,43 @@ async def test_smoothed_trend_sits_beside_the_raw_series(client: TestClient, wor
     assert all(r["estimate"] and r["smoothed"] and r["n_eff"] for r in rows)
     bad = await client.get(f"{base}/smoothed-trends?metric=aided&brand=nobody", headers=_auth(world))
     assert bad.status == 400 and "brand" in await bad.text()
+
+
+async def test_modelled_segments_sit_beside_the_direct_estimates(
+    client: TestClient, pool: asyncpg.Pool, world: dict[str, Any]
+) -> None:
+    url = f"/api/v1/polls/{world['poll']}/modelled-segments?metric=consider&brand=stride"
+    resp = await client.get(url, headers=_auth(world))
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["label"] == MODELLED_LABEL and body["wave_id"] == world["wave"]
+    async with pool.acquire() as conn:
+        published = [w.id for w in await waves.list_waves(conn, world["poll"]) if w.state == "published"]
+        now = await estimates_store.figures(conn, world["wave"], metric="consider", brand="stride")
+        before = await estimates_store.figures(conn, published[-2], metric="consider", brand="stride")
+    direct = {f.segment: f for f in now}
+    previous = {f.segment: f for f in before}
+    age = next(g for g in body["groups"] if g["variable"] == "age")
+    segments = [s["segment"] for s in age["segments"]]
+    assert segments == sorted(s for s in direct if s.startswith("age="))
+    for s in age["segments"]:  # the direct estimate is the published figure, unchanged, with its base
+        f = direct[s["segment"]].public()
+        assert (s["direct"]["estimate"], s["direct"]["n"]) == (f.estimate, f.n)
+        assert s["direct"]["n_eff"] == pytest.approx(f.n_eff)
+    shown = [direct[s].shown for s in segments]
+    y = np.array([direct[s].estimate if ok else np.nan for s, ok in zip(segments, shown, strict=True)])
+    psi = np.array([direct[s].se ** 2 if ok else np.nan for s, ok in zip(segments, shown, strict=True)])
+    history = np.array([[previous[s].estimate] for s in segments])
+    expected = fay_herriot(y, psi, history, names=segments, proportion=True)
+    assert age["note"] is None and "previous wave" in age["method"]
+    for d, s in enumerate(age["segments"]):
+        assert s["modelled"]["label"] == MODELLED_LABEL
+        assert s["modelled"]["estimate"] == pytest.approx(expected.estimate[d], abs=1e-12)
+        assert s["modelled"]["gamma"] == pytest.approx(expected.gamma[d], abs=1e-12)
+    resp = await client.get(url + "&format=csv", headers=_auth(world))
+    rows = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert {r["variable"] for r in rows} >= {"age", "gender", "customer"}
+    assert all(r["n"] and r["n_eff"] and r["base_status"] for r in rows)
+    assert {r["modelled_label"] for r in rows if r["modelled_estimate"]} == {MODELLED_LABEL}
+    bad = await client.get(f"/api/v1/polls/{world['poll']}/modelled-segments", headers=_auth(world))
+    assert bad.status == 400 and "metric" in await bad.text()

@@ -162,7 +162,7 @@ MENTAL = {
 WAVE = Param("wave_id", "query", ID, "a published wave of the poll (default the latest)")
 
 
-async def _wave(conn: asyncpg.Connection, ctx: Ctx, poll: Poll) -> Wave:
+async def published_wave(conn: asyncpg.Connection, ctx: Ctx, poll: Poll) -> Wave:
     """The wave asked for (``wave_id``), or the poll's latest published one; 404 when there is none."""
     if "wave_id" in ctx.params:
         wave = await waves_store.get_wave(conn, ctx.params["wave_id"])
@@ -178,7 +178,7 @@ async def _wave(conn: asyncpg.Connection, ctx: Ctx, poll: Poll) -> Wave:
 async def _read(ctx: Ctx) -> tuple[Poll, Wave, dict[str, Any] | None]:
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
-        wave = await _wave(conn, ctx, poll)
+        wave = await published_wave(conn, ctx, poll)
         return poll, wave, await insight_store.wave_insight(conn, wave.id)
 
 
