@@ -33,6 +33,7 @@ from recognition.reports.model import (
     since_changes,
     tiles,
 )
+from recognition.reports.modelled import Group, modelled_groups
 from recognition.reports.numbers import Numbers
 from recognition.reports.page_charts import Chart, draw_charts
 from recognition.reports.summary import WaveSummary, summarise
@@ -176,6 +177,9 @@ class Page:
     #: The wave's key drivers, image map and mental availability as stored when it published
     #: (:mod:`recognition.waves.insight`); None when it was published before they were computed.
     insight: dict[str, Any] | None = None
+    #: Modelled reads of the chosen metric for the own brand in every segment, beside the direct estimates
+    #: (:mod:`recognition.reports.modelled`; single waves only).
+    modelled: tuple[Group, ...] = ()
 
     @property
     def headline_tiles(self) -> list[Tile]:
@@ -241,6 +245,13 @@ async def build_page(
     summary = summarise(data, wave.id, f.segment, latest, labels, fmt, moves, start, trends)
     drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt) if with_charts else {}
     insight = await insight_store.wave_insight(conn, wave.id)
+    modelled = (
+        await modelled_reads(
+            conn, [w.id for w in data.waves], wave.id, f.metric, poll.own_brand, options.level
+        )
+        if f.window == 1
+        else ()
+    )
     if with_charts:
         drawn.update(draw_insight(insight, poll.brand_name, poll.own_brand, fmt))
     return Page(
@@ -261,6 +272,30 @@ async def build_page(
         fmt,
         start,
         insight,
+        modelled,
+    )
+
+
+async def modelled_reads(
+    conn: asyncpg.Connection,
+    published: Sequence[int],
+    wave_id: int,
+    metric: str,
+    brand: str,
+    level: float,
+) -> tuple[Group, ...]:
+    """Modelled segment reads of ``metric`` × ``brand`` at ``wave_id`` (one of the ``published`` wave ids, in
+    order), with the previous published wave's figures as the covariate: for the page and the API alike."""
+    ids = list(published)
+    before = ids[ids.index(wave_id) - 1] if ids.index(wave_id) > 0 else None
+    current = await estimates_store.figures(conn, wave_id, metric=metric, brand=brand)
+    previous = await estimates_store.figures(conn, before, metric=metric, brand=brand) if before else []
+    return tuple(
+        modelled_groups(
+            {x.segment: x for x in current if x.base == "total"},
+            {x.segment: x for x in previous if x.base == "total"},
+            level=level,
+        )
     )
 
 

@@ -213,6 +213,11 @@ async def test_poll_page_shows_the_sections(client: TestClient, world: dict[str,
         assert heading in html
     assert 'id="cap-drivers_consider"' in html and 'id="cap-position_map"' in html
     assert "Potential customers" in html and "effective n" in html
+    modelled = html[html.index('id="h-modelled"') :]
+    assert "Segments, modelled: Aided awareness of Acme" in modelled
+    assert (
+        modelled.count('<span class="tag">modelled</span>') >= 10
+    )  # every segment of every modelled variable
 
 
 async def test_smoothed_trend_sits_beside_the_raw_series(client: TestClient, world: dict[str, Any]) -> None:

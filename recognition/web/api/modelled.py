@@ -13,8 +13,8 @@ from aiohttp import web
 
 from recognition.figures import Figure, finite
 from recognition.labels import metric_name, segment_name
-from recognition.reports.modelled import METHOD, MODELLED_LABEL, Group, modelled_groups
-from recognition.store import estimates as estimates_store
+from recognition.reports.modelled import METHOD, MODELLED_LABEL, Group
+from recognition.reports.views import modelled_reads
 from recognition.store import waves as waves_store
 from recognition.web.api.insight import WAVE, published_wave
 from recognition.web.api.ops import CSV, Ctx, Op, Param, respond
@@ -160,22 +160,10 @@ async def modelled_segments(ctx: Ctx) -> web.StreamResponse:
         check_filters(poll, p)
         brand = brand or poll.own_brand
         wave = await published_wave(conn, ctx, poll)
-        published = [w for w in await waves_store.list_waves(conn, poll.id) if w.state == "published"]
-        order = [w.id for w in published]
-        before = order[order.index(wave.id) - 1] if order.index(wave.id) > 0 else None
-        current = await estimates_store.figures(conn, wave.id, metric=p["metric"], brand=brand)
-        previous = (
-            await estimates_store.figures(conn, before, metric=p["metric"], brand=brand) if before else []
-        )
-    level = ctx.settings.statistics_confidence_level
-    groups = [
-        _group(g, level)
-        for g in modelled_groups(
-            {f.segment: f for f in current if f.base == "total"},
-            {f.segment: f for f in previous if f.base == "total"},
-            level=level,
-        )
-    ]
+        published = [w.id for w in await waves_store.list_waves(conn, poll.id) if w.state == "published"]
+        level = ctx.settings.statistics_confidence_level
+        found = await modelled_reads(conn, published, wave.id, p["metric"], brand, level)
+    groups = [_group(g, level) for g in found]
     if ctx.media == CSV:
         rows = [
             {
