@@ -17,8 +17,9 @@ compute.weigh`), never a second weighting:
   penetration and network size per brand, from the category entry point associations (indicators named
   ``entry_point.<id>``), when the wave's questionnaire asks them.
 
-A part that cannot be computed (no image attributes, an outcome that does not vary, too few respondents) is
-empty with a ``note`` in plain words; the rest stands. Pure: no I/O.
+A part that cannot be computed (no image attributes, an outcome that does not vary, too few respondents, a
+degenerate table) is empty with a ``note`` in plain words; the rest stands, and the wave publishes either way.
+Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ def drivers(
                 outcome_names=OUTCOMES,
                 level=level,
             )
-        except ValueError as exc:
+        except (ValueError, np.linalg.LinAlgError) as exc:
             notes.append(f"{base}: {exc}")
             continue
         out += [_driver(r, base, attributes) for r in results]
@@ -223,7 +224,7 @@ def image_map(
     x = np.nan_to_num(_stack(inp, attributes, brands))
     try:
         result = image_map_from_indicators(x, design, brand_names=brands, attribute_names=attributes)
-    except ValueError as exc:
+    except (ValueError, np.linalg.LinAlgError) as exc:
         return None, str(exc)
     return _map(result), None
 
@@ -269,7 +270,7 @@ def mental(
     links = np.swapaxes(np.nan_to_num(_stack(inp, entry_points, brands)), 1, 2)
     try:
         result = mental_availability(links.astype(int), design, brand_names=brands, level=level)
-    except ValueError as exc:
+    except (ValueError, np.linalg.LinAlgError) as exc:
         return None, str(exc)
     return _mental(result), None
 

@@ -3,6 +3,8 @@ statistics' own numbers on the wave's design), and a plain note — never an exc
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -44,7 +46,9 @@ def _wave(n: int, *, image: bool, entry_points: int, seed: int = 3) -> WaveInput
 def test_mental_availability_is_the_statistic_on_the_waves_design() -> None:
     inp = _wave(300, image=True, entry_points=4)
     options = StatisticsOptions()
-    got = compute_insight(inp, BRANDS, MARGINS, options)["mental_availability"]
+    stored = compute_insight(inp, BRANDS, MARGINS, options)
+    assert json.loads(json.dumps(stored, allow_nan=False)) == stored  # plain JSON, as the store keeps it
+    got = stored["mental_availability"]
     design = weigh(inp, MARGINS, options).design
     links = np.stack(
         [np.column_stack([inp.indicators[(f"entry_point.cep{c}", b)] for b in BRANDS]) for c in range(4)],
