@@ -16,6 +16,7 @@ from recognition.reports.numbers import Numbers
 from recognition.reports.page_charts import Chart
 
 ATTRIBUTE_COLOR = "#c0504d"
+MAP_SIDE = 480  # the map's square, at most (its labels get the room to its right)
 BRAND_COLOR = "#6b7785"
 
 
@@ -46,11 +47,12 @@ def image_map_svg(
 ) -> str:
     """Brands (dots, the own brand in the highlight colour) and attributes (diamonds) at their coordinates, on
     equal scales for both axes (distances on a correspondence map mean something only then)."""
-    pad, top = 20, 30
-    side = width - 2 * pad
+    pad, top, label_room = 20, 30, 120 if width >= 500 else 90
+    side = min(width - pad - label_room, MAP_SIDE)
     height = top + side + 10
     values = [v for point in (*brands, *attributes) for v in (float(point[1]), float(point[2]))]
-    ticks = _nice(min([0.0, *values]), max([0.0, *values]))
+    spread = max([abs(v) for v in values] or [1.0])
+    ticks = _nice(min([-0.1 * spread, *values]) * 1.1, max([0.1 * spread, *values]) * 1.1)
     lo, hi = ticks[0], ticks[-1]
 
     def P(v: float) -> float:
@@ -71,7 +73,7 @@ def image_map_svg(
             f'<g class="series" data-series="a{k}"><path d="M{_f(cx)} {_f(cy - 6)}l6 6l-6 6l-6-6z" '
             f'fill="{ATTRIBUTE_COLOR}" class="mark"><title>{escape(text)}</title></path>'
         )
-        out.append(_text(cx + 8, cy + 4, _fit(label, 140, size), size=size) + "</g>")
+        out.append(_text(cx + 8, cy + 4, _fit(label, width - cx - 10, size), size=size) + "</g>")
     for k, (label, x, y, own) in enumerate(brands):
         cx, cy = pad + P(x), top + side - P(y)
         out.append(f'<g class="series" data-series="b{k}">')
@@ -84,7 +86,9 @@ def image_map_svg(
                 f"{label}: dimension 1 {fmt.decimal(x)}, dimension 2 {fmt.decimal(y)}",
             )
         )
-        out.append(_text(cx + 8, cy - 6, _fit(label, 140, size), size=size, weight="b" if own else ""))
+        out.append(
+            _text(cx + 8, cy - 6, _fit(label, width - cx - 10, size), size=size, weight="b" if own else "")
+        )
         out.append("</g>")
     out.append("</svg>")
     return "".join(out)
@@ -128,7 +132,7 @@ def draw_insight(
             if a["x"] is not None and a["y"] is not None
         ]
         explained = placed["inertia_explained"]
-        wide, narrow = _both(image_map_svg, "Image map", brands, attributes, fmt)
+        wide, narrow = _both(image_map_svg, "Brands and image attributes", brands, attributes, fmt)
         out["position_map"] = Chart(
             wide,
             narrow,
