@@ -24,3 +24,14 @@ async def wave_insight(conn: asyncpg.Connection, wave_id: int) -> dict[str, Any]
         "SELECT body FROM wave_insight WHERE wave_id = $1", wave_id
     )
     return body
+
+
+async def published_without_insight(conn: asyncpg.Connection, poll_id: int) -> list[int]:
+    """The poll's published waves that have no stored insight (published before it was computed), oldest first."""
+    rows = await conn.fetch(
+        """SELECT w.id FROM waves w LEFT JOIN wave_insight i ON i.wave_id = w.id
+           WHERE w.poll_id = $1 AND w.state = 'published' AND i.wave_id IS NULL
+           ORDER BY w.scheduled_at, w.id""",
+        poll_id,
+    )
+    return [r["id"] for r in rows]

@@ -66,3 +66,22 @@ async def _series(conn: asyncpg.Connection, poll: Poll, wave: Wave) -> list[Wave
     """The poll's published waves and ``wave`` itself, in the order they were scheduled."""
     published = [w for w in await waves_store.list_waves(conn, poll.id) if w.state == "published"]
     return sorted({w.id: w for w in [*published, wave]}.values(), key=lambda w: (w.scheduled_at, w.id))
+
+
+async def fill_insight(pool: asyncpg.Pool, poll: Poll, settings: Settings) -> list[int]:
+    """Compute and store the insight of the poll's published waves that have none (published before insight was
+    computed at publishing), without touching their figures; returns those waves."""
+    options = StatisticsOptions.from_settings(settings)
+    margins = load_margins(poll.population)
+    async with pool.acquire() as conn:
+        missing = await insight_store.published_without_insight(conn, poll.id)
+    loop = asyncio.get_running_loop()
+    for wave_id in missing:
+        async with pool.acquire() as conn:
+            wave = await waves_store.get_wave(conn, wave_id)
+            assert wave is not None
+            _, inp = await load_input(conn, poll, wave.id, wave.questionnaire_version, margins)
+        insight = await loop.run_in_executor(None, compute_insight, inp, poll.brand_ids, margins, options)
+        async with pool.acquire() as conn:
+            await insight_store.save_insight(conn, wave_id, insight)
+    return missing

@@ -30,11 +30,13 @@ from recognition.stats import (
     smooth_trend,
 )
 from recognition.store import estimates as estimates_store
+from recognition.store import insight as insight_store
 from recognition.store import orgs, waves
 from recognition.store import polls as polls_store
 from recognition.waves.compute import weigh
 from recognition.waves.insight import REPLICATES, SEED
 from recognition.waves.loading import load_input
+from recognition.waves.processing import fill_insight
 from tests.conftest import demo_db_url
 from tests.integration.dashboard_support import sign_in
 
@@ -287,3 +289,21 @@ async def test_modelled_segments_sit_beside_the_direct_estimates(
     assert {r["modelled_label"] for r in rows if r["modelled_estimate"]} == {MODELLED_LABEL}
     bad = await client.get(f"/api/v1/polls/{world['poll']}/modelled-segments", headers=_auth(world))
     assert bad.status == 400 and "metric" in await bad.text()
+
+
+async def test_a_wave_published_without_insight_says_so_until_filled(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings, world: dict[str, Any]
+) -> None:
+    async with pool.acquire() as conn:
+        stored = await insight_store.wave_insight(conn, world["wave"])
+        await conn.execute("DELETE FROM wave_insight WHERE wave_id = $1", world["wave"])  # as before 0014
+        poll = await polls_store.get_poll(conn, world["poll"])
+    assert poll is not None and stored is not None
+    url = f"/api/v1/polls/{world['poll']}/drivers"
+    body = await (await client.get(url, headers=_auth(world))).json()
+    assert body["drivers"] == [] and "recognition insight" in body["note"]
+    filled = await fill_insight(pool, poll, settings)
+    assert filled == [world["wave"]]
+    async with pool.acquire() as conn:
+        assert await insight_store.wave_insight(conn, world["wave"]) == stored  # the same as at publishing
+    assert await fill_insight(pool, poll, settings) == []

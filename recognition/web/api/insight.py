@@ -24,7 +24,8 @@ from recognition.web.api.polls import POLL_ID, load_poll
 from recognition.web.api.scores import FORMAT, csv_response
 
 NOT_COMPUTED = (
-    "this wave was published before key drivers and image maps were computed; reprocess it to add them"
+    "this wave was published before key drivers and image maps were computed at publishing; "
+    "`recognition insight POLL_ID` adds them"
 )
 NUMBER = {"type": ["number", "null"]}
 BASE = {
