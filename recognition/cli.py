@@ -22,7 +22,7 @@ COMMAND_MODULES = (
     "recognition.commands.coding",  # code
     "recognition.commands.schedule",  # schedule preview
     "recognition.commands.panel",  # panel-sim
-    "recognition.commands.reports",  # share, alerts, objective
+    "recognition.commands.reports",  # share, alerts, objective, insight
     "recognition.commands.data",  # export, banner, import
     "recognition.commands.significance",  # simulate-changes
     "recognition.commands.providers",  # providers list, set, remove

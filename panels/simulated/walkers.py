@@ -3,7 +3,8 @@
 Every respondent of the simulated provider takes the buyer's survey this way. Each walker is a person drawn from the synthetic population
 (:mod:`panels.simulated.respondents`) and answers the pages as that person: the screener with their demographics,
 the unaided boxes with the brand names they recall (in order of salience), the aided list, familiarity and
-consideration from the response model, so the truth stays known. Pages are read from their HTML
+consideration from the response model, so the truth stays known; image associations go with what they consider
+and prefer (:func:`image_yes`), so a wave's key drivers and image map have something to find. Pages are read from their HTML
 (:func:`panels.simulated.taker.parse_form`) and every redirect is followed like a browser, ending at the exit
 the survey sends the walker to, which is the simulator's own return endpoint: that is where the provider learns
 the outcome.
@@ -121,6 +122,17 @@ def draw_walker(
     )
 
 
+def image_yes(question: str, brand: str, answers: dict[str, Any]) -> float:
+    """The chance a respondent associates ``brand`` with the image attribute of ``question``: higher when they
+    would consider or prefer it, by an amount that differs per attribute (some attributes drive consideration
+    more than others), plus a fixed affinity of each brand to each attribute (so brands have profiles)."""
+    strength = (sum(map(ord, question)) % 5) / 5  # 0 … 0.8, fixed per attribute
+    affinity = ((sum(map(ord, question)) * 7 + sum(map(ord, brand)) * 3) % 9) / 9 * 0.3
+    considered = brand in (answers.get("consider") or [])
+    preferred = brand == answers.get("preference")
+    return min(0.95, 0.1 + affinity + strength * (0.3 * considered + 0.2 * preferred))
+
+
 def _grid(question: str, row: str, options: list[str], w: Walker, rng: random.Random) -> str:
     a = w.person.answers
     if question == "usage":  # the own brand's row is the customer status; other brands used are current
@@ -132,7 +144,7 @@ def _grid(question: str, row: str, options: list[str], w: Walker, rng: random.Ra
         pick = ("quite_well", "very_well") if known else ("name_only", "a_little")
         return rng.choice([p for p in pick if p in options] or options)
     if question.startswith("image."):
-        return "yes" if w.kind == "straight_liner" or rng.random() < 0.4 else "no"
+        return "yes" if w.kind == "straight_liner" or rng.random() < image_yes(question, row, a) else "no"
     if question == "recommendation":
         score = (a.get("recommend") or {}).get(row)
         return str(score if score is not None else rng.randint(4, 8))

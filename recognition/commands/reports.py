@@ -1,4 +1,6 @@
-"""Report commands: ``share`` (a signed read-only dashboard link) and ``alerts`` (evaluate and deliver now)."""
+"""Report commands: ``share`` (a signed read-only dashboard link), ``alerts`` (evaluate and deliver now),
+``objective`` (add one) and ``insight`` (key drivers, image maps, mental availability of waves published
+before they were computed at publishing)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from recognition.errors import UserError
 from recognition.polls.checks import check_objective
 from recognition.store import objectives, polls
 from recognition.store import waves as waves_store
+from recognition.waves.processing import fill_insight
 from recognition.web.dashboard.shares import new_share_link
 
 
@@ -94,6 +97,25 @@ def cmd_objective_add(args: argparse.Namespace) -> int:
     return with_conn(settings_from(args), work)
 
 
+def cmd_insight(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+
+    async def go() -> int:
+        async with database(settings) as pool:
+            async with pool.acquire() as conn:
+                poll = await polls.get_poll(conn, args.poll_id)
+            if poll is None:
+                raise UserError(f"no poll {args.poll_id}")
+            filled = await fill_insight(pool, poll, settings)
+        print(
+            f"insight computed for {len(filled)} published wave(s) of poll {poll.id}"
+            + (f": {', '.join(map(str, filled))}" if filled else " (every published wave had it)")
+        )
+        return 0
+
+    return run(go())
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser("share", parents=[common], help="print a signed read-only link to a poll's dashboard")
     p.add_argument("poll_id", type=int, metavar="POLL_ID")
@@ -109,6 +131,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("poll_id", type=int, metavar="POLL_ID")
     p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser(
+        "insight",
+        parents=[common],
+        help="compute key drivers, image maps and mental availability of a poll's published waves that have none",
+    )
+    p.add_argument("poll_id", type=int, metavar="POLL_ID")
+    p.set_defaults(func=cmd_insight)
 
     p = sub.add_parser(
         "objective", parents=[common], help="add an objective (a limit for a figure) to a poll"

@@ -142,6 +142,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print(
                     f'  scores:     curl -H "Authorization: Bearer $KEY" {url}/api/v1/polls/{poll_id}/scores'
                 )
+                print(
+                    f'  drivers:    curl -H "Authorization: Bearer $KEY" {url}/api/v1/polls/{poll_id}/drivers'
+                    "  (also image-map, mental-availability, modelled-segments, smoothed-trends)"
+                )
                 print(f"  admin key (KEY, shown once): {key}", flush=True)
 
             return await serve_until_cancelled(app, settings, banner)

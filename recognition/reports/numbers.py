@@ -96,6 +96,10 @@ class Numbers:
         """``1,000`` (German ``1.000``); effective n rounds to a whole number."""
         return DASH if n is None else self._plain(float(n), 0)
 
+    def decimal(self, x: float | None, decimals: int = 2) -> str:
+        """A plain number to ``decimals`` places: map coordinates ``−0.31``, R² ``0.18`` (German ``0,18``)."""
+        return DASH if x is None else self._plain(x, decimals)
+
     def stat(self, x: float | None) -> str:
         """p and q values: three significant figures (``0.0172``), ``< 0.001`` below a thousandth."""
         if x is None:

@@ -1,6 +1,7 @@
 """What a dashboard page shows: load a poll's published figures (each wave's own, or the stored rolling windows)
 for the segments the page needs, apply the filters, compute cards, comparisons, funnel, image map, objectives,
-the summary and the bases, and draw the charts. The web layer caches the result until the poll's figures change
+the summary and the bases, read the wave's stored key drivers, image map and mental availability, and draw the
+charts. The web layer caches the result until the poll's figures change
 (:mod:`recognition.web.dashboard.cache`), so a page view does not repeat this work."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncpg
 from recognition.alerts.objectives import ObjectiveStatus, evaluate
 from recognition.figures import Figure, StatisticsOptions
 from recognition.polls.model import Objective, Poll
+from recognition.reports.charts_insight import draw_insight
 from recognition.reports.model import (
     FUNNEL_SEGMENTS,
     KPI_METRICS,
@@ -31,11 +33,13 @@ from recognition.reports.model import (
     since_changes,
     tiles,
 )
+from recognition.reports.modelled import Group, modelled_groups
 from recognition.reports.numbers import Numbers
 from recognition.reports.page_charts import Chart, draw_charts
 from recognition.reports.summary import WaveSummary, summarise
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
+from recognition.store import insight as insight_store
 from recognition.store import objectives as objectives_store
 from recognition.store import waves as waves_store
 
@@ -170,6 +174,12 @@ class Page:
     metrics: list[str]
     numbers: Numbers = Numbers()
     since: WaveInfo | None = None  # the baseline wave of the "since" comparison
+    #: The wave's key drivers, image map and mental availability as stored when it published
+    #: (:mod:`recognition.waves.insight`); None when it was published before they were computed.
+    insight: dict[str, Any] | None = None
+    #: Modelled reads of the chosen metric for the own brand in every segment, beside the direct estimates
+    #: (:mod:`recognition.reports.modelled`; single waves only).
+    modelled: tuple[Group, ...] = ()
 
     @property
     def headline_tiles(self) -> list[Tile]:
@@ -234,6 +244,16 @@ async def build_page(
     trends = {t.metric: t.trend for t in cards if t.trend is not None}
     summary = summarise(data, wave.id, f.segment, latest, labels, fmt, moves, start, trends)
     drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt) if with_charts else {}
+    insight = await insight_store.wave_insight(conn, wave.id)
+    modelled = (
+        await modelled_reads(
+            conn, [w.id for w in data.waves], wave.id, f.metric, poll.own_brand, options.level
+        )
+        if f.window == 1
+        else ()
+    )
+    if with_charts:
+        drawn.update(draw_insight(insight, poll.brand_name, poll.own_brand, fmt))
     return Page(
         poll,
         data,
@@ -251,6 +271,31 @@ async def build_page(
         seen.metrics,
         fmt,
         start,
+        insight,
+        modelled,
+    )
+
+
+async def modelled_reads(
+    conn: asyncpg.Connection,
+    published: Sequence[int],
+    wave_id: int,
+    metric: str,
+    brand: str,
+    level: float,
+) -> tuple[Group, ...]:
+    """Modelled segment reads of ``metric`` × ``brand`` at ``wave_id`` (one of the ``published`` wave ids, in
+    order), with the previous published wave's figures as the covariate: for the page and the API alike."""
+    ids = list(published)
+    before = ids[ids.index(wave_id) - 1] if ids.index(wave_id) > 0 else None
+    current = await estimates_store.figures(conn, wave_id, metric=metric, brand=brand)
+    previous = await estimates_store.figures(conn, before, metric=metric, brand=brand) if before else []
+    return tuple(
+        modelled_groups(
+            {x.segment: x for x in current if x.base == "total"},
+            {x.segment: x for x in previous if x.base == "total"},
+            level=level,
+        )
     )
 
 

@@ -132,6 +132,13 @@ CONTENT = """(() => {
   };
 })()"""
 
+INSIGHT = """(() => {
+  const first = document.getElementById('drivers').getBoundingClientRect();
+  const last = document.getElementById('mental-availability').getBoundingClientRect();
+  const charts = [...document.querySelectorAll('#drivers figure.chart, #image-map figure.chart')].length;
+  return {top: first.top + window.scrollY, height: last.bottom - first.top, charts};
+})()"""
+
 EXPLORE = """(() => {
   const mark = document.querySelector('figure.chart .chart-wide .mark');
   mark.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: 10, clientY: 10}));
@@ -185,6 +192,18 @@ async def test_share_link_opens_the_dashboard(share_link: str, page: Tab) -> Non
     }
     explored = await page.evaluate(EXPLORE)
     assert "%" in explored["tip"] and explored["off"] and explored["pressed"] == "false"
+
+    # Where users look beyond the shares, from the first demo on: key drivers, the image map, modelled segments.
+    for caption in ("cap-drivers_consider", "cap-drivers_prefer", "cap-position_map"):
+        assert f'id="{caption}"' in content["html"], caption
+    assert '<span class="tag">modelled</span>' in content["html"]
+    box = await page.evaluate(INSIGHT)
+    assert box["height"] > 600 and box["charts"] == 3, box
+    clip = {"x": 0, "y": box["top"], "width": 1280, "height": box["height"], "scale": 1}
+    shot = await page.send(
+        "Page.captureScreenshot", {"format": "png", "clip": clip, "captureBeyondViewport": True}
+    )
+    check_png(base64.b64decode(shot["data"]), "poll-insight-1280", 1280)
 
     # On a phone the page reflows without sideways scrolling, and chart text stays readable.
     shared = share_link.split("/share/")[0] + "/shared/1"

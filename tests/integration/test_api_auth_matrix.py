@@ -26,7 +26,11 @@ BODIES: dict[str, Any] = {
     },
     "create_key": {"role": "reader", "label": "matrix", "expires_at": "2035-01-01T00:00:00+00:00"},
 }
-QUERIES = {"poll_trends": "?metric=aided"}
+QUERIES = {
+    "poll_trends": "?metric=aided",
+    "smoothed_trends": "?metric=aided",
+    "modelled_segments": "?metric=aided",
+}
 #: Path parameters naming another organisation's records: the foreign key gets 404 for them.
 SCOPED = frozenset({"poll_id", "wave_id", "objective_id", "prefix"})
 

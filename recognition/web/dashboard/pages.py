@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 
 from recognition.alerts.objectives import STATUS_NAMES
-from recognition.labels import among, family_label, metric_name, segment_name
+from recognition.labels import among, attribute_name, family_label, metric_name, segment_name
 from recognition.reports.views import WINDOWS
 
 
@@ -26,6 +26,7 @@ def environment() -> jinja2.Environment:
         metric_name=metric_name,
         segment_name=segment_name,
         among=among,
+        attribute_name=attribute_name,
         family_label=family_label,
         status_name=lambda s: STATUS_NAMES.get(s, s),
     )
