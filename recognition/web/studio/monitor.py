@@ -24,7 +24,7 @@ from recognition.web.api import fieldwork, waves
 from recognition.web.api.ops import Op, respond
 from recognition.web.dashboard.pages import render
 from recognition.web.keys import POOL
-from recognition.web.studio import preview, review
+from recognition.web.studio import launch, preview, review
 from recognition.web.studio.acting import Refused, Visitor, act, page, poll_of, posted, refused_page, visitor
 
 #: Seconds between the monitor's updates while it is open.
@@ -196,12 +196,13 @@ async def fieldwork_page(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    """The studio's fieldwork monitor, preview and mention review."""
+    """The studio's fieldwork monitor, wave launch, preview and mention review."""
     r = app.router
     r.add_get(r"/studio/trackers/{poll_id}/fieldwork", fieldwork_page)
     r.add_get(r"/studio/waves/{wave_id}", wave_page)
     r.add_get(r"/studio/waves/{wave_id}/live", live)
     r.add_get(r"/studio/waves/{wave_id}/confirm", confirm_page)
     r.add_post(r"/studio/waves/{wave_id}/{action:pause|resume|cancel}", act_on_wave)
+    launch.setup(app)
     preview.setup(app)
     review.setup(app)
