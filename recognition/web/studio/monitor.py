@@ -101,6 +101,17 @@ def _figures_html(detail: dict[str, Any], figures: dict[str, Any]) -> str:
     )
 
 
+def _actions_html(who: Visitor, detail: dict[str, Any]) -> str:
+    """The controls the wave has as it stands (none once it is over), for the page and its updates."""
+    return render(
+        "studio/monitor_actions.html",
+        key=who.key,
+        editor=who.editor,
+        wave=detail["wave"],
+        actions=_allowed(detail),
+    )
+
+
 async def wave_page(request: web.Request) -> web.Response:
     who = await visitor(request)
     wave_id = _wave_id(request)
@@ -117,7 +128,7 @@ async def wave_page(request: web.Request) -> web.Response:
         wave=detail["wave"],
         figures_html=_figures_html(detail, figures),
         done=request.query.get("done", ""),
-        actions=_allowed(detail),
+        actions_html=_actions_html(who, detail),
         refresh=REFRESH_SECONDS,
     )
 
@@ -147,6 +158,7 @@ async def live(request: web.Request) -> web.Response:
             "actions": _allowed(detail),
             "completes": figures["completes"],
             "html": _figures_html(detail, figures),
+            "actions_html": _actions_html(who, detail),
         }
     )
 
