@@ -4,7 +4,7 @@ attribute and an objective, previews it in German at a phone's width, launches a
 tracker's fieldwork page (after a confirm step saying what it buys), watches its monitor update itself until the
 wave is published, and codes a mention the coder could not place.
 
-The service runs in-process with its own fieldwork (the app's wave runner and provider registry) against the
+The service runs in-process as ``recognition demo`` serves it, with its own fieldwork (the app's wave runner and provider registry) against the
 panel simulator on loopback, whose respondents take the hosted survey over HTTP. Screenshots of the fieldwork
 page, the launch confirm step and the monitor at 390 and 1280 px are written to ``tests/artifacts/`` and
 checked to be real. No console errors.
@@ -27,12 +27,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from panels.simulated.server import running_simulator
-from recognition.app import create_app
+from recognition.demo import DEMO_TIME_SCALE, served_app
 from recognition.settings import Settings
 from recognition.store import orgs
 from recognition.store import polls as polls_store
-from recognition.waves.quality import QualityRules
-from recognition.web.keys import QUALITY_RULES
 from tests.e2e.browser import Tab, check_png, need_browser, open_tab
 from tests.integration.dashboard_support import plant_unplaced
 
@@ -42,8 +40,8 @@ pytestmark = [
     pytest.mark.timeout(300),
 ]
 SAMPLE = 50
-#: Wall-clock seconds per simulated second of a respondent's think time.
-TIME_SCALE = 0.003
+#: Wall-clock seconds per simulated second of a respondent's think time (the demo's).
+TIME_SCALE = DEMO_TIME_SCALE
 
 
 def _free_port() -> int:
@@ -64,10 +62,8 @@ async def served(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[dict[s
     base = f"http://127.0.0.1:{port}"
     async with running_simulator(rate=1500, seed=11, time_scale=TIME_SCALE) as sim:
         live = dataclasses.replace(settings, panels_simulator_url=sim.url, server_base_url=base)
-        app = create_app(live, pool=pool)
-        # the simulated respondents think at TIME_SCALE of real time: the speeder floor scaled alike (as the demo)
-        app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=30.0 * TIME_SCALE)
-        async with TestServer(app, host="127.0.0.1", port=port):
+        # the service as `recognition demo` serves it: the speeder floor scaled like the respondents' think time
+        async with TestServer(served_app(pool, live), host="127.0.0.1", port=port):
             yield {"base": base, "key": key, "org": org}
 
 
