@@ -272,6 +272,32 @@ async def run_demo(
     return {**report, "provider": provider}
 
 
+@contextlib.asynccontextmanager
+async def serving_panel(
+    pool: asyncpg.Pool, settings: Settings, *, faults: str, provider_url: str | None, provider: str
+) -> AsyncIterator[None]:
+    """The panel the served demo fields new waves with (one launched in the studio, of a tracker set up there):
+    the simulator, started again in a process of its own (or the one at ``provider_url``), the demo
+    organisation's credentials for ``provider`` and for ``simulated`` (a new tracker's default) pointing at it."""
+    async with contextlib.AsyncExitStack() as stack:
+        url = (
+            provider_url.rstrip("/")
+            if provider_url
+            else await stack.enter_async_context(simulator_process(faults))
+        )
+        await _set_topic(url)
+        for name in dict.fromkeys((provider, "simulated")):
+            await _save_credentials(pool, settings, name, DEMO_PROVIDERS[name](url))
+        yield
+
+
+def served_app(pool: asyncpg.Pool, settings: Settings) -> web.Application:
+    """The service the demo serves: its speeder rule's floor scaled like the simulated respondents' think time."""
+    app = create_app(settings, pool=pool)
+    app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=30.0 * DEMO_TIME_SCALE)
+    return app
+
+
 async def _set_topic(simulator_url: str) -> None:
     """Tell the simulator what the tracker asks about: a real provider's API carries no brands, so its
     respondents learn them here (``PUT /_sim/topic``)."""

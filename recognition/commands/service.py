@@ -13,7 +13,15 @@ from tqdm import tqdm
 from recognition.app import create_app
 from recognition.commands.common import run, serve_until_cancelled, settings_from, with_conn
 from recognition.db import database, migrate, schema_version
-from recognition.demo import DEMO_PROVIDERS, DEMO_SAMPLE, ORGANISATION, run_demo, trend_table
+from recognition.demo import (
+    DEMO_PROVIDERS,
+    DEMO_SAMPLE,
+    ORGANISATION,
+    run_demo,
+    served_app,
+    serving_panel,
+    trend_table,
+)
 from recognition.errors import UserError
 from recognition.store import orgs
 from recognition.web.dashboard.shares import new_share_link
@@ -131,7 +139,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     label="demo",
                     created_by="demo",
                 )
-            app = create_app(settings, pool=pool)
+            app = served_app(pool, settings)
 
             def banner(url: str) -> None:
                 print(f"\nrecognition is serving on {url} (Ctrl-C to stop)")
@@ -148,7 +156,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 )
                 print(f"  admin key (KEY, shown once): {key}", flush=True)
 
-            return await serve_until_cancelled(app, settings, banner)
+            async with serving_panel(
+                pool, settings, faults=args.faults, provider_url=args.provider_url, provider=args.provider
+            ):
+                return await serve_until_cancelled(app, settings, banner)
 
     return run(go())
 

@@ -1,9 +1,10 @@
 // The fieldwork monitor's updates: while the page is open, fetch the wave's fresh figures every few seconds
-// and put them in place. Without this script the page shows the figures of its loading.
+// and put them in place, with the controls the wave has as it stands. Without this script the page shows the figures of its loading.
 (function () {
   "use strict";
   var status = document.getElementById("live-status");
   var figures = document.getElementById("figures");
+  var actions = document.getElementById("actions");
   if (!status || !figures) return;
   var url = status.getAttribute("data-live");
   var seconds = Number(status.getAttribute("data-refresh")) || 5;
@@ -24,6 +25,7 @@
       .then(function (data) {
         figures.innerHTML = data.html;
         figures.setAttribute("data-state", data.state);
+        if (actions && data.actions_html) actions.innerHTML = data.actions_html;
         stamp("Updated at " + new Date().toLocaleTimeString() + "; updates every " + seconds + " seconds.");
         if (["published", "failed", "cancelled"].indexOf(data.state) >= 0) {
           stamp("The wave is " + data.state + ": figures are final.");

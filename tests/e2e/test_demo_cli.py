@@ -254,3 +254,60 @@ def test_export_banner_and_import_from_the_command_line(demo_run: tuple[Path, di
         proc = run_cli(*args, *where)
         assert proc.returncode != 0 and message in proc.stderr, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.timeout(300)
+def test_the_served_demo_fields_a_wave_launched_after_it() -> None:
+    """With nothing but ``recognition demo``: a wave launched on the served demo (as the studio's "Launch a wave
+    now" does) is fielded on the demo's simulated panel and published."""
+    data_dir = outside_pytest_tmp("recognition-test-demo-serve-")
+    port = free_port()
+    log = (data_dir / "demo.log").open("w+")  # its access log, read afterwards: a pipe left unread would fill
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "recognition", "demo", "--waves", "1", "--sample-size", "50", "--quiet"]
+        + ["--data-dir", str(data_dir), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        env=_env(),
+    )
+    try:
+        assert demo.stdout is not None
+        key = ""
+        for line in demo.stdout:
+            if "admin key (KEY" in line:
+                key = line.rsplit(" ", 1)[-1].strip()
+                break
+        assert key.startswith("rk_"), "the demo printed no admin key"
+        base = f"http://127.0.0.1:{port}/api/v1"
+        auth = {"Authorization": f"Bearer {key}"}
+        with urllib.request.urlopen(
+            urllib.request.Request(f"{base}/polls", headers=auth), timeout=30
+        ) as resp:
+            poll_id = json.loads(resp.read())["items"][0]["id"]
+        launch = urllib.request.Request(
+            f"{base}/polls/{poll_id}/waves", method="POST", headers={**auth, "Idempotency-Key": "first"}
+        )
+        with urllib.request.urlopen(launch, timeout=30) as resp:
+            assert resp.status == 202
+            wave_id = json.loads(resp.read())["id"]
+        state, detail = "", {}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and state not in ("published", "failed", "cancelled"):
+            time.sleep(1)
+            with urllib.request.urlopen(
+                urllib.request.Request(f"{base}/waves/{wave_id}", headers=auth)
+            ) as resp:
+                detail = json.loads(resp.read())
+            state = detail["wave"]["state"]
+        assert state == "published", detail
+        assert detail["progress"]["completes"] >= 50, detail
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.communicate(timeout=60)
+        log.seek(0)
+        err = log.read()
+        log.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    assert demo.returncode == 0, err
+    assert "Traceback" not in err

@@ -24,7 +24,7 @@ from recognition.web.api import fieldwork, waves
 from recognition.web.api.ops import Op, respond
 from recognition.web.dashboard.pages import render
 from recognition.web.keys import POOL
-from recognition.web.studio import preview, review
+from recognition.web.studio import launch, preview, review
 from recognition.web.studio.acting import Refused, Visitor, act, page, poll_of, posted, refused_page, visitor
 
 #: Seconds between the monitor's updates while it is open.
@@ -101,6 +101,17 @@ def _figures_html(detail: dict[str, Any], figures: dict[str, Any]) -> str:
     )
 
 
+def _actions_html(who: Visitor, detail: dict[str, Any]) -> str:
+    """The controls the wave has as it stands (none once it is over), for the page and its updates."""
+    return render(
+        "studio/monitor_actions.html",
+        key=who.key,
+        editor=who.editor,
+        wave=detail["wave"],
+        actions=_allowed(detail),
+    )
+
+
 async def wave_page(request: web.Request) -> web.Response:
     who = await visitor(request)
     wave_id = _wave_id(request)
@@ -117,7 +128,7 @@ async def wave_page(request: web.Request) -> web.Response:
         wave=detail["wave"],
         figures_html=_figures_html(detail, figures),
         done=request.query.get("done", ""),
-        actions=_allowed(detail),
+        actions_html=_actions_html(who, detail),
         refresh=REFRESH_SECONDS,
     )
 
@@ -147,6 +158,7 @@ async def live(request: web.Request) -> web.Response:
             "actions": _allowed(detail),
             "completes": figures["completes"],
             "html": _figures_html(detail, figures),
+            "actions_html": _actions_html(who, detail),
         }
     )
 
@@ -196,12 +208,13 @@ async def fieldwork_page(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    """The studio's fieldwork monitor, preview and mention review."""
+    """The studio's fieldwork monitor, wave launch, preview and mention review."""
     r = app.router
     r.add_get(r"/studio/trackers/{poll_id}/fieldwork", fieldwork_page)
     r.add_get(r"/studio/waves/{wave_id}", wave_page)
     r.add_get(r"/studio/waves/{wave_id}/live", live)
     r.add_get(r"/studio/waves/{wave_id}/confirm", confirm_page)
     r.add_post(r"/studio/waves/{wave_id}/{action:pause|resume|cancel}", act_on_wave)
+    launch.setup(app)
     preview.setup(app)
     review.setup(app)
