@@ -1,5 +1,5 @@
-"""Throttling failed authentication, per client, in memory: unknown API keys, failed dashboard sign-ins and badly
-signed webhooks.
+"""Throttling failed authentication, per client, in memory: unknown API keys, failed dashboard sign-ins, badly
+signed webhooks and survey links that do not verify.
 
 Each client has a token bucket of ``server.auth_failures`` failures, refilled at that many per minute; each
 failure takes one. While a client's bucket is empty, every authentication it attempts (a right key included) is

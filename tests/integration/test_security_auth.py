@@ -12,6 +12,7 @@ import asyncpg
 from panels.simulated.webhooks import SIGNATURE_HEADER, sign
 from recognition.settings import Settings
 from recognition.web.keys import AUTH_THROTTLE
+from tests.integration import survey_world
 from tests.integration.api_support import problem
 from tests.integration.dashboard_support import sign_in
 from tests.integration.links import make_link
@@ -129,3 +130,32 @@ async def test_metrics_show_no_organisation_and_can_ask_for_a_token(
         assert (await client.get("/metrics", headers={"Authorization": "Bearer " + "m" * 32})).status == 200
         await problem(await client.get("/metrics", headers={"Authorization": "Bearer wrong"}), 401)
         await problem(await client.get("/metrics", headers={"Authorization": "Bearer " + "m" * 32}), 429)
+
+
+async def test_forged_survey_links_are_throttled_per_client_and_store_no_one(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    async with pool.acquire() as conn:
+        world = await survey_world.make_world(conn)
+    throttled = replace(proxied(settings, server_auth_failures=3), panels_simulator_url=survey_world.PANEL)
+    async with app_client(throttled, pool) as client:
+        forger, other = client_of("203.0.113.7"), client_of("198.51.100.8")
+        real = survey_world.entry(world.wave_id, "P-real")
+        forged = survey_world.entry(world.wave_id, "P-forged").replace("sig=", "sig=0")
+        before = await census(pool)
+        for link in (forged, forged, "/survey/987654/start?pid=x&sig=00"):  # a bad signature, an unknown wave
+            resp = await client.get(link, headers=forger, allow_redirects=False)
+            assert resp.status in (403, 404), resp.status
+        held = await client.get(real, headers=forger, allow_redirects=False)  # even a true link waits now
+        assert held.status == 429 and int(held.headers["Retry-After"]) >= 1
+        assert "Too many invalid links" in await held.text()
+        after = await census(pool)
+        assert (
+            after["respondents"] == before["respondents"]
+            and after["survey_sessions"] == before["survey_sessions"]
+        )
+        # another client is not held, and an expired link is an honest late arrival, not a forgery
+        late = survey_world.entry(world.wave_id, "P-late", expires=int(time.time()) - 60)
+        for _ in range(4):
+            assert (await client.get(late, headers=other, allow_redirects=False)).status == 410
+        assert (await client.get(real, headers=other, allow_redirects=False)).status == 303

@@ -15,6 +15,7 @@ in particular can never be answered again once a screen naming a brand has been 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from recognition.store import notices, responses
 from recognition.store import survey as store
 from recognition.store.survey import SurveyAccess
 from recognition.waves import quality
-from recognition.web.keys import PAGE_POOL, PROVIDERS, QUALITY_RULES, SETTINGS
+from recognition.web.keys import AUTH_THROTTLE, PAGE_POOL, PROVIDERS, QUALITY_RULES, SETTINGS
 from recognition.web.survey import pages
 from recognition.web.survey.built import questionnaire_of
 from recognition.web.survey.forms import read_screen
@@ -80,11 +81,18 @@ async def entry(request: web.Request) -> web.Response:
     """A respondent arriving from the panel. The wave's provider reads and verifies the arrival
     (:meth:`panels.base.Provider.admit`); a test link signed by the service admits a test respondent."""
     wave_id = int(request.match_info["wave_id"])
+    throttle = request.app[AUTH_THROTTLE]  # forged links share the budget of failed authentication
+    wait = throttle.retry_after(request)
+    if wait > 0:
+        page = _html(pages.message_page("en", "throttled"), 429)
+        page.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return page
     pool = request.app[PAGE_POOL]
     async with pool.acquire() as conn:
         ctx = await store.entry_context(conn, wave_id)
         access = await store.get_access(conn, wave_id) if ctx else None
         if ctx is None or access is None:
+            throttle.failed(request)
             await store.record_refusal(conn, wave_id if ctx else None, None, "unknown_wave")
             return _html(pages.message_page("en", "invalid"), 404)
         questionnaire, _ = await questionnaire_of(
@@ -94,6 +102,10 @@ async def entry(request: web.Request) -> web.Response:
     try:
         arrival = await admit(request, access)
     except EntryRefused as refused:
+        if (
+            refused.reason != "expired"
+        ):  # an expired link is an honest late arrival; the rest is forged or foreign
+            throttle.failed(request)
         key = _key(request, access.provider, refused.participant_id) if refused.participant_id else None
         async with pool.acquire() as conn:
             await store.record_refusal(

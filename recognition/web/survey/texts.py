@@ -48,6 +48,9 @@ _EN: dict[str, str] = {
     "msg.test.body": "This was a test run of the survey: your answers are kept as a test and never counted.",
     "msg.notfound.heading": "Page not found",
     "msg.notfound.body": "There is no survey at this address.",
+    "msg.throttled.heading": "Too many invalid links",
+    "msg.throttled.body": "Too many survey links that could not be verified came from here. Please wait a minute "
+    "and open the survey again from the invitation of your panel.",
 }
 
 _DE: dict[str, str] = {
@@ -96,6 +99,9 @@ _DE: dict[str, str] = {
     "weiter, wo Sie aufgehört haben. Cookies müssen für diese Seite erlaubt sein.",
     "msg.notfound.heading": "Seite nicht gefunden",
     "msg.notfound.body": "Unter dieser Adresse gibt es keine Umfrage.",
+    "msg.throttled.heading": "Zu viele ungültige Links",
+    "msg.throttled.body": "Von hier kamen zu viele Umfrage-Links, die nicht geprüft werden konnten. Bitte warten Sie "
+    "eine Minute und öffnen Sie die Umfrage dann erneut über die Einladung Ihres Panels.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "de": _DE}
