@@ -43,8 +43,13 @@ from recognition.store import insight as insight_store
 from recognition.store import objectives as objectives_store
 from recognition.store import waves as waves_store
 
-#: Window choices the dashboard offers (1 = each wave alone); each must be one of ``statistics.windows``.
+#: Window choices the dashboard may offer (1 = each wave alone); it offers those in ``statistics.windows``.
 WINDOWS = (1, 3, 4, 6)
+
+
+def offered_windows(settings: Settings) -> tuple[int, ...]:
+    """The windows the dashboard offers: each wave alone, and those of :data:`WINDOWS` the service computes."""
+    return tuple(w for w in WINDOWS if w == 1 or w in settings.statistics_windows)
 
 
 class FilterError(ValueError):
@@ -123,16 +128,19 @@ async def load_poll_data(
     )
 
 
-def parse_filters(query: Mapping[str, str], segments: list[str], metrics: list[str]) -> Filters:
+def parse_filters(
+    query: Mapping[str, str], segments: list[str], metrics: list[str], windows: Sequence[int] = WINDOWS
+) -> Filters:
     segment = query.get("segment", "all")
     if segments and segment not in segments:
         raise FilterError(f"segment: unknown segment {segment!r}")
+    offered = f"window: must be one of {', '.join(map(str, windows))}"
     try:
         window = int(query.get("window", "1"))
     except ValueError:
-        raise FilterError("window: must be 1, 3 or 4") from None
-    if window not in WINDOWS:
-        raise FilterError("window: must be 1, 3 or 4")
+        raise FilterError(offered) from None
+    if window not in windows:
+        raise FilterError(offered)
     metric = query.get("metric", "aided" if "aided" in metrics or not metrics else metrics[0])
     if metrics and metric not in metrics:
         raise FilterError(f"metric: unknown metric {metric!r}")
@@ -180,6 +188,7 @@ class Page:
     #: Modelled reads of the chosen metric for the own brand in every segment, beside the direct estimates
     #: (:mod:`recognition.reports.modelled`; single waves only).
     modelled: tuple[Group, ...] = ()
+    windows: tuple[int, ...] = WINDOWS  # the window choices the filters offer (:func:`offered_windows`)
 
     @property
     def headline_tiles(self) -> list[Tile]:
@@ -202,7 +211,7 @@ async def build_page(
 ) -> Page:
     """Everything a poll's page (or its summary) shows for the filters in ``query``."""
     seen = await overview(conn, poll)
-    f = parse_filters(query, seen.segments, seen.metrics)
+    f = parse_filters(query, seen.segments, seen.metrics, offered_windows(settings))
     fmt = fmt or Numbers(f.lang or "en")
     if objectives is None:
         objectives = await objectives_store.list_objectives(conn, poll.id)
@@ -224,6 +233,7 @@ async def build_page(
             seen.segments,
             seen.metrics,
             fmt,
+            windows=offered_windows(settings),
         )
     wanted = sorted({f.segment, *FUNNEL_SEGMENTS, *(o.segment for o in objectives)})
     data = await load_poll_data(conn, poll, f.window, wanted, seen.waves)
@@ -273,6 +283,7 @@ async def build_page(
         start,
         insight,
         modelled,
+        windows=offered_windows(settings),
     )
 
 

@@ -10,7 +10,6 @@ import jinja2
 
 from recognition.alerts.objectives import STATUS_NAMES
 from recognition.labels import among, attribute_name, family_label, metric_name, segment_name
-from recognition.reports.views import WINDOWS
 
 
 @functools.cache
@@ -30,7 +29,6 @@ def environment() -> jinja2.Environment:
         family_label=family_label,
         status_name=lambda s: STATUS_NAMES.get(s, s),
     )
-    env.globals["windows"] = WINDOWS  # the window choices the filters offer
     return env
 
 
