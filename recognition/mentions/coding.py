@@ -284,8 +284,23 @@ class CodeFrame:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """A window of a box coded as ``brand_id``: its words as the coder read them and the match score (100: a
+    spelling exactly; less: a fuzzy or sound-alike reading, rules 7 and 8)."""
+
+    text: str
+    brand_id: str
+    score: int
+
+
+#: Placements scoring below this are *placed with low confidence*: shown for review (approve or recode).
+SURE = 100
+
+
+@dataclass(frozen=True)
 class CodedMention:
-    """One coded box. ``scores[i]`` is the best match score (0–100) of ``brands[i]``."""
+    """One coded box. ``scores[i]`` is the best match score (0–100) of ``brands[i]``; ``placed`` every window
+    coded to a brand."""
 
     text: str
     normalised: str
@@ -293,6 +308,7 @@ class CodedMention:
     scores: tuple[int, ...]
     unmatched: tuple[str, ...]
     frame_version: int
+    placed: tuple[Placement, ...] = ()
 
     @property
     def has_content(self) -> bool:
@@ -309,12 +325,16 @@ def code_text(text: str, frame: CodeFrame) -> CodedMention:
     """Code one open-text box against ``frame`` (rules in the module docstring)."""
     found: dict[str, int] = {}
     leftovers: list[str] = []
+    placed: list[Placement] = []
     parts = [split_glued(tokens, frame._index) for tokens in segments(text)]
     for tokens in parts:
         spans = code_segment(tokens, frame._index)
         for span in spans:
             if span.hit.brand_id is not None:
                 found[span.hit.brand_id] = max(found.get(span.hit.brand_id, 0), span.hit.score)
+                placed.append(
+                    Placement(" ".join(tokens[span.start : span.end]), span.hit.brand_id, span.hit.score)
+                )
         leftovers.extend(fragments(tokens, spans))
     return CodedMention(
         text=text,
@@ -323,6 +343,7 @@ def code_text(text: str, frame: CodeFrame) -> CodedMention:
         scores=tuple(found.values()),
         unmatched=tuple(leftovers),
         frame_version=frame.version,
+        placed=tuple(placed),
     )
 
 
@@ -358,3 +379,26 @@ def unmatched(mentions: Iterable[CodedMention]) -> tuple[UnmatchedFragment, ...]
     counts = Counter(fragment for mention in mentions for fragment in mention.unmatched)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return tuple(UnmatchedFragment(text, count) for text, count in ranked)
+
+
+@dataclass(frozen=True)
+class UncertainPlacement:
+    text: str
+    brand_id: str
+    score: int
+    count: int
+
+
+def uncertain(mentions: Iterable[CodedMention], below: int = SURE) -> tuple[UncertainPlacement, ...]:
+    """Readings placed with low confidence (score below ``below``) with how often they occur, most frequent
+    first (ties alphabetical): what a reviewer approves (it becomes a learnt spelling) or recodes."""
+    counts: Counter[tuple[str, str]] = Counter()
+    scores: dict[tuple[str, str], int] = {}
+    for mention in mentions:
+        for placement in mention.placed:
+            if placement.score < below:
+                key = (placement.text, placement.brand_id)
+                counts[key] += 1
+                scores[key] = placement.score
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(UncertainPlacement(text, brand, scores[(text, brand)], n) for (text, brand), n in ranked)

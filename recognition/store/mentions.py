@@ -83,6 +83,15 @@ async def store_coding(
     return per_box
 
 
+async def latest_coded_wave(conn: asyncpg.Connection, poll_id: int) -> int | None:
+    """The poll's latest wave with coded unaided answers, if any."""
+    found = await conn.fetchval(
+        """SELECT max(c.wave_id) FROM unaided_coding c JOIN waves w ON w.id = c.wave_id WHERE w.poll_id = $1""",
+        poll_id,
+    )
+    return None if found is None else int(found)
+
+
 async def unmatched_fragments(
     conn: asyncpg.Connection, poll_id: int, *, wave_id: int | None = None, limit: int = 100
 ) -> list[UnmatchedFragment]:
@@ -107,14 +116,18 @@ async def lock_frames(conn: asyncpg.Connection, poll_id: int) -> None:
     )
 
 
-async def coded_answers(conn: asyncpg.Connection, poll_id: int) -> list[tuple[int, int, list[str], Any]]:
-    """(respondent id, wave id, typed unaided texts, coded boxes) of every coded respondent of the poll."""
+async def coded_answers(
+    conn: asyncpg.Connection, poll_id: int, wave_id: int | None = None
+) -> list[tuple[int, int, list[str], Any]]:
+    """(respondent id, wave id, typed unaided texts, coded boxes) of every coded respondent of the poll (of one
+    wave with ``wave_id``)."""
     rows = await conn.fetch(
         """SELECT c.respondent_id, c.wave_id, c.boxes, a.value AS texts
            FROM unaided_coding c JOIN waves w ON w.id = c.wave_id
                 JOIN answers a ON a.respondent_id = c.respondent_id AND a.question_id = 'unaided'
-           WHERE w.poll_id = $1 ORDER BY c.respondent_id""",
+           WHERE w.poll_id = $1 AND ($2::bigint IS NULL OR c.wave_id = $2) ORDER BY c.respondent_id""",
         poll_id,
+        wave_id,
     )
     return [
         (

@@ -94,3 +94,40 @@ async def test_an_editor_codes_a_mention_and_the_spelling_is_learnt(
         audited = await conn.fetch("SELECT details FROM audit_log WHERE action = 'mentions.recode'")
     assert frame is not None and "acme" in code_text(fragment.text, frame).brands  # coded from then on
     assert len(audited) == 1
+
+
+async def test_a_reading_placed_with_low_confidence_is_approved_and_becomes_a_learnt_spelling(
+    client: TestClient, world: dict[str, Any], pool: asyncpg.Pool
+) -> None:
+    poll_id = world["poll"]
+    await plant_unplaced(pool, poll_id, "Stryde", 4)  # a misspelling the fuzzy rule reads as Stride
+    editor = {"Authorization": f"Bearer {world['keys']['editor']}"}
+    review = await (await client.get(f"/api/v1/polls/{poll_id}/mentions", headers=editor)).json()
+    [unsure] = [u for u in review["uncertain"] if u["text"] == "stryde"]
+    assert unsure["brand"] == "stride" and unsure["count"] >= 4 and 0 < unsure["score"] < 100
+    # what is listed is what the coder itself reads, on the wave it names
+    assert code_text("Stryde", (await _frame(pool, poll_id))).placed[0].brand_id == "stride"
+    assert all(u["score"] < 100 for u in review["uncertain"])
+
+    await sign_in(client, world["keys"]["editor"])
+    url = f"/studio/trackers/{poll_id}/mentions"
+    html = await (await client.get(url)).text()
+    assert "Placed with low confidence" in html and 'value="stryde"' in html
+    approved = await client.post(
+        f"{url}/recode", data={"csrf": csrf_of(html), "fragment": "stryde", "brand_id": "stride"}
+    )
+    page = await approved.text()
+    assert approved.status == 200 and "is now coded as <strong>Stride</strong>" in page
+    after = await (await client.get(f"/api/v1/polls/{poll_id}/mentions", headers=editor)).json()
+    assert "stryde" not in [u["text"] for u in after["uncertain"]]
+    assert {"alias": "stryde", "brand": "stride"} in after["learned_aliases"]
+    async with pool.acquire() as conn:
+        action = await conn.fetchval("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert action == "mentions.recode"
+
+
+async def _frame(pool: asyncpg.Pool, poll_id: int) -> Any:
+    async with pool.acquire() as conn:
+        frame = await mentions_store.latest_frame(conn, poll_id)
+    assert frame is not None
+    return frame

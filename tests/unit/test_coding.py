@@ -15,11 +15,13 @@ import recognition.cli
 from recognition.mentions.coding import (
     Brand,
     CodeFrame,
+    Placement,
     UnmatchedFragment,
     code_boxes,
     code_text,
     normalise,
     parse_brands,
+    uncertain,
     unmatched,
 )
 
@@ -434,3 +436,14 @@ def test_cli_missing_mentions_file(cli: Main, tmp_path: Path, capsys: pytest.Cap
     missing = tmp_path / "nope.txt"
     assert cli(["code", str(missing), "--brands", str(DATA / "brands_sportswear.json")]) == 2
     assert f"mentions file not found: {missing}" in capsys.readouterr().err
+
+
+def test_placements_name_the_words_read_and_low_confidence_readings_are_counted() -> None:
+    frame = CodeFrame(parse_brands([{"id": "stride", "name": "Stride"}, {"id": "acme", "name": "Acme"}]))
+    mentions = [code_text(t, frame) for t in ("Stryde and acme", "stryde", "Stride", "Acme")]
+    assert mentions[0].placed[1] == Placement("acme", "acme", 100)
+    assert mentions[0].placed[0].text == "stryde" and mentions[0].placed[0].score < 100
+    found = uncertain(mentions)
+    assert [(u.text, u.brand_id, u.count) for u in found] == [
+        ("stryde", "stride", 2)
+    ]  # exact readings are sure

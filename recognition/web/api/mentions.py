@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import Field
 
 from recognition.errors import UserError
+from recognition.mentions.coding import code_text, uncertain
 from recognition.polls.definition import Strict
 from recognition.polls.questionnaire import default_frame
 from recognition.store import mentions as mentions_store
@@ -26,7 +27,15 @@ from recognition.web.api.polls import POLL_ID, load_poll
 
 REVIEW: dict[str, Any] = {
     "type": "object",
-    "required": ["poll", "frame_version", "fragments", "learned_aliases", "not_brand"],
+    "required": [
+        "poll",
+        "frame_version",
+        "fragments",
+        "learned_aliases",
+        "not_brand",
+        "uncertain_wave_id",
+        "uncertain",
+    ],
     "properties": {
         "poll": {
             "type": "object",
@@ -51,6 +60,26 @@ REVIEW: dict[str, Any] = {
             },
         },
         "not_brand": {"type": "array", "items": {"type": "string"}},
+        "uncertain_wave_id": {
+            "type": ["integer", "null"],
+            "description": "the wave whose answers `uncertain` reads (the one asked for, else the latest coded)",
+        },
+        "uncertain": {
+            "type": "array",
+            "description": "readings placed with low confidence (a fuzzy or sound-alike match, score below 100) "
+            "by the current frame, most frequent first: approve one by recoding it to the same brand (it becomes a "
+            "learnt spelling, coded exactly from then on) or recode it to another brand or to 'not a brand'",
+            "items": {
+                "type": "object",
+                "required": ["text", "brand", "score", "count"],
+                "properties": {
+                    "text": {"type": "string"},
+                    "brand": {"type": "string"},
+                    "score": {"type": "integer", "minimum": 0, "maximum": 100},
+                    "count": {"type": "integer", "minimum": 1},
+                },
+            },
+        },
     },
 }
 
@@ -82,6 +111,9 @@ async def poll_mentions(ctx: Ctx) -> web.StreamResponse:
         fragments = await mentions_store.unmatched_fragments(
             conn, poll.id, wave_id=ctx.params.get("wave_id"), limit=ctx.params.get("limit", 100)
         )
+        read = ctx.params.get("wave_id") or await mentions_store.latest_coded_wave(conn, poll.id)
+        answers = await mentions_store.coded_answers(conn, poll.id, read) if read is not None else []
+    unsure = uncertain(code_text(text, frame) for _, _, texts, _ in answers for text in texts if isinstance(text, str) and text)
     return respond(
         {
             "poll": {"id": poll.id, "name": poll.name},
@@ -89,6 +121,11 @@ async def poll_mentions(ctx: Ctx) -> web.StreamResponse:
             "fragments": [{"text": f.text, "count": f.count} for f in fragments],
             "learned_aliases": [{"alias": a, "brand": b} for a, b in frame.learned_aliases],
             "not_brand": list(frame.not_brand),
+            "uncertain_wave_id": read,
+            "uncertain": [
+                {"text": u.text, "brand": u.brand_id, "score": u.score, "count": u.count}
+                for u in unsure[: ctx.params.get("limit", 100)]
+            ],
         }
     )
 
