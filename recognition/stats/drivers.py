@@ -134,7 +134,9 @@ def _correlations(z: np.ndarray, mask: np.ndarray, weights: np.ndarray, brand_ef
         total = weights @ mask.sum(axis=1)
         cov = s2 - np.einsum("rp,rq->rpq", s1, s1) / total[:, None, None]
     sd = np.sqrt(np.maximum(np.einsum("rpp->rp", cov), 0.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A column that (nearly) does not vary in a replicate has sd 0 or a rounding remainder: its correlations
+    # are not finite (inf or NaN), which the callers read as "does not vary" rather than as a number.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return cov / (sd[:, :, None] * sd[:, None, :])
 
 

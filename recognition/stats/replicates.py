@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recognition.stats.collapsing import collapse_sparse_levels
 from recognition.stats.weighting import CalibrationDesign, rake
 
 __all__ = ["ReplicateWeights", "bootstrap_weights"]
@@ -115,9 +116,12 @@ def bootstrap_weights(
                 "collapse rare levels before bootstrapping"
             )
         data = {f"v{j}": lv[idx] for j, lv in enumerate(levels)}
+        # A level a resample holds too few of for its share within the bounds is merged with its neighbour, as a
+        # wave's is (collapse_sparse_levels): raking it alone would drop the bounds and run weights to zero.
+        collapsed = collapse_sparse_levels(data, targets, bounds)
         result = rake(
-            data,
-            targets,
+            collapsed.data,
+            collapsed.targets,
             base_weights=None if equal_base else design.d[idx],
             bounds=bounds,
             tol=tol,

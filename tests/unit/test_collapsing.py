@@ -7,6 +7,7 @@ import pytest
 
 from recognition.stats import TargetError, rake
 from recognition.stats.collapsing import collapse_sparse_levels
+from recognition.stats.replicates import bootstrap_weights
 
 AGE = {"18-24": 0.1, "25-34": 0.2, "35-44": 0.2, "45-54": 0.2, "55-64": 0.1, "65+": 0.2}
 
@@ -107,3 +108,19 @@ def test_a_small_skewed_wave_rakes_within_the_bounds_once_sparse_levels_are_merg
         column = np.array(out.data[variable])
         for level, share in levels.items():
             assert w[column == level].sum() == pytest.approx(share, abs=1e-6)
+
+
+def test_bootstrap_replicates_of_a_small_wave_keep_bounded_weights() -> None:
+    """A resample that draws a rare level once needs a mean weight beyond the bounds for it: the level is merged
+    with its neighbour in that replicate (as in the wave) instead of raking without bounds."""
+    rng = np.random.default_rng(4)
+    n = 30
+    ages = ["65+"] * 3 + list(rng.choice(["25-34", "35-44", "45-54", "55-64"], size=n - 3))
+    sex = list(rng.choice(["f", "m"], size=n))
+    targets = {"age": {**AGE, "18-24": 0.0, "25-34": 0.3}, "sex": {"f": 0.5, "m": 0.5}}
+    out = collapse_sparse_levels({"age": ages, "sex": sex}, targets, (0.2, 5.0))
+    design = rake(out.data, out.targets, bounds=(0.2, 5.0)).design
+    reps = bootstrap_weights(design, replicates=200, bounds=(0.2, 5.0), seed=1)
+    drawn = reps.weights[reps.weights > 0]
+    # each drawn respondent's replicate weight is a bounded raked weight (times how often it was drawn)
+    assert drawn.min() > 0.1 and np.isfinite(reps.weights).all()
