@@ -5,11 +5,15 @@ without them keeps exactly the questionnaire (and version) it had before the mod
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import numpy as np
 import pytest
 
+from panels.simulated.respondents import SimulatedRespondent
+from panels.simulated.taker import PageForm
+from panels.simulated.walkers import Walker, answer_page
 from recognition.figures import StatisticsOptions
 from recognition.polls.questionnaire import definition_config, screener_levels
 from recognition.populations import load_margins
@@ -139,3 +143,18 @@ def test_answers_become_indicators_for_mental_availability_but_no_figure() -> No
     assert note is None and found is not None and found["entry_points"] == 2
     shares = {b["brand"]: b["mental_market_share"]["estimate"] for b in found["brands"]}
     assert shares == pytest.approx({"acme": 0.5, "stride": 0.5, "velo": 0.0})
+
+
+def test_simulated_respondents_link_the_brands_they_know_and_like_more_often() -> None:
+    person = SimulatedRespondent(
+        "p1", {}, {"aided": ["acme", "stride"], "consider": ["acme"], "preference": "acme"}
+    )
+    walker = Walker("p1", "", person, {"acme": "Acme", "stride": "Stride"}, "acme", "normal", 300.0, 0, False)
+    form = PageForm(
+        checkboxes={"entry_point.run": ["stride", "acme", "none"]}
+    )  # the brands offered: those known
+    rng = random.Random(5)
+    picks = [dict.fromkeys(v for _, v in answer_page(form, walker, rng)) for _ in range(2000)]
+    share = {code: sum(code in p for p in picks) / len(picks) for code in ("acme", "stride", "none")}
+    assert share["acme"] > share["stride"] + 0.3 and share["stride"] > 0.05 and share["none"] > 0.05
+    assert all(("none" in p) == (len(p) == 1 and "none" in p) for p in picks)  # "none" only on its own
