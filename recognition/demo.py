@@ -89,6 +89,16 @@ def poll_name(provider: str) -> str:
 DEMO_NOTICE = notices.SurveyNotice(operator="Acme Sportswear (demo organisation)")
 
 
+#: The buying situations the demo asks about (category entry points), so its dashboard shows mental availability.
+DEMO_ENTRY_POINTS: list[dict[str, Any]] = [
+    {"id": "run", "wording": "for a run"},
+    {"id": "gym", "wording": "at the gym"},
+    {"id": "gift", "wording": "for a gift"},
+    {"id": "holiday", "wording": "on holiday"},
+    {"id": "everyday", "wording": "for everyday wear"},
+]
+
+
 async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int, provider: str = "simulated") -> Poll:
     org_id = await orgs.ensure_organisation(conn, ORGANISATION)
     if await notices.get_notice(conn, org_id) is None:
@@ -119,6 +129,7 @@ async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int, provider:
                 "paused": True,
             },
             provider=provider,
+            entry_points=DEMO_ENTRY_POINTS,
         )
     except Exception:
         found = await polls.find_poll(conn, org_id, name)  # created concurrently by another demo

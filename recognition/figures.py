@@ -41,6 +41,9 @@ CI_METHODS = ("logit", "beta", "wilson", "t")
 PROPORTION_METRICS = ("unaided", "top_of_mind", "aided", "total_awareness", "familiar", "consider", "prefer")
 MEAN_METRICS = ("nps",)
 IMAGE_PREFIX = "image."
+#: Category entry point associations (``entry_point.<id>``): read by mental availability
+#: (:mod:`recognition.waves.insight`), never estimated as figures.
+ENTRY_POINT_PREFIX = "entry_point."
 #: The metrics of the headline significance family (with the total sample and every tracked brand).
 HEADLINE_METRICS = ("unaided", "top_of_mind", "aided", "consider", "prefer", "nps")
 #: The families of change tests: headline (confirmatory), secondary and segment (exploratory).
@@ -49,6 +52,10 @@ FAMILIES = ("headline", "secondary", "segment")
 
 def is_image_metric(metric: str) -> bool:
     return metric.startswith(IMAGE_PREFIX)
+
+
+def is_entry_point_metric(metric: str) -> bool:
+    return metric.startswith(ENTRY_POINT_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)

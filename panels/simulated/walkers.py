@@ -4,7 +4,9 @@ Every respondent of the simulated provider takes the buyer's survey this way. Ea
 (:mod:`panels.simulated.respondents`) and answers the pages as that person: the screener with their demographics,
 the unaided boxes with the brand names they recall (in order of salience), the aided list, familiarity and
 consideration from the response model, so the truth stays known; image associations go with what they consider
-and prefer (:func:`image_yes`), so a wave's key drivers and image map have something to find. Pages are read from their HTML
+and prefer (:func:`image_yes`), so a wave's key drivers and image map have something to find; the brands that come
+to mind in each buying situation (category entry points) likewise (:func:`entry_point_link`), for mental
+availability. Pages are read from their HTML
 (:func:`panels.simulated.taker.parse_form`) and every redirect is followed like a browser, ending at the exit
 the survey sends the walker to, which is the simulator's own return endpoint: that is where the provider learns
 the outcome.
@@ -133,6 +135,16 @@ def image_yes(question: str, brand: str, answers: dict[str, Any]) -> float:
     return min(0.95, 0.1 + affinity + strength * (0.3 * considered + 0.2 * preferred))
 
 
+def entry_point_link(question: str, brand: str, answers: dict[str, Any]) -> float:
+    """The chance a brand comes to mind in the buying situation of ``question`` (a category entry point), for a
+    respondent who knows it: higher when they would consider or prefer it, plus a fixed affinity of each brand to
+    each situation. Only known brands are offered, so brands more people know are linked more often."""
+    affinity = ((sum(map(ord, question)) * 5 + sum(map(ord, brand)) * 11) % 7) / 7 * 0.3
+    considered = brand in (answers.get("consider") or [])
+    preferred = brand == answers.get("preference")
+    return min(0.9, 0.1 + affinity + 0.3 * considered + 0.2 * preferred)
+
+
 def _grid(question: str, row: str, options: list[str], w: Walker, rng: random.Random) -> str:
     a = w.person.answers
     if question == "usage":  # the own brand's row is the customer status; other brands used are current
@@ -174,6 +186,8 @@ def _ticked(name: str, values: list[str], w: Walker, rng: random.Random) -> list
     elif name in ("aided", "consideration"):
         held = w.person.answers.get("aided" if name == "aided" else "consider") or []
         picked = [v for v in normal if v in held]
+    elif name.startswith("entry_point."):
+        picked = [v for v in sorted(normal) if rng.random() < entry_point_link(name, v, w.person.answers)]
     else:
         picked = [rng.choice(normal)] if normal else []
     return picked or ["none" if "none" in values else values[0]]

@@ -21,7 +21,13 @@ from typing import Any
 import asyncpg
 import numpy as np
 
-from recognition.figures import MEAN_METRICS, PROPORTION_METRICS, Figure, StatisticsOptions
+from recognition.figures import (
+    MEAN_METRICS,
+    PROPORTION_METRICS,
+    Figure,
+    StatisticsOptions,
+    is_entry_point_metric,
+)
 from recognition.labels import metric_name, segment_name
 from recognition.polls.model import Poll
 from recognition.populations import load_margins
@@ -169,7 +175,11 @@ def banner_table(
 def _row_keys(inp: WaveInput, brands: Sequence[str], metrics: Sequence[str] | None) -> list[tuple[str, str]]:
     order = {m: i for i, m in enumerate((*PROPORTION_METRICS, *MEAN_METRICS))}
     rank = {b: i for i, b in enumerate(brands)}
-    keys = [k for k in inp.indicators if metrics is None or k[0] in metrics]
+    keys = [
+        k
+        for k in inp.indicators
+        if (metrics is None and not is_entry_point_metric(k[0])) or (metrics is not None and k[0] in metrics)
+    ]
     return sorted(keys, key=lambda k: (order.get(k[0], len(order)), k[0], rank.get(k[1], len(rank))))
 
 

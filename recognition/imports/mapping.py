@@ -21,7 +21,9 @@ Codes are the file's values as text (SPSS numbers without a trailing ``.0``). A 
 out when the column holds the level names themselves. A metric's codes default to ``{"0": 0, "1": 1}``
 (NPS: ``"scale": "0-10"``, scores turned into −100/0/+100). An empty cell or a ``missing`` code is no answer: for
 NPS the respondent is not in the brand's base; for a proportion the respondent did not say yes (counted in the
-base, as for waves fielded here). Every problem is reported at once, naming the field, column and code.
+base, as for waves fielded here). Besides the figures' metrics (and ``image.<attribute>``), ``entry_point.<id>``
+maps the brands linked to a buying situation (category entry point): read by the wave's mental availability, never
+estimated as a figure. Every problem is reported at once, naming the field, column and code.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
 from recognition.waves.inputs import CUSTOMER_STATUSES, IMPORTED, nps_of
 
 IMAGE = re.compile(r"^image\.[a-z0-9_]{1,40}$")
+ENTRY_POINT = re.compile(r"^entry_point\.[a-z0-9][a-z0-9_-]{0,39}$")  # read by mental availability only
 Columns = Mapping[str, Sequence[str | None]]
 
 
@@ -252,9 +255,10 @@ def _metric_specs(  # noqa: C901 - the two shapes of a metric's mapping, each ch
         p.add("metrics", "map at least one metric")
     for metric, spec in specs.items():
         where = f"metrics.{metric}"
-        if metric not in PROPORTION_METRICS and metric not in MEAN_METRICS and not IMAGE.match(metric):
+        named = metric in PROPORTION_METRICS or metric in MEAN_METRICS
+        if not named and not IMAGE.match(metric) and not ENTRY_POINT.match(metric):
             known = ", ".join((*PROPORTION_METRICS, *MEAN_METRICS))
-            p.add(where, f"not a metric; one of {known} or image.<attribute>")
+            p.add(where, f"not a metric; one of {known}, image.<attribute> or entry_point.<id>")
             continue
         mean = metric in MEAN_METRICS
         codes = _codes(spec)

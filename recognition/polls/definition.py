@@ -23,7 +23,12 @@ from pydantic import (
 )
 
 from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
-from recognition.questionnaire.config import DEFAULT_ATTRIBUTES, OPTIONAL_MODULES
+from recognition.questionnaire.config import (
+    DEFAULT_ATTRIBUTES,
+    MAX_ENTRY_POINTS,
+    MIN_ENTRY_POINTS,
+    OPTIONAL_MODULES,
+)
 from recognition.questionnaire.texts import LANGUAGE_NAMES, LANGUAGES
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
@@ -185,10 +190,20 @@ Attribute = Annotated[
 ]
 
 
+class EntryPointIn(Strict):
+    """A category entry point: a buying situation respondents read after the category (e.g. "for a run")."""
+
+    id: Slug
+    wording: Wording = Field(
+        description='the situation as respondents read it after the category, e.g. "for a run" or '
+        '{"en": "on the way to work", "de": "auf dem Weg zur Arbeit"}'
+    )
+
+
 class PollFields(Fields):
     """The fields of a poll definition; on a change every one is optional."""
 
-    NULLABLE = frozenset({"budget", "attributes", "modules"})
+    NULLABLE = frozenset({"budget", "attributes", "modules", "entry_points"})
 
     name: Text | None = None
     category: Wording | None = Field(
@@ -206,6 +221,13 @@ class PollFields(Fields):
     )
     modules: list[Module] | None = Field(
         default=None, max_length=len(OPTIONAL_MODULES), description="optional modules asked; null = all"
+    )
+    entry_points: list[EntryPointIn] | None = Field(
+        default=None,
+        min_length=MIN_ENTRY_POINTS,
+        max_length=MAX_ENTRY_POINTS,
+        description="category entry points (buying situations) asked for mental availability: which brands "
+        "come to mind in each; null = not asked",
     )
     own_brand: Slug | None = None
     brands: list[BrandIn] | None = Field(default=None, min_length=2, max_length=30)

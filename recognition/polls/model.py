@@ -25,6 +25,7 @@ DEFINITION_FIELDS = (
     "category_wording",
     "attributes",
     "modules",
+    "entry_points",
 )
 STATUSES = ("active", "paused", "archived")
 
@@ -73,6 +74,13 @@ class Poll:
     category_wording: dict[str, str] = field(default_factory=dict)  # language → the category's wording
     attributes: list[Any] | None = None  # None: the default attributes (METHODS.md)
     modules: list[str] | None = None  # None: every optional module
+    entry_points: list[dict[str, Any]] | None = field(
+        default=None,
+        metadata={
+            "doc": "category entry points asked for mental availability, each {id, wording} (wording: a text "
+            "or language → text); null: not asked"
+        },
+    )
 
     @property
     def brand_ids(self) -> list[str]:

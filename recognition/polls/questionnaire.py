@@ -4,7 +4,8 @@ A wave is asked the questionnaire of its ``questionnaire_version``: the stored d
 (``questionnaire_versions.definition``, the plain data of :meth:`QuestionnaireConfig.to_dict`) when there is one,
 else the poll's own questionnaire (:func:`definition_config`): its brands (aliases included, the poll's own brand
 marked), the category's wording in the poll's language, that language (by default the population's), the poll's
-image attributes (METHODS.md's defaults when it names none), its modules (all when it names none), and the
+image attributes (METHODS.md's defaults when it names none), its modules (all when it names none), its category
+entry points (buying situations, each worded in the poll's language; none: not asked), and the
 population's weighting variables, except those derived from another (the German region follows from the Land,
 so only the Land is asked). The screener offers each variable's levels plus the population's extra answers
 (:func:`recognition.populations.extra_answers`).
@@ -84,6 +85,18 @@ def _attributes(items: Any, language: str) -> list[Any] | None:
     return out
 
 
+def _entry_points(items: Any, language: str) -> list[dict[str, Any]] | None:
+    if not items:
+        return None
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        label = _wording(item.get("wording"), language) if isinstance(item, Mapping) else None
+        if label is None:
+            raise QuestionnaireError(f"entry_points[{i}].wording", _need(language))
+        out.append({"id": item.get("id"), "label": label})
+    return out
+
+
 def screener_levels(population: str, margins: Margins) -> dict[str, dict[str, float]]:
     """The levels the screener offers per variable: the margins' levels, then the population's extra answers
     (share 0: they are not margins; they are weighted by the rule in METHODS.md)."""
@@ -128,6 +141,9 @@ def definition_config(values: Mapping[str, Any]) -> QuestionnaireConfig:
         data["attributes"] = attributes
     if values.get("modules") is not None:
         data["modules"] = list(values["modules"])
+    entry_points = _entry_points(values.get("entry_points"), language)
+    if entry_points is not None:
+        data["entry_points"] = entry_points
     return QuestionnaireConfig.from_dict(data)
 
 
@@ -142,6 +158,7 @@ def poll_values(poll: Poll) -> dict[str, Any]:
         "brands": poll.brands,
         "attributes": poll.attributes,
         "modules": poll.modules,
+        "entry_points": poll.entry_points,
     }
 
 

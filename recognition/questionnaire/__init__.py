@@ -16,6 +16,7 @@ from recognition.questionnaire.config import (
     OPTIONAL_MODULES,
     Attribute,
     Brand,
+    EntryPoint,
     QuestionnaireConfig,
     QuestionnaireError,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "UNAIDED",
     "AnswerError",
     "Attribute",
+    "EntryPoint",
     "Brand",
     "BrandFilter",
     "Condition",

@@ -1,7 +1,8 @@
 """Assemble the questionnaire from its modules, in the order of METHODS.md.
 
 screener (weighting variables, category use) → unaided → aided → customer status → familiarity → image (one
-screen per attribute) → consideration → preference → recommendation → competitor reason → comment → attention
+screen per attribute) → category entry points (one screen per buying situation, when the poll names them: which
+of the brands the respondent knows come to mind in that situation, pick any or none) → consideration → preference → recommendation → competitor reason → comment → attention
 check.
 
 Customer status names the own brand, so it cannot be asked before the unaided question without priming it
@@ -30,6 +31,7 @@ from recognition.questionnaire.texts import level_label, text
 UNAIDED = "unaided"
 AIDED = "aided"
 USAGE = "usage"
+ENTRY_POINT = "entry_point"
 CATEGORY_USE = "screener.category_use"
 CATEGORY_USER_CODES = ("recent",)
 CURRENT, LAPSED, NEVER = "current", "lapsed", "never"
@@ -63,6 +65,12 @@ def build(
             Screen(f"image.{a}", "image", (parts.image(a, label),), shows_brands=True)
             for a, label in parts.attributes
         ]
+    screens += [
+        Screen(
+            f"{ENTRY_POINT}.{e.id}", "entry_points", (parts.entry_point(e.id, e.label),), shows_brands=True
+        )
+        for e in config.entry_points
+    ]
     if on("consideration"):
         screens.append(Screen("consideration", "consideration", (parts.consideration(),), shows_brands=True))
     if on("preference"):
@@ -184,6 +192,10 @@ class _Parts:
         options = (Option("yes", self._t("opt.yes")), Option("no", self._t("opt.no")))
         prompt = self._t("q.image", attribute=label)
         return self._brand_grid(f"image.{attribute}", "grid-yes-no", prompt, options, AWARE)
+
+    def entry_point(self, entry_id: str, label: str) -> Question:
+        prompt = self._t("q.entry_point", category=self.category, entry_point=label)
+        return self._brand_choice(f"{ENTRY_POINT}.{entry_id}", "multi", prompt, "note.select_all", AWARE)
 
     def consideration(self) -> Question:
         prompt = self._t("q.consideration", category=self.category)

@@ -46,6 +46,9 @@ RESERVED_CODES: frozenset[str] = frozenset({"none", "dont_know", "yes", "no", "o
 MIN_BRANDS, MAX_BRANDS = 2, 30
 MAX_UNAIDED_BOXES = 10
 MAX_ATTRIBUTES = 20
+#: Category entry points (buying situations) a poll may ask about; none = the module is not asked.
+MIN_ENTRY_POINTS, MAX_ENTRY_POINTS = 2, 15
+MAX_WORDING = 200
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _FIELDS = (
     "brands",
@@ -55,6 +58,7 @@ _FIELDS = (
     "unaided_boxes",
     "modules",
     "weighting_variables",
+    "entry_points",
 )
 
 
@@ -87,6 +91,16 @@ class Attribute:
 
 
 @dataclass(frozen=True)
+class EntryPoint:
+    """A category entry point: a buying situation (``label``: its wording in the questionnaire's language, read
+    after the category, e.g. "for a run"), asked as "which of these brands come to mind" (METHODS.md, Mental
+    availability)."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
 class QuestionnaireConfig:
     """A poll's questionnaire settings. Build with :meth:`from_dict` to get validation."""
 
@@ -97,6 +111,7 @@ class QuestionnaireConfig:
     unaided_boxes: int = 5
     modules: tuple[str, ...] = OPTIONAL_MODULES
     weighting_variables: tuple[str, ...] = DEFAULT_WEIGHTING_VARIABLES
+    entry_points: tuple[EntryPoint, ...] = ()
 
     def __post_init__(self) -> None:
         _parse(self.to_dict())  # a config built directly is held to the same rules as one from plain data
@@ -125,7 +140,7 @@ class QuestionnaireConfig:
             if b.own:
                 item["own"] = True
             brands.append(item)
-        return {
+        out: dict[str, Any] = {
             "brands": brands,
             "attributes": [
                 a.id if a.label is None else {"id": a.id, "label": a.label} for a in self.attributes
@@ -136,6 +151,9 @@ class QuestionnaireConfig:
             "modules": list(self.modules),
             "weighting_variables": list(self.weighting_variables),
         }
+        if self.entry_points:  # only when asked: a poll without them keeps its stored definition as it was
+            out["entry_points"] = [{"id": e.id, "label": e.label} for e in self.entry_points]
+        return out
 
 
 def _parse(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -162,6 +180,7 @@ def _parse(data: Mapping[str, Any]) -> dict[str, Any]:
         "unaided_boxes": boxes,
         "modules": _parse_modules(data.get("modules")),
         "weighting_variables": _parse_variables(data.get("weighting_variables")),
+        "entry_points": _parse_entry_points(data.get("entry_points")),
     }
 
 
@@ -262,6 +281,36 @@ def _parse_attributes(value: Any) -> tuple[Attribute, ...]:
         seen.add(attr_id)
         attributes.append(Attribute(attr_id, label))
     return tuple(attributes)
+
+
+def _parse_entry_points(value: Any) -> tuple[EntryPoint, ...]:
+    if value is None:
+        return ()
+    items = _list(value, "entry_points")
+    if not MIN_ENTRY_POINTS <= len(items) <= MAX_ENTRY_POINTS:
+        raise QuestionnaireError(
+            "entry_points",
+            f"{len(items)} given; ask about {MIN_ENTRY_POINTS} to {MAX_ENTRY_POINTS} buying situations",
+        )
+    seen: set[str] = set()
+    out: list[EntryPoint] = []
+    for i, item in enumerate(items):
+        name = f"entry_points[{i}]"
+        if not isinstance(item, Mapping) or set(item) != {"id", "label"}:
+            raise QuestionnaireError(name, "expected a table with id and label")
+        entry_id = item.get("id")
+        if not isinstance(entry_id, str) or not _ID.match(entry_id):
+            raise QuestionnaireError(
+                f"{name}.id", f"{entry_id!r} is not an id (lower-case letters, digits, _ or -)"
+            )
+        if entry_id in seen:
+            raise QuestionnaireError(f"{name}.id", f"{entry_id!r} is listed twice")
+        label = _text(item.get("label"), f"{name}.label")
+        if len(label) > MAX_WORDING:
+            raise QuestionnaireError(f"{name}.label", f"is too long: at most {MAX_WORDING} characters")
+        seen.add(entry_id)
+        out.append(EntryPoint(entry_id, label))
+    return tuple(out)
 
 
 def _parse_modules(value: Any) -> tuple[str, ...]:

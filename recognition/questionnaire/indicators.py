@@ -15,6 +15,8 @@ aided                     the brand is ticked in the aided list
 total_awareness           unaided or aided
 familiar                  known "quite well" or "very well"
 image.<attribute>         "yes" for the brand × attribute pair
+entry_point.<id>          the brand comes to mind in the buying situation (category entry point); read by
+                          mental availability only, never published as a figure
 consider                  the brand would be considered
 prefer                    the brand is the one preferred
 nps                       +100 / 0 / −100 for the brands rated (see above)
@@ -29,7 +31,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from recognition.questionnaire.build import AIDED, CURRENT, FAMILIAR_CODES, LAPSED, NEVER, UNAIDED, USAGE
+from recognition.questionnaire.build import (
+    AIDED,
+    CURRENT,
+    ENTRY_POINT,
+    FAMILIAR_CODES,
+    LAPSED,
+    NEVER,
+    UNAIDED,
+    USAGE,
+)
 from recognition.questionnaire.config import QuestionnaireError
 from recognition.questionnaire.model import Questionnaire
 
@@ -46,6 +57,7 @@ def indicator_names(questionnaire: Questionnaire) -> tuple[str, ...]:
         names.append("familiar")
     if on("image"):
         names += [f"image.{a.id}" for a in questionnaire.config.attributes]
+    names += [f"{ENTRY_POINT}.{e.id}" for e in questionnaire.config.entry_points]
     names += [METRIC_OF_MODULE[m] for m in ("consideration", "preference") if on(m)]
     if on("recommendation"):
         names.append("nps")
@@ -134,6 +146,9 @@ def derive_indicators(
         for attribute in questionnaire.config.attributes:
             qid = f"image.{attribute.id}"
             result[qid] = _flags(brands, _rows(answers.get(qid), ("yes",)))
+    for entry in questionnaire.config.entry_points:
+        qid = f"{ENTRY_POINT}.{entry.id}"
+        result[qid] = _flags(brands, _chosen(answers.get(qid)))
     for module in ("consideration", "preference"):
         if on(module):
             result[METRIC_OF_MODULE[module]] = _flags(brands, _chosen(answers.get(module)))

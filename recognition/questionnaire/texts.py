@@ -55,6 +55,8 @@ _EN: dict[str, str] = {
     "attr.staff": "Helpful and courteous staff",
     "attr.delivery_times": "Delivery times",
     "attr.trustworthiness": "Trustworthiness",
+    # category entry points
+    "q.entry_point": "Thinking of {category} {entry_point}: which of these brands come to mind?",
     # funnel
     "q.consideration": "Which of these brands would you consider the next time you buy {category}?",
     "q.preference": "Which one of these brands do you prefer most?",
@@ -166,6 +168,7 @@ _DE: dict[str, str] = {
     "attr.staff": "Hilfsbereites und freundliches Personal",
     "attr.delivery_times": "Lieferzeiten",
     "attr.trustworthiness": "Vertrauenswürdigkeit",
+    "q.entry_point": "Wenn Sie an {category} {entry_point} denken: Welche dieser Marken fallen Ihnen ein?",
     "q.consideration": "Welche dieser Marken würden Sie beim nächsten Kauf im Bereich {category} in Betracht ziehen?",
     "q.preference": "Welche dieser Marken bevorzugen Sie am meisten?",
     "q.recommendation": (

@@ -38,6 +38,7 @@ async def create_poll(
     category_wording: dict[str, str] | None = None,
     attributes: list[Any] | None = None,
     modules: list[str] | None = None,
+    entry_points: list[dict[str, Any]] | None = None,
 ) -> Poll:
     ids = [b.get("id") for b in brands]
     if own_brand not in ids:
@@ -46,8 +47,8 @@ async def create_poll(
         row = await conn.fetchrow(
             """INSERT INTO polls (organisation_id, name, category, own_brand, brands, population, sample_size,
                                   cost_per_complete, budget, schedule, provider, language, category_wording,
-                                  attributes, modules)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *""",
+                                  attributes, modules, entry_points)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *""",
             org_id,
             name,
             category,
@@ -63,6 +64,7 @@ async def create_poll(
             category_wording or {language: category},
             attributes,
             modules,
+            entry_points,
         )
     except asyncpg.UniqueViolationError:
         raise PollConflict(f"a poll named {name!r} already exists in this organisation") from None

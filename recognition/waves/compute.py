@@ -20,6 +20,7 @@ from recognition.figures import (
     StatisticsOptions,
     WeightingRow,
     finite,
+    is_entry_point_metric,
     significance_family,
     with_changes,
 )
@@ -83,12 +84,17 @@ def weigh(
 
 
 def estimate_figures(inp: WaveInput, result: RakeResult, options: StatisticsOptions) -> list[Figure]:
-    """Every indicator in every segment on the raked design. A proportion's base is the segment; a mean's base
+    """Every indicator in every segment on the raked design (not the category entry points, which mental
+    availability reads: :mod:`recognition.waves.insight`). A proportion's base is the segment; a mean's base
     is the segment's respondents who gave a rating (one domain per column)."""
     seg_names, domains = segments_of(inp)
     figures: list[Figure] = []
     for kind in ("proportion", "mean"):
-        keys = [k for k in inp.indicators if (k[0] in MEAN_METRICS) == (kind == "mean")]
+        keys = [
+            k
+            for k in inp.indicators
+            if (k[0] in MEAN_METRICS) == (kind == "mean") and not is_entry_point_metric(k[0])
+        ]
         if not keys:
             continue
         y = np.column_stack([inp.indicators[k] for k in keys])

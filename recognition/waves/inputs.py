@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from recognition.figures import MEAN_METRICS, PROPORTION_METRICS, is_image_metric
+from recognition.figures import MEAN_METRICS, PROPORTION_METRICS, is_entry_point_metric, is_image_metric
 from recognition.questionnaire import Questionnaire, customer_status, derive_indicators
 
 Key = tuple[str, str]  # (metric, brand)
@@ -125,7 +125,8 @@ def indicators_from_survey(
     derived = derive_indicators(questionnaire, answers, coded or [])
     out: dict[Key, float] = {}
     for metric, values in derived.items():
-        if metric not in PROPORTION_METRICS and metric not in MEAN_METRICS and not is_image_metric(metric):
+        kept = metric in PROPORTION_METRICS or metric in MEAN_METRICS or is_image_metric(metric)
+        if not kept and not is_entry_point_metric(metric):  # entry points: read by mental availability only
             continue  # customer-status indicators: the status is a segment, not a metric
         for b in brands:
             value = values.get(b)

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from recognition.figures import IMAGE_PREFIX, StatisticsOptions
+from recognition.figures import ENTRY_POINT_PREFIX, IMAGE_PREFIX, StatisticsOptions
 from recognition.stats import (
     CalibrationDesign,
     DriverResult,
@@ -50,7 +50,6 @@ REPLICATES = 200
 SEED = 20240601
 OUTCOMES = ("consider", "prefer")
 DRIVER_BASES = ("all", "customer=non")
-ENTRY_PREFIX = "entry_point."
 MAP_DIMENSIONS = 2
 
 DRIVERS_METHOD = (
@@ -82,7 +81,7 @@ def attributes_of(inp: WaveInput) -> list[str]:
 
 
 def entry_points_of(inp: WaveInput) -> list[str]:
-    return list(dict.fromkeys(m for m, _ in inp.indicators if m.startswith(ENTRY_PREFIX)))
+    return list(dict.fromkeys(m for m, _ in inp.indicators if m.startswith(ENTRY_POINT_PREFIX)))
 
 
 def _stack(inp: WaveInput, metrics: Sequence[str], brands: Sequence[str]) -> np.ndarray:

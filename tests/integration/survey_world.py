@@ -44,19 +44,28 @@ class World:
     wave_id: int
 
 
-async def make_world(conn: asyncpg.Connection, *, target_n: int = 100, slot_day: int = 5) -> World:
+async def make_world(
+    conn: asyncpg.Connection,
+    *,
+    target_n: int = 100,
+    slot_day: int = 5,
+    entry_points: list[dict[str, Any]] | None = None,
+) -> World:
+    """A fielding wave of the poll "tracker" (with ``entry_points``: of "tracker with entry points")."""
     org = await orgs.ensure_organisation(conn, "survey-org")
-    poll = await polls.find_poll(conn, org, "tracker")
+    name = "tracker" if entry_points is None else "tracker with entry points"
+    poll = await polls.find_poll(conn, org, name)
     if poll is None:
         poll = await polls.create_poll(
             conn,
             org,
-            name="tracker",
+            name=name,
             category="running shoes",
             brands=BRANDS,
             own_brand="acme",
             population="us",
             sample_size=target_n,
+            entry_points=entry_points,
         )
     wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 1, slot_day, tzinfo=UTC), target_n)
     for a, b in (("scheduled", "launching"), ("launching", "fielding")):

@@ -1,6 +1,6 @@
-"""Key drivers, the image map and mental availability of the demo tracker over real HTTP on a real database: the
-API's numbers are the statistics' own on the wave's design (weighted as its figures), CSV carries the bases,
-bad parameters are 4xx naming them, and the poll's page shows a section for each."""
+"""Key drivers, the image map and mental availability (the demo asks category entry points) of the demo tracker
+over real HTTP on a real database: the API's numbers are the statistics' own on the wave's design (weighted as its
+figures), CSV carries the bases, bad parameters are 4xx naming them, and the poll's page shows a section for each."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from recognition.app import create_app
-from recognition.demo import ORGANISATION
+from recognition.demo import DEMO_ENTRY_POINTS, ORGANISATION
 from recognition.figures import StatisticsOptions
 from recognition.populations import load_margins
 from recognition.reports.modelled import WITH_HISTORY, WITHOUT_HISTORY
@@ -27,11 +27,12 @@ from recognition.stats import (
     fay_herriot,
     image_map_from_indicators,
     key_drivers,
+    mental_availability,
     smooth_trend,
 )
 from recognition.store import estimates as estimates_store
 from recognition.store import insight as insight_store
-from recognition.store import orgs, waves
+from recognition.store import orgs, responses, waves
 from recognition.store import polls as polls_store
 from recognition.waves.compute import weigh
 from recognition.waves.insight import REPLICATES, SEED
@@ -197,11 +198,48 @@ async def test_bad_parameters_are_named(client: TestClient, world: dict[str, Any
     assert resp.status == 400 and "wave_id" in await resp.text()
 
 
-async def test_mental_availability_says_why_it_is_empty(client: TestClient, world: dict[str, Any]) -> None:
+async def test_mental_availability_is_the_statistics_of_the_waves_design(
+    client: TestClient, pool: asyncpg.Pool, settings: Settings, world: dict[str, Any]
+) -> None:
+    """The demo asks its buying situations; the API's numbers are :func:`mental_availability` of the stored
+    answers (which brands came to mind in each situation) on the wave's design, and no entry point is published
+    as a figure."""
     resp = await client.get(f"/api/v1/polls/{world['poll']}/mental-availability", headers=_auth(world))
     assert resp.status == 200
     body = await resp.json()
-    assert body["mental_availability"] is None and "entry points" in body["note"]
+    assert body["note"] is None
+    found = body["mental_availability"]
+    assert found["entry_points"] == len(DEMO_ENTRY_POINTS)
+    w = await _wave_data(pool, settings, world)
+    async with pool.acquire() as conn:
+        rows = await responses.wave_respondents(conn, world["wave"])
+        published = await conn.fetch(
+            "SELECT DISTINCT metric FROM estimates WHERE wave_id = $1", world["wave"]
+        )
+    assert [r.id for r in rows] == w["inp"].respondent_ids
+    links = np.array(
+        [
+            [
+                [int(b in (r.answers.get(f"entry_point.{e['id']}") or [])) for b in w["brands"]]
+                for e in DEMO_ENTRY_POINTS
+            ]
+            for r in rows
+        ]
+    )
+    assert links.sum() > 0
+    expected = mental_availability(links, w["design"], brand_names=w["brands"], level=w["options"].level)
+    assert [b["brand"] for b in found["brands"]] == w["brands"]
+    for j, got in enumerate(found["brands"]):
+        for measure in ("mental_market_share", "mental_penetration", "network_size"):
+            want = getattr(expected, measure)
+            for key in ("estimate", "se", "ci_low", "ci_high"):
+                assert got[measure][key] == pytest.approx(float(getattr(want, key)[j]), rel=1e-9, abs=1e-12)
+            assert got[measure]["n"] == int(want.n[j])
+    own = next(b for b in found["brands"] if b["brand"] == "acme")
+    assert 0 < own["mental_penetration"]["estimate"] < 1
+    metrics = {r["metric"] for r in published}
+    assert any(m.startswith("image.") for m in metrics)
+    assert not any(m.startswith("entry_point.") for m in metrics)
 
 
 async def test_poll_page_shows_the_sections(client: TestClient, world: dict[str, Any]) -> None:

@@ -78,7 +78,15 @@ def definition_checks(body: Any, wrong: frozenset[str]) -> list[dict[str, str]]:
     """The meaning checks of a new poll's definition (run even when its shape is wrong, see ``Op.form``), on the
     fields whose shape was right and that read none whose shape was wrong."""
     if {"population", "brands"} & wrong:  # the questionnaire and the own brand cannot be judged without them
-        wrong = wrong | {"own_brand", "brands", "attributes", "category", "language", "modules"}
+        wrong = wrong | {
+            "own_brand",
+            "brands",
+            "attributes",
+            "category",
+            "language",
+            "modules",
+            "entry_points",
+        }
     errors = check_poll(normalise(_NEW, {k: v for k, v in body.items() if k not in wrong}))
     return [
         e
