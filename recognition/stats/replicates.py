@@ -115,7 +115,7 @@ def bootstrap_weights(
                 "design: a weighting level has so few respondents that bootstrap samples keep missing it; "
                 "collapse rare levels before bootstrapping"
             )
-        data = {f"v{j}": lv[idx] for j, lv in enumerate(levels)}
+        data = {f"v{j}": lv[idx].tolist() for j, lv in enumerate(levels)}
         # A level a resample holds too few of for its share within the bounds is merged with its neighbour, as a
         # wave's is (collapse_sparse_levels): raking it alone would drop the bounds and run weights to zero.
         collapsed = collapse_sparse_levels(data, targets, bounds)

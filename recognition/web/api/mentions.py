@@ -113,7 +113,12 @@ async def poll_mentions(ctx: Ctx) -> web.StreamResponse:
         )
         read = ctx.params.get("wave_id") or await mentions_store.latest_coded_wave(conn, poll.id)
         answers = await mentions_store.coded_answers(conn, poll.id, read) if read is not None else []
-    unsure = uncertain(code_text(text, frame) for _, _, texts, _ in answers for text in texts if isinstance(text, str) and text)
+    unsure = uncertain(
+        code_text(text, frame)
+        for _, _, texts, _ in answers
+        for text in texts
+        if isinstance(text, str) and text
+    )
     return respond(
         {
             "poll": {"id": poll.id, "name": poll.name},
