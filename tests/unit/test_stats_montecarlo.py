@@ -37,11 +37,10 @@ def test_pooled_takes_the_spread_of_replication_means() -> None:
     assert float(result.mc_se) == pytest.approx(0.5 / math.sqrt(3))
 
 
-def test_jackknife_se_of_the_mean_absolute_bias_matches_repeated_studies() -> None:
-    # 400 simulation studies of 200 replications of 5 estimates with known biases and correlated errors:
-    # the jackknife SE of one study should match the spread of the statistic across studies.
-    rng = np.random.default_rng(4)
-    bias = np.array([0.01, -0.004, 0.0, 0.02, -0.015])
+def _studies(bias: np.ndarray, seed: int) -> tuple[list[float], list[float]]:
+    """400 simulation studies of 200 replications of 5 estimates with known biases and correlated errors: the
+    statistic and its jackknife SE in each."""
+    rng = np.random.default_rng(seed)
     cov = 1e-4 * (0.5 * np.eye(5) + 0.5)
     stats, ses = [], []
     for _ in range(400):
@@ -49,9 +48,27 @@ def test_jackknife_se_of_the_mean_absolute_bias_matches_repeated_studies() -> No
         result = montecarlo.mean_abs_bias(errors)
         stats.append(float(result.value))
         ses.append(float(result.mc_se))
+    return stats, ses
+
+
+def test_jackknife_se_of_the_mean_absolute_bias_matches_repeated_studies() -> None:
+    # Biases away from zero (|b| well beyond the SE of a column mean, 0.0007): |·| is smooth there, and the
+    # jackknife SE of one study should match the spread of the statistic across studies (Monte Carlo error of
+    # that spread, from 400 studies: about 3.5 %).
+    bias = np.array([0.01, -0.004, 0.008, 0.02, -0.015])
+    stats, ses = _studies(bias, 4)
     spread = np.std(stats, ddof=1)
-    assert np.mean(ses) == pytest.approx(spread, rel=0.15)
+    assert np.mean(ses) == pytest.approx(spread, rel=0.1)
     assert np.mean(stats) == pytest.approx(np.abs(bias).mean(), abs=3 * spread)
+
+
+def test_jackknife_se_is_conservative_for_an_estimate_without_bias() -> None:
+    # A column whose true bias is 0: |mean| is not smooth at 0, and the jackknife over-states the spread there
+    # (by about 10-15 % here), never under-states it: a reported Monte Carlo SE errs on the side of caution.
+    bias = np.array([0.01, -0.004, 0.0, 0.02, -0.015])
+    stats, ses = _studies(bias, 4)
+    spread = np.std(stats, ddof=1)
+    assert spread * 0.95 <= np.mean(ses) <= spread * 1.3
 
 
 def test_columns_without_figures_are_left_out() -> None:
