@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 
 POSITIVE = 40
 NEGATIVE = 25
-SCENARIOS = 200  # stateful runs; derandomized, so a run reaches the same operations until the API changes
+SCENARIOS = 100
 STEPS = 10
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
@@ -120,14 +120,8 @@ def test_stateful_sequences_find_no_server_error(served: tuple[str, World]) -> N
         )
     assert not failures, "\n\n".join(failures)
     assert len(answered) >= 20, sorted(answered)  # the run went far enough to mean something
-    succeeded = {label for label, status in answered if status < 300}
-    # Operations reached with ids a previous step created: a new poll read or changed, a new objective read. (A
-    # generated poll is rarely valid — its own brand must be among its brands, its category worded in its
-    # language — so which of these a run reaches depends on the draw; reaching none means the links are broken.)
-    linked = {
-        "GET /api/v1/polls/{poll_id}",
-        "PATCH /api/v1/polls/{poll_id}",
-        "GET /api/v1/objectives/{objective_id}",
-        "PATCH /api/v1/objectives/{objective_id}",
-    }
-    assert succeeded & linked, sorted(answered)
+    # Operations answered with success for an id in their path: ids that earlier steps' answers supplied through
+    # the links (a generated id almost never names a stored poll, wave or objective). Which operations a run
+    # reaches depends on the draw and on what the database already holds; reaching none means the links are broken.
+    linked = {label for label, status in answered if status < 300 and "{" in label}
+    assert linked, sorted(answered)
