@@ -115,6 +115,20 @@ class Figure:
     def tested(self) -> bool:
         return self.change is not None
 
+    def reading(self) -> dict[str, Any]:
+        """The published value, SE and interval (none when suppressed) with the base behind them: what an
+        analysis shows beside its own reading of the same figure."""
+        shown = self.public()
+        return {
+            "estimate": shown.estimate,
+            "se": shown.se,
+            "ci_low": shown.ci_low,
+            "ci_high": shown.ci_high,
+            "n": self.n,
+            "n_eff": self.n_eff,
+            "base_status": self.base_status,
+        }
+
     def public(self) -> Figure:
         """The figure as published: a suppressed one keeps its base (n, effective n) but shows no numbers."""
         if self.shown:

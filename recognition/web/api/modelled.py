@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from recognition.figures import Figure, finite
+from recognition.figures import finite
 from recognition.labels import metric_name, segment_name
 from recognition.reports.modelled import METHOD, MODELLED_LABEL, Group
 from recognition.reports.views import modelled_reads
@@ -110,19 +110,6 @@ COLUMNS = (
 )
 
 
-def _direct(f: Figure) -> dict[str, Any]:
-    shown = f.public()
-    return {
-        "estimate": shown.estimate,
-        "se": shown.se,
-        "ci_low": shown.ci_low,
-        "ci_high": shown.ci_high,
-        "n": f.n,
-        "n_eff": f.n_eff,
-        "base_status": f.base_status,
-    }
-
-
 def _group(g: Group, level: float) -> dict[str, Any]:
     r = g.result
     return {
@@ -135,7 +122,7 @@ def _group(g: Group, level: float) -> dict[str, Any]:
             {
                 "segment": s,
                 "segment_name": segment_name(s),
-                "direct": _direct(f),
+                "direct": f.reading(),
                 "modelled": None
                 if r is None
                 else {

@@ -11,7 +11,6 @@ from typing import Any
 
 from aiohttp import web
 
-from recognition.figures import Figure
 from recognition.labels import metric_name
 from recognition.reports.smoothed import METHOD, SMOOTHED_LABEL, SmoothedPoint, smooth_series
 from recognition.store import estimates as estimates_store
@@ -106,19 +105,6 @@ COLUMNS = (
 )
 
 
-def _raw(f: Figure) -> dict[str, Any]:
-    shown = f.public()
-    return {
-        "estimate": shown.estimate,
-        "se": shown.se,
-        "ci_low": shown.ci_low,
-        "ci_high": shown.ci_high,
-        "n": f.n,
-        "n_eff": f.n_eff,
-        "base_status": f.base_status,
-    }
-
-
 def _smoothed(p: SmoothedPoint | None) -> dict[str, Any] | None:
     return (
         None if p is None else {"estimate": p.estimate, "se": p.se, "ci_low": p.ci_low, "ci_high": p.ci_high}
@@ -157,7 +143,7 @@ async def smoothed_trends(ctx: Ctx) -> web.StreamResponse:
                     "wave_id": r.wave_id,
                     "scheduled_at": r.scheduled_at,
                     "break": breaks.get(r.wave_id),
-                    "raw": _raw(r.figure),
+                    "raw": r.figure.reading(),
                     "smoothed": _smoothed(s),
                 }
                 for r, s in zip(by_brand[b], fit.points, strict=True)
