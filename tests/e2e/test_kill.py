@@ -48,7 +48,7 @@ def simulator() -> Iterator[str]:
             "--faults",
             "light",
             "--rate",
-            "12",
+            "24",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -64,7 +64,7 @@ def simulator() -> Iterator[str]:
         proc.communicate(timeout=30)
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(600)
 async def test_random_sigkills_during_fieldwork(db_url: str, simulator: str) -> None:
     data_dir = outside_pytest_tmp("recognition-test-kill-")
     cmd = [
@@ -111,7 +111,8 @@ async def test_random_sigkills_during_fieldwork(db_url: str, simulator: str) -> 
         final = await asyncio.create_subprocess_exec(
             *cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(db_url)
         )
-        out, err = await asyncio.wait_for(final.communicate(), 120)
+        # The last run fields whatever the killed ones left: up to all six waves on a slow machine.
+        out, err = await asyncio.wait_for(final.communicate(), 420)
         assert final.returncode == 0, err.decode()
         report = json.loads(out)
         events = await conn.fetch("SELECT wave_id, from_state, to_state FROM wave_events ORDER BY id")
