@@ -139,7 +139,7 @@ def _figure(measure: Mapping[str, Any], metric: str, brand: str, level: float) -
         se=measure["se"],
         ci_low=measure.get("ci_low"),
         ci_high=measure.get("ci_high"),
-        ci_method="linearised",
+        ci_method="logit" if metric == "mental_penetration" else "t",
         level=level,
         n=int(measure.get("n") or 0),
         n_eff=measure.get("n_eff"),
