@@ -60,6 +60,18 @@ def _ok(status: Any) -> bool:
     return status == "ok"
 
 
+def top_driver(result: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The attribute driving a driver result most, when it does so clearly: an ok base, an R² interval above 0
+    and the top share's interval wholly above an even split among the attributes; None otherwise."""
+    if not _ok(result.get("base_status")) or not (result.get("r_squared_low") or 0.0) > 0:
+        return None
+    rated = [a for a in result.get("attributes") or [] if a.get("share") is not None]
+    if len(rated) < 2:
+        return None
+    top = max(rated, key=lambda a: a["share"])
+    return top if (top.get("share_low") or 0.0) > 1 / len(rated) else None
+
+
 def driver_reads(
     data: PollData,
     wave_id: int,
@@ -68,30 +80,31 @@ def driver_reads(
     fmt: Numbers,
     options: StatisticsOptions,
 ) -> list[InsightRead]:
-    """What drives consideration and preference most on the summary's base, when the drivers say clearly."""
+    """What drives consideration and preference most on the summary's base, when the drivers say clearly (one
+    sentence for both when the same attribute leads both), with the own brand against the competitor leading
+    on the (first) outcome."""
     if not insight or data.window != 1:
         return []
+    found = {
+        r["outcome"]: top
+        for r in insight.get("drivers") or []
+        if r.get("base") == segment
+        and r.get("outcome") in DRIVER_OUTCOMES
+        and (top := top_driver(r)) is not None
+    }
+    by_attribute: dict[str, list[str]] = {}
+    for outcome in DRIVER_OUTCOMES:
+        if outcome in found:
+            by_attribute.setdefault(found[outcome]["attribute"], []).append(outcome)
     out: list[InsightRead] = []
-    for result in insight.get("drivers") or []:
-        if result.get("base") != segment or result.get("outcome") not in DRIVER_OUTCOMES:
-            continue
-        if not _ok(result.get("base_status")) or not (result.get("r_squared_low") or 0.0) > 0:
-            continue
-        rated = [a for a in result.get("attributes") or [] if a.get("share") is not None]
-        if len(rated) < 2:
-            continue
-        top = max(rated, key=lambda a: a["share"])
-        if not (top.get("share_low") or 0.0) > 1 / len(rated):
-            continue
-        outcome = result["outcome"]
-        name = attribute_name(top["attribute"])
-        text = (
-            f"{name[0].upper()}{name[1:]} drives {metric_name(outcome).lower()}{among(segment)} most "
-            f"({fmt.value(top['share'])} of the explained variance)"
-        )
-        own = data.cell(wave_id, top["attribute"], data.own_brand, segment)
-        text += _against(data, wave_id, segment, outcome, own, fmt, options) + "."
-        out.append(InsightRead(text, top["attribute"], data.own_brand, own, DRIVER_TEST))
+    for attribute, outcomes in by_attribute.items():
+        name = attribute_name(attribute)
+        what = " and ".join(metric_name(o).lower() for o in outcomes)
+        shares = " and ".join(fmt.value(found[o]["share"]) for o in outcomes)
+        text = f"{name[0].upper()}{name[1:]} drives {what}{among(segment)} most ({shares} of the explained variance)"
+        own = data.cell(wave_id, attribute, data.own_brand, segment)
+        text += _against(data, wave_id, segment, outcomes[0], own, fmt, options) + "."
+        out.append(InsightRead(text, attribute, data.own_brand, own, DRIVER_TEST))
     return out
 
 
@@ -121,7 +134,7 @@ def _against(
     mine, rival = data.brand_name(data.own_brand), data.brand_name(leader.brand)
     values = f"({fmt.value(own.estimate)} against {fmt.value(theirs.estimate)})"
     if change is None or not change.significant:
-        return f"; {mine} and {rival} are rated alike on it {values}"
+        return f"; {mine}'s rating on it does not differ significantly from {rival}'s {values}"
     side = "above" if change.difference > 0 else "below"
     return f"; {mine} is rated {side} {rival} on it {values}"
 

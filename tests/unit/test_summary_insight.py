@@ -53,14 +53,20 @@ def _data(trust: dict[str, float], aided: dict[str, float] | None = None, window
     return PollData(1, "t", "acme", BRANDS, waves, cells, window)
 
 
-def _drivers(top_low: float = 0.42, status: str = "ok", r2_low: float = 0.05) -> dict[str, Any]:
+def _drivers(
+    top_low: float = 0.42,
+    status: str = "ok",
+    r2_low: float = 0.05,
+    outcome: str = "consider",
+    top: str = "image.trust",
+) -> dict[str, Any]:
     shares = [
-        ("image.trust", 0.55, top_low, 0.66),
-        ("image.fun", 0.25, 0.15, 0.35),
+        (top, 0.55, top_low, 0.66),
+        ("image.fun" if top != "image.fun" else "image.trust", 0.25, 0.15, 0.35),
         ("image.cheap", 0.20, 0.1, 0.3),
     ]
     return {
-        "outcome": "consider",
+        "outcome": outcome,
         "base": "all",
         "r_squared": 0.12,
         "r_squared_low": r2_low,
@@ -133,9 +139,11 @@ def test_top_driver_with_the_own_brand_rated_below_the_leading_competitor() -> N
     assert point.test and "bootstrap" in point.test
 
 
-def test_top_driver_rated_alike_or_above() -> None:
+def test_top_driver_rated_not_differently_or_above() -> None:
     (alike,) = _texts(_data({"acme": 0.51, "cafe": 0.52}), _insight([_drivers()]))
-    assert alike.endswith("; Acme and Café Y are rated alike on it (51% against 52%).")
+    assert alike.endswith(
+        "; Acme's rating on it does not differ significantly from Café Y's (51% against 52%)."
+    )
     (above,) = _texts(_data({"acme": 0.70, "cafe": 0.52}), _insight([_drivers()]))
     assert "Acme is rated above Café Y on it" in above
 
@@ -202,3 +210,17 @@ def test_insight_points_come_after_the_moves_and_before_the_steady_line() -> Non
     data = PollData(1, "t", "acme", BRANDS, data.waves, cells)
     kinds = [p.kind for p in summarise(data, 2, "all", insight=_insight([_drivers()])).points]
     assert kinds == ["change", "insight", "no_change"]
+
+
+def test_one_sentence_when_the_same_attribute_drives_consideration_and_preference() -> None:
+    data = _data({"acme": 0.30, "cafe": 0.52})
+    both = _insight([_drivers(), _drivers(outcome="prefer")])
+    (text,) = _texts(data, both)
+    assert text.startswith(
+        "Trust drives consideration and preference most (55% and 55% of the explained variance)"
+    )
+    apart = _insight([_drivers(), _drivers(outcome="prefer", top="image.fun")])
+    texts = _texts(data, apart)
+    assert len(texts) == 2 and texts[1].startswith(
+        "Fun drives preference most (55% of the explained variance)"
+    )
