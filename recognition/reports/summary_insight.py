@@ -1,7 +1,7 @@
 """The written summary's sentences on a wave's stored insight (:mod:`recognition.waves.insight`), told only
 where they change the story:
 
-* **what drives an outcome**: for consideration and for preference, the image attribute with the largest share
+* **what goes with an outcome**: for consideration and for preference, the image attribute with the largest share
   of the explained variance (key drivers, on the summary's base: everybody or potential customers), when that
   share's bootstrap interval lies wholly above an even split among the attributes, the base is not low and
   the model explains something (R² interval above 0); with how the own brand is rated on it against the
@@ -80,7 +80,7 @@ def driver_reads(
     fmt: Numbers,
     options: StatisticsOptions,
 ) -> list[InsightRead]:
-    """What drives consideration and preference most on the summary's base, when the drivers say clearly (one
+    """What goes with consideration and preference most on the summary's base, when the drivers say clearly (one
     sentence for both when the same attribute leads both), with the own brand against the competitor leading
     on the (first) outcome."""
     if not insight or data.window != 1:
@@ -101,7 +101,7 @@ def driver_reads(
         name = attribute_name(attribute)
         what = " and ".join(metric_name(o).lower() for o in outcomes)
         shares = " and ".join(fmt.value(found[o]["share"]) for o in outcomes)
-        text = f"{name[0].upper()}{name[1:]} drives {what}{among(segment)} most ({shares} of the explained variance)"
+        text = f"{name[0].upper()}{name[1:]} goes with {what}{among(segment)} most ({shares} of the explained variance)"
         own = data.cell(wave_id, attribute, data.own_brand, segment)
         text += _against(data, wave_id, segment, outcomes[0], own, fmt, options) + "."
         out.append(InsightRead(text, attribute, data.own_brand, own, DRIVER_TEST))

@@ -218,8 +218,8 @@ async def test_share_link_opens_the_dashboard(share_link: str, page: Tab) -> Non
     layers = await page.evaluate(LAYERS)
     assert layers["labels"] >= 6 and layers["overlapping"] == [], layers
     assert layers["smoothed"] >= 1 and "smoothed (local level)" in layers["legend"], layers
-    # The summary tells what drives consideration where the drivers say so clearly (the demo's do).
-    assert any(" drives consideration" in s and "explained variance" in s for s in content["summary"])
+    # The summary tells what goes with consideration where the drivers say so clearly (the demo's do).
+    assert any(" goes with consideration" in s and "explained variance" in s for s in content["summary"])
     box = await page.evaluate(INSIGHT)
     assert box["height"] > 600 and box["charts"] == 3, box
     clip = {"x": 0, "y": box["top"], "width": 1280, "height": box["height"], "scale": 1}

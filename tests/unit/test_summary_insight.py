@@ -1,4 +1,4 @@
-"""The written summary tells the wave's stored insight only where it changes the story: the top driver of
+"""The written summary tells the wave's stored insight only where it changes the story: the attribute going most with
 consideration with the own brand against the leading competitor on it, a significant move of mental availability,
 a mental market share far below the awareness share; nothing when the insight is missing, low-based or
 uninformative."""
@@ -130,7 +130,7 @@ def test_top_driver_with_the_own_brand_rated_below_the_leading_competitor() -> N
     (text,) = _texts(data, _insight([_drivers()]))
     # Café Y leads consideration among the competitors, so it is the one compared, not Other (higher on trust).
     assert text == (
-        "Trust drives consideration most (55% of the explained variance); Acme is rated below Café Y on it "
+        "Trust goes with consideration most (55% of the explained variance); Acme is rated below Café Y on it "
         "(30% against 52%)."
     )
     summary = summarise(data, 2, "all", insight=_insight([_drivers()]))
@@ -164,7 +164,7 @@ def test_no_driver_sentence_when_missing_low_based_or_uninformative() -> None:
 
 def test_driver_without_brand_ratings_names_only_the_driver() -> None:
     (text,) = _texts(_data({}), _insight([_drivers()]))
-    assert text == "Trust drives consideration most (55% of the explained variance)."
+    assert text == "Trust goes with consideration most (55% of the explained variance)."
 
 
 def test_mental_availability_moves_are_told_only_when_significant() -> None:
@@ -212,15 +212,15 @@ def test_insight_points_come_after_the_moves_and_before_the_steady_line() -> Non
     assert kinds == ["change", "insight", "no_change"]
 
 
-def test_one_sentence_when_the_same_attribute_drives_consideration_and_preference() -> None:
+def test_one_sentence_when_the_same_attribute_leads_consideration_and_preference() -> None:
     data = _data({"acme": 0.30, "cafe": 0.52})
     both = _insight([_drivers(), _drivers(outcome="prefer")])
     (text,) = _texts(data, both)
     assert text.startswith(
-        "Trust drives consideration and preference most (55% and 55% of the explained variance)"
+        "Trust goes with consideration and preference most (55% and 55% of the explained variance)"
     )
     apart = _insight([_drivers(), _drivers(outcome="prefer", top="image.fun")])
     texts = _texts(data, apart)
     assert len(texts) == 2 and texts[1].startswith(
-        "Fun drives preference most (55% of the explained variance)"
+        "Fun goes with preference most (55% of the explained variance)"
     )
