@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from xml.sax.saxutils import escape
 
 from recognition.reports.numbers import Numbers
@@ -58,6 +58,10 @@ class Series:
     points: Sequence[Point | None]
     highlight: bool = False  # drawn bold, with its confidence band
     color: str | None = None
+    #: A model's smoothed line beside a raw series (dashed, with its interval band, never replacing the raw
+    #: line); ``tip_name`` names it in tooltips ("Acme, smoothed (local level)").
+    smoothed: bool = False
+    tip_name: str | None = None
 
 
 def _f(x: float) -> str:
@@ -174,11 +178,18 @@ def _legend(series: Sequence[Series], colors: list[str], x: float, y: float, wid
     col_w = width / cols
     for i, (s, color) in enumerate(zip(series, colors, strict=True)):
         cx, cy = x + (i % cols) * col_w, y + (i // cols) * 20
-        label = _fit(s.name, col_w - 24, 12)
+        size = 11 if s.smoothed else 12
+        label = _fit(s.name, col_w - 24, size)
+        swatch = (
+            f'<line x1="{_f(cx)}" x2="{_f(cx + 14)}" y1="{_f(cy - 4)}" y2="{_f(cy - 4)}" stroke="{color}" '
+            f'stroke-width="2" stroke-dasharray="4 2"/>'
+            if s.smoothed
+            else f'<rect x="{_f(cx)}" y="{_f(cy - 9)}" width="14" height="10" fill="{color}"/>'
+        )
         out.append(
             f'<g class="legend-item" data-series="s{i}" tabindex="0" role="button" aria-pressed="true">'
-            f'<rect x="{_f(cx)}" y="{_f(cy - 9)}" width="14" height="10" fill="{color}"/>'
-            + _text(cx + 19, cy, label, size=12, weight="bold" if s.highlight else "")
+            + swatch
+            + _text(cx + 19, cy, label, size=size, weight="bold" if s.highlight else "")
             + "</g>"
         )
     return "".join(out)
@@ -200,11 +211,11 @@ def trend(
     if width < 500 and len(x_labels) > NARROW_WAVES:
         offset = len(x_labels) - NARROW_WAVES
         x_labels = x_labels[offset:]
-        series = [Series(s.name, s.points[offset:], s.highlight, s.color) for s in series]
+        series = [replace(s, points=s.points[offset:]) for s in series]
         breaks = [b - offset for b in breaks if b - offset >= 1]
     colors = [s.color or PALETTE[i % len(PALETTE)] for i, s in enumerate(series)]
     narrow = width < 500 or len(series) == 1
-    legend_w = 0 if narrow else 175
+    legend_w = 0 if narrow else (190 if any(s.smoothed for s in series) else 175)
     cols = 2 if width < 500 else 3
     legend_rows = 0 if len(series) <= 1 else (math.ceil(len(series) / cols) if narrow else 0)
     left, top, right = 44, 30, width - legend_w - 10
@@ -216,7 +227,7 @@ def trend(
         for s in series
         for p in s.points
         if p is not None
-        for v in ((p.value, p.low, p.high) if s.highlight else (p.value,))
+        for v in ((p.value, p.low, p.high) if s.highlight or s.smoothed else (p.value,))
         if v is not None
     ]
     ticks = _range(values, percent)
@@ -269,16 +280,18 @@ def _line(
     kind: str,
     marks: bool = True,
 ) -> str:
-    """One series of a trend: its band (highlighted only), its line (broken where a wave has no figure) and,
-    with ``marks``, a mark with a tooltip at every wave."""
-    out = [f'<g class="series" data-series="s{k}">']
+    """One series of a trend: its band (highlighted and smoothed only), its line (broken where a wave has no
+    figure; dashed when smoothed) and, with ``marks``, a mark with a tooltip at every wave."""
+    classes = "series smoothed" if s.smoothed else "series"
+    out = [f'<g class="{classes}" data-series="s{k}">']
     pts = [(i, p) for i, p in enumerate(s.points) if p is not None and p.value is not None]
-    if s.highlight:
+    if s.highlight or s.smoothed:
         band = [(i, p) for i, p in pts if p.low is not None and p.high is not None]
         if len(band) > 1:
             upper = " ".join(f"{_f(X(i))},{_f(Y(p.high or 0))}" for i, p in band)
             lower = " ".join(f"{_f(X(i))},{_f(Y(p.low or 0))}" for i, p in reversed(band))
-            out.append(f'<polygon points="{upper} {lower}" fill="{color}" fill-opacity="0.15"/>')
+            opacity = "0.1" if s.smoothed else "0.15"
+            out.append(f'<polygon points="{upper} {lower}" fill="{color}" fill-opacity="{opacity}"/>')
     runs: list[list[tuple[int, Point]]] = []
     for i, p in pts:
         if runs and runs[-1][-1][0] == i - 1:
@@ -286,11 +299,13 @@ def _line(
         else:
             runs.append([(i, p)])
     stroke = 2.6 if s.highlight else 1.6
+    dash = ' stroke-dasharray="6 4"' if s.smoothed else ""
     for run in runs:
         line = " ".join(f"{_f(X(i))},{_f(Y(p.value or 0))}" for i, p in run)
-        out.append(f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="{stroke}"/>')
-    radius = 3.2 if len(x_labels) <= 30 else 2.2
+        out.append(f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="{stroke}"{dash}/>')
+    radius = (3.2 if len(x_labels) <= 30 else 2.2) * (0.6 if s.smoothed else 1)
+    name = s.tip_name or s.name
     for i, p in pts if marks else ():
-        out.append(_mark(X(i), Y(p.value or 0), radius, color, tip(fmt, f"{s.name}, {x_labels[i]}", p, kind)))
+        out.append(_mark(X(i), Y(p.value or 0), radius, color, tip(fmt, f"{name}, {x_labels[i]}", p, kind)))
     out.append("</g>")
     return "".join(out)

@@ -16,6 +16,8 @@ from recognition.figures import Figure
 from recognition.stats import SMOOTHED_LABEL, smooth_trend
 
 MIN_WAVES = 3
+#: The smoothed line's name on the dashboard's trend charts (legend), beside the raw series.
+LEGEND = "smoothed (local level)"
 METHOD = (
     "local-level state-space model: the true level follows a random walk whose variance is estimated by maximum "
     "likelihood, each wave's estimate observes it with its own sampling variance; Kalman filter and "
@@ -82,4 +84,12 @@ def smooth_series(
     return out
 
 
-__all__ = ["METHOD", "MIN_WAVES", "SMOOTHED_LABEL", "SmoothedPoint", "SmoothedSeries", "smooth_series"]
+__all__ = [
+    "LEGEND",
+    "METHOD",
+    "MIN_WAVES",
+    "SMOOTHED_LABEL",
+    "SmoothedPoint",
+    "SmoothedSeries",
+    "smooth_series",
+]

@@ -2,7 +2,10 @@
 (estimate, CI, n, effective n, the test, its family, p and q), so every sentence can be traced.
 
 Order: objectives breached, then at risk; the significant moves — headline reads (own brand first, then
-competitors, largest first), then exploratory reads (secondary metrics, segments) labelled so; one line naming
+competitors, largest first), then exploratory reads (secondary metrics, segments) labelled so; what the wave's
+stored insight adds where it changes the story (:mod:`recognition.reports.summary_insight`: what drives
+consideration and preference, and where the own brand stands on it; a significant move of its mental availability
+or a mental market share far below its awareness share); one line naming
 the own brand's headline metrics with no significant change; objectives on track in one line; last, the figures
 on a low base, named. Numbers follow :mod:`recognition.reports.numbers`; names follow :mod:`recognition.labels`.
 Suppressed figures are never quoted.
@@ -10,19 +13,21 @@ Suppressed figures are never quoted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from recognition.alerts.objectives import ObjectiveStatus
-from recognition.figures import Change, Figure, Trend, family_name
+from recognition.figures import Change, Figure, StatisticsOptions, Trend, family_name
 from recognition.labels import among, metric_name
 from recognition.reports.model import KPI_METRICS, Moves, PollData, WaveInfo, low_bases, previous_wave
 from recognition.reports.numbers import Numbers
+from recognition.reports.summary_insight import InsightRead, driver_reads, mental_reads
 
 #: Point kinds, in the order they appear (a "since" point is a change since the baseline wave; a "trend" point a
-#: steady rise or fall over the last waves).
-KINDS = ("objective", "change", "since", "trend", "no_change", "low_base")
+#: steady rise or fall over the last waves; an "insight" point a sentence on the wave's key drivers or mental
+#: availability).
+KINDS = ("objective", "change", "since", "trend", "insight", "no_change", "low_base")
 SINCE_TEST = (
     "change since the baseline wave: two-sample z test, Benjamini–Hochberg adjusted within its family"
 )
@@ -38,7 +43,7 @@ class SummaryPoint:
     """One sentence of the summary and the figure it rests on (public form), with how it was judged."""
 
     text: str
-    kind: str  # objective | change | no_change | low_base
+    kind: str  # one of KINDS
     metric: str
     brand: str
     segment: str
@@ -177,6 +182,12 @@ def no_change_point(
     )
 
 
+def insight_point(read: InsightRead, wave_id: int, segment: str) -> SummaryPoint:
+    return SummaryPoint(
+        read.text, "insight", read.metric, read.brand, segment, wave_id, read.figure, read.test
+    )
+
+
 def objective_name(s: ObjectiveStatus, brand_name: str, label: str, fmt: Numbers) -> str:
     kind = "mean" if s.metric == "nps" else "proportion"
     limit = f"{s.direction.replace('_', ' ')} {fmt.value(s.threshold, kind)}"
@@ -250,11 +261,15 @@ def summarise(
     moves: Moves | None = None,
     start: WaveInfo | None = None,
     trends: dict[str, Trend] | None = None,
+    insight: Mapping[str, Any] | None = None,
+    previous_insight: Mapping[str, Any] | None = None,
+    options: StatisticsOptions | None = None,
 ) -> WaveSummary:
     """The written summary of ``wave_id`` in ``segment`` (see the module docstring); ``moves`` are the changes
     since the baseline wave ``start`` (:func:`recognition.reports.model.since_changes`), ``trends`` the own
     brand's trends by metric (the cards', :func:`recognition.reports.model.tiles`): a significant one not
-    already told as a change is told as a trend."""
+    already told as a change is told as a trend. ``insight`` is the wave's stored insight and
+    ``previous_insight`` the previous wave's (:mod:`recognition.waves.insight`), either None when missing."""
     fmt = fmt or Numbers()
     names = labels or {}
     points: list[SummaryPoint] = []
@@ -298,6 +313,12 @@ def summarise(
             told.add((metric, data.own_brand))
     kinds = {"change": 0, "since": 1, "trend": 2}
     points.extend(p for _, p in sorted(entries, key=lambda e: (e[0][0], kinds[e[1].kind], e[0][1:])))
+    options = options or StatisticsOptions()
+    reads = [
+        *mental_reads(data, wave_id, segment, insight, previous_insight, fmt, options),
+        *driver_reads(data, wave_id, segment, insight, fmt, options),
+    ]
+    points.extend(insight_point(r, wave_id, segment) for r in reads)
     steady = [
         cell
         for m in KPI_METRICS

@@ -30,6 +30,7 @@ from recognition.reports.model import (
     low_bases,
     order_metrics,
     order_segments,
+    previous_wave,
     since_changes,
     tiles,
 )
@@ -252,9 +253,13 @@ async def build_page(
     moves = since_changes(data, wave.id, f.segment, options)
     cards = tiles(data, wave.id, f.segment, options, moves)
     trends = {t.metric: t.trend for t in cards if t.trend is not None}
-    summary = summarise(data, wave.id, f.segment, latest, labels, fmt, moves, start, trends)
-    drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt) if with_charts else {}
     insight = await insight_store.wave_insight(conn, wave.id)
+    before = previous_wave(data.waves, wave.id)
+    earlier = await insight_store.wave_insight(conn, before.id) if before is not None else None
+    summary = summarise(
+        data, wave.id, f.segment, latest, labels, fmt, moves, start, trends, insight, earlier, options
+    )
+    drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt, options.level) if with_charts else {}
     modelled = (
         await modelled_reads(
             conn, [w.id for w in data.waves], wave.id, f.metric, poll.own_brand, options.level

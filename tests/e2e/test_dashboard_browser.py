@@ -139,6 +139,20 @@ INSIGHT = """(() => {
   return {top: first.top + window.scrollY, height: last.bottom - first.top, charts};
 })()"""
 
+LAYERS = """(() => {
+  const svg = name => document.getElementById('cap-' + name).closest('figure').querySelector('.chart-wide svg');
+  const labels = [...svg('position_map').querySelectorAll('text')].slice(1).map(t => t.getBBox());
+  const overlapping = [];
+  labels.forEach((a, i) => labels.slice(i + 1).forEach((b, j) => {
+    if (a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5
+        && b.y < a.y + a.height - 0.5) overlapping.push([i, i + 1 + j]);
+  }));
+  const trend = svg('brand_trend');
+  return {labels: labels.length, overlapping,
+          smoothed: trend.querySelectorAll('.series.smoothed polyline').length,
+          legend: [...trend.querySelectorAll('.legend-item')].map(l => l.textContent)};
+})()"""
+
 EXPLORE = """(() => {
   const mark = document.querySelector('figure.chart .chart-wide .mark');
   mark.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: 10, clientY: 10}));
@@ -199,6 +213,13 @@ async def test_share_link_opens_the_dashboard(share_link: str, page: Tab) -> Non
         assert f'id="{caption}"' in content["html"], caption
     assert '<table class="mental">' in content["html"] and "From 5 category entry points" in content["html"]
     assert '<span class="tag">modelled</span>' in content["html"]
+    # The image map's labels, measured by the browser, overlap none; the brand trend carries the own brand's
+    # smoothed line as a second, labelled layer beside the raw series.
+    layers = await page.evaluate(LAYERS)
+    assert layers["labels"] >= 6 and layers["overlapping"] == [], layers
+    assert layers["smoothed"] >= 1 and "smoothed (local level)" in layers["legend"], layers
+    # The summary tells what goes with consideration where the drivers say so clearly (the demo's do).
+    assert any(" goes with consideration" in s and "explained variance" in s for s in content["summary"])
     box = await page.evaluate(INSIGHT)
     assert box["height"] > 600 and box["charts"] == 3, box
     clip = {"x": 0, "y": box["top"], "width": 1280, "height": box["height"], "scale": 1}
