@@ -51,7 +51,7 @@ def _score(rows: list[Row]) -> tuple[float, float, int, int, int]:
     return tp / (tp + fp), tp / (tp + fn), tp, fp, fn
 
 
-SETS = ("heldout", "heldout2", "dev")
+SETS = ("heldout", "heldout2", "dev", "dev2")
 
 
 @pytest.mark.parametrize("name", SETS)
@@ -69,7 +69,16 @@ def test_sets_are_well_formed(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("one", "other"),
-    [("heldout", "dev"), ("heldout2", "heldout"), ("heldout2", "dev"), ("heldout2", "labelled")],
+    [
+        ("heldout", "dev"),
+        ("heldout2", "heldout"),
+        ("heldout2", "dev"),
+        ("heldout2", "labelled"),
+        ("dev2", "heldout"),
+        ("dev2", "heldout2"),
+        ("dev2", "dev"),
+        ("dev2", "labelled"),
+    ],
 )
 def test_sets_do_not_share_mentions(one: str, other: str) -> None:
     mentions = {(text, category) for text, _, category in _rows(one)}
