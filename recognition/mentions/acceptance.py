@@ -102,20 +102,43 @@ def sounds_ok(
     consonant skeletons (as written or as spoken) within 2 edits (names of 6–9 letters) or 3 (10+). Names of up
     to five letters need more: the Kölner code agrees and so does the Metaphone code or the spelling but for
     one sound-alike letter ("reve"), the skeletons are within 1 edit, and a final vowel keeps its class."""
-    if not structure_ok(window, variant) or any(token in GIVEN_NAMES for token in window):
+    if not structure_ok(window, variant) or any(_given_name(token) for token in window):
         return False
     theirs = sound_codes(variant.folded)
     length = len(variant.key)
-    if spoken(window_key)[:1] != spoken(variant.key)[:1] and codes[0] != theirs[0]:
+    if not _same_onset(window_key, variant.key, codes, theirs):
         return False
     if OSA.distance(window_key, variant.key) > edit_limit(length) + 2:
         return False
     apart = OSA.distance(skeleton(window_key), skeleton(variant.key))
     if length <= 5:
-        alike = codes[0] == theirs[0] or _sound_alike_swap(window_key, variant.key)
+        if spoken(window_key) == spoken(variant.key):
+            return True  # spelt as it is spoken ("tk maks", "kapper")
+        alike = (
+            codes[0] == theirs[0]
+            or metaphone(spoken(window_key)) == metaphone(spoken(variant.key))
+            or _sound_alike_swap(window_key, variant.key)
+        )
         return codes[1] == theirs[1] and alike and apart <= 1 and _same_final_vowel(window_key, variant.key)
     apart = min(apart, OSA.distance(codes[2][2:], theirs[2][2:]))
     return apart <= (2 if length <= 9 else 3)
+
+
+def _given_name(token: str) -> bool:
+    """A given name or its plural or possessive ("mikes")."""
+    return token in GIVEN_NAMES or (token.endswith("s") and token[:-1] in GIVEN_NAMES)
+
+
+def _same_onset(a: str, b: str, codes: tuple[str, str, str], theirs: tuple[str, str, str]) -> bool:
+    """The two spellings begin with the same sound: the first letters as spoken are equal or sound alike ("w"
+    and "v"), or the Metaphone or the Kölner codes agree in full ("ksiaomi" and "xiaomi")."""
+    first, other = spoken(a)[:1], spoken(b)[:1]
+    return (
+        first == other
+        or frozenset((first, other)) in _SOUND_ALIKE
+        or codes[0] == theirs[0]
+        or codes[1] == theirs[1]
+    )
 
 
 def _sound_alike_swap(a: str, b: str) -> bool:

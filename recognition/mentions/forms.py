@@ -2,8 +2,8 @@
 
 From every name and alias (as folded tokens) :func:`derived` makes:
 
-- ``connectors``: the name without the words that join its parts ("marks and spencer" → "marks spencer",
-  "in n out" → "in out"), so "Marks Spencer", "M + S" and "In and Out" meet it;
+- ``connectors``: the name without the words that join its parts and the articles and "in" inside it ("marks and
+  spencer" → "marks spencer", "in n out" → "in out", "jack in the box" → "jack box"), so "Marks Spencer", "M + S" and "In and Out" meet it;
 - ``number``: number words as digits and digits as words ("five guys" → "5 guys");
 - ``short``: the name without a leading article ("the co operative" → "co operative") and its trailing
   descriptors ("saturn elektro" → "saturn", "dominos pizza" → "dominos", "b and m bargains" → "b and m",
@@ -12,9 +12,9 @@ From every name and alias (as folded tokens) :func:`derived` makes:
   a descriptor, a number or a given name or its possessive ("popeyes louisiana kitchen" → "popeyes", but not
   "jimmy johns", "carls jr", "little caesars", "burger king");
 - ``initialism``: the first letters of the spoken name's words, when it has two or more words of two letters or
-  more and the letters are not a common word ("burger king" → "bk", "dairy queen" → "dq", "marks and spencer"
-  → "ms" and the glued "mands" and "mns"; "aldi sud" → "as" is a common word, so none). Initialisms are
-  matched exactly;
+  more (or of single letters only: "b and m" → "bm", "bandm", "bnm") and the letters are not a common word
+  ("burger king" → "bk", "dairy queen" → "dq", "marks and spencer" → "ms" and the glued "mands" and "mns";
+  "aldi sud" → "as" is a common word, so none). Initialisms are matched exactly;
 - ``abbreviation``: the usual short or long form of a word of the name ("carls jr" → "carls junior", "carls
   jnr"; "xyz brothers" → "xyz bros");
 - ``clipped``: how people clip a long one-word name and add a familiar ending — its first half or more (five
@@ -44,7 +44,7 @@ from recognition.mentions.words import (
 __all__ = ["Form", "derived", "strip_connectors", "unambiguous"]
 
 _ARTICLES = frozenset({"the", "der", "die", "das"})
-_INNER_ARTICLES = frozenset({"the", "a"})
+_INNER_ARTICLES = frozenset({"the", "a", "in"})  # "in" inside a name is said "n": "Jack 'n' the Box"
 _DIGITS = {digit: word for word, digit in reversed(NUMBER_WORDS.items())}  # English words win
 _CLIP_ENDINGS = ("", "s", "y", "ie", "ies", "o", "os", "a", "as", "ni")
 _CLIP_SHORTEST = 5  # letters kept of the name, at least (and at least half of it)
@@ -60,8 +60,8 @@ class Form:
 
 
 def strip_connectors(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """``tokens`` without the name connectors and articles between its first and last word ("m and s" → "m s",
-    "jack in the box" → "jack in box")."""
+    """``tokens`` without the name connectors, articles and "in" between its first and last word ("m and s" →
+    "m s", "jack in the box" and "jack n the box" → "jack box")."""
     if len(tokens) < 3:
         return tokens
     inner = tuple(t for t in tokens[1:-1] if t not in NAME_CONNECTORS and t not in _INNER_ARTICLES)
@@ -92,7 +92,8 @@ def _distinctive_head(token: str) -> bool:
 
 def _initialisms(spoken: tuple[str, ...]) -> list[str]:
     words = strip_connectors(spoken)
-    if len(words) < 2 or any(len(w) < 2 or not w.isalpha() for w in words):
+    letters_only = all(len(w) == 1 for w in words)  # "b and m": the letters glued ("bm", "bnm", "bandm")
+    if len(words) < 2 or not all(w.isalpha() and (len(w) >= 2 or letters_only) for w in words):
         return []
     letters = "".join(w[0] for w in words)
     if letters in COMMON_WORDS:

@@ -19,7 +19,7 @@ from recognition.mentions.acceptance import (
 )
 from recognition.mentions.forms import derived, strip_connectors, unambiguous
 from recognition.mentions.spelling import Variant, is_common, is_stop, key, variant_of
-from recognition.mentions.words import CONNECTORS
+from recognition.mentions.words import CONNECTORS, NAME_CONNECTORS
 
 _REMEMBER = 1 << 15
 
@@ -87,13 +87,14 @@ class Index:
         as_written = self.by_folded.get("".join(window))
         if as_written is not None and not as_written.weak:
             return Hit(as_written.brand_id, 100)  # "what a burger" before its "a" is left out
+        joined = any(token in NAME_CONNECTORS for token in window[1:-1])
         window = strip_connectors(window)
         folded = "".join(window)
         window_key = key(folded)
         if window_key in self.not_brand:
             return Hit(None, 100)
         exact = self.by_folded.get(folded)
-        if exact is not None:
+        if exact is not None and (not joined or _joins(exact)):
             return None if exact.weak else Hit(exact.brand_id, 100)
         if all(is_stop(token) for token in window):
             return None
@@ -112,6 +113,8 @@ class Index:
             singular = (folded[:-1],)  # a plural "s" on a sound-alike spelling ("liddles")
             for pos in self._sounds(singular, folded[:-1], key(folded[:-1])):
                 found.setdefault(pos, OSA.distance(window_key, self.variants[pos].key))
+        if joined:  # "dominos and pizza" is two brands, not "Domino's Pizza"
+            found = {pos: d for pos, d in found.items() if _joins(self.variants[pos])}
         if not found:
             return None
         best = max(
@@ -124,7 +127,11 @@ class Index:
         out = []
         for other in (folded[:-1] if folded.endswith("s") else "", folded + "s"):
             variant = self.by_folded.get(other) if len(other) >= 2 else None
-            if variant is None or variant.weak or not (len(variant.key) >= 4 or abbreviation(variant.folded)):
+            if (
+                variant is None
+                or variant.weak
+                or not (len(variant.folded) >= 4 or abbreviation(variant.folded))
+            ):
                 continue  # three letters or fewer: only abbreviations ("kfcs"), not words ("aces" is not Ace)
             if structure_ok(window, variant):
                 out.append(self.position[other])
@@ -137,6 +144,12 @@ class Index:
         codes = sound_codes(folded)
         positions = {pos for code in codes for pos in self.by_sound.get(code, ())}
         return sorted(pos for pos in positions if sounds_ok(window, window_key, self.variants[pos], codes))
+
+
+def _joins(variant: Variant) -> bool:
+    """Whether ``variant`` is a name whose parts are joined by a word ("marks and spencer", "in n out"): only such
+    a name is read from a window with "and", "und" or "n" inside it."""
+    return variant.kind == "connectors" or any(token in NAME_CONNECTORS for token in variant.tokens)
 
 
 def split_glued(tokens: Sequence[str], index: Index) -> list[str]:

@@ -7,8 +7,12 @@
   removed. Built for German, where "v" and "w", "d" and "t", "z" and "s" sound alike.
 - :func:`metaphone` — Lawrence Philips' Metaphone (Computer Language 7(12), 1990), English spelling rules, from
   the ``jellyfish`` library.
-- :func:`spoken` — spelling conventions that write one sound in several ways brought to one spelling: "sch"
-  and a leading "x" (as in Chinese names: "Xiaomi") → "sh", "ph" → "f", "ck" and a hard "c" → "k", a soft "c"
+- :func:`spoken` — spelling conventions that write one sound in several ways brought to one spelling, after
+  doubled letters are squeezed ("maxx" → "max"): the "t" of the German "tsch" and the English "tch" dropped; "sch", "ch"
+  (as French and German names are read: "Champion" written "Schampion") and a leading "x" (as in Chinese names:
+  "Xiaomi") → "sh"; a "j" after a vowel and before a consonant, as German and Polish write the "i" of a diphthong
+  ("Najki") → "i"; a final "er" after a consonant, as British English speaks it ("Kapper" for Kappa) → "a";
+  "ph" → "f", "ck" and a hard "c" → "k", a soft "c"
   (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th" and "dt" → "t"; repeats squeezed
   ("starbux" and "starbucks" → "starbuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
 - :func:`skeleton` — the comparison key with every vowel (and "y") written as "a" and repeats squeezed, so that
@@ -44,7 +48,11 @@ _VOWEL_RUN = re.compile(r"[aeiouy]+")
 _REPEAT = re.compile(r"(.)\1+")
 _SPOKEN = (
     (re.compile(r"^x"), "sh"),
+    (re.compile(r"t(?=s?ch)"), ""),
     (re.compile(r"sch"), "sh"),
+    (re.compile(r"ch"), "sh"),
+    (re.compile(r"(?<=[aeou])j(?![aeiouy])"), "i"),
+    (re.compile(r"(?<=[^aeiouy])er$"), "a"),
     (re.compile(r"ph"), "f"),
     (re.compile(r"ck"), "k"),
     (re.compile(r"c(?=[eiy])"), "s"),
@@ -102,7 +110,7 @@ def skeleton(key: str) -> str:
 @lru_cache(maxsize=1 << 15)
 def spoken(text: str) -> str:
     """``text`` (folded letters) with one spelling for each sound written several ways (see the module)."""
-    out = _NOT_LETTER.sub("", text)
+    out = _REPEAT.sub(r"\1", _NOT_LETTER.sub("", text))
     for pattern, replacement in _SPOKEN:
         out = pattern.sub(replacement, out)
     return _REPEAT.sub(r"\1", out)
