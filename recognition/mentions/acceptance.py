@@ -71,10 +71,15 @@ def structure_ok(window: tuple[str, ...], variant: Variant) -> bool:
 
 
 def _common_ok(token: str, window: tuple[str, ...], variant: Variant) -> bool:
-    """A common word in an inexact window: a word of the name, part of a one-word name split in two
-    ("gym sharks", "media mart"), or beside a distinctive word of the name ("mark spencer")."""
+    """A common word in an inexact window: a word of the name, the only word of the window that differs from the
+    name's word at its place ("pizza hat"), part of a one-word name split in two ("gym sharks", "media mart"),
+    or beside a distinctive word of the name ("mark spencer")."""
     if token in variant.tokens:
         return True
+    if len(window) == len(variant.tokens) > 1 and all(
+        w == v for w, v in zip(window, variant.tokens, strict=True) if w != token
+    ):
+        return True  # the one other word of the name, misspelt at its place ("pizza hat", "taco bill")
     if len(variant.tokens) == 1 and len(window) > 1 and len(token) >= 3 and token in variant.folded:
         return True
     return any(other in variant.tokens and not is_common(other) for other in window if other != token)
@@ -87,9 +92,35 @@ def fuzzy_ok(window: tuple[str, ...], window_key: str, variant: Variant, distanc
     if distance == 0:
         return True
     length = len(variant.key)
-    if distance > edit_limit(length) or len(window_key) < 3 or window_key[0] != variant.key[0]:
+    if len(window_key) < 3 or window_key[0] != variant.key[0]:
         return False
+    if distance > edit_limit(length):
+        # one slip more for names of five letters or more when every slip is a key's neighbour or a swap
+        return length >= 5 and distance == edit_limit(length) + 1 and _slips_only(window_key, variant.key)
     return length != 4 or _restricted_ok(window_key, variant.key)
+
+
+def _slip(typed: str, meant: str) -> bool:
+    """A letter replaced by its neighbour on a QWERTY or QWERTZ keyboard (not a vowel for a vowel)."""
+    return typed in _KEYBOARD.get(meant, "") and not (typed in "aeiouy" and meant in "aeiouy")
+
+
+def _slips_only(typed: str, meant: str) -> bool:
+    """Whether ``typed`` differs from ``meant`` (equal lengths) only by neighbouring keys and swapped
+    neighbours ("samsunf", "pounldnad")."""
+    if len(typed) != len(meant):
+        return False
+    i = 0
+    while i < len(typed):
+        if typed[i] == meant[i]:
+            i += 1
+        elif i + 1 < len(typed) and typed[i] == meant[i + 1] and typed[i + 1] == meant[i]:
+            i += 2
+        elif _slip(typed[i], meant[i]):
+            i += 1
+        else:
+            return False
+    return True
 
 
 def sounds_ok(
@@ -170,6 +201,5 @@ def _restricted_ok(window_key: str, variant_key: str) -> bool:
         return False
     changed = [(a, b) for a, b in zip(window_key, variant_key, strict=True) if a != b]
     if len(changed) == 1:
-        typed, meant = changed[0]
-        return typed in _KEYBOARD.get(meant, "") and not (typed in "aeiouy" and meant in "aeiouy")
+        return _slip(*changed[0])
     return sorted(window_key) == sorted(variant_key)

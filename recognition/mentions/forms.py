@@ -18,8 +18,10 @@ From every name and alias (as folded tokens) :func:`derived` makes:
 - ``abbreviation``: the usual short or long form of a word of the name ("carls jr" → "carls junior", "carls
   jnr"; "xyz brothers" → "xyz bros");
 - ``clipped``: how people clip a long one-word name and add a familiar ending — its first half or more (five
-  letters at least) with nothing, "s", "y", "ie", "ies", "o", "os", "a", "as" or "ni" after it ("sainsburys"
-  → "sainsbos", "starbucks" → "starbs", "starbies", "primark" → "primarni"; a name beginning with "Mc" also
+  letters at least) with nothing, "s", "y", "ys", "ie", "ies", "o", "os", "a", "as" or "ni" after it
+  ("sainsburys" → "sainsbos", "starbucks" → "starbs", "starbies", "primark" → "primarni"), and for names of
+  eight letters or more their first four letters with a pet name's ending ("y", "ys", "ie", "ies", "o", "os":
+  "morrisons" → "morrys", "morrie"); a name beginning with "Mc" also
   keeps "Mc" and the next letter: "mcdonalds" → "mcd", "mcds"). The clipped part must not be a common word, a
   descriptor or a given name ("samsung" gives no "sams"), and no whole form may be one. Clipped forms, like
   initialisms, are matched exactly.
@@ -46,7 +48,9 @@ __all__ = ["Form", "derived", "strip_connectors", "unambiguous"]
 _ARTICLES = frozenset({"the", "der", "die", "das"})
 _INNER_ARTICLES = frozenset({"the", "a", "in"})  # "in" inside a name is said "n": "Jack 'n' the Box"
 _DIGITS = {digit: word for word, digit in reversed(NUMBER_WORDS.items())}  # English words win
-_CLIP_ENDINGS = ("", "s", "y", "ie", "ies", "o", "os", "a", "as", "ni")
+_CLIP_ENDINGS = ("", "s", "y", "ys", "ie", "ies", "o", "os", "a", "as", "ni")
+_PET_ENDINGS = ("y", "ys", "ie", "ies", "o", "os")  # endings of pet names ("morrys", "sainsies")
+_PET_HEAD = 4  # letters kept of a name of twice as many or more, with a pet name's ending only
 _CLIP_SHORTEST = 5  # letters kept of the name, at least (and at least half of it)
 _CLIP_LONGEST_NAME = 7  # names shorter than this are not clipped
 
@@ -123,6 +127,9 @@ def _clipped(tokens: tuple[str, ...]) -> list[str]:
     for head in heads:
         if not _ordinary(head):
             out.extend(head + ending for ending in _CLIP_ENDINGS if not _ordinary(head + ending))
+    pet = name[:_PET_HEAD]
+    if len(name) >= 2 * _PET_HEAD and not _ordinary(pet):
+        out.extend(pet + ending for ending in _PET_ENDINGS if not _ordinary(pet + ending))
     return [form for form in dict.fromkeys(out) if form != name]
 
 

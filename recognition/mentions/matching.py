@@ -18,10 +18,14 @@ from recognition.mentions.acceptance import (
     structure_ok,
 )
 from recognition.mentions.forms import derived, strip_connectors, unambiguous
+from recognition.mentions.phonetic import letter_names
 from recognition.mentions.spelling import Variant, is_common, is_stop, key, variant_of
 from recognition.mentions.words import CONNECTORS, NAME_CONNECTORS
 
 _REMEMBER = 1 << 15
+_SHORT_NAME = 4  # letters of the longest name or initialism read from its letters' names
+_LONGEST_SPELT_OUT = 24
+_SPELT_OUT = 90
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,10 @@ class Index:
             return None if exact.weak else Hit(exact.brand_id, 100)
         if all(is_stop(token) for token in window):
             return None
+        return self._spelt_out(folded) or self._inexact(window, folded, window_key, joined)
+
+    def _inexact(self, window: tuple[str, ...], folded: str, window_key: str, joined: bool) -> Hit | None:
+        """The best misspelt, plural or sound-alike reading of ``window`` (rules 7–8 of ``coding``)."""
         found: dict[int, int] = {}  # variant position → edit distance
         for _, distance, j in process.extract(
             window_key, self.keys, scorer=OSA.distance, score_cutoff=MAX_EDITS, limit=None
@@ -121,6 +129,18 @@ class Index:
             found, key=lambda pos: (round(fuzz.ratio(folded, self.variants[pos].folded)), -found[pos], -pos)
         )
         return Hit(self.variants[best].brand_id, round(fuzz.ratio(folded, self.variants[best].folded)))
+
+    def _spelt_out(self, folded: str) -> Hit | None:
+        """A short name or initialism spelt out by its letters' names ("elgee" LG, "kay eff see" KFC), read with
+        a score of ``_SPELT_OUT`` so that it is shown for review; None when there is none or more than one."""
+        if len(folded) > _LONGEST_SPELT_OUT:
+            return None
+        brands = set()
+        for letters in letter_names(folded):
+            variant = self.by_folded.get(letters)
+            if variant is not None and not variant.weak and len(variant.folded) <= _SHORT_NAME:
+                brands.add(variant.brand_id)
+        return Hit(brands.pop(), _SPELT_OUT) if len(brands) == 1 else None
 
     def _plurals(self, window: tuple[str, ...], folded: str) -> list[int]:
         """Variants that ``window`` spells with an "s" added or dropped ("dominos"/"domino", "kfcs"/"kfc")."""

@@ -15,6 +15,8 @@
   "ph" → "f", "ck" and a hard "c" → "k", a soft "c"
   (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th" and "dt" → "t"; repeats squeezed
   ("starbux" and "starbucks" → "starbuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
+- :func:`letter_names` — the letters a text spells out by their English or German names ("elgee" and "el ge"
+  → "lg", "kay eff see" → "kfc", "beekay" → "bk").
 - :func:`skeleton` — the comparison key with every vowel (and "y") written as "a" and repeats squeezed, so that
   edit distances between skeletons count consonant differences only ("nayki" and "nike" are both "naka").
 
@@ -28,7 +30,7 @@ from functools import lru_cache
 
 import jellyfish
 
-__all__ = ["cologne", "metaphone", "skeleton", "spoken"]
+__all__ = ["cologne", "letter_names", "metaphone", "skeleton", "spoken"]
 
 _VOWELS = frozenset("aeijouy")
 _C_HARD_ONSET = frozenset("ahkloqrux")
@@ -114,3 +116,50 @@ def spoken(text: str) -> str:
     for pattern, replacement in _SPOKEN:
         out = pattern.sub(replacement, out)
     return _REPEAT.sub(r"\1", out)
+
+
+_LETTER_NAMES = {
+    "a": ("a", "ay", "ah"),
+    "b": ("bee", "be", "beh", "bi"),
+    "c": ("see", "cee", "ce", "si", "tse", "zeh"),
+    "d": ("dee", "de", "deh", "di"),
+    "e": ("e", "ee", "eh"),
+    "f": ("ef", "eff"),
+    "g": ("gee", "ge", "geh", "jee", "ji"),
+    "h": ("aitch", "eitch", "ha", "haa"),
+    "i": ("i", "eye", "ai"),
+    "j": ("jay", "jot", "yot"),
+    "k": ("kay", "ka", "kah", "kei"),
+    "l": ("el", "ell"),
+    "m": ("em", "emm"),
+    "n": ("en", "enn"),
+    "o": ("o", "oh"),
+    "p": ("pee", "pe", "peh", "pi"),
+    "q": ("queue", "cue", "kew", "kyu", "ku", "kuh"),
+    "r": ("ar", "arr", "er", "err"),
+    "s": ("es", "ess"),
+    "t": ("tee", "te", "teh", "ti"),
+    "u": ("u", "you", "yu", "uh"),
+    "v": ("vee", "vi", "fau", "vau"),
+    "w": ("doubleyou", "doubleu", "we"),
+    "x": ("ex", "ix"),
+    "y": ("why", "wai", "ypsilon"),
+    "z": ("zee", "zed", "zet", "tset"),
+}
+_BY_NAME = {name: letter for letter, names in _LETTER_NAMES.items() for name in names}
+_LONGEST_NAME = max(len(name) for name in _BY_NAME)
+
+
+@lru_cache(maxsize=1 << 15)
+def letter_names(text: str) -> frozenset[str]:
+    """Every way of reading ``text`` (folded letters, spaces ignored) as two or more letters spelt out by their
+    names; empty when it cannot be read so."""
+    word = _NOT_LETTER.sub("", text)
+    readings: list[set[str]] = [set() for _ in range(len(word) + 1)]
+    readings[0].add("")
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - _LONGEST_NAME), end):
+            letter = _BY_NAME.get(word[start:end])
+            if letter is not None:
+                readings[end].update(prefix + letter for prefix in readings[start])
+    return frozenset(r for r in readings[-1] if len(r) >= 2)
