@@ -14,7 +14,9 @@ From every name and alias (as folded tokens) :func:`derived` makes:
 - ``initialism``: the first letters of the spoken name's words, when it has two or more words of two letters or
   more (or of single letters only: "b and m" → "bm", "bandm", "bnm") and the letters are not a common word
   ("burger king" → "bk", "dairy queen" → "dq", "marks and spencer" → "ms" and the glued "mands" and "mns";
-  "aldi sud" → "as" is a common word, so none). Initialisms are matched exactly;
+  "aldi sud" → "as" is a common word, so none), and of a one-word name glued from two words whose second is an
+  ordinary word ("mediamarkt" → "mm", "poundland" → "pl", "marktkauf" → "mk"). Initialisms are matched
+  exactly;
 - ``abbreviation``: the usual short or long form of a word of the name ("carls jr" → "carls junior", "carls
   jnr"; "xyz brothers" → "xyz bros");
 - ``clipped``: how people clip a long one-word name and add a familiar ending — its first half or more (five
@@ -50,6 +52,7 @@ _INNER_ARTICLES = frozenset({"the", "a", "in"})  # "in" inside a name is said "n
 _DIGITS = {digit: word for word, digit in reversed(NUMBER_WORDS.items())}  # English words win
 _CLIP_ENDINGS = ("", "s", "y", "ys", "ie", "ies", "o", "os", "a", "as", "ni")
 _PET_ENDINGS = ("y", "ys", "ie", "ies", "o", "os")  # endings of pet names ("morrys", "sainsies")
+_COMPOUND_HEAD, _COMPOUND_TAIL = 3, 4  # letters of the shortest first and second word of a glued name
 _PET_HEAD = 4  # letters kept of a name of twice as many or more, with a pet name's ending only
 _CLIP_SHORTEST = 5  # letters kept of the name, at least (and at least half of it)
 _CLIP_LONGEST_NAME = 7  # names shorter than this are not clipped
@@ -108,6 +111,19 @@ def _initialisms(spoken: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _compound_initialism(tokens: tuple[str, ...]) -> list[str]:
+    """A one-word name glued from two words, the second an ordinary word: their first letters ("mediamarkt" →
+    "mm", "poundland" → "pl"), unless those are a common word."""
+    if len(tokens) != 1 or not tokens[0].isalpha():
+        return []
+    name = tokens[0]
+    for cut in range(_COMPOUND_HEAD, len(name) - _COMPOUND_TAIL + 1):
+        if name[cut:] in COMMON_WORDS:
+            letters = name[0] + name[cut]
+            return [] if letters in COMMON_WORDS else [letters]
+    return []
+
+
 def _ordinary(word: str) -> bool:
     """A common word, descriptor or given name, or the plural or possessive of one."""
     return any(
@@ -158,6 +174,7 @@ def derived(tokens: tuple[str, ...]) -> list[Form]:
     if len(tokens) > 1 and _distinctive_head(tokens[0]):
         forms.append(Form(tokens[:1], "head"))
     forms.extend(Form((letters,), "initialism") for letters in _initialisms(spoken))
+    forms.extend(Form((letters,), "initialism") for letters in _compound_initialism(tokens))
     forms.extend(Form(other, "abbreviation") for other in _abbreviated(tokens))
     forms.extend(Form((clip,), "clipped") for clip in _clipped(tokens))
     seen = {"".join(tokens)}
