@@ -133,7 +133,9 @@ def sounds_ok(
     consonant skeletons (as written or as spoken) within 2 edits (names of 6–9 letters) or 3 (10+). Names of up
     to five letters need more: the Kölner code agrees and so does the Metaphone code or the spelling but for
     one sound-alike letter ("reve"), the skeletons are within 1 edit, and a final vowel keeps its class."""
-    if not structure_ok(window, variant) or any(_given_name(token) for token in window):
+    if not structure_ok(window, variant) or any(
+        _given_name(token) and token not in variant.tokens for token in window
+    ):
         return False
     theirs = sound_codes(variant.folded)
     length = len(variant.key)

@@ -13,7 +13,7 @@
   "Xiaomi") → "sh"; a "j" after a vowel and before a consonant, as German and Polish write the "i" of a diphthong
   ("Najki") → "i"; a final "er" after a consonant, as British English speaks it ("Kapper" for Kappa) → "a";
   "ph" → "f", "ck" and a hard "c" → "k", a soft "c"
-  (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th" and "dt" → "t"; repeats squeezed
+  (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th" and "dt" → "t"; an "h" after a vowel and not before one is silent ("John", "Ahldi"); repeats squeezed
   ("starbux" and "starbucks" → "starbuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
 - :func:`letter_names` — the letters a text spells out by their English or German names ("elgee" and "el ge"
   → "lg", "kay eff see" → "kfc", "beekay" → "bk").
@@ -50,6 +50,7 @@ _VOWEL_RUN = re.compile(r"[aeiouy]+")
 _REPEAT = re.compile(r"(.)\1+")
 _SPOKEN = (
     (re.compile(r"^x"), "sh"),
+    (re.compile(r"dsch|dj"), "j"),
     (re.compile(r"t(?=s?ch)"), ""),
     (re.compile(r"sch"), "sh"),
     (re.compile(r"ch"), "sh"),
@@ -63,6 +64,7 @@ _SPOKEN = (
     (re.compile(r"qu"), "kw"),
     (re.compile(r"z"), "s"),
     (re.compile(r"th|dt"), "t"),
+    (re.compile(r"(?<=[aeiouy])h(?![aeiouy])"), ""),
 )
 
 
@@ -129,7 +131,7 @@ _LETTER_NAMES = {
     "h": ("aitch", "eitch", "ha", "haa"),
     "i": ("i", "eye", "ai"),
     "j": ("jay", "jot", "yot"),
-    "k": ("kay", "ka", "kah", "kei"),
+    "k": ("kay", "ka", "kah", "kei", "kai"),
     "l": ("el", "ell"),
     "m": ("em", "emm"),
     "n": ("en", "enn"),
