@@ -26,6 +26,8 @@ _REMEMBER = 1 << 15
 _SHORT_NAME = 4  # letters of the longest name or initialism read from its letters' names
 _LONGEST_SPELT_OUT = 24
 _SPELT_OUT = 90
+_SWAPPED = 3  # letters of an abbreviation read with two neighbours swapped
+_GLUED_HALF = 4  # letters of the shorter half of two glued brands when one of them is misspelt
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,11 @@ class Index:
             return None if exact.weak else Hit(exact.brand_id, 100)
         if all(is_stop(token) for token in window):
             return None
-        return self._spelt_out(folded) or self._inexact(window, folded, window_key, joined)
+        return (
+            self._spelt_out(folded)
+            or self._swapped_letters(folded)
+            or self._inexact(window, folded, window_key, joined)
+        )
 
     def _inexact(self, window: tuple[str, ...], folded: str, window_key: str, joined: bool) -> Hit | None:
         """The best misspelt, plural or sound-alike reading of ``window`` (rules 7–8 of ``coding``)."""
@@ -142,6 +148,22 @@ class Index:
                 brands.add(variant.brand_id)
         return Hit(brands.pop(), _SPELT_OUT) if len(brands) == 1 else None
 
+    def _swapped_letters(self, folded: str) -> Hit | None:
+        """An abbreviation of three letters without vowels typed with two neighbours swapped ("kcf" KFC, "jlb"
+        JBL), when exactly one brand is written so."""
+        if len(folded) != _SWAPPED or not folded.isalpha() or not abbreviation(folded):
+            return None
+        found: dict[str, str] = {}  # brand → its spelling
+        for i in range(len(folded) - 1):
+            swapped = folded[:i] + folded[i + 1] + folded[i] + folded[i + 2 :]
+            variant = self.by_folded.get(swapped)
+            if variant is not None and not variant.weak:
+                found[variant.brand_id] = swapped
+        if len(found) != 1:
+            return None
+        ((brand_id, spelling),) = found.items()
+        return Hit(brand_id, round(fuzz.ratio(folded, spelling)))
+
     def _plurals(self, window: tuple[str, ...], folded: str) -> list[int]:
         """Variants that ``window`` spells with an "s" added or dropped ("dominos"/"domino", "kfcs"/"kfc")."""
         out = []
@@ -177,7 +199,8 @@ def split_glued(tokens: Sequence[str], index: Index) -> list[str]:
     brand spelling or a stop word of 4+ letters ("nikeadidas" → "nike adidas", "nettomarkt" → "netto markt").
 
     Only tokens that are neither brand spellings nor common words are split, and only at the first position
-    that works; misspelt halves are never split (too many ordinary words begin with a short brand name).
+    that works. A token the coder cannot read as one brand is also split into two halves of four letters or
+    more when one half is a brand spelling and the other is read as a brand ("naikadidas", "nikeadiddas").
     """
     out: list[str] = []
     for token in tokens:
@@ -198,7 +221,23 @@ def _split_one(token: str, index: Index) -> list[str]:
             len(tail) >= 4 and is_stop(tail)
         ):
             return [head, tail]
+    if index.match((token,)) is None:  # two brands glued, one of them misspelt ("naikadidas", "nikeadiddas")
+        for cut in range(_GLUED_HALF, len(token) - _GLUED_HALF + 1):
+            head, tail = token[:cut], token[cut:]
+            if _brand(head, index, exact=True) and _brand(tail, index, exact=False):
+                return [head, tail]
+            if _brand(tail, index, exact=True) and _brand(head, index, exact=False):
+                return [head, tail]
     return [token]
+
+
+def _brand(text: str, index: Index, *, exact: bool) -> bool:
+    """Whether ``text`` is a brand spelling (``exact``), or is read as a brand, not a common word."""
+    variant = index.by_folded.get(text)
+    if exact:
+        return variant is not None and not variant.weak and not variant.exact_only
+    hit = None if is_common(text) else index.match((text,))
+    return hit is not None and hit.brand_id is not None
 
 
 @dataclass(frozen=True)
