@@ -17,13 +17,16 @@ From every name and alias (as folded tokens) :func:`derived` makes:
   "aldi sud" → "as" is a common word, so none), and of a one-word name glued from two words whose second is an
   ordinary word ("mediamarkt" → "mm", "poundland" → "pl", "marktkauf" → "mk"). Initialisms are matched
   exactly;
+- ``initialism`` too: a two-word name with one word cut to its initial ("john lewis" → "j lewis", "taco bell" →
+  "taco b"; see :func:`_initialled`);
 - ``abbreviation``: the usual short or long form of a word of the name ("carls jr" → "carls junior", "carls
   jnr"; "xyz brothers" → "xyz bros");
 - ``clipped``: how people clip a long one-word name and add a familiar ending — its first half or more (five
   letters at least) with nothing, "s", "y", "ys", "ie", "ies", "o", "os", "a", "as" or "ni" after it
-  ("sainsburys" → "sainsbos", "starbucks" → "starbs", "starbies", "primark" → "primarni"), and for names of
-  eight letters or more their first four letters with a pet name's ending ("y", "ys", "ie", "ies", "o", "os":
-  "morrisons" → "morrys", "morrie"); a name beginning with "Mc" also
+  ("sainsburys" → "sainsbos", "starbucks" → "starbs", "starbies", "primark" → "primarni"), and its first four
+  letters or more (up to half of it; a word is allowed there) with a pet name's ending ("y", "ys", "ie", "ies",
+  "i", "o", "os": "morrisons" → "morrys", "morrie", "kaufland" → "kaufi", "rossmann" → "rossi", "poundland" →
+  "poundies"); a name beginning with "Mc" also
   keeps "Mc" and the next letter: "mcdonalds" → "mcd", "mcds"). The clipped part must not be a common word, a
   descriptor or a given name ("samsung" gives no "sams"), and no whole form may be one. Clipped forms, like
   initialisms, are matched exactly.
@@ -51,9 +54,9 @@ _ARTICLES = frozenset({"the", "der", "die", "das"})
 _INNER_ARTICLES = frozenset({"the", "a", "in"})  # "in" inside a name is said "n": "Jack 'n' the Box"
 _DIGITS = {digit: word for word, digit in reversed(NUMBER_WORDS.items())}  # English words win
 _CLIP_ENDINGS = ("", "s", "y", "ys", "ie", "ies", "o", "os", "a", "as", "ni")
-_PET_ENDINGS = ("y", "ys", "ie", "ies", "o", "os")  # endings of pet names ("morrys", "sainsies")
+_PET_ENDINGS = ("y", "ys", "ie", "ies", "i", "o", "os")  # endings of pet names ("morrys", "kaufi", "rossi")
 _COMPOUND_HEAD, _COMPOUND_TAIL = 3, 4  # letters of the shortest first and second word of a glued name
-_PET_HEAD = 4  # letters kept of a name of twice as many or more, with a pet name's ending only
+_PET_HEAD = 4  # letters kept at least of a name, with a pet name's ending
 _CLIP_SHORTEST = 5  # letters kept of the name, at least (and at least half of it)
 _CLIP_LONGEST_NAME = 7  # names shorter than this are not clipped
 
@@ -124,6 +127,22 @@ def _compound_initialism(tokens: tuple[str, ...]) -> list[str]:
     return []
 
 
+def _initialled(spoken: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """A two-word name with one word cut to its initial ("john lewis" → "j lewis", "john l"; "taco bell" →
+    "taco b"), when the word kept has three letters or more and is no number, and the name glued so is no word
+    (a final "s" would read as a plural: "shake s" is not "shakes")."""
+    words = strip_connectors(spoken)
+    if len(words) != 2 or not all(w.isalpha() and len(w) >= 2 for w in words):
+        return []
+    first, second = words
+    out = []
+    if len(first) >= 3 and first not in NUMBER_WORDS and second[0] != "s":
+        out.append((first, second[0]))
+    if len(second) >= 3 and second not in NUMBER_WORDS:
+        out.append((first[0], second))
+    return [form for form in out if not _ordinary("".join(form))]
+
+
 def _ordinary(word: str) -> bool:
     """A common word, descriptor or given name, or the plural or possessive of one."""
     return any(
@@ -143,9 +162,8 @@ def _clipped(tokens: tuple[str, ...]) -> list[str]:
     for head in heads:
         if not _ordinary(head):
             out.extend(head + ending for ending in _CLIP_ENDINGS if not _ordinary(head + ending))
-    pet = name[:_PET_HEAD]
-    if len(name) >= 2 * _PET_HEAD and not _ordinary(pet):
-        out.extend(pet + ending for ending in _PET_ENDINGS if not _ordinary(pet + ending))
+    for cut in range(_PET_HEAD, max(_PET_HEAD, (len(name) + 1) // 2) + 1):
+        out.extend(name[:cut] + ending for ending in _PET_ENDINGS if not _ordinary(name[:cut] + ending))
     return [form for form in dict.fromkeys(out) if form != name]
 
 
@@ -175,6 +193,7 @@ def derived(tokens: tuple[str, ...]) -> list[Form]:
         forms.append(Form(tokens[:1], "head"))
     forms.extend(Form((letters,), "initialism") for letters in _initialisms(spoken))
     forms.extend(Form((letters,), "initialism") for letters in _compound_initialism(tokens))
+    forms.extend(Form(form, "initialism") for form in _initialled(spoken))
     forms.extend(Form(other, "abbreviation") for other in _abbreviated(tokens))
     forms.extend(Form((clip,), "clipped") for clip in _clipped(tokens))
     seen = {"".join(tokens)}
