@@ -8,13 +8,15 @@
 - :func:`metaphone` — Lawrence Philips' Metaphone (Computer Language 7(12), 1990), English spelling rules, from
   the ``jellyfish`` library.
 - :func:`spoken` — spelling conventions that write one sound in several ways brought to one spelling, after
-  doubled letters are squeezed ("maxx" → "max"): the "t" of the German "tsch" and the English "tch" dropped; "sch", "ch"
-  (as French and German names are read: "Champion" written "Schampion") and a leading "x" (as in Chinese names:
-  "Xiaomi") → "sh"; a "j" after a vowel and before a consonant, as German and Polish write the "i" of a diphthong
-  ("Najki") → "i"; a final "er" after a consonant, as British English speaks it ("Kapper" for Kappa) → "a";
-  "ph" → "f", "ck" and a hard "c" → "k", a soft "c"
-  (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th" and "dt" → "t"; an "h" after a vowel and not before one is silent ("John", "Ahldi"); repeats squeezed
-  ("starbux" and "starbucks" → "starbuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
+  doubled letters are squeezed ("maxx" → "max"): the German "dsch" and the French "dj" → "j" ("Dschimmi
+  Dschons"); a leading "sch" before "p" or "t", as German speaks "sp" and "st" ("Schpar") → "s"; the "t" of the
+  German "tsch" and the English "tch" dropped; "sch", "ch" (as French and German names are read: "Champion"
+  written "Schampion") and a leading "x" (as in Chinese names: "Xiaomi") → "sh"; a "j" after a vowel and before
+  a consonant, as German and Polish write the "i" of a diphthong ("Najki") → "i"; a final "er" after a
+  consonant, as British English speaks it ("Kapper" for Kappa) → "a"; "ph" → "f", "ck" and a hard "c" → "k", a
+  soft "c" (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th" and "dt" → "t"; an "h" after a
+  vowel and not before one is silent ("John", "Ahldi"); repeats squeezed ("starbux" and "starbucks" →
+  "starbuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
 - :func:`letter_names` — the letters a text spells out by their English or German names ("elgee" and "el ge"
   → "lg", "kay eff see" → "kfc", "beekay" → "bk").
 - :func:`skeleton` — the comparison key with every vowel (and "y") written as "a" and repeats squeezed, so that
@@ -51,6 +53,7 @@ _REPEAT = re.compile(r"(.)\1+")
 _SPOKEN = (
     (re.compile(r"^x"), "sh"),
     (re.compile(r"dsch|dj"), "j"),
+    (re.compile(r"^sch(?=[pt])"), "s"),
     (re.compile(r"t(?=s?ch)"), ""),
     (re.compile(r"sch"), "sh"),
     (re.compile(r"ch"), "sh"),
@@ -130,7 +133,7 @@ _LETTER_NAMES = {
     "g": ("gee", "ge", "geh", "jee", "ji"),
     "h": ("aitch", "eitch", "ha", "haa"),
     "i": ("i", "eye", "ai"),
-    "j": ("jay", "jot", "yot"),
+    "j": ("jay", "jei", "jot", "yot"),
     "k": ("kay", "ka", "kah", "kei", "kai"),
     "l": ("el", "ell"),
     "m": ("em", "emm"),
