@@ -35,6 +35,7 @@ _KEYBOARD = {letter: _neighbours(letter) for letter in "abcdefghijklmnopqrstuvwx
 _SOUND_ALIKE = frozenset(frozenset(pair) for pair in ("vw", "fv", "ck", "kq", "sz", "iy", "dt", "gk", "bp"))
 _VOWEL_CLASS = {"a": "a", "o": "o", "u": "o", "e": "i", "i": "i", "y": "i"}
 
+_SLIP_AT_START = 5  # letters of the shortest name whose first letter may be a keyboard slip
 MAX_EDITS = 3  # the largest edit allowance of any length band (names of 12+ characters)
 
 
@@ -92,12 +93,20 @@ def fuzzy_ok(window: tuple[str, ...], window_key: str, variant: Variant, distanc
     if distance == 0:
         return True
     length = len(variant.key)
-    if len(window_key) < 3 or window_key[0] != variant.key[0]:
+    if len(window_key) < 3 or not _first_letter_ok(window_key, variant.key, length):
         return False
     if distance > edit_limit(length):
         # one slip more for names of five letters or more when every slip is a key's neighbour or a swap
         return length >= 5 and distance == edit_limit(length) + 1 and _slips_only(window_key, variant.key)
     return length != 4 or _restricted_ok(window_key, variant.key)
+
+
+def _first_letter_ok(typed: str, meant: str, length: int) -> bool:
+    """The first letters agree, or (names of five letters or more) the first is its neighbour's on the keyboard
+    and the rest is the name's ("Rdeka", "Yesco")."""
+    if typed[0] == meant[0]:
+        return True
+    return length >= _SLIP_AT_START and typed[1:] == meant[1:] and _slip(typed[0], meant[0])
 
 
 def _slip(typed: str, meant: str) -> bool:

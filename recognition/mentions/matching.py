@@ -3,6 +3,7 @@ a frame's spellings, the best reading of one window, and the best reading of a s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ _REMEMBER = 1 << 15
 _SHORT_NAME = 4  # letters of the longest name or initialism read from its letters' names
 _LONGEST_SPELT_OUT = 24
 _SPELT_OUT = 90
+_FEWEST_CONSONANTS = 3  # letters of the shortest name read from its consonants alone
+_VOWELS = re.compile("[aeiou]")
 _SWAPPED = 3  # letters of an abbreviation read with two neighbours swapped
 _GLUED_HALF = 4  # letters of the shorter half of two glued brands when one of them is misspelt
 
@@ -71,6 +74,16 @@ class Index:
         self.weak = {v.folded: v.brand_id for v in self.variants if v.weak}
         self.not_brand = frozenset(not_brand)
         self.max_window = max((len(v.tokens) for v in self.variants), default=1) + 1
+        consonants: dict[str, set[str]] = {}
+        for i in self.fuzzy:
+            v = self.variants[i]
+            if not v.weak and v.folded.isalpha():
+                consonants.setdefault(_consonants(v.folded), set()).add(v.brand_id)
+        self.by_consonants = {
+            letters: brands.pop()
+            for letters, brands in consonants.items()
+            if len(brands) == 1 and len(letters) >= _FEWEST_CONSONANTS and letters not in self.by_folded
+        }
         self.by_sound: dict[str, list[int]] = {}
         for i in self.fuzzy:
             v = self.variants[i]
@@ -107,6 +120,7 @@ class Index:
         return (
             self._spelt_out(folded)
             or self._swapped_letters(folded)
+            or self._without_vowels(window, folded)
             or self._inexact(window, folded, window_key, joined)
         )
 
@@ -148,6 +162,19 @@ class Index:
                 brands.add(variant.brand_id)
         return Hit(brands.pop(), _SPELT_OUT) if len(brands) == 1 else None
 
+    def _without_vowels(self, window: tuple[str, ...], folded: str) -> Hit | None:
+        """One word typed without its vowels ("rbk" Reebok, "strbcks" Starbucks): the consonants of exactly
+        one brand's spelling, three or more, read with a score of ``_SPELT_OUT`` to be shown for review."""
+        if (
+            len(window) != 1
+            or not folded.isalpha()
+            or _consonants(folded) != key(folded)
+            or is_common(folded)
+        ):
+            return None
+        brand_id = self.by_consonants.get(key(folded))
+        return None if brand_id is None else Hit(brand_id, _SPELT_OUT)
+
     def _swapped_letters(self, folded: str) -> Hit | None:
         """An abbreviation of three letters without vowels typed with two neighbours swapped ("kcf" KFC, "jlb"
         JBL), when exactly one brand is written so."""
@@ -186,6 +213,11 @@ class Index:
         codes = sound_codes(folded)
         positions = {pos for code in codes for pos in self.by_sound.get(code, ())}
         return sorted(pos for pos in positions if sounds_ok(window, window_key, self.variants[pos], codes))
+
+
+def _consonants(folded: str) -> str:
+    """``folded`` without the vowels a, e, i, o and u, repeated letters squeezed ("starbucks" → "strbcks")."""
+    return key(_VOWELS.sub("", folded))
 
 
 def _joins(variant: Variant) -> bool:
