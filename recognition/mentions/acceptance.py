@@ -102,11 +102,20 @@ def fuzzy_ok(window: tuple[str, ...], window_key: str, variant: Variant, distanc
 
 
 def _first_letter_ok(typed: str, meant: str, length: int) -> bool:
-    """The first letters agree, or (names of five letters or more) the first is its neighbour's on the keyboard
-    and the rest is the name's ("Rdeka", "Yesco")."""
+    """The first letters agree, or the name (five letters or more) is written exactly but for a slip at its start:
+    the first letter typed as its neighbour on the keyboard ("Rdeka", "Yesco"), a neighbour's key hit before it
+    ("sadidas"), the first two letters swapped ("iNke" is too short; "eRebok"), or (six letters or more) the first
+    letter left out ("didas", "ululemon")."""
     if typed[0] == meant[0]:
         return True
-    return length >= _SLIP_AT_START and typed[1:] == meant[1:] and _slip(typed[0], meant[0])
+    if length < _SLIP_AT_START:
+        return False
+    return (
+        (typed[1:] == meant[1:] and _slip(typed[0], meant[0]))
+        or (typed[1:] == meant and _slip(typed[0], meant[0]))
+        or (typed[:2] == meant[1::-1] and typed[2:] == meant[2:])
+        or (length > _SLIP_AT_START and typed == meant[1:])
+    )
 
 
 def _slip(typed: str, meant: str) -> bool:
@@ -142,9 +151,7 @@ def sounds_ok(
     consonant skeletons (as written or as spoken) within 2 edits (names of 6–9 letters) or 3 (10+). Names of up
     to five letters need more: the Kölner code agrees and so does the Metaphone code or the spelling but for
     one sound-alike letter ("reve"), the skeletons are within 1 edit, and a final vowel keeps its class."""
-    if not structure_ok(window, variant) or any(
-        _given_name(token) and token not in variant.tokens for token in window
-    ):
+    if not structure_ok(window, variant) or not _names_in_place(window, variant):
         return False
     theirs = sound_codes(variant.folded)
     length = len(variant.key)
@@ -164,6 +171,17 @@ def sounds_ok(
         return codes[1] == theirs[1] and alike and apart <= 1 and _same_final_vowel(window_key, variant.key)
     apart = min(apart, OSA.distance(codes[2][2:], theirs[2][2:]))
     return apart <= (2 if length <= 9 else 3)
+
+
+def _names_in_place(window: tuple[str, ...], variant: Variant) -> bool:
+    """A given name in a window read by its sound stands where the brand's name has one ("Karls Jr" for Carl's
+    Jr., "Papa Dschons"); elsewhere it is a person ("Nikki" is not Nike, "Mikes" not "Mickey D's")."""
+    if len(window) != len(variant.tokens):
+        return not any(_given_name(token) for token in window)
+    return all(
+        not _given_name(token) or token == word or _given_name(word)
+        for token, word in zip(window, variant.tokens, strict=True)
+    )
 
 
 def _given_name(token: str) -> bool:

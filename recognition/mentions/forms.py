@@ -51,7 +51,9 @@ from recognition.mentions.words import (
 __all__ = ["Form", "derived", "strip_connectors", "unambiguous"]
 
 _ARTICLES = frozenset({"the", "der", "die", "das"})
-_INNER_ARTICLES = frozenset({"the", "a", "in"})  # "in" inside a name is said "n": "Jack 'n' the Box"
+_INNER_ARTICLES = frozenset(
+    {"the", "tha", "thee", "teh", "da", "de", "a", "in"}
+)  # "in" inside a name is said "n": "Jack 'n' the Box"
 _DIGITS = {digit: word for word, digit in reversed(NUMBER_WORDS.items())}  # English words win
 _CLIP_ENDINGS = ("", "s", "y", "ys", "ie", "ies", "o", "os", "a", "as", "ni")
 _PET_ENDINGS = ("y", "ys", "ie", "ies", "i", "o", "os")  # endings of pet names ("morrys", "kaufi", "rossi")
