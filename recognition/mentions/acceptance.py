@@ -36,7 +36,9 @@ _SOUND_ALIKE = frozenset(frozenset(pair) for pair in ("vw", "fv", "ck", "kq", "s
 _VOWEL_CLASS = {"a": "a", "o": "o", "u": "o", "e": "i", "i": "i", "y": "i"}
 
 _SLIP_AT_START = 5  # letters of the shortest name whose first letter may be a keyboard slip
+_DEVOICED = str.maketrans("bdgvwz", "ptkffs")
 MAX_EDITS = 3  # the largest edit allowance of any length band (names of 12+ characters)
+Codes = tuple[str, str, str, str]  # tagged phonetic codes of a spelling (see ``sound_codes``)
 
 
 def edit_limit(length: int) -> int:
@@ -55,10 +57,12 @@ def abbreviation(folded: str) -> bool:
     return not any(ch in "aeiouy" for ch in folded)
 
 
-def sound_codes(folded: str) -> tuple[str, str, str]:
-    """The Metaphone and Kölner codes of ``folded`` and the skeleton of its spoken spelling, tagged so that the
-    three never collide in one index."""
-    return "m:" + metaphone(folded), "c:" + cologne(folded), "s:" + skeleton(spoken(folded))
+def sound_codes(folded: str) -> Codes:
+    """The Metaphone and Kölner codes of ``folded``, the skeleton of its spoken spelling, and that skeleton with
+    voiced consonants written voiceless ("arkoz" and "argos"), tagged so that the four never collide in one
+    index."""
+    said = skeleton(spoken(folded))
+    return "m:" + metaphone(folded), "c:" + cologne(folded), "s:" + said, "v:" + _voiceless(said)
 
 
 def structure_ok(window: tuple[str, ...], variant: Variant) -> bool:
@@ -141,9 +145,7 @@ def _slips_only(typed: str, meant: str) -> bool:
     return True
 
 
-def sounds_ok(
-    window: tuple[str, ...], window_key: str, variant: Variant, codes: tuple[str, str, str]
-) -> bool:
+def sounds_ok(window: tuple[str, ...], window_key: str, variant: Variant, codes: Codes) -> bool:
     """A spelling that sounds like ``variant`` (rule 8 of ``coding``).
 
     A phonetic code agrees (Metaphone, Kölner, or the skeleton of the spoken spelling); the first letter of the
@@ -159,7 +161,10 @@ def sounds_ok(
         return False
     if OSA.distance(window_key, variant.key) > edit_limit(length) + 2:
         return False
-    apart = OSA.distance(skeleton(window_key), skeleton(variant.key))
+    apart = min(
+        OSA.distance(skeleton(window_key), skeleton(variant.key)),
+        OSA.distance(skeleton(_voiceless(window_key)), skeleton(_voiceless(variant.key))),
+    )
     if length <= 5:
         if spoken(window_key) == spoken(variant.key):
             return True  # spelt as it is spoken ("tk maks", "kapper")
@@ -189,7 +194,7 @@ def _given_name(token: str) -> bool:
     return token in GIVEN_NAMES or (token.endswith("s") and token[:-1] in GIVEN_NAMES)
 
 
-def _same_onset(a: str, b: str, codes: tuple[str, str, str], theirs: tuple[str, str, str]) -> bool:
+def _same_onset(a: str, b: str, codes: Codes, theirs: Codes) -> bool:
     """The two spellings begin with the same sound: the first letters as spoken are equal or sound alike ("w"
     and "v"), or the Metaphone or the Kölner codes agree in full ("ksiaomi" and "xiaomi")."""
     first, other = spoken(a)[:1], spoken(b)[:1]
@@ -202,11 +207,18 @@ def _same_onset(a: str, b: str, codes: tuple[str, str, str], theirs: tuple[str, 
 
 
 def _sound_alike_swap(a: str, b: str) -> bool:
-    """Equal but for one letter replaced by one that sounds alike ("reve"/"rewe", "capa"/"kapa")."""
+    """Equal but for one letter, or two, replaced by ones that sound alike ("reve"/"rewe", "capa"/"kapa",
+    "degud"/"tegut")."""
     if len(a) != len(b):
         return False
     changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-    return len(changed) == 1 and frozenset(changed[0]) in _SOUND_ALIKE
+    return 1 <= len(changed) <= 2 and all(frozenset(pair) in _SOUND_ALIKE for pair in changed)
+
+
+def _voiceless(text: str) -> str:
+    """``text`` with voiced consonants written voiceless, as German speakers say them at the end of a syllable
+    ("degud" → "tekut")."""
+    return text.translate(_DEVOICED)
 
 
 def _same_final_vowel(a: str, b: str) -> bool:
