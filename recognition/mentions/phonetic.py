@@ -12,11 +12,11 @@
   Dschons"); a leading "sch" before "p" or "t", as German speaks "sp" and "st" ("Schpar") → "s"; the "t" of the
   German "tsch" and the English "tch" dropped; "sch", "ch" (as French and German names are read: "Champion"
   written "Schampion") and a leading "x" (as in Chinese names: "Xiaomi") → "sh"; a "j" after a vowel and before
-  a consonant, as German and Polish write the "i" of a diphthong ("Najki") → "i"; a final "er" after a
-  consonant, as British English speaks it ("Kapper" for Kappa) → "a"; "ph" → "f", "ck" and a hard "c" → "k", a
-  soft "c" (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th" and "dt" → "t"; an "h" after a
-  vowel and not before one is silent ("John", "Ahldi"); repeats squeezed ("starbux" and "starbucks" →
-  "starbuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
+  a consonant, as German and Polish write the "i" of a diphthong ("Najki") → "i"; "ar", and "er" after a
+  consonant, not before a vowel, as British English speaks them ("Kapper" for Kappa, "Supadrug") → "a"; "ph" →
+  "f", "ck" and a hard "c" → "k", a soft "c" (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th"
+  and "dt" → "t"; an "h" after a vowel and not before one is silent ("John", "Ahldi"); repeats squeezed
+  ("starbux" and "starbucks" → "starbuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
 - :func:`letter_names` — the letters a text spells out by their English or German names ("elgee" and "el ge"
   → "lg", "kay eff see" → "kfc", "beekay" → "bk").
 - :func:`skeleton` — the comparison key with every vowel (and "y") written as "a" and repeats squeezed, so that
@@ -58,7 +58,7 @@ _SPOKEN = (
     (re.compile(r"sch"), "sh"),
     (re.compile(r"ch"), "sh"),
     (re.compile(r"(?<=[aeou])j(?![aeiouy])"), "i"),
-    (re.compile(r"(?<=[^aeiouy])er$"), "a"),
+    (re.compile(r"(?<=[^aeiouy])er(?![aeiouy])|ar(?![aeiouy])"), "a"),
     (re.compile(r"ph"), "f"),
     (re.compile(r"ck"), "k"),
     (re.compile(r"c(?=[eiy])"), "s"),
