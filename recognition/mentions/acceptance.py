@@ -33,6 +33,8 @@ def _neighbours(letter: str) -> str:
 
 _KEYBOARD = {letter: _neighbours(letter) for letter in "abcdefghijklmnopqrstuvwxyz"}
 _SOUND_ALIKE = frozenset(frozenset(pair) for pair in ("vw", "fv", "ck", "kq", "sz", "iy", "dt", "gk", "bp"))
+_ONSET_ALIKE = frozenset(frozenset(pair) for pair in ("vw", "fv", "ck", "kq", "sz", "iy"))
+_SHORT = 5  # letters of the longest name judged by the stricter rules for short names
 _VOWEL_CLASS = {"a": "a", "o": "o", "u": "o", "e": "i", "i": "i", "y": "i"}
 
 _SLIP_AT_START = 5  # letters of the shortest name whose first letter may be a keyboard slip
@@ -165,7 +167,7 @@ def sounds_ok(window: tuple[str, ...], window_key: str, variant: Variant, codes:
         OSA.distance(skeleton(window_key), skeleton(variant.key)),
         OSA.distance(skeleton(_voiceless(window_key)), skeleton(_voiceless(variant.key))),
     )
-    if length <= 5:
+    if length <= _SHORT:
         if spoken(window_key) == spoken(variant.key):
             return True  # spelt as it is spoken ("tk maks", "kapper")
         alike = (
@@ -195,14 +197,15 @@ def _given_name(token: str) -> bool:
 
 
 def _same_onset(a: str, b: str, codes: Codes, theirs: Codes) -> bool:
-    """The two spellings begin with the same sound: the first letters as spoken are equal or sound alike ("w"
-    and "v"), or the Metaphone or the Kölner codes agree in full ("ksiaomi" and "xiaomi")."""
+    """The two spellings begin with the same sound: the first letters as spoken are equal or are two spellings of
+    one sound ("w" and "v"; not a voiced and a voiceless one: "pose" is not Bose), or the Metaphone code agrees in
+    full, or (names of six letters or more) the Kölner code does ("ksiaomi" and "xiaomi")."""
     first, other = spoken(a)[:1], spoken(b)[:1]
     return (
         first == other
-        or frozenset((first, other)) in _SOUND_ALIKE
+        or frozenset((first, other)) in _ONSET_ALIKE
         or codes[0] == theirs[0]
-        or codes[1] == theirs[1]
+        or (codes[1] == theirs[1] and len(b) > _SHORT)
     )
 
 

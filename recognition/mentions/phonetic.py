@@ -17,7 +17,7 @@
   "f", "ck" and a hard "c" → "k", a soft "c" (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th"
   and "dt" → "t"; an "h" after a vowel and not before one is silent ("John", "Ahldi"); "wh" and a leading "hu" before a vowel →
   "w" ("Whawei", "Wawei" for Huawei); repeats squeezed
-  ("starbux" and "starbucks" → "starbuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
+  ("starbux" and "starbucks" → "stabuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
 - :func:`letter_names` — the letters a text spells out by their English or German names ("elgee" and "el ge"
   → "lg", "kay eff see" → "kfc", "beekay" → "bk").
 - :func:`skeleton` — the comparison key with every vowel (and "y") written as "a" and repeats squeezed, so that
