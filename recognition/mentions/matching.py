@@ -324,13 +324,17 @@ def _relax(
 
 
 def _add_weak(tokens: Sequence[str], spans: list[Span], index: Index) -> list[Span]:
-    """Code weak one-word names ("on") when every other uncovered token of the segment is a stop word."""
+    """Code weak one-word names ("on") when every other uncovered token of the segment is a stop word, or, in a
+    segment that names a brand, a word that is no common word (another brand: "nike on brooks")."""
     if not index.weak:
         return spans
     covered = {i for span in spans for i in range(span.start, span.end)}
     free = [i for i in range(len(tokens)) if i not in covered]
     weak = [i for i in free if tokens[i] in index.weak]
-    if not weak or any(not is_stop(tokens[i]) for i in free if i not in weak):
+    listed = any(span.hit.brand_id is not None for span in spans)
+    if not weak or any(
+        not (is_stop(tokens[i]) or (listed and not is_common(tokens[i]))) for i in free if i not in weak
+    ):
         return spans
     extra = [Span(i, i + 1, Hit(index.weak[tokens[i]], 100)) for i in weak]
     return sorted([*spans, *extra], key=lambda span: span.start)
