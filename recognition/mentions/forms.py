@@ -58,6 +58,7 @@ _DIGITS = {digit: word for word, digit in reversed(NUMBER_WORDS.items())}  # Eng
 _CLIP_ENDINGS = ("", "s", "y", "ys", "ie", "ies", "o", "os", "a", "as", "ni")
 _PET_ENDINGS = ("y", "ys", "ie", "ies", "i", "o", "os")  # endings of pet names ("morrys", "kaufi", "rossi")
 _COMPOUND_HEAD, _COMPOUND_TAIL = 3, 4  # letters of the shortest first and second word of a glued name
+_WORD_ENDINGS = ("", "s", "e", "er", "en")
 _PET_HEAD = 4  # letters kept at least of a name, with a pet name's ending
 _CLIP_SHORTEST = 5  # letters kept of the name, at least (and at least half of it)
 _CLIP_LONGEST_NAME = 7  # names shorter than this are not clipped
@@ -117,16 +118,39 @@ def _initialisms(spoken: tuple[str, ...]) -> list[str]:
 
 
 def _compound_initialism(tokens: tuple[str, ...]) -> list[str]:
-    """A one-word name glued from two words, the second an ordinary word: their first letters ("mediamarkt" →
-    "mm", "poundland" → "pl"), unless those are a common word."""
+    """A one-word name glued from words, all but the first ordinary words (or their plural or comparative):
+    their first letters ("mediamarkt" → "mm", "poundland" → "pl", "notebooksbilliger" → "nbb"), unless those
+    are a common word."""
     if len(tokens) != 1 or not tokens[0].isalpha():
         return []
     name = tokens[0]
     for cut in range(_COMPOUND_HEAD, len(name) - _COMPOUND_TAIL + 1):
-        if name[cut:] in COMMON_WORDS:
-            letters = name[0] + name[cut]
+        rest = _ordinary_words(name[cut:])
+        if rest:
+            letters = name[0] + "".join(word[0] for word in rest)
             return [] if letters in COMMON_WORDS else [letters]
     return []
+
+
+def _ordinary_words(text: str) -> list[str]:
+    """``text`` cut into ordinary words of four letters or more, as many as possible; empty when it cannot be."""
+    whole = [text] if _word(text) else []
+    for cut in range(_COMPOUND_TAIL, len(text) - _COMPOUND_TAIL + 1):
+        if _word(text[:cut]):
+            rest = _ordinary_words(text[cut:])
+            if rest and len(rest) + 1 > len(whole):
+                whole = [text[:cut], *rest]
+    return whole
+
+
+def _word(text: str) -> bool:
+    """A common word of four letters or more, or one with a plural or comparative ending ("books", "billiger")."""
+    return any(
+        text.endswith(ending)
+        and len(text) - len(ending) >= _COMPOUND_TAIL
+        and text[: len(text) - len(ending)] in COMMON_WORDS
+        for ending in _WORD_ENDINGS
+    )
 
 
 def _initialled(spoken: tuple[str, ...]) -> list[tuple[str, ...]]:

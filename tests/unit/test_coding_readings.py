@@ -111,7 +111,10 @@ def test_letters_spelt_by_their_names() -> None:
 def test_initialisms_of_glued_and_two_word_names() -> None:
     assert _kinds("mediamarkt")["mm"] == "initialism"
     assert _kinds("poundland")["pl"] == "initialism"
+    assert _kinds("notebooksbilliger")["nbb"] == "initialism"  # "books", "billiger": plural and comparative
     assert "initialism" not in _kinds("samsung").values()  # "sung" is no word
+    assert "initialism" not in _kinds("skechers").values()  # "hers" is "her" + "s": a stem under four letters
+    assert code_text("NBB", TECH).brands == ("notebooksbilliger",)
     assert code_text("MM", TECH).brands == ("mediamarkt",)
     assert code_text("mm und saturn", TECH).brands == ("mediamarkt", "saturn")
     assert _kinds("john", "lewis")["j lewis"] == _kinds("john", "lewis")["john l"] == "initialism"
@@ -184,3 +187,9 @@ def test_a_spoken_british_nickname_and_a_trade_mark_sign() -> None:
     assert fold("Nike™") == "nike "
     assert code_text("Nike™", SPORT).brands == ("nike",)
     assert code_text("Mackers", FOOD).brands == ("mcdonalds",)
+
+
+def test_a_weak_name_among_brands() -> None:
+    assert code_text("Nike On Brooks", SPORT).brands == ("nike", "on")  # "brooks" is another brand
+    assert code_text("nike on sale", SPORT).brands == ("nike",)  # "sale" is a common word
+    assert code_text("On Brooks", SPORT).brands == ()  # no brand named in the segment
