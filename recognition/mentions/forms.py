@@ -10,7 +10,8 @@ From every name and alias (as folded tokens) :func:`derived` makes:
   "sonic drive in" → "sonic"), unless only a common word is left ("home bargains" keeps its second word);
 - ``head``: the first word of a longer name when it is distinctive — four letters or more, not a common word,
   a descriptor, a number or a given name or its possessive ("popeyes louisiana kitchen" → "popeyes", but not
-  "jimmy johns", "carls jr", "little caesars", "burger king");
+  "jimmy johns", "carls jr", "little caesars", "burger king"); the first partner of a name "X and Y" may be a
+  given name's plural ("marks and spencer" → "marks");
 - ``initialism``: the first letters of the spoken name's words, when it has two or more words of two letters or
   more (or of single letters only: "b and m" → "bm", "bandm", "bnm") and the letters are not a common word
   ("burger king" → "bk", "dairy queen" → "dq", "marks and spencer" → "ms" and the glued "mands" and "mns";
@@ -90,7 +91,9 @@ def _short(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _distinctive_head(token: str) -> bool:
+def _distinctive_head(token: str, *, partner: bool = False) -> bool:
+    """A first word that may stand for the name: four letters or more, no common word, descriptor, number or given
+    name, nor (unless it names the first ``partner`` of a name "X and Y": "Marks") a given name's possessive."""
     singular = token[:-1] if token.endswith("s") else token
     return (
         len(token) >= 4
@@ -99,7 +102,7 @@ def _distinctive_head(token: str) -> bool:
         and token not in DESCRIPTORS
         and token not in NUMBER_WORDS
         and token not in GIVEN_NAMES
-        and singular not in GIVEN_NAMES
+        and (partner or singular not in GIVEN_NAMES)
     )
 
 
@@ -215,7 +218,8 @@ def derived(tokens: tuple[str, ...]) -> list[Form]:
         forms.append(Form(spoken, "short"))
         if strip_connectors(spoken) != spoken:
             forms.append(Form(strip_connectors(spoken), "connectors"))
-    if len(tokens) > 1 and _distinctive_head(tokens[0]):
+    partner = len(tokens) == 3 and tokens[1] in NAME_CONNECTORS  # "marks and spencer" is called "marks"
+    if len(tokens) > 1 and _distinctive_head(tokens[0], partner=partner):
         forms.append(Form(tokens[:1], "head"))
     forms.extend(Form((letters,), "initialism") for letters in _initialisms(spoken))
     forms.extend(Form((letters,), "initialism") for letters in _compound_initialism(tokens))

@@ -193,3 +193,9 @@ def test_a_weak_name_among_brands() -> None:
     assert code_text("Nike On Brooks", SPORT).brands == ("nike", "on")  # "brooks" is another brand
     assert code_text("nike on sale", SPORT).brands == ("nike",)  # "sale" is a common word
     assert code_text("On Brooks", SPORT).brands == ()  # no brand named in the segment
+
+
+def test_the_first_partner_of_a_name_joined_by_and() -> None:
+    assert code_text("Marks", UK).brands == ("marks_spencer",)
+    assert code_text("Carls", FOOD).brands == ()  # a given name's possessive heads no other name
+    assert code_text("John", UK).brands == ()  # a given name never stands for "John Lewis"
