@@ -22,7 +22,8 @@ Rules, in the order they apply
    descriptors ("Saturn Elektro" → "saturn", "REWE Markt" → "rewe", "Chipotle Mexican Grill" → "chipotle"),
    a distinctive first word ("Popeyes Louisiana Kitchen" → "popeyes"; never a common word or a given name:
    "Jimmy John's", "Little Caesars"), initialisms ("Burger King" → "bk", "Marks & Spencer" → "ms",
-   "mands", "mns", "B&M" → "bnm", "MediaMarkt" → "mm", "John Lewis" → "j lewis"), abbreviated name words
+   "mands", "mns", "B&M" → "bnm", "MediaMarkt" → "mm", "notebooksbilliger" → "nbb", "John Lewis" → "j
+   lewis"), the first partner of "X & Y" ("Marks & Spencer" → "marks"), abbreviated name words
    ("Carl's Jr." → "carls junior"), clipped forms and pet names of long one-word names ("sainsbos", "starbs",
    "primarni", "mcd", "morrys", "kaufi"); initialisms, clipped forms and pet names are matched exactly. A
    derived spelling that two brands share, or that is another brand's spelling, is dropped.
@@ -86,8 +87,9 @@ Rules, in the order they apply
     ("nikeadidas", "Nettomarkt"); a token read as no brand, also when one half (4+ letters) is exact and the
     other is read as a brand ("naikadidas").
 11. **Weak names.** A one-word brand name that is itself a stop word (the running brand "On", the chemist
-    "Boots") is coded only when every other uncovered word of its segment is a stop word: "Nike, On, Hoka"
-    and "nike on hoka" code On, "something on tv" and "nike on sale" do not.
+    "Boots") is coded only when every other uncovered word of its segment is a stop word, or, in a segment
+    that names a brand, no common word: "Nike, On, Hoka", "nike on hoka" and "nike on brooks" code On,
+    "something on tv" and "nike on sale" do not.
 12. **Non-answers and leftovers.** Stop words ("don't know", "keine Ahnung", "none", "-", "shoes",
     "Supermarkt") code to nothing and are not reported. Other uncovered runs of words, trimmed of connectors,
     are the mention's ``unmatched`` fragments ("the one with the tick"), for review; reviewed decisions extend
