@@ -87,9 +87,10 @@ Rules, in the order they apply
     ("nikeadidas", "Nettomarkt"); a token read as no brand, also when one half (4+ letters) is exact and the
     other is read as a brand ("naikadidas").
 11. **Weak names.** A one-word brand name that is itself a stop word (the running brand "On", the chemist
-    "Boots") is coded only when every other uncovered word of its segment is a stop word, or, in a segment
-    that names a brand, no common word: "Nike, On, Hoka", "nike on hoka" and "nike on brooks" code On,
-    "something on tv" and "nike on sale" do not.
+    "Boots") is coded only when every other uncovered word of its segment is a stop word, or when the next word
+    begins with a word that follows it in a longer spelling of the brand and goes on for 3+ letters (a product
+    line: "On Cloud" → "on cloudmonster"): "Nike, On, Hoka" and "nike on hoka" code On, "something on tv" and
+    "nike on sale" do not.
 12. **Non-answers and leftovers.** Stop words ("don't know", "keine Ahnung", "none", "-", "shoes",
     "Supermarkt") code to nothing and are not reported. Other uncovered runs of words, trimmed of connectors,
     are the mention's ``unmatched`` fragments ("the one with the tick"), for review; reviewed decisions extend

@@ -30,7 +30,8 @@ _SPELT_OUT = 90
 _FEWEST_CONSONANTS = 3  # letters of the shortest name read from its consonants alone
 _VOWELS = re.compile("[aeiou]")
 _SWAPPED = 3  # letters of an abbreviation read with two neighbours swapped
-_GLUED_HALF = 4  # letters of the shorter half of two glued brands when one of them is misspelt
+_GLUED_HALF = 4
+_PRODUCT_LINE = 4  # letters of the shortest word after a weak name that marks its product line  # letters of the shorter half of two glued brands when one of them is misspelt
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,14 @@ class Index:
             self.by_folded.setdefault(v.folded, v)
             self.position.setdefault(v.folded, i)
         self.weak = {v.folded: v.brand_id for v in self.variants if v.weak}
+        self.weak_lines = {  # "on" → words that follow it in the brand's longer spellings ("cloud", "running")
+            weak: tuple(
+                v.tokens[1]
+                for v in self.variants
+                if len(v.tokens) > 1 and v.tokens[0] == weak and v.brand_id == brand
+            )
+            for weak, brand in self.weak.items()
+        }
         self.not_brand = frozenset(not_brand)
         self.max_window = max((len(v.tokens) for v in self.variants), default=1) + 1
         consonants: dict[str, set[str]] = {}
@@ -324,20 +333,33 @@ def _relax(
 
 
 def _add_weak(tokens: Sequence[str], spans: list[Span], index: Index) -> list[Span]:
-    """Code weak one-word names ("on") when every other uncovered token of the segment is a stop word, or, in a
-    segment that names a brand, a word that is no common word (another brand: "nike on brooks")."""
+    """Code weak one-word names ("on") when every other uncovered token of the segment is a stop word, or when the
+    next word begins a product line of the brand (``_product_line``: "on cloudmonster")."""
     if not index.weak:
         return spans
     covered = {i for span in spans for i in range(span.start, span.end)}
     free = [i for i in range(len(tokens)) if i not in covered]
     weak = [i for i in free if tokens[i] in index.weak]
-    listed = any(span.hit.brand_id is not None for span in spans)
-    if not weak or any(
-        not (is_stop(tokens[i]) or (listed and not is_common(tokens[i]))) for i in free if i not in weak
-    ):
+    extra = [Span(i, i + 1, Hit(index.weak[tokens[i]], 100)) for i in weak if _product_line(tokens, i, index)]
+    if extra:  # "on cloudmonster": the weak name before a word its longer spellings begin ("on cloud")
+        return sorted([*spans, *extra], key=lambda span: span.start)
+    if not weak or any(not is_stop(tokens[i]) for i in free if i not in weak):
         return spans
     extra = [Span(i, i + 1, Hit(index.weak[tokens[i]], 100)) for i in weak]
     return sorted([*spans, *extra], key=lambda span: span.start)
+
+
+def _product_line(tokens: Sequence[str], i: int, index: Index) -> bool:
+    """Whether the weak name at ``i`` is followed by a word that begins with a word following it in one of its
+    brand's longer spellings and goes on for three letters or more ("on cloudmonster" for "On Cloud"; not "on
+    cloudy")."""
+    if i + 1 >= len(tokens):
+        return False
+    after = tokens[i + 1]
+    return any(
+        after.startswith(word) and len(word) >= _PRODUCT_LINE and len(after) >= len(word) + _PRODUCT_LINE - 1
+        for word in index.weak_lines.get(tokens[i], ())
+    )
 
 
 def fragments(tokens: Sequence[str], spans: Sequence[Span]) -> list[str]:

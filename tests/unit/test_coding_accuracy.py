@@ -14,7 +14,7 @@ rules were changed.
 
 ``mentions_dev2.tsv`` is a second development set, written and committed before the round of rules that
 followed it (spoken spellings of German and British speakers, letters spelt by their names, initialisms of glued
-and two-word names, pet names, slips at a name's start, vowels left out, two brands glued with one misspelt,
+and two-word names, pet names, slips at a name's start, vowels left out, two brands glued with one misspelt, a weak name before its product line,
 "and" between two brands): 470 mentions in the five categories, 100 of them non-answers or brands outside the
 frame and 99 with several brands, with rows equal to a row of another set left out (those equal to a row of the
 blind set were dropped without being looked at). Those rules were made on its misses and on spellings
@@ -103,15 +103,15 @@ def test_accuracy_on_heldout_set() -> None:
 
 def test_accuracy_on_blind_heldout_set() -> None:
     """0.989 / 0.954 before the round of clipped forms, abbreviations, spoken spellings and articles; 0.989 / 0.965
-    before the round made on ``mentions_dev2.tsv``; 0.991 / 0.978 after it."""
+    before the round made on ``mentions_dev2.tsv``; 0.991 / 0.980 after it."""
     precision, recall, tp, fp, fn = _score(_rows("heldout2"))
     print(f"\nblind held-out: precision {precision:.4f}, recall {recall:.4f} (tp={tp}, fp={fp}, fn={fn})")
     assert precision >= 0.97
     assert recall >= 0.975
 
 
-@pytest.mark.xfail(strict=True, reason="blind held-out recall is 0.978 (445 of 455); the target is 0.98")
 def test_blind_heldout_recall_target() -> None:
+    """Recall ≥ 0.98 at precision ≥ 0.97 on mentions written apart from the rules (0.980 at 0.991: 446 of 455)."""
     precision, recall, *_ = _score(_rows("heldout2"))
     assert precision >= 0.97 and recall >= 0.98
 

@@ -189,10 +189,11 @@ def test_a_spoken_british_nickname_and_a_trade_mark_sign() -> None:
     assert code_text("Mackers", FOOD).brands == ("mcdonalds",)
 
 
-def test_a_weak_name_among_brands() -> None:
-    assert code_text("Nike On Brooks", SPORT).brands == ("nike", "on")  # "brooks" is another brand
-    assert code_text("nike on sale", SPORT).brands == ("nike",)  # "sale" is a common word
-    assert code_text("On Brooks", SPORT).brands == ()  # no brand named in the segment
+def test_a_weak_name_before_its_product_line() -> None:
+    assert code_text("ON Cloudmonster", SPORT).brands == ("on",)  # "On Cloud" is a spelling of On
+    assert code_text("on runningshoes", SPORT).brands == ("on",)
+    assert code_text("Nike On Brooks", SPORT).brands == ("nike",)  # beside a word that is no stop word
+    assert code_text("nike on sale", SPORT).brands == ("nike",)
 
 
 def test_the_first_partner_of_a_name_joined_by_and() -> None:
