@@ -2,8 +2,8 @@
 
     python bench/coding.py [--mentions 10000] [--old REV] [--json]
 
-The mentions are the labelled, both development and both held-out sets of ``tests/data`` (five code frames, English and
-German), cycled to ``--mentions`` boxes. Each box is coded by:
+The mentions are the labelled, both development and both held-out sets of ``tests/data`` (five code frames, English
+and German), cycled to ``--mentions`` boxes. Each box is coded by:
 
 * **recognition**: :func:`recognition.mentions.coding.code_text` (normalisation, derived spellings, fuzzy and
   phonetic matching, dynamic programme per segment);

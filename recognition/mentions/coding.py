@@ -59,19 +59,19 @@ Rules, in the order they apply
      ("newbalance") but not left out ("center" is not "E center");
    - the window's key has at least 3 characters.
 
-   A window that is a spelling with a plural or possessive "s" added or dropped ("Dominos" / "Domino",
-   "Sonics", "KFCs") is a fuzzy match of distance 1 in any band, under the word conditions above, when the
-   spelling has four letters or more or no vowel ("aces" is not Ace, "ottos" is Otto). The score is ``rapidfuzz.fuzz.ratio``
-   (0–100, normalised Indel similarity) of the folded texts.
+   A window that is a spelling with a plural or possessive "s" added or dropped ("Dominos" / "Domino", "Sonics",
+   "KFCs") is a fuzzy match of distance 1 in any band, under the word conditions above, when the spelling has four
+   letters or more or no vowel ("aces" is not Ace, "ottos" is Otto). The score is ``rapidfuzz.fuzz.ratio`` (0–100,
+   normalised Indel similarity) of the folded texts.
 8. **Phonetic matches** (:mod:`recognition.mentions.phonetic`): a window of at least 4 characters that holds no
-   given name (but where the spelling has one at the same place: "Karls Jr") may be read as a spelling that *sounds* the same ("Adeedas", "Nayki", "Leedle", "Konrad",
-   "Filips", "Starbux", "Schaomi") when, under the word conditions of rule 7, its Metaphone or Kölner
-   Phonetik code, or the consonant skeleton of its spoken spelling (:func:`~recognition.mentions.phonetic.
-   spoken`: German and British speakers' spellings too, "Schampion", "Najki", "Supadrug") as written or with
-   voiced consonants voiceless, equals the spelling's; the first letter (as spoken, or another spelling of its
-   sound: "Wans"), the Metaphone code or (6+ letters) the Kölner code agrees; the keys are
-   within the fuzzy band + 2 edits; and the consonant skeletons (vowel runs written as one "a"; as written or
-   as spoken) are within 2 edits (6–9 letters) or 3 (10+). A one-word window ending in "s" that matches nothing
+   given name (but where the spelling has one at the same place: "Karls Jr") may be read as a spelling that *sounds*
+   the same ("Adeedas", "Nayki", "Leedle", "Konrad", "Filips", "Starbux", "Schaomi") when, under the word conditions
+   of rule 7, its Metaphone or Kölner Phonetik code, or the consonant skeleton of its spoken spelling
+   (:func:`~recognition.mentions.phonetic.spoken`: German and British speakers' spellings too, "Schampion",
+   "Najki", "Supadrug") as written or with voiced consonants voiceless, equals the spelling's; the first letter (as
+   spoken, or another spelling of its sound: "Wans"), the Metaphone code or (6+ letters) the Kölner code agrees; the
+   keys are within the fuzzy band + 2 edits; and the consonant skeletons (vowel runs written as one "a"; as written
+   or as spoken) are within 2 edits (6–9 letters) or 3 (10+). A one-word window ending in "s" that matches nothing
    is tried as a sound-alike without it ("Liddles").
    Names of up to 5 letters need more: the spoken spellings are equal ("Tk maks"), or the Kölner code and
    either the Metaphone code (of the spellings or of the spoken ones) or the spelling but for one or two

@@ -3,7 +3,8 @@
 From every name and alias (as folded tokens) :func:`derived` makes:
 
 - ``connectors``: the name without the words that join its parts and the articles and "in" inside it ("marks and
-  spencer" → "marks spencer", "in n out" → "in out", "jack in the box" → "jack box"), so "Marks Spencer", "M + S" and "In and Out" meet it;
+  spencer" → "marks spencer", "in n out" → "in out", "jack in the box" → "jack box"), so "Marks Spencer", "M + S"
+  and "In and Out" meet it;
 - ``number``: number words as digits and digits as words ("five guys" → "5 guys");
 - ``short``: the name without a leading article ("the co operative" → "co operative") and its trailing
   descriptors ("saturn elektro" → "saturn", "dominos pizza" → "dominos", "b and m bargains" → "b and m",

@@ -30,8 +30,8 @@ _SPELT_OUT = 90
 _FEWEST_CONSONANTS = 3  # letters of the shortest name read from its consonants alone
 _VOWELS = re.compile("[aeiou]")
 _SWAPPED = 3  # letters of an abbreviation read with two neighbours swapped
-_GLUED_HALF = 4
-_PRODUCT_LINE = 4  # letters of the shortest word after a weak name that marks its product line  # letters of the shorter half of two glued brands when one of them is misspelt
+_GLUED_HALF = 4  # letters of the shorter half of two glued brands when one of them is misspelt
+_PRODUCT_LINE = 4  # letters of the shortest word after a weak name that marks its product line
 
 
 @dataclass(frozen=True)

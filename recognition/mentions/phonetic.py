@@ -7,17 +7,17 @@
   removed. Built for German, where "v" and "w", "d" and "t", "z" and "s" sound alike.
 - :func:`metaphone` — Lawrence Philips' Metaphone (Computer Language 7(12), 1990), English spelling rules, from
   the ``jellyfish`` library.
-- :func:`spoken` — spelling conventions that write one sound in several ways brought to one spelling, after
-  a doubled "c" is written "k" ("Maccy D's") and other doubled letters are squeezed ("maxx" → "max"): the German "dsch" and the French "dj" → "j" ("Dschimmi
-  Dschons"); a leading "sch" before "p" or "t", as German speaks "sp" and "st" ("Schpar") → "s"; the "t" of the
-  German "tsch" and the English "tch" dropped; "sch", "ch" (as French and German names are read: "Champion"
-  written "Schampion") and a leading "x" (as in Chinese names: "Xiaomi") → "sh"; a "j" after a vowel and before
-  a consonant, as German and Polish write the "i" of a diphthong ("Najki") → "i"; "ar", and "er" after a
-  consonant, not before a vowel, as British English speaks them ("Kapper" for Kappa, "Supadrug") → "a"; "ph" →
-  "f", "ck" and a hard "c" → "k", a soft "c" (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th"
-  and "dt" → "t"; an "h" after a vowel and not before one is silent ("John", "Ahldi"); "wh" and a leading "hu" before a vowel →
-  "w" ("Whawei", "Wawei" for Huawei); repeats squeezed
-  ("starbux" and "starbucks" → "stabuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
+- :func:`spoken` — spelling conventions that write one sound in several ways brought to one spelling, after a
+  doubled "c" is written "k" ("Maccy D's") and other doubled letters are squeezed ("maxx" → "max"): the German
+  "dsch" and the French "dj" → "j" ("Dschimmi Dschons"); a leading "sch" before "p" or "t", as German speaks "sp"
+  and "st" ("Schpar") → "s"; the "t" of the German "tsch" and the English "tch" dropped; "sch", "ch" (as French and
+  German names are read: "Champion" written "Schampion") and a leading "x" (as in Chinese names: "Xiaomi") → "sh"; a
+  "j" after a vowel and before a consonant, as German and Polish write the "i" of a diphthong ("Najki") → "i"; "ar",
+  and "er" after a consonant, not before a vowel, as British English speaks them ("Kapper" for Kappa, "Supadrug") →
+  "a"; "ph" → "f", "ck" and a hard "c" → "k", a soft "c" (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s",
+  "th" and "dt" → "t"; an "h" after a vowel and not before one is silent ("John", "Ahldi"); "wh" and a leading "hu"
+  before a vowel → "w" ("Whawei", "Wawei" for Huawei); repeats squeezed ("starbux" and "starbucks" → "stabuks",
+  "schaomi" → "shaomi", "xiaomi" → "shiaomi").
 - :func:`letter_names` — the letters a text spells out by their English or German names ("elgee" and "el ge"
   → "lg", "kay eff see" → "kfc", "beekay" → "bk").
 - :func:`skeleton` — the comparison key with every vowel (and "y") written as "a" and repeats squeezed, so that

@@ -12,14 +12,15 @@ with the brand the writer meant (answers whose meaning was unclear were left out
 rules were written; rows equal to a row of another set were left out. Only its totals were looked at while the
 rules were changed.
 
-``mentions_dev2.tsv`` is a second development set, written and committed before the round of rules that
-followed it (spoken spellings of German and British speakers, letters spelt by their names, initialisms of glued
-and two-word names, pet names, slips at a name's start, vowels left out, two brands glued with one misspelt, a weak name before its product line,
-"and" between two brands): 470 mentions in the five categories, 100 of them non-answers or brands outside the
-frame and 99 with several brands, with rows equal to a row of another set left out (those equal to a row of the
-blind set were dropped without being looked at). Those rules were made on its misses and on spellings
+``mentions_dev2.tsv`` is a second development set, written and committed before the round of rules that followed it
+(spoken spellings of German and British speakers, letters spelt by their names, initialisms of glued and two-word
+names, pet names, slips at a name's start, vowels left out, two brands glued with one misspelt, a weak name before
+its product line, "and" between two brands): 470 mentions in the five categories, 100 of them non-answers or brands
+outside the frame and 99 with several brands, with rows equal to a row of another set left out (those equal to a row
+of the blind set were dropped without being looked at). Those rules were made on its misses and on spellings
 generated from the brand names (keyboard slips, sound substitutions), never on the blind set, whose totals were
-looked at only after each batch of rules.
+looked at only after each batch of rules. With them the blind set reaches the target (recall 0.980 at precision
+0.991), by one mention.
 
 The unit is a (mention, brand) pair, micro-averaged: a brand coded but not labelled is a false positive, a
 labelled brand not coded a false negative.
