@@ -2,8 +2,8 @@
 
     python bench/coding.py [--mentions 10000] [--old REV] [--json]
 
-The mentions are the labelled, development and both held-out sets of ``tests/data`` (five code frames, English and
-German), cycled to ``--mentions`` boxes. Each box is coded by:
+The mentions are the labelled, both development and both held-out sets of ``tests/data`` (five code frames, English
+and German), cycled to ``--mentions`` boxes. Each box is coded by:
 
 * **recognition**: :func:`recognition.mentions.coding.code_text` (normalisation, derived spellings, fuzzy and
   phonetic matching, dynamic programme per segment);
@@ -43,7 +43,7 @@ from recognition.mentions.coding import CodeFrame, code_text, parse_brands  # no
 
 DATA = ROOT / "tests" / "data"
 CATEGORIES = ("sportswear", "de_retail", "uk_retail", "us_fast_food", "de_electronics")
-SETS = ("labelled", "dev", "heldout", "heldout2")
+SETS = ("labelled", "dev", "dev2", "heldout", "heldout2")
 _SPLIT = re.compile(r"\s*(?:[,;/|+&\n]|\band\b|\bund\b)\s*", re.IGNORECASE)
 
 Coder = Callable[[str, str], tuple[str, ...]]
@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(report, indent=2))
         return 0
     print(
-        f"coding {len(boxes)} mentions (the {len(distinct)} distinct boxes of the labelled, dev and two held-out"
+        f"coding {len(boxes)} mentions (the {len(distinct)} distinct boxes of the labelled, two dev and two held-out"
     )
     print("sets, cycled; five code frames); 'first' is the µs per box when each distinct box is first coded")
     for name in coders:

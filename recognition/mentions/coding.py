@@ -22,15 +22,19 @@ Rules, in the order they apply
    descriptors ("Saturn Elektro" → "saturn", "REWE Markt" → "rewe", "Chipotle Mexican Grill" → "chipotle"),
    a distinctive first word ("Popeyes Louisiana Kitchen" → "popeyes"; never a common word or a given name:
    "Jimmy John's", "Little Caesars"), initialisms ("Burger King" → "bk", "Marks & Spencer" → "ms",
-   "mands", "mns"), abbreviated name words ("Carl's Jr." → "carls junior") and clipped forms of long one-word
-   names ("sainsbos", "starbs", "primarni", "mcd"; matched exactly). A derived spelling that two brands share,
-   or that is another brand's spelling, is dropped.
+   "mands", "mns", "B&M" → "bnm", "MediaMarkt" → "mm", "notebooksbilliger" → "nbb", "John Lewis" → "j
+   lewis"), the first partner of "X & Y" ("Marks & Spencer" → "marks"), abbreviated name words
+   ("Carl's Jr." → "carls junior"), clipped forms and pet names of long one-word names ("sainsbos", "starbs",
+   "primarni", "mcd", "morrys", "kaufi"); initialisms, clipped forms and pet names are matched exactly. A
+   derived spelling that two brands share, or that is another brand's spelling, is dropped.
 5. **Windows.** Every run of 1 … (longest spelling + 1) tokens is a candidate window; windows are compared to
    a spelling on their joined text, so "newbalance", "new balance" and "lulu lemon" all meet their brand. A
    window may differ from the spelling by at most one token in length, or be one glued word
-   ("jackinthebox"). Words joining a name's parts ("and", "und", "n", "an", "u") and articles ("the", "a")
-   inside a window are ignored: "M and S", "M&S", "Marks n Sparks", "In and Out", "Jack in box" (a window
-   that is a spelling as written, "What a burger", is taken before its articles are left out).
+   ("jackinthebox"). Words joining a name's parts ("and", "und", "n", "an", "u"), articles ("the", "a",
+   "tha", "da") and "in" inside a window are ignored: "M and S", "M&S", "Marks n Sparks", "In and Out", "Jack
+   in box", "Jack n the Box" (a window that is a spelling as written, "What a burger", is taken before its
+   articles are left out). A window with a joining word inside is read only as a name that has one, so
+   "Dominos and Pizza Hut" is two brands.
 6. **Exact matches.** A window whose folded text equals a spelling is coded with score 100, whatever the
    words are ("Puma", "Penny", "Shell", "Real" are dictionary words and still brands); initialisms match only
    exactly. A window equal to a "not a brand" term of the frame is consumed and coded to nothing.
@@ -39,41 +43,54 @@ Rules, in the order they apply
 
    - no token of the window is a stop word or common dictionary word unless that very word is part of the
      spelling ("pump" never becomes Puma, "shelf" never Shell, "normal" never Norma, "really" never Real),
-     is part of a one-word name written in two ("gym sharks", "media mart"), or stands beside a distinctive
-     word of the spelling ("Mark & Spencer");
+     is part of a one-word name written in two ("gym sharks", "media mart"), stands beside a distinctive
+     word of the spelling ("Mark & Spencer"), or is the one word differing from the name's at its place
+     ("Pizza Hat");
    - the distance is within the spelling's length band: key length ≤ 3 → exact only ("dm", "NB", "Ace" vs
      "acer"/"race"); 4 → one edit, and only a swap of neighbours ("Nkie"), a letter added at the end
      ("Pumas"), a vowel added inside ("Lidel") or a consonant slip to a neighbouring key ("Nikw"), never a
      missing or other changed letter ("pump" ≠ Puma, "shall"/"smell" ≠ Shell, "lid" ≠ Lidl, "regal" ≠ Real,
-     "Aldo" ≠ Aldi); 5–8 → 1; 9–12 → 2; 13+ → 3;
-   - the first letter agrees ("basics" ≠ Asics, "pruning" ≠ "On running");
+     "Aldo" ≠ Aldi); 5–8 → 1; 9–12 → 2; 13+ → 3; one more (5+) when every edit is a neighbouring key or a
+     swap of neighbours ("Pounldnad");
+   - the first letter agrees ("basics" ≠ Asics, "pruning" ≠ "On running"), but for a slip at the start of a
+     name of 5+ letters written exactly otherwise: the neighbouring key ("Rdeka"), a neighbour's key hit
+     before it, the first two letters swapped, or (6+) the first letter left out ("ululemon");
    - a window with fewer words than the spelling holds none of the spelling's words: words may be glued
      ("newbalance") but not left out ("center" is not "E center");
    - the window's key has at least 3 characters.
 
-   A window that is a spelling with a plural or possessive "s" added or dropped ("Dominos" / "Domino",
-   "Sonics", "KFCs") is a fuzzy match of distance 1 in any band, under the word conditions above, when the
-   spelling has four letters or more or no vowel ("aces" is not Ace). The score is ``rapidfuzz.fuzz.ratio``
-   (0–100, normalised Indel similarity) of the folded texts.
-8. **Phonetic matches** (:mod:`recognition.mentions.phonetic`): a window of at least 4 characters that is not
-   a given name may be read as a spelling that *sounds* the same ("Adeedas", "Nayki", "Leedle", "Konrad",
-   "Filips", "Starbux", "Schaomi") when, under the word conditions of rule 7, its Metaphone or Kölner
-   Phonetik code, or the consonant skeleton of its spoken spelling (:func:`~recognition.mentions.phonetic.
-   spoken`), equals the spelling's; the first letter (as spoken) or the Metaphone code agrees; the keys are
-   within the fuzzy band + 2 edits; and the consonant skeletons (vowel runs written as one "a"; as written or
-   as spoken) are within 2 edits (6–9 letters) or 3 (10+). A one-word window ending in "s" that matches nothing
+   A window that is a spelling with a plural or possessive "s" added or dropped ("Dominos" / "Domino", "Sonics",
+   "KFCs") is a fuzzy match of distance 1 in any band, under the word conditions above, when the spelling has four
+   letters or more or no vowel ("aces" is not Ace, "ottos" is Otto). The score is ``rapidfuzz.fuzz.ratio`` (0–100,
+   normalised Indel similarity) of the folded texts.
+8. **Phonetic matches** (:mod:`recognition.mentions.phonetic`): a window of at least 4 characters that holds no
+   given name (but where the spelling has one at the same place: "Karls Jr") may be read as a spelling that *sounds*
+   the same ("Adeedas", "Nayki", "Leedle", "Konrad", "Filips", "Starbux", "Schaomi") when, under the word conditions
+   of rule 7, its Metaphone or Kölner Phonetik code, or the consonant skeleton of its spoken spelling
+   (:func:`~recognition.mentions.phonetic.spoken`: German and British speakers' spellings too, "Schampion",
+   "Najki", "Supadrug") as written or with voiced consonants voiceless, equals the spelling's; the first letter (as
+   spoken, or another spelling of its sound: "Wans"), the Metaphone code or (6+ letters) the Kölner code agrees; the
+   keys are within the fuzzy band + 2 edits; and the consonant skeletons (vowel runs written as one "a"; as written
+   or as spoken) are within 2 edits (6–9 letters) or 3 (10+). A one-word window ending in "s" that matches nothing
    is tried as a sound-alike without it ("Liddles").
-   Names of up to 5 letters need more: the Kölner code and either the Metaphone code or the spelling but for
-   one sound-alike letter ("Reve" for Rewe) agree, the skeletons are within 1 edit and a final vowel keeps its
+   Names of up to 5 letters need more: the spoken spellings are equal ("Tk maks"), or the Kölner code and
+   either the Metaphone code (of the spellings or of the spoken ones) or the spelling but for one or two
+   sound-alike letters ("Reve" for Rewe) agree, the skeletons are within 1 edit and a final vowel keeps its
    class ("Soni" is Sony, "Lowa" is not Loewe; "Sanyo" has another Metaphone code than Sony).
+   Before rules 7 and 8, a short name (4 letters or fewer) spelt by its letters' names ("Elgee", "Kay Eff
+   See"), one word typed without its vowels that are the consonants of one brand's spelling ("Rbk") and a
+   three-letter abbreviation with two neighbours swapped ("KCF") are read, with a score below 100 for review.
 9. **Best reading.** A dynamic programme over each segment picks the non-overlapping windows that cover the
    most tokens, each token weighted by its window's score / 100; ties go to fewer windows.
 10. **Glued words.** A token that is no brand spelling and no common word is split in two when both halves
     are exact: a brand spelling (not an initialism), then a brand spelling or a stop word of 4+ letters
-    ("nikeadidas", "Nettomarkt").
+    ("nikeadidas", "Nettomarkt"); a token read as no brand, also when one half (4+ letters) is exact and the
+    other is read as a brand ("naikadidas").
 11. **Weak names.** A one-word brand name that is itself a stop word (the running brand "On", the chemist
-    "Boots") is coded only when every other uncovered word of its segment is a stop word: "Nike, On, Hoka"
-    and "nike on hoka" code On, "something on tv" and "nike on sale" do not.
+    "Boots") is coded only when every other uncovered word of its segment is a stop word, or when the next word
+    begins with a word that follows it in a longer spelling of the brand and goes on for 3+ letters (a product
+    line: "On Cloud" → "on cloudmonster"): "Nike, On, Hoka" and "nike on hoka" code On, "something on tv" and
+    "nike on sale" do not.
 12. **Non-answers and leftovers.** Stop words ("don't know", "keine Ahnung", "none", "-", "shoes",
     "Supermarkt") code to nothing and are not reported. Other uncovered runs of words, trimmed of connectors,
     are the mention's ``unmatched`` fragments ("the one with the tick"), for review; reviewed decisions extend

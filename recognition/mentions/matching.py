@@ -3,6 +3,7 @@ a frame's spellings, the best reading of one window, and the best reading of a s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,10 +19,19 @@ from recognition.mentions.acceptance import (
     structure_ok,
 )
 from recognition.mentions.forms import derived, strip_connectors, unambiguous
+from recognition.mentions.phonetic import letter_names
 from recognition.mentions.spelling import Variant, is_common, is_stop, key, variant_of
-from recognition.mentions.words import CONNECTORS
+from recognition.mentions.words import CONNECTORS, NAME_CONNECTORS
 
 _REMEMBER = 1 << 15
+_SHORT_NAME = 4  # letters of the longest name or initialism read from its letters' names
+_LONGEST_SPELT_OUT = 24
+_SPELT_OUT = 90
+_FEWEST_CONSONANTS = 3  # letters of the shortest name read from its consonants alone
+_VOWELS = re.compile("[aeiou]")
+_SWAPPED = 3  # letters of an abbreviation read with two neighbours swapped
+_GLUED_HALF = 4  # letters of the shorter half of two glued brands when one of them is misspelt
+_PRODUCT_LINE = 4  # letters of the shortest word after a weak name that marks its product line
 
 
 @dataclass(frozen=True)
@@ -63,8 +73,26 @@ class Index:
             self.by_folded.setdefault(v.folded, v)
             self.position.setdefault(v.folded, i)
         self.weak = {v.folded: v.brand_id for v in self.variants if v.weak}
+        self.weak_lines = {  # "on" → words that follow it in the brand's longer spellings ("cloud", "running")
+            weak: tuple(
+                v.tokens[1]
+                for v in self.variants
+                if len(v.tokens) > 1 and v.tokens[0] == weak and v.brand_id == brand
+            )
+            for weak, brand in self.weak.items()
+        }
         self.not_brand = frozenset(not_brand)
         self.max_window = max((len(v.tokens) for v in self.variants), default=1) + 1
+        consonants: dict[str, set[str]] = {}
+        for i in self.fuzzy:
+            v = self.variants[i]
+            if not v.weak and v.folded.isalpha():
+                consonants.setdefault(_consonants(v.folded), set()).add(v.brand_id)
+        self.by_consonants = {
+            letters: brands.pop()
+            for letters, brands in consonants.items()
+            if len(brands) == 1 and len(letters) >= _FEWEST_CONSONANTS and letters not in self.by_folded
+        }
         self.by_sound: dict[str, list[int]] = {}
         for i in self.fuzzy:
             v = self.variants[i]
@@ -87,16 +115,26 @@ class Index:
         as_written = self.by_folded.get("".join(window))
         if as_written is not None and not as_written.weak:
             return Hit(as_written.brand_id, 100)  # "what a burger" before its "a" is left out
+        joined = any(token in NAME_CONNECTORS for token in window[1:-1])
         window = strip_connectors(window)
         folded = "".join(window)
         window_key = key(folded)
         if window_key in self.not_brand:
             return Hit(None, 100)
         exact = self.by_folded.get(folded)
-        if exact is not None:
+        if exact is not None and (not joined or _joins(exact)):
             return None if exact.weak else Hit(exact.brand_id, 100)
         if all(is_stop(token) for token in window):
             return None
+        return (
+            self._spelt_out(folded)
+            or self._swapped_letters(folded)
+            or self._without_vowels(window, folded)
+            or self._inexact(window, folded, window_key, joined)
+        )
+
+    def _inexact(self, window: tuple[str, ...], folded: str, window_key: str, joined: bool) -> Hit | None:
+        """The best misspelt, plural or sound-alike reading of ``window`` (rules 7–8 of ``coding``)."""
         found: dict[int, int] = {}  # variant position → edit distance
         for _, distance, j in process.extract(
             window_key, self.keys, scorer=OSA.distance, score_cutoff=MAX_EDITS, limit=None
@@ -112,6 +150,8 @@ class Index:
             singular = (folded[:-1],)  # a plural "s" on a sound-alike spelling ("liddles")
             for pos in self._sounds(singular, folded[:-1], key(folded[:-1])):
                 found.setdefault(pos, OSA.distance(window_key, self.variants[pos].key))
+        if joined:  # "dominos and pizza" is two brands, not "Domino's Pizza"
+            found = {pos: d for pos, d in found.items() if _joins(self.variants[pos])}
         if not found:
             return None
         best = max(
@@ -119,12 +159,57 @@ class Index:
         )
         return Hit(self.variants[best].brand_id, round(fuzz.ratio(folded, self.variants[best].folded)))
 
+    def _spelt_out(self, folded: str) -> Hit | None:
+        """A short name or initialism spelt out by its letters' names ("elgee" LG, "kay eff see" KFC), read with
+        a score of ``_SPELT_OUT`` so that it is shown for review; None when there is none or more than one."""
+        if len(folded) > _LONGEST_SPELT_OUT:
+            return None
+        brands = set()
+        for letters in letter_names(folded):
+            variant = self.by_folded.get(letters)
+            if variant is not None and not variant.weak and len(variant.folded) <= _SHORT_NAME:
+                brands.add(variant.brand_id)
+        return Hit(brands.pop(), _SPELT_OUT) if len(brands) == 1 else None
+
+    def _without_vowels(self, window: tuple[str, ...], folded: str) -> Hit | None:
+        """One word typed without its vowels ("rbk" Reebok, "strbcks" Starbucks): the consonants of exactly
+        one brand's spelling, three or more, read with a score of ``_SPELT_OUT`` to be shown for review."""
+        if (
+            len(window) != 1
+            or not folded.isalpha()
+            or _consonants(folded) != key(folded)
+            or is_common(folded)
+        ):
+            return None
+        brand_id = self.by_consonants.get(key(folded))
+        return None if brand_id is None else Hit(brand_id, _SPELT_OUT)
+
+    def _swapped_letters(self, folded: str) -> Hit | None:
+        """An abbreviation of three letters without vowels typed with two neighbours swapped ("kcf" KFC, "jlb"
+        JBL), when exactly one brand is written so."""
+        if len(folded) != _SWAPPED or not folded.isalpha() or not abbreviation(folded):
+            return None
+        found: dict[str, str] = {}  # brand → its spelling
+        for i in range(len(folded) - 1):
+            swapped = folded[:i] + folded[i + 1] + folded[i] + folded[i + 2 :]
+            variant = self.by_folded.get(swapped)
+            if variant is not None and not variant.weak:
+                found[variant.brand_id] = swapped
+        if len(found) != 1:
+            return None
+        ((brand_id, spelling),) = found.items()
+        return Hit(brand_id, round(fuzz.ratio(folded, spelling)))
+
     def _plurals(self, window: tuple[str, ...], folded: str) -> list[int]:
         """Variants that ``window`` spells with an "s" added or dropped ("dominos"/"domino", "kfcs"/"kfc")."""
         out = []
         for other in (folded[:-1] if folded.endswith("s") else "", folded + "s"):
             variant = self.by_folded.get(other) if len(other) >= 2 else None
-            if variant is None or variant.weak or not (len(variant.key) >= 4 or abbreviation(variant.folded)):
+            if (
+                variant is None
+                or variant.weak
+                or not (len(variant.folded) >= 4 or abbreviation(variant.folded))
+            ):
                 continue  # three letters or fewer: only abbreviations ("kfcs"), not words ("aces" is not Ace)
             if structure_ok(window, variant):
                 out.append(self.position[other])
@@ -139,12 +224,24 @@ class Index:
         return sorted(pos for pos in positions if sounds_ok(window, window_key, self.variants[pos], codes))
 
 
+def _consonants(folded: str) -> str:
+    """``folded`` without the vowels a, e, i, o and u, repeated letters squeezed ("starbucks" → "strbcks")."""
+    return key(_VOWELS.sub("", folded))
+
+
+def _joins(variant: Variant) -> bool:
+    """Whether ``variant`` is a name whose parts are joined by a word ("marks and spencer", "in n out"): only such
+    a name is read from a window with "and", "und" or "n" inside it."""
+    return variant.kind == "connectors" or any(token in NAME_CONNECTORS for token in variant.tokens)
+
+
 def split_glued(tokens: Sequence[str], index: Index) -> list[str]:
     """Split a token written as two glued words when both halves are exact: a brand spelling followed by a
     brand spelling or a stop word of 4+ letters ("nikeadidas" → "nike adidas", "nettomarkt" → "netto markt").
 
     Only tokens that are neither brand spellings nor common words are split, and only at the first position
-    that works; misspelt halves are never split (too many ordinary words begin with a short brand name).
+    that works. A token the coder cannot read as one brand is also split into two halves of four letters or
+    more when one half is a brand spelling and the other is read as a brand ("naikadidas", "nikeadiddas").
     """
     out: list[str] = []
     for token in tokens:
@@ -165,7 +262,23 @@ def _split_one(token: str, index: Index) -> list[str]:
             len(tail) >= 4 and is_stop(tail)
         ):
             return [head, tail]
+    if index.match((token,)) is None:  # two brands glued, one of them misspelt ("naikadidas", "nikeadiddas")
+        for cut in range(_GLUED_HALF, len(token) - _GLUED_HALF + 1):
+            head, tail = token[:cut], token[cut:]
+            if _brand(head, index, exact=True) and _brand(tail, index, exact=False):
+                return [head, tail]
+            if _brand(tail, index, exact=True) and _brand(head, index, exact=False):
+                return [head, tail]
     return [token]
+
+
+def _brand(text: str, index: Index, *, exact: bool) -> bool:
+    """Whether ``text`` is a brand spelling (``exact``), or is read as a brand, not a common word."""
+    variant = index.by_folded.get(text)
+    if exact:
+        return variant is not None and not variant.weak and not variant.exact_only
+    hit = None if is_common(text) else index.match((text,))
+    return hit is not None and hit.brand_id is not None
 
 
 @dataclass(frozen=True)
@@ -220,16 +333,33 @@ def _relax(
 
 
 def _add_weak(tokens: Sequence[str], spans: list[Span], index: Index) -> list[Span]:
-    """Code weak one-word names ("on") when every other uncovered token of the segment is a stop word."""
+    """Code weak one-word names ("on") when every other uncovered token of the segment is a stop word, or when the
+    next word begins a product line of the brand (``_product_line``: "on cloudmonster")."""
     if not index.weak:
         return spans
     covered = {i for span in spans for i in range(span.start, span.end)}
     free = [i for i in range(len(tokens)) if i not in covered]
     weak = [i for i in free if tokens[i] in index.weak]
+    extra = [Span(i, i + 1, Hit(index.weak[tokens[i]], 100)) for i in weak if _product_line(tokens, i, index)]
+    if extra:  # "on cloudmonster": the weak name before a word its longer spellings begin ("on cloud")
+        return sorted([*spans, *extra], key=lambda span: span.start)
     if not weak or any(not is_stop(tokens[i]) for i in free if i not in weak):
         return spans
     extra = [Span(i, i + 1, Hit(index.weak[tokens[i]], 100)) for i in weak]
     return sorted([*spans, *extra], key=lambda span: span.start)
+
+
+def _product_line(tokens: Sequence[str], i: int, index: Index) -> bool:
+    """Whether the weak name at ``i`` is followed by a word that begins with a word following it in one of its
+    brand's longer spellings and goes on for three letters or more ("on cloudmonster" for "On Cloud"; not "on
+    cloudy")."""
+    if i + 1 >= len(tokens):
+        return False
+    after = tokens[i + 1]
+    return any(
+        after.startswith(word) and len(word) >= _PRODUCT_LINE and len(after) >= len(word) + _PRODUCT_LINE - 1
+        for word in index.weak_lines.get(tokens[i], ())
+    )
 
 
 def fragments(tokens: Sequence[str], spans: Sequence[Span]) -> list[str]:

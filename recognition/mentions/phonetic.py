@@ -7,10 +7,19 @@
   removed. Built for German, where "v" and "w", "d" and "t", "z" and "s" sound alike.
 - :func:`metaphone` — Lawrence Philips' Metaphone (Computer Language 7(12), 1990), English spelling rules, from
   the ``jellyfish`` library.
-- :func:`spoken` — spelling conventions that write one sound in several ways brought to one spelling: "sch"
-  and a leading "x" (as in Chinese names: "Xiaomi") → "sh", "ph" → "f", "ck" and a hard "c" → "k", a soft "c"
-  (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s", "th" and "dt" → "t"; repeats squeezed
-  ("starbux" and "starbucks" → "starbuks", "schaomi" → "shaomi", "xiaomi" → "shiaomi").
+- :func:`spoken` — spelling conventions that write one sound in several ways brought to one spelling, after a
+  doubled "c" is written "k" ("Maccy D's") and other doubled letters are squeezed ("maxx" → "max"): the German
+  "dsch" and the French "dj" → "j" ("Dschimmi Dschons"); a leading "sch" before "p" or "t", as German speaks "sp"
+  and "st" ("Schpar") → "s"; the "t" of the German "tsch" and the English "tch" dropped; "sch", "ch" (as French and
+  German names are read: "Champion" written "Schampion") and a leading "x" (as in Chinese names: "Xiaomi") → "sh"; a
+  "j" after a vowel and before a consonant, as German and Polish write the "i" of a diphthong ("Najki") → "i"; "ar",
+  and "er" after a consonant, not before a vowel, as British English speaks them ("Kapper" for Kappa, "Supadrug") →
+  "a"; "ph" → "f", "ck" and a hard "c" → "k", a soft "c" (before e, i, y) → "s", "x" → "ks", "qu" → "kw", "z" → "s",
+  "th" and "dt" → "t"; an "h" after a vowel and not before one is silent ("John", "Ahldi"); "wh" and a leading "hu"
+  before a vowel → "w" ("Whawei", "Wawei" for Huawei); repeats squeezed ("starbux" and "starbucks" → "stabuks",
+  "schaomi" → "shaomi", "xiaomi" → "shiaomi").
+- :func:`letter_names` — the letters a text spells out by their English or German names ("elgee" and "el ge"
+  → "lg", "kay eff see" → "kfc", "beekay" → "bk").
 - :func:`skeleton` — the comparison key with every vowel (and "y") written as "a" and repeats squeezed, so that
   edit distances between skeletons count consonant differences only ("nayki" and "nike" are both "naka").
 
@@ -24,7 +33,7 @@ from functools import lru_cache
 
 import jellyfish
 
-__all__ = ["cologne", "metaphone", "skeleton", "spoken"]
+__all__ = ["cologne", "letter_names", "metaphone", "skeleton", "spoken"]
 
 _VOWELS = frozenset("aeijouy")
 _C_HARD_ONSET = frozenset("ahkloqrux")
@@ -44,7 +53,13 @@ _VOWEL_RUN = re.compile(r"[aeiouy]+")
 _REPEAT = re.compile(r"(.)\1+")
 _SPOKEN = (
     (re.compile(r"^x"), "sh"),
+    (re.compile(r"dsch|dj"), "j"),
+    (re.compile(r"^sch(?=[pt])"), "s"),
+    (re.compile(r"t(?=s?ch)"), ""),
     (re.compile(r"sch"), "sh"),
+    (re.compile(r"ch"), "sh"),
+    (re.compile(r"(?<=[aeou])j(?![aeiouy])"), "i"),
+    (re.compile(r"(?<=[^aeiouy])er(?![aeiouy])|ar(?![aeiouy])"), "a"),
     (re.compile(r"ph"), "f"),
     (re.compile(r"ck"), "k"),
     (re.compile(r"c(?=[eiy])"), "s"),
@@ -53,6 +68,8 @@ _SPOKEN = (
     (re.compile(r"qu"), "kw"),
     (re.compile(r"z"), "s"),
     (re.compile(r"th|dt"), "t"),
+    (re.compile(r"(?<=[aeiouy])h(?![aeiouy])"), ""),
+    (re.compile(r"wh|^hu(?=[aeio])"), "w"),
 )
 
 
@@ -102,7 +119,54 @@ def skeleton(key: str) -> str:
 @lru_cache(maxsize=1 << 15)
 def spoken(text: str) -> str:
     """``text`` (folded letters) with one spelling for each sound written several ways (see the module)."""
-    out = _NOT_LETTER.sub("", text)
+    out = _REPEAT.sub(r"\1", _NOT_LETTER.sub("", text).replace("cc", "k"))
     for pattern, replacement in _SPOKEN:
         out = pattern.sub(replacement, out)
     return _REPEAT.sub(r"\1", out)
+
+
+_LETTER_NAMES = {
+    "a": ("a", "ay", "ah"),
+    "b": ("bee", "be", "beh", "bi"),
+    "c": ("see", "cee", "ce", "si", "tse", "zeh"),
+    "d": ("dee", "de", "deh", "di"),
+    "e": ("e", "ee", "eh"),
+    "f": ("ef", "eff"),
+    "g": ("gee", "ge", "geh", "jee", "ji"),
+    "h": ("aitch", "eitch", "ha", "haa"),
+    "i": ("i", "eye", "ai"),
+    "j": ("jay", "jei", "jot", "yot"),
+    "k": ("kay", "ka", "kah", "kei", "kai"),
+    "l": ("el", "ell"),
+    "m": ("em", "emm"),
+    "n": ("en", "enn"),
+    "o": ("o", "oh"),
+    "p": ("pee", "pe", "peh", "pi"),
+    "q": ("queue", "cue", "kew", "kyu", "ku", "kuh"),
+    "r": ("ar", "arr", "er", "err"),
+    "s": ("es", "ess"),
+    "t": ("tee", "te", "teh", "ti"),
+    "u": ("u", "you", "yu", "uh"),
+    "v": ("vee", "vi", "fau", "vau"),
+    "w": ("doubleyou", "doubleu", "we"),
+    "x": ("ex", "ix"),
+    "y": ("why", "wai", "ypsilon"),
+    "z": ("zee", "zed", "zet", "tset"),
+}
+_BY_NAME = {name: letter for letter, names in _LETTER_NAMES.items() for name in names}
+_LONGEST_NAME = max(len(name) for name in _BY_NAME)
+
+
+@lru_cache(maxsize=1 << 15)
+def letter_names(text: str) -> frozenset[str]:
+    """Every way of reading ``text`` (folded letters, spaces ignored) as two or more letters spelt out by their
+    names; empty when it cannot be read so."""
+    word = _NOT_LETTER.sub("", text)
+    readings: list[set[str]] = [set() for _ in range(len(word) + 1)]
+    readings[0].add("")
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - _LONGEST_NAME), end):
+            letter = _BY_NAME.get(word[start:end])
+            if letter is not None:
+                readings[end].update(prefix + letter for prefix in readings[start])
+    return frozenset(r for r in readings[-1] if len(r) >= 2)

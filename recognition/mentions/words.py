@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import unicodedata
 
+_MARKS = str.maketrans(dict.fromkeys("™℠", " "))  # trade marks, which NFKC would spell "TM" on the name
 _SPECIAL = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 
 
 def fold(text: str) -> str:
-    """Lower-case (``casefold``: "ß" → "ss") and strip accents and umlaut dots ("Müller" → "muller")."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_SPECIAL)
+    """Lower-case (``casefold``: "ß" → "ss") and strip accents and umlaut dots ("Müller" → "muller") and trade
+    mark signs ("Nike™" → "nike")."""
+    text = unicodedata.normalize("NFKC", text.translate(_MARKS)).casefold().translate(_SPECIAL)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -64,7 +64,10 @@ def test_initialisms() -> None:
     assert {marks["ms"], marks["mands"], marks["mns"], marks["marks spencer"]} == {"initialism", "connectors"}
     assert "as" not in _forms("aldi", "sud")  # a common word
     assert "am" not in _forms("air", "max")
-    assert not any(kind == "initialism" for kind in _forms("b", "and", "m", "bargains").values())  # initials
+    b_and_m = _forms("b", "and", "m", "bargains")  # a name of single letters: the letters glued
+    assert b_and_m["bnm"] == "initialism"  # "bm" and "bandm" are the joined text of "b m" and "b and m"
+    assert code_text("BnM", UK).brands == code_text("BM", UK).brands == ("b_and_m",)
+    assert not any(kind == "initialism" for kind in _forms("b", "and", "mbargains").values())
 
 
 def test_numbers_and_connectors() -> None:
@@ -266,7 +269,9 @@ def test_abbreviated_name_words() -> None:
 
 
 def test_articles_inside_a_name_may_be_left_out() -> None:
-    assert strip_connectors(("jack", "in", "the", "box")) == ("jack", "in", "box")
+    assert strip_connectors(("jack", "in", "the", "box")) == ("jack", "box")
+    assert strip_connectors(("in", "n", "out")) == ("in", "out")  # the first and last words stay
+    assert code_text("Jack n the Box", FOOD).brands == ("jack_in_the_box",)
     assert strip_connectors(("the", "north", "face")) == ("the", "north", "face")  # a leading article stays
     assert code_text("Jack in box", FOOD).brands == ("jack_in_the_box",)
     assert code_text("What a burger", FOOD).brands == ("whataburger",)  # the name as written comes first
