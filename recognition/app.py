@@ -52,7 +52,9 @@ from recognition.web.survey import routes as survey_routes
 from recognition.web.throttle import AuthThrottle
 
 
-def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.Application:
+def create_app(
+    settings: Settings, *, pool: asyncpg.Pool | None = None, page_pool: asyncpg.Pool | None = None
+) -> web.Application:
     app = web.Application(
         middlewares=[
             metrics_middleware,  # outermost: every request is counted, errors included
@@ -87,7 +89,8 @@ def create_app(settings: Settings, *, pool: asyncpg.Pool | None = None) -> web.A
 
     # Background work, opened in this order and closed in reverse.
     if pool is not None:
-        app[POOL] = app[PAGE_POOL] = pool
+        app[POOL] = pool
+        app[PAGE_POOL] = page_pool or pool
     else:
         app.cleanup_ctx.append(open_database)
     app.cleanup_ctx.append(close_providers)

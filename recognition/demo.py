@@ -198,7 +198,11 @@ async def simulator_process(faults: str, *, time_scale: float = DEMO_TIME_SCALE)
 
 @contextlib.asynccontextmanager
 async def survey_server(
-    pool: asyncpg.Pool, settings: Settings, *, time_scale: float = DEMO_TIME_SCALE
+    pool: asyncpg.Pool,
+    settings: Settings,
+    *,
+    time_scale: float = DEMO_TIME_SCALE,
+    page_pool: asyncpg.Pool | None = None,
 ) -> AsyncIterator[str]:
     """The service's pages (hosted survey included) on a loopback port for the block; yields its base URL.
     The speeder rule's floor is scaled like the simulated respondents' think time.
@@ -206,7 +210,7 @@ async def survey_server(
     The port is remembered in the data directory and taken again by the next run: the panel keeps sending a
     wave's respondents to the address it was given at launch, so a demo stopped (or killed) mid-wave and started
     again must answer on the same one. Another free port is taken only when that one is busy."""
-    app = create_app(dataclasses.replace(settings, scheduling_enabled=False), pool=pool)
+    app = create_app(dataclasses.replace(settings, scheduling_enabled=False), pool=pool, page_pool=page_pool)
     app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=30.0 * time_scale)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
@@ -246,13 +250,15 @@ async def run_demo(
     provider_url: str | None = None,
     options: FieldworkOptions | None = None,
     provider: str = "simulated",
+    page_pool: asyncpg.Pool | None = None,
 ) -> dict[str, Any]:
     """Run ``n_waves`` waves of the demo tracker on ``provider`` (a name in :data:`DEMO_PROVIDERS`); returns the
     demo report (see ``recognition demo --json``).
 
     The panel is the simulator: started in a process of its own with fault profile ``faults``, or the one already
     running at ``provider_url`` (e.g. ``recognition panel-sim``). The organisation's credentials for ``provider``
-    are saved pointing at it (checked with a call, as a user's are), and the survey uses the same adapter."""
+    are saved pointing at it (checked with a call, as a user's are), and the survey uses the same adapter. The
+    survey's pages use ``page_pool`` when given (:func:`recognition.db.create_pool` with ``pages``)."""
     if provider not in DEMO_PROVIDERS:
         raise UserError(f"--provider {provider!r} is not one of {', '.join(sorted(DEMO_PROVIDERS))}")
     async with contextlib.AsyncExitStack() as stack:
@@ -265,7 +271,7 @@ async def run_demo(
         await _set_topic(url)
         await _save_credentials(pool, settings, provider, credentials)
         served = dataclasses.replace(settings, panels_simulator_url=url)
-        survey_url = await stack.enter_async_context(survey_server(pool, served))
+        survey_url = await stack.enter_async_context(survey_server(pool, served, page_pool=page_pool))
         options = dataclasses.replace(options or FieldworkOptions(), survey_base_url=survey_url)
         kind = KINDS[provider]
         adapter = kind.build(kind.complete(credentials), BuildContext(DEMO_RETRY, None))
@@ -302,9 +308,11 @@ async def serving_panel(
         yield
 
 
-def served_app(pool: asyncpg.Pool, settings: Settings) -> web.Application:
+def served_app(
+    pool: asyncpg.Pool, settings: Settings, page_pool: asyncpg.Pool | None = None
+) -> web.Application:
     """The service the demo serves: its speeder rule's floor scaled like the simulated respondents' think time."""
-    app = create_app(settings, pool=pool)
+    app = create_app(settings, pool=pool, page_pool=page_pool)
     app[QUALITY_RULES] = QualityRules(speeder_floor_seconds=30.0 * DEMO_TIME_SCALE)
     return app
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from recognition.app import create_app
 from recognition.commands.common import run, serve_until_cancelled, settings_from, with_conn
-from recognition.db import database, migrate, schema_version
+from recognition.db import database, databases, migrate, schema_version
 from recognition.demo import (
     DEMO_PROVIDERS,
     DEMO_SAMPLE,
@@ -33,8 +33,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_from(args, **{"server.host": args.host, "server.port": args.port})
 
     async def go() -> int:
-        async with database(settings) as pool:
-            app = create_app(settings, pool=pool)
+        async with databases(settings, pages=True) as pools:
+            app = create_app(settings, pool=pools.main, page_pool=pools.pages)
             return await serve_until_cancelled(
                 app,
                 settings,
@@ -104,11 +104,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     bars = None if args.quiet else DemoProgress()
 
     async def go() -> int:
-        async with database(settings) as pool:
+        async with databases(settings, pages=True) as pools:
+            pool = pools.main
             try:
                 report = await run_demo(
                     pool,
                     settings,
+                    page_pool=pools.pages,
                     n_waves=args.waves,
                     sample_size=args.sample_size,
                     progress=bars,
@@ -139,7 +141,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     label="demo",
                     created_by="demo",
                 )
-            app = served_app(pool, settings)
+            app = served_app(pool, settings, pools.pages)
 
             def banner(url: str) -> None:
                 print(f"\nrecognition is serving on {url} (Ctrl-C to stop)")
