@@ -94,7 +94,7 @@ def requests_of(poll: dict[str, Any], wave: int) -> list[tuple[str, str, str, An
     for k in ("attributes", "modules", "entry_points", "budget"):
         if poll.get(k) is not None:
             definition[k] = poll[k]
-    schedule = {"schedule": {"cron": "0 7 * * 1", "timezone": "Europe/Berlin"}, "count": 4}
+    schedule = {"schedule": {"kind": "cron", "cron": "0 7 * * 1", "timezone": "Europe/Berlin"}, "count": 4}
     return [
         ("tracker list", "GET", "/studio", None),
         ("editor: new tracker", "GET", "/studio/trackers/new", None),
