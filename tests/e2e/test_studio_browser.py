@@ -83,7 +83,7 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
             " return m && m.className === 'error-message' && m.textContent; })()",
             "that one buying situation is too few",
         )
-        assert "2" in few, few
+        assert few == "needs at least 2 items", few
         await add_entry_point(tab, "in the rain", "bei Regen")
         await until(
             tab,
