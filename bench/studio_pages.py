@@ -1,11 +1,11 @@
 """Studio pages on the demo data: how long each page of the tracker studio (and the dashboard's poll page) takes
 to render, against a bare aiohttp handler serving the same bytes.
 
-    python bench/studio_pages.py [--requests 50] [--waves 4] [--sample-size 500] [--data-dir DIR] [--json]
+    python bench/studio_pages.py [--requests 50] [--waves 4] [--sample-size 500] [--json]
 
-Runs ``recognition demo --no-serve`` into a fresh data directory (or reads one it already ran into with
-``--data-dir``), creates an editor's key of the demo organisation, serves the data with ``recognition serve`` in a
-process of its own, signs in as the editor does (the sign-in form, then the session cookie) and asks each page
+Runs ``recognition demo`` into a fresh data directory in a process of its own and, once its waves are published,
+lets it serve as it does (its simulated panel too, which the editor's plan asks for a price); signs in with the
+admin key it prints as an editor does (the sign-in form, then the session cookie) and asks each page
 ``--requests`` times, one request at a time: the tracker list, the editor (new and edit, and the checks it runs
 as the editor goes through its steps: the definition's validation and plan, the schedule's next dates), the
 questionnaire preview and one of its frames, the fieldwork page, a wave's monitor, the mention review, the launch
@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.dashboard import cli, free_port, start, wait_up  # noqa: E402
-from recognition.demo import ORGANISATION  # noqa: E402
+from bench.dashboard import free_port, start, wait_up  # noqa: E402
 
 GOAL_MS = 200
 #: The bare handler: one page per index, its bytes as recognition served them (JSON answers as JSON).
@@ -55,12 +55,34 @@ CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
-def seed(data_dir: Path, waves: int, sample_size: int) -> float:
-    """``recognition demo`` into ``data_dir``: its tracker, its waves fielded on the simulated panel."""
+def serve_demo(
+    data_dir: Path, port: int, waves: int, sample_size: int
+) -> tuple[subprocess.Popen[str], str, float]:
+    """``recognition demo`` into ``data_dir`` (its tracker, its waves fielded on the simulated panel), then serving
+    on ``port`` as it does, its panel too (the demo organisation's price quotes are asked from it): the process,
+    the admin key it prints and the seconds the waves took."""
+    env = {
+        **os.environ,
+        "RECOGNITION_LOGGING_LEVEL": "warning",
+        "RECOGNITION_ALERTS_ENABLED": "false",
+        "RECOGNITION_SCHEDULING_ENABLED": "false",
+    }
+    args = ["demo", "--quiet", "--waves", str(waves), "--sample-size", str(sample_size), "--port", str(port)]
     start_s = time.perf_counter()
-    cli("demo", "--no-serve", "--quiet", "--waves", str(waves), "--sample-size", str(sample_size),
-        "--data-dir", str(data_dir))  # fmt: skip
-    return time.perf_counter() - start_s
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "recognition", *args, "--data-dir", str(data_dir)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "admin key" in line:
+            threading.Thread(target=proc.stdout.read, daemon=True).start()  # whatever it prints next
+            return proc, line.rsplit(":", 1)[1].strip(), time.perf_counter() - start_s
+    raise SystemExit(f"recognition demo ended ({proc.wait()}) without serving")
 
 
 async def sign_in(http: aiohttp.ClientSession, base: str, key: str) -> None:
@@ -156,7 +178,7 @@ async def measure(base: str, key: str, n: int, folder: Path) -> list[dict[str, A
     return rows
 
 
-async def baseline(rows: list[dict[str, Any]], n: int, procs: list[subprocess.Popen[bytes]]) -> None:
+async def baseline(rows: list[dict[str, Any]], n: int, procs: list[subprocess.Popen[Any]]) -> None:
     port = free_port()
     args = [x for r in rows for x in (r["file"], r["kind"])]
     bare = start(sys.executable, "-c", BARE, str(port), *args)
@@ -175,22 +197,11 @@ async def baseline(rows: list[dict[str, Any]], n: int, procs: list[subprocess.Po
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="recognition-bench-studio-"))
-    data_dir = Path(args.data_dir) if args.data_dir else folder / "data"
-    procs: list[subprocess.Popen[bytes]] = []
+    procs: list[subprocess.Popen[Any]] = []
     try:
-        seeded = None if args.data_dir else seed(data_dir, args.waves, args.sample_size)
-        key = cli("keys", "create", "--org", ORGANISATION, "--role", "editor", "--label", "bench",
-                  "--data-dir", str(data_dir)).strip().splitlines()[-1]  # fmt: skip
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "RECOGNITION_LOGGING_LEVEL": "warning",
-            "RECOGNITION_ALERTS_ENABLED": "false",
-            "RECOGNITION_SCHEDULING_ENABLED": "false",
-        }
-        server = start(sys.executable, "-m", "recognition", "serve", "--data-dir", str(data_dir),
-                       "--port", str(port), env=env)  # fmt: skip
+        server, key, seeded = serve_demo(folder / "data", port, args.waves, args.sample_size)
         procs.append(server)
         await wait_up(f"{base}/healthz", server)
         rows = await measure(base, key, args.requests, folder)
@@ -213,7 +224,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def report(r: dict[str, Any]) -> str:
-    seeded = f", demo run in {r['seed_s']:.0f} s" if r["seed_s"] else ""
+    seeded = f", demo waves run in {r['seed_s']:.0f} s"
     lines = [
         f"Studio pages on the demo data: {r['requests']} requests each, one at a time "
         f"(load average {r['load_avg'][0]:.1f}{seeded})",
@@ -234,9 +245,6 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--waves", type=int, default=4, help="the demo's waves (its default)")
     parser.add_argument("--sample-size", type=int, default=500, help="the demo's completes per wave")
-    parser.add_argument(
-        "--data-dir", help="a data directory `recognition demo` already ran into (not seeded)"
-    )
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     result = asyncio.run(main(arguments))
