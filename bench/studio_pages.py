@@ -79,7 +79,7 @@ def serve_demo(
     )
     assert proc.stdout is not None
     for line in proc.stdout:
-        if "admin key" in line:
+        if "admin key (KEY" in line:
             threading.Thread(target=proc.stdout.read, daemon=True).start()  # whatever it prints next
             return proc, line.rsplit(":", 1)[1].strip(), time.perf_counter() - start_s
     raise SystemExit(f"recognition demo ended ({proc.wait()}) without serving")
