@@ -20,10 +20,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from recognition.app import create_app
 from recognition.db import EmbeddedPostgres, connect, create_pool, migrate
-from recognition.demo import run_demo
+from recognition.demo import ORGANISATION, run_demo
 from recognition.settings import Settings, load_settings
+from recognition.store import orgs
 
 TEMPLATE = "recognition_template"
 _counter = itertools.count()
@@ -178,3 +181,20 @@ async def pool(db_url: str) -> AsyncIterator[asyncpg.Pool]:
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
     return test_settings(tmp_path, db_url)
+
+
+@pytest.fixture
+async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
+    """The service in-process on the test's database, as an HTTP client."""
+    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
+        yield c
+
+
+@pytest.fixture
+async def demo_keys(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, str]:
+    """A viewer's and an editor's key of the demo organisation, made in the test's copy of the demo tracker (a
+    module that reads it sets ``db_url = pytest.fixture(demo_db_url)``)."""
+    async with pool.acquire() as conn:
+        org = await orgs.organisation_id(conn, ORGANISATION)
+        assert org is not None, "no demo organisation: the module's db_url is not a copy of the demo tracker"
+        return {role: (await orgs.create_key(conn, org, role))[0] for role in ("viewer", "editor")}

@@ -91,6 +91,47 @@
     return row;
   }
 
+  // --- category entry points (buying situations): a wording per language, as the category has ------------
+  function languages() {  // the languages the category is worded in, as the page offers them
+    return [...form.querySelectorAll('[id^="f-category-"]')].map((input) => ({
+      code: input.id.slice("f-category-".length), name: input.labels[0].textContent.trim() }));
+  }
+  function addEntryPoint(entry) {
+    const row = el("li", { class: "row entry-point" });
+    const wording = words(entry && entry.wording);
+    row.dataset.id = entry ? entry.id : "";
+    for (const lang of languages()) {
+      const input = el("input", { class: "ep-wording", "data-lang": lang.code, maxlength: "200", autocomplete: "off" });
+      input.value = wording[lang.code] || (lang.code === (poll ? poll.language : "") ? wording[""] || "" : "");
+      row.append(labelled("Situation in " + lang.name, input));
+    }
+    row.append(removeButton(row, "buying situation"));
+    const say = () => {  // the remove button says which situation it removes
+      const first = [...row.querySelectorAll(".ep-wording")].map((i) => i.value.trim()).find(Boolean) || "";
+      row.querySelector(".remove span").textContent = " buying situation " + first;
+    };
+    row.addEventListener("input", say);
+    say();
+    $("entry-point-rows").append(row);
+    return row;
+  }
+  function entryPointBodies(where) {
+    const rows = [...$("entry-point-rows").children];
+    return rows.map((row, i) => {
+      const wording = {};
+      const inputs = [...row.querySelectorAll(".ep-wording")];
+      for (const input of inputs) {
+        if (input.value.trim()) wording[input.dataset.lang] = input.value.trim();
+        where[`entry_points[${i}].wording.${input.dataset.lang}`] = input.id;
+      }
+      const first = inputs.find((input) => input.value.trim()) || inputs[0];
+      where[`entry_points[${i}]`] = where[`entry_points[${i}].id`] = first.id;
+      // wording missing in a language the tracker is asked in: shown beside the empty field
+      where[`entry_points[${i}].wording`] = (inputs.find((input) => !input.value.trim()) || first).id;
+      return { id: row.dataset.id || slug(wording.en || Object.values(wording)[0] || ""), wording: wording };
+    });
+  }
+
   // --- objectives -----------------------------------------------------------------------------------------
   function brandOptions(select, chosen) {
     select.replaceChildren(...brandRows().map((r) => {
@@ -217,6 +258,9 @@
     where.attributes = "f-attributes";
     body.modules = [...form.querySelectorAll(".module:checked")].map((c) => c.value);
     where.modules = "f-modules";
+    const entryPoints = entryPointBodies(where);
+    body.entry_points = entryPoints.length ? entryPoints : null;  // none: the situations are not asked
+    where.entry_points = "f-entry-points";
     body.population = $("f-population").value;
     where.population = "f-population";
     if ($("f-language").value) body.language = $("f-language").value;
@@ -437,6 +481,7 @@
     }
     const modules = poll.modules || [...form.querySelectorAll(".module")].map((c) => c.value);
     for (const m of modules) if ($("f-module-" + m)) $("f-module-" + m).checked = true;
+    for (const e of poll.entry_points || []) addEntryPoint(e);
     $("f-population").value = poll.population;
     $("f-language").value = poll.language;
     $("f-sample-size").value = poll.sample_size;
@@ -455,6 +500,7 @@
   let initial = poll ? collect().body : {};
   $("add-brand").addEventListener("click", () => { addBrand(null, false).querySelector("input").focus(); });
   $("add-attribute").addEventListener("click", () => { addAttribute(null).querySelector("input").focus(); });
+  $("add-entry-point").addEventListener("click", () => { addEntryPoint(null).querySelector("input").focus(); });
   $("add-objective").addEventListener("click", () => { addObjective().querySelector("select").focus(); });
   $("f-kind").addEventListener("change", showKind);
   form.addEventListener("input", changed);

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import io
 import itertools
@@ -171,3 +172,127 @@ def check_png(data: bytes, name: str, width: int, min_bytes: int = 30_000) -> No
     assert colours is not None and len(colours) > 20, f"{name}: the screenshot is nearly blank"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"{name}.png").write_bytes(data)
+
+
+# --- driving a page as a user would ---------------------------------------------------------------------------
+
+
+async def until(tab: Tab, expression: str, what: str = "", seconds: float = 15) -> Any:
+    """The value of ``expression`` once it is truthy (the page fetches as it goes); fails after ``seconds``."""
+    for _ in range(int(seconds * 10)):
+        value = await tab.evaluate(expression)
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the page never showed {what or expression}")
+
+
+async def type_into(tab: Tab, selector: str, text: str) -> None:
+    """Focus the field, clear it and type ``text`` as keystrokes would insert it."""
+    await tab.evaluate(
+        f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.focus(); e.value = ''; }})()"
+    )
+    await tab.send("Input.insertText", {"text": text})
+
+
+async def choose(tab: Tab, selector: str, value: str) -> None:
+    """Set a field (a select's option) and fire the events a user's choice fires."""
+    await tab.evaluate(
+        f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.value = {json.dumps(value)};"
+        " e.dispatchEvent(new Event('input', {bubbles: true}));"
+        " e.dispatchEvent(new Event('change', {bubbles: true})); })()"
+    )
+
+
+async def viewport(tab: Tab, width: int) -> None:
+    """A phone's (under 500 px) or a desktop's screen ``width`` px wide."""
+    await tab.send(
+        "Emulation.setDeviceMetricsOverride",
+        {
+            "width": width,
+            "height": 844 if width < 500 else 900,
+            "deviceScaleFactor": 1,
+            "mobile": width < 500,
+        },
+    )
+    await asyncio.sleep(0.2)
+
+
+async def shoot(tab: Tab, name: str, width: int) -> None:
+    """A screenshot of the whole page at ``width`` px, which must not scroll sideways (see :func:`check_png`)."""
+    await viewport(tab, width)
+    overflow = await tab.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{name}: the page is {overflow} px wider than the screen"
+    shot = await tab.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    check_png(base64.b64decode(shot["data"]), name, width)
+
+
+async def sign_in(tab: Tab, base: str, key: str, path: str = "/studio") -> None:
+    """Open ``path`` signed out, be sent to the sign-in form, sign in with ``key`` and be back at ``path``."""
+    await tab.goto(base + path)
+    assert "/dashboard/login" in await tab.evaluate("location.pathname")
+    await choose(tab, "#api_key", key)
+    await tab.navigate_by("document.querySelector('form.login').submit()")
+    where = await tab.evaluate("location.pathname + location.search + ' ' + document.body.innerText")
+    assert where.startswith(path + " "), where
+
+
+# --- the studio's editor --------------------------------------------------------------------------------------
+
+#: What the editor's plan says it is for, once it has one.
+PLAN_N = "((document.querySelector('#plan .plan-n') || {}).textContent || '')"
+
+
+async def plan_for(tab: Tab, n: int) -> None:
+    """Type ``n`` completes per wave and wait for the plan of ``n``."""
+    await type_into(tab, "#f-sample-size", str(n))
+    await until(tab, f"{PLAN_N} === 'With {n} completes per wave:'", f"the plan for {n} completes")
+
+
+async def open_new_tracker(tab: Tab) -> None:
+    """From the tracker list, "New tracker", until its first plan is shown."""
+    await tab.navigate_by("document.querySelector('a.button.primary').click()")
+    assert await tab.evaluate("location.pathname") == "/studio/trackers/new"
+    await until(tab, PLAN_N, "the first plan")
+
+
+async def fill_german_tracker(tab: Tab) -> None:
+    """The editor's steps for a German tracker (population de, language de): its name and category, two brands
+    (Nordlauf, with aliases, and Sprintwerk) and her own image attribute "Grip" / "Griffigkeit"."""
+    await type_into(tab, "#f-name", "Laufschuhe DE")
+    await type_into(tab, "#f-category-de", "Laufschuhe")
+    await type_into(tab, "#brand-rows li:nth-child(1) .brand-name", "Nordlauf")
+    await type_into(tab, "#brand-rows li:nth-child(1) .brand-aliases", "Nordlaufschuhe, nordluaf")
+    await type_into(tab, "#brand-rows li:nth-child(2) .brand-name", "Sprintwerk")
+    await choose(tab, "#f-population", "de")
+    await choose(tab, "#f-language", "de")
+    await tab.evaluate("document.getElementById('add-attribute').click()")
+    await type_into(tab, "#attribute-rows li .attr-en", "Grip")
+    await type_into(tab, "#attribute-rows li .attr-de", "Griffigkeit")
+
+
+async def _rows(tab: Tab, list_id: str) -> int:
+    return int(await tab.evaluate(f"document.getElementById('{list_id}').children.length"))
+
+
+async def add_entry_point(tab: Tab, english: str, german: str) -> str:
+    """Add a buying situation worded in English and German; the selector of its row."""
+    await tab.evaluate("document.getElementById('add-entry-point').click()")
+    assert await tab.evaluate("document.activeElement.classList.contains('ep-wording')")  # focus moves in
+    row = f"#entry-point-rows li:nth-child({await _rows(tab, 'entry-point-rows')})"
+    await type_into(tab, f"{row} .ep-wording[data-lang=en]", english)
+    await type_into(tab, f"{row} .ep-wording[data-lang=de]", german)
+    return row
+
+
+async def add_objective(tab: Tab, metric: str, brand: str, limit: str) -> str:
+    """Add an objective row (``limit`` as typed: % or NPS points); the selector of its row."""
+    await tab.evaluate("document.getElementById('add-objective').click()")
+    row = f"#objective-rows li:nth-child({await _rows(tab, 'objective-rows')})"
+    await choose(tab, f"{row} .obj-metric", metric)
+    await tab.evaluate(f"document.querySelector('{row} .obj-brand').dispatchEvent(new Event('focus'))")
+    await choose(tab, f"{row} .obj-brand", brand)
+    await type_into(tab, f"{row} .obj-threshold", limit)
+    return row

@@ -19,13 +19,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pypdf
 import pytest
 
 from tests.conftest import outside_pytest_tmp
-from tests.e2e.browser import ARTIFACTS, Tab, check_png, need_browser, open_tab
+from tests.e2e.browser import ARTIFACTS, Tab, check_png, need_browser
 from tests.e2e.test_demo_cli import _env, free_port, run_cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the demo it reads takes minutes
@@ -91,12 +91,6 @@ def share_link() -> Iterator[str]:
         if server.stdout is not None:
             server.stdout.close()
         shutil.rmtree(data_dir, ignore_errors=True)
-
-
-@pytest.fixture
-async def page() -> AsyncIterator[Tab]:
-    async with open_tab() as tab:
-        yield tab
 
 
 def _pdf_pages(data: bytes, name: str) -> list[str]:

@@ -11,11 +11,7 @@ Without Chromium the test is skipped, except under CI=true, where a missing brow
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import asyncpg
 import pytest
@@ -26,7 +22,21 @@ from recognition.settings import Settings
 from recognition.store import audit, orgs
 from recognition.store import objectives as objectives_store
 from recognition.store import polls as polls_store
-from tests.e2e.browser import Tab, check_png, need_browser, open_tab
+from tests.e2e.browser import (
+    PLAN_N,
+    add_entry_point,
+    add_objective,
+    choose,
+    fill_german_tracker,
+    need_browser,
+    open_new_tracker,
+    open_tab,
+    plan_for,
+    shoot,
+    sign_in,
+    type_into,
+    until,
+)
 
 pytestmark = [pytest.mark.timeout(300)]
 
@@ -38,49 +48,9 @@ async def server(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestSe
         yield s
 
 
-async def _until(tab: Tab, expression: str, what: str, seconds: float = 10) -> Any:
-    """The value of ``expression`` once it is truthy (the page fetches as it goes)."""
-    for _ in range(int(seconds * 10)):
-        value = await tab.evaluate(expression)
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the page never showed {what}")
-
-
-async def _type(tab: Tab, selector: str, text: str) -> None:
-    """Focus the field, clear it and type ``text`` as keystrokes would insert it."""
-    await tab.evaluate(
-        f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.focus(); e.value = ''; }})()"
-    )
-    await tab.send("Input.insertText", {"text": text})
-
-
-def _set(selector: str, value: str) -> str:
-    return (
-        f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.value = {json.dumps(value)};"
-        " e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); })()"
-    )
-
-
-PLAN_N = "((document.querySelector('#plan .plan-n') || {}).textContent || '')"
 LABELLED = """(() => [...document.querySelectorAll('select, input:not([type=hidden]), textarea')]
   .filter(e => !e.closest('[hidden]') && !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
   .map(e => e.id || e.className))()"""
-
-
-async def _shoot(tab: Tab, width: int, name: str) -> None:
-    await tab.send(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500},
-    )
-    await asyncio.sleep(0.3)
-    overflow = await tab.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{name}: the page is {overflow} px wider than the screen"
-    shot = await tab.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-    check_png(base64.b64decode(shot["data"]), name, width)
 
 
 async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
@@ -91,70 +61,69 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
         key = (await orgs.create_key(conn, org_id, "editor"))[0]
     base = f"http://127.0.0.1:{server.port}"
     async with open_tab() as tab:
-        await tab.goto(f"{base}/studio")  # signed out: sent to the sign-in form, then back
-        assert "/dashboard/login" in await tab.evaluate("location.pathname")
-        await tab.evaluate(_set("#api_key", key))
-        await tab.navigate_by("document.querySelector('form.login').submit()")
-        assert await tab.evaluate("location.pathname") == "/studio", await tab.evaluate(
-            "location.href + document.body.innerText"
-        )
-        await tab.navigate_by("document.querySelector('a.button.primary').click()")
-        assert await tab.evaluate("location.pathname") == "/studio/trackers/new"
-        await _until(tab, PLAN_N, "the first plan")
+        await sign_in(tab, base, key)  # signed out: sent to the sign-in form, then back
+        await open_new_tracker(tab)
         assert await tab.evaluate(LABELLED) == []
 
-        await _type(tab, "#f-name", "Laufschuhe DE")
-        await _type(tab, "#f-category-de", "Laufschuhe")
-        await _type(tab, "#brand-rows li:nth-child(1) .brand-name", "Nordlauf")
-        await _type(tab, "#brand-rows li:nth-child(1) .brand-aliases", "Nordlaufschuhe, nordluaf")
-        await _type(tab, "#brand-rows li:nth-child(2) .brand-name", "Sprintwerk")
+        await fill_german_tracker(tab)
         names = await tab.evaluate(
             "[...document.querySelectorAll('#brand-rows .brand-own')].map(r => r.labels[0].textContent)"
         )
         assert names == ["Our own brand: Nordlauf", "Our own brand: Sprintwerk"]  # told apart when read aloud
-        await tab.evaluate(_set("#f-population", "de"))
-        await tab.evaluate(_set("#f-language", "de"))
-        await tab.evaluate("document.getElementById('add-attribute').click()")
-        await _type(tab, "#attribute-rows li .attr-en", "Grip")
-        await _type(tab, "#attribute-rows li .attr-de", "Griffigkeit")
-        await tab.evaluate(_set("#f-kind", "weekly"))
-        await _until(tab, "document.querySelectorAll('#schedule-next li').length === 4", "the next waves")
+        await choose(tab, "#f-kind", "weekly")
+        await until(tab, "document.querySelectorAll('#schedule-next li').length === 4", "the next waves")
+
+        # buying situations: one alone is too few, told beside the step; a second one is enough
+        run = await add_entry_point(tab, "for a run", "zum Laufen")
+        assert await tab.evaluate(LABELLED) == []
+        await tab.evaluate("document.getElementById('f-sample-size').focus()")  # she moves on
+        few = await until(
+            tab,
+            "(() => { const m = document.querySelector('#f-entry-points legend').nextElementSibling;"
+            " return m && m.className === 'error-message' && m.textContent; })()",
+            "that one buying situation is too few",
+        )
+        assert few == "needs at least 2 items", few
+        await add_entry_point(tab, "in the rain", "bei Regen")
+        await until(
+            tab,
+            "!document.querySelector('#f-entry-points .error-message')",
+            "the buying situations accepted",
+        )
+        await add_entry_point(tab, "for a gift", "als Geschenk")  # and a third, removed by keyboard
+        await tab.evaluate("document.querySelector('#entry-point-rows li:nth-child(3) .remove').focus()")
+        removes = await tab.evaluate("document.activeElement.textContent")
+        assert removes == "Remove buying situation for a gift", removes
+        await tab.evaluate("document.activeElement.click()")
+        assert await tab.evaluate("document.querySelectorAll('#entry-point-rows li').length") == 2
+        labels = await tab.evaluate(
+            f"[...document.querySelectorAll('{run} .ep-wording')].map(e => e.labels[0].textContent)"
+        )
+        assert labels == ["Situation in English (en)", "Situation in German (de)"], labels
 
         # the plan follows the sample size as she types it
-        await _type(tab, "#f-sample-size", "2000")
-        await _until(tab, f"{PLAN_N} === 'With 2000 completes per wave:'", "the plan for 2000 completes")
+        await plan_for(tab, 2000)
         large = await tab.evaluate("document.querySelector('#plan dd').textContent")
-        await _type(tab, "#f-sample-size", "500")
-        await _until(tab, f"{PLAN_N} === 'With 500 completes per wave:'", "the plan for 500 completes")
+        await plan_for(tab, 500)
         small = await tab.evaluate("document.querySelector('#plan dd').textContent")
         assert float(small.strip("±").split()[0]) > float(large.strip("±").split()[0])
 
-        await tab.evaluate("document.getElementById('add-objective').click()")
-        row = "#objective-rows li:nth-child(1)"
-        await tab.evaluate(_set(f"{row} .obj-metric", "aided"))
-        await tab.evaluate(f"document.querySelector('{row} .obj-brand').dispatchEvent(new Event('focus'))")
-        await tab.evaluate(_set(f"{row} .obj-brand", "nordlauf"))
-        await _type(tab, f"{row} .obj-threshold", "40")
-        await tab.evaluate("document.getElementById('add-objective').click()")
-        second = "#objective-rows li:nth-child(2)"
-        await tab.evaluate(_set(f"{second} .obj-metric", "prefer"))
-        await tab.evaluate(f"document.querySelector('{second} .obj-brand').dispatchEvent(new Event('focus'))")
-        await tab.evaluate(_set(f"{second} .obj-brand", "nordlauf"))
-        await _type(tab, f"{second} .obj-threshold", "150")  # a share above 100 %
+        await add_objective(tab, "aided", "nordlauf", "40")
+        await add_objective(tab, "prefer", "nordlauf", "150")  # a share above 100 %
         assert await tab.evaluate(LABELLED) == []  # the rows she added are labelled too
 
         # a sample too small: listed in the summary, which takes the focus, and next to its field
-        await _type(tab, "#f-sample-size", "20")
+        await type_into(tab, "#f-sample-size", "20")
         # she moves on to the budget: the problem shows beside the sample size, not yet in a summary
         await tab.evaluate("document.getElementById('f-budget').focus()")
-        await _until(
+        await until(
             tab,
             "(document.getElementById('f-sample-size').nextElementSibling || {}).className === 'error-message'"
             " && document.getElementById('error-summary').hidden",
             "the problem next to the sample size as she types",
         )
         await tab.evaluate("document.getElementById('save').click()")
-        await _until(
+        await until(
             tab, "document.activeElement && document.activeElement.id === 'error-summary'", "the summary"
         )
         summary = await tab.evaluate("document.querySelector('#error-summary ul').textContent")
@@ -168,38 +137,56 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
         await tab.evaluate("document.querySelector('#error-summary a').click()")
         focused = await tab.evaluate("document.activeElement.id")
         assert focused == "f-sample-size"  # the summary's link leads to the field
-        await _shoot(tab, 390, "studio-editor-390")
-        await _shoot(tab, 1280, "studio-editor-1280")
+        await shoot(tab, "studio-editor-390", 390)
+        await shoot(tab, "studio-editor-1280", 1280)
 
-        await _type(tab, "#f-sample-size", "800")
-        await _until(tab, f"{PLAN_N} === 'With 800 completes per wave:'", "the plan for 800 completes")
+        await plan_for(tab, 800)
         # the tracker and the first objective are saved; the second objective's limit is told beside it
         await tab.evaluate("document.getElementById('save').click()")
-        await _until(tab, "location.pathname.endsWith('/edit')", "the saved tracker's address")
+        await until(tab, "location.pathname.endsWith('/edit')", "the saved tracker's address")
         limit = await tab.evaluate(
             "document.querySelector('#objective-rows .obj-threshold').nextElementSibling.textContent"
         )
         assert limit.startswith("a share's limit lies between 0 % and 100 %"), limit
         assert await tab.evaluate("document.querySelectorAll('#objective-list li').length") == 1
-        await _type(tab, "#objective-rows .obj-threshold", "15")
+        await type_into(tab, "#objective-rows .obj-threshold", "15")
         await tab.navigate_by("document.getElementById('save').click()")
         assert await tab.evaluate("location.pathname") == "/studio"
         listing = await tab.evaluate("document.querySelector('main').textContent")
         assert "Saved “Laufschuhe DE”" in listing and "Every Monday at 07:00 (Europe/Berlin)" in listing
         # the tracker opens again for editing with what she set
         await tab.navigate_by("document.querySelector('td.links a').click()")
-        await _until(tab, PLAN_N + " === 'With 800 completes per wave:'", "the stored tracker's plan")
+        await until(tab, PLAN_N + " === 'With 800 completes per wave:'", "the stored tracker's plan")
         shown = await tab.evaluate(
             "[document.getElementById('f-name').value, document.getElementById('f-kind').value,"
             " document.querySelector('#attribute-rows .attr-de').value,"
-            " document.querySelectorAll('#brand-rows li').length, document.getElementById('objective-list').textContent]"
+            " document.querySelectorAll('#brand-rows li').length, document.getElementById('objective-list').textContent,"
+            " [...document.querySelectorAll('#entry-point-rows .ep-wording')].map(e => e.value)]"
         )
         assert shown[:4] == ["Laufschuhe DE", "weekly", "Griffigkeit", 2], shown
         assert "at least 40 %" in shown[4] and "at least 15 %" in shown[4], shown
-        await _type(tab, "#f-sample-size", "900")  # a change sends only what she changed
-        await _until(tab, PLAN_N + " === 'With 900 completes per wave:'", "the plan for 900 completes")
+        assert shown[5] == ["for a run", "zum Laufen", "in the rain", "bei Regen"], shown
+        await plan_for(tab, 900)  # a change sends only what she changed
         await tab.navigate_by("document.getElementById('save').click()")
         assert await tab.evaluate("location.pathname") == "/studio"
+
+        # the questionnaire's preview asks in each buying situation, in German
+        poll_id = await tab.evaluate(
+            "document.querySelector('td.links a').getAttribute('href').split('/')[3]"
+        )
+        await tab.goto(f"{base}/studio/trackers/{poll_id}/preview?lang=de&width=390")
+        situations = "[...document.querySelectorAll('iframe')].filter(f => f.title.includes('entry point'))"
+        assert await tab.evaluate(f"{situations}.length") == 2
+        screens = await until(  # a frame loads once it is scrolled to
+            tab,
+            f"(() => {{ const fs = {situations}; const t = fs.map(f => f.contentDocument"
+            " && f.contentDocument.body && f.contentDocument.body.innerText || '');"
+            " const next = fs[t.findIndex(x => !x)]; if (next) next.scrollIntoView();"
+            " return t.every(Boolean) && t.join(' | '); })()",
+            "the buying situations' screens",
+        )
+        for situation in ("zum Laufen", "bei Regen"):
+            assert f"Wenn Sie an Laufschuhe {situation} denken" in screens, situation
         # a definition checked as she types answers 422 until it is right: the browser logs those, nothing else
         assert [e for e in tab.errors() if "status of 422" not in e] == []
 
@@ -211,6 +198,10 @@ async def test_an_editor_sets_up_a_german_tracker_in_the_browser(
     assert poll.category_wording.get("de") == "Laufschuhe"
     assert {"id": "grip", "label": {"en": "Grip", "de": "Griffigkeit"}} in (poll.attributes or [])
     assert [b["aliases"] for b in poll.brands][0] == ["Nordlaufschuhe", "nordluaf"]
+    assert poll.entry_points == [
+        {"id": "for-a-run", "wording": {"en": "for a run", "de": "zum Laufen"}},
+        {"id": "in-the-rain", "wording": {"en": "in the rain", "de": "bei Regen"}},
+    ]
     assert [(o.metric, o.brand, o.direction, o.threshold) for o in objectives] == [
         ("aided", "nordlauf", "at_least", 0.4),
         ("prefer", "nordlauf", "at_least", 0.15),

@@ -14,10 +14,7 @@ Without Chromium the test is skipped, except under CI=true, where a missing brow
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import dataclasses
-import json
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -31,7 +28,19 @@ from recognition.demo import DEMO_TIME_SCALE, served_app
 from recognition.settings import Settings
 from recognition.store import orgs
 from recognition.store import polls as polls_store
-from tests.e2e.browser import Tab, check_png, need_browser, open_tab
+from tests.e2e.browser import (
+    Tab,
+    add_objective,
+    fill_german_tracker,
+    need_browser,
+    open_new_tracker,
+    open_tab,
+    plan_for,
+    shoot,
+    sign_in,
+    until,
+    viewport,
+)
 from tests.integration.dashboard_support import plant_unplaced
 
 pytestmark = [
@@ -67,80 +76,12 @@ async def served(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[dict[s
             yield {"base": base, "key": key, "org": org}
 
 
-async def _until(tab: Tab, expression: str, what: str, seconds: float = 15) -> Any:
-    """The value of ``expression`` once it is truthy (polled; fails after ``seconds``)."""
-    for _ in range(int(seconds * 10)):
-        value = await tab.evaluate(expression)
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the page never showed {what}")
-
-
-async def _type(tab: Tab, selector: str, text: str) -> None:
-    await tab.evaluate(
-        f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.focus(); e.value = ''; }})()"
-    )
-    await tab.send("Input.insertText", {"text": text})
-
-
-def _set(selector: str, value: str) -> str:
-    return (
-        f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.value = {json.dumps(value)};"
-        " e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); })()"
-    )
-
-
-async def _width(tab: Tab, width: int) -> None:
-    await tab.send(
-        "Emulation.setDeviceMetricsOverride",
-        {
-            "width": width,
-            "height": 844 if width < 500 else 900,
-            "deviceScaleFactor": 1,
-            "mobile": width < 500,
-        },
-    )
-    await asyncio.sleep(0.2)
-
-
-async def _shoot(tab: Tab, name: str, width: int) -> None:
-    """A screenshot of the page at ``width`` px, which must not scroll sideways."""
-    await _width(tab, width)
-    overflow = await tab.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{name}: the page is {overflow} px wider than the screen"
-    shot = await tab.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-    check_png(base64.b64decode(shot["data"]), name, width)
-
-
 async def _create_tracker(tab: Tab) -> None:
     """The editor's "New tracker": a German tracker with two brands, her own attribute and an objective."""
-    await tab.navigate_by("document.querySelector('a.button.primary').click()")
-    assert await tab.evaluate("location.pathname") == "/studio/trackers/new"
-    await _until(tab, "!!document.querySelector('#plan .plan-n')", "the first plan")
-    await _type(tab, "#f-name", "Laufschuhe DE")
-    await _type(tab, "#f-category-de", "Laufschuhe")
-    await _type(tab, "#brand-rows li:nth-child(1) .brand-name", "Nordlauf")
-    await _type(tab, "#brand-rows li:nth-child(2) .brand-name", "Sprintwerk")
-    await tab.evaluate(_set("#f-population", "de"))
-    await tab.evaluate(_set("#f-language", "de"))
-    await tab.evaluate("document.getElementById('add-attribute').click()")
-    await _type(tab, "#attribute-rows li .attr-en", "Grip")
-    await _type(tab, "#attribute-rows li .attr-de", "Griffigkeit")
-    await tab.evaluate("document.getElementById('add-objective').click()")
-    row = "#objective-rows li:nth-child(1)"
-    await tab.evaluate(_set(f"{row} .obj-metric", "aided"))
-    await tab.evaluate(f"document.querySelector('{row} .obj-brand').dispatchEvent(new Event('focus'))")
-    await tab.evaluate(_set(f"{row} .obj-brand", "nordlauf"))
-    await _type(tab, f"{row} .obj-threshold", "40")
-    await _type(tab, "#f-sample-size", str(SAMPLE))
-    await _until(
-        tab,
-        f"(document.querySelector('#plan .plan-n') || {{}}).textContent === 'With {SAMPLE} completes per wave:'",
-        f"the plan for {SAMPLE} completes",
-    )
+    await open_new_tracker(tab)
+    await fill_german_tracker(tab)
+    await add_objective(tab, "aided", "nordlauf", "40")
+    await plan_for(tab, SAMPLE)
     await tab.navigate_by("document.getElementById('save').click()")
     listing = await tab.evaluate("location.pathname + ' ' + document.querySelector('main').textContent")
     assert listing.startswith("/studio ") and "Saved “Laufschuhe DE”" in listing, listing
@@ -151,12 +92,8 @@ async def test_a_new_editor_sets_up_a_tracker_and_publishes_its_first_wave(
 ) -> None:
     base = served["base"]
     async with open_tab() as tab:
-        await _width(tab, 1280)
-        await tab.goto(f"{base}/studio")
-        assert "/dashboard/login" in await tab.evaluate("location.pathname")
-        await tab.evaluate(_set("#api_key", served["key"]))
-        await tab.navigate_by("document.querySelector('form.login').submit()")
-        assert await tab.evaluate("location.pathname") == "/studio"
+        await viewport(tab, 1280)
+        await sign_in(tab, base, served["key"])
         await _create_tracker(tab)
         async with pool.acquire() as conn:
             (poll,) = await polls_store.list_polls(conn, served["org"])
@@ -164,30 +101,30 @@ async def test_a_new_editor_sets_up_a_tracker_and_publishes_its_first_wave(
         assert {"id": "grip", "label": {"en": "Grip", "de": "Griffigkeit"}} in (poll.attributes or [])
 
         # the questionnaire in German at a phone's width, every frame the survey's own page
-        await _width(tab, 390)
+        await viewport(tab, 390)
         await tab.goto(f"{base}/studio/trackers/{poll.id}/preview?lang=de&width=390")
         assert set(await tab.evaluate("[...document.querySelectorAll('iframe')].map(f => f.width)")) == {
             "390"
         }
-        welcome = await _until(
+        welcome = await until(
             tab,
             "(() => { const d = document.querySelector('iframe').contentDocument;"
             " return d && d.readyState === 'complete' && d.body && d.body.innerText; })()",
             "the survey's welcome page",
         )
         assert "Umfrage beginnen" in welcome and "Laufschuhe" in welcome, welcome
-        await _shoot(tab, "studio-flow-preview-de-390", 390)
+        await shoot(tab, "studio-flow-preview-de-390", 390)
 
         # the fieldwork page: no waves yet, and the launch behind a confirm step saying what it buys
         await tab.goto(f"{base}/studio/trackers/{poll.id}/fieldwork")
         assert "no waves yet" in await tab.evaluate("document.querySelector('main').textContent")
-        await _shoot(tab, "studio-flow-fieldwork-1280", 1280)
+        await shoot(tab, "studio-flow-fieldwork-1280", 1280)
         await tab.navigate_by("document.querySelector('.launch a.button').click()")
         assert await tab.evaluate("location.pathname") == f"/studio/trackers/{poll.id}/launch"
         said = await tab.evaluate("document.querySelector('.consequences').innerText")
         assert f"A wave of {SAMPLE} completes is bought from simulated" in said and "within seconds" in said
-        await _shoot(tab, "studio-flow-launch-390", 390)
-        await _shoot(tab, "studio-flow-launch-1280", 1280)
+        await shoot(tab, "studio-flow-launch-390", 390)
+        await shoot(tab, "studio-flow-launch-1280", 1280)
         await tab.navigate_by("document.querySelector('form.confirm button').click()")
         where = await tab.evaluate("location.pathname + location.search")
         assert where.startswith("/studio/waves/") and where.endswith("?done=launch"), where
@@ -195,15 +132,15 @@ async def test_a_new_editor_sets_up_a_tracker_and_publishes_its_first_wave(
         assert "The wave is launched" in await tab.evaluate("document.querySelector('main').innerText")
 
         # the monitor follows the wave by itself until it is published
-        await _until(
+        await until(
             tab,
             "document.getElementById('figures').innerText.includes('Quota cells')",
             "the wave's quota cells",
             seconds=60,
         )
-        await _shoot(tab, "studio-flow-monitor-fielding-1280", 1280)
+        await shoot(tab, "studio-flow-monitor-fielding-1280", 1280)
         try:
-            status = await _until(
+            status = await until(
                 tab,
                 "(() => { const t = document.getElementById('live-status').textContent;"
                 " return t.includes('final') && t; })()",
@@ -221,8 +158,8 @@ async def test_a_new_editor_sets_up_a_tracker_and_publishes_its_first_wave(
         assert "The wave is published" in status, status
         controls = await tab.evaluate("document.getElementById('actions').innerText")
         assert "nothing left to control" in controls and "Cancel" not in controls, controls
-        await _shoot(tab, "studio-flow-monitor-published-1280", 1280)
-        await _shoot(tab, "studio-flow-monitor-published-390", 390)
+        await shoot(tab, "studio-flow-monitor-published-1280", 1280)
+        await shoot(tab, "studio-flow-monitor-published-390", 390)
         async with pool.acquire() as conn:
             state, completes = await conn.fetchrow(
                 "SELECT w.state, (SELECT count(*) FROM respondents r WHERE r.wave_id = w.id"
@@ -232,7 +169,7 @@ async def test_a_new_editor_sets_up_a_tracker_and_publishes_its_first_wave(
         assert state == "published" and completes >= SAMPLE, (state, completes)
         await tab.goto(f"{base}/studio/trackers/{poll.id}/fieldwork")
         assert f"Wave {wave_id}" in await tab.evaluate("document.querySelector('table.waves').innerText")
-        await _shoot(tab, "studio-flow-fieldwork-390", 390)
+        await shoot(tab, "studio-flow-fieldwork-390", 390)
 
         # a mention the coder could not place, coded on the mentions page
         await tab.goto(f"{base}/studio/trackers/{poll.id}/mentions")

@@ -9,9 +9,6 @@ Without Chromium the test is skipped, except under CI=true, where a missing brow
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,12 +17,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from recognition.app import create_app
-from recognition.demo import ORGANISATION
 from recognition.settings import Settings
-from recognition.store import orgs
 from recognition.store import polls as polls_store
 from tests.conftest import demo_db_url
-from tests.e2e.browser import Tab, check_png, need_browser, open_tab
+from tests.e2e.browser import Tab, need_browser, shoot, sign_in, until, viewport
 from tests.integration.dashboard_support import plant_unplaced
 
 pytestmark = [
@@ -48,14 +43,11 @@ LAYOUT = """(() => {
 
 @pytest.fixture
 async def served(
-    settings: Settings, pool: asyncpg.Pool, demo_template: dict[str, Any]
+    settings: Settings, pool: asyncpg.Pool, demo_template: dict[str, Any], demo_keys: dict[str, str]
 ) -> AsyncIterator[dict]:
     need_browser()
     poll_id = demo_template["poll"]["id"]
     async with pool.acquire() as conn:
-        org = await orgs.organisation_id(conn, ORGANISATION)
-        assert org is not None
-        editor, _ = await orgs.create_key(conn, org, "editor")
         await polls_store.update_poll(
             conn, poll_id, {"category_wording": {"en": "sportswear", "de": "Sportbekleidung"}}
         )
@@ -64,52 +56,21 @@ async def served(
     server = TestServer(create_app(settings, pool=pool), host="127.0.0.1")
     await server.start_server()
     try:
-        yield {"base": str(server.make_url("")).rstrip("/"), "poll": poll_id, "wave": wave_id, "key": editor}
+        base = str(server.make_url("")).rstrip("/")
+        yield {"base": base, "poll": poll_id, "wave": wave_id, "key": demo_keys["editor"]}
     finally:
         await server.close()
 
 
-async def _until(page: Tab, expression: str, seconds: float = 15.0) -> Any:
-    """The value of ``expression`` once it is truthy (polled; fails after ``seconds``)."""
-    for _ in range(int(seconds / 0.1)):
-        value = await page.evaluate(expression)
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"never true: {expression}")
-
-
-async def _viewport(page: Tab, width: int) -> None:
-    await page.send(
-        "Emulation.setDeviceMetricsOverride",
-        {
-            "width": width,
-            "height": 844 if width < 500 else 900,
-            "deviceScaleFactor": 1,
-            "mobile": width < 500,
-        },
-    )
-
-
-async def _shot(page: Tab, name: str, width: int) -> None:
-    shot = await page.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-    check_png(base64.b64decode(shot["data"]), name, width)
-
-
 async def test_an_editor_previews_watches_and_reviews(served: dict, page: Tab) -> None:
     base, poll, wave = served["base"], served["poll"], served["wave"]
-    await _viewport(page, 390)
-    await page.goto(f"{base}/studio/trackers/{poll}/preview?lang=de&width=390")
-    assert "/dashboard/login" in await page.evaluate("location.pathname")
-    await page.evaluate(f"document.querySelector('input[name=api_key]').value = {json.dumps(served['key'])}")
-    await page.navigate_by("document.querySelector('form.login, form[action=\"/dashboard/login\"]').submit()")
-    where = await page.evaluate("location.pathname + location.search + ' ' + document.body.innerText")
-    assert where.startswith(f"/studio/trackers/{poll}/preview?lang=de&width=390 "), where
+    await viewport(page, 390)
+    await sign_in(page, base, served["key"], f"/studio/trackers/{poll}/preview?lang=de&width=390")
 
     # The preview in German at a phone's width: every frame the survey's own page, 390 px wide.
     frames = await page.evaluate("[...document.querySelectorAll('iframe')].map(f => f.width)")
     assert len(frames) >= 8 and set(frames) == {"390"}
-    welcome = await _until(
+    welcome = await until(
         page,
         "(() => { const d = document.querySelector('iframe').contentDocument;"
         " return d && d.readyState === 'complete' && d.body && d.body.innerText; })()",
@@ -120,33 +81,31 @@ async def test_an_editor_previews_watches_and_reviews(served: dict, page: Tab) -
     )
     layout = await page.evaluate(LAYOUT)
     assert layout == {"unlabelled": 0, "empty": 0, "small": 0, "h1": 1, "overflow": 0}, layout
-    await _shot(page, "studio-preview-de-390", 390)
-    await _viewport(page, 1280)
+    await shoot(page, "studio-preview-de-390", 390)
+    await viewport(page, 1280)
     await page.goto(f"{base}/studio/trackers/{poll}/preview?lang=de&width=1280")
     assert set(await page.evaluate("[...document.querySelectorAll('iframe')].map(f => f.width)")) == {"1280"}
-    await _until(
-        page, "document.querySelector('iframe').contentDocument?.body?.innerText.includes('Umfrage')"
-    )
-    await _shot(page, "studio-preview-de-1280", 1280)
+    await until(page, "document.querySelector('iframe').contentDocument?.body?.innerText.includes('Umfrage')")
+    await shoot(page, "studio-preview-de-1280", 1280)
 
     # The fieldwork monitor of a wave: its figures, and the page updating itself while it is open.
     await page.goto(f"{base}/studio/waves/{wave}")
     figures = await page.evaluate("document.getElementById('figures').innerText")
     assert "Quota cells" in figures and "Incidence" in figures and "Cost so far" in figures
     assert await page.evaluate("document.querySelectorAll('.quotas tbody tr').length") >= 4
-    await _shot(page, "studio-monitor-1280", 1280)
-    await _viewport(page, 390)
+    await shoot(page, "studio-monitor-1280", 1280)
+    await viewport(page, 390)
     await page.goto(f"{base}/studio/waves/{wave}")
     layout = await page.evaluate(LAYOUT)
     assert layout == {"unlabelled": 0, "empty": 0, "small": 0, "h1": 1, "overflow": 0}, layout
-    status = await _until(
+    status = await until(
         page,
         "(() => { const t = document.getElementById('live-status').textContent;"
         " return t.includes('final') && t; })()",
         seconds=20,
     )
     assert "The wave is published" in status
-    await _shot(page, "studio-monitor-390", 390)
+    await shoot(page, "studio-monitor-390", 390)
 
     # Mention review: code the spelling the coder could not place, by keyboard-reachable form controls.
     await page.goto(f"{base}/studio/trackers/{poll}/mentions")
@@ -158,11 +117,5 @@ async def test_an_editor_previews_watches_and_reviews(served: dict, page: Tab) -
     assert "→ Acme" in await page.evaluate("document.getElementById('learnt').innerText")
     layout = await page.evaluate(LAYOUT)
     assert layout["overflow"] == 0 and layout["unlabelled"] == 0, layout
-    await _shot(page, "studio-review-390", 390)
+    await shoot(page, "studio-review-390", 390)
     assert page.errors() == []
-
-
-@pytest.fixture
-async def page() -> AsyncIterator[Tab]:
-    async with open_tab() as tab:
-        yield tab

@@ -6,7 +6,6 @@ without the session's CSRF token or from another site refused."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,12 +66,6 @@ async def org(pool: asyncpg.Pool) -> Org:
         )
         keys = {role: (await orgs.create_key(conn, org_id, role))[0] for role in ("editor", "viewer")}
     return Org(org_id, poll.id, keys)
-
-
-@pytest.fixture
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
-        yield c
 
 
 async def _editor_token(client: TestClient, path: str = "/studio/trackers/new") -> str:

@@ -5,43 +5,27 @@ written to the audit log as the API writes it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from recognition.app import create_app
-from recognition.demo import ORGANISATION
-from recognition.settings import Settings
 from recognition.store import orgs, responses
 from tests.conftest import demo_db_url
 from tests.integration.dashboard_support import csrf_of, sign_in
-
-
-async def _keys(pool: asyncpg.Pool, org_name: str) -> dict[str, str]:
-    async with pool.acquire() as conn:
-        org = await orgs.organisation_id(conn, org_name)
-        assert org is not None
-        return {role: (await orgs.create_key(conn, org, role))[0] for role in ("viewer", "editor")}
-
 
 db_url = pytest.fixture(demo_db_url)  # each test reads its own copy of the demo tracker
 
 
 @pytest.fixture
-async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, Any]:
+async def world(
+    pool: asyncpg.Pool, demo_template: dict[str, Any], demo_keys: dict[str, str]
+) -> dict[str, Any]:
     poll_id = demo_template["poll"]["id"]
     async with pool.acquire() as conn:
         waves = [int(r["id"]) for r in await conn.fetch("SELECT id FROM waves WHERE poll_id = $1", poll_id)]
-    return {"poll": poll_id, "waves": sorted(waves), "keys": await _keys(pool, ORGANISATION)}
-
-
-@pytest.fixture
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
-        yield c
+    return {"poll": poll_id, "waves": sorted(waves), "keys": demo_keys}
 
 
 async def test_the_monitor_shows_a_waves_figures_as_the_api_gives_them(

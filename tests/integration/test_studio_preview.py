@@ -5,17 +5,12 @@ frames, each frame the survey's own page in the chosen language; a test link mad
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from recognition.app import create_app
-from recognition.demo import ORGANISATION
-from recognition.settings import Settings
-from recognition.store import orgs
 from recognition.store import polls as polls_store
 from recognition.web.studio.preview import questionnaire_in
 from tests.conftest import demo_db_url
@@ -26,20 +21,12 @@ FRAME = re.compile(r'<iframe src="([^"]+)" width="(\d+)"')
 
 
 @pytest.fixture
-async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, Any]:
-    poll_id = demo_template["poll"]["id"]
+async def world(
+    pool: asyncpg.Pool, demo_template: dict[str, Any], demo_keys: dict[str, str]
+) -> dict[str, Any]:
     async with pool.acquire() as conn:
-        org = await orgs.organisation_id(conn, ORGANISATION)
-        assert org is not None
-        keys = {role: (await orgs.create_key(conn, org, role))[0] for role in ("viewer", "editor")}
-        poll = await polls_store.get_poll(conn, poll_id)
-    return {"poll": poll, "keys": keys}
-
-
-@pytest.fixture
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
-        yield c
+        poll = await polls_store.get_poll(conn, demo_template["poll"]["id"])
+    return {"poll": poll, "keys": demo_keys}
 
 
 async def test_every_screen_is_framed_and_each_frame_is_the_surveys_page(

@@ -5,19 +5,14 @@ changed, and the spelling is coded automatically from then on."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from recognition.app import create_app
-from recognition.demo import ORGANISATION
 from recognition.mentions.coding import code_text
-from recognition.settings import Settings
 from recognition.store import mentions as mentions_store
-from recognition.store import orgs
 from tests.conftest import demo_db_url
 from tests.integration.dashboard_support import csrf_of, plant_unplaced, sign_in
 
@@ -27,20 +22,12 @@ FRAGMENT = re.compile(r'<input type="hidden" name="fragment" value="([^"]+)">')
 
 
 @pytest.fixture
-async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, Any]:
+async def world(
+    pool: asyncpg.Pool, demo_template: dict[str, Any], demo_keys: dict[str, str]
+) -> dict[str, Any]:
     poll_id = demo_template["poll"]["id"]
-    async with pool.acquire() as conn:
-        org = await orgs.organisation_id(conn, ORGANISATION)
-        assert org is not None
-        keys = {role: (await orgs.create_key(conn, org, role))[0] for role in ("viewer", "editor")}
     await plant_unplaced(pool, poll_id, UNPLACED, 3)
-    return {"poll": poll_id, "keys": keys}
-
-
-@pytest.fixture
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
-        yield c
+    return {"poll": poll_id, "keys": demo_keys}
 
 
 async def test_an_editor_codes_a_mention_and_the_spelling_is_learnt(

@@ -3,7 +3,7 @@
 
 Signed in as the dashboard is (its server-side session). Anyone signed in may look; the editor opens for editors
 and admins only (403 page otherwise). The editor page is rendered with its choices (populations, languages,
-providers, default attributes, modules, metrics) and the tracker as JSON data; ``/static/studio.js`` fills it in,
+providers, default attributes, modules, how many entry points, metrics) and the tracker as JSON data; ``/static/studio.js`` fills it in,
 asks the plan as she types and saves through the studio's operations (:mod:`recognition.web.studio.writes`),
 which are the API's own.
 """
@@ -21,7 +21,12 @@ from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
 from recognition.labels import METRIC_NAMES, MODULE_NAMES
 from recognition.polls.model import Poll
 from recognition.populations import known_populations, population_meta
-from recognition.questionnaire.config import DEFAULT_ATTRIBUTES, OPTIONAL_MODULES
+from recognition.questionnaire.config import (
+    DEFAULT_ATTRIBUTES,
+    MAX_ENTRY_POINTS,
+    MIN_ENTRY_POINTS,
+    OPTIONAL_MODULES,
+)
 from recognition.questionnaire.texts import LANGUAGE_NAMES, text
 from recognition.scheduling.words import describe, next_wave
 from recognition.store import objectives as objectives_store
@@ -97,6 +102,7 @@ def _choices() -> dict[str, Any]:
         "providers": [(name, kind.title) for name, kind in KINDS.items()],
         "attributes": [(a, text("en", f"attr.{a}")) for a in DEFAULT_ATTRIBUTES],
         "modules": [(m, MODULE_NAMES.get(m, m)) for m in OPTIONAL_MODULES],
+        "entry_points_range": (MIN_ENTRY_POINTS, MAX_ENTRY_POINTS),
         "metrics": [(m, METRIC_NAMES["en"][m]) for m in (*PROPORTION_METRICS, *MEAN_METRICS)],
         "timezones": TIMEZONES,
     }
