@@ -20,8 +20,8 @@ from recognition.demo import (
     run_demo,
     served_app,
     serving_panel,
-    trend_table,
 )
+from recognition.demo_report import trend_table
 from recognition.errors import UserError
 from recognition.store import orgs
 from recognition.web.dashboard.shares import new_share_link
