@@ -26,7 +26,10 @@ from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
 from recognition.questionnaire.config import (
     DEFAULT_ATTRIBUTES,
     MAX_ENTRY_POINTS,
+    MAX_PRICES,
+    MAX_SERVICE_FEATURES,
     MIN_ENTRY_POINTS,
+    MIN_PRICES,
     OPTIONAL_MODULES,
 )
 from recognition.questionnaire.texts import LANGUAGE_NAMES, LANGUAGES
@@ -54,6 +57,12 @@ Slug = Annotated[
     str,
     _matching(_SLUG, f"a short id {_SLUG_HELP} (e.g. north-peak)"),
     WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "description": "e.g. acme or north-peak"}),
+]
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+Currency = Annotated[
+    str,
+    _matching(_CURRENCY, "a currency code of three capital letters such as EUR or USD"),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217, e.g. EUR"}),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -200,10 +209,31 @@ class EntryPointIn(Strict):
     )
 
 
+class ServiceFeatureIn(Strict):
+    """A service feature the own brand could promise (e.g. "home installation"), with what it costs the company
+    per customer who gets it and the price ladder its willingness to pay is asked on (Gabor–Granger)."""
+
+    id: Slug
+    wording: Wording = Field(
+        description='the feature as respondents read it, e.g. "home installation" or '
+        '{"en": "phone support in the evening", "de": "Telefonberatung am Abend"}'
+    )
+    cost: float = Field(ge=0, le=1e6, description="what giving the feature to one customer costs the company")
+    prices: list[Annotated[float, Field(gt=0, lt=1e6)]] = Field(
+        min_length=MIN_PRICES,
+        max_length=MAX_PRICES,
+        description="the price ladder, lowest to highest; respondents who would pay extra are asked from the "
+        "highest price down until their first yes",
+    )
+    currency: Currency = Field(
+        default="EUR", description="the currency of the cost and the prices (ISO 4217 code)"
+    )
+
+
 class PollFields(Fields):
     """The fields of a poll definition; on a change every one is optional."""
 
-    NULLABLE = frozenset({"budget", "attributes", "modules", "entry_points"})
+    NULLABLE = frozenset({"budget", "attributes", "modules", "entry_points", "service_features"})
 
     name: Text | None = None
     category: Wording | None = Field(
@@ -228,6 +258,13 @@ class PollFields(Fields):
         max_length=MAX_ENTRY_POINTS,
         description="category entry points (buying situations) asked for mental availability: which brands "
         "come to mind in each; null = not asked",
+    )
+    service_features: list[ServiceFeatureIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SERVICE_FEATURES,
+        description="service features asked about: expected as standard, would pay extra (then its price "
+        "ladder) or not needed; each with its cost per customer; null = not asked",
     )
     own_brand: Slug | None = None
     brands: list[BrandIn] | None = Field(default=None, min_length=2, max_length=30)

@@ -5,7 +5,8 @@ A wave is asked the questionnaire of its ``questionnaire_version``: the stored d
 else the poll's own questionnaire (:func:`definition_config`): its brands (aliases included, the poll's own brand
 marked), the category's wording in the poll's language, that language (by default the population's), the poll's
 image attributes (METHODS.md's defaults when it names none), its modules (all when it names none), its category
-entry points (buying situations, each worded in the poll's language; none: not asked), and the
+entry points (buying situations, each worded in the poll's language; none: not asked), its service features
+(worded likewise, with their price ladders; the cost is the analysis's, not asked), and the
 population's weighting variables, except those derived from another (the German region follows from the Land,
 so only the Land is asked). The screener offers each variable's levels plus the population's extra answers
 (:func:`recognition.populations.extra_answers`).
@@ -97,6 +98,21 @@ def _entry_points(items: Any, language: str) -> list[dict[str, Any]] | None:
     return out
 
 
+def _service_features(items: Any, language: str) -> list[dict[str, Any]] | None:
+    if not items:
+        return None
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        label = _wording(item.get("wording"), language) if isinstance(item, Mapping) else None
+        if label is None:
+            raise QuestionnaireError(f"service_features[{i}].wording", _need(language))
+        prices = item.get("prices")
+        out.append(
+            {"id": item.get("id"), "label": label, "prices": prices, "currency": item.get("currency", "EUR")}
+        )
+    return out
+
+
 def screener_levels(population: str, margins: Margins) -> dict[str, dict[str, float]]:
     """The levels the screener offers per variable: the margins' levels, then the population's extra answers
     (share 0: they are not margins; they are weighted by the rule in METHODS.md)."""
@@ -144,6 +160,9 @@ def definition_config(values: Mapping[str, Any]) -> QuestionnaireConfig:
     entry_points = _entry_points(values.get("entry_points"), language)
     if entry_points is not None:
         data["entry_points"] = entry_points
+    features = _service_features(values.get("service_features"), language)
+    if features is not None:
+        data["service_features"] = features
     return QuestionnaireConfig.from_dict(data)
 
 
@@ -159,6 +178,7 @@ def poll_values(poll: Poll) -> dict[str, Any]:
         "attributes": poll.attributes,
         "modules": poll.modules,
         "entry_points": poll.entry_points,
+        "service_features": poll.service_features,
     }
 
 

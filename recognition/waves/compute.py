@@ -20,7 +20,7 @@ from recognition.figures import (
     StatisticsOptions,
     WeightingRow,
     finite,
-    is_entry_point_metric,
+    is_insight_metric,
     significance_family,
     with_changes,
 )
@@ -93,7 +93,7 @@ def estimate_figures(inp: WaveInput, result: RakeResult, options: StatisticsOpti
         keys = [
             k
             for k in inp.indicators
-            if (k[0] in MEAN_METRICS) == (kind == "mean") and not is_entry_point_metric(k[0])
+            if (k[0] in MEAN_METRICS) == (kind == "mean") and not is_insight_metric(k[0])
         ]
         if not keys:
             continue

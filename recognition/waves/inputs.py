@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from recognition.figures import MEAN_METRICS, PROPORTION_METRICS, is_entry_point_metric, is_image_metric
+from recognition.figures import MEAN_METRICS, PROPORTION_METRICS, is_image_metric, is_insight_metric
 from recognition.questionnaire import Questionnaire, customer_status, derive_indicators
 
 Key = tuple[str, str]  # (metric, brand)
@@ -126,7 +126,7 @@ def indicators_from_survey(
     out: dict[Key, float] = {}
     for metric, values in derived.items():
         kept = metric in PROPORTION_METRICS or metric in MEAN_METRICS or is_image_metric(metric)
-        if not kept and not is_entry_point_metric(metric):  # entry points: read by mental availability only
+        if not kept and not is_insight_metric(metric):  # entry points, service features: read by insight only
             continue  # customer-status indicators: the status is a segment, not a metric
         for b in brands:
             value = values.get(b)
