@@ -11,6 +11,7 @@ import random
 import statistics
 from typing import Any
 
+import numpy as np
 import pytest
 
 from panels.simulated.respondents import SimulatedRespondent
@@ -30,6 +31,8 @@ from recognition.questionnaire.flow import next_screen
 from recognition.questionnaire.versions import comparability_changes, version_key
 from recognition.waves.compute import estimate_figures, weigh
 from recognition.waves.inputs import build_input
+from recognition.waves.insight import compute_insight
+from recognition.waves.service import features_asked
 
 BRANDS = [{"id": "acme", "name": "Acme"}, {"id": "stride", "name": "Stride"}, {"id": "velo", "name": "Velo"}]
 VALUES: dict[str, Any] = {
@@ -223,3 +226,70 @@ def test_simulated_respondents_answer_with_a_known_willingness_to_pay() -> None:
     for price in ladder:  # P(WTP ≥ p) of the lognormal
         truth = 1 - normal.cdf(math.log(price / median) / WTP_SIGMA)
         assert yes[price] / n == pytest.approx(truth, abs=0.03)
+
+
+def _ladder_answers(feature: str, prices: list[float], wtp: float, expectation: str) -> dict[str, Any]:
+    answers: dict[str, Any] = {f"service.{feature}": expectation}
+    if expectation == "pay":
+        for price in prices[::-1]:
+            key = f"service.{feature}.at.{price:g}"
+            answers[key] = "yes" if wtp >= price else "no"
+            if wtp >= price:
+                break
+    return answers
+
+
+def test_the_wave_insight_analyses_each_feature_among_customers_and_potential_customers() -> None:
+    prices = [10.0, 20.0, 40.0, 80.0]
+    features = [
+        {"id": "install", "wording": "home installation", "cost": 12.0, "prices": prices, "currency": "EUR"},
+        {"id": "evening", "wording": "evening support", "cost": 200.0, "prices": prices, "currency": "EUR"},
+    ]
+    values = {
+        **VALUES,
+        "language": "en",
+        "category_wording": {"en": "sportswear"},
+        "service_features": features,
+    }
+    questionnaire = _built(values)
+    rng = np.random.default_rng(4)
+    ages = ["18-29", "30-44"]
+
+    class Row:
+        def __init__(self, i: int) -> None:
+            self.id, self.demographics = i, {"age": ages[i % 2]}
+            status = "current" if i % 3 == 0 else "never"
+            self.answers: dict[str, Any] = {
+                "unaided": "dont_know",
+                "aided": ["acme"],
+                "usage": {"acme": status},
+                "screener.age": ages[i % 2],
+            }
+            for f in ("install", "evening"):
+                expectation = str(rng.choice(["standard", "pay", "not_needed"], p=[0.2, 0.6, 0.2]))
+                self.answers |= _ladder_answers(
+                    f, prices, 30 * float(np.exp(rng.normal(0, 0.5))), expectation
+                )
+
+    inp = build_input([Row(i) for i in range(300)], ["acme", "stride", "velo"], ["age"], questionnaire)
+    asked = features_asked(features, questionnaire.config.to_dict())
+    assert [f["cost"] for f in asked] == [12.0, 200.0] and asked[0]["prices"] == prices
+    margins = {"age": {"18-29": 0.5, "30-44": 0.5}}
+    insight = compute_insight(inp, ["acme", "stride", "velo"], margins, StatisticsOptions(), "acme", asked)
+    found = insight["service"]
+    assert insight["service_note"] is None and found["level"] == 0.95 and "Gabor–Granger" in found["method"]
+    install, evening = found["features"]
+    assert [b["base"] for b in install["bases"]] == ["all", "customer=current", "customer=non"]
+    everyone = install["bases"][0]
+    assert everyone["n"] == 300 and install["bases"][1]["n"] == 100 and install["bases"][2]["n"] == 200
+    shares = [d["share"] for d in everyone["demand"]]
+    assert shares == sorted(shares, reverse=True) and 0.4 < shares[0] < 0.65
+    assert everyone["best_price_low"] <= everyone["best_price"] <= everyone["best_price_high"]
+    assert everyone["best_price"] in (20.0, 40.0) and everyone["recommendation"] == "paid_add_on"
+    assert evening["bases"][0]["recommendation"] == "do_not_promise"  # costs more than any buyer pays
+    assert evening["bases"][0]["flip_probability"] == 0.0
+    # a poll without service features: no analysis, said so
+    plain = compute_insight(inp, ["acme", "stride", "velo"], margins, StatisticsOptions(), "acme", [])
+    assert plain["service"] is None and plain["service_note"] == "the poll asks about no service features"
+    # a version that asked none: the poll's features are not read into it
+    assert features_asked(features, {"brands": []}) == []
