@@ -99,6 +99,35 @@ DEMO_ENTRY_POINTS: list[dict[str, Any]] = [
 ]
 
 
+#: The service features the demo asks about, with what each costs Acme per customer (USD) and its price ladder.
+#: Its simulated respondents would pay a median of 60 for repairs, 30 for evening advice and 120 for express
+#: delivery (:func:`panels.simulated.walkers.service_wtp_median`), so evening advice, costing more than its buyers
+#: pay at its best price, is one not to promise.
+DEMO_SERVICE_FEATURES: list[dict[str, Any]] = [
+    {
+        "id": "repairs",
+        "wording": "free repairs for a year",
+        "cost": 8.0,
+        "prices": [10, 20, 40, 80],
+        "currency": "USD",
+    },
+    {
+        "id": "evening-advice",
+        "wording": "phone advice in the evening",
+        "cost": 35.0,
+        "prices": [5, 10, 20, 40],
+        "currency": "USD",
+    },
+    {
+        "id": "express-delivery",
+        "wording": "next-day delivery",
+        "cost": 6.0,
+        "prices": [5, 10, 15, 25],
+        "currency": "USD",
+    },
+]
+
+
 async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int, provider: str = "simulated") -> Poll:
     org_id = await orgs.ensure_organisation(conn, ORGANISATION)
     if await notices.get_notice(conn, org_id) is None:
@@ -130,6 +159,7 @@ async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int, provider:
             },
             provider=provider,
             entry_points=DEMO_ENTRY_POINTS,
+            service_features=DEMO_SERVICE_FEATURES,
         )
     except Exception:
         found = await polls.find_poll(conn, org_id, name)  # created concurrently by another demo
