@@ -42,6 +42,7 @@ from panels.simulated.apis import redirect as redirect_api
 from panels.simulated.inprocess import InProcessPanel
 from recognition import providers, sessions
 from recognition.app import create_app
+from recognition.demo_questions import DEMO_ENTRY_POINTS, DEMO_SERVICE_FEATURES
 from recognition.errors import UserError
 from recognition.polls.model import Poll
 from recognition.settings import Settings
@@ -87,45 +88,6 @@ def poll_name(provider: str) -> str:
 
 #: The demo organisation's privacy notice, shown on its surveys' introduction.
 DEMO_NOTICE = notices.SurveyNotice(operator="Acme Sportswear (demo organisation)")
-
-
-#: The buying situations the demo asks about (category entry points), so its dashboard shows mental availability.
-DEMO_ENTRY_POINTS: list[dict[str, Any]] = [
-    {"id": "run", "wording": "for a run"},
-    {"id": "gym", "wording": "at the gym"},
-    {"id": "gift", "wording": "for a gift"},
-    {"id": "holiday", "wording": "on holiday"},
-    {"id": "everyday", "wording": "for everyday wear"},
-]
-
-
-#: The service features the demo asks about, with what each costs Acme per customer (USD) and its price ladder.
-#: Its simulated respondents would pay a median of 60 for repairs, 30 for evening advice and 120 for express
-#: delivery (:func:`panels.simulated.walkers.service_wtp_median`), so evening advice, costing more than its buyers
-#: pay at its best price, is one not to promise.
-DEMO_SERVICE_FEATURES: list[dict[str, Any]] = [
-    {
-        "id": "repairs",
-        "wording": "free repairs for a year",
-        "cost": 8.0,
-        "prices": [10, 20, 40, 80],
-        "currency": "USD",
-    },
-    {
-        "id": "evening-advice",
-        "wording": "phone advice in the evening",
-        "cost": 35.0,
-        "prices": [5, 10, 20, 40],
-        "currency": "USD",
-    },
-    {
-        "id": "express-delivery",
-        "wording": "next-day delivery",
-        "cost": 6.0,
-        "prices": [5, 10, 15, 25],
-        "currency": "USD",
-    },
-]
 
 
 async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int, provider: str = "simulated") -> Poll:
