@@ -4,3 +4,9 @@
 ALTER TABLE polls
     ADD COLUMN service_features jsonb
         CHECK (service_features IS NULL OR jsonb_typeof(service_features) = 'array');
+
+-- The service dimensions whose satisfaction is asked per brand used (ids of default attributes or {id, label}).
+-- Null: not asked.
+ALTER TABLE polls
+    ADD COLUMN service_satisfaction jsonb
+        CHECK (service_satisfaction IS NULL OR jsonb_typeof(service_satisfaction) = 'array');

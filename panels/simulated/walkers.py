@@ -191,8 +191,18 @@ def _service(name: str, values: list[str], w: Walker) -> str:
     return "yes" if service_wtp(w, feature) >= float(price) else "no"
 
 
+def dissatisfied_chance(dimension: str, brand: str) -> float:
+    """The chance a simulated respondent who used ``brand`` is dissatisfied with it on ``dimension``: 5% to 20%,
+    fixed by the pair."""
+    return 0.05 + ((sum(map(ord, dimension)) * 3 + sum(map(ord, brand)) * 7) % 4) * 0.05
+
+
 def _grid(question: str, row: str, options: list[str], w: Walker, rng: random.Random) -> str:
     a = w.person.answers
+    if question.startswith("satisfaction."):
+        if rng.random() < dissatisfied_chance(question.removeprefix("satisfaction."), row):
+            return rng.choice(["dissatisfied", "very_dissatisfied"])
+        return rng.choice(["very_satisfied", "satisfied", "neutral"])
     if question == "usage":  # the own brand's row is the customer status; other brands used are current
         if row == w.own_brand:
             return str(a.get("customer_status", "never"))

@@ -22,7 +22,7 @@ from pydantic import (
     field_validator,
 )
 
-from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
+from recognition.figures import METRIC_HELP, METRIC_PATTERN
 from recognition.questionnaire.config import (
     DEFAULT_ATTRIBUTES,
     MAX_ENTRY_POINTS,
@@ -38,7 +38,6 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 _SLUG = re.compile(SLUG_PATTERN)
 _POPULATION = re.compile(r"^[a-z]{2}$")
 _PROVIDER = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-METRIC_PATTERN = "^(" + "|".join((*PROPORTION_METRICS, *MEAN_METRICS)) + r"|image\.[a-z0-9_]{1,40})$"
 _METRIC = re.compile(METRIC_PATTERN)
 
 
@@ -78,7 +77,7 @@ ProviderName = Annotated[
 ]
 Metric = Annotated[
     str,
-    _matching(_METRIC, f"one of {', '.join((*PROPORTION_METRICS, *MEAN_METRICS))} or image.<attribute>"),
+    _matching(_METRIC, f"one of {METRIC_HELP}"),
     WithJsonSchema({"type": "string", "pattern": METRIC_PATTERN}),
 ]
 
@@ -233,7 +232,9 @@ class ServiceFeatureIn(Strict):
 class PollFields(Fields):
     """The fields of a poll definition; on a change every one is optional."""
 
-    NULLABLE = frozenset({"budget", "attributes", "modules", "entry_points", "service_features"})
+    NULLABLE = frozenset(
+        {"budget", "attributes", "modules", "entry_points", "service_features", "service_satisfaction"}
+    )
 
     name: Text | None = None
     category: Wording | None = Field(
@@ -265,6 +266,15 @@ class PollFields(Fields):
         max_length=MAX_SERVICE_FEATURES,
         description="service features asked about: expected as standard, would pay extra (then its price "
         "ladder) or not needed; each with its cost per customer; null = not asked",
+    )
+    service_satisfaction: list[Attribute] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="service dimensions whose satisfaction is asked for every brand the respondent has used "
+        "(customers and potential customers who dealt with a competitor): default ones by id (ease_of_purchase, "
+        "staff, delivery_times) or your own as {id, label}; each becomes the metric service.dissatisfied.<id> "
+        "(share dissatisfied), which objectives can limit; null = not asked",
     )
     own_brand: Slug | None = None
     brands: list[BrandIn] | None = Field(default=None, min_length=2, max_length=30)

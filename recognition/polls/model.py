@@ -27,6 +27,7 @@ DEFINITION_FIELDS = (
     "modules",
     "entry_points",
     "service_features",
+    "service_satisfaction",
 )
 STATUSES = ("active", "paused", "archived")
 
@@ -88,6 +89,14 @@ class Poll:
         metadata={
             "doc": "service features asked about, each {id, wording, cost, prices, currency}: cost per customer, "
             "the Gabor–Granger price ladder (ascending); null: not asked"
+        },
+    )
+
+    service_satisfaction: list[Any] | None = field(
+        default=None,
+        metadata={
+            "doc": "service dimensions whose satisfaction is asked per brand used: default attribute ids or "
+            "{id, label}; null: not asked"
         },
     )
 

@@ -69,7 +69,7 @@ def _need(language: str) -> str:
     return f"give the wording in {LANGUAGE_NAMES[language]}, the language the questionnaire is asked in"
 
 
-def _attributes(items: Any, language: str) -> list[Any] | None:
+def _attributes(items: Any, language: str, field: str = "attributes") -> list[Any] | None:
     if items is None:
         return None
     out: list[Any] = []
@@ -77,7 +77,7 @@ def _attributes(items: Any, language: str) -> list[Any] | None:
         if isinstance(item, Mapping) and "label" in item:
             label = _wording(item["label"], language)
             if label is None:
-                raise QuestionnaireError(f"attributes[{i}].label", _need(language))
+                raise QuestionnaireError(f"{field}[{i}].label", _need(language))
             out.append({"id": item.get("id"), "label": label})
         elif isinstance(item, Mapping):
             out.append(item.get("id"))
@@ -160,6 +160,9 @@ def definition_config(values: Mapping[str, Any]) -> QuestionnaireConfig:
     entry_points = _entry_points(values.get("entry_points"), language)
     if entry_points is not None:
         data["entry_points"] = entry_points
+    satisfaction = _attributes(values.get("service_satisfaction"), language, "service_satisfaction")
+    if satisfaction:
+        data["service_satisfaction"] = satisfaction
     features = _service_features(values.get("service_features"), language)
     if features is not None:
         data["service_features"] = features
@@ -179,6 +182,7 @@ def poll_values(poll: Poll) -> dict[str, Any]:
         "modules": poll.modules,
         "entry_points": poll.entry_points,
         "service_features": poll.service_features,
+        "service_satisfaction": poll.service_satisfaction,
     }
 
 

@@ -3,7 +3,8 @@
 screener (weighting variables, category use) → unaided → aided → customer status → familiarity → image (one
 screen per attribute) → category entry points (one screen per buying situation, when the poll names them: which
 of the brands the respondent knows come to mind in that situation, pick any or none) → consideration → preference →
-recommendation → competitor reason → service features (when the poll names them: per feature, expected as
+recommendation → competitor reason → service satisfaction (when the poll names dimensions: one grid per
+dimension over the brands the respondent has used, very satisfied … very dissatisfied) → service features (when the poll names them: per feature, expected as
 standard / would pay extra / not needed, then, for those who would pay, its price ladder from the highest price
 down, one screen per price, until the first yes: Gabor–Granger) → comment → attention check.
 
@@ -37,6 +38,9 @@ ENTRY_POINT = "entry_point"
 SERVICE = "service"
 SERVICE_CODES = ("standard", "pay", "not_needed")
 SERVICE_PAY = "pay"
+SATISFACTION = "satisfaction"
+SATISFACTION_CODES = ("very_satisfied", "satisfied", "neutral", "dissatisfied", "very_dissatisfied")
+DISSATISFIED_CODES = ("dissatisfied", "very_dissatisfied")
 CATEGORY_USE = "screener.category_use"
 CATEGORY_USER_CODES = ("recent",)
 CURRENT, LAPSED, NEVER = "current", "lapsed", "never"
@@ -95,6 +99,10 @@ def build(
         screens.append(
             Screen("competitor_reason", "competitor_reason", (parts.competitor_reason(),), shows_brands=True)
         )
+    screens += [
+        Screen(f"{SATISFACTION}.{a.id}", SATISFACTION, (parts.satisfaction(a.id, label),), shows_brands=True)
+        for a, label in zip(config.service_satisfaction, parts.satisfaction_labels, strict=True)
+    ]
     for feature in config.service_features:
         screens.append(Screen(f"{SERVICE}.{feature.id}", SERVICE, (parts.service(feature),)))
         screens += [
@@ -119,6 +127,10 @@ class _Parts:
         self.attributes = tuple(
             (a.id, a.label if a.label is not None else text(self.lang, f"attr.{a.id}"))
             for a in config.attributes
+        )
+        self.satisfaction_labels = tuple(
+            a.label if a.label is not None else text(self.lang, f"attr.{a.id}")
+            for a in config.service_satisfaction
         )
 
     def _t(self, key: str, **params: object) -> str:
@@ -214,6 +226,13 @@ class _Parts:
     def entry_point(self, entry_id: str, label: str) -> Question:
         prompt = self._t("q.entry_point", category=self.category, entry_point=label)
         return self._brand_choice(f"{ENTRY_POINT}.{entry_id}", "multi", prompt, "note.select_all", AWARE)
+
+    def satisfaction(self, dimension: str, label: str) -> Question:
+        """How satisfied the respondent is with one service dimension at each brand they have used (current or
+        lapsed: customers of the own brand and potential customers who dealt with a competitor)."""
+        options = self._options("opt.satisfaction", SATISFACTION_CODES)
+        prompt = self._t("q.satisfaction", dimension=label)
+        return self._brand_grid(f"{SATISFACTION}.{dimension}", "single", prompt, options, USED)
 
     def service(self, feature: ServiceFeature) -> Question:
         own = self.config.own_brand.name

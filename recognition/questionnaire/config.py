@@ -64,6 +64,7 @@ _FIELDS = (
     "weighting_variables",
     "entry_points",
     "service_features",
+    "service_satisfaction",
 )
 
 
@@ -131,6 +132,9 @@ class QuestionnaireConfig:
     weighting_variables: tuple[str, ...] = DEFAULT_WEIGHTING_VARIABLES
     entry_points: tuple[EntryPoint, ...] = ()
     service_features: tuple[ServiceFeature, ...] = ()
+    #: Service dimensions whose satisfaction is asked for each brand the respondent has used (ids of the default
+    #: attributes, e.g. delivery_times, or the organisation's own with a label); none: not asked.
+    service_satisfaction: tuple[Attribute, ...] = ()
 
     def __post_init__(self) -> None:
         _parse(self.to_dict())  # a config built directly is held to the same rules as one from plain data
@@ -172,6 +176,10 @@ class QuestionnaireConfig:
         }
         if self.entry_points:  # only when asked: a poll without them keeps its stored definition as it was
             out["entry_points"] = [{"id": e.id, "label": e.label} for e in self.entry_points]
+        if self.service_satisfaction:  # likewise
+            out["service_satisfaction"] = [
+                a.id if a.label is None else {"id": a.id, "label": a.label} for a in self.service_satisfaction
+            ]
         if self.service_features:  # likewise
             out["service_features"] = [
                 {"id": f.id, "label": f.label, "prices": list(f.prices), "currency": f.currency}
@@ -206,6 +214,7 @@ def _parse(data: Mapping[str, Any]) -> dict[str, Any]:
         "weighting_variables": _parse_variables(data.get("weighting_variables")),
         "entry_points": _parse_entry_points(data.get("entry_points")),
         "service_features": _parse_service_features(data.get("service_features")),
+        "service_satisfaction": _parse_satisfaction(data.get("service_satisfaction")),
     }
 
 
@@ -278,16 +287,20 @@ def _parse_brand(item: Any, name: str) -> Brand:
     )
 
 
-def _parse_attributes(value: Any) -> tuple[Attribute, ...]:
+def _parse_satisfaction(value: Any) -> tuple[Attribute, ...]:
+    return () if value is None else _parse_attributes(value, "service_satisfaction")
+
+
+def _parse_attributes(value: Any, field: str = "attributes") -> tuple[Attribute, ...]:
     if value is None:
         return tuple(Attribute(a) for a in DEFAULT_ATTRIBUTES)
-    items = _list(value, "attributes")
+    items = _list(value, field)
     if not 1 <= len(items) <= MAX_ATTRIBUTES:
-        raise QuestionnaireError("attributes", f"give 1 to {MAX_ATTRIBUTES} attributes")
+        raise QuestionnaireError(field, f"give 1 to {MAX_ATTRIBUTES} attributes")
     seen: set[str] = set()
     attributes: list[Attribute] = []
     for i, item in enumerate(items):
-        name = f"attributes[{i}]"
+        name = f"{field}[{i}]"
         attr_id: Any
         label: str | None
         if isinstance(item, str):

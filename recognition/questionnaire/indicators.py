@@ -17,6 +17,9 @@ familiar                  known "quite well" or "very well"
 image.<attribute>         "yes" for the brand × attribute pair
 entry_point.<id>          the brand comes to mind in the buying situation (category entry point); read by
                           mental availability only, never published as a figure
+service.dissatisfied.<dimension>
+                          (brands the respondent rated: those used) dissatisfied or very dissatisfied with the
+                          brand on the service dimension; brands not rated are outside the base
 service_feature.<id>.standard / .pay
                           (own brand only) the feature is expected as standard / the respondent would pay extra
 service_feature.<id>.wtp  (own brand only) the highest price of the ladder the respondent accepted; 0 for one who
@@ -39,10 +42,12 @@ from typing import Any
 from recognition.questionnaire.build import (
     AIDED,
     CURRENT,
+    DISSATISFIED_CODES,
     ENTRY_POINT,
     FAMILIAR_CODES,
     LAPSED,
     NEVER,
+    SATISFACTION,
     SERVICE,
     SERVICE_PAY,
     UNAIDED,
@@ -56,6 +61,7 @@ Indicators = dict[str, dict[str, int | float]]
 #: The metric (indicator) a brand-list module measures, named as estimates name it.
 METRIC_OF_MODULE = {"consideration": "consider", "preference": "prefer"}
 SERVICE_FEATURE = "service_feature"
+DISSATISFIED = "service.dissatisfied"
 SERVICE_PARTS = ("standard", "pay", "wtp")
 
 
@@ -71,6 +77,7 @@ def indicator_names(questionnaire: Questionnaire) -> tuple[str, ...]:
     names += [METRIC_OF_MODULE[m] for m in ("consideration", "preference") if on(m)]
     if on("recommendation"):
         names.append("nps")
+    names += [f"{DISSATISFIED}.{a.id}" for a in questionnaire.config.service_satisfaction]
     names += [
         f"{SERVICE_FEATURE}.{f.id}.{p}" for f in questionnaire.config.service_features for p in SERVICE_PARTS
     ]
@@ -170,6 +177,13 @@ def derive_indicators(
         result["nps"] = (
             {b: nps_score(int(v)) for b, v in ratings.items() if b in brands}
             if isinstance(ratings, Mapping)
+            else {}
+        )
+    for dimension in questionnaire.config.service_satisfaction:
+        rated = answers.get(f"{SATISFACTION}.{dimension.id}")
+        result[f"{DISSATISFIED}.{dimension.id}"] = (
+            {str(b): int(v in DISSATISFIED_CODES) for b, v in rated.items() if b in brands}
+            if isinstance(rated, Mapping)
             else {}
         )
     own = questionnaire.config.own_brand.id

@@ -87,6 +87,7 @@ def definition_checks(body: Any, wrong: frozenset[str]) -> list[dict[str, str]]:
             "modules",
             "entry_points",
             "service_features",
+            "service_satisfaction",
         }
     errors = check_poll(normalise(_NEW, {k: v for k, v in body.items() if k not in wrong}))
     return [
