@@ -42,7 +42,7 @@ from panels.simulated.apis import redirect as redirect_api
 from panels.simulated.inprocess import InProcessPanel
 from recognition import providers, sessions
 from recognition.app import create_app
-from recognition.demo_questions import DEMO_ENTRY_POINTS, DEMO_SERVICE_FEATURES
+from recognition.demo_questions import DEMO_ENTRY_POINTS, DEMO_SERVICE_FEATURES, DEMO_SERVICE_SATISFACTION
 from recognition.errors import UserError
 from recognition.polls.model import Poll
 from recognition.settings import Settings
@@ -122,6 +122,7 @@ async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int, provider:
             provider=provider,
             entry_points=DEMO_ENTRY_POINTS,
             service_features=DEMO_SERVICE_FEATURES,
+            service_satisfaction=DEMO_SERVICE_SATISFACTION,
         )
     except Exception:
         found = await polls.find_poll(conn, org_id, name)  # created concurrently by another demo

@@ -1,6 +1,6 @@
 """What the demo tracker asks beyond the standard questionnaire: its buying situations (category entry points),
-so its dashboard shows mental availability, and its service features with their costs and price ladders, so it
-shows how much service is too much."""
+so its dashboard shows mental availability, the service dimensions whose satisfaction it asks per brand used,
+and its service features with their costs and price ladders, so it shows how much service is too much."""
 
 from __future__ import annotations
 
@@ -25,21 +25,26 @@ DEMO_SERVICE_FEATURES: list[dict[str, Any]] = [
         "id": "repairs",
         "wording": "free repairs for a year",
         "cost": 8.0,
-        "prices": [10, 20, 40, 80],
+        "prices": [20, 40, 80],
         "currency": "USD",
     },
     {
         "id": "evening-advice",
         "wording": "phone advice in the evening",
         "cost": 35.0,
-        "prices": [5, 10, 20, 40],
+        "prices": [10, 20, 40],
         "currency": "USD",
     },
     {
         "id": "express-delivery",
         "wording": "next-day delivery",
         "cost": 6.0,
-        "prices": [5, 10, 15, 25],
+        "prices": [5, 15, 25],
         "currency": "USD",
     },
 ]
+
+
+#: The service dimension whose satisfaction the demo asks of everyone who used a brand (service.dissatisfied.*);
+#: one, so the demo's survey stays short.
+DEMO_SERVICE_SATISFACTION: list[str] = ["delivery_times"]

@@ -1,4 +1,4 @@
-"""The demo tracker asks its service features: over real HTTP on a real database, the service analysis of a wave
+"""The demo tracker asks its service features and service satisfaction: over real HTTP on a real database, the service analysis of a wave
 is the Gabor–Granger statistics' own on the wave's design (read from the stored answers, not as the insight module
 reads them), the simulated respondents' known willingness to pay is recovered within the intervals, a feature
 costing more than its buyers pay is one not to promise, and the analysis is tracked over the published waves."""
@@ -17,12 +17,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from scipy import stats
 
 from panels.simulated.walkers import SERVICE_EXPECTATION, WTP_SIGMA, service_wtp_median
+from recognition.alerts.loop import evaluate_wave, wave_statuses
 from recognition.app import create_app
 from recognition.demo import DEMO_SERVICE_FEATURES, ORGANISATION
 from recognition.figures import StatisticsOptions
 from recognition.populations import load_margins
 from recognition.settings import Settings
 from recognition.stats import bootstrap_weights, gabor_granger
+from recognition.store import estimates as estimates_store
 from recognition.store import orgs, responses, waves
 from recognition.store import polls as polls_store
 from recognition.waves.compute import weigh
@@ -150,3 +152,38 @@ async def test_the_service_analysis_is_tracked_over_the_waves_and_served_as_csv(
     )
     resp = await client.get(f"{base}/service?wave_id=987654", headers=world["auth"])
     assert resp.status == 404 and "987654" in await resp.text()
+
+
+async def test_a_limit_on_dissatisfaction_raises_an_alert_like_every_objective(
+    client: TestClient, pool: asyncpg.Pool, world: dict[str, Any]
+) -> None:
+    """The demo asks satisfaction with delivery times of everyone who used a brand; the share dissatisfied with
+    Acme is a published figure among its raters, and "at most 1% dissatisfied" is breached and raises an alert."""
+    async with pool.acquire() as conn:
+        figures = await estimates_store.figures_by_key(conn, world["wave"])
+        org = await orgs.organisation_id(conn, ORGANISATION)
+        editor = (await orgs.create_key(conn, org, "editor"))[0]
+    figure = figures[("service.dissatisfied.delivery_times", "acme", "all", "total")]
+    assert figure.shown and 0 < figure.estimate < 0.4  # type: ignore[operator]
+    raters = figures[("aided", "acme", "all", "total")].n
+    assert 0 < figure.n < raters  # only those who used Acme rate it
+    limit = {
+        "metric": "service.dissatisfied.delivery_times",
+        "brand": "acme",
+        "threshold": 0.01,
+        "direction": "at_most",
+        "label": "no more than 1% dissatisfied with delivery times",
+    }
+    resp = await client.post(
+        f"/api/v1/polls/{world['poll']}/objectives", headers={"Authorization": f"Bearer {editor}"}, json=limit
+    )
+    assert resp.status == 201, await resp.text()
+    objective_id = (await resp.json())["id"]
+    async with pool.acquire() as conn:
+        statuses = await wave_statuses(conn, world["poll"], world["wave"])
+        events = await evaluate_wave(conn, world["wave"])
+    mine = next(s for s in statuses if s.objective_id == objective_id)
+    assert mine.status == "breached"
+    raised = [e for e in events if e.payload.get("objective_id") == objective_id]
+    assert [e.kind for e in raised] == ["objective.breached"], [e.payload for e in events]
+    assert raised[0].payload["text"].startswith("Dissatisfied with the service: delivery times of Acme (all)")

@@ -140,3 +140,42 @@ async def test_a_respondent_climbs_down_the_ladder_on_the_hosted_survey(
         )
         assert all(a == "no" for a in said[:-1]) and (said[-1] == "yes" or len(ladder) == 4)
     assert seen_pay
+
+
+async def test_service_satisfaction_is_asked_and_objectives_limit_the_share_dissatisfied(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    editor = await _editor(pool)
+    body = {
+        **POLL,
+        "name": "Sportswear with satisfaction",
+        "service_satisfaction": ["delivery_times", "staff"],
+    }
+    async with api_client(settings, pool) as (client, _):
+        resp = await client.post("/api/v1/polls", headers=editor, json=body)
+        assert resp.status == 201, await resp.text()
+        poll = await resp.json()
+        assert poll["service_satisfaction"] == ["delivery_times", "staff"]
+        preview = await (await client.get(f"/api/v1/polls/{poll['id']}/questionnaire", headers=editor)).json()
+        asked = [s["id"] for s in preview["screens"] if s["module"] == "satisfaction"]
+        assert asked == ["satisfaction.delivery_times", "satisfaction.staff"]
+        url = f"/api/v1/polls/{poll['id']}/objectives"
+        limit = {
+            "metric": "service.dissatisfied.delivery_times",
+            "brand": "acme",
+            "threshold": 0.1,
+            "direction": "at_most",
+            "label": "no more than 10% dissatisfied with delivery times",
+        }
+        created = await client.post(url, headers=editor, json=limit)
+        assert created.status == 201, await created.text()
+        refused = await problem(
+            await client.post(url, headers=editor, json={**limit, "metric": "service.dissatisfied.returns"}),
+            422,
+        )
+        assert [e["field"] for e in refused["errors"]] == ["metric"]
+        assert "asks: delivery_times, staff" in refused["errors"][0]["message"]
+        unknown = await problem(
+            await client.post(url, headers=editor, json={**limit, "metric": "service.happy"}), 422
+        )
+        assert "service.dissatisfied.<dimension>" in unknown["errors"][0]["message"]
