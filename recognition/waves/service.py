@@ -39,6 +39,14 @@ def _num(x: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _label(feature: Mapping[str, Any]) -> str:
+    """The feature's wording as asked (a stored definition's label), else the poll's (English first)."""
+    wording = feature.get("label") or feature.get("wording") or feature["id"]
+    if isinstance(wording, Mapping):
+        return str(wording.get("en") or next(iter(wording.values()), feature["id"]))
+    return str(wording)
+
+
 def features_asked(
     poll_features: Sequence[Mapping[str, Any]] | None, definition: Mapping[str, Any] | None
 ) -> list[dict[str, Any]]:
@@ -49,6 +57,7 @@ def features_asked(
     return [
         {
             "id": f["id"],
+            "label": _label(f),
             "prices": [float(p) for p in f["prices"]],
             "currency": f.get("currency", "EUR"),
             "cost": float(costs[f["id"]]["cost"]),

@@ -31,6 +31,7 @@ from recognition.waves.compute import weigh
 from recognition.waves.insight import REPLICATES, SEED
 from recognition.waves.loading import load_input
 from tests.conftest import demo_db_url
+from tests.integration.dashboard_support import sign_in
 
 db_url = pytest.fixture(demo_db_url)
 
@@ -187,3 +188,22 @@ async def test_a_limit_on_dissatisfaction_raises_an_alert_like_every_objective(
     raised = [e for e in events if e.payload.get("objective_id") == objective_id]
     assert [e.kind for e in raised] == ["objective.breached"], [e.payload for e in events]
     assert raised[0].payload["text"].startswith("Dissatisfied with the service: delivery times of Acme (all)")
+
+
+async def test_the_poll_page_shows_the_service_recommendations(
+    client: TestClient, pool: asyncpg.Pool, world: dict[str, Any]
+) -> None:
+    async with pool.acquire() as conn:
+        org = await orgs.organisation_id(conn, ORGANISATION)
+        viewer = (await orgs.create_key(conn, org, "viewer"))[0]
+    assert (await sign_in(client, viewer)).status == 303
+    html = await (await client.get(f"/dashboard/polls/{world['poll']}")).text()
+    section = html[html.index('id="h-service"') :]
+    section = section[: section.index("</section>")]
+    assert "How much service is too much" in section
+    rows = section.split("<tr")[2:]  # after the head
+    assert len(rows) == 2 * len(DEMO_SERVICE_FEATURES)  # everybody and potential customers per feature
+    evening = next(r for r in rows if "phone advice in the evening" in r and "potential customers" not in r)
+    assert "do not promise" in evening and "35.00 USD" in evening and "effective n" in evening
+    repairs = next(r for r in rows if "free repairs for a year" in r and "potential customers" not in r)
+    assert "offer as a paid add-on" in repairs

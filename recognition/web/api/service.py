@@ -68,6 +68,7 @@ FEATURE = {
     "required": ["id", "prices", "currency", "cost", "bases", "notes"],
     "properties": {
         "id": {"type": "string"},
+        "label": {"type": "string", "description": "the feature as respondents read it"},
         "prices": {"type": "array", "items": {"type": "number"}},
         "currency": {"type": "string"},
         "cost": {"type": "number", "description": "cost to the company per customer, as the poll sets it"},
