@@ -18,7 +18,7 @@ from recognition.errors import UserError
 
 COMMAND_MODULES = (
     "recognition.commands.service",  # serve, migrate, demo
-    "recognition.commands.stats",  # weight, estimate, compare, simulate
+    "recognition.commands.stats",  # weight, estimate, compare, simulate, price-check
     "recognition.commands.coding",  # code
     "recognition.commands.schedule",  # schedule preview
     "recognition.commands.panel",  # panel-sim

@@ -42,6 +42,7 @@ from panels.simulated.apis import redirect as redirect_api
 from panels.simulated.inprocess import InProcessPanel
 from recognition import providers, sessions
 from recognition.app import create_app
+from recognition.demo_questions import DEMO_ENTRY_POINTS, DEMO_SERVICE_FEATURES, DEMO_SERVICE_SATISFACTION
 from recognition.demo_report import provider_counts, wave_report
 from recognition.errors import UserError
 from recognition.polls.model import Poll
@@ -86,16 +87,6 @@ def poll_name(provider: str) -> str:
 DEMO_NOTICE = notices.SurveyNotice(operator="Acme Sportswear (demo organisation)")
 
 
-#: The buying situations the demo asks about (category entry points), so its dashboard shows mental availability.
-DEMO_ENTRY_POINTS: list[dict[str, Any]] = [
-    {"id": "run", "wording": "for a run"},
-    {"id": "gym", "wording": "at the gym"},
-    {"id": "gift", "wording": "for a gift"},
-    {"id": "holiday", "wording": "on holiday"},
-    {"id": "everyday", "wording": "for everyday wear"},
-]
-
-
 async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int, provider: str = "simulated") -> Poll:
     org_id = await orgs.ensure_organisation(conn, ORGANISATION)
     if await notices.get_notice(conn, org_id) is None:
@@ -127,6 +118,8 @@ async def ensure_demo_poll(conn: asyncpg.Connection, sample_size: int, provider:
             },
             provider=provider,
             entry_points=DEMO_ENTRY_POINTS,
+            service_features=DEMO_SERVICE_FEATURES,
+            service_satisfaction=DEMO_SERVICE_SATISFACTION,
         )
     except Exception:
         found = await polls.find_poll(conn, org_id, name)  # created concurrently by another demo

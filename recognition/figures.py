@@ -44,6 +44,19 @@ IMAGE_PREFIX = "image."
 #: Category entry point associations (``entry_point.<id>``): read by mental availability
 #: (:mod:`recognition.waves.insight`), never estimated as figures.
 ENTRY_POINT_PREFIX = "entry_point."
+#: Service feature answers (``service_feature.<id>.standard|pay|wtp``): read by the service analysis
+#: (:mod:`recognition.waves.service`), never estimated as figures.
+SERVICE_FEATURE_PREFIX = "service_feature."
+#: Service satisfaction (``service.dissatisfied.<dimension>``): the share dissatisfied with a brand on a service
+#: dimension among those who rated it (who have used the brand); a proportion whose base is its raters.
+DISSATISFIED_PREFIX = "service.dissatisfied."
+#: Every metric a figure (and so an objective) can name.
+METRIC_PATTERN = (
+    "^("
+    + "|".join((*PROPORTION_METRICS, *MEAN_METRICS))
+    + r"|image\.[a-z0-9_]{1,40}|service\.dissatisfied\.[a-z0-9_-]{1,40})$"
+)
+METRIC_HELP = f"{', '.join((*PROPORTION_METRICS, *MEAN_METRICS))}, image.<attribute> or service.dissatisfied.<dimension>"
 #: The metrics of the headline significance family (with the total sample and every tracked brand).
 HEADLINE_METRICS = ("unaided", "top_of_mind", "aided", "consider", "prefer", "nps")
 #: The families of change tests: headline (confirmatory), secondary and segment (exploratory).
@@ -56,6 +69,15 @@ def is_image_metric(metric: str) -> bool:
 
 def is_entry_point_metric(metric: str) -> bool:
     return metric.startswith(ENTRY_POINT_PREFIX)
+
+
+def is_dissatisfaction_metric(metric: str) -> bool:
+    return metric.startswith(DISSATISFIED_PREFIX)
+
+
+def is_insight_metric(metric: str) -> bool:
+    """An indicator the wave's insight reads (entry points, service features) but no figure estimates."""
+    return metric.startswith((ENTRY_POINT_PREFIX, SERVICE_FEATURE_PREFIX))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ names here, anything else is spelt out from its code (underscores become spaces)
 
 from __future__ import annotations
 
-from recognition.figures import IMAGE_PREFIX, is_image_metric
+from recognition.figures import DISSATISFIED_PREFIX, IMAGE_PREFIX, is_dissatisfaction_metric, is_image_metric
 
 LOCALES = ("en", "de")
 
@@ -34,6 +34,7 @@ METRIC_NAMES = {
     },
 }
 IMAGE_NAME = {"en": "Image", "de": "Image"}
+DISSATISFIED_NAME = {"en": "Dissatisfied with the service", "de": "Unzufrieden mit dem Service"}
 EVERYBODY = {"en": "Everybody", "de": "Alle"}
 VARIABLE_NAMES = {
     "en": {"age": "Age", "gender": "Gender", "region": "Region", "education": "Education", "land": "State"},
@@ -111,6 +112,8 @@ def metric_name(metric: str, locale: str = "en") -> str:
         return METRIC_NAMES[loc][metric]
     if is_image_metric(metric):
         return f"{IMAGE_NAME[loc]}: " + attribute_name(metric)
+    if is_dissatisfaction_metric(metric):
+        return f"{DISSATISFIED_NAME[loc]}: " + metric.removeprefix(DISSATISFIED_PREFIX).replace("_", " ")
     return metric.replace("_", " ").capitalize()
 
 

@@ -6,7 +6,10 @@ the unaided boxes with the brand names they recall (in order of salience), the a
 consideration from the response model, so the truth stays known; image associations go with what they consider
 and prefer (:func:`image_yes`), so a wave's key drivers and image map have something to find; the brands that come
 to mind in each buying situation (category entry points) likewise (:func:`entry_point_link`), for mental
-availability. Pages are read from their HTML
+availability; each service feature is expected as standard, wanted for a fee or not needed by a fixed chance, and a
+respondent who would pay accepts a price of its ladder when it is at most their own willingness to pay, a lognormal
+draw of known median and spread per feature (:func:`service_wtp`), so the service analysis can be checked against
+the truth. Pages are read from their HTML
 (:func:`panels.simulated.taker.parse_form`) and every redirect is followed like a browser, ending at the exit
 the survey sends the walker to, which is the simulator's own return endpoint: that is where the provider learns
 the outcome.
@@ -25,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -145,8 +149,60 @@ def entry_point_link(question: str, brand: str, answers: dict[str, Any]) -> floa
     return min(0.9, 0.1 + affinity + 0.3 * considered + 0.2 * preferred)
 
 
+#: Chances that a simulated respondent expects a service feature as standard, would pay extra, does not need it.
+SERVICE_EXPECTATION = {"standard": 0.3, "pay": 0.45, "not_needed": 0.25}
+#: Willingness to pay for a feature: lognormal, median ``service_wtp_median(feature)``, log-spread WTP_SIGMA.
+WTP_SIGMA = 0.6
+
+
+def service_wtp_median(feature: str) -> float:
+    """The median willingness to pay of the simulated respondents for ``feature`` (15, 30, 60 or 120, fixed by
+    the feature's id)."""
+    return 15.0 * 2 ** (sum(map(ord, feature)) % 4)
+
+
+def _feature_rng(w: Walker, feature: str) -> random.Random:
+    return random.Random(f"{w.person.provider_id}/{feature}")  # the same person answers alike on every page
+
+
+def service_expectation(w: Walker, feature: str) -> str:
+    """Whether ``w`` expects ``feature`` as standard, would pay extra for it or does not need it."""
+    draw, edge = _feature_rng(w, feature).random(), 0.0
+    for code, chance in SERVICE_EXPECTATION.items():
+        edge += chance
+        if draw < edge:
+            return code
+    return "not_needed"
+
+
+def service_wtp(w: Walker, feature: str) -> float:
+    """The most ``w`` would pay for ``feature``: lognormal with median :func:`service_wtp_median` and log-spread
+    :data:`WTP_SIGMA` (a fixed draw per person and feature)."""
+    rng = _feature_rng(w, feature)
+    rng.random()  # the expectation's draw
+    return service_wtp_median(feature) * math.exp(rng.gauss(0.0, WTP_SIGMA))
+
+
+def _service(name: str, values: list[str], w: Walker) -> str:
+    feature, _, price = name.removeprefix("service.").partition(".at.")
+    if not price:
+        code = service_expectation(w, feature)
+        return code if code in values else values[0]
+    return "yes" if service_wtp(w, feature) >= float(price) else "no"
+
+
+def dissatisfied_chance(dimension: str, brand: str) -> float:
+    """The chance a simulated respondent who used ``brand`` is dissatisfied with it on ``dimension``: 5% to 20%,
+    fixed by the pair."""
+    return 0.05 + ((sum(map(ord, dimension)) * 3 + sum(map(ord, brand)) * 7) % 4) * 0.05
+
+
 def _grid(question: str, row: str, options: list[str], w: Walker, rng: random.Random) -> str:
     a = w.person.answers
+    if question.startswith("satisfaction."):
+        if rng.random() < dissatisfied_chance(question.removeprefix("satisfaction."), row):
+            return rng.choice(["dissatisfied", "very_dissatisfied"])
+        return rng.choice(["very_satisfied", "satisfied", "neutral"])
     if question == "usage":  # the own brand's row is the customer status; other brands used are current
         if row == w.own_brand:
             return str(a.get("customer_status", "never"))
@@ -176,6 +232,8 @@ def _radio(name: str, values: list[str], w: Walker, rng: random.Random) -> str:
         return str(pref) if pref in values else "none" if "none" in values else values[0]
     if name == "attention_check":
         return "disagree"
+    if name.startswith("service."):
+        return _service(name, values, w)
     return rng.choice(values)
 
 

@@ -1,6 +1,6 @@
 """Report commands: ``share`` (a signed read-only dashboard link), ``alerts`` (evaluate and deliver now),
-``objective`` (add one) and ``insight`` (key drivers, image maps, mental availability of waves published
-before they were computed at publishing)."""
+``objective`` (add one) and ``insight`` (key drivers, image maps, mental availability, service analysis of waves
+published before they were computed at publishing)."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "objective", parents=[common], help="add an objective (a limit for a figure) to a poll"
     )
     p.add_argument("poll_id", type=int, metavar="POLL_ID")
-    p.add_argument("metric", help="e.g. aided, unaided, consider, prefer, nps")
+    p.add_argument("metric", help="e.g. aided, consider, nps or service.dissatisfied.delivery_times")
     p.add_argument("brand", help="a brand id of the poll")
     p.add_argument("direction", choices=("at_least", "at_most"))
     p.add_argument("threshold", type=float, help="a proportion (0.6 = 60%%) or NPS points")

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from recognition.commands import stats_simulate
+from recognition.commands import stats_price_check, stats_simulate
 from recognition.commands.stats_io import (
     SampleTable,
     Targets,
@@ -68,6 +68,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     _add_estimate(subparsers, common)
     _add_compare(subparsers, common)
     stats_simulate.add_parser(subparsers, common)
+    stats_price_check.add_parser(subparsers, common)
 
 
 # --- parsers -----------------------------------------------------------------------------------------------

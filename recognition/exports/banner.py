@@ -26,7 +26,7 @@ from recognition.figures import (
     PROPORTION_METRICS,
     Figure,
     StatisticsOptions,
-    is_entry_point_metric,
+    is_insight_metric,
 )
 from recognition.labels import metric_name, segment_name
 from recognition.polls.model import Poll
@@ -178,7 +178,7 @@ def _row_keys(inp: WaveInput, brands: Sequence[str], metrics: Sequence[str] | No
     keys = [
         k
         for k in inp.indicators
-        if (metrics is None and not is_entry_point_metric(k[0])) or (metrics is not None and k[0] in metrics)
+        if (metrics is None and not is_insight_metric(k[0])) or (metrics is not None and k[0] in metrics)
     ]
     return sorted(keys, key=lambda k: (order.get(k[0], len(order)), k[0], rank.get(k[1], len(rank))))
 

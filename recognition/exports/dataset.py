@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
+from recognition.figures import MEAN_METRICS, PROPORTION_METRICS, SERVICE_FEATURE_PREFIX
 from recognition.labels import metric_name
 from recognition.waves.inputs import CUSTOMER_STATUSES, Key, WaveInput
 
@@ -237,6 +237,11 @@ def import_mapping(table: RespondentTable, source: str, fmt: str) -> dict[str, A
             metric: {
                 "columns": columns,
                 **({"codes": {"-100": -100, "0": 0, "100": 100}} if metric in MEAN_METRICS else {}),
+                **(
+                    {"scale": "price"}
+                    if metric.startswith(SERVICE_FEATURE_PREFIX) and metric.endswith(".wtp")
+                    else {}
+                ),
             }
             for metric, columns in by_metric.items()
         },

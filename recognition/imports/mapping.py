@@ -20,10 +20,12 @@ A mapping (JSON, or TOML) names columns and codes::
 Codes are the file's values as text (SPSS numbers without a trailing ``.0``). A variable's ``codes`` may be left
 out when the column holds the level names themselves. A metric's codes default to ``{"0": 0, "1": 1}``
 (NPS: ``"scale": "0-10"``, scores turned into −100/0/+100). An empty cell or a ``missing`` code is no answer: for
-NPS the respondent is not in the brand's base; for a proportion the respondent did not say yes (counted in the
-base, as for waves fielded here). Besides the figures' metrics (and ``image.<attribute>``), ``entry_point.<id>``
-maps the brands linked to a buying situation (category entry point): read by the wave's mental availability, never
-estimated as a figure. Every problem is reported at once, naming the field, column and code.
+NPS and ``service.dissatisfied.<dimension>`` the respondent is not in the brand's base; for another proportion the
+respondent did not say yes (counted in the base, as for waves fielded here). Besides the figures' metrics (and
+``image.<attribute>``), ``entry_point.<id>`` maps the brands linked to a buying situation (category entry point):
+read by the wave's mental availability, never estimated as a figure; ``service_feature.<id>.standard`` /
+``.pay`` (0/1) and ``.wtp`` (``"scale": "price"``: the highest accepted price, a number ≥ 0) are read by the
+service analysis. Every problem is reported at once, naming the field, column and code.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ from recognition.waves.inputs import CUSTOMER_STATUSES, IMPORTED, nps_of
 
 IMAGE = re.compile(r"^image\.[a-z0-9_]{1,40}$")
 ENTRY_POINT = re.compile(r"^entry_point\.[a-z0-9][a-z0-9_-]{0,39}$")  # read by mental availability only
+DISSATISFIED = re.compile(r"^service\.dissatisfied\.[a-z0-9_-]{1,40}$")  # a share among the brand's raters
+SERVICE_FEATURE = re.compile(
+    r"^service_feature\.[a-z0-9][a-z0-9_-]{0,39}\.(standard|pay|wtp)$"
+)  # service analysis
 Columns = Mapping[str, Sequence[str | None]]
 
 
@@ -256,17 +262,27 @@ def _metric_specs(  # noqa: C901 - the two shapes of a metric's mapping, each ch
     for metric, spec in specs.items():
         where = f"metrics.{metric}"
         named = metric in PROPORTION_METRICS or metric in MEAN_METRICS
-        if not named and not IMAGE.match(metric) and not ENTRY_POINT.match(metric):
+        if not named and not any(
+            rx.match(metric) for rx in (IMAGE, ENTRY_POINT, DISSATISFIED, SERVICE_FEATURE)
+        ):
             known = ", ".join((*PROPORTION_METRICS, *MEAN_METRICS))
-            p.add(where, f"not a metric; one of {known}, image.<attribute> or entry_point.<id>")
+            p.add(
+                where,
+                f"not a metric; one of {known}, image.<attribute>, entry_point.<id>, "
+                "service.dissatisfied.<dimension> or service_feature.<id>.standard|pay|wtp",
+            )
             continue
         mean = metric in MEAN_METRICS
         codes = _codes(spec)
         scale = spec.get("scale")
+        price = metric.endswith(".wtp") and SERVICE_FEATURE.match(metric) is not None
+        if price and (scale != "price" or codes is not None):
+            p.add(where, 'a willingness-to-pay column needs "scale": "price" (the accepted price, ≥ 0)')
+            continue
         if mean and codes is None and scale != "0-10":
             p.add(where, 'an NPS column needs "codes" (code → -100, 0 or 100) or "scale": "0-10"')
             continue
-        if codes is None and not mean:
+        if codes is None and not mean and not price:
             codes = {"0": 0, "1": 1}
         allowed = {-100, 0, 100} if mean else {0, 1}
         for code, value in (codes or {}).items():
@@ -292,7 +308,7 @@ def _metric_specs(  # noqa: C901 - the two shapes of a metric's mapping, each ch
                     p.add(f"{where}.columns.{b}", f'column "{col}" is not in the file')
                 else:
                     readers[b] = _value_reader(
-                        where, col, codes, scale if mean else None, columns, missing, p
+                        where, col, codes, scale if mean or price else None, columns, missing, p
                     )
             if not readers:
                 p.add(where, 'needs "columns" (brand → column) or "column" with "brands" (code → brand)')
@@ -313,6 +329,15 @@ def _value_reader(
         value = columns[col][row - 1]
         if value is None or value in missing:
             return None
+        if scale == "price":
+            try:
+                price = float(value)
+            except ValueError:
+                price = -1.0
+            if not (0 <= price < 1e6):
+                p.code(where, col, value, row)
+                return _BAD
+            return price
         if codes is not None:
             if value not in codes:
                 p.code(where, col, value, row)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from recognition.figures import MEAN_METRICS, is_image_metric
+from recognition.figures import DISSATISFIED_PREFIX, MEAN_METRICS, is_dissatisfaction_metric, is_image_metric
 from recognition.polls.model import DIRECTIONS, FieldError, Poll, Price
 from recognition.polls.plan import budget_problem
 from recognition.polls.questionnaire import definition_config, poll_values, screener_levels
@@ -105,7 +105,18 @@ def check_objective(poll: Poll, values: Mapping[str, Any]) -> list[FieldError]:
         errors.append(
             FieldError("metric", f"the poll measures no image attribute {metric.split('.', 1)[1]!r}")
         )
+    dimension = metric.removeprefix(DISSATISFIED_PREFIX)
+    if is_dissatisfaction_metric(metric) and dimension not in poll_satisfaction(poll):
+        asked = ", ".join(poll_satisfaction(poll)) or "none"
+        errors.append(
+            FieldError("metric", f"the poll asks no satisfaction with {dimension!r} (it asks: {asked})")
+        )
     return errors
+
+
+def poll_satisfaction(poll: Poll) -> list[str]:
+    """The service dimensions whose satisfaction the poll's questionnaire asks."""
+    return [a.id for a in definition_config(poll_values(poll)).service_satisfaction]
 
 
 def poll_attributes(poll: Poll) -> list[str]:

@@ -22,11 +22,14 @@ from pydantic import (
     field_validator,
 )
 
-from recognition.figures import MEAN_METRICS, PROPORTION_METRICS
+from recognition.figures import METRIC_HELP, METRIC_PATTERN
 from recognition.questionnaire.config import (
     DEFAULT_ATTRIBUTES,
     MAX_ENTRY_POINTS,
+    MAX_PRICES,
+    MAX_SERVICE_FEATURES,
     MIN_ENTRY_POINTS,
+    MIN_PRICES,
     OPTIONAL_MODULES,
 )
 from recognition.questionnaire.texts import LANGUAGE_NAMES, LANGUAGES
@@ -35,7 +38,6 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 _SLUG = re.compile(SLUG_PATTERN)
 _POPULATION = re.compile(r"^[a-z]{2}$")
 _PROVIDER = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-METRIC_PATTERN = "^(" + "|".join((*PROPORTION_METRICS, *MEAN_METRICS)) + r"|image\.[a-z0-9_]{1,40})$"
 _METRIC = re.compile(METRIC_PATTERN)
 
 
@@ -55,6 +57,12 @@ Slug = Annotated[
     _matching(_SLUG, f"a short id {_SLUG_HELP} (e.g. north-peak)"),
     WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "description": "e.g. acme or north-peak"}),
 ]
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+Currency = Annotated[
+    str,
+    _matching(_CURRENCY, "a currency code of three capital letters such as EUR or USD"),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217, e.g. EUR"}),
+]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Population = Annotated[
@@ -69,7 +77,7 @@ ProviderName = Annotated[
 ]
 Metric = Annotated[
     str,
-    _matching(_METRIC, f"one of {', '.join((*PROPORTION_METRICS, *MEAN_METRICS))} or image.<attribute>"),
+    _matching(_METRIC, f"one of {METRIC_HELP}"),
     WithJsonSchema({"type": "string", "pattern": METRIC_PATTERN}),
 ]
 
@@ -200,10 +208,33 @@ class EntryPointIn(Strict):
     )
 
 
+class ServiceFeatureIn(Strict):
+    """A service feature the own brand could promise (e.g. "home installation"), with what it costs the company
+    per customer who gets it and the price ladder its willingness to pay is asked on (Gabor–Granger)."""
+
+    id: Slug
+    wording: Wording = Field(
+        description='the feature as respondents read it, e.g. "home installation" or '
+        '{"en": "phone support in the evening", "de": "Telefonberatung am Abend"}'
+    )
+    cost: float = Field(ge=0, le=1e6, description="what giving the feature to one customer costs the company")
+    prices: list[Annotated[float, Field(gt=0, lt=1e6)]] = Field(
+        min_length=MIN_PRICES,
+        max_length=MAX_PRICES,
+        description="the price ladder, lowest to highest; respondents who would pay extra are asked from the "
+        "highest price down until their first yes",
+    )
+    currency: Currency = Field(
+        default="EUR", description="the currency of the cost and the prices (ISO 4217 code)"
+    )
+
+
 class PollFields(Fields):
     """The fields of a poll definition; on a change every one is optional."""
 
-    NULLABLE = frozenset({"budget", "attributes", "modules", "entry_points"})
+    NULLABLE = frozenset(
+        {"budget", "attributes", "modules", "entry_points", "service_features", "service_satisfaction"}
+    )
 
     name: Text | None = None
     category: Wording | None = Field(
@@ -228,6 +259,22 @@ class PollFields(Fields):
         max_length=MAX_ENTRY_POINTS,
         description="category entry points (buying situations) asked for mental availability: which brands "
         "come to mind in each; null = not asked",
+    )
+    service_features: list[ServiceFeatureIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SERVICE_FEATURES,
+        description="service features asked about: expected as standard, would pay extra (then its price "
+        "ladder) or not needed; each with its cost per customer; null = not asked",
+    )
+    service_satisfaction: list[Attribute] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="service dimensions whose satisfaction is asked for every brand the respondent has used "
+        "(customers and potential customers who dealt with a competitor): default ones by id (ease_of_purchase, "
+        "staff, delivery_times) or your own as {id, label}; each becomes the metric service.dissatisfied.<id> "
+        "(share dissatisfied), which objectives can limit; null = not asked",
     )
     own_brand: Slug | None = None
     brands: list[BrandIn] | None = Field(default=None, min_length=2, max_length=30)

@@ -26,6 +26,8 @@ DEFINITION_FIELDS = (
     "attributes",
     "modules",
     "entry_points",
+    "service_features",
+    "service_satisfaction",
 )
 STATUSES = ("active", "paused", "archived")
 
@@ -79,6 +81,22 @@ class Poll:
         metadata={
             "doc": "category entry points asked for mental availability, each {id, wording} (wording: a text "
             "or language → text); null: not asked"
+        },
+    )
+
+    service_features: list[dict[str, Any]] | None = field(
+        default=None,
+        metadata={
+            "doc": "service features asked about, each {id, wording, cost, prices, currency}: cost per customer, "
+            "the Gabor–Granger price ladder (ascending); null: not asked"
+        },
+    )
+
+    service_satisfaction: list[Any] | None = field(
+        default=None,
+        metadata={
+            "doc": "service dimensions whose satisfaction is asked per brand used: default attribute ids or "
+            "{id, label}; null: not asked"
         },
     )
 

@@ -5,7 +5,8 @@ A wave is asked the questionnaire of its ``questionnaire_version``: the stored d
 else the poll's own questionnaire (:func:`definition_config`): its brands (aliases included, the poll's own brand
 marked), the category's wording in the poll's language, that language (by default the population's), the poll's
 image attributes (METHODS.md's defaults when it names none), its modules (all when it names none), its category
-entry points (buying situations, each worded in the poll's language; none: not asked), and the
+entry points (buying situations, each worded in the poll's language; none: not asked), its service features
+(worded likewise, with their price ladders; the cost is the analysis's, not asked), and the
 population's weighting variables, except those derived from another (the German region follows from the Land,
 so only the Land is asked). The screener offers each variable's levels plus the population's extra answers
 (:func:`recognition.populations.extra_answers`).
@@ -68,7 +69,7 @@ def _need(language: str) -> str:
     return f"give the wording in {LANGUAGE_NAMES[language]}, the language the questionnaire is asked in"
 
 
-def _attributes(items: Any, language: str) -> list[Any] | None:
+def _attributes(items: Any, language: str, field: str = "attributes") -> list[Any] | None:
     if items is None:
         return None
     out: list[Any] = []
@@ -76,7 +77,7 @@ def _attributes(items: Any, language: str) -> list[Any] | None:
         if isinstance(item, Mapping) and "label" in item:
             label = _wording(item["label"], language)
             if label is None:
-                raise QuestionnaireError(f"attributes[{i}].label", _need(language))
+                raise QuestionnaireError(f"{field}[{i}].label", _need(language))
             out.append({"id": item.get("id"), "label": label})
         elif isinstance(item, Mapping):
             out.append(item.get("id"))
@@ -94,6 +95,21 @@ def _entry_points(items: Any, language: str) -> list[dict[str, Any]] | None:
         if label is None:
             raise QuestionnaireError(f"entry_points[{i}].wording", _need(language))
         out.append({"id": item.get("id"), "label": label})
+    return out
+
+
+def _service_features(items: Any, language: str) -> list[dict[str, Any]] | None:
+    if not items:
+        return None
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        label = _wording(item.get("wording"), language) if isinstance(item, Mapping) else None
+        if label is None:
+            raise QuestionnaireError(f"service_features[{i}].wording", _need(language))
+        prices = item.get("prices")
+        out.append(
+            {"id": item.get("id"), "label": label, "prices": prices, "currency": item.get("currency", "EUR")}
+        )
     return out
 
 
@@ -144,6 +160,12 @@ def definition_config(values: Mapping[str, Any]) -> QuestionnaireConfig:
     entry_points = _entry_points(values.get("entry_points"), language)
     if entry_points is not None:
         data["entry_points"] = entry_points
+    satisfaction = _attributes(values.get("service_satisfaction"), language, "service_satisfaction")
+    if satisfaction:
+        data["service_satisfaction"] = satisfaction
+    features = _service_features(values.get("service_features"), language)
+    if features is not None:
+        data["service_features"] = features
     return QuestionnaireConfig.from_dict(data)
 
 
@@ -159,6 +181,8 @@ def poll_values(poll: Poll) -> dict[str, Any]:
         "attributes": poll.attributes,
         "modules": poll.modules,
         "entry_points": poll.entry_points,
+        "service_features": poll.service_features,
+        "service_satisfaction": poll.service_satisfaction,
     }
 
 

@@ -19,6 +19,7 @@ from recognition.questionnaire.config import (
     EntryPoint,
     QuestionnaireConfig,
     QuestionnaireError,
+    ServiceFeature,
 )
 from recognition.questionnaire.flow import (
     LOCKED_AFTER_BRANDS,
@@ -64,6 +65,7 @@ __all__ = [
     "AnswerError",
     "Attribute",
     "EntryPoint",
+    "ServiceFeature",
     "Brand",
     "BrandFilter",
     "Condition",

@@ -2,8 +2,11 @@
 
 screener (weighting variables, category use) → unaided → aided → customer status → familiarity → image (one
 screen per attribute) → category entry points (one screen per buying situation, when the poll names them: which
-of the brands the respondent knows come to mind in that situation, pick any or none) → consideration → preference → recommendation → competitor reason → comment → attention
-check.
+of the brands the respondent knows come to mind in that situation, pick any or none) → consideration → preference →
+recommendation → competitor reason → service satisfaction (when the poll names dimensions: one grid per
+dimension over the brands the respondent has used, very satisfied … very dissatisfied) → service features (when the poll names them: per feature, expected as
+standard / would pay extra / not needed, then, for those who would pay, its price ladder from the highest price
+down, one screen per price, until the first yes: Gabor–Granger) → comment → attention check.
 
 Customer status names the own brand, so it cannot be asked before the unaided question without priming it
 ("nothing brand-specific before unaided"). It belongs to the screener module but is asked right after aided
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from recognition.questionnaire.config import QuestionnaireConfig, QuestionnaireError
+from recognition.questionnaire.config import QuestionnaireConfig, QuestionnaireError, ServiceFeature
 from recognition.questionnaire.model import (
     BrandFilter,
     Condition,
@@ -26,12 +29,18 @@ from recognition.questionnaire.model import (
     QuestionType,
     Screen,
 )
-from recognition.questionnaire.texts import level_label, text
+from recognition.questionnaire.texts import level_label, price_label, text
 
 UNAIDED = "unaided"
 AIDED = "aided"
 USAGE = "usage"
 ENTRY_POINT = "entry_point"
+SERVICE = "service"
+SERVICE_CODES = ("standard", "pay", "not_needed")
+SERVICE_PAY = "pay"
+SATISFACTION = "satisfaction"
+SATISFACTION_CODES = ("very_satisfied", "satisfied", "neutral", "dissatisfied", "very_dissatisfied")
+DISSATISFIED_CODES = ("dissatisfied", "very_dissatisfied")
 CATEGORY_USE = "screener.category_use"
 CATEGORY_USER_CODES = ("recent",)
 CURRENT, LAPSED, NEVER = "current", "lapsed", "never"
@@ -43,6 +52,13 @@ USED = BrandFilter("used_brands", USAGE, (CURRENT, LAPSED))
 
 _REASONS = ("price", "quality", "availability", "service", "delivery", "recommended", "habit", "unfamiliar")
 _AGREE = ("strongly_agree", "agree", "neutral", "disagree", "strongly_disagree")
+
+
+def service_price_id(feature_id: str, price: float) -> str:
+    """The question (and screen) of one price of a feature's ladder, named by the price (``service.install.at.49``
+    or ``...at.49.5``), as the respondent reads it on the page."""
+    amount = f"{price:.2f}".rstrip("0").rstrip(".")
+    return f"{SERVICE}.{feature_id}.at.{amount}"
 
 
 def build(
@@ -83,6 +99,16 @@ def build(
         screens.append(
             Screen("competitor_reason", "competitor_reason", (parts.competitor_reason(),), shows_brands=True)
         )
+    screens += [
+        Screen(f"{SATISFACTION}.{a.id}", SATISFACTION, (parts.satisfaction(a.id, label),), shows_brands=True)
+        for a, label in zip(config.service_satisfaction, parts.satisfaction_labels, strict=True)
+    ]
+    for feature in config.service_features:
+        screens.append(Screen(f"{SERVICE}.{feature.id}", SERVICE, (parts.service(feature),)))
+        screens += [
+            Screen(service_price_id(feature.id, p), SERVICE, (parts.service_price(feature, k),))
+            for k, p in enumerate(feature.prices[::-1])
+        ]
     if on("comment"):
         screens.append(Screen("comment", "comment", (parts.comment(),)))
     if on("attention_check"):
@@ -101,6 +127,10 @@ class _Parts:
         self.attributes = tuple(
             (a.id, a.label if a.label is not None else text(self.lang, f"attr.{a.id}"))
             for a in config.attributes
+        )
+        self.satisfaction_labels = tuple(
+            a.label if a.label is not None else text(self.lang, f"attr.{a.id}")
+            for a in config.service_satisfaction
         )
 
     def _t(self, key: str, **params: object) -> str:
@@ -196,6 +226,46 @@ class _Parts:
     def entry_point(self, entry_id: str, label: str) -> Question:
         prompt = self._t("q.entry_point", category=self.category, entry_point=label)
         return self._brand_choice(f"{ENTRY_POINT}.{entry_id}", "multi", prompt, "note.select_all", AWARE)
+
+    def satisfaction(self, dimension: str, label: str) -> Question:
+        """How satisfied the respondent is with one service dimension at each brand they have used (current or
+        lapsed: customers of the own brand and potential customers who dealt with a competitor)."""
+        options = self._options("opt.satisfaction", SATISFACTION_CODES)
+        prompt = self._t("q.satisfaction", dimension=label)
+        return self._brand_grid(f"{SATISFACTION}.{dimension}", "single", prompt, options, USED)
+
+    def service(self, feature: ServiceFeature) -> Question:
+        own = self.config.own_brand.name
+        prompt = self._t("q.service", category=self.category, own_brand=own, feature=feature.label)
+        return Question(
+            f"{SERVICE}.{feature.id}",
+            "single",
+            prompt,
+            self.lang,
+            options=self._options("opt.service", SERVICE_CODES),
+        )
+
+    def service_price(self, feature: ServiceFeature, step: int) -> Question:
+        """Step ``step`` of the ladder (highest price first), asked of those who would pay extra and said no to
+        every higher price."""
+        ladder = feature.prices[::-1]
+        price = price_label(self.lang, ladder[step], feature.currency)
+        own = self.config.own_brand.name
+        conditions = [Condition("would_pay", f"{SERVICE}.{feature.id}", (SERVICE_PAY,))]
+        if step:
+            conditions.append(
+                Condition("declined_higher", service_price_id(feature.id, ladder[step - 1]), ("no",))
+            )
+        options = (Option("yes", self._t("opt.yes")), Option("no", self._t("opt.no")))
+        prompt = self._t("q.service_price", own_brand=own, feature=feature.label, price=price)
+        return Question(
+            service_price_id(feature.id, ladder[step]),
+            "single",
+            prompt,
+            self.lang,
+            options=options,
+            conditions=tuple(conditions),
+        )
 
     def consideration(self) -> Question:
         prompt = self._t("q.consideration", category=self.category)

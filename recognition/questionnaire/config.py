@@ -49,6 +49,10 @@ MAX_ATTRIBUTES = 20
 #: Category entry points (buying situations) a poll may ask about; none = the module is not asked.
 MIN_ENTRY_POINTS, MAX_ENTRY_POINTS = 2, 15
 MAX_WORDING = 200
+#: Service features (METHODS.md, Service features): at most this many, each with a Gabor–Granger price ladder of
+#: MIN_PRICES to MAX_PRICES prices, asked from the highest down.
+MAX_SERVICE_FEATURES = 10
+MIN_PRICES, MAX_PRICES = 3, 8
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _FIELDS = (
     "brands",
@@ -59,6 +63,8 @@ _FIELDS = (
     "modules",
     "weighting_variables",
     "entry_points",
+    "service_features",
+    "service_satisfaction",
 )
 
 
@@ -101,6 +107,19 @@ class EntryPoint:
 
 
 @dataclass(frozen=True)
+class ServiceFeature:
+    """A service feature of the own brand (``label``: its wording in the questionnaire's language, e.g. "home
+    installation"): respondents say whether they expect it as standard, would pay extra for it or do not need
+    it; those who would pay climb down its price ladder (``prices``, ascending, in ``currency``) to their first
+    yes (Gabor–Granger; METHODS.md, Service features)."""
+
+    id: str
+    label: str
+    prices: tuple[float, ...]
+    currency: str = "EUR"
+
+
+@dataclass(frozen=True)
 class QuestionnaireConfig:
     """A poll's questionnaire settings. Build with :meth:`from_dict` to get validation."""
 
@@ -112,6 +131,10 @@ class QuestionnaireConfig:
     modules: tuple[str, ...] = OPTIONAL_MODULES
     weighting_variables: tuple[str, ...] = DEFAULT_WEIGHTING_VARIABLES
     entry_points: tuple[EntryPoint, ...] = ()
+    service_features: tuple[ServiceFeature, ...] = ()
+    #: Service dimensions whose satisfaction is asked for each brand the respondent has used (ids of the default
+    #: attributes, e.g. delivery_times, or the organisation's own with a label); none: not asked.
+    service_satisfaction: tuple[Attribute, ...] = ()
 
     def __post_init__(self) -> None:
         _parse(self.to_dict())  # a config built directly is held to the same rules as one from plain data
@@ -153,6 +176,15 @@ class QuestionnaireConfig:
         }
         if self.entry_points:  # only when asked: a poll without them keeps its stored definition as it was
             out["entry_points"] = [{"id": e.id, "label": e.label} for e in self.entry_points]
+        if self.service_satisfaction:  # likewise
+            out["service_satisfaction"] = [
+                a.id if a.label is None else {"id": a.id, "label": a.label} for a in self.service_satisfaction
+            ]
+        if self.service_features:  # likewise
+            out["service_features"] = [
+                {"id": f.id, "label": f.label, "prices": list(f.prices), "currency": f.currency}
+                for f in self.service_features
+            ]
         return out
 
 
@@ -181,6 +213,8 @@ def _parse(data: Mapping[str, Any]) -> dict[str, Any]:
         "modules": _parse_modules(data.get("modules")),
         "weighting_variables": _parse_variables(data.get("weighting_variables")),
         "entry_points": _parse_entry_points(data.get("entry_points")),
+        "service_features": _parse_service_features(data.get("service_features")),
+        "service_satisfaction": _parse_satisfaction(data.get("service_satisfaction")),
     }
 
 
@@ -253,16 +287,20 @@ def _parse_brand(item: Any, name: str) -> Brand:
     )
 
 
-def _parse_attributes(value: Any) -> tuple[Attribute, ...]:
+def _parse_satisfaction(value: Any) -> tuple[Attribute, ...]:
+    return () if value is None else _parse_attributes(value, "service_satisfaction")
+
+
+def _parse_attributes(value: Any, field: str = "attributes") -> tuple[Attribute, ...]:
     if value is None:
         return tuple(Attribute(a) for a in DEFAULT_ATTRIBUTES)
-    items = _list(value, "attributes")
+    items = _list(value, field)
     if not 1 <= len(items) <= MAX_ATTRIBUTES:
-        raise QuestionnaireError("attributes", f"give 1 to {MAX_ATTRIBUTES} attributes")
+        raise QuestionnaireError(field, f"give 1 to {MAX_ATTRIBUTES} attributes")
     seen: set[str] = set()
     attributes: list[Attribute] = []
     for i, item in enumerate(items):
-        name = f"attributes[{i}]"
+        name = f"{field}[{i}]"
         attr_id: Any
         label: str | None
         if isinstance(item, str):
@@ -310,6 +348,49 @@ def _parse_entry_points(value: Any) -> tuple[EntryPoint, ...]:
             raise QuestionnaireError(f"{name}.label", f"is too long: at most {MAX_WORDING} characters")
         seen.add(entry_id)
         out.append(EntryPoint(entry_id, label))
+    return tuple(out)
+
+
+def _parse_prices(value: Any, name: str) -> tuple[float, ...]:
+    items = _list(value, name)
+    if not MIN_PRICES <= len(items) <= MAX_PRICES:
+        raise QuestionnaireError(
+            name, f"{len(items)} given; a price ladder has {MIN_PRICES} to {MAX_PRICES} prices"
+        )
+    if not all(isinstance(p, int | float) and not isinstance(p, bool) and 0 < p < 1e6 for p in items):
+        raise QuestionnaireError(name, "every price must be a number above 0 and below 1,000,000")
+    if any(b <= a for a, b in zip(items, items[1:], strict=False)):
+        raise QuestionnaireError(name, "the prices must rise from the lowest to the highest, each one once")
+    return tuple(float(p) for p in items)
+
+
+def _parse_service_features(value: Any) -> tuple[ServiceFeature, ...]:
+    if value is None:
+        return ()
+    items = _list(value, "service_features")
+    if not 1 <= len(items) <= MAX_SERVICE_FEATURES:
+        raise QuestionnaireError(
+            "service_features", f"{len(items)} given; ask about 1 to {MAX_SERVICE_FEATURES} service features"
+        )
+    seen: set[str] = set()
+    out: list[ServiceFeature] = []
+    for i, item in enumerate(items):
+        name = f"service_features[{i}]"
+        if not isinstance(item, Mapping) or set(item) != {"id", "label", "prices", "currency"}:
+            raise QuestionnaireError(name, "expected a table with id, label, prices and currency")
+        feature_id = item.get("id")
+        if not isinstance(feature_id, str) or not _ID.match(feature_id) or feature_id in seen:
+            raise QuestionnaireError(f"{name}.id", f"{feature_id!r} is not an id listed once")
+        label = _text(item.get("label"), f"{name}.label")
+        if len(label) > MAX_WORDING:
+            raise QuestionnaireError(f"{name}.label", f"is too long: at most {MAX_WORDING} characters")
+        currency = item.get("currency")
+        if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+            raise QuestionnaireError(f"{name}.currency", f"{currency!r} is not a currency code such as EUR")
+        seen.add(feature_id)
+        out.append(
+            ServiceFeature(feature_id, label, _parse_prices(item.get("prices"), f"{name}.prices"), currency)
+        )
     return tuple(out)
 
 

@@ -17,6 +17,14 @@ familiar                  known "quite well" or "very well"
 image.<attribute>         "yes" for the brand × attribute pair
 entry_point.<id>          the brand comes to mind in the buying situation (category entry point); read by
                           mental availability only, never published as a figure
+service.dissatisfied.<dimension>
+                          (brands the respondent rated: those used) dissatisfied or very dissatisfied with the
+                          brand on the service dimension; brands not rated are outside the base
+service_feature.<id>.standard / .pay
+                          (own brand only) the feature is expected as standard / the respondent would pay extra
+service_feature.<id>.wtp  (own brand only) the highest price of the ladder the respondent accepted; 0 for one who
+                          would pay but declined every price, or who expects it as standard or does not need it.
+                          Service features are read by the service analysis only, never published as figures
 consider                  the brand would be considered
 prefer                    the brand is the one preferred
 nps                       +100 / 0 / −100 for the brands rated (see above)
@@ -34,19 +42,27 @@ from typing import Any
 from recognition.questionnaire.build import (
     AIDED,
     CURRENT,
+    DISSATISFIED_CODES,
     ENTRY_POINT,
     FAMILIAR_CODES,
     LAPSED,
     NEVER,
+    SATISFACTION,
+    SERVICE,
+    SERVICE_PAY,
     UNAIDED,
     USAGE,
+    service_price_id,
 )
-from recognition.questionnaire.config import QuestionnaireError
+from recognition.questionnaire.config import QuestionnaireError, ServiceFeature
 from recognition.questionnaire.model import Questionnaire
 
 Indicators = dict[str, dict[str, int | float]]
 #: The metric (indicator) a brand-list module measures, named as estimates name it.
 METRIC_OF_MODULE = {"consideration": "consider", "preference": "prefer"}
+SERVICE_FEATURE = "service_feature"
+DISSATISFIED = "service.dissatisfied"
+SERVICE_PARTS = ("standard", "pay", "wtp")
 
 
 def indicator_names(questionnaire: Questionnaire) -> tuple[str, ...]:
@@ -61,6 +77,10 @@ def indicator_names(questionnaire: Questionnaire) -> tuple[str, ...]:
     names += [METRIC_OF_MODULE[m] for m in ("consideration", "preference") if on(m)]
     if on("recommendation"):
         names.append("nps")
+    names += [f"{DISSATISFIED}.{a.id}" for a in questionnaire.config.service_satisfaction]
+    names += [
+        f"{SERVICE_FEATURE}.{f.id}.{p}" for f in questionnaire.config.service_features for p in SERVICE_PARTS
+    ]
     return (*names, "current_customer", "lapsed_customer", "never_customer")
 
 
@@ -159,9 +179,37 @@ def derive_indicators(
             if isinstance(ratings, Mapping)
             else {}
         )
+    for dimension in questionnaire.config.service_satisfaction:
+        rated = answers.get(f"{SATISFACTION}.{dimension.id}")
+        result[f"{DISSATISFIED}.{dimension.id}"] = (
+            {str(b): int(v in DISSATISFIED_CODES) for b, v in rated.items() if b in brands}
+            if isinstance(rated, Mapping)
+            else {}
+        )
+    own = questionnaire.config.own_brand.id
+    for feature in questionnaire.config.service_features:
+        result.update(_service(feature, answers, own))
     current = _rows(answers.get(USAGE), (CURRENT,))
     lapsed = _rows(answers.get(USAGE), (LAPSED,))
     result["current_customer"] = _flags(brands, current)
     result["lapsed_customer"] = _flags(brands, lapsed)
     result["never_customer"] = _flags(brands, set(brands) - current - lapsed)
     return result
+
+
+def accepted_price(feature: ServiceFeature, answers: Mapping[str, Any]) -> float:
+    """The first price said yes to on the way down the ladder (the highest accepted); 0 when none was."""
+    for price in feature.prices[::-1]:
+        if answers.get(service_price_id(feature.id, price)) == "yes":
+            return price
+    return 0.0
+
+
+def _service(feature: ServiceFeature, answers: Mapping[str, Any], own: str) -> Indicators:
+    names = [f"{SERVICE_FEATURE}.{feature.id}.{p}" for p in SERVICE_PARTS]
+    expectation = answers.get(f"{SERVICE}.{feature.id}")
+    if expectation is None:  # not asked (an answer set from before the feature): not in the base
+        return {name: {} for name in names}
+    pays = expectation == SERVICE_PAY
+    values = (int(expectation == "standard"), int(pays), accepted_price(feature, answers) if pays else 0.0)
+    return {name: {own: value} for name, value in zip(names, values, strict=True)}

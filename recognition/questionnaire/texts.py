@@ -73,6 +73,19 @@ _EN: dict[str, str] = {
     "opt.reason.habit": "Habit",
     "opt.reason.unfamiliar": "I do not know {own_brand} well enough",
     "opt.reason.other": "Another reason",
+    # service satisfaction (per brand used)
+    "q.satisfaction": "How satisfied are you with these brands on: {dimension}?",
+    "opt.satisfaction.very_satisfied": "Very satisfied",
+    "opt.satisfaction.satisfied": "Satisfied",
+    "opt.satisfaction.neutral": "Neither satisfied nor dissatisfied",
+    "opt.satisfaction.dissatisfied": "Dissatisfied",
+    "opt.satisfaction.very_dissatisfied": "Very dissatisfied",
+    # service features (Gabor–Granger price ladder, asked from the highest price down)
+    "q.service": "If you bought {category} from {own_brand}: how do you see this service: {feature}?",
+    "opt.service.standard": "I would expect it as standard",
+    "opt.service.pay": "I would pay extra for it",
+    "opt.service.not_needed": "I do not need it",
+    "q.service_price": "Would you buy {feature} from {own_brand} for {price}?",
     "q.comment": "Is there anything else you would like to tell us about brands of {category}? (optional)",
     # attention check (instructed response)
     "q.attention": "To show that you are reading carefully, please select “{expected}” here.",
@@ -186,6 +199,17 @@ _DE: dict[str, str] = {
     "opt.reason.habit": "Gewohnheit",
     "opt.reason.unfamiliar": "Ich kenne {own_brand} nicht gut genug",
     "opt.reason.other": "Ein anderer Grund",
+    "q.satisfaction": "Wie zufrieden sind Sie mit diesen Marken in Bezug auf: {dimension}?",
+    "opt.satisfaction.very_satisfied": "Sehr zufrieden",
+    "opt.satisfaction.satisfied": "Zufrieden",
+    "opt.satisfaction.neutral": "Weder zufrieden noch unzufrieden",
+    "opt.satisfaction.dissatisfied": "Unzufrieden",
+    "opt.satisfaction.very_dissatisfied": "Sehr unzufrieden",
+    "q.service": "Wenn Sie {category} bei {own_brand} kaufen würden: Wie sehen Sie diesen Service: {feature}?",
+    "opt.service.standard": "Das erwarte ich ohne Aufpreis",
+    "opt.service.pay": "Dafür würde ich extra bezahlen",
+    "opt.service.not_needed": "Das brauche ich nicht",
+    "q.service_price": "Würden Sie {feature} bei {own_brand} für {price} dazukaufen?",
     "q.comment": "Möchten Sie uns noch etwas zu Marken im Bereich {category} mitteilen? (freiwillig)",
     "q.attention": "Um zu zeigen, dass Sie aufmerksam lesen, wählen Sie hier bitte „{expected}“.",
     "opt.agree.strongly_agree": "Stimme voll und ganz zu",
@@ -254,3 +278,10 @@ def text(language: str, key: str, **params: object) -> str:
 def level_label(language: str, variable: str, code: str) -> str:
     """Display text of a screener level; the level code itself when the catalogue has no entry for it."""
     return TEXTS[language].get(f"level.{variable}.{code}", code)
+
+
+def price_label(language: str, amount: float, currency: str) -> str:
+    """A price as respondents read it: ``EUR 49`` / ``EUR 49.50`` in English, ``49 EUR`` / ``49,50 EUR`` in
+    German."""
+    number = f"{amount:.0f}" if float(amount).is_integer() else f"{amount:.2f}"
+    return f"{number.replace('.', ',')} {currency}" if language == "de" else f"{currency} {number}"

@@ -23,6 +23,8 @@ from recognition.stats.planning import (
     power_two_proportions,
     required_n,
 )
+from recognition.stats.pricing import PriceLadder, gabor_granger
+from recognition.stats.pricing_check import PriceCheck, check_price_ladder
 from recognition.stats.replicates import ReplicateWeights, bootstrap_weights
 from recognition.stats.small_area import MODELLED_LABEL, SmallAreaResult, fay_herriot
 from recognition.stats.small_area_check import SmallAreaCheck, check_fay_herriot
@@ -58,6 +60,8 @@ __all__ = [
     "ImageMap",
     "MentalAvailability",
     "Plan",
+    "PriceCheck",
+    "PriceLadder",
     "RakeResult",
     "RatioArrays",
     "ReplicateWeights",
@@ -72,12 +76,14 @@ __all__ = [
     "benjamini_hochberg",
     "bootstrap_weights",
     "check_fay_herriot",
+    "check_price_ladder",
     "compare_independent",
     "compare_independent_arrays",
     "contrast",
     "estimate",
     "estimate_matrix",
     "fay_herriot",
+    "gabor_granger",
     "given_weights",
     "image_map",
     "image_map_from_indicators",

@@ -1,4 +1,4 @@
-"""A wave's stored insight (key drivers, image map, mental availability; :mod:`recognition.waves.insight`): one
+"""A wave's stored insight (key drivers, image map, mental availability, service; :mod:`recognition.waves.insight`): one
 JSON document per wave, written when the wave publishes, read by the API and the dashboard."""
 
 from __future__ import annotations
@@ -35,3 +35,14 @@ async def published_without_insight(conn: asyncpg.Connection, poll_id: int) -> l
         poll_id,
     )
     return [r["id"] for r in rows]
+
+
+async def published_insight(conn: asyncpg.Connection, poll_id: int) -> list[tuple[int, Any, dict[str, Any]]]:
+    """``(wave_id, scheduled_at, insight)`` of the poll's published waves that have insight, oldest first."""
+    rows = await conn.fetch(
+        """SELECT w.id, w.scheduled_at, i.body FROM waves w JOIN wave_insight i ON i.wave_id = w.id
+           WHERE w.poll_id = $1 AND w.state = 'published'
+           ORDER BY w.scheduled_at, w.id""",
+        poll_id,
+    )
+    return [(r["id"], r["scheduled_at"], r["body"]) for r in rows]

@@ -39,6 +39,8 @@ async def create_poll(
     attributes: list[Any] | None = None,
     modules: list[str] | None = None,
     entry_points: list[dict[str, Any]] | None = None,
+    service_features: list[dict[str, Any]] | None = None,
+    service_satisfaction: list[Any] | None = None,
 ) -> Poll:
     ids = [b.get("id") for b in brands]
     if own_brand not in ids:
@@ -47,8 +49,10 @@ async def create_poll(
         row = await conn.fetchrow(
             """INSERT INTO polls (organisation_id, name, category, own_brand, brands, population, sample_size,
                                   cost_per_complete, budget, schedule, provider, language, category_wording,
-                                  attributes, modules, entry_points)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *""",
+                                  attributes, modules, entry_points, service_features,
+                                  service_satisfaction)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+               RETURNING *""",
             org_id,
             name,
             category,
@@ -65,6 +69,8 @@ async def create_poll(
             attributes,
             modules,
             entry_points,
+            service_features,
+            service_satisfaction,
         )
     except asyncpg.UniqueViolationError:
         raise PollConflict(f"a poll named {name!r} already exists in this organisation") from None

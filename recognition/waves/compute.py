@@ -20,7 +20,8 @@ from recognition.figures import (
     StatisticsOptions,
     WeightingRow,
     finite,
-    is_entry_point_metric,
+    is_dissatisfaction_metric,
+    is_insight_metric,
     significance_family,
     with_changes,
 )
@@ -84,23 +85,23 @@ def weigh(
 
 
 def estimate_figures(inp: WaveInput, result: RakeResult, options: StatisticsOptions) -> list[Figure]:
-    """Every indicator in every segment on the raked design (not the category entry points, which mental
-    availability reads: :mod:`recognition.waves.insight`). A proportion's base is the segment; a mean's base
-    is the segment's respondents who gave a rating (one domain per column)."""
+    """Every indicator in every segment on the raked design (not the category entry points or service features,
+    which the insight reads: :mod:`recognition.waves.insight`). A proportion's base is the segment, except the
+    share dissatisfied with a brand's service, whose base is the segment's respondents who rated the brand (who
+    used it); a mean's base is the segment's respondents who gave a rating (one domain per column)."""
     seg_names, domains = segments_of(inp)
     figures: list[Figure] = []
     for kind in ("proportion", "mean"):
         keys = [
             k
             for k in inp.indicators
-            if (k[0] in MEAN_METRICS) == (kind == "mean") and not is_entry_point_metric(k[0])
+            if (k[0] in MEAN_METRICS) == (kind == "mean") and not is_insight_metric(k[0])
         ]
-        if not keys:
-            continue
-        y = np.column_stack([inp.indicators[k] for k in keys])
-        if kind == "proportion":
+        rated = [k for k in keys if kind == "mean" or is_dissatisfaction_metric(k[0])]
+        whole = [k for k in keys if kind == "proportion" and not is_dissatisfaction_metric(k[0])]
+        if whole:
             em = estimate_matrix(
-                np.nan_to_num(y),
+                np.nan_to_num(np.column_stack([inp.indicators[k] for k in whole])),
                 result.design,
                 domains,
                 kind=kind,
@@ -108,24 +109,40 @@ def estimate_figures(inp: WaveInput, result: RakeResult, options: StatisticsOpti
                 level=options.level,
                 thresholds=options.thresholds,
             )
-            figures.extend(_figures(em, keys, seg_names, kind, options))
+            figures.extend(_figures(em, whole, seg_names, kind, options))
+        figures.extend(_rated(inp, rated, result, seg_names, domains, kind, options))
+    return figures
+
+
+def _rated(
+    inp: WaveInput,
+    keys: Sequence[tuple[str, str]],
+    result: RakeResult,
+    seg_names: Sequence[str],
+    domains: np.ndarray,
+    kind: str,
+    options: StatisticsOptions,
+) -> list[Figure]:
+    """Figures whose base is the segment's respondents with a value (NaN: not in the base), one column at a
+    time."""
+    figures: list[Figure] = []
+    for key in keys:
+        y = inp.indicators[key][:, None]
+        base = domains & ~np.isnan(y)
+        present = base.any(axis=0)  # segments with at least one rater (an empty base has no estimate)
+        if not present.any():
             continue
-        rated = ~np.isnan(y)
-        for j, key in enumerate(keys):
-            base = domains & rated[:, [j]]
-            present = base.any(axis=0)  # segments with at least one rater (an empty base has no mean)
-            if not present.any():
-                continue
-            em = estimate_matrix(
-                np.nan_to_num(y[:, [j]]),
-                result.design,
-                base[:, present],
-                kind=kind,
-                level=options.level,
-                thresholds=options.thresholds,
-            )
-            names = [s for s, p in zip(seg_names, present, strict=True) if p]
-            figures.extend(_figures(em, [key], names, kind, options))
+        em = estimate_matrix(
+            np.nan_to_num(y),
+            result.design,
+            base[:, present],
+            kind=kind,
+            ci=options.ci_method if kind == "proportion" else "logit",
+            level=options.level,
+            thresholds=options.thresholds,
+        )
+        names = [s for s, p in zip(seg_names, present, strict=True) if p]
+        figures.extend(_figures(em, [key], names, kind, options))
     return figures
 
 

@@ -22,7 +22,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from recognition.figures import MEAN_METRICS, PROPORTION_METRICS, is_entry_point_metric, is_image_metric
+from recognition.figures import (
+    MEAN_METRICS,
+    PROPORTION_METRICS,
+    is_dissatisfaction_metric,
+    is_image_metric,
+    is_insight_metric,
+)
 from recognition.questionnaire import Questionnaire, customer_status, derive_indicators
 
 Key = tuple[str, str]  # (metric, brand)
@@ -125,8 +131,13 @@ def indicators_from_survey(
     derived = derive_indicators(questionnaire, answers, coded or [])
     out: dict[Key, float] = {}
     for metric, values in derived.items():
-        kept = metric in PROPORTION_METRICS or metric in MEAN_METRICS or is_image_metric(metric)
-        if not kept and not is_entry_point_metric(metric):  # entry points: read by mental availability only
+        kept = (
+            metric in PROPORTION_METRICS
+            or metric in MEAN_METRICS
+            or is_image_metric(metric)
+            or is_dissatisfaction_metric(metric)
+        )
+        if not kept and not is_insight_metric(metric):  # entry points, service features: read by insight only
             continue  # customer-status indicators: the status is a segment, not a metric
         for b in brands:
             value = values.get(b)

@@ -16,6 +16,9 @@ compute.weigh`), never a second weighting:
 * **mental availability** (:func:`recognition.stats.mental_availability`): mental market share, mental
   penetration and network size per brand, from the category entry point associations (indicators named
   ``entry_point.<id>``), when the wave's questionnaire asks them.
+* **service** (:mod:`recognition.waves.service`): per service feature the poll asks about, demand and
+  willingness to pay on its price ladder, the revenue-maximising price and the recommendation (standard, paid
+  add-on, do not promise), among all respondents, customers and potential customers, on the same replicates.
 
 A part that cannot be computed (no image attributes, an outcome that does not vary, too few respondents, a
 degenerate table) is empty with a ``note`` in plain words; the rest stands, and the wave publishes either way.
@@ -45,6 +48,7 @@ from recognition.stats import (
 )
 from recognition.waves.compute import weigh
 from recognition.waves.inputs import WaveInput, segments_of
+from recognition.waves.service import service
 
 REPLICATES = 200
 SEED = 20240601
@@ -287,8 +291,11 @@ def compute_insight(
     brands: Sequence[str],
     margins: Mapping[str, Mapping[str, float]],
     options: StatisticsOptions,
+    own_brand: str | None = None,
+    service_features: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """Key drivers, the image map and mental availability of one wave, as stored (plain JSON data)."""
+    """Key drivers, the image map, mental availability and the service analysis (of ``service_features``, from
+    :func:`recognition.waves.service.features_asked`) of one wave, as stored (plain JSON data)."""
     if inp.n < 2:
         note = f"the wave has {inp.n} respondent(s): too few to analyse"
         return {
@@ -300,13 +307,18 @@ def compute_insight(
             "image_map_note": note,
             "mental_availability": None,
             "mental_availability_note": note,
+            "service": None,
+            "service_note": note,
         }
     design = weigh(inp, margins, options).design
-    needs_bootstrap = bool(attributes_of(inp))
+    needs_bootstrap = bool(attributes_of(inp)) or bool(service_features)
     reps = replicate_weights(design, options) if needs_bootstrap else None
     found, drivers_note = drivers(inp, brands, design, reps, options.level)
     placed, map_note = image_map(inp, brands, design)
     ma, ma_note = mental(inp, brands, design, options.level)
+    found_service, service_note = service(
+        inp, own_brand or brands[0], service_features, design, reps, options.level
+    )
     return {
         "replicates": 0 if reps is None else reps.replicates,
         "seed": SEED,
@@ -316,4 +328,6 @@ def compute_insight(
         "image_map_note": map_note,
         "mental_availability": ma,
         "mental_availability_note": ma_note,
+        "service": found_service,
+        "service_note": service_note,
     }

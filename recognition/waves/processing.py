@@ -21,12 +21,14 @@ from recognition.populations import load_margins
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
 from recognition.store import insight as insight_store
+from recognition.store import questionnaires as questionnaires_store
 from recognition.store import waves as waves_store
 from recognition.store.waves import Wave
 from recognition.waves import windows
 from recognition.waves.compute import WaveOutput, compute_wave
 from recognition.waves.insight import compute_insight
 from recognition.waves.loading import load_input
+from recognition.waves.service import features_asked
 
 
 async def process_wave(
@@ -47,9 +49,12 @@ async def process_wave(
         previous = series[position - 1] if position > 0 else None
         before = await estimates_store.figures_by_key(conn, previous.id) if previous else {}
         _, inp = await load_input(conn, poll, wave.id, wave.questionnaire_version, margins)
+        features = await _features(conn, poll, wave.questionnaire_version)
     loop = asyncio.get_running_loop()
     out = await loop.run_in_executor(None, compute_wave, inp, margins, options, before)
-    insight = await loop.run_in_executor(None, compute_insight, inp, poll.brand_ids, margins, options)
+    insight = await loop.run_in_executor(
+        None, compute_insight, inp, poll.brand_ids, margins, options, poll.own_brand, features
+    )
     async with pool.acquire() as conn:
         async with conn.transaction():
             await estimates_store.replace_wave_results(conn, wave.id, out.weighting, out.weights, out.figures)
@@ -60,6 +65,14 @@ async def process_wave(
         pool, poll, series, position, margins, options, settings.statistics_windows, {wave.id: inp}
     )
     return out
+
+
+async def _features(conn: asyncpg.Connection, poll: Poll, version: int) -> list[dict[str, object]]:
+    """The service features the wave's questionnaire version asked, with the poll's costs."""
+    if not poll.service_features:
+        return []
+    definition = await questionnaires_store.questionnaire_definition(conn, poll.id, version)
+    return features_asked(poll.service_features, definition)
 
 
 async def _series(conn: asyncpg.Connection, poll: Poll, wave: Wave) -> list[Wave]:
@@ -81,7 +94,10 @@ async def fill_insight(pool: asyncpg.Pool, poll: Poll, settings: Settings) -> li
             wave = await waves_store.get_wave(conn, wave_id)
             assert wave is not None
             _, inp = await load_input(conn, poll, wave.id, wave.questionnaire_version, margins)
-        insight = await loop.run_in_executor(None, compute_insight, inp, poll.brand_ids, margins, options)
+            features = await _features(conn, poll, wave.questionnaire_version)
+        insight = await loop.run_in_executor(
+            None, compute_insight, inp, poll.brand_ids, margins, options, poll.own_brand, features
+        )
         async with pool.acquire() as conn:
             await insight_store.save_insight(conn, wave_id, insight)
     return missing

@@ -202,10 +202,13 @@ async def test_share_link_opens_the_dashboard(share_link: str, page: Tab) -> Non
     assert "%" in explored["tip"] and explored["off"] and explored["pressed"] == "false"
 
     # Where users look beyond the shares, from the first demo on: key drivers, the image map, mental availability
-    # (the demo asks its buying situations), modelled segments.
+    # (the demo asks its buying situations), how much service is too much (its service features), modelled segments.
     for caption in ("cap-drivers_consider", "cap-drivers_prefer", "cap-position_map"):
         assert f'id="{caption}"' in content["html"], caption
     assert '<table class="mental">' in content["html"] and "From 5 category entry points" in content["html"]
+    assert (
+        '<table class="service">' in content["html"] and "do not promise" in content["html"]
+    )  # service features
     assert '<span class="tag">modelled</span>' in content["html"]
     # The image map's labels, measured by the browser, overlap none; the brand trend carries the own brand's
     # smoothed line as a second, labelled layer beside the raw series.

@@ -50,10 +50,13 @@ async def make_world(
     target_n: int = 100,
     slot_day: int = 5,
     entry_points: list[dict[str, Any]] | None = None,
+    service_features: list[dict[str, Any]] | None = None,
 ) -> World:
-    """A fielding wave of the poll "tracker" (with ``entry_points``: of "tracker with entry points")."""
+    """A fielding wave of the poll "tracker" (with ``entry_points``: of "tracker with entry points"; with
+    ``service_features``: of "tracker with service features")."""
     org = await orgs.ensure_organisation(conn, "survey-org")
     name = "tracker" if entry_points is None else "tracker with entry points"
+    name = name if service_features is None else "tracker with service features"
     poll = await polls.find_poll(conn, org, name)
     if poll is None:
         poll = await polls.create_poll(
@@ -66,6 +69,7 @@ async def make_world(
             population="us",
             sample_size=target_n,
             entry_points=entry_points,
+            service_features=service_features,
         )
     wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 1, slot_day, tzinfo=UTC), target_n)
     for a, b in (("scheduled", "launching"), ("launching", "fielding")):

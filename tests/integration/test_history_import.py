@@ -178,6 +178,16 @@ async def test_bad_mappings_name_column_and_code_and_store_nothing(
         "variables.age",
         'column "age": code "25-34" is not mapped (data rows 2, 8, 14, 20, 26 and 5 more)',
     )
+    broken = copy.deepcopy(mapping)
+    broken["metrics"]["service_feature.install.wtp"] = {"columns": {"acme": "q1_stride"}}
+    broken["metrics"]["service.happy"] = {"columns": {"acme": "q1_stride"}}
+    with pytest.raises(MappingError) as caught:
+        await import_history(pool, settings, poll, tmp_path / "old.csv", broken)
+    messages = dict(caught.value.problems)
+    assert messages["metrics.service_feature.install.wtp"].startswith(
+        'a willingness-to-pay column needs "scale": "price"'
+    )
+    assert "service.dissatisfied.<dimension>" in messages["metrics.service.happy"]
     async with pool.acquire() as conn:
         assert await waves.list_waves(conn, poll.id) == []
     fixed = copy.deepcopy(mapping)

@@ -176,14 +176,14 @@ async def published_wave(conn: asyncpg.Connection, ctx: Ctx, poll: Poll) -> Wave
     return latest
 
 
-async def _read(ctx: Ctx) -> tuple[Poll, Wave, dict[str, Any] | None]:
+async def read_insight(ctx: Ctx) -> tuple[Poll, Wave, dict[str, Any] | None]:
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
         wave = await published_wave(conn, ctx, poll)
         return poll, wave, await insight_store.wave_insight(conn, wave.id)
 
 
-def _head(poll: Poll, wave: Wave, note: str | None) -> dict[str, Any]:
+def wave_head(poll: Poll, wave: Wave, note: str | None) -> dict[str, Any]:
     return {
         "poll": {"id": poll.id, "name": poll.name},
         "wave_id": wave.id,
@@ -230,7 +230,7 @@ DRIVER_COLUMNS = (
 
 async def wave_drivers(ctx: Ctx) -> web.StreamResponse:
     outcome, base = ctx.params.get("outcome"), ctx.params.get("base")  # checked against their enums
-    poll, wave, stored = await _read(ctx)
+    poll, wave, stored = await read_insight(ctx)
     found = labelled_drivers(stored["drivers"]) if stored else []
     found = [
         d
@@ -245,7 +245,7 @@ async def wave_drivers(ctx: Ctx) -> web.StreamResponse:
             for a in d["attributes"]
         ]
         return csv_response(rows, DRIVER_COLUMNS)
-    return respond({**_head(poll, wave, note), "drivers": found})
+    return respond({**wave_head(poll, wave, note), "drivers": found})
 
 
 def labelled_map(placed: dict[str, Any], poll: Poll) -> dict[str, Any]:
@@ -273,7 +273,7 @@ MAP_COLUMNS = (
 
 
 async def wave_image_map(ctx: Ctx) -> web.StreamResponse:
-    poll, wave, stored = await _read(ctx)
+    poll, wave, stored = await read_insight(ctx)
     placed = stored.get("image_map") if stored else None
     shown = labelled_map(placed, poll) if placed else None
     note = NOT_COMPUTED if stored is None else stored.get("image_map_note")
@@ -285,7 +285,7 @@ async def wave_image_map(ctx: Ctx) -> web.StreamResponse:
             for p in (shown[points] if shown else [])
         ]
         return csv_response(rows, MAP_COLUMNS)
-    return respond({**_head(poll, wave, note), "image_map": shown})
+    return respond({**wave_head(poll, wave, note), "image_map": shown})
 
 
 MENTAL_COLUMNS = (
@@ -306,7 +306,7 @@ MENTAL_COLUMNS = (
 
 
 async def wave_mental_availability(ctx: Ctx) -> web.StreamResponse:
-    poll, wave, stored = await _read(ctx)
+    poll, wave, stored = await read_insight(ctx)
     found = stored.get("mental_availability") if stored else None
     shown = (
         {**found, "brands": [{**b, "name": poll.brand_name(b["brand"])} for b in found["brands"]]}
@@ -330,7 +330,7 @@ async def wave_mental_availability(ctx: Ctx) -> web.StreamResponse:
             for m in MEASURES
         ]
         return csv_response(rows, MENTAL_COLUMNS)
-    return respond({**_head(poll, wave, note), "mental_availability": shown})
+    return respond({**wave_head(poll, wave, note), "mental_availability": shown})
 
 
 MEDIA = ("application/json", CSV)

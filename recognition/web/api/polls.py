@@ -86,6 +86,8 @@ def definition_checks(body: Any, wrong: frozenset[str]) -> list[dict[str, str]]:
             "language",
             "modules",
             "entry_points",
+            "service_features",
+            "service_satisfaction",
         }
     errors = check_poll(normalise(_NEW, {k: v for k, v in body.items() if k not in wrong}))
     return [

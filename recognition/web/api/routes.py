@@ -27,6 +27,7 @@ from recognition.web.api import (
     providers,
     schedules,
     scores,
+    service,
     smoothed,
     waves,
 )
@@ -44,6 +45,7 @@ OPERATIONS_DECLARED: tuple[Op, ...] = (
     *smoothed.OPS,
     *analysis.OPS,
     *insight.OPS,
+    *service.OPS,
     *modelled.OPS,
     *exports.OPS,
     *banner.OPS,

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from recognition.figures import COLUMNS, MEAN_METRICS, PROPORTION_METRICS, Figure
+from recognition.figures import COLUMNS, METRIC_HELP, METRIC_PATTERN, Figure
 
 Schema = dict[str, Any]
 
@@ -51,11 +51,10 @@ FIGURE: Schema = record_schema(Figure)
 assert tuple(FIGURE["properties"]) == COLUMNS
 
 #: A metric name: a brand metric, or an image association ``image.<attribute>``.
-METRIC_PATTERN = "^(" + "|".join((*PROPORTION_METRICS, *MEAN_METRICS)) + r"|image\.[a-z0-9_]{1,40})$"
 METRIC: Schema = {
     "type": "string",
     "pattern": METRIC_PATTERN,
-    "description": f"{', '.join((*PROPORTION_METRICS, *MEAN_METRICS))} or image.<attribute>",
+    "description": METRIC_HELP,
 }
 
 
