@@ -28,6 +28,7 @@ from recognition.web.api import (
     schedules,
     scores,
     smoothed,
+    staff,
     waves,
 )
 from recognition.web.api.docs_page import PAGE
@@ -53,6 +54,7 @@ OPERATIONS_DECLARED: tuple[Op, ...] = (
     *notice.OPS,
     *admin.OPS,
     *providers.OPS,
+    *staff.OPS,
 )
 
 
