@@ -137,14 +137,12 @@ async def open_session(
     token_hash: bytes,
     exit_ref: bytes,
     orders: Mapping[str, Sequence[str]],
-    *,
     kind: str = "public",
     staff_round: int | None = None,
 ) -> tuple[int, str]:
-    """Start a respondent (status ``started``) with a session, or, for a respondent already started, hand the
-    session to the new token (a re-entry resumes; the old cookie stops working). ``kind``: ``public``, ``test``
-    or ``staff`` (of the staff round ``staff_round``); only public respondents are ever counted. Returns
-    (respondent id, status); a terminal status means nothing was changed."""
+    """Start a respondent (status ``started``; ``kind`` public, test or staff of ``staff_round``) with a session,
+    or, for one already started, hand the session to the new token (a re-entry resumes; the old cookie stops
+    working). Returns (respondent id, status); a terminal status means nothing was changed."""
     async with conn.transaction():
         rid = await conn.fetchval(
             """INSERT INTO respondents (wave_id, respondent_key, kind, staff_round_id) VALUES ($1, $2, $3, $4)
@@ -194,9 +192,7 @@ class Session:
     poll_id: int
     questionnaire_version: int
     poll_updated_at: datetime
-    test: bool = (
-        False  # not public (a test link, a staff round): finishes whatever the wave's state, never counted
-    )
+    test: bool = False  # not public (test link, staff round): finishes in any wave state, never counted
     kind: str = "public"  # public | test | staff
 
 

@@ -103,10 +103,8 @@ async def entry(request: web.Request) -> web.Response:
     try:
         arrival = await admit(request, access)
     except EntryRefused as refused:
-        if refused.reason not in ("expired", "closed"):
-            throttle.failed(
-                request
-            )  # an expired link, a closed staff round: honest late arrivals; the rest forged
+        if refused.reason not in ("expired", "closed"):  # honest late arrivals; the rest is forged or foreign
+            throttle.failed(request)
         key = _key(request, access.provider, refused.participant_id) if refused.participant_id else None
         async with pool.acquire() as conn:
             await store.record_refusal(
@@ -153,8 +151,7 @@ async def entry(request: web.Request) -> web.Response:
 
 
 async def admit(request: web.Request, access: SurveyAccess) -> Arrival:
-    """The arrival a request carries: a staff round's shared link, a service-signed test link, or whatever the
-    wave's provider admits."""
+    """The arrival a request carries: a staff link, a service-signed test link, or what the provider admits."""
     if "staff" in request.query:
         return await staff_view.admit_staff(request, access.wave_id, request.query.get("staff") or "")
     if request.query.get("test") == "1":
@@ -256,10 +253,7 @@ async def _show(request: web.Request) -> Reply:
         if found is None:
             return _html(pages.message_page("en", "nosession"), 400)
         session, answers = found
-        built, _ = await questionnaire_of(
-            request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
-        )
-        questionnaire = staff_view.asked(built, session)
+        questionnaire = await staff_view.questionnaire_for(request.app, conn, session)
         if session.status != "started":
             return _html(pages.message_page(questionnaire.language, "done"))
         if not session.consented:
@@ -296,10 +290,7 @@ async def _submit(request: web.Request) -> Reply:
         )  # page progress is committed relaxed; _end() restores a synchronous commit for the exit
         if session is None:
             return _html(pages.message_page("en", "nosession"), 400)
-        built, _ = await questionnaire_of(
-            request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
-        )
-        questionnaire = staff_view.asked(built, session)
+        questionnaire = await staff_view.questionnaire_for(request.app, conn, session)
         if session.status != "started":
             return _html(pages.message_page(questionnaire.language, "done"))
         if not session.consented:
@@ -352,15 +343,9 @@ async def _answer(
         )
     cleaned, errors = read_screen(screen, form, answers)
     if errors:
+        line = staff_view.frame(questionnaire, session)
         page = pages.screen_page(
-            questionnaire,
-            screen,
-            answers,
-            session.orders,
-            action,
-            form=form,
-            errors=errors,
-            notice=staff_view.frame(questionnaire, session),
+            questionnaire, screen, answers, session.orders, action, form=form, errors=errors, notice=line
         )
         return _html(page, 422)
     await store.save_answers(conn, session.respondent_id, cleaned)

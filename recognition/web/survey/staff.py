@@ -7,6 +7,7 @@ as they believe customers would, and ends on the survey's own thank-you page.
 
 from __future__ import annotations
 
+import asyncpg
 from aiohttp import web
 
 from panels.base import Arrival, EntryRefused
@@ -16,6 +17,7 @@ from recognition.questionnaire.staff import staff_questionnaire
 from recognition.store import staff
 from recognition.store.survey import Session
 from recognition.web.keys import PAGE_POOL
+from recognition.web.survey.built import questionnaire_of
 from recognition.web.survey.texts import t
 
 #: The arrival context naming a staff member's round.
@@ -46,9 +48,14 @@ def kind_of(arrival: Arrival) -> str:
     return "test" if arrival.test else "public"
 
 
-def asked(questionnaire: Questionnaire, session: Session) -> Questionnaire:
+async def questionnaire_for(
+    app: web.Application, conn: asyncpg.Connection, session: Session
+) -> Questionnaire:
     """The questionnaire as the session's respondent takes it: a staff member, only its staff view."""
-    return staff_questionnaire(questionnaire) if session.kind == "staff" else questionnaire
+    built, _ = await questionnaire_of(
+        app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
+    )
+    return staff_questionnaire(built) if session.kind == "staff" else built
 
 
 def frame(questionnaire: Questionnaire, session: Session) -> str:
