@@ -24,6 +24,7 @@ from recognition.settings import Settings
 from recognition.store import orgs, responses, waves
 from recognition.store import survey as survey_store
 from recognition.waves.fieldwork import run_wave
+from tests.integration.dashboard_support import sign_in
 from tests.integration.field_support import ORGANISATION, field, make_wave
 
 Z = 1.959963984540054  # the normal quantile of a 95% interval
@@ -94,6 +95,8 @@ async def test_staff_answer_through_the_shared_link_are_counted_nowhere_and_the_
         editor_h = {"Authorization": f"Bearer {editor}"}
         async with TestClient(TestServer(create_app(f.settings, pool=pool))) as client:
             empty = await (await client.get(f"/api/v1/polls/{poll_id}/staff-gap", headers=editor_h)).json()
+            await sign_in(client, editor)
+            page_before = await (await client.get(f"/dashboard/polls/{poll_id}")).text()
             as_viewer = await client.post(
                 f"/api/v1/polls/{poll_id}/staff-round", headers={"Authorization": f"Bearer {viewer}"}
             )
@@ -113,6 +116,8 @@ async def test_staff_answer_through_the_shared_link_are_counted_nowhere_and_the_
             # and Acme only as the first attribute.
             done1 = await _take(client, link, ["acme", "velo"], {a: {"acme"} for a in attributes})
             done2 = await _take(client, link, ["acme"], {first: {"acme"}})
+            await sign_in(client, editor)
+            page_after = await (await client.get(f"/dashboard/polls/{poll_id}")).text()
             forged = await client.get(urlsplit(link).path + "?staff=" + "A" * 43, allow_redirects=False)
             gap = await (await client.get(f"/api/v1/polls/{poll_id}/staff-gap", headers=editor_h)).json()
             gap_csv = await (
@@ -134,6 +139,15 @@ async def test_staff_answer_through_the_shared_link_are_counted_nowhere_and_the_
     assert link.startswith(f"{f.settings.public_base_url}/survey/{wave_id}/start?staff=")
     assert "Thank you" in done1 and "Thank you" in done2
     assert forged.status == 403
+    # The dashboard shows the section only once a staff round has answers
+    heading = "What staff believe vs what the public says"
+    assert heading not in page_before and heading in page_after
+    section = page_after.split('id="staff-view"')[1].split("</section>")[0]
+    assert (
+        "2 staff answered" in section
+        and "Wilson" in section
+        and section.count("<tr") == 1 + 3 * (1 + len(attributes))
+    )
     assert closed.status == 200 and closed_round["completes"] == 2 and closed_again.status == 409
     assert after_close.status == 403 and "closed" in after_close_page
     assert "/api/v1/polls/{poll_id}/staff-gap" in openapi["paths"]
