@@ -12,6 +12,7 @@ import io
 import math
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,10 +23,14 @@ from recognition import sessions
 from recognition.app import create_app
 from recognition.settings import Settings
 from recognition.store import orgs, responses, waves
+from recognition.store import staff as staff_store
 from recognition.store import survey as survey_store
 from recognition.waves.fieldwork import run_wave
+from recognition.waves.staff import open_staff_round
+from tests.integration import survey_world
 from tests.integration.dashboard_support import sign_in
 from tests.integration.field_support import ORGANISATION, field, make_wave
+from tests.integration.security_support import app_client, census, client_of, proxied
 
 Z = 1.959963984540054  # the normal quantile of a 95% interval
 
@@ -274,3 +279,35 @@ async def _cli(settings: Settings, tmp_path: Path, *args: str) -> tuple[int, str
     out, err = await proc.communicate()
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
+
+
+async def test_forged_staff_links_are_throttled_and_a_closed_round_is_not_a_forgery(
+    settings: Settings, pool: asyncpg.Pool
+) -> None:
+    async with pool.acquire() as conn:
+        world = await survey_world.make_world(conn)
+        opened = await open_staff_round(conn, world.poll_id, "https://tracker.example.com")
+    path = urlsplit(opened.link)
+    real = f"{path.path}?{path.query}"
+    forged = f"{path.path}?staff=" + "x" * 43
+    throttled = replace(proxied(settings, server_auth_failures=2), panels_simulator_url=survey_world.PANEL)
+    async with app_client(throttled, pool) as client:
+        forger, staff, late = client_of("203.0.113.7"), client_of("198.51.100.8"), client_of("198.51.100.9")
+        before = await census(pool)
+        for _ in range(2):
+            assert (await client.get(forged, headers=forger, allow_redirects=False)).status == 403
+        held = await client.get(real, headers=forger, allow_redirects=False)  # even the true link waits now
+        assert held.status == 429 and after_census_unchanged(before, await census(pool))
+        assert (await client.get(real, headers=staff, allow_redirects=False)).status == 303
+        async with pool.acquire() as conn:
+            await staff_store.close_round(conn, world.poll_id)
+        for _ in range(4):  # a closed round answers "closed" every time, never held as a forgery
+            resp = await client.get(real, headers=late, allow_redirects=False)
+            assert resp.status == 403 and "closed" in await resp.text()
+
+
+def after_census_unchanged(before: dict[str, int], after: dict[str, int]) -> bool:
+    return (
+        after["respondents"] == before["respondents"]
+        and after["survey_sessions"] == before["survey_sessions"]
+    )
