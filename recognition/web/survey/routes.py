@@ -254,11 +254,12 @@ async def _show(request: web.Request) -> Reply:
             return _html(pages.message_page("en", "nosession"), 400)
         session, answers = found
         questionnaire = await staff_view.questionnaire_for(request.app, conn, session)
+        line = staff_view.frame(questionnaire, session)  # a staff member's "as customers would answer"
         if session.status != "started":
             return _html(pages.message_page(questionnaire.language, "done"))
         if not session.consented:
             notice = await notices.notice_for_poll(conn, session.poll_id)
-            return _html(pages.intro_page(questionnaire, _path(wave_id), notice))
+            return _html(pages.intro_page(questionnaire, _path(wave_id), notice, line))
         screen = next_screen(questionnaire, answers)
         if screen is None:  # every screen answered but not finished (e.g. interrupted): finish now
             async with conn.transaction():
@@ -268,7 +269,6 @@ async def _show(request: web.Request) -> Reply:
                 return await _finish(request, conn, locked, token, questionnaire, answers)
         if screen.id not in session.shown:
             await store.mark_shown(conn, session.respondent_id, screen.id)  # its own transaction, relaxed
-    line = staff_view.frame(questionnaire, session)
     return _html(
         pages.screen_page(questionnaire, screen, answers, session.orders, _path(wave_id), notice=line)
     )
