@@ -48,7 +48,8 @@ class StaffGapView:
 
 
 async def staff_gap_view(conn: asyncpg.Connection, poll: Poll, level: float = LEVEL) -> StaffGapView:
-    """The poll's staff gap; empty rows with a note when no staff round has answers yet."""
+    """The poll's staff gap at confidence ``level`` (the service's ``statistics.confidence_level``; the public
+    figures keep the level they were stored with); empty rows with a note when no staff round has answers."""
     found = await staff_store.latest_round(conn, poll.id)
     if found is None or found.completes == 0:
         note = "no staff round has been opened" if found is None else "the staff round has no answers yet"

@@ -292,7 +292,7 @@ async def build_page(
         insight,
         modelled,
         windows=offered_windows(settings),
-        staff=await staff_gap_view(conn, poll),
+        staff=await staff_gap_view(conn, poll, options.level),
     )
 
 

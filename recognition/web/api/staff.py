@@ -122,7 +122,7 @@ def _round(found: StaffRound | None) -> dict[str, Any] | None:
 async def staff_gap(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
-        view = await staff_gap_view(conn, poll)
+        view = await staff_gap_view(conn, poll, ctx.settings.statistics_confidence_level)
     rows = gap_rows(view)
     if ctx.media == CSV:
         return csv_response(rows, COLUMNS)
@@ -131,7 +131,7 @@ async def staff_gap(ctx: Ctx) -> web.StreamResponse:
             "poll": {"id": poll.id, "name": poll.name},
             "round": _round(view.round),
             "wave_id": view.wave_id,
-            "level": 0.95,
+            "level": ctx.settings.statistics_confidence_level,
             "method": METHOD,
             "rows": rows,
             "note": view.note,
