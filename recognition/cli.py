@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "recognition.commands.significance",  # simulate-changes
     "recognition.commands.providers",  # providers list, set, remove
     "recognition.commands.testruns",  # test-link
+    "recognition.commands.staff",  # staff-link
 )
 
 

@@ -37,6 +37,7 @@ from recognition.reports.model import (
 from recognition.reports.modelled import Group, modelled_groups
 from recognition.reports.numbers import Numbers
 from recognition.reports.page_charts import Chart, draw_charts
+from recognition.reports.staff_gap import StaffGapView, staff_gap_view
 from recognition.reports.summary import WaveSummary, summarise
 from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
@@ -190,6 +191,8 @@ class Page:
     #: (:mod:`recognition.reports.modelled`; single waves only).
     modelled: tuple[Group, ...] = ()
     windows: tuple[int, ...] = WINDOWS  # the window choices the filters offer (:func:`offered_windows`)
+    #: What staff believe vs what the public says (:mod:`recognition.reports.staff_gap`); shown with answers only.
+    staff: StaffGapView | None = None
 
     @property
     def headline_tiles(self) -> list[Tile]:
@@ -289,6 +292,7 @@ async def build_page(
         insight,
         modelled,
         windows=offered_windows(settings),
+        staff=await staff_gap_view(conn, poll, options.level),
     )
 
 

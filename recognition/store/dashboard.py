@@ -108,12 +108,16 @@ async def revoke_share_link(conn: asyncpg.Connection, poll_id: int, link_id: str
 
 async def figures_version(conn: asyncpg.Connection, poll_id: int) -> tuple[Any, ...]:
     """What changes whenever the poll's published figures change: the number of published waves, their latest
-    state change and the latest write of their figures (wave or window)."""
+    state change and the latest write of their figures (wave or window); and its staff view's (the answers and
+    closing of its staff rounds)."""
     row = await conn.fetchrow(
-        """SELECT count(*) AS waves, max(w.updated_at) AS waves_at, max(x.at) AS figures_at
+        """SELECT count(*) AS waves, max(w.updated_at) AS waves_at, max(x.at) AS figures_at,
+                  (SELECT row(count(r.id), max(r.completed_at), max(s.closed_at), max(s.id))::text
+                   FROM staff_rounds s LEFT JOIN respondents r ON r.staff_round_id = s.id AND r.status = 'complete'
+                   WHERE s.poll_id = $1) AS staff
            FROM waves w
            LEFT JOIN LATERAL (SELECT max(e.updated_at) AS at FROM estimates e WHERE e.wave_id = w.id) x ON true
            WHERE w.poll_id = $1 AND w.state = 'published'""",
         poll_id,
     )
-    return (row["waves"], row["waves_at"], row["figures_at"])
+    return (row["waves"], row["waves_at"], row["figures_at"], row["staff"])

@@ -137,19 +137,20 @@ async def open_session(
     token_hash: bytes,
     exit_ref: bytes,
     orders: Mapping[str, Sequence[str]],
-    *,
-    test: bool = False,
+    kind: str = "public",
+    staff_round: int | None = None,
 ) -> tuple[int, str]:
-    """Start a respondent (status ``started``) with a session, or, for a respondent already started, hand the
-    session to the new token (a re-entry resumes; the old cookie stops working). Returns (respondent id, status);
-    a terminal status means nothing was changed."""
+    """Start a respondent (status ``started``; ``kind`` public, test or staff of ``staff_round``) with a session,
+    or, for one already started, hand the session to the new token (a re-entry resumes; the old cookie stops
+    working). Returns (respondent id, status); a terminal status means nothing was changed."""
     async with conn.transaction():
         rid = await conn.fetchval(
-            """INSERT INTO respondents (wave_id, respondent_key, test) VALUES ($1, $2, $3)
+            """INSERT INTO respondents (wave_id, respondent_key, kind, staff_round_id) VALUES ($1, $2, $3, $4)
                ON CONFLICT (wave_id, respondent_key) DO NOTHING RETURNING id""",
             wave_id,
             key,
-            test,
+            kind,
+            staff_round,
         )
         if rid is not None:
             await conn.execute(
@@ -191,12 +192,13 @@ class Session:
     poll_id: int
     questionnaire_version: int
     poll_updated_at: datetime
-    test: bool = False  # a test respondent (a test link): finishes whatever the wave's state, never estimated
+    test: bool = False  # not public (test link, staff round): finishes in any wave state, never counted
+    kind: str = "public"  # public | test | staff
 
 
 _SESSION = """SELECT s.respondent_id, s.wave_id, r.status, s.exit_ref, s.orders, s.shown,
                    s.consented_at IS NOT NULL AS consented, w.poll_id, w.questionnaire_version,
-                   p.updated_at AS poll_updated_at, r.test{extra}
+                   p.updated_at AS poll_updated_at, r.test, r.kind{extra}
             FROM survey_sessions s JOIN respondents r ON r.id = s.respondent_id
                  JOIN waves w ON w.id = s.wave_id JOIN polls p ON p.id = w.poll_id
             WHERE s.token_hash = $1 AND s.wave_id = $2{lock}"""

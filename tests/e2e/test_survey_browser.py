@@ -25,6 +25,7 @@ from recognition.settings import Settings
 from recognition.store import survey as store
 from recognition.store.survey import SurveyAccess
 from recognition.waves.quality import QualityRules
+from recognition.waves.staff import open_staff_round
 from recognition.web.keys import QUALITY_RULES
 from tests.e2e.browser import Tab, check_png, open_tab
 from tests.integration.survey_world import SECRET, make_world
@@ -155,6 +156,44 @@ async def test_a_respondent_takes_the_whole_survey_in_chromium(
         )
     assert row["status"] == "complete"
     assert coded == [["acme"], ["northpeak"], ["velo", "stride"]]
+
+
+async def test_a_staff_member_takes_the_staff_view_through_the_shared_link_in_chromium(
+    devtools: Tab, survey_server: TestServer, pool: asyncpg.Pool
+) -> None:
+    """The staff round's shared link: the introduction and every screen headed "as you believe our customers
+    would answer", only the aided list and the image screens, a thank-you page of the survey's own, and the
+    person stored as anonymous staff."""
+    async with pool.acquire() as conn:
+        world = await make_world(conn)
+        opened = await open_staff_round(conn, world.poll_id, str(survey_server.make_url("/")))
+    devtools.loaded.clear()
+    await devtools.send("Page.navigate", {"url": opened.link})
+    await asyncio.wait_for(devtools.loaded.wait(), 20)
+    frame = "as you believe our customers would answer"
+    assert frame in await devtools.evaluate("document.body.innerText")
+    await screenshot(devtools, "staff-01-intro")
+    await devtools.navigate_by("document.querySelector('button[value=start]').click()")
+    screens: list[str] = []
+    for _ in range(20):
+        if not await devtools.evaluate("!!document.querySelector('form')"):
+            break
+        screen = await devtools.evaluate(FILL)
+        assert frame in await devtools.evaluate("document.body.innerText")
+        screens.append(screen)
+        if len(screens) == 2:
+            await screenshot(devtools, f"staff-02-{screen}")
+        await devtools.navigate_by(SUBMIT)
+    else:
+        raise AssertionError(f"no end after {screens}")
+    assert "Thank you" in await devtools.evaluate("document.body.innerText")
+    assert screens[0] == "aided" and len(screens) > 1 and all(s.startswith("image.") for s in screens[1:])
+    assert devtools.errors() == []
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT kind, status, demographics FROM respondents WHERE wave_id = $1", world.wave_id
+        )
+    assert (row["kind"], row["status"], row["demographics"]) == ("staff", "complete", {})
 
 
 async def _enter(

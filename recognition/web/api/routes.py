@@ -29,6 +29,7 @@ from recognition.web.api import (
     scores,
     service,
     smoothed,
+    staff,
     waves,
 )
 from recognition.web.api.docs_page import PAGE
@@ -55,6 +56,7 @@ OPERATIONS_DECLARED: tuple[Op, ...] = (
     *notice.OPS,
     *admin.OPS,
     *providers.OPS,
+    *staff.OPS,
 )
 
 

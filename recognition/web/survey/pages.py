@@ -42,10 +42,13 @@ def message_page(lang: str, kind: str) -> str:
     )
 
 
-def intro_page(questionnaire: Questionnaire, action: str, notice: SurveyNotice | None = None) -> str:
+def intro_page(
+    questionnaire: Questionnaire, action: str, notice: SurveyNotice | None = None, frame: str = ""
+) -> str:
     """The introduction: what the survey is about, who carries it out and how answers are used (the
     organisation's notice, :mod:`recognition.web.api.notice`; without one, the service's own words and no
-    name), that answers are anonymous and taking part voluntary, and the one cookie."""
+    name), that answers are anonymous and taking part voluntary, and the one cookie. ``frame``: a line shown
+    first (a staff round's "answer as you believe our customers would")."""
     lang = questionnaire.language
     return _render(
         "survey/intro.html",
@@ -53,6 +56,7 @@ def intro_page(questionnaire: Questionnaire, action: str, notice: SurveyNotice |
         title=t(lang, "intro.heading"),
         category=questionnaire.config.category,
         action=action,
+        frame=frame,
         operator=notice.operator if notice else None,
         policy_url=notice.policy_url if notice else None,
         purpose=(notice.purpose.get(lang) if notice else None)

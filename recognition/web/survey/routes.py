@@ -38,6 +38,7 @@ from recognition.store.survey import SurveyAccess
 from recognition.waves import quality
 from recognition.web.keys import AUTH_THROTTLE, PAGE_POOL, PROVIDERS, QUALITY_RULES, SETTINGS
 from recognition.web.survey import pages
+from recognition.web.survey import staff as staff_view
 from recognition.web.survey.built import questionnaire_of
 from recognition.web.survey.forms import read_screen
 from recognition.web.survey.texts import t
@@ -102,16 +103,14 @@ async def entry(request: web.Request) -> web.Response:
     try:
         arrival = await admit(request, access)
     except EntryRefused as refused:
-        if (
-            refused.reason != "expired"
-        ):  # an expired link is an honest late arrival; the rest is forged or foreign
+        if refused.reason not in ("expired", "closed"):  # honest late arrivals; the rest is forged or foreign
             throttle.failed(request)
         key = _key(request, access.provider, refused.participant_id) if refused.participant_id else None
         async with pool.acquire() as conn:
             await store.record_refusal(
                 conn, wave_id, key, refused.reason, as_respondent=refused.reason == "expired"
             )
-        kind = "expired" if refused.reason == "expired" else "invalid"
+        kind = refused.reason if refused.reason in ("expired", "closed") else "invalid"
         return _html(pages.message_page(lang, kind), 410 if kind == "expired" else 403)
     key = _key(request, access.provider, arrival.participant_id)
     async with pool.acquire() as conn:
@@ -139,7 +138,8 @@ async def entry(request: web.Request) -> web.Response:
             sessions.token_hash(token),
             sessions.seal(token, arrival),
             orders,
-            test=arrival.test,
+            kind=staff_view.kind_of(arrival),
+            staff_round=staff_view.staff_round(arrival),
         )
     if status != "started":
         return _html(pages.message_page(lang, "done"), 409)
@@ -151,7 +151,9 @@ async def entry(request: web.Request) -> web.Response:
 
 
 async def admit(request: web.Request, access: SurveyAccess) -> Arrival:
-    """The arrival a request carries: a service-signed test link, or whatever the wave's provider admits."""
+    """The arrival a request carries: a staff link, a service-signed test link, or what the provider admits."""
+    if "staff" in request.query:
+        return await staff_view.admit_staff(request, access.wave_id, request.query.get("staff") or "")
     if request.query.get("test") == "1":
         try:
             pid = check_entry(access.secret, access.wave_id, request.query, time.time())
@@ -186,7 +188,7 @@ async def _leave(
     Told server to server, the outcome is kept (sealed) while it is told, so a wave closing meanwhile waits for it;
     if the provider cannot be reached it stays kept and fieldwork tells it later; the respondent goes on."""
     if arrival.test:
-        return _html(pages.message_page("en", "test"))
+        return _html(pages.message_page("en", "staff" if staff_view.kind_of(arrival) == "staff" else "test"))
     provider = await request.app[PROVIDERS].get(access.provider, access.organisation_id)
     if provider is None:
         return _html(pages.message_page("en", "done"))
@@ -251,14 +253,13 @@ async def _show(request: web.Request) -> Reply:
         if found is None:
             return _html(pages.message_page("en", "nosession"), 400)
         session, answers = found
-        questionnaire, _ = await questionnaire_of(
-            request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
-        )
+        questionnaire = await staff_view.questionnaire_for(request.app, conn, session)
+        line = staff_view.frame(questionnaire, session)  # a staff member's "as customers would answer"
         if session.status != "started":
             return _html(pages.message_page(questionnaire.language, "done"))
         if not session.consented:
             notice = await notices.notice_for_poll(conn, session.poll_id)
-            return _html(pages.intro_page(questionnaire, _path(wave_id), notice))
+            return _html(pages.intro_page(questionnaire, _path(wave_id), notice, line))
         screen = next_screen(questionnaire, answers)
         if screen is None:  # every screen answered but not finished (e.g. interrupted): finish now
             async with conn.transaction():
@@ -268,7 +269,9 @@ async def _show(request: web.Request) -> Reply:
                 return await _finish(request, conn, locked, token, questionnaire, answers)
         if screen.id not in session.shown:
             await store.mark_shown(conn, session.respondent_id, screen.id)  # its own transaction, relaxed
-    return _html(pages.screen_page(questionnaire, screen, answers, session.orders, _path(wave_id)))
+    return _html(
+        pages.screen_page(questionnaire, screen, answers, session.orders, _path(wave_id), notice=line)
+    )
 
 
 async def _submit(request: web.Request) -> Reply:
@@ -287,9 +290,7 @@ async def _submit(request: web.Request) -> Reply:
         )  # page progress is committed relaxed; _end() restores a synchronous commit for the exit
         if session is None:
             return _html(pages.message_page("en", "nosession"), 400)
-        questionnaire, _ = await questionnaire_of(
-            request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
-        )
+        questionnaire = await staff_view.questionnaire_for(request.app, conn, session)
         if session.status != "started":
             return _html(pages.message_page(questionnaire.language, "done"))
         if not session.consented:
@@ -342,8 +343,9 @@ async def _answer(
         )
     cleaned, errors = read_screen(screen, form, answers)
     if errors:
+        line = staff_view.frame(questionnaire, session)
         page = pages.screen_page(
-            questionnaire, screen, answers, session.orders, action, form=form, errors=errors
+            questionnaire, screen, answers, session.orders, action, form=form, errors=errors, notice=line
         )
         return _html(page, 422)
     await store.save_answers(conn, session.respondent_id, cleaned)
@@ -369,6 +371,8 @@ async def _finish(
     state = await store.share_wave_state(conn, session.wave_id)
     if state != "fielding" and not session.test:  # a tester may try the survey at any time
         return await _end(request, conn, session, token, "over_quota")
+    if session.kind == "staff":  # a belief about customers: no coding, no quality rules, no demographics
+        return await _end(request, conn, session, token, "complete")
     rules = request.app[QUALITY_RULES]
     _, poll = await questionnaire_of(
         request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at

@@ -46,6 +46,11 @@ _EN: dict[str, str] = {
     "where you left off. Cookies must be allowed for this site.",
     "msg.test.heading": "Test finished",
     "msg.test.body": "This was a test run of the survey: your answers are kept as a test and never counted.",
+    "msg.staff.heading": "Thank you",
+    "msg.staff.body": "Your answers are saved anonymously. They are compared, as a whole, with what customers say, "
+    "and are never counted as customers' answers.",
+    "staff.frame": "Staff survey: please answer as you believe our customers would answer, not with your own "
+    "opinion.",
     "msg.notfound.heading": "Page not found",
     "msg.notfound.body": "There is no survey at this address.",
     "msg.throttled.heading": "Too many invalid links",
@@ -97,6 +102,11 @@ _DE: dict[str, str] = {
     "msg.nosession.heading": "Wir konnten Ihre Umfrage nicht finden",
     "msg.nosession.body": "Bitte öffnen Sie die Umfrage erneut über die Einladung Ihres Panels; Sie machen dort "
     "weiter, wo Sie aufgehört haben. Cookies müssen für diese Seite erlaubt sein.",
+    "msg.staff.heading": "Vielen Dank",
+    "msg.staff.body": "Ihre Antworten sind anonym gespeichert. Sie werden insgesamt mit dem verglichen, was "
+    "Kundinnen und Kunden sagen, und nie als deren Antworten gezählt.",
+    "staff.frame": "Mitarbeiterbefragung: Bitte antworten Sie so, wie unsere Kundinnen und Kunden Ihrer "
+    "Einschätzung nach antworten würden, nicht mit Ihrer eigenen Meinung.",
     "msg.notfound.heading": "Seite nicht gefunden",
     "msg.notfound.body": "Unter dieser Adresse gibt es keine Umfrage.",
     "msg.throttled.heading": "Zu viele ungültige Links",
