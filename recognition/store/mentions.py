@@ -15,14 +15,31 @@ from recognition.mentions.learning import rebase
 from recognition.polls.model import Poll
 from recognition.polls.questionnaire import default_frame
 
+#: Frames read back, by checksum: a stored frame never changes, so each respondent who finishes codes their boxes
+#: with the frame (and its index, and what it remembers of boxes already read) built once per version.
+_READ: dict[str, CodeFrame] = {}
+_READ_MAX = 64
+
 
 async def latest_frame(conn: asyncpg.Connection, poll_id: int) -> CodeFrame | None:
     """The poll's newest stored code frame, or None before its first unaided answer was coded (version 1, the
     poll's brands and aliases, is then stored on first use)."""
     row = await conn.fetchrow(
-        "SELECT frame FROM code_frames WHERE poll_id = $1 ORDER BY version DESC LIMIT 1", poll_id
+        "SELECT checksum FROM code_frames WHERE poll_id = $1 ORDER BY version DESC LIMIT 1", poll_id
     )
-    return CodeFrame.from_dict(row["frame"]) if row is not None else None
+    if row is None:
+        return None
+    known = _READ.get(row["checksum"])
+    if known is not None:
+        return known
+    stored = await conn.fetchval(
+        "SELECT frame FROM code_frames WHERE poll_id = $1 AND checksum = $2", poll_id, row["checksum"]
+    )
+    frame = CodeFrame.from_dict(stored)
+    if len(_READ) >= _READ_MAX:
+        _READ.pop(next(iter(_READ)))
+    _READ[frame.checksum] = frame
+    return frame
 
 
 async def current_frame(conn: asyncpg.Connection, poll_id: int, first: CodeFrame) -> CodeFrame:
