@@ -144,13 +144,13 @@ def _feature(poll: Poll, feature_id: str) -> None:
         )
 
 
-async def get_promise(ctx: Ctx) -> web.StreamResponse:
+async def service_promise(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         poll = await load_poll(conn, ctx)
         return respond(await read_promise(conn, poll))
 
 
-async def put_decision(ctx: Ctx) -> web.StreamResponse:
+async def decide_service_feature(ctx: Ctx) -> web.StreamResponse:
     fid = ctx.params["feature_id"]
     async with ctx.pool.acquire() as conn, conn.transaction():
         poll = await load_poll(conn, ctx)
@@ -163,7 +163,7 @@ async def put_decision(ctx: Ctx) -> web.StreamResponse:
     return respond(_decision_json(saved))
 
 
-async def delete_decision(ctx: Ctx) -> web.StreamResponse:
+async def withdraw_service_decision(ctx: Ctx) -> web.StreamResponse:
     fid = ctx.params["feature_id"]
     async with ctx.pool.acquire() as conn, conn.transaction():
         poll = await load_poll(conn, ctx)
@@ -178,7 +178,7 @@ OPS = (
     Op(
         "GET",
         "/api/v1/polls/{poll_id}/service/promise",
-        get_promise,
+        service_promise,
         "viewer",
         "The service promise: what is promised, offered for a price and not promised, per service feature",
         "insight",
@@ -192,7 +192,7 @@ OPS = (
     Op(
         "PUT",
         DECISION_PATH,
-        put_decision,
+        decide_service_feature,
         "editor",
         "Decide a service feature's place in the promise, overriding the analysis' recommendation",
         "insight",
@@ -209,7 +209,7 @@ OPS = (
     Op(
         "DELETE",
         DECISION_PATH,
-        delete_decision,
+        withdraw_service_decision,
         "editor",
         "Withdraw the decision: the feature follows the analysis again (done if there is none)",
         "insight",
