@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from recognition.reports.numbers import Numbers
 from recognition.store.service import Decision
 
 #: The base whose recommendation the promise follows: everybody asked.
@@ -106,13 +107,14 @@ def build_promise(
     return lists
 
 
-def analysis_words(item: Mapping[str, Any]) -> str:
-    """What the analysis said of an item, in words (for the page and the PDF)."""
+def analysis_words(item: Mapping[str, Any], fmt: Numbers) -> str:
+    """What the analysis said of an item, in words (for the page and the PDF), its numbers as ``fmt`` writes them."""
     a = item.get("analysis")
     if a is None:
         return "not analysed in the latest wave"
     said = CHOICE_WORDS[a["recommendation"]]
     if a["recommendation"] == "paid_add_on":
-        said += f" at {a['best_price']:g} {item['currency']}"
-    chance = f"; chance it flips {a['flip_probability']:.0%}" if a.get("flip_probability") is not None else ""
+        said += f" at {fmt.decimal(a['best_price'], 2)} {item['currency']}"
+    flips = a.get("flip_probability")
+    chance = f"; chance it flips {fmt.value(flips)}" if flips is not None else ""
     return f"the analysis recommends: {said}{chance}"

@@ -11,12 +11,14 @@ from recognition.reports.pdf import MUTED, Document
 from recognition.reports.promise import HEADINGS, LISTS, analysis_words
 
 
-def _source(item: Mapping[str, Any]) -> str:
+def _source(item: Mapping[str, Any], fmt: Numbers) -> str:
     if item["source"] == "marketer":
         said = "Decided by the marketer" + (" (overriding the analysis)" if item["overrides"] else "")
-        return f"{said}; {analysis_words(item)}" + (f". Note: {item['note']}" if item.get("note") else "")
+        return f"{said}; {analysis_words(item, fmt)}" + (
+            f". Note: {item['note']}" if item.get("note") else ""
+        )
     if item["source"] == "analysis":
-        return f"Follows the analysis; {analysis_words(item)}"
+        return f"Follows the analysis; {analysis_words(item, fmt)}"
     return "Neither analysed nor decided"
 
 
@@ -48,6 +50,6 @@ def promise_pdf(promise: Mapping[str, Any], fmt: Numbers) -> bytes:
                 else ""
             )
             doc.text_block(f"{item['label']}{price}", 10.5, "B")
-            doc.text_block(_source(item), 8.5, colour=MUTED)
+            doc.text_block(_source(item, fmt), 8.5, colour=MUTED)
             doc.ln(1.5)
     return bytes(doc.output())

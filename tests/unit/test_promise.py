@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from recognition.reports.numbers import numbers_for
 from recognition.reports.promise import analysis_words, build_promise
 from recognition.store.service import Decision
 
@@ -61,9 +62,10 @@ def test_without_decisions_the_promise_follows_the_analysis_among_everybody() ->
     assert repairs["label"] == "free repairs for a year"
     assert promise["promised"][0]["price"] is None
     assert (
-        analysis_words(repairs)
-        == "the analysis recommends: offer as a paid add-on at 9 USD; chance it flips 12%"
+        analysis_words(repairs, numbers_for(None, "en"))
+        == "the analysis recommends: offer as a paid add-on at 9.00 USD; chance it flips 12%"
     )
+    assert analysis_words(repairs, numbers_for(None, "de")).endswith("9,00 USD; chance it flips 12\u00a0%")
 
 
 def test_a_decision_moves_a_feature_and_is_marked_as_the_marketers() -> None:
