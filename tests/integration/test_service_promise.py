@@ -79,7 +79,7 @@ async def test_the_promise_follows_the_analysis_until_the_marketer_decides(
             item["source"] == "analysis" and item["analysis"]["recommendation"] == everybody["recommendation"]
         )
         assert item["price"] == (everybody["best_price"] if name == "offered" else None)
-    assert _where(promise, "evening-advice")[0] == "not_promised"  # costs more than its buyers pay
+    before, analysed = _where(promise, "evening-advice")
 
     decision = f"/api/v1/polls/{poll}/service/decisions/evening-advice"
     wanted = {"choice": "paid_add_on", "price": 45, "note": "for the premium line"}
@@ -90,12 +90,12 @@ async def test_the_promise_follows_the_analysis_until_the_marketer_decides(
     promise = await (await client.get(url, headers=auth["viewer"])).json()
     name, item = _where(promise, "evening-advice")
     assert name == "offered" and item["price"] == 45 and item["source"] == "marketer" and item["overrides"]
-    assert item["note"] == "for the premium line" and item["analysis"]["recommendation"] == "do_not_promise"
+    assert item["note"] == "for the premium line" and item["analysis"] == analysed["analysis"]
 
     assert (await client.delete(decision, headers=auth["editor"])).status == 204
     promise = await (await client.get(url, headers=auth["viewer"])).json()
     name, item = _where(promise, "evening-advice")
-    assert name == "not_promised" and item["source"] == "analysis"
+    assert name == before and item == analysed
     log = await (await client.get("/api/v1/audit", headers=auth["admin"])).json()
     entries = [e for e in log["items"] if e["action"].startswith("service.")]
     assert [e["action"] for e in entries] == ["service.undecide", "service.decide"]
@@ -134,12 +134,16 @@ async def test_the_promise_page_and_pdf_signed_in_and_through_a_share_link(
     client: TestClient, world: dict[str, Any], settings: Settings, pool: asyncpg.Pool
 ) -> None:
     poll = world["poll"]
-    put = await client.put(
-        f"/api/v1/polls/{poll}/service/decisions/repairs",
-        headers=world["auth"]["editor"],
-        json={"choice": "standard", "note": "repairs build loyalty"},
-    )
-    assert put.status == 200
+    for feature, decision in (
+        ("repairs", {"choice": "standard", "note": "repairs build loyalty"}),
+        ("evening-advice", {"choice": "do_not_promise"}),
+    ):
+        put = await client.put(
+            f"/api/v1/polls/{poll}/service/decisions/{feature}",
+            headers=world["auth"]["editor"],
+            json=decision,
+        )
+        assert put.status == 200
     assert (await sign_in(client, world["keys"]["editor"])).status == 303
     dashboard = await (await client.get(f"/dashboard/polls/{poll}")).text()
     assert f'href="/dashboard/polls/{poll}/promise"' in dashboard
@@ -150,7 +154,9 @@ async def test_the_promise_page_and_pdf_signed_in_and_through_a_share_link(
     assert "free repairs for a year" in promised and "Decided by the marketer" in promised
     assert "repairs build loyalty" in promised
     not_promised = html[html.index('id="h-not_promised"') :]
-    assert "phone advice in the evening" in not_promised and "Follows the analysis" in not_promised
+    assert "phone advice in the evening" in not_promised and "Decided by the marketer" in not_promised
+    delivery = html[html.index("next-day delivery") :]
+    assert delivery[: delivery.index("</li>")].count("Follows the analysis") == 1  # not decided
     pdf = await client.get(f"/dashboard/polls/{poll}/promise.pdf")
     assert pdf.status == 200 and pdf.content_type == "application/pdf"
     text = _pdf_text(await pdf.read())
