@@ -25,7 +25,7 @@ STATUS_COLOURS = {"breached": (197, 54, 44), "at_risk": (224, 168, 0), "on_track
 CHARTS = ("kpi_trend", "nps_trend", "brand_trend", "comparison", "funnel", "image_map")
 
 
-class _Document(FPDF):
+class Document(FPDF):
     def __init__(self, title: str) -> None:
         super().__init__(format="A4")
         self.add_font(FAMILY, fname=str(FONTS / "DejaVuSans.ttf"))
@@ -73,7 +73,7 @@ def _height(svg: str) -> float:
 def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
     """The summary of ``page`` (its wave, segment and window) as PDF bytes."""
     fmt = page.numbers
-    doc = _Document(f"{page.poll.name}: summary")
+    doc = Document(f"{page.poll.name}: summary")
     doc.add_page()
     doc.text_block(f"{page.poll.name}: summary", 17, "B")
     if page.wave is None or page.summary is None:

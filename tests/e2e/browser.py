@@ -218,7 +218,7 @@ async def viewport(tab: Tab, width: int) -> None:
     await asyncio.sleep(0.2)
 
 
-async def shoot(tab: Tab, name: str, width: int) -> None:
+async def shoot(tab: Tab, name: str, width: int, min_bytes: int = 30_000) -> None:
     """A screenshot of the whole page at ``width`` px, which must not scroll sideways (see :func:`check_png`)."""
     await viewport(tab, width)
     overflow = await tab.evaluate(
@@ -226,7 +226,7 @@ async def shoot(tab: Tab, name: str, width: int) -> None:
     )
     assert overflow <= 0, f"{name}: the page is {overflow} px wider than the screen"
     shot = await tab.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-    check_png(base64.b64decode(shot["data"]), name, width)
+    check_png(base64.b64decode(shot["data"]), name, width, min_bytes)
 
 
 async def sign_in(tab: Tab, base: str, key: str, path: str = "/studio") -> None:

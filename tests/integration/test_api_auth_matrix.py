@@ -42,6 +42,7 @@ def _url(op: Op, world: World) -> str:
         "objective_id": world.objective_id,
         "prefix": world.spare_prefix,
         "provider": "simulated",
+        "feature_id": "repairs",
     }
     return op.path.format(**values) + QUERIES.get(op.operation_id, "")
 

@@ -76,7 +76,7 @@ async def test_json_nested_30000_deep_is_refused_on_every_json_endpoint(
             path = op.path
             for name in ("poll_id", "objective_id", "wave_id"):
                 path = path.replace("{" + name + "}", str(world.poll_id))
-            path = path.replace("{provider}", "simulated")
+            path = path.replace("{provider}", "simulated").replace("{feature_id}", "repairs")
             for body in (deep, just_too_deep):
                 resp = await client.request(
                     op.method,
@@ -212,7 +212,15 @@ async def test_one_body_limit_holds_on_every_route_that_reads_a_body(
         for route in client.app.router.routes():
             if route.method in ("POST", "PUT", "PATCH", "DELETE") and route.resource is not None:
                 path = route.resource.canonical
-                for name in ("{poll_id}", "{objective_id}", "{wave_id}", "{prefix}", "{provider}", "{token}"):
+                for name in (
+                    "{poll_id}",
+                    "{objective_id}",
+                    "{wave_id}",
+                    "{prefix}",
+                    "{provider}",
+                    "{token}",
+                    "{feature_id}",
+                ):
                     path = path.replace(name, "1")
                 path = path.replace(r"{wave_id:\d+}", "1")
                 resp = await client.request(route.method, path, data=big, headers=api, allow_redirects=False)

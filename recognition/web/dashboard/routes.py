@@ -2,7 +2,7 @@
 
 Pages: ``/dashboard`` (sign in with an API key of role viewer or above: the session is a server-side row, the
 cookie holds a random id, never the key), ``/dashboard/polls/{id}``, ``…/summary`` (printable) and
-``…/summary.pdf``; read-only share links ``/share/{token}`` (:mod:`recognition.web.dashboard.shares`). Every form
+``…/summary.pdf``, the service promise ``…/promise`` and ``…/promise.pdf``; read-only share links ``/share/{token}`` (:mod:`recognition.web.dashboard.shares`). Every form
 carries a CSRF token and is checked for its origin; every page is sent with the headers of
 :mod:`recognition.web.dashboard.security`. The JSON operations (summary, alert settings, delivery log) are
 declared in :mod:`recognition.web.dashboard.api` and registered with the API's own.
@@ -24,6 +24,7 @@ from recognition.web.api.auth import has_role
 from recognition.web.dashboard import access, api, shares
 from recognition.web.dashboard.cache import PAGE_CACHE, PageCache
 from recognition.web.dashboard.pages import render
+from recognition.web.dashboard.promise import promise_page, promise_pdf_response
 from recognition.web.dashboard.serving import html_error, page_response, pdf_response
 from recognition.web.dashboard.sessions import check_form, org_poll, secret, session, set_cookie, signed_in
 from recognition.web.keys import AUTH_THROTTLE, POOL
@@ -133,6 +134,18 @@ async def poll_summary_pdf(request: web.Request) -> web.Response:
     return await pdf_response(request, poll, f"/dashboard/polls/{poll.id}")
 
 
+async def poll_promise_page(request: web.Request) -> web.Response:
+    key, _ = await signed_in(request)
+    poll = await org_poll(request, key)
+    return await promise_page(request, poll, f"/dashboard/polls/{poll.id}", shared=False)
+
+
+async def poll_promise_pdf(request: web.Request) -> web.Response:
+    key, _ = await signed_in(request)
+    poll = await org_poll(request, key)
+    return await promise_pdf_response(request, poll)
+
+
 @web.middleware
 async def html_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Dashboard and share pages answer errors with a page, not problem+json."""
@@ -158,5 +171,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/dashboard/polls/{poll_id}", poll_page)
     r.add_get("/dashboard/polls/{poll_id}/summary", poll_summary_page)
     r.add_get("/dashboard/polls/{poll_id}/summary.pdf", poll_summary_pdf)
+    r.add_get("/dashboard/polls/{poll_id}/promise", poll_promise_page)
+    r.add_get("/dashboard/polls/{poll_id}/promise.pdf", poll_promise_pdf)
     shares.setup(app)
     r.add_static("/static/", STATIC_DIR, append_version=True)

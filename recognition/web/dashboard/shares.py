@@ -1,6 +1,6 @@
 """Read-only share links: opened, listed, made and withdrawn.
 
-``/share/{token}`` (and ``…/summary``, ``…/summary.pdf``) checks the signed link against its row — not revoked,
+``/share/{token}`` (and ``…/summary``, ``…/summary.pdf``, ``…/promise``, ``…/promise.pdf``) checks the signed link against its row — not revoked,
 not expired, its poll not archived — then stores the token in a cookie scoped to that poll's shared pages
 (``/shared/{poll_id}``) and redirects there, so the token is never part of an address a reader sees, prints or
 sends on. Every shared page checks the cookie's link again, so revoking a link or archiving the poll ends access
@@ -21,11 +21,18 @@ from recognition.store import polls as polls_store
 from recognition.store.orgs import ApiKey
 from recognition.web.api.auth import has_role
 from recognition.web.dashboard import access
+from recognition.web.dashboard.promise import promise_page, promise_pdf_response
 from recognition.web.dashboard.serving import page_response, pdf_response
 from recognition.web.dashboard.sessions import check_form, org_poll, secret, set_cookie, signed_in
 from recognition.web.keys import POOL, SETTINGS
 
-VIEWS = {"": "", "summary": "/summary", "summary.pdf": "/summary.pdf"}
+VIEWS = {
+    "": "",
+    "summary": "/summary",
+    "summary.pdf": "/summary.pdf",
+    "promise": "/promise",
+    "promise.pdf": "/promise.pdf",
+}
 INVALID = "this share link is invalid, has expired or was withdrawn"
 
 
@@ -80,6 +87,16 @@ async def shared_summary(request: web.Request) -> web.Response:
 async def shared_pdf(request: web.Request) -> web.Response:
     poll = await _shared_poll(request)
     return await pdf_response(request, poll, f"/shared/{poll.id}")
+
+
+async def shared_promise(request: web.Request) -> web.Response:
+    poll = await _shared_poll(request)
+    return await promise_page(request, poll, f"/shared/{poll.id}", shared=True)
+
+
+async def shared_promise_pdf(request: web.Request) -> web.Response:
+    poll = await _shared_poll(request)
+    return await promise_pdf_response(request, poll)
 
 
 async def panel(request: web.Request, poll: Poll, key: ApiKey, csrf: str) -> dict[str, Any]:
@@ -160,5 +177,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/shared/{poll_id}", shared_page)
     r.add_get("/shared/{poll_id}/summary", shared_summary)
     r.add_get("/shared/{poll_id}/summary.pdf", shared_pdf)
+    r.add_get("/shared/{poll_id}/promise", shared_promise)
+    r.add_get("/shared/{poll_id}/promise.pdf", shared_promise_pdf)
     r.add_post("/dashboard/polls/{poll_id}/shares", create)
     r.add_post("/dashboard/polls/{poll_id}/shares/{link_id}/revoke", revoke)
