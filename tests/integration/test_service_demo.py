@@ -1,7 +1,12 @@
 """The demo tracker asks its service features and service satisfaction: over real HTTP on a real database, the service analysis of a wave
 is the Gabor–Granger statistics' own on the wave's design (read from the stored answers, not as the insight module
-reads them), the simulated respondents' known willingness to pay is recovered within the intervals, a feature
-costing more than its buyers pay is one not to promise, and the analysis is tracked over the published waves."""
+reads them), the dashboard shows what was stored, and the analysis is tracked over the published waves.
+
+How well the simulated respondents' known willingness to pay is recovered, and that a feature costing more than its
+buyers pay is one not to promise, is checked over many simulated waves (tests/unit/test_stats_pricing.py,
+``recognition price-check``), not on the one realisation of a 200-respondent demo wave: there, evening advice is
+"do not promise" most of the time and a paid add-on at 40 USD about one time in five, as its flip probability
+says."""
 
 from __future__ import annotations
 
@@ -14,9 +19,7 @@ import asyncpg
 import numpy as np
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from scipy import stats
 
-from panels.simulated.walkers import SERVICE_EXPECTATION, WTP_SIGMA, service_wtp_median
 from recognition.alerts.loop import evaluate_wave, wave_statuses
 from recognition.app import create_app
 from recognition.demo import DEMO_SERVICE_FEATURES, ORGANISATION
@@ -85,7 +88,6 @@ async def test_the_service_analysis_is_the_statistics_of_the_waves_design(
     design = weigh(inp, margins, options).design
     reps = bootstrap_weights(design, replicates=REPLICATES, bounds=options.weight_bounds, seed=SEED).weights
     potential = np.asarray(inp.customer) != "current"
-    recovered = tried = 0
     for feature in DEMO_SERVICE_FEATURES:
         accepted, standard, pay = np.array([_accepted(r.answers, feature) for r in rows]).T
         assert pay.sum() > 0
@@ -111,19 +113,6 @@ async def test_the_service_analysis_is_the_statistics_of_the_waves_design(
             )
             assert got["recommendation"] == want.recommendation
             assert got["flip_probability"] == pytest.approx(want.flip_probability)
-        # the simulator's respondents have a known willingness to pay: the truth lies in most intervals
-        everyone = next(b for b in found[feature["id"]]["bases"] if b["base"] == "all")
-        median = service_wtp_median(feature["id"])
-        for d in everyone["demand"]:
-            truth = SERVICE_EXPECTATION["pay"] * stats.norm.sf(np.log(d["price"] / median) / WTP_SIGMA)
-            tried += 1
-            recovered += d["share_low"] <= truth <= d["share_high"]
-    assert recovered >= tried - 2, (recovered, tried)
-    # evening advice costs more than its buyers pay at its best price: not to promise; repairs pay as an add-on
-    assert next(b for b in found["evening-advice"]["bases"] if b["base"] == "all")["recommendation"] == (
-        "do_not_promise"
-    )
-    assert next(b for b in found["repairs"]["bases"] if b["base"] == "all")["recommendation"] == "paid_add_on"
 
 
 async def test_the_service_analysis_is_tracked_over_the_waves_and_served_as_csv(
@@ -203,7 +192,12 @@ async def test_the_poll_page_shows_the_service_recommendations(
     assert "How much service is too much" in section
     rows = section.split("<tr")[2:]  # after the head
     assert len(rows) == 2 * len(DEMO_SERVICE_FEATURES)  # everybody and potential customers per feature
-    evening = next(r for r in rows if "phone advice in the evening" in r and "potential customers" not in r)
-    assert "do not promise" in evening and "35.00 USD" in evening and "effective n" in evening
-    repairs = next(r for r in rows if "free repairs for a year" in r and "potential customers" not in r)
-    assert "offer as a paid add-on" in repairs
+    stored = await (await client.get(f"/api/v1/polls/{world['poll']}/service", headers=world["auth"])).json()
+    words = {"standard": "include as standard", "paid_add_on": "offer as a paid add-on"}
+    words["do_not_promise"] = "do not promise"
+    for feature in DEMO_SERVICE_FEATURES:
+        row = next(r for r in rows if feature["wording"] in r and "potential customers" not in r)
+        analysed = next(f for f in stored["service"]["features"] if f["id"] == feature["id"])
+        everyone = next(b for b in analysed["bases"] if b["base"] == "all")
+        assert words[everyone["recommendation"]] in row, (feature["id"], row)
+        assert f"{feature['cost']:.2f} USD" in row and "effective n" in row
