@@ -27,13 +27,12 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from recognition.figures import ENTRY_POINT_PREFIX, IMAGE_PREFIX, StatisticsOptions
+from recognition.figures import ENTRY_POINT_PREFIX, IMAGE_PREFIX, StatisticsOptions, finite
 from recognition.stats import (
     CalibrationDesign,
     DriverResult,
@@ -74,11 +73,6 @@ MENTAL_METHOD = (
 )
 
 
-def _num(x: Any) -> float | None:
-    value = float(x)
-    return value if math.isfinite(value) else None
-
-
 def attributes_of(inp: WaveInput) -> list[str]:
     """The image attributes measured in the wave (``image.<id>`` metrics, in first-seen order)."""
     return list(dict.fromkeys(m for m, _ in inp.indicators if m.startswith(IMAGE_PREFIX)))
@@ -114,12 +108,12 @@ def _driver(result: DriverResult, base: str, attributes: Sequence[str]) -> dict[
     return {
         "outcome": result.outcome,
         "base": base,
-        "r_squared": _num(result.r_squared),
-        "r_squared_low": _num(result.r_squared_low),
-        "r_squared_high": _num(result.r_squared_high),
+        "r_squared": finite(result.r_squared),
+        "r_squared_low": finite(result.r_squared_low),
+        "r_squared_high": finite(result.r_squared_high),
         "n": result.n,
         "rows": result.rows,
-        "n_eff": _num(result.n_eff),
+        "n_eff": finite(result.n_eff),
         "replicates": result.replicates,
         "level": result.level,
         "base_status": result.base_status,
@@ -130,13 +124,13 @@ def _driver(result: DriverResult, base: str, attributes: Sequence[str]) -> dict[
         "attributes": [
             {
                 "attribute": a,
-                "share": _num(result.share[j]),
-                "share_se": _num(result.share_se[j]),
-                "share_low": _num(result.share_low[j]),
-                "share_high": _num(result.share_high[j]),
-                "raw": _num(result.raw[j]),
-                "raw_low": _num(result.raw_low[j]),
-                "raw_high": _num(result.raw_high[j]),
+                "share": finite(result.share[j]),
+                "share_se": finite(result.share_se[j]),
+                "share_low": finite(result.share_low[j]),
+                "share_high": finite(result.share_high[j]),
+                "raw": finite(result.raw[j]),
+                "raw_low": finite(result.raw_low[j]),
+                "raw_high": finite(result.raw_high[j]),
             }
             for j, a in enumerate(attributes)
         ],
@@ -185,9 +179,9 @@ def _points(names: Sequence[str], coords: np.ndarray, extra: Mapping[str, np.nda
     return [
         {
             key: name,
-            "x": _num(coords[i, 0]) if dims > 0 else None,
-            "y": _num(coords[i, 1]) if dims > 1 else None,
-            **{k: _num(v[i]) for k, v in extra.items()},
+            "x": finite(coords[i, 0]) if dims > 0 else None,
+            "y": finite(coords[i, 1]) if dims > 1 else None,
+            **{k: finite(v[i]) for k, v in extra.items()},
         }
         for i, name in enumerate(names)
     ]
@@ -207,12 +201,12 @@ def _map(result: ImageMap) -> dict[str, Any]:
             {"mass": result.column_mass, "quality": col_q},
             "attribute",
         ),
-        "inertia": [_num(v) for v in result.inertia],
-        "inertia_share": [_num(v) for v in result.share],
-        "inertia_explained": _num(np.sum(result.share[:dims])),
-        "total_inertia": _num(result.total_inertia),
+        "inertia": [finite(v) for v in result.inertia],
+        "inertia_share": [finite(v) for v in result.share],
+        "inertia_explained": finite(np.sum(result.share[:dims])),
+        "total_inertia": finite(result.total_inertia),
         "n": result.n,
-        "n_eff": _num(result.n_eff),
+        "n_eff": finite(result.n_eff),
         "warnings": list(result.warnings),
         "method": MAP_METHOD,
     }
@@ -234,12 +228,12 @@ def image_map(
 
 def _measure(m: RatioArrays, j: int) -> dict[str, Any]:
     return {
-        "estimate": _num(m.estimate[j]),
-        "se": _num(m.se[j]),
-        "ci_low": _num(m.ci_low[j]),
-        "ci_high": _num(m.ci_high[j]),
+        "estimate": finite(m.estimate[j]),
+        "se": finite(m.se[j]),
+        "ci_low": finite(m.ci_low[j]),
+        "ci_high": finite(m.ci_high[j]),
         "n": int(m.n[j]),
-        "n_eff": _num(m.n_eff[j]),
+        "n_eff": finite(m.n_eff[j]),
         "base_status": str(m.base_status[j]),
     }
 
@@ -248,7 +242,7 @@ def _mental(result: MentalAvailability) -> dict[str, Any]:
     return {
         "entry_points": result.entry_points,
         "buyers": result.buyers,
-        "buyers_n_eff": _num(result.buyers_n_eff),
+        "buyers_n_eff": finite(result.buyers_n_eff),
         "level": result.level,
         "warnings": list(result.warnings),
         "method": MENTAL_METHOD,

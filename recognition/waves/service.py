@@ -13,13 +13,12 @@ the base. Pure: no I/O.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from recognition.figures import SERVICE_FEATURE_PREFIX
+from recognition.figures import SERVICE_FEATURE_PREFIX, finite
 from recognition.stats import CalibrationDesign, PriceLadder, ReplicateWeights, gabor_granger
 from recognition.waves.inputs import WaveInput, segments_of
 
@@ -32,11 +31,6 @@ SERVICE_METHOD = (
     "Recommendation: do not promise when the cost per customer is at least the revenue-maximising price; else "
     "standard when at least half expect it as standard; else a paid add-on at that price"
 )
-
-
-def _num(x: Any) -> float | None:
-    value = float(x)
-    return value if math.isfinite(value) else None
 
 
 def _label(feature: Mapping[str, Any]) -> str:
@@ -70,16 +64,16 @@ def features_asked(
 def _ladder(result: PriceLadder) -> dict[str, Any]:
     return {
         "n": result.n,
-        "n_eff": _num(result.n_eff),
+        "n_eff": finite(result.n_eff),
         "demand": [
             {
                 "price": float(p),
-                "share": _num(result.demand[k]),
-                "share_low": _num(result.demand_low[k]),
-                "share_high": _num(result.demand_high[k]),
-                "revenue": _num(result.revenue[k]),
-                "revenue_low": _num(result.revenue_low[k]),
-                "revenue_high": _num(result.revenue_high[k]),
+                "share": finite(result.demand[k]),
+                "share_low": finite(result.demand_low[k]),
+                "share_high": finite(result.demand_high[k]),
+                "revenue": finite(result.revenue[k]),
+                "revenue_low": finite(result.revenue_low[k]),
+                "revenue_high": finite(result.revenue_high[k]),
             }
             for k, p in enumerate(result.prices)
         ],
@@ -87,10 +81,10 @@ def _ladder(result: PriceLadder) -> dict[str, Any]:
         "best_price_low": result.best_price_low,
         "best_price_high": result.best_price_high,
         "expectations": {
-            k: {"share": _num(v[0]), "low": _num(v[1]), "high": _num(v[2])}
+            k: {"share": finite(v[0]), "low": finite(v[1]), "high": finite(v[2])}
             for k, v in result.expectations.items()
         },
-        "margin": _num(result.margin),
+        "margin": finite(result.margin),
         "recommendation": result.recommendation,
         "recommendation_shares": result.recommendation_shares,
         "flip_probability": result.flip_probability,
