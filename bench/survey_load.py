@@ -160,22 +160,28 @@ async def _respondent(
     jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP-address host
     async with aiohttp.ClientSession(connector=connector, connector_owner=False, cookie_jar=jar) as http:
         url = f"{base}/survey/{wave_id}/start?{entry_query(SECRET, wave_id, pid)}"
+        resp: aiohttp.ClientResponse | None = None  # a page in hand: an answered screen replies with the next
         for _ in range(60):
             if time.monotonic() > deadline:
                 return
-            resp = await _timed(run, http.get(url, allow_redirects=False))
-            if resp.status == 303:
-                url = base + resp.headers["Location"]
-                continue
+            if resp is None:
+                resp = await _timed(run, http.get(url, allow_redirects=False))
+                if resp.status == 303:
+                    url = base + resp.headers["Location"]
+                    resp = None
+                    continue
             form = parse_form(await resp.text())
             if resp.status != 200 or form is None:
                 run.failures += 1
                 return
+            resp = None
             run.pages += 1
             await asyncio.sleep(rng.uniform(0, 2 * think))
             resp = await _timed(
                 run, http.post(base + form.action, data=fill(form, rng, persona), allow_redirects=False)
             )
+            if resp.status == 200:
+                continue
             location = resp.headers.get("Location", "")
             if resp.status != 303:
                 run.failures += 1
@@ -184,6 +190,7 @@ async def _respondent(
                 run.exits += 1
                 return
             url = base + location
+            resp = None
     run.failures += 1
 
 

@@ -10,7 +10,8 @@ availability; each service feature is expected as standard, wanted for a fee or 
 respondent who would pay accepts a price of its ladder when it is at most their own willingness to pay, a lognormal
 draw of known median and spread per feature (:func:`service_wtp`), so the service analysis can be checked against
 the truth. Pages are read from their HTML
-(:func:`panels.simulated.taker.parse_form`) and every redirect is followed like a browser, ending at the exit
+(:func:`panels.simulated.taker.parse_form`; an answered screen replies with the next one) and every redirect is
+followed like a browser, ending at the exit
 the survey sends the walker to, which is the simulator's own return endpoint: that is where the provider learns
 the outcome.
 
@@ -299,26 +300,31 @@ async def walk(
     pause = w.duration * time_scale / EXPECTED_PAGES
     token: str | None = None
     url = w.entry
+    body: str | None = None  # a page in hand: what the last answered screen replied with
     answered = reloads = 0
     for _ in range(MAX_PAGES):
-        headers = {"Cookie": f"{COOKIE}={token}"} if token else {}
-        async with session.get(url, allow_redirects=False, headers=headers) as resp:
-            token = _cookie(resp) or token
-            if resp.status == 503 and reloads < MAX_RELOADS:  # briefly unavailable: wait, then reload
-                reloads += 1
-                await resp.read()
-                await asyncio.sleep(max(1.0, _retry_after(resp) * time_scale))
-                continue
-            if resp.status == 303:
-                nxt = urljoin(url, resp.headers["Location"])
-                if "/survey/" not in nxt:
-                    return await _land(session, nxt, w.participant)
-                url = nxt
-                continue
-            body = await resp.text()
+        if body is None:
+            headers = {"Cookie": f"{COOKIE}={token}"} if token else {}
+            async with session.get(url, allow_redirects=False, headers=headers) as resp:
+                token = _cookie(resp) or token
+                if resp.status == 503 and reloads < MAX_RELOADS:  # briefly unavailable: wait, then reload
+                    reloads += 1
+                    await resp.read()
+                    await asyncio.sleep(max(1.0, _retry_after(resp) * time_scale))
+                    continue
+                if resp.status == 303:
+                    nxt = urljoin(url, resp.headers["Location"])
+                    if "/survey/" not in nxt:
+                        return await _land(session, nxt, w.participant)
+                    url = nxt
+                    continue
+                if resp.status != 200:
+                    return None  # refused or closed
+                body = await resp.text()
         form = parse_form(body)
-        if resp.status != 200 or form is None:
-            return None  # refused, closed or a message page
+        body = None
+        if form is None:
+            return None  # a message page
         if w.kind == "drop_out" and answered >= w.drop_after:
             return None
         await asyncio.sleep(pause)
@@ -329,6 +335,10 @@ async def walk(
             allow_redirects=False,
             headers={"Cookie": f"{COOKIE}={token}"},
         ) as resp:
+            if resp.status == 200:  # the next screen
+                body = await resp.text()
+                answered += 1
+                continue
             await resp.read()
             if resp.status == 503 and reloads < MAX_RELOADS:  # reload the page: it shows where they are
                 reloads += 1
@@ -356,7 +366,7 @@ async def _land(session: aiohttp.ClientSession, exit_url: str, participant: str)
 class WalkerPool:
     """Runs walkers as tasks of the simulator's event loop, at most ``concurrency`` at a time."""
 
-    def __init__(self, *, time_scale: float, concurrency: int = 64, seed: int = 7) -> None:
+    def __init__(self, *, time_scale: float, concurrency: int = 160, seed: int = 7) -> None:
         self.time_scale = time_scale
         self._sem = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()

@@ -222,14 +222,18 @@ async def find_session(
 
 
 async def session_and_answers(
-    conn: asyncpg.Connection, wave_id: int, token_hash: bytes
+    conn: asyncpg.Connection, wave_id: int, token_hash: bytes, *, lock: bool = False, relaxed: bool = False
 ) -> tuple[Session, dict[str, Any]] | None:
-    """The session of a token in ``wave_id`` (not locked) with its respondent's answers so far
-    (:func:`answers_of`), in one statement."""
-    row = await conn.fetchrow(_SESSION.format(extra=_ANSWERS, lock=""), token_hash, wave_id)
+    """The session of a token in ``wave_id`` with its respondent's answers so far (:func:`answers_of`), in one
+    statement; ``lock`` and ``relaxed`` as for :func:`find_session`."""
+    query = _SESSION.format(
+        extra=_ANSWERS + (_RELAXED if relaxed else ""), lock=" FOR UPDATE OF s" if lock else ""
+    )
+    row = await conn.fetchrow(query, token_hash, wave_id)
     if row is None:
         return None
     values = dict(row)
+    values.pop("relaxed", None)
     answers = values.pop("answers")
     return Session(**values), dict(answers)
 
@@ -275,11 +279,23 @@ async def answers_of(conn: asyncpg.Connection, respondent_id: int) -> dict[str, 
     return {r["question_id"]: r["value"] for r in rows}
 
 
-async def save_answers(conn: asyncpg.Connection, respondent_id: int, answers: Mapping[str, Any]) -> None:
-    await conn.executemany(
-        """INSERT INTO answers (respondent_id, question_id, value) VALUES ($1, $2, $3)
-           ON CONFLICT (respondent_id, question_id) DO UPDATE SET value = EXCLUDED.value, answered_at = now()""",
-        [(respondent_id, qid, value) for qid, value in answers.items() if value is not None],
+async def save_answers(
+    conn: asyncpg.Connection, respondent_id: int, answers: Mapping[str, Any], *, shown: str | None = None
+) -> None:
+    """Store a screen's answers (``None`` values are not stored); with ``shown``, record in the same statement
+    that the screen ``shown`` is now shown (:func:`mark_shown`, its commit relaxed alike)."""
+    await conn.execute(
+        """WITH saved AS (
+               INSERT INTO answers (respondent_id, question_id, value)
+               SELECT $1, key, value FROM jsonb_each($2::jsonb)
+               ON CONFLICT (respondent_id, question_id) DO UPDATE SET value = EXCLUDED.value, answered_at = now()
+           )
+           UPDATE survey_sessions SET shown = array_append(shown, $3), updated_at = now()
+           WHERE respondent_id = $1 AND $3::text IS NOT NULL AND NOT ($3 = ANY(shown))
+             AND set_config('synchronous_commit', 'off', true) = 'off'""",
+        respondent_id,
+        {qid: value for qid, value in answers.items() if value is not None},
+        shown,
     )
 
 

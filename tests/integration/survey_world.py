@@ -112,30 +112,38 @@ async def walk(
     max_pages: int = 40,
     stop_after: str | None = None,
 ) -> Visit:
-    """Follow the survey from ``start`` (an entry link or the page URL), answering every page."""
+    """Follow the survey from ``start`` (an entry link or the page URL), answering every page (an answered
+    screen replies with the next one; redirects are followed by hand)."""
     rng = random.Random(seed)
     url = start
     seen: list[str] = []
+    page: tuple[int, str] | None = None  # status and body of a page in hand (a POST's answer)
     for _ in range(max_pages):
-        resp = await client.get(url, allow_redirects=False)
-        if resp.status == 303:
-            location = resp.headers["Location"]
-            if urlsplit(location).netloc:
-                return Visit(location, seen, 303, "")
-            url = location
-            continue
-        body = await resp.text()
+        if page is None:
+            resp = await client.get(url, allow_redirects=False)
+            if resp.status == 303:
+                location = resp.headers["Location"]
+                if urlsplit(location).netloc:
+                    return Visit(location, seen, 303, "")
+                url = location
+                continue
+            page = resp.status, await resp.text()
+        status, body = page
+        page = None
         form = parse_form(body)
         assert form == parse_form_html(body), "the lean page reader and the HTML parser disagree"
-        if resp.status != 200 or form is None:
-            return Visit(None, seen, resp.status, body)
+        if status != 200 or form is None:
+            return Visit(None, seen, status, body)
         fields = fill(form, rng, persona)
         screen = dict(form.hidden).get("screen")
         if screen is not None and stop_after is not None and seen and seen[-1] == stop_after:
-            return Visit(None, seen, resp.status, body)
+            return Visit(None, seen, status, body)
         if screen is not None:
             seen.append(screen)
         resp = await client.post(form.action, data=fields, allow_redirects=False)
+        if resp.status == 200:
+            page = resp.status, await resp.text()
+            continue
         if resp.status != 303:
             return Visit(None, seen, resp.status, await resp.text())
         location = resp.headers["Location"]

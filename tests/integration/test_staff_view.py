@@ -52,10 +52,9 @@ async def _take(client: TestClient, link: str, aware: list[str], says_yes: dict[
     survey = url.path.removesuffix("/start")
     intro = await (await client.get(survey)).text()
     assert 'value="start"' in intro and "as you believe our customers would answer" in intro
-    await client.post(survey, data={"action": "start"}, allow_redirects=False)
+    page = await (await client.post(survey, data={"action": "start"}, allow_redirects=False)).text()
     screens = []
     for _ in range(20):
-        page = await (await client.get(survey)).text()
         found = re.search(r'name="screen" value="([^"]+)"', page)
         if found is None:
             return page
@@ -70,8 +69,8 @@ async def _take(client: TestClient, link: str, aware: list[str], says_yes: dict[
             yes = says_yes.get(attribute, set())
             form = [("screen", screen), *((f"{screen}:{b}", "yes" if b in yes else "no") for b in aware)]
         resp = await client.post(survey, data=form, allow_redirects=False)
-        if resp.status != 303:
-            return await resp.text()
+        assert resp.status == 200, await resp.text()  # the next screen, or the page thanking them at the end
+        page = await resp.text()
     raise AssertionError(f"the survey did not end: {screens}")
 
 
@@ -213,7 +212,7 @@ async def test_staff_answer_through_the_shared_link_are_counted_nowhere_and_the_
         assert math.isclose(row["gap_se"], gap_se)
         assert math.isclose(row["gap_low"], p - estimate - Z * gap_se)
         assert math.isclose(row["gap_high"], p - estimate + Z * gap_se)
-    assert ("aided", "acme") in compared and len(compared) >= 6
+    assert {("aided", "acme"), ("aided", "velo"), ("aided", "kinetic")} <= set(compared) and len(compared) >= 4
     # Velo's aided share, 1 of 2: Wilson's interval is (0.0945, 0.9055)
     assert math.isclose(rows[("aided", "velo")]["staff_low"], 0.09453, abs_tol=1e-4)
     table = list(csv.DictReader(io.StringIO(gap_csv)))

@@ -46,4 +46,4 @@ async def test_a_nul_or_broken_text_in_an_answer_is_refused_on_the_page(
         assert "letters, digits and punctuation" in await resp.text() and stored == []
     else:
         (row,) = stored  # every box the bad text was typed into holds it read as replacement characters
-        assert resp.status == 303 and row["value"] and set(row["value"]) == {"Acme\ufffd\ufffd\ufffd"}
+        assert resp.status == 200 and row["value"] and set(row["value"]) == {"Acme\ufffd\ufffd\ufffd"}

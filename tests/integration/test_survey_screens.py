@@ -71,28 +71,39 @@ async def walk(
     """Take the survey from ``start``: each screen submitted empty first, then answered (``answer`` may change
     the fields a screen is answered with)."""
     rng, url, pages = random.Random(3), start, []
+    html: str | None = None  # a page in hand: an accepted screen replies with the next one
     for _ in range(60):
-        resp = await client.get(url, allow_redirects=False)
-        if resp.status == 303:
-            url = resp.headers["Location"]
-            if urlsplit(url).netloc:
-                return pages
-            continue
-        html = await resp.text()
+        if html is None:
+            resp = await client.get(url, allow_redirects=False)
+            if resp.status == 303:
+                url = resp.headers["Location"]
+                if urlsplit(url).netloc:
+                    return pages
+                continue
+            html = await resp.text()
+            assert resp.status == 200, html
         form = parse_form(html)
-        assert resp.status == 200 and form is not None, html
+        assert form is not None, html
         screen = dict(form.hidden).get("screen")
         if screen is not None:
             empty = await client.post(form.action, data=form.hidden, allow_redirects=False)
             pages.append(Page(screen, html, await empty.text() if empty.status == 422 else None))
+            if empty.status == 200:
+                html = await empty.text()
+                continue
             if empty.status == 303:
-                url = empty.headers["Location"]
+                html, url = None, empty.headers["Location"]
+                if urlsplit(url).netloc:
+                    return pages
                 continue
             assert empty.status == 422
         fields = fill(form, rng) if screen is None else answer(screen, fill(form, rng))
         posted = await client.post(form.action, data=fields, allow_redirects=False)
-        assert posted.status == 303, await posted.text()
-        url = posted.headers["Location"]
+        html = await posted.text()
+        if posted.status == 200:
+            continue
+        assert posted.status == 303, html
+        html, url = None, posted.headers["Location"]
         if urlsplit(url).netloc:
             return pages
     raise AssertionError(f"no end after {[p.screen for p in pages]}")

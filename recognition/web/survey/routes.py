@@ -3,7 +3,8 @@
 ``GET /survey/{wave}/start?pid&exp&sig``  check the link, start or resume the respondent, set the session cookie
                                           (once fieldwork has ended, a newcomer leaves through the over-quota exit)
 ``GET /survey/{wave}``                    the introduction or the current screen
-``POST /survey/{wave}``                   consent / decline, or the answers of the current screen; after the last
+``POST /survey/{wave}``                   consent / decline, or the answers of the current screen, answered with
+                                          the next screen's page (one request per screen); after the last
                                           screen: coding, quality rules and the 303 redirect to the exit URL
 
 Pages are plain HTML forms (no JavaScript). The only cookie is the session token (HttpOnly, SameSite=Lax, path
@@ -29,7 +30,14 @@ from panels.links import TESTER_PREFIX, check_entry
 from recognition import sessions
 from recognition.polls.questionnaire import default_frame
 from recognition.populations import with_derived
-from recognition.questionnaire import LOCKED_AFTER_BRANDS, Questionnaire, can_revisit, next_screen, randomise
+from recognition.questionnaire import (
+    LOCKED_AFTER_BRANDS,
+    Questionnaire,
+    Screen,
+    can_revisit,
+    next_screen,
+    randomise,
+)
 from recognition.sessions import report_token
 from recognition.store import mentions as mentions_store
 from recognition.store import notices, responses
@@ -283,20 +291,23 @@ async def _submit(request: web.Request) -> Reply:
         if isinstance(value, str):
             form.setdefault(name, []).append(value)
     async with request.app[PAGE_POOL].acquire() as conn, conn.transaction():
-        session = (
-            await store.find_session(conn, wave_id, sessions.token_hash(token), lock=True, relaxed=True)
+        found = (
+            await store.session_and_answers(
+                conn, wave_id, sessions.token_hash(token), lock=True, relaxed=True
+            )
             if token
             else None
         )  # page progress is committed relaxed; _end() restores a synchronous commit for the exit
-        if session is None:
+        if found is None:
             return _html(pages.message_page("en", "nosession"), 400)
+        session, answers = found
         questionnaire = await staff_view.questionnaire_for(request.app, conn, session)
         if session.status != "started":
             return _html(pages.message_page(questionnaire.language, "done"))
         if not session.consented:
-            return await _consent(request, conn, session, token, form)
+            return await _consent(request, conn, session, token, questionnaire, answers, form)
         assert token is not None
-        return await _answer(request, conn, session, token, questionnaire, form)
+        return await _answer(request, conn, session, token, questionnaire, answers, form)
 
 
 async def _consent(
@@ -304,6 +315,8 @@ async def _consent(
     conn: asyncpg.Connection,
     session: store.Session,
     token: str | None,
+    questionnaire: Questionnaire,
+    answers: dict[str, Any],
     form: Mapping[str, list[str]],
 ) -> Reply:
     action = (form.get("action") or [""])[0]
@@ -311,7 +324,23 @@ async def _consent(
         return await _end(request, conn, session, token, "screened_out")
     if action == "start":
         await store.consent(conn, session.respondent_id)
+        screen = next_screen(questionnaire, answers)
+        if screen is not None:
+            if screen.id not in session.shown:
+                await store.mark_shown(conn, session.respondent_id, screen.id)
+            return _next_page(session, questionnaire, answers, screen)
     return _see_other(_path(session.wave_id))
+
+
+def _next_page(
+    session: store.Session, questionnaire: Questionnaire, answers: dict[str, Any], screen: Screen
+) -> web.Response:
+    """The page of the respondent's current ``screen`` (already marked shown): what an accepted POST answers
+    with, so a screen costs one request and not a redirect and a second one. Reloading it posts the same form
+    again, which is a stale submission and is sent (303) to the current screen; answers given are final."""
+    line = staff_view.frame(questionnaire, session)
+    path = _path(session.wave_id)
+    return _html(pages.screen_page(questionnaire, screen, answers, session.orders, path, notice=line))
 
 
 async def _answer(
@@ -320,9 +349,9 @@ async def _answer(
     session: store.Session,
     token: str,
     questionnaire: Questionnaire,
+    answers: dict[str, Any],
     form: Mapping[str, list[str]],
 ) -> Reply:
-    answers = await store.answers_of(conn, session.respondent_id)
     screen = next_screen(questionnaire, answers)
     if screen is None:
         return await _finish(request, conn, session, token, questionnaire, answers)
@@ -348,11 +377,13 @@ async def _answer(
             questionnaire, screen, answers, session.orders, action, form=form, errors=errors, notice=line
         )
         return _html(page, 422)
-    await store.save_answers(conn, session.respondent_id, cleaned)
     answers.update({k: v for k, v in cleaned.items() if v is not None})
-    if next_screen(questionnaire, answers) is None:
+    following = next_screen(questionnaire, answers)
+    shown = following.id if following is not None and following.id not in session.shown else None
+    await store.save_answers(conn, session.respondent_id, cleaned, shown=shown)  # one round trip for both
+    if following is None:
         return await _finish(request, conn, session, token, questionnaire, answers)
-    return _see_other(action)
+    return _next_page(session, questionnaire, answers, following)
 
 
 async def _finish(
