@@ -100,6 +100,13 @@ def test_one_expectation_screen_then_the_ladder_from_the_top_price_in_the_polls_
     assert QuestionnaireConfig.from_dict(stored) == questionnaire.config
 
 
+def test_a_feature_not_worded_in_the_polls_language_is_named() -> None:
+    english_only = [FEATURES[0], {**FEATURES[1], "wording": {"en": "phone support in the evening"}}]
+    with pytest.raises(QuestionnaireError) as caught:
+        built({**VALUES, "service_features": english_only})
+    assert caught.value.field == "service_features[1].wording" and "German" in caught.value.reason
+
+
 def test_the_ladder_is_asked_of_payers_only_and_stops_at_the_first_yes() -> None:
     questionnaire = built({**VALUES, "service_features": FEATURES[:1]})
     ids = [q.id for s in questionnaire.screens for q in s.questions]

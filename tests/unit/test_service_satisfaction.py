@@ -54,6 +54,9 @@ def test_one_grid_per_dimension_over_the_brands_used() -> None:
     with pytest.raises(QuestionnaireError) as caught:
         built({**VALUES, "service_satisfaction": ["speed"]})
     assert caught.value.field == "service_satisfaction[0]" and "give it a label" in caught.value.reason
+    with pytest.raises(QuestionnaireError) as caught:
+        built({**VALUES, "service_satisfaction": ["staff", {"id": "returns", "label": {"en": "returns"}}]})
+    assert caught.value.field == "service_satisfaction[1].label" and "German" in caught.value.reason
 
 
 def _rows(n: int, rng: np.random.Generator) -> list[StoredRespondent]:
