@@ -4,12 +4,10 @@ not in the completes the estimates read, not in progress, not at the provider.""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import random
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +37,7 @@ from recognition.store.survey import SurveyAccess
 from recognition.waves.fieldwork import run_wave
 from recognition.waves.testruns import service_test_link, wave_test_links
 from tests.integration import survey_world
+from tests.integration.cli_support import run_command
 from tests.integration.field_support import BRANDS, FAST, ORGANISATION, SLOT, TIME_SCALE, field, make_wave
 
 
@@ -125,27 +124,7 @@ async def test_a_tester_takes_a_fielded_wave_through_its_test_link_and_is_counte
 
 async def _cli(settings: Settings, tmp_path: Path, *args: str) -> tuple[int, str, str]:
     """``recognition test-link *args`` in a process of its own, on the test database: (exit code, out, err)."""
-    config = tmp_path / "recognition.toml"
-    config.write_text(
-        f'[database]\nurl = "{settings.database_url}"\n[survey]\nsecret = "{settings.survey_secret}"\n'
-        '[server]\nbase_url = "https://tracker.example.com"\n'
-    )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "recognition",
-        "test-link",
-        *args,
-        "--data-dir",
-        str(tmp_path),
-        "--config",
-        str(config),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await run_command(settings, tmp_path, "test-link", *args)
 
 
 async def test_the_cli_prints_a_signed_test_link(
