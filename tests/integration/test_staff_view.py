@@ -22,7 +22,6 @@ from recognition.settings import Settings
 from recognition.store import orgs, waves
 from recognition.store import staff as staff_store
 from recognition.store import survey as survey_store
-from recognition.waves.fieldwork import run_wave
 from recognition.waves.staff import open_staff_round
 from tests.integration import survey_world
 from tests.integration.cli_support import run_command
@@ -73,16 +72,12 @@ async def _take(client: TestClient, link: str, aware: list[str], says_yes: dict[
     raise AssertionError(f"the survey did not end: {screens}")
 
 
-async def test_staff_answer_through_the_shared_link_are_counted_nowhere_and_the_gap_is_right(
+async def test_staff_answer_through_the_shared_link_are_stored_as_anonymous_staff_and_the_gap_is_right(
     pool: asyncpg.Pool, settings: Settings
 ) -> None:
     wave_id = await make_wave(pool, target=60)
     async with field(pool, settings) as f:
-        provider = f.provider()
-        try:
-            report = await run_wave(pool, f.settings, wave_id, provider, options=f.options)
-        finally:
-            await provider.aclose()
+        report = await f.publish(pool, wave_id)
         async with pool.acquire() as conn:
             org = await orgs.ensure_organisation(conn, ORGANISATION)
             editor, _ = await orgs.create_key(conn, org, "editor")

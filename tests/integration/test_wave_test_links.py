@@ -34,7 +34,6 @@ from recognition.settings import Settings
 from recognition.store import orgs, responses, waves
 from recognition.store import survey as survey_store
 from recognition.store.survey import SurveyAccess
-from recognition.waves.fieldwork import run_wave
 from recognition.waves.testruns import service_test_link, wave_test_links
 from tests.integration import survey_world
 from tests.integration.cli_support import run_command
@@ -58,11 +57,7 @@ async def test_a_tester_takes_a_fielded_wave_through_its_test_link_and_is_counte
 ) -> None:
     wave_id = await make_wave(pool, target=5)
     async with field(pool, settings) as f:
-        provider = f.provider()
-        try:
-            report = await run_wave(pool, f.settings, wave_id, provider, options=f.options)
-        finally:
-            await provider.aclose()
+        report = await f.publish(pool, wave_id)
         async with pool.acquire() as conn:
             org = await orgs.ensure_organisation(conn, "acme-co")
             editor, _ = await orgs.create_key(conn, org, "editor")
