@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -189,10 +189,16 @@ HIDDEN: tuple[str, ...] = (
 )
 
 
-def finite(value: float) -> float | None:
-    """``value`` as a float, or None when it is NaN or infinite (undefined)."""
-    value = float(value)
-    return value if math.isfinite(value) else None
+def finite(value: float | None) -> float | None:
+    """``value`` as a float, or None when it is None, NaN or infinite (undefined)."""
+    number = math.nan if value is None else float(value)
+    return number if math.isfinite(number) else None
+
+
+def with_interval(name: str, estimate: float, low: float, high: float) -> dict[str, float | None]:
+    """An estimate and its interval as published beside each other: ``name``, ``name_low`` and ``name_high``
+    (each None where undefined, as :func:`finite`)."""
+    return {name: finite(estimate), f"{name}_low": finite(low), f"{name}_high": finite(high)}
 
 
 @dataclass(frozen=True)
@@ -378,16 +384,7 @@ class Trend:
     significant: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "wave_ids": list(self.wave_ids),
-            "slope": self.slope,
-            "se": self.se,
-            "df": self.df,
-            "p_value": self.p_value,
-            "q_value": self.q_value,
-            "change": self.change,
-            "significant": self.significant,
-        }
+        return {**asdict(self), "wave_ids": list(self.wave_ids)}
 
 
 def trends(

@@ -69,16 +69,34 @@ def _need(language: str) -> str:
     return f"give the wording in {LANGUAGE_NAMES[language]}, the language the questionnaire is asked in"
 
 
+def _worded(value: Any, language: str, where: str) -> str:
+    """The text of ``value`` (a text or a language → text table) in ``language``; a :class:`QuestionnaireError`
+    names ``where`` when it has none."""
+    label = _wording(value, language)
+    if label is None:
+        raise QuestionnaireError(where, _need(language))
+    return label
+
+
+def _worded_items(items: Any, language: str, field: str) -> list[tuple[Mapping[str, Any], str]]:
+    """Each item of the definition's ``field`` with its ``wording`` in ``language``; a :class:`QuestionnaireError`
+    names the first item that is not worded in it."""
+    out: list[tuple[Mapping[str, Any], str]] = []
+    for i, item in enumerate(items):
+        wording = item.get("wording") if isinstance(item, Mapping) else None
+        out.append((item, _worded(wording, language, f"{field}[{i}].wording")))
+    return out
+
+
 def _attributes(items: Any, language: str, field: str = "attributes") -> list[Any] | None:
     if items is None:
         return None
     out: list[Any] = []
     for i, item in enumerate(items):
         if isinstance(item, Mapping) and "label" in item:
-            label = _wording(item["label"], language)
-            if label is None:
-                raise QuestionnaireError(f"{field}[{i}].label", _need(language))
-            out.append({"id": item.get("id"), "label": label})
+            out.append(
+                {"id": item.get("id"), "label": _worded(item["label"], language, f"{field}[{i}].label")}
+            )
         elif isinstance(item, Mapping):
             out.append(item.get("id"))
         else:
@@ -89,28 +107,24 @@ def _attributes(items: Any, language: str, field: str = "attributes") -> list[An
 def _entry_points(items: Any, language: str) -> list[dict[str, Any]] | None:
     if not items:
         return None
-    out: list[dict[str, Any]] = []
-    for i, item in enumerate(items):
-        label = _wording(item.get("wording"), language) if isinstance(item, Mapping) else None
-        if label is None:
-            raise QuestionnaireError(f"entry_points[{i}].wording", _need(language))
-        out.append({"id": item.get("id"), "label": label})
-    return out
+    return [
+        {"id": item.get("id"), "label": label}
+        for item, label in _worded_items(items, language, "entry_points")
+    ]
 
 
 def _service_features(items: Any, language: str) -> list[dict[str, Any]] | None:
     if not items:
         return None
-    out: list[dict[str, Any]] = []
-    for i, item in enumerate(items):
-        label = _wording(item.get("wording"), language) if isinstance(item, Mapping) else None
-        if label is None:
-            raise QuestionnaireError(f"service_features[{i}].wording", _need(language))
-        prices = item.get("prices")
-        out.append(
-            {"id": item.get("id"), "label": label, "prices": prices, "currency": item.get("currency", "EUR")}
-        )
-    return out
+    return [
+        {
+            "id": item.get("id"),
+            "label": label,
+            "prices": item.get("prices"),
+            "currency": item.get("currency", "EUR"),
+        }
+        for item, label in _worded_items(items, language, "service_features")
+    ]
 
 
 def screener_levels(population: str, margins: Margins) -> dict[str, dict[str, float]]:

@@ -6,13 +6,12 @@ Pure: no I/O."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from recognition.figures import Figure
+from recognition.figures import Figure, finite
 from recognition.stats import SMOOTHED_LABEL, smooth_trend
 
 MIN_WAVES = 3
@@ -44,10 +43,6 @@ class SmoothedSeries:
     note: str | None
 
 
-def _value(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
-
-
 def smooth_series(
     series: Sequence[Sequence[tuple[int, Figure]]], *, breaks: Iterable[int] = (), level: float = 0.95
 ) -> list[SmoothedSeries]:
@@ -71,15 +66,15 @@ def smooth_series(
         fit = smooth_trend(y, se, level=level)
         smoothed = tuple(
             SmoothedPoint(
-                _value(fit.smoothed[t]),
-                _value(fit.smoothed_se[t]),
-                _value(fit.ci_low[t]),
-                _value(fit.ci_high[t]),
+                finite(fit.smoothed[t]),
+                finite(fit.smoothed_se[t]),
+                finite(fit.ci_low[t]),
+                finite(fit.ci_high[t]),
             )
             for t in range(len(span))
         )
         out.append(
-            SmoothedSeries((None,) * first + smoothed, _value(float(fit.signal_variance)), fit.warnings, None)
+            SmoothedSeries((None,) * first + smoothed, finite(float(fit.signal_variance)), fit.warnings, None)
         )
     return out
 

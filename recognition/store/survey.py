@@ -453,12 +453,12 @@ async def report_done(conn: asyncpg.Connection, respondent_id: int) -> None:
 
 
 async def still_in_survey(conn: asyncpg.Connection, wave_id: int, within_seconds: float) -> int:
-    """Respondents of the wave still taking the survey: started, and shown a page in the last ``within_seconds``
-    (one who left mid-way stops counting once that long has passed)."""
+    """Public respondents (never testers or staff) of the wave still taking the survey: started, and shown a page
+    in the last ``within_seconds`` (one who left mid-way stops counting once that long has passed)."""
     return int(
         await conn.fetchval(
             """SELECT count(*) FROM survey_sessions s JOIN respondents r ON r.id = s.respondent_id
-               WHERE s.wave_id = $1 AND r.status = 'started'
+               WHERE s.wave_id = $1 AND r.status = 'started' AND NOT r.test
                  AND s.updated_at > now() - make_interval(secs => $2)""",
             wave_id,
             float(within_seconds),

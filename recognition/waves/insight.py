@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from recognition.figures import ENTRY_POINT_PREFIX, IMAGE_PREFIX, StatisticsOptions, finite
+from recognition.figures import ENTRY_POINT_PREFIX, IMAGE_PREFIX, StatisticsOptions, finite, with_interval
 from recognition.stats import (
     CalibrationDesign,
     DriverResult,
@@ -108,9 +108,7 @@ def _driver(result: DriverResult, base: str, attributes: Sequence[str]) -> dict[
     return {
         "outcome": result.outcome,
         "base": base,
-        "r_squared": finite(result.r_squared),
-        "r_squared_low": finite(result.r_squared_low),
-        "r_squared_high": finite(result.r_squared_high),
+        **with_interval("r_squared", result.r_squared, result.r_squared_low, result.r_squared_high),
         "n": result.n,
         "rows": result.rows,
         "n_eff": finite(result.n_eff),
@@ -124,13 +122,9 @@ def _driver(result: DriverResult, base: str, attributes: Sequence[str]) -> dict[
         "attributes": [
             {
                 "attribute": a,
-                "share": finite(result.share[j]),
+                **with_interval("share", result.share[j], result.share_low[j], result.share_high[j]),
                 "share_se": finite(result.share_se[j]),
-                "share_low": finite(result.share_low[j]),
-                "share_high": finite(result.share_high[j]),
-                "raw": finite(result.raw[j]),
-                "raw_low": finite(result.raw_low[j]),
-                "raw_high": finite(result.raw_high[j]),
+                **with_interval("raw", result.raw[j], result.raw_low[j], result.raw_high[j]),
             }
             for j, a in enumerate(attributes)
         ],

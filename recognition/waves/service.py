@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from recognition.figures import SERVICE_FEATURE_PREFIX, finite
+from recognition.figures import SERVICE_FEATURE_PREFIX, finite, with_interval
 from recognition.stats import CalibrationDesign, PriceLadder, ReplicateWeights, gabor_granger
 from recognition.waves.inputs import WaveInput, segments_of
 
@@ -68,12 +68,8 @@ def _ladder(result: PriceLadder) -> dict[str, Any]:
         "demand": [
             {
                 "price": float(p),
-                "share": finite(result.demand[k]),
-                "share_low": finite(result.demand_low[k]),
-                "share_high": finite(result.demand_high[k]),
-                "revenue": finite(result.revenue[k]),
-                "revenue_low": finite(result.revenue_low[k]),
-                "revenue_high": finite(result.revenue_high[k]),
+                **with_interval("share", result.demand[k], result.demand_low[k], result.demand_high[k]),
+                **with_interval("revenue", result.revenue[k], result.revenue_low[k], result.revenue_high[k]),
             }
             for k, p in enumerate(result.prices)
         ],

@@ -24,7 +24,7 @@ from recognition import providers
 from recognition.demo import survey_server
 from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
-from recognition.waves.fieldwork import FieldworkOptions
+from recognition.waves.fieldwork import FieldworkOptions, WaveReport, run_wave
 from tests.integration.contract.worlds import WORLDS
 
 BRANDS = [
@@ -97,6 +97,15 @@ class Field:
             return SimulatedProvider(self.sim.url, policy=FAST, **kwargs)
         kind = KINDS[self.name]
         return kind.build(kind.complete(self.credentials), BuildContext(FAST, None))
+
+    async def publish(self, pool: asyncpg.Pool, wave_id: int) -> WaveReport:
+        """Field the wave to its end (published, when all goes well) through an adapter of the provider under
+        test, on this field's settings and options."""
+        provider = self.provider()
+        try:
+            return await run_wave(pool, self.settings, wave_id, provider, options=self.options)
+        finally:
+            await provider.aclose()
 
 
 async def save_credentials(

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from recognition.app import create_app
 from recognition.figures import Figure, WeightingRow
-from recognition.settings import Settings
 from recognition.store import orgs, polls, waves
 from recognition.store.estimates import replace_wave_results
 
@@ -40,12 +37,6 @@ def _row(brand: str, estimate: float, status: str = "ok", metric: str = "aided")
         deff=1.2,
         base_status=status,
     )
-
-
-@pytest.fixture
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
-        yield c
 
 
 @pytest.fixture

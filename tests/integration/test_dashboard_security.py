@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pypdf
@@ -35,12 +34,6 @@ async def tracker(pool: asyncpg.Pool) -> Tracker:
 async def _key(pool: asyncpg.Pool, tracker: Tracker, role: str) -> str:
     async with pool.acquire() as conn:
         return (await orgs.create_key(conn, tracker.org_id, role))[0]
-
-
-@pytest.fixture
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
-        yield c
 
 
 async def test_a_brand_name_with_markup_and_dollars_renders_as_text(

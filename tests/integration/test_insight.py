@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import numpy as np
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from recognition.app import create_app
 from recognition.demo import DEMO_ENTRY_POINTS, ORGANISATION
 from recognition.figures import StatisticsOptions
 from recognition.populations import load_margins
@@ -55,12 +53,6 @@ async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, 
         latest = await waves.latest_published(conn, poll_id)
         assert latest is not None
     return {"poll": poll_id, "wave": latest.id, "keys": keys}
-
-
-@pytest.fixture
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
-        yield c
 
 
 def _auth(world: dict[str, Any]) -> dict[str, str]:

@@ -4,14 +4,12 @@ tamper-proof, filters are validated, and the summary JSON traces every point to 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from recognition.app import create_app
 from recognition.demo import ORGANISATION
 from recognition.settings import Settings
 from recognition.store import objectives, orgs
@@ -47,12 +45,6 @@ async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, 
             },
         )
     return {"poll": poll_id, "keys": keys}
-
-
-@pytest.fixture
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
-        yield c
 
 
 async def _sign_in(client: TestClient, key: str) -> Any:

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import numpy as np
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from recognition.alerts.loop import evaluate_wave, wave_statuses
-from recognition.app import create_app
 from recognition.demo import DEMO_SERVICE_FEATURES, ORGANISATION
 from recognition.figures import StatisticsOptions
 from recognition.populations import load_margins
@@ -48,12 +46,6 @@ async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, 
         latest = await waves.latest_published(conn, poll_id)
         assert latest is not None
     return {"poll": poll_id, "wave": latest.id, "auth": {"Authorization": f"Bearer {key}"}}
-
-
-@pytest.fixture
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
-        yield c
 
 
 def _accepted(answers: dict[str, Any], feature: dict[str, Any]) -> tuple[float, float, float]:
@@ -145,14 +137,12 @@ async def test_the_service_analysis_is_tracked_over_the_waves_and_served_as_csv(
 
 
 async def test_a_limit_on_dissatisfaction_raises_an_alert_like_every_objective(
-    client: TestClient, pool: asyncpg.Pool, world: dict[str, Any]
+    client: TestClient, pool: asyncpg.Pool, world: dict[str, Any], demo_keys: dict[str, str]
 ) -> None:
     """The demo asks satisfaction with delivery times of everyone who used a brand; the share dissatisfied with
     Acme is a published figure among its raters, and "at most 1% dissatisfied" is breached and raises an alert."""
     async with pool.acquire() as conn:
         figures = await estimates_store.figures_by_key(conn, world["wave"])
-        org = await orgs.organisation_id(conn, ORGANISATION)
-        editor = (await orgs.create_key(conn, org, "editor"))[0]
     figure = figures[("service.dissatisfied.delivery_times", "acme", "all", "total")]
     assert figure.shown and 0 < figure.estimate < 0.4  # type: ignore[operator]
     raters = figures[("aided", "acme", "all", "total")].n
@@ -165,7 +155,9 @@ async def test_a_limit_on_dissatisfaction_raises_an_alert_like_every_objective(
         "label": "no more than 1% dissatisfied with delivery times",
     }
     resp = await client.post(
-        f"/api/v1/polls/{world['poll']}/objectives", headers={"Authorization": f"Bearer {editor}"}, json=limit
+        f"/api/v1/polls/{world['poll']}/objectives",
+        headers={"Authorization": f"Bearer {demo_keys['editor']}"},
+        json=limit,
     )
     assert resp.status == 201, await resp.text()
     objective_id = (await resp.json())["id"]
@@ -180,12 +172,9 @@ async def test_a_limit_on_dissatisfaction_raises_an_alert_like_every_objective(
 
 
 async def test_the_poll_page_shows_the_service_recommendations(
-    client: TestClient, pool: asyncpg.Pool, world: dict[str, Any]
+    client: TestClient, world: dict[str, Any], demo_keys: dict[str, str]
 ) -> None:
-    async with pool.acquire() as conn:
-        org = await orgs.organisation_id(conn, ORGANISATION)
-        viewer = (await orgs.create_key(conn, org, "viewer"))[0]
-    assert (await sign_in(client, viewer)).status == 303
+    assert (await sign_in(client, demo_keys["viewer"])).status == 303
     html = await (await client.get(f"/dashboard/polls/{world['poll']}")).text()
     section = html[html.index('id="h-service"') :]
     section = section[: section.index("</section>")]

@@ -6,7 +6,6 @@ share link) show the three lists."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -38,12 +37,6 @@ async def world(pool: asyncpg.Pool, demo_template: dict[str, Any]) -> dict[str, 
         "keys": keys,
         "auth": {role: {"Authorization": f"Bearer {k}"} for role, k in keys.items()},
     }
-
-
-@pytest.fixture
-async def client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings, pool=pool))) as c:
-        yield c
 
 
 def _where(promise: dict[str, Any], feature: str) -> tuple[str, dict[str, Any]]:

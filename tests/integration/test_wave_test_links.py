@@ -4,13 +4,14 @@ not in the completes the estimates read, not in progress, not at the provider.""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import random
-import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
@@ -33,8 +34,9 @@ from recognition.settings import Settings
 from recognition.store import orgs, responses, waves
 from recognition.store import survey as survey_store
 from recognition.store.survey import SurveyAccess
-from recognition.waves.fieldwork import run_wave
-from recognition.waves.testruns import wave_test_links
+from recognition.waves.testruns import service_test_link, wave_test_links
+from tests.integration import survey_world
+from tests.integration.cli_support import run_command
 from tests.integration.field_support import BRANDS, FAST, ORGANISATION, SLOT, TIME_SCALE, field, make_wave
 
 
@@ -55,11 +57,7 @@ async def test_a_tester_takes_a_fielded_wave_through_its_test_link_and_is_counte
 ) -> None:
     wave_id = await make_wave(pool, target=5)
     async with field(pool, settings) as f:
-        provider = f.provider()
-        try:
-            report = await run_wave(pool, f.settings, wave_id, provider, options=f.options)
-        finally:
-            await provider.aclose()
+        report = await f.publish(pool, wave_id)
         async with pool.acquire() as conn:
             org = await orgs.ensure_organisation(conn, "acme-co")
             editor, _ = await orgs.create_key(conn, org, "editor")
@@ -121,27 +119,7 @@ async def test_a_tester_takes_a_fielded_wave_through_its_test_link_and_is_counte
 
 async def _cli(settings: Settings, tmp_path: Path, *args: str) -> tuple[int, str, str]:
     """``recognition test-link *args`` in a process of its own, on the test database: (exit code, out, err)."""
-    config = tmp_path / "recognition.toml"
-    config.write_text(
-        f'[database]\nurl = "{settings.database_url}"\n[survey]\nsecret = "{settings.survey_secret}"\n'
-        '[server]\nbase_url = "https://tracker.example.com"\n'
-    )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "recognition",
-        "test-link",
-        *args,
-        "--data-dir",
-        str(tmp_path),
-        "--config",
-        str(config),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    return await run_command(settings, tmp_path, "test-link", *args)
 
 
 async def test_the_cli_prints_a_signed_test_link(
@@ -234,3 +212,35 @@ async def test_cints_test_run_through_the_api_and_the_cli_and_its_refusal_named_
     assert cli_refused[0] == 2 and cause in cli_refused[2] and "Traceback" not in cli_refused[2]
     assert given.status == 200 and links["provider_test_url"] == f"{sim.url}/cint-exchange/test/{tg}"
     assert cli_given[0] == 0 and json.loads(cli_given[1])["provider_test_url"] == links["provider_test_url"]
+
+
+async def test_a_tester_sitting_in_the_survey_does_not_hold_the_wave_open(
+    pool: asyncpg.Pool, make_client: Callable[..., Any], world: survey_world.World
+) -> None:
+    """Only public respondents midway through the survey keep a closing wave waiting for them (and count as in
+    the survey, not as drop-outs, in its fieldwork); a tester who stopped midway is neither."""
+    link, _ = service_test_link(
+        "https://tracker.example.com", survey_world.access(world.wave_id), datetime.now(UTC)
+    )
+    tester, public = await make_client(), await make_client()
+    url = urlsplit(link)
+    tested = await survey_world.walk(tester, f"{url.path}?{url.query}", stop_after="aided")
+    answering = await survey_world.walk(
+        public, survey_world.entry(world.wave_id, "P-MIDWAY"), stop_after="aided"
+    )
+    async with pool.acquire() as conn:
+        org = await orgs.ensure_organisation(conn, "survey-org")
+        viewer, _ = await orgs.create_key(conn, org, "viewer")
+        started = await conn.fetch(
+            "SELECT kind FROM respondents WHERE wave_id = $1 AND status = 'started' ORDER BY kind",
+            world.wave_id,
+        )
+        waiting = await survey_store.still_in_survey(conn, world.wave_id, 60.0)
+    fieldwork = await (
+        await public.get(
+            f"/api/v1/waves/{world.wave_id}/fieldwork", headers={"Authorization": f"Bearer {viewer}"}
+        )
+    ).json()
+    assert tested.pages[-1] == answering.pages[-1] == "aided" and tested.exit_url is None
+    assert [r["kind"] for r in started] == ["public", "test"]  # both sit in the survey
+    assert waiting == 1 and fieldwork["in_survey"] == 1 and fieldwork["drop_outs"] == 0

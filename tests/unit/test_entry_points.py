@@ -15,47 +15,29 @@ from panels.simulated.respondents import SimulatedRespondent
 from panels.simulated.taker import PageForm
 from panels.simulated.walkers import Walker, answer_page
 from recognition.figures import StatisticsOptions
-from recognition.polls.questionnaire import definition_config, screener_levels
-from recognition.populations import load_margins
-from recognition.questionnaire import QuestionnaireConfig, QuestionnaireError, build, derive_indicators
+from recognition.questionnaire import QuestionnaireConfig, QuestionnaireError, derive_indicators
 from recognition.questionnaire.versions import comparability_changes, version_key
 from recognition.waves.compute import estimate_figures, weigh
 from recognition.waves.inputs import build_input
 from recognition.waves.insight import mental
+from tests.unit.poll_support import KEY_WITHOUT_MODULES, VALUES, built, config_data, respondents
 
-BRANDS = [{"id": "acme", "name": "Acme"}, {"id": "stride", "name": "Stride"}, {"id": "velo", "name": "Velo"}]
-VALUES: dict[str, Any] = {
-    "population": "de",
-    "language": "de",
-    "category": "Sportbekleidung",
-    "category_wording": {"de": "Sportbekleidung"},
-    "own_brand": "acme",
-    "brands": BRANDS,
-    "attributes": None,
-    "modules": None,
-}
-#: The version key of VALUES' questionnaire as it was before entry points existed: it must never move.
-KEY_WITHOUT_ENTRY_POINTS = "29279a9cca0bd83e7232794aa959b4892e82511ca8ec0f4fe46717c793cd4c2e"
 ENTRY_POINTS = [
     {"id": "run", "wording": {"en": "for a run", "de": "für einen Lauf"}},
     {"id": "commute", "wording": {"en": "on the way to work", "de": "auf dem Weg zur Arbeit"}},
 ]
 
 
-def _built(values: dict[str, Any]) -> Any:
-    return build(definition_config(values), screener_levels("de", load_margins("de")))
-
-
 def test_a_poll_without_entry_points_keeps_its_questionnaire_and_version() -> None:
-    questionnaire = _built(VALUES)
-    assert version_key(questionnaire) == KEY_WITHOUT_ENTRY_POINTS
+    questionnaire = built(VALUES)
+    assert version_key(questionnaire) == KEY_WITHOUT_MODULES
     assert "entry_points" not in questionnaire.config.to_dict()
     assert not [s for s in questionnaire.screens if s.module == "entry_points"]
-    assert version_key(_built({**VALUES, "entry_points": None})) == KEY_WITHOUT_ENTRY_POINTS
+    assert version_key(built({**VALUES, "entry_points": None})) == KEY_WITHOUT_MODULES
 
 
 def test_one_pick_any_screen_per_situation_after_image_in_the_polls_language() -> None:
-    questionnaire = _built({**VALUES, "entry_points": ENTRY_POINTS})
+    questionnaire = built({**VALUES, "entry_points": ENTRY_POINTS})
     ids = [s.id for s in questionnaire.screens]
     assert ids.index("entry_point.run") > max(i for i, s in enumerate(ids) if s.startswith("image."))
     assert ids.index("entry_point.commute") == ids.index("entry_point.run") + 1
@@ -68,15 +50,15 @@ def test_one_pick_any_screen_per_situation_after_image_in_the_polls_language() -
     assert question.brand_filter is not None and question.brand_filter.question_id == "aided"
     assert [o.code for o in question.options] == ["acme", "stride", "velo", "none"]
     assert question.options[-1].exclusive and question.options[-1].label == "Keine davon"
-    english = _built(
+    english = built(
         {**VALUES, "language": "en", "category_wording": {"en": "sportswear"}, "entry_points": ENTRY_POINTS}
     )
     assert english.question("entry_point.run").prompt == (
         "Thinking of sportswear for a run: which of these brands come to mind?"
     )
     # part of the version: adding the situations is a change, named as such
-    assert version_key(questionnaire) != KEY_WITHOUT_ENTRY_POINTS
-    assert sorted(comparability_changes(_built(VALUES), questionnaire)) == [
+    assert version_key(questionnaire) != KEY_WITHOUT_MODULES
+    assert sorted(comparability_changes(built(VALUES), questionnaire)) == [
         "question 'entry_point.commute' added",
         "question 'entry_point.run' added",
     ]
@@ -98,25 +80,20 @@ def test_one_pick_any_screen_per_situation_after_image_in_the_polls_language() -
     ],
 )
 def test_the_questionnaire_refuses_bad_entry_points(entry_points: Any, field: str, words: str) -> None:
-    data = {
-        "brands": [{**BRANDS[0], "own": True}, *BRANDS[1:]],
-        "category": "x",
-        "entry_points": entry_points,
-    }
     with pytest.raises(QuestionnaireError) as caught:
-        QuestionnaireConfig.from_dict(data)
+        QuestionnaireConfig.from_dict(config_data(entry_points=entry_points))
     assert caught.value.field == field and words in caught.value.reason
 
 
 def test_a_situation_not_worded_in_the_polls_language_is_named() -> None:
     english_only = [{"id": "run", "wording": {"en": "for a run"}}, ENTRY_POINTS[1]]
     with pytest.raises(QuestionnaireError) as caught:
-        _built({**VALUES, "entry_points": english_only})
+        built({**VALUES, "entry_points": english_only})
     assert caught.value.field == "entry_points[0].wording" and "German" in caught.value.reason
 
 
 def test_answers_become_indicators_for_mental_availability_but_no_figure() -> None:
-    questionnaire = _built({**VALUES, "entry_points": ENTRY_POINTS})
+    questionnaire = built({**VALUES, "entry_points": ENTRY_POINTS})
     base = {"unaided": "dont_know", "aided": ["acme", "stride"], "screener.age": "18-29"}
     people = [
         {**base, "entry_point.run": ["acme", "stride"], "entry_point.commute": ["none"]},
@@ -126,14 +103,7 @@ def test_answers_become_indicators_for_mental_availability_but_no_figure() -> No
     derived = derive_indicators(questionnaire, people[0], [])
     assert derived["entry_point.run"] == {"acme": 1, "stride": 1, "velo": 0}
     assert derived["entry_point.commute"] == {"acme": 0, "stride": 0, "velo": 0}
-
-    class Row:
-        def __init__(self, i: int, answers: dict[str, Any]) -> None:
-            self.id, self.answers, self.demographics = i, answers, {"age": "18-29"}
-
-    inp = build_input(
-        [Row(i, a) for i, a in enumerate(people)], ["acme", "stride", "velo"], ["age"], questionnaire
-    )
+    inp = build_input(respondents(people), ["acme", "stride", "velo"], ["age"], questionnaire)
     assert np.array_equal(inp.indicators[("entry_point.commute", "stride")], [0, 1, 0])
     options = StatisticsOptions()
     result = weigh(inp, {"age": {"18-29": 1.0}}, options)

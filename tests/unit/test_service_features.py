@@ -24,29 +24,15 @@ from panels.simulated.walkers import (
     service_wtp_median,
 )
 from recognition.figures import StatisticsOptions
-from recognition.polls.questionnaire import definition_config, screener_levels
-from recognition.populations import load_margins
-from recognition.questionnaire import QuestionnaireConfig, QuestionnaireError, build, derive_indicators
+from recognition.questionnaire import QuestionnaireConfig, QuestionnaireError, derive_indicators
 from recognition.questionnaire.flow import next_screen
 from recognition.questionnaire.versions import comparability_changes, version_key
 from recognition.waves.compute import estimate_figures, weigh
 from recognition.waves.inputs import build_input
 from recognition.waves.insight import compute_insight
 from recognition.waves.service import features_asked
+from tests.unit.poll_support import KEY_WITHOUT_MODULES, VALUES, built, config_data, respondents
 
-BRANDS = [{"id": "acme", "name": "Acme"}, {"id": "stride", "name": "Stride"}, {"id": "velo", "name": "Velo"}]
-VALUES: dict[str, Any] = {
-    "population": "de",
-    "language": "de",
-    "category": "Sportbekleidung",
-    "category_wording": {"de": "Sportbekleidung"},
-    "own_brand": "acme",
-    "brands": BRANDS,
-    "attributes": None,
-    "modules": None,
-}
-#: The version key of VALUES' questionnaire before service features existed (as in test_entry_points).
-KEY_WITHOUT_SERVICE = "29279a9cca0bd83e7232794aa959b4892e82511ca8ec0f4fe46717c793cd4c2e"
 FEATURES = [
     {
         "id": "install",
@@ -65,19 +51,15 @@ FEATURES = [
 ]
 
 
-def _built(values: dict[str, Any]) -> Any:
-    return build(definition_config(values), screener_levels("de", load_margins("de")))
-
-
 def test_a_poll_without_service_features_keeps_its_questionnaire_and_version() -> None:
-    questionnaire = _built(VALUES)
-    assert version_key(questionnaire) == KEY_WITHOUT_SERVICE
+    questionnaire = built(VALUES)
+    assert version_key(questionnaire) == KEY_WITHOUT_MODULES
     assert "service_features" not in questionnaire.config.to_dict()
-    assert version_key(_built({**VALUES, "service_features": None})) == KEY_WITHOUT_SERVICE
+    assert version_key(built({**VALUES, "service_features": None})) == KEY_WITHOUT_MODULES
 
 
 def test_one_expectation_screen_then_the_ladder_from_the_top_price_in_the_polls_language() -> None:
-    questionnaire = _built({**VALUES, "service_features": FEATURES})
+    questionnaire = built({**VALUES, "service_features": FEATURES})
     ids = [s.id for s in questionnaire.screens]
     start = ids.index("competitor_reason") + 1
     assert ids[start : start + 4] == [
@@ -99,15 +81,15 @@ def test_one_expectation_screen_then_the_ladder_from_the_top_price_in_the_polls_
     assert questionnaire.question("service.install.at.49.5").prompt == (
         "Würden Sie Aufbau zu Hause bei Acme für 49,50 EUR dazukaufen?"
     )
-    english = _built(
+    english = built(
         {**VALUES, "language": "en", "category_wording": {"en": "sportswear"}, "service_features": FEATURES}
     )
     assert english.question("service.install.at.49.5").prompt == (
         "Would you buy home installation from Acme for EUR 49.50?"
     )
     assert english.question("service.install").options[0].label == "I would expect it as standard"
-    assert version_key(questionnaire) != KEY_WITHOUT_SERVICE
-    assert "question 'service.install.at.20' added" in comparability_changes(_built(VALUES), questionnaire)
+    assert version_key(questionnaire) != KEY_WITHOUT_MODULES
+    assert "question 'service.install.at.20' added" in comparability_changes(built(VALUES), questionnaire)
     stored = questionnaire.config.to_dict()
     assert stored["service_features"][0] == {
         "id": "install",
@@ -118,8 +100,15 @@ def test_one_expectation_screen_then_the_ladder_from_the_top_price_in_the_polls_
     assert QuestionnaireConfig.from_dict(stored) == questionnaire.config
 
 
+def test_a_feature_not_worded_in_the_polls_language_is_named() -> None:
+    english_only = [FEATURES[0], {**FEATURES[1], "wording": {"en": "phone support in the evening"}}]
+    with pytest.raises(QuestionnaireError) as caught:
+        built({**VALUES, "service_features": english_only})
+    assert caught.value.field == "service_features[1].wording" and "German" in caught.value.reason
+
+
 def test_the_ladder_is_asked_of_payers_only_and_stops_at_the_first_yes() -> None:
-    questionnaire = _built({**VALUES, "service_features": FEATURES[:1]})
+    questionnaire = built({**VALUES, "service_features": FEATURES[:1]})
     ids = [q.id for s in questionnaire.screens for q in s.questions]
     done = {q: "x" for q in ids[: ids.index("service.install")]}
     answers: dict[str, Any] = {**done, "service.install": "standard"}
@@ -168,31 +157,19 @@ def test_the_ladder_is_asked_of_payers_only_and_stops_at_the_first_yes() -> None
     ],
 )
 def test_the_questionnaire_refuses_bad_service_features(features: Any, field: str, words: str) -> None:
-    data = {
-        "brands": [{**BRANDS[0], "own": True}, *BRANDS[1:]],
-        "category": "x",
-        "service_features": features,
-    }
     with pytest.raises(QuestionnaireError) as caught:
-        QuestionnaireConfig.from_dict(data)
+        QuestionnaireConfig.from_dict(config_data(service_features=features))
     assert caught.value.field == field and words in caught.value.reason
 
 
 def test_answers_are_read_by_the_service_analysis_but_are_no_figure() -> None:
-    questionnaire = _built({**VALUES, "service_features": FEATURES[:1]})
+    questionnaire = built({**VALUES, "service_features": FEATURES[:1]})
     base = {"unaided": "dont_know", "aided": ["acme"], "screener.age": "18-29"}
     people = [
         {**base, "service.install": "pay", "service.install.at.49.5": "yes"},
         {**base, "service.install": "not_needed"},
     ]
-
-    class Row:
-        def __init__(self, i: int, answers: dict[str, Any]) -> None:
-            self.id, self.answers, self.demographics = i, answers, {"age": "18-29"}
-
-    inp = build_input(
-        [Row(i, a) for i, a in enumerate(people)], ["acme", "stride", "velo"], ["age"], questionnaire
-    )
+    inp = build_input(respondents(people), ["acme", "stride", "velo"], ["age"], questionnaire)
     assert list(inp.indicators[("service_feature.install.wtp", "acme")]) == [49.5, 0.0]
     options = StatisticsOptions()
     figures = estimate_figures(inp, weigh(inp, {"age": {"18-29": 1.0}}, options), options)
@@ -251,27 +228,25 @@ def test_the_wave_insight_analyses_each_feature_among_customers_and_potential_cu
         "category_wording": {"en": "sportswear"},
         "service_features": features,
     }
-    questionnaire = _built(values)
+    questionnaire = built(values)
     rng = np.random.default_rng(4)
     ages = ["18-29", "30-44"]
 
-    class Row:
-        def __init__(self, i: int) -> None:
-            self.id, self.demographics = i, {"age": ages[i % 2]}
-            status = "current" if i % 3 == 0 else "never"
-            self.answers: dict[str, Any] = {
-                "unaided": "dont_know",
-                "aided": ["acme"],
-                "usage": {"acme": status},
-                "screener.age": ages[i % 2],
-            }
-            for f in ("install", "evening"):
-                expectation = str(rng.choice(["standard", "pay", "not_needed"], p=[0.2, 0.6, 0.2]))
-                self.answers |= _ladder_answers(
-                    f, prices, 30 * float(np.exp(rng.normal(0, 0.5))), expectation
-                )
+    def answers(i: int) -> dict[str, Any]:
+        status = "current" if i % 3 == 0 else "never"
+        said: dict[str, Any] = {
+            "unaided": "dont_know",
+            "aided": ["acme"],
+            "usage": {"acme": status},
+            "screener.age": ages[i % 2],
+        }
+        for f in ("install", "evening"):
+            expectation = str(rng.choice(["standard", "pay", "not_needed"], p=[0.2, 0.6, 0.2]))
+            said |= _ladder_answers(f, prices, 30 * float(np.exp(rng.normal(0, 0.5))), expectation)
+        return said
 
-    inp = build_input([Row(i) for i in range(300)], ["acme", "stride", "velo"], ["age"], questionnaire)
+    people = respondents([answers(i) for i in range(300)], ages)
+    inp = build_input(people, ["acme", "stride", "velo"], ["age"], questionnaire)
     asked = features_asked(features, questionnaire.config.to_dict())
     assert [f["cost"] for f in asked] == [12.0, 200.0] and asked[0]["prices"] == prices
     margins = {"age": {"18-29": 0.5, "30-44": 0.5}}

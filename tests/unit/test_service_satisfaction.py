@@ -20,35 +20,19 @@ from recognition.figures import StatisticsOptions
 from recognition.labels import metric_name
 from recognition.polls.checks import check_objective
 from recognition.polls.model import Objective, Poll
-from recognition.polls.questionnaire import definition_config, screener_levels
-from recognition.populations import load_margins
-from recognition.questionnaire import QuestionnaireError, build, derive_indicators
+from recognition.questionnaire import QuestionnaireError, derive_indicators
 from recognition.questionnaire.versions import version_key
+from recognition.store.responses import StoredRespondent
 from recognition.waves.compute import estimate_figures, weigh
 from recognition.waves.inputs import build_input
+from tests.unit.poll_support import BRANDS, KEY_WITHOUT_MODULES, VALUES, built, respondents
 
-BRANDS = [{"id": "acme", "name": "Acme"}, {"id": "stride", "name": "Stride"}, {"id": "velo", "name": "Velo"}]
-VALUES: dict[str, Any] = {
-    "population": "de",
-    "language": "de",
-    "category": "Sportbekleidung",
-    "category_wording": {"de": "Sportbekleidung"},
-    "own_brand": "acme",
-    "brands": BRANDS,
-    "attributes": None,
-    "modules": None,
-}
-KEY_WITHOUT_SERVICE = "29279a9cca0bd83e7232794aa959b4892e82511ca8ec0f4fe46717c793cd4c2e"
 DIMENSIONS = ["delivery_times", "staff", {"id": "returns", "label": {"de": "Rückgabe", "en": "returns"}}]
 
 
-def _built(values: dict[str, Any]) -> Any:
-    return build(definition_config(values), screener_levels("de", load_margins("de")))
-
-
 def test_one_grid_per_dimension_over_the_brands_used() -> None:
-    assert version_key(_built({**VALUES, "service_satisfaction": None})) == KEY_WITHOUT_SERVICE
-    questionnaire = _built({**VALUES, "service_satisfaction": DIMENSIONS})
+    assert version_key(built({**VALUES, "service_satisfaction": None})) == KEY_WITHOUT_MODULES
+    questionnaire = built({**VALUES, "service_satisfaction": DIMENSIONS})
     ids = [s.id for s in questionnaire.screens]
     start = ids.index("competitor_reason") + 1
     assert ids[start : start + 3] == [
@@ -61,36 +45,37 @@ def test_one_grid_per_dimension_over_the_brands_used() -> None:
     assert question.brand_filter is not None and question.brand_filter.name == "used_brands"
     assert [o.code for o in question.options][-2:] == ["dissatisfied", "very_dissatisfied"]
     assert questionnaire.question("satisfaction.returns").prompt.endswith("Rückgabe?")
-    english = _built(
+    english = built(
         {**VALUES, "language": "en", "category_wording": {"en": "x"}, "service_satisfaction": DIMENSIONS}
     )
     assert english.question("satisfaction.staff").prompt == (
         "How satisfied are you with these brands on: Helpful and courteous staff?"
     )
     with pytest.raises(QuestionnaireError) as caught:
-        _built({**VALUES, "service_satisfaction": ["speed"]})
+        built({**VALUES, "service_satisfaction": ["speed"]})
     assert caught.value.field == "service_satisfaction[0]" and "give it a label" in caught.value.reason
+    with pytest.raises(QuestionnaireError) as caught:
+        built({**VALUES, "service_satisfaction": ["staff", {"id": "returns", "label": {"en": "returns"}}]})
+    assert caught.value.field == "service_satisfaction[1].label" and "German" in caught.value.reason
 
 
-def _rows(n: int, rng: np.random.Generator) -> list[Any]:
-    class Row:
-        def __init__(self, i: int) -> None:
-            self.id, self.demographics = i, {"age": "18-29"}
-            used = ["acme"] if i % 2 == 0 else ["stride"]
-            grid = {b: ("dissatisfied" if rng.random() < 0.3 else "satisfied") for b in used}
-            self.answers = {
-                "unaided": "dont_know",
-                "aided": ["acme", "stride"],
-                "screener.age": "18-29",
-                "usage": {b: "current" for b in used},
-                "satisfaction.delivery_times": grid,
-            }
+def _rows(n: int, rng: np.random.Generator) -> list[StoredRespondent]:
+    def answers(i: int) -> dict[str, Any]:
+        used = ["acme"] if i % 2 == 0 else ["stride"]
+        grid = {b: ("dissatisfied" if rng.random() < 0.3 else "satisfied") for b in used}
+        return {
+            "unaided": "dont_know",
+            "aided": ["acme", "stride"],
+            "screener.age": "18-29",
+            "usage": {b: "current" for b in used},
+            "satisfaction.delivery_times": grid,
+        }
 
-    return [Row(i) for i in range(n)]
+    return respondents([answers(i) for i in range(n)])
 
 
 def test_the_share_dissatisfied_is_a_figure_among_the_raters_and_objectives_judge_it() -> None:
-    questionnaire = _built({**VALUES, "service_satisfaction": ["delivery_times"]})
+    questionnaire = built({**VALUES, "service_satisfaction": ["delivery_times"]})
     derived = derive_indicators(
         questionnaire,
         {

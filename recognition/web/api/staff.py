@@ -6,13 +6,13 @@ answer and what the public says (:mod:`recognition.reports.staff_gap`), as JSON 
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
 
 from recognition.errors import UserError
+from recognition.figures import finite
 from recognition.reports.staff_gap import METHOD, StaffGapView, staff_gap_view
 from recognition.store import staff as staff_store
 from recognition.store.staff import StaffRound
@@ -78,10 +78,6 @@ GAP = {
 COLUMNS = tuple(ROW["properties"])
 
 
-def _num(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) else value
-
-
 def gap_rows(view: StaffGapView) -> list[dict[str, Any]]:
     """The view's rows as the API writes them (one flat record per item)."""
     out = []
@@ -102,10 +98,10 @@ def gap_rows(view: StaffGapView) -> list[dict[str, Any]]:
                 "staff_high": r.staff_high,
                 "public_estimate": p.estimate if p else None,
                 "public_se": p.se if p else None,
-                "public_low": _num(p.ci_low) if p else None,
-                "public_high": _num(p.ci_high) if p else None,
+                "public_low": finite(p.ci_low) if p else None,
+                "public_high": finite(p.ci_high) if p else None,
                 "public_n": p.n if p else None,
-                "public_n_eff": _num(p.n_eff) if p else None,
+                "public_n_eff": finite(p.n_eff) if p else None,
                 "gap": r.gap,
                 "gap_se": r.gap_se,
                 "gap_low": r.gap_low,
