@@ -194,7 +194,8 @@ async def test_staff_answer_through_the_shared_link_are_stored_as_anonymous_staf
         assert math.isclose(row["gap_se"], gap_se)
         assert math.isclose(row["gap_low"], p - estimate - Z * gap_se)
         assert math.isclose(row["gap_high"], p - estimate + Z * gap_se)
-    assert {("aided", "acme"), ("aided", "velo"), ("aided", "kinetic")} <= set(compared) and len(compared) >= 4
+    aided = {("aided", "acme"), ("aided", "velo"), ("aided", "kinetic")}  # bases of every respondent
+    assert aided <= set(compared) and len(compared) >= 4
     # Velo's aided share, 1 of 2: Wilson's interval is (0.0945, 0.9055)
     assert math.isclose(rows[("aided", "velo")]["staff_low"], 0.09453, abs_tol=1e-4)
     table = list(csv.DictReader(io.StringIO(gap_csv)))
