@@ -31,6 +31,7 @@ import contextlib
 import logging
 import math
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -50,7 +51,10 @@ KINDS = ("normal", "speeder", "straight_liner", "drop_out")
 P_SPEEDER = 0.06
 P_STRAIGHT_LINER = 0.05
 P_DROP_OUT = 0.08
-EXPECTED_PAGES = 16  # pages of the default questionnaire, to spread the think time
+#: Pages a walker expects before a page says how many there are (``<progress max="n">`` of the screens): the
+#: walker's whole duration is spread over the questionnaire's pages, however long it is.
+EXPECTED_PAGES = 16
+_PROGRESS_MAX = re.compile(r'<progress\b[^>]*\smax="(\d+)"')
 MAX_PAGES = 60
 #: Times a respondent reloads a page the survey said was briefly unavailable (503) before giving up (waiting at
 #: least a second each time, however fast the simulation runs: a person does not reload faster).
@@ -322,6 +326,9 @@ async def walk(
                     return None  # refused or closed
                 body = await resp.text()
         form = parse_form(body)
+        steps = _PROGRESS_MAX.search(body)
+        if steps is not None:  # the screens of the questionnaire, and the introduction
+            pause = w.duration * time_scale / (int(steps.group(1)) + 1)
         body = None
         if form is None:
             return None  # a message page

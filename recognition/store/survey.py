@@ -194,11 +194,12 @@ class Session:
     poll_updated_at: datetime
     test: bool = False  # not public (test link, staff round): finishes in any wave state, never counted
     kind: str = "public"  # public | test | staff
+    updated_at: datetime | None = None  # the session's last change, as read (see :func:`save_answers`)
 
 
 _SESSION = """SELECT s.respondent_id, s.wave_id, r.status, s.exit_ref, s.orders, s.shown,
                    s.consented_at IS NOT NULL AS consented, w.poll_id, w.questionnaire_version,
-                   p.updated_at AS poll_updated_at, r.test, r.kind{extra}
+                   p.updated_at AS poll_updated_at, r.test, r.kind, s.updated_at{extra}
             FROM survey_sessions s JOIN respondents r ON r.id = s.respondent_id
                  JOIN waves w ON w.id = s.wave_id JOIN polls p ON p.id = w.poll_id
             WHERE s.token_hash = $1 AND s.wave_id = $2{lock}"""
@@ -280,23 +281,39 @@ async def answers_of(conn: asyncpg.Connection, respondent_id: int) -> dict[str, 
 
 
 async def save_answers(
-    conn: asyncpg.Connection, respondent_id: int, answers: Mapping[str, Any], *, shown: str | None = None
-) -> None:
-    """Store a screen's answers (``None`` values are not stored); with ``shown``, record in the same statement
-    that the screen ``shown`` is now shown (:func:`mark_shown`, its commit relaxed alike)."""
-    await conn.execute(
-        """WITH saved AS (
+    conn: asyncpg.Connection,
+    respondent_id: int,
+    answers: Mapping[str, Any],
+    *,
+    shown: str | None = None,
+    unchanged_since: datetime | None = None,
+) -> bool:
+    """Store a screen's answers (``None`` values are not stored) in one statement; with ``shown``, record that
+    the screen ``shown`` is now shown (:func:`mark_shown`, its commit relaxed alike).
+
+    With ``unchanged_since`` (the session's ``updated_at`` as read) nothing is stored unless the session is still
+    as read: a compare-and-set that needs no lock held across round trips, so two submissions of one screen in
+    flight at once store one. Returns whether the answers were stored."""
+    stored: bool = await conn.fetchval(
+        """WITH moved AS (
+               UPDATE survey_sessions
+               SET shown = CASE WHEN $3::text IS NULL OR $3 = ANY(shown) THEN shown ELSE array_append(shown, $3) END,
+                   updated_at = clock_timestamp()
+               WHERE respondent_id = $1 AND ($4::timestamptz IS NULL OR updated_at = $4)
+                 AND set_config('synchronous_commit', 'off', true) = 'off'
+               RETURNING 1
+           ), saved AS (
                INSERT INTO answers (respondent_id, question_id, value)
-               SELECT $1, key, value FROM jsonb_each($2::jsonb)
+               SELECT $1, key, value FROM jsonb_each($2::jsonb) WHERE EXISTS (SELECT 1 FROM moved)
                ON CONFLICT (respondent_id, question_id) DO UPDATE SET value = EXCLUDED.value, answered_at = now()
            )
-           UPDATE survey_sessions SET shown = array_append(shown, $3), updated_at = now()
-           WHERE respondent_id = $1 AND $3::text IS NOT NULL AND NOT ($3 = ANY(shown))
-             AND set_config('synchronous_commit', 'off', true) = 'off'""",
+           SELECT EXISTS (SELECT 1 FROM moved)""",
         respondent_id,
         {qid: value for qid, value in answers.items() if value is not None},
         shown,
+        unchanged_since,
     )
+    return stored
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@ respondent's data kept (and not kept)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -12,6 +14,7 @@ from panels.links import exit_signature
 from panels.simulated.taker import Persona, fill, parse_form
 from recognition.settings import Settings
 from recognition.store import responses
+from recognition.store import survey as survey_store
 from recognition.web.survey.routes import COOKIE
 from tests.integration.survey_world import (
     SECRET,
@@ -180,3 +183,48 @@ async def test_taker_fills_every_question(make_client: ClientFactory, world: Wor
     assert form is not None and form.texts.count("unaided") == 5
     fields = fill(form, random.Random(1), Persona(unaided=("x",)))
     assert ("unaided", "x") in fields and ("screen", "unaided") in fields
+
+
+async def test_two_submissions_of_one_screen_at_once_store_one(
+    make_client: ClientFactory, world: World, pool: asyncpg.Pool
+) -> None:
+    """A double click, or the same form sent from two tabs: the first answer is kept, the second is shown the
+    current screen; a session changed since it was read is never written over (the compare-and-set)."""
+    client = await make_client()
+    visit = await walk(client, entry(world.wave_id, "P-twice"), stop_after="screener")
+    assert visit.pages == ["screener"]  # the unaided screen is the current one
+    path = f"/survey/{world.wave_id}"
+    first, second = await asyncio.gather(
+        client.post(path, data={"screen": "unaided", "unaided": "Stride"}, allow_redirects=False),
+        client.post(path, data={"screen": "unaided", "unaided": "Velo"}, allow_redirects=False),
+    )
+    statuses = sorted([first.status, second.status])
+    assert statuses == [200, 409], statuses  # the unaided screen can no longer be changed: said on the page
+    kept = "Stride" if first.status == 200 else "Velo"
+    async with pool.acquire() as conn:
+        rid, stored, shown, changed = await conn.fetchrow(
+            """SELECT r.id, a.value, s.shown, s.updated_at FROM respondents r
+               JOIN answers a ON a.respondent_id = r.id AND a.question_id = 'unaided'
+               JOIN survey_sessions s ON s.respondent_id = r.id WHERE r.wave_id = $1""",
+            world.wave_id,
+        )
+        assert stored == [kept] and shown == ["screener", "unaided", "aided"]
+        # read before a change: nothing is stored, the session is left as it is
+        stale = changed - timedelta(microseconds=1)
+        assert not await survey_store.save_answers(
+            conn, rid, {"aided": ["acme"]}, shown="usage", unchanged_since=stale
+        )
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM answers WHERE respondent_id = $1 AND question_id = 'aided'", rid
+            )
+            == 0
+        )
+        assert await conn.fetchval("SELECT shown FROM survey_sessions WHERE respondent_id = $1", rid) == shown
+        assert await survey_store.save_answers(
+            conn, rid, {"aided": ["acme"]}, shown="usage", unchanged_since=changed
+        )
+        assert await conn.fetchval("SELECT shown FROM survey_sessions WHERE respondent_id = $1", rid) == [
+            *shown,
+            "usage",
+        ]

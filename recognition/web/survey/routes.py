@@ -290,7 +290,54 @@ async def _submit(request: web.Request) -> Reply:
     for name, value in data.items():
         if isinstance(value, str):
             form.setdefault(name, []).append(value)
-    async with request.app[PAGE_POOL].acquire() as conn, conn.transaction():
+    async with request.app[PAGE_POOL].acquire() as conn:
+        quick = await _answer_as_read(request, conn, wave_id, token, form) if token else None
+        if quick is not None:
+            return quick
+        return await _submit_locked(request, conn, wave_id, token, form)
+
+
+async def _answer_as_read(
+    request: web.Request, conn: asyncpg.Connection, wave_id: int, token: str, form: Mapping[str, list[str]]
+) -> web.Response | None:
+    """The common case, in two statements and no transaction held across them: a screen answered in order and
+    well, followed by another screen. Its answers are stored only if the session is still as read (a
+    compare-and-set, :func:`recognition.store.survey.save_answers`); anything else — consent, a stale or locked
+    screen, errors, the last screen, a session changed meanwhile — returns None for :func:`_submit_locked`."""
+    found = await store.session_and_answers(conn, wave_id, sessions.token_hash(token))
+    if found is None:
+        return None
+    session, answers = found
+    if session.status != "started" or not session.consented:
+        return None
+    questionnaire = await staff_view.questionnaire_for(request.app, conn, session)
+    screen = next_screen(questionnaire, answers)
+    if screen is None or (form.get("screen") or [""])[0] != screen.id:
+        return None
+    cleaned, errors = read_screen(screen, form, answers)
+    if errors:
+        return None
+    answers.update({k: v for k, v in cleaned.items() if v is not None})
+    following = next_screen(questionnaire, answers)
+    if following is None:
+        return None
+    shown = following.id if following.id not in session.shown else None
+    if not await store.save_answers(
+        conn, session.respondent_id, cleaned, shown=shown, unchanged_since=session.updated_at
+    ):
+        return None
+    return _next_page(session, questionnaire, answers, following)
+
+
+async def _submit_locked(
+    request: web.Request,
+    conn: asyncpg.Connection,
+    wave_id: int,
+    token: str | None,
+    form: Mapping[str, list[str]],
+) -> Reply:
+    """A submission handled with the session locked for the whole transaction."""
+    async with conn.transaction():
         found = (
             await store.session_and_answers(
                 conn, wave_id, sessions.token_hash(token), lock=True, relaxed=True
