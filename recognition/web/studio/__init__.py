@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from recognition.web.studio import downloads, editor, monitor, service, writes
+from recognition.web.studio import downloads, editor, monitor, service, staff, writes
 
 
 def setup(app: web.Application) -> None:
@@ -19,3 +19,4 @@ def setup(app: web.Application) -> None:
     monitor.setup(app)
     downloads.setup(app)
     service.setup(app)
+    staff.setup(app)
