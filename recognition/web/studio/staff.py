@@ -25,7 +25,9 @@ async def start_round(request: web.Request) -> web.StreamResponse:
     except Refused as exc:
         if exc.status in (401, 403, 404):
             return refused_page(exc)
-        return page("studio/staff_link.html", who, status=exc.status, poll=poll, opened=None, error=exc.message)
+        return page(
+            "studio/staff_link.html", who, status=exc.status, poll=poll, opened=None, error=exc.message
+        )
     return page(
         "studio/staff_link.html",
         who,
