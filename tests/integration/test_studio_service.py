@@ -72,6 +72,12 @@ async def test_an_editor_starts_a_staff_round_and_sees_its_link_once(
     again = await (await client.get(f"/studio/trackers/{poll}/fieldwork")).text()
     assert token not in again  # shown once, never again
 
+    # a decision on a feature the tracker does not ask is refused in the API's words
+    unknown = await client.post(
+        f"/studio/trackers/{poll}/service/nope", data={"csrf": csrf_of(again), "choice": "standard"}
+    )
+    assert unknown.status == 404 and "asks no service feature &#39;nope&#39;" in await unknown.text()
+
 
 async def test_a_viewer_sees_no_staff_button_nor_decision_forms_and_is_refused(
     client: TestClient, pool: asyncpg.Pool, demo_template: dict[str, Any], demo_keys: dict[str, str]
@@ -93,6 +99,10 @@ async def test_a_viewer_sees_no_staff_button_nor_decision_forms_and_is_refused(
     assert decided.status == 403
     cleared = await client.post(f"/studio/trackers/{poll}/service/repairs/clear", data={"csrf": csrf})
     assert cleared.status == 403
+    unknown = await client.post(
+        f"/studio/trackers/{poll}/service/nope", data={"csrf": csrf, "choice": "standard"}
+    )
+    assert unknown.status == 403  # the role is checked before anything else
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM staff_rounds") == 0
         assert await conn.fetchval("SELECT count(*) FROM service_decisions") == 0

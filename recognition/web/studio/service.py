@@ -101,7 +101,7 @@ async def decide(request: web.Request) -> web.StreamResponse:
         else:
             await act(request, who, DECIDE, params, decision_body(form))
     except Refused as exc:
-        if exc.status == 403:
+        if exc.status in (403, 404):  # the wrong role, or no such feature: nothing to show beside a feature
             return refused_page(exc)
         return await _render(
             request, who, poll, status=exc.status, error=exc.message, failed=feature, form=form
