@@ -1,13 +1,21 @@
 """Names people read: metrics, segments and significance families in plain words, in English or German — the one
 place for every output (dashboard, summary, charts, PDF, alerts, CSV headers). Pure: no I/O.
 
+Service dimensions (``service.dissatisfied.<dimension>``) read as the questionnaire words them: a built-in
+dimension (``delivery_times``) in the catalogue's words of the page's language (the questionnaire's own
+``attr.<id>`` texts, en/de), a marketer's own dimension in her wording (:func:`own_wording`).
+
 Segment codes are ``variable=level`` (``education=some_college_associate``); known variables and levels have
 names here, anything else is spelt out from its code (underscores become spaces).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 from recognition.figures import DISSATISFIED_PREFIX, IMAGE_PREFIX, is_dissatisfaction_metric, is_image_metric
+from recognition.questionnaire.texts import TEXTS
 
 LOCALES = ("en", "de")
 
@@ -105,16 +113,48 @@ def _locale(locale: str) -> str:
     return locale if locale in LOCALES else "en"
 
 
-def metric_name(metric: str, locale: str = "en") -> str:
-    """``aided`` → "Aided awareness"; ``image.value_for_money`` → "Image: value for money"."""
+def own_wording(items: Sequence[Any] | None, locale: str = "en") -> dict[str, str]:
+    """The marketer's own wording of the dimensions a poll lists (its ``service_satisfaction``: ids of built-in
+    dimensions, or ``{id, label}`` with a text or a language → text table): ``{id: label}`` in ``locale`` when she
+    gave it, else in the first language she gave."""
+    out: dict[str, str] = {}
+    for item in items or ():
+        if isinstance(item, Mapping) and item.get("label"):
+            label = item["label"]
+            if isinstance(label, Mapping):
+                label = label.get(_locale(locale)) or next(iter(label.values()), item["id"])
+            out[str(item["id"])] = str(label)
+    return out
+
+
+def dimension_name(dimension: str, locale: str = "en", wording: Mapping[str, str] | None = None) -> str:
+    """``delivery_times`` → "Delivery times" / "Lieferzeiten"; a dimension in ``wording`` (:func:`own_wording`)
+    reads as the marketer worded it; anything else is spelt out from its id."""
+    if wording and dimension in wording:
+        return wording[dimension]
+    return TEXTS[_locale(locale)].get(f"attr.{dimension}", dimension.replace("_", " "))
+
+
+def metric_name(metric: str, locale: str = "en", wording: Mapping[str, str] | None = None) -> str:
+    """``aided`` → "Aided awareness"; ``image.value_for_money`` → "Image: value for money";
+    ``service.dissatisfied.delivery_times`` → "Dissatisfied with the service: Delivery times" (German:
+    "Unzufrieden mit dem Service: Lieferzeiten"; ``wording``: the poll's own dimensions, :func:`own_wording`)."""
     loc = _locale(locale)
     if metric in METRIC_NAMES[loc]:
         return METRIC_NAMES[loc][metric]
     if is_image_metric(metric):
         return f"{IMAGE_NAME[loc]}: " + attribute_name(metric)
     if is_dissatisfaction_metric(metric):
-        return f"{DISSATISFIED_NAME[loc]}: " + metric.removeprefix(DISSATISFIED_PREFIX).replace("_", " ")
+        return f"{DISSATISFIED_NAME[loc]}: " + dimension_name(
+            metric.removeprefix(DISSATISFIED_PREFIX), loc, wording
+        )
     return metric.replace("_", " ").capitalize()
+
+
+def metric_namer(locale: str, satisfaction: Sequence[Any] | None) -> Callable[[str], str]:
+    """:func:`metric_name` for one page: its language and the poll's own service dimensions."""
+    wording = own_wording(satisfaction, locale)
+    return lambda metric: metric_name(metric, locale, wording)
 
 
 def attribute_name(metric: str) -> str:

@@ -10,7 +10,7 @@ message each (or one digest per wave) to the poll's webhook and e-mail recipient
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from recognition.alerts.objectives import ObjectiveStatus
@@ -31,13 +31,15 @@ def find_events(
     statuses: Sequence[ObjectiveStatus],
     figures: Sequence[Figure],
     brand_names: dict[str, str],
+    name: Callable[[str], str] = metric_name,
 ) -> list[AlertEvent]:
-    """Events of one wave: breached objectives, then significant drops of the own brand (total sample)."""
+    """Events of one wave: breached objectives, then significant drops of the own brand (total sample); metrics
+    named by ``name`` (:func:`recognition.labels.metric_namer`: the poll's own service dimensions as worded)."""
     events = []
     for s in statuses:
         if s.status == "breached":
             text = (
-                f"{metric_name(s.metric)} of {brand_names.get(s.brand, s.brand)} ({s.segment}) breached its "
+                f"{name(s.metric)} of {brand_names.get(s.brand, s.brand)} ({s.segment}) breached its "
                 f"objective of {s.direction.replace('_', ' ')} {_fmt(s.threshold, s.metric)}: "
                 f"{_fmt(s.estimate, s.metric)} (CI {_fmt(s.ci_low, s.metric)}–{_fmt(s.ci_high, s.metric)})"
             )
@@ -58,7 +60,7 @@ def find_events(
             continue
         points = change * (1 if f.kind == "mean" else 100)
         text = (
-            f"{metric_name(f.metric)} of {brand_names.get(f.brand, f.brand)} fell {abs(points):.0f} points to "
+            f"{name(f.metric)} of {brand_names.get(f.brand, f.brand)} fell {abs(points):.0f} points to "
             f"{_fmt(f.estimate, f.metric)}, a significant drop (q = {f.q_value:.3g})"
         )
         payload = {

@@ -17,6 +17,7 @@ import asyncpg
 from recognition.alerts.delivery import deliver_pending
 from recognition.alerts.events import find_events, messages
 from recognition.alerts.objectives import ObjectiveStatus, evaluate, figure_of
+from recognition.labels import metric_namer
 from recognition.settings import Settings
 from recognition.store import alerts as alerts_store
 from recognition.store import estimates as estimates_store
@@ -49,7 +50,16 @@ async def evaluate_wave(conn: asyncpg.Connection, wave_id: int) -> list[AlertEve
     names = {b: poll.brand_name(b) for b in poll.brand_ids}
     async with conn.transaction():
         new_events = await alerts_store.record_events(
-            conn, find_events(poll.id, wave_id, poll.own_brand, statuses, figures, names)
+            conn,
+            find_events(
+                poll.id,
+                wave_id,
+                poll.own_brand,
+                statuses,
+                figures,
+                names,
+                metric_namer("en", poll.service_satisfaction),
+            ),
         )
         settings = await alerts_store.get_settings(conn, poll.id)
         targets = [("webhook", settings.webhook_url)] if settings.webhook_url else []

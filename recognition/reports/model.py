@@ -13,7 +13,7 @@ the comparison with the wave a year earlier is tested here with the same test
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -172,7 +172,12 @@ def since_changes(data: PollData, wave_id: int, segment: str, options: Statistic
 
 
 def tiles(
-    data: PollData, wave_id: int, segment: str, options: StatisticsOptions, moves: Moves | None = None
+    data: PollData,
+    wave_id: int,
+    segment: str,
+    options: StatisticsOptions,
+    moves: Moves | None = None,
+    name: Callable[[str], str] = metric_name,
 ) -> list[Tile]:
     """Cards of the own brand at ``wave_id``: every metric present (headline, secondary, image), each with its
     stored change, its change since the baseline (``moves``) and since a year ago (tested here within the same
@@ -207,7 +212,7 @@ def tiles(
         since = (moves or {}).get((m, data.own_brand))
         trend = fitted[i]
         trend = trend if trend is not None and trend.slope is not None else None
-        out.append(Tile(m, metric_name(m), c, vs_prev, vs_year, fam, since, trend))
+        out.append(Tile(m, name(m), c, vs_prev, vs_year, fam, since, trend))
     return out
 
 

@@ -3,6 +3,7 @@ narrow layout with its accessible name and caption. Pure: no I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from recognition.figures import Figure
@@ -59,10 +60,17 @@ def smoothed(
 
 
 def draw_charts(
-    data: PollData, wave_id: int, segment: str, metric: str, fmt: Numbers, level: float = 0.95
+    data: PollData,
+    wave_id: int,
+    segment: str,
+    metric: str,
+    fmt: Numbers,
+    level: float = 0.95,
+    name_of: Callable[[str], str] = metric_name,
 ) -> dict[str, Chart]:
-    """Every chart of the page, keyed by name. The brand trend and the NPS trend carry the own brand's smoothed
-    line (:func:`smoothed`) as a second, dashed layer beside its raw series, when there is one."""
+    """Every chart of the page, keyed by name (metrics named by ``name_of``: the page's language and the poll's
+    own service dimensions). The brand trend and the NPS trend carry the own brand's smoothed line
+    (:func:`smoothed`) as a second, dashed layer beside its raw series, when there is one."""
     labels = [w.label for w in data.waves]
     breaks = version_breaks(data.waves)
     own = data.brand_name(data.own_brand)
@@ -80,7 +88,7 @@ def draw_charts(
         )
 
     kpi = [
-        charts.Series(metric_name(m), series(m, data.own_brand), highlight=True, color=KPI_COLORS[i])
+        charts.Series(name_of(m), series(m, data.own_brand), highlight=True, color=KPI_COLORS[i])
         for i, m in enumerate(TREND_METRICS)
         if m in data.metrics
     ]
@@ -107,7 +115,7 @@ def draw_charts(
             f"NPS{where}" + (f"; dashed: {LEGEND}, beside the raw figures" if calm else ""),
         )
     kind = "mean" if metric == "nps" else "proportion"
-    name = metric_name(metric)
+    name = name_of(metric)
     brands = [
         charts.Series(bname, series(metric, b), highlight=b == data.own_brand) for b, bname in data.brands
     ]

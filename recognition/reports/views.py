@@ -15,6 +15,7 @@ import asyncpg
 
 from recognition.alerts.objectives import ObjectiveStatus, evaluate
 from recognition.figures import Figure, StatisticsOptions
+from recognition.labels import metric_namer
 from recognition.polls.model import Objective, Poll
 from recognition.reports.charts_insight import draw_insight
 from recognition.reports.model import (
@@ -194,6 +195,10 @@ class Page:
     #: What staff believe vs what the public says (:mod:`recognition.reports.staff_gap`); shown with answers only.
     staff: StaffGapView | None = None
 
+    def name(self, metric: str) -> str:
+        """The metric as this page names it: in its language, the poll's own service dimensions as worded."""
+        return metric_namer(self.numbers.locale, self.poll.service_satisfaction)(metric)
+
     @property
     def headline_tiles(self) -> list[Tile]:
         return [t for t in self.tiles if t.family == "headline"]
@@ -254,7 +259,8 @@ async def build_page(
     options = StatisticsOptions.from_settings(settings)
     start = baseline(data.waves, wave.id, data.window)
     moves = since_changes(data, wave.id, f.segment, options)
-    cards = tiles(data, wave.id, f.segment, options, moves)
+    names = metric_namer(fmt.locale, poll.service_satisfaction)
+    cards = tiles(data, wave.id, f.segment, options, moves, names)
     trends = {t.metric: t.trend for t in cards if t.trend is not None}
     insight = await insight_store.wave_insight(conn, wave.id)
     before = previous_wave(data.waves, wave.id)
@@ -262,7 +268,7 @@ async def build_page(
     summary = summarise(
         data, wave.id, f.segment, latest, labels, fmt, moves, start, trends, insight, earlier, options
     )
-    drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt, options.level) if with_charts else {}
+    drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt, options.level, names) if with_charts else {}
     modelled = (
         await modelled_reads(
             conn, [w.id for w in data.waves], wave.id, f.metric, poll.own_brand, options.level

@@ -6,7 +6,7 @@ instance) is harmless: it either applies once or reports that the wave had alrea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
@@ -38,6 +38,18 @@ class Wave:
     created_at: datetime
     updated_at: datetime
     source: str | None = None  # None: fielded by this service; else where an imported wave came from
+    service_costs: dict[str, float] | None = field(
+        default=None,
+        metadata={
+            "doc": "the cost per customer of each service feature when the wave was created (feature id → cost); "
+            "null: none kept (a wave from before costs were kept, or a poll without service features)"
+        },
+    )
+
+
+#: The poll's service feature costs as a wave keeps them ({feature id: cost}; NULL without features).
+_COSTS = """(SELECT jsonb_object_agg(f ->> 'id', (f ->> 'cost')::double precision)
+             FROM jsonb_array_elements(polls.service_features) AS f)"""
 
 
 class TransitionError(Exception):
@@ -49,8 +61,8 @@ async def create_wave(
 ) -> tuple[Wave, bool]:
     """The wave of ``poll_id`` at ``scheduled_at``; created=True only for the caller that inserted it."""
     row = await conn.fetchrow(
-        """INSERT INTO waves (poll_id, scheduled_at, target_n, late, questionnaire_version)
-           SELECT $1, $2, $3, $4, questionnaire_version FROM polls WHERE id = $1
+        f"""INSERT INTO waves (poll_id, scheduled_at, target_n, late, questionnaire_version, service_costs)
+           SELECT $1, $2, $3, $4, questionnaire_version, {_COSTS} FROM polls WHERE id = $1
            ON CONFLICT (poll_id, scheduled_at) DO NOTHING RETURNING *""",
         poll_id,
         scheduled_at,
@@ -208,8 +220,9 @@ async def create_imported_wave(
     """A wave imported from ``source``, created straight into ``processing`` (it is never fielded), with its
     event; None when the poll already has a wave at ``scheduled_at``."""
     row = await conn.fetchrow(
-        """INSERT INTO waves (poll_id, scheduled_at, target_n, questionnaire_version, state, state_reason, source)
-           SELECT $1, $2, $3, questionnaire_version, 'processing', $5, $4 FROM polls WHERE id = $1
+        f"""INSERT INTO waves (poll_id, scheduled_at, target_n, questionnaire_version, service_costs, state,
+                              state_reason, source)
+           SELECT $1, $2, $3, questionnaire_version, {_COSTS}, 'processing', $5, $4 FROM polls WHERE id = $1
            ON CONFLICT (poll_id, scheduled_at) DO NOTHING RETURNING *""",
         poll_id,
         scheduled_at,

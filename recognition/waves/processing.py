@@ -49,7 +49,7 @@ async def process_wave(
         previous = series[position - 1] if position > 0 else None
         before = await estimates_store.figures_by_key(conn, previous.id) if previous else {}
         _, inp = await load_input(conn, poll, wave.id, wave.questionnaire_version, margins)
-        features = await _features(conn, poll, wave.questionnaire_version)
+        features = await _features(conn, poll, wave)
     loop = asyncio.get_running_loop()
     out = await loop.run_in_executor(None, compute_wave, inp, margins, options, before)
     insight = await loop.run_in_executor(
@@ -67,12 +67,14 @@ async def process_wave(
     return out
 
 
-async def _features(conn: asyncpg.Connection, poll: Poll, version: int) -> list[dict[str, object]]:
-    """The service features the wave's questionnaire version asked, with the poll's costs."""
-    if not poll.service_features:
+async def _features(conn: asyncpg.Connection, poll: Poll, wave: Wave) -> list[dict[str, object]]:
+    """The service features the wave's questionnaire version asked, with their costs as the wave kept them."""
+    definition = await questionnaires_store.questionnaire_definition(
+        conn, poll.id, wave.questionnaire_version
+    )
+    if not poll.service_features and not (definition or {}).get("service_features"):
         return []
-    definition = await questionnaires_store.questionnaire_definition(conn, poll.id, version)
-    return features_asked(poll.service_features, definition)
+    return features_asked(poll.service_features, definition, wave.service_costs)
 
 
 async def _series(conn: asyncpg.Connection, poll: Poll, wave: Wave) -> list[Wave]:
@@ -94,7 +96,7 @@ async def fill_insight(pool: asyncpg.Pool, poll: Poll, settings: Settings) -> li
             wave = await waves_store.get_wave(conn, wave_id)
             assert wave is not None
             _, inp = await load_input(conn, poll, wave.id, wave.questionnaire_version, margins)
-            features = await _features(conn, poll, wave.questionnaire_version)
+            features = await _features(conn, poll, wave)
         insight = await loop.run_in_executor(
             None, compute_insight, inp, poll.brand_ids, margins, options, poll.own_brand, features
         )

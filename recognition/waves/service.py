@@ -1,8 +1,9 @@
 """How much service is too much: a wave's service features analysed when it publishes, stored with its insight
 (:mod:`recognition.waves.insight`).
 
-For every feature the wave asked (its questionnaire version's ladder, the cost as the poll sets it now) and every
-base — ``all``, ``customer=current`` (the own brand's customers) and ``customer=non`` (potential customers: lapsed
+For every feature the wave asked (its questionnaire version's ladder, the cost per customer as it was when the wave
+was created — kept with the wave — or, for a wave from before costs were kept, the poll's current cost, said so in
+the feature's ``cost_source`` and notes) and every base — ``all``, ``customer=current`` (the own brand's customers) and ``customer=non`` (potential customers: lapsed
 or never, who know the brand or buy from a competitor) — :func:`recognition.stats.gabor_granger` on the indicators
 ``service_feature.<id>.standard|pay|wtp`` of the own brand: demand and revenue per ladder price, the
 revenue-maximising price with its interval, the shares expecting it as standard / would pay / not needing it, and
@@ -41,24 +42,41 @@ def _label(feature: Mapping[str, Any]) -> str:
     return str(wording)
 
 
+#: Where a feature's cost in the analysis comes from: kept with the wave, or the poll's current one.
+COST_AT_FIELDING = "fielding"
+COST_NOW = "current"
+COST_NOW_NOTE = (
+    "cost per customer as the poll sets it now: the wave was fielded before costs were kept with each wave"
+)
+
+
 def features_asked(
-    poll_features: Sequence[Mapping[str, Any]] | None, definition: Mapping[str, Any] | None
+    poll_features: Sequence[Mapping[str, Any]] | None,
+    definition: Mapping[str, Any] | None,
+    fielded_costs: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """The features a wave asked — from its stored questionnaire ``definition`` when it names them (its ladder),
-    else the poll's — with the poll's current cost of each; features the poll no longer lists are left out."""
-    costs = {f["id"]: f for f in poll_features or []}
+    else the poll's — each with its cost per customer as the wave kept it when it was created (``fielded_costs``),
+    else the poll's current cost (``cost_source`` says which); a feature with neither is left out."""
+    now = {f["id"]: float(f["cost"]) for f in poll_features or []}
+    kept = dict(fielded_costs or {})
     asked = list(poll_features or []) if definition is None else definition.get("service_features") or []
-    return [
-        {
-            "id": f["id"],
-            "label": _label(f),
-            "prices": [float(p) for p in f["prices"]],
-            "currency": f.get("currency", "EUR"),
-            "cost": float(costs[f["id"]]["cost"]),
-        }
-        for f in asked
-        if f["id"] in costs
-    ]
+    out = []
+    for f in asked:
+        if f["id"] not in kept and f["id"] not in now:
+            continue
+        source = COST_AT_FIELDING if f["id"] in kept else COST_NOW
+        out.append(
+            {
+                "id": f["id"],
+                "label": _label(f),
+                "prices": [float(p) for p in f["prices"]],
+                "currency": f.get("currency", "EUR"),
+                "cost": float(kept[f["id"]]) if source == COST_AT_FIELDING else now[f["id"]],
+                "cost_source": source,
+            }
+        )
+    return out
 
 
 def _ladder(result: PriceLadder) -> dict[str, Any]:
@@ -127,6 +145,8 @@ def _feature(
             notes.append(f"{base}: {exc}")
             continue
         bases.append({"base": base, **_ladder(result)})
+    if feature.get("cost_source") == COST_NOW:
+        notes.append(COST_NOW_NOTE)
     return {**feature, "bases": bases, "notes": notes}
 
 

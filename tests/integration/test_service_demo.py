@@ -168,7 +168,7 @@ async def test_a_limit_on_dissatisfaction_raises_an_alert_like_every_objective(
     assert mine.status == "breached"
     raised = [e for e in events if e.payload.get("objective_id") == objective_id]
     assert [e.kind for e in raised] == ["objective.breached"], [e.payload for e in events]
-    assert raised[0].payload["text"].startswith("Dissatisfied with the service: delivery times of Acme (all)")
+    assert raised[0].payload["text"].startswith("Dissatisfied with the service: Delivery times of Acme (all)")
 
 
 async def test_the_poll_page_shows_the_service_recommendations(

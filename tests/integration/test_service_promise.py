@@ -165,6 +165,7 @@ async def test_the_promise_page_and_pdf_signed_in_and_through_a_share_link(
         text = await shared.text()
         assert shared.status == 200 and str(shared.url).endswith(f"/shared/{poll}/promise")
         assert all(h in text for h in HEADINGS) and "Sign out" not in text and token not in text
+        assert "/studio/" not in text  # a share link offers no decisions
         shared_pdf = await reader.get(f"/shared/{poll}/promise.pdf")
         shared_text = _pdf_text(await shared_pdf.read())
         assert all(h in shared_text for h in HEADINGS)

@@ -9,6 +9,7 @@ import pytest
 from recognition.alerts.events import event_id, find_events, messages
 from recognition.alerts.objectives import evaluate
 from recognition.figures import Figure, StatisticsOptions, compare_figures
+from recognition.labels import metric_namer
 from recognition.polls.model import Objective
 from recognition.reports.model import (
     PollData,
@@ -127,6 +128,18 @@ def test_events_are_deterministic_and_only_for_breaches_and_own_drops() -> None:
     assert "breached its objective of at least 60%" in events[0].payload["text"]
     assert "fell 5 points to 55%" in events[1].payload["text"]
     assert len(messages(events, digest=False)) == 2
+    returns = "service.dissatisfied.returns"  # the marketer's own dimension reads in her words
+    limit = evaluate(_objective(0.1, "at_most", returns), _fig(0.3, 0.25, 0.35, metric=returns), 9)
+    named = find_events(
+        1,
+        9,
+        "acme",
+        [limit],
+        [],
+        {"acme": "Acme"},
+        metric_namer("en", [{"id": "returns", "label": "easy returns"}]),
+    )
+    assert named[0].payload["text"].startswith("Dissatisfied with the service: easy returns of Acme")
     (digest,) = messages(events, digest=True)
     assert digest[1]["type"] == "digest" and len(digest[1]["events"]) == 2
 

@@ -17,7 +17,7 @@ from panels.simulated.taker import PageForm
 from panels.simulated.walkers import Walker, answer_page, dissatisfied_chance
 from recognition.alerts.objectives import evaluate, figure_of
 from recognition.figures import StatisticsOptions
-from recognition.labels import metric_name
+from recognition.labels import metric_name, metric_namer
 from recognition.polls.checks import check_objective
 from recognition.polls.model import Objective, Poll
 from recognition.questionnaire import QuestionnaireError, derive_indicators
@@ -97,8 +97,8 @@ def test_the_share_dissatisfied_is_a_figure_among_the_raters_and_objectives_judg
     assert acme.n == len(raters) == 200 and acme.estimate == pytest.approx(share)
     assert acme.ci_low is not None and acme.ci_low < share < acme.ci_high  # type: ignore[operator]
     assert ("service.dissatisfied.delivery_times", "velo", "all", "total") not in by_key  # nobody used it
-    assert metric_name(acme.metric) == "Dissatisfied with the service: delivery times"
-    assert metric_name(acme.metric, "de") == "Unzufrieden mit dem Service: delivery times"
+    assert metric_name(acme.metric) == "Dissatisfied with the service: Delivery times"
+    assert metric_name(acme.metric, "de") == "Unzufrieden mit dem Service: Lieferzeiten"
     # "no more than 10% dissatisfied with delivery times": breached at about 30%; a 60% limit is on track
     limit = Objective(1, 1, acme.metric, "acme", "all", 0.1, "at_most", "delivery", datetime.now(UTC))
     assert evaluate(limit, figure_of(limit, by_key), 7).status == "breached"
@@ -155,3 +155,24 @@ def test_simulated_customers_are_dissatisfied_at_a_known_rate() -> None:
     said = [answer_page(form, walker, rng)[0][1] for _ in range(4000)]
     share = np.mean([s in ("dissatisfied", "very_dissatisfied") for s in said])
     assert share == pytest.approx(dissatisfied_chance("delivery_times", "acme"), abs=0.02)
+
+
+def test_dimensions_read_in_the_pages_language_and_the_marketers_own_in_her_words() -> None:
+    satisfaction = [
+        "ease_of_purchase",
+        "staff",
+        {"id": "returns", "label": {"en": "easy returns", "de": "einfache Rückgabe"}},
+        {"id": "hotline", "label": "Hotline-Erreichbarkeit"},
+    ]
+    en, de = metric_namer("en", satisfaction), metric_namer("de", satisfaction)
+    prefix = "service.dissatisfied."
+    assert en(prefix + "ease_of_purchase") == "Dissatisfied with the service: Ease of purchase"
+    assert de(prefix + "ease_of_purchase") == "Unzufrieden mit dem Service: Einfacher Kauf"
+    assert de(prefix + "staff") == "Unzufrieden mit dem Service: Hilfsbereites und freundliches Personal"
+    assert en(prefix + "returns") == "Dissatisfied with the service: easy returns"
+    assert de(prefix + "returns") == "Unzufrieden mit dem Service: einfache Rückgabe"
+    assert en(prefix + "hotline") == "Dissatisfied with the service: Hotline-Erreichbarkeit"  # worded once
+    assert (
+        de(prefix + "no_such_thing") == "Unzufrieden mit dem Service: no such thing"
+    )  # spelt out, never lost
+    assert de("aided") == "Gestützte Bekanntheit"

@@ -379,7 +379,9 @@ async def perform_response(
 
 
 async def perform(op: Op, request: web.Request, key: ApiKey, params: dict[str, str], body: Any = None) -> Any:
-    """:func:`perform_response` for an operation that answers JSON: its answer decoded."""
+    """:func:`perform_response` for an operation that answers JSON: its answer decoded (None for 204 No Content)."""
     response = await perform_response(op, request, key, params, body)
+    if response.status == 204:
+        return None
     assert isinstance(response, web.Response) and response.text is not None
     return json.loads(response.text)

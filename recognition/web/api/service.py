@@ -71,7 +71,16 @@ FEATURE = {
         "label": {"type": "string", "description": "the feature as respondents read it"},
         "prices": {"type": "array", "items": {"type": "number"}},
         "currency": {"type": "string"},
-        "cost": {"type": "number", "description": "cost to the company per customer, as the poll sets it"},
+        "cost": {
+            "type": "number",
+            "description": "cost to the company per customer, as it was when the wave was fielded (see cost_source)",
+        },
+        "cost_source": {
+            "type": "string",
+            "enum": ["fielding", "current"],
+            "description": "fielding: the cost kept with the wave when it was created; current: the poll's cost "
+            "now (a wave fielded before costs were kept with each wave; its notes say so)",
+        },
         "bases": {"type": "array", "items": LADDER},
         "notes": {"type": "array", "items": {"type": "string"}},
     },
