@@ -230,7 +230,9 @@ async def _drive(
     start = time.perf_counter()
 
     async def one(i: int) -> None:
-        async with gate:  # taken in order: the first ``concurrency`` respondents hold the places from the start
+        async with (
+            gate
+        ):  # taken in order: the first ``concurrency`` respondents hold the places from the start
             if i < concurrency and ramp > 0:  # and arrive spread over the ramp
                 await asyncio.sleep(ramp * i / concurrency)
             await make(i, run, connector, deadline)

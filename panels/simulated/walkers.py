@@ -296,6 +296,13 @@ def _cookie(resp: aiohttp.ClientResponse) -> str | None:
     return None
 
 
+def _pace(page: str, duration: float, pause: float) -> float:
+    """The think time per page: ``duration`` spread over the screens a page's progress bar announces and the
+    introduction (``pause`` until a page says)."""
+    steps = _PROGRESS_MAX.search(page)
+    return pause if steps is None else duration / (int(steps.group(1)) + 1)
+
+
 async def walk(
     session: aiohttp.ClientSession, w: Walker, rng: random.Random, *, time_scale: float
 ) -> str | None:
@@ -326,9 +333,7 @@ async def walk(
                     return None  # refused or closed
                 body = await resp.text()
         form = parse_form(body)
-        steps = _PROGRESS_MAX.search(body)
-        if steps is not None:  # the screens of the questionnaire, and the introduction
-            pause = w.duration * time_scale / (int(steps.group(1)) + 1)
+        pause = _pace(body, w.duration * time_scale, pause)
         body = None
         if form is None:
             return None  # a message page
