@@ -29,6 +29,7 @@ from panels.base import Decision, Project, Provider, ProviderError
 from recognition import sessions
 from recognition.settings import Settings
 from recognition.store import fieldwork as fw_store
+from recognition.store import pending_reports as reports_store
 from recognition.store import responses
 from recognition.store import survey as survey_store
 from recognition.store import waves as waves_store
@@ -215,7 +216,7 @@ class Books:
         while waited < self.options.exit_grace:
             async with self.pool.acquire() as conn:
                 active = await survey_store.still_in_survey(conn, wave.id, self.options.exit_grace)
-                pending = await survey_store.pending_reports(conn, wave.id, limit=1)
+                pending = await reports_store.pending_reports(conn, wave.id, limit=1)
             if not active and not pending:
                 return
             await self.options.clock.sleep(self.options.poll_interval)
@@ -225,7 +226,7 @@ class Books:
 
     async def _tell(self, wave: Wave) -> None:
         async with self.pool.acquire() as conn:
-            pending = await survey_store.pending_reports(conn, wave.id)
+            pending = await reports_store.pending_reports(conn, wave.id)
             access = await survey_store.get_access(conn, wave.id) if pending else None
         if access is None:
             return
@@ -236,7 +237,7 @@ class Books:
                 await self.provider.finish(access.for_provider(), arrival, report.outcome)
             except ProviderError as exc:
                 async with self.pool.acquire() as conn:
-                    await survey_store.report_failed(conn, report.respondent_id, str(exc))
+                    await reports_store.report_failed(conn, report.respondent_id, str(exc))
                 raise
             async with self.pool.acquire() as conn:
-                await survey_store.report_done(conn, report.respondent_id)
+                await reports_store.report_done(conn, report.respondent_id)

@@ -35,6 +35,7 @@ from recognition.settings import Settings
 from recognition.store import estimates as estimates_store
 from recognition.store import fieldwork as fw_store
 from recognition.store import orgs, responses, waves
+from recognition.store import pending_reports as reports_store
 from recognition.store import survey as survey_store
 from recognition.waves.fieldwork import FieldworkOptions, run_wave
 from tests.integration.field_support import FAST, OPTIONS, TIME_SCALE, make_wave
@@ -120,7 +121,7 @@ async def assert_books_agree(pool: asyncpg.Pool, settings: Settings, f: CintFiel
             )
             counts = await responses.count_by_status(conn, wave_id)
             books = await fw_store.get_fieldwork(conn, wave_id)
-            pending = await survey_store.pending_reports(conn, wave_id)
+            pending = await reports_store.pending_reports(conn, wave_id)
         told_all = all(
             by_key[bytes(r["respondent_key"])].status == S2S_CODES.get(r["status"], IN_SURVEY)
             for r in rows
@@ -170,7 +171,7 @@ async def test_outcomes_cint_could_not_take_at_the_exit_are_kept_and_told_later(
 
         async def kept() -> int:
             async with pool.acquire() as conn:
-                return len(await survey_store.pending_reports(conn, wave_id))
+                return len(await reports_store.pending_reports(conn, wave_id))
 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 60
