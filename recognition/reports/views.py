@@ -6,8 +6,9 @@ charts. The web layer caches the result until the poll's figures change
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -195,9 +196,11 @@ class Page:
     #: What staff believe vs what the public says (:mod:`recognition.reports.staff_gap`); shown with answers only.
     staff: StaffGapView | None = None
 
-    def name(self, metric: str) -> str:
-        """The metric as this page names it: in its language, the poll's own service dimensions as worded."""
-        return metric_namer(self.numbers.locale, self.poll.service_satisfaction)(metric)
+    @cached_property
+    def name(self) -> Callable[[str], str]:
+        """The metric as this page names it (``page.name(metric)``): in its language, the poll's own service
+        dimensions as worded; the wording is read once per page."""
+        return metric_namer(self.numbers.locale, self.poll.service_satisfaction)
 
     @property
     def headline_tiles(self) -> list[Tile]:

@@ -70,11 +70,9 @@ async def _answer_as_read(
     cleaned, errors = read_screen(screen, form, answers)
     if errors:
         return None
-    answers.update({k: v for k, v in cleaned.items() if v is not None})
-    following = next_screen(questionnaire, answers)
+    following, shown = _advance(session, questionnaire, answers, cleaned)
     if following is None:
         return None
-    shown = following.id if following.id not in session.shown else None
     if not await store.save_answers(
         conn, session.respondent_id, cleaned, shown=shown, unchanged_since=session.updated_at
     ):
@@ -132,6 +130,16 @@ async def _consent(
     return see_other(survey_path(session.wave_id))
 
 
+def _advance(
+    session: store.Session, questionnaire: Questionnaire, answers: dict[str, Any], cleaned: Mapping[str, Any]
+) -> tuple[Screen | None, str | None]:
+    """Take a screen's answers into ``answers``: the screen that follows (None: the questionnaire is done) and the
+    id to mark shown with them (None when it was shown before)."""
+    answers.update({k: v for k, v in cleaned.items() if v is not None})
+    following = next_screen(questionnaire, answers)
+    return following, following.id if following is not None and following.id not in session.shown else None
+
+
 def _next_page(
     session: store.Session, questionnaire: Questionnaire, answers: dict[str, Any], screen: Screen
 ) -> web.Response:
@@ -175,9 +183,7 @@ async def _answer(
             questionnaire, screen, answers, session.orders, action, form=form, errors=errors, notice=line
         )
         return html(page, 422)
-    answers.update({k: v for k, v in cleaned.items() if v is not None})
-    following = next_screen(questionnaire, answers)
-    shown = following.id if following is not None and following.id not in session.shown else None
+    following, shown = _advance(session, questionnaire, answers, cleaned)
     await store.save_answers(conn, session.respondent_id, cleaned, shown=shown)  # one round trip for both
     if following is None:
         return await finish(request, conn, session, token, questionnaire, answers)
