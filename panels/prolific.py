@@ -17,8 +17,8 @@ Mapping onto :class:`panels.base.Provider`:
   closed. Prolific does not recognise a repeated request, so creating and transitions are sent once per attempt
   and, when the answer is lost, the study is read before trying again;
 - the submission feed: ``GET /submissions/?study=`` page by page, the finished ones (awaiting review, approved,
-  rejected), read on from the latest ``completed_at`` seen; ``GET /studies/{id}/submissions/counts/`` first, so
-  the list is read only when something finished;
+  rejected), all of them each time ``GET /studies/{id}/submissions/counts/`` shows more finished than last time
+  (the pages are no snapshot; the books pass over submissions they hold);
 - reconciliation: ``POST /submissions/bulk-approve/`` (up to 1,000 at once), and ``POST
   /submissions/{id}/transition/`` REJECT with a ``rejection_category`` and a message of at least 100 characters
   (documented as idempotent, so both are retried safely);
@@ -274,28 +274,21 @@ class ProlificProvider:
         )
 
     async def submissions(self, project_id: str, cursor: str) -> SubmissionPage:
-        """Finished submissions not seen yet. The cursor is ``finished|latest completed_at|ids finished at that
-        instant``: the list is read only when the study's count of finished submissions moved on."""
-        seen_n, latest, at_latest = (cursor.split("|", 2) + ["", ""])[:3] if cursor else ["0", "", ""]
+        """Every finished submission, whenever the study's count of finished submissions moved on (the cursor is
+        that count). The list comes in pages and is no snapshot: a submission listed in progress on an early page
+        can finish before a later one is read, behind anything finished there, so no high-water mark of
+        completion times is safe. The whole list is given again instead; the books pass over what they hold."""
+        seen_n = cursor.split("|", 1)[0]
         counts = await self._counts(project_id)
-        finished = sum(counts.get(s, 0) for s in FINISHED)
-        if str(finished) == seen_n:
+        finished = str(sum(counts.get(s, 0) for s in FINISHED))
+        if finished == seen_n:
             return SubmissionPage((), cursor)
-        seen = set(at_latest.split(",")) if at_latest else set()
-        found: list[Submission] = []
-        rows = [
-            s
+        found = tuple(
+            Submission(str(s["id"]), str(s["participant_id"]), "complete", {})
             for s in await self._pages("/submissions/", {"study": project_id})
-            if s.get("status") in FINISHED and s.get("completed_at")
-        ]
-        for s in sorted(rows, key=lambda s: str(s["completed_at"])):
-            done, sid = str(s["completed_at"]), str(s["id"])
-            if done > latest or (done == latest and sid not in seen):
-                found.append(Submission(sid, str(s["participant_id"]), "complete", {}))
-        if rows:
-            latest = max(latest, max(str(s["completed_at"]) for s in rows))
-            seen = {str(s["id"]) for s in rows if str(s["completed_at"]) == latest}
-        return SubmissionPage(tuple(found), f"{finished}|{latest}|{','.join(sorted(seen))}")
+            if s.get("status") in FINISHED
+        )
+        return SubmissionPage(found, finished)
 
     async def reconcile(self, project_id: str, decisions: Sequence[Decision]) -> None:
         """Approvals in bulk (asynchronous at Prolific; repeats are ignored), rejections one by one."""

@@ -152,11 +152,24 @@ async def calls(conn: asyncpg.Connection, wave_id: int) -> list[Call]:
 
 
 async def store_page(conn: asyncpg.Connection, wave_id: int, page: Sequence[Incoming], cursor: str) -> int:
-    """Store a page of submissions and move the feed cursor, atomically. Returns duplicates dropped in it."""
+    """Store a page of submissions and move the feed cursor, atomically. A submission already stored (a feed
+    delivers at least once: Prolific's whole list again) is passed over; returns the duplicates dropped in the
+    page (second submissions of one respondent)."""
     duplicates = 0
     async with conn.transaction():
+        held = {
+            r["submission_id"]
+            for r in await conn.fetch(
+                """SELECT submission_id FROM wave_submissions
+                   WHERE wave_id = $1 AND submission_id = ANY($2::text[])""",
+                wave_id,
+                [item.submission_id for item in page],
+            )
+        }
         for item in page:
-            duplicates += await _link_hosted(conn, wave_id, item)
+            if item.submission_id not in held:
+                held.add(item.submission_id)
+                duplicates += await _link_hosted(conn, wave_id, item)
         await conn.execute(
             """UPDATE wave_fieldwork SET feed_cursor = $2, duplicates_dropped = duplicates_dropped + $3,
                       updated_at = now() WHERE wave_id = $1""",
@@ -171,15 +184,15 @@ async def _link_hosted(conn: asyncpg.Connection, wave_id: int, item: Incoming) -
     """Record a submission of a respondent who took the hosted survey and link it to the respondent the survey
     stored: a valid complete awaits approval, a quality terminate is rejected with its first reason. A
     submission the survey has no finished respondent for is rejected as ``no_code``; a second submission of
-    the same respondent is a duplicate. Returns 1 when the submission was a duplicate, else 0."""
+    the same respondent is a duplicate, rejected as such. Returns 1 when the submission was a duplicate, else 0."""
     inserted = await conn.fetchval(
         """INSERT INTO wave_submissions (wave_id, submission_id, outcome) VALUES ($1, $2, 'duplicate')
            ON CONFLICT DO NOTHING RETURNING 1""",
         wave_id,
         item.submission_id,
     )
-    if inserted is None:  # delivered again
-        return 1
+    if inserted is None:  # delivered again, stored meanwhile by another instance: not a second response
+        return 0
     row = await conn.fetchrow(
         """SELECT r.id, r.status, r.quality_reasons,
                   EXISTS (SELECT 1 FROM wave_submissions s WHERE s.wave_id = r.wave_id AND s.respondent_id = r.id)
@@ -188,8 +201,14 @@ async def _link_hosted(conn: asyncpg.Connection, wave_id: int, item: Incoming) -
         wave_id,
         item.respondent_key,
     )
-    if row is not None and row["linked"]:
-        return 1  # the same person again, under a new submission (kept as 'duplicate')
+    if row is not None and row["linked"]:  # the same person again, under a new submission: rejected, or its
+        await conn.execute(  # place would stay held (and a provider approves what waits too long)
+            """UPDATE wave_submissions SET decision = 'reject', reason_code = 'duplicate'
+               WHERE wave_id = $1 AND submission_id = $2""",
+            wave_id,
+            item.submission_id,
+        )
+        return 1
     if row is None or row["status"] not in ("complete", "quality_terminate"):
         outcome, decision, reason, rid = "quality_terminate", "reject", "no_code", None
     elif row["status"] == "complete":

@@ -5,7 +5,9 @@ it is cancelled.
   page and the cursor stored in one transaction; every submission is linked to the respondent the hosted survey
   stored (same HMAC key of the provider's id). A valid complete waits for approval at close; a quality terminate
   is rejected with its first reason as fieldwork goes on (which re-opens its place); a submission without a
-  finished survey respondent is rejected as ``no_code``; a second one of the same person is a duplicate.
+  finished survey respondent is rejected as ``no_code``; a second one of the same person is rejected as a
+  duplicate. Feeds deliver at least once (Prolific's whole list whenever something finished), so a submission
+  the books hold is passed over.
 - **Outcomes still to be told** (providers told server to server: Cint, PureSpectrum): an outcome the survey
   could not tell the provider when the respondent left is told here, then forgotten; at close, until the
   respondents still in the survey have left (at most ``exit_grace`` seconds).

@@ -257,3 +257,37 @@ async def test_an_unreachable_provider_is_recorded_and_retried_with_backoff(
     assert (
         OPTIONS.max_retry_delay == 60.0
     )  # in service the wait grows to a minute, not a retry every half second
+
+
+async def test_a_feed_page_given_again_is_passed_over_and_a_second_submission_is_a_duplicate(
+    pool: asyncpg.Pool,
+) -> None:
+    """Feeds deliver at least once (Prolific's whole list each time something finished): a submission the books
+    hold is passed over without being counted, while a second submission of the same respondent is rejected as
+    a duplicate; a quality terminate awaits its rejection, a submission without a survey respondent is rejected."""
+    wave_id = await make_wave(pool, target=5)
+    done, flagged, stranger = (bytes([n]) * 32 for n in range(3))
+    async with pool.acquire() as conn:
+        await fw_store.ensure_fieldwork(conn, wave_id, "simulated")
+        await responses.record_complete(conn, wave_id, done, {}, {})
+        await responses.record_complete(
+            conn, wave_id, flagged, {}, {}, status="quality_terminate", quality_reasons=["speeder"]
+        )
+        page = [fw_store.Incoming("s1", done), fw_store.Incoming("s2", flagged)]
+        assert await fw_store.store_page(conn, wave_id, page, "1") == 0
+        again = [*page, fw_store.Incoming("s3", done), fw_store.Incoming("s4", stranger)]
+        assert await fw_store.store_page(conn, wave_id, again, "2") == 1  # s3: done's second submission
+        assert await fw_store.store_page(conn, wave_id, again, "2") == 0
+        rows = await conn.fetch(
+            """SELECT submission_id, outcome, decision, reason_code FROM wave_submissions
+               WHERE wave_id = $1 ORDER BY submission_id""",
+            wave_id,
+        )
+        books = await fw_store.get_fieldwork(conn, wave_id)
+    assert [tuple(r) for r in rows] == [
+        ("s1", "complete", None, None),
+        ("s2", "quality_terminate", "reject", "speeder"),
+        ("s3", "duplicate", "reject", "duplicate"),
+        ("s4", "quality_terminate", "reject", "no_code"),
+    ]
+    assert books is not None and books.feed_cursor == "2"

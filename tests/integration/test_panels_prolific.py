@@ -210,6 +210,44 @@ async def test_participants_enter_finish_and_are_reconciled(
     assert conflict.value.status == 400
 
 
+async def test_a_submission_finishing_while_the_pages_are_read_is_delivered_next_time() -> None:
+    """The list of submissions comes in pages and is no snapshot. A participant listed in progress on the first
+    page who finishes before the second page is read — after which someone listed there finishes too — is not in
+    this read, and must be in the next one (a high-water mark of completion times would skip them for good,
+    holding their place at Prolific for ever)."""
+    finish_between: list[str] = []
+    reads = 0
+
+    def between_pages(_provider: str, call: str, _failed: bool) -> None:
+        nonlocal reads
+        if call == "GET submissions" and finish_between:
+            reads += 1
+            if reads == 1:  # the first page was read: two participants finish, in order
+                for pid in finish_between:
+                    assert study.complete(pid, codes["complete"]) == "awaiting_review"
+
+    async with running_simulator("none", rate=0.0) as sim:
+        sim.state.topic = dict(TOPIC)
+        provider = adapter(sim, page_size=2, observer=between_pages)
+        try:
+            project = await provider.create_project(SPEC, idempotency_key="c")
+            await provider.launch(project.id, idempotency_key="l")
+            study = sim.app[BOOKS].studies[project.id]
+            codes = completion_codes(SPEC.reference)
+            people = [f"{i:024x}" for i in range(1, 5)]
+            for pid in people:  # listed in this order: two on each page
+                arrive(sim, project.id, pid)
+            assert study.complete(people[1], codes["complete"]) == "awaiting_review"
+            finish_between += [people[0], people[3]]
+            first = await provider.submissions(project.id, "")
+            assert {s.participant_id for s in first.submissions} == {people[1], people[3]}
+            second = await provider.submissions(project.id, first.cursor)
+            assert {s.participant_id for s in second.submissions} >= {people[0]}
+            assert (await provider.submissions(project.id, second.cursor)).submissions == ()
+        finally:
+            await provider.aclose()
+
+
 async def test_errors_authentication_and_faults(pool: asyncpg.Pool) -> None:
     faults = profile("heavy", p_error=0.2, p_drop_after=0.4, p_throttle=0.2, retry_after=0)
     async with running_simulator(faults, rate=0.0) as sim:
