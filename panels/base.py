@@ -201,7 +201,10 @@ class Provider(Protocol):
     respondent to (with its own placeholders for their ids), :meth:`admit` reads and verifies an arrival (our
     signature, the provider's hash, or a server-to-server check) and :meth:`finish` books the outcome (a signed
     or hashed redirect, a server-to-server call, or both, in the provider's order) and returns where the
-    respondent's browser goes next. ``reports_submissions``: the provider keeps a submission feed fieldwork
+    respondent's browser goes next. :meth:`admit` raises :class:`EntryRefused` for a link that admits nobody,
+    and :class:`ProviderError` only when the provider could not be asked (the link may be good: the survey asks
+    the respondent to reload in a moment, and does not count it as a failed authentication).
+    ``reports_submissions``: the provider keeps a submission feed fieldwork
     reads and reconciles; otherwise the survey's own records are the books.
     """
 

@@ -160,9 +160,10 @@ class CintHttp(ResilientClient):
         json_body: Any,
         params: Any,
         headers: Any,
+        timeout: float | None = None,
     ) -> Response:
         if not isinstance(json_body, Csv):
-            return await super()._once(method, path, json_body, params, headers)
+            return await super()._once(method, path, json_body, params, headers, timeout)
         session = self._get_session()
         async with session.request(
             method,

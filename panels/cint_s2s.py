@@ -77,7 +77,9 @@ class Fulfillment:
         if not _RID.match(rid):
             raise EntryRefused("bad_id")
         try:
-            body = (await self.validating.request("GET", f"/fulfillment/respondents/{rid}")).body
+            body = (
+                await self.validating.request("GET", f"/fulfillment/respondents/{rid}", waiting=True)
+            ).body
         except ProviderRejected as exc:
             if exc.status in (404, 422):
                 raise EntryRefused("not_admitted", rid) from None

@@ -8,8 +8,13 @@
   recognise the repeat; other POSTs fail after one attempt with :class:`~panels.base.ProviderUnavailable`;
 - a circuit breaker per client (one client per provider): after ``breaker_threshold`` consecutive failed calls it
   opens for ``breaker_reset`` seconds and calls fail at once; then one trial call decides (half-open);
+- a call someone is waiting for (``waiting=True``: a respondent's arrival confirmed server to server) gets a
+  shorter budget, ``waiting_attempts`` tries of at most ``waiting_timeout`` seconds each, so a provider in
+  trouble keeps the respondent seconds, not minutes (the survey then asks them to reload);
 - one structured log line (JSON) per call on logger ``panels.http``: provider, method, path, status, attempts,
   ms, idempotency key, breaker state; DEBUG for a first-attempt success, INFO when it took retries or failed.
+  A respondent's id in the path (a Prolific session, a Cint RID, a PureSpectrum transaction) is logged as
+  ``[id]``.
 """
 
 from __future__ import annotations
@@ -50,6 +55,23 @@ class RetryPolicy:
     timeout: float = 15.0
     breaker_threshold: int = 10
     breaker_reset: float = 5.0
+    waiting_attempts: int = 3
+    waiting_timeout: float = 5.0
+
+
+#: Path segments naming a respondent's record; the segment after one is a respondent's id unless it is a verb.
+_RESPONDENT_RECORDS = frozenset({"submissions", "respondents", "transactions"})
+_VERBS = frozenset({"counts", "bulk-approve", "transition", "status"})
+
+
+def loggable(path: str) -> str:
+    """``path`` without respondents' ids: the segment after ``submissions``, ``respondents`` or ``transactions``
+    becomes ``[id]`` (unless it names an operation, such as ``counts`` or ``transition``)."""
+    parts = path.split("/")
+    for i in range(1, len(parts)):
+        if parts[i - 1] in _RESPONDENT_RECORDS and parts[i] and parts[i] not in _VERBS:
+            parts[i] = "[id]"
+    return "/".join(parts)
 
 
 class CircuitBreaker:
@@ -158,9 +180,13 @@ class ResilientClient:
         params: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        waiting: bool = False,
     ) -> Response:
+        """One call, retried as the module docstring says (``waiting``: someone waits for the answer)."""
         method = method.upper()
         retryable = method in ("GET", "HEAD", "PUT", "DELETE") or idempotency_key is not None
+        tries = min(self.policy.attempts, self.policy.waiting_attempts) if waiting else self.policy.attempts
+        timeout = min(self.policy.timeout, self.policy.waiting_timeout) if waiting else None
         send_headers = {**self.headers, **(headers or {})}
         if idempotency_key is not None:
             send_headers["Idempotency-Key"] = idempotency_key
@@ -169,14 +195,14 @@ class ResilientClient:
         last = "no attempt"
         status: int | None = None
         try:
-            for attempt in range(self.policy.attempts if retryable else 1):
+            for attempt in range(tries if retryable else 1):
                 if not self.breaker.allow():
                     last = "circuit open"
                     break
                 attempts += 1
                 wait: float | None = None
                 try:
-                    resp = await self._once(method, path, json_body, params, send_headers)
+                    resp = await self._once(method, path, json_body, params, send_headers, timeout)
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     self.breaker.failure()
                     last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -198,7 +224,7 @@ class ResilientClient:
                         wait = retry_after_seconds(resp.headers.get("Retry-After"))
                         if wait is not None:
                             wait = min(wait, self.policy.max_retry_after)
-                if attempt + 1 < (self.policy.attempts if retryable else 1):
+                if attempt + 1 < (tries if retryable else 1):
                     await self._sleep(self.backoff(attempt) if wait is None else wait)
             raise ProviderUnavailable(
                 self.provider, f"{method} {path} failed after {attempts} attempt(s): {last}", status=status
@@ -212,7 +238,7 @@ class ResilientClient:
                         "event": "provider_call",
                         "provider": self.provider,
                         "method": method,
-                        "path": path,
+                        "path": loggable(path),
                         "status": status,
                         "attempts": attempts,
                         "ms": round(1000 * (time.monotonic() - started)),
@@ -231,10 +257,16 @@ class ResilientClient:
         json_body: Any,
         params: Mapping[str, str] | None,
         headers: Mapping[str, str],
+        timeout: float | None = None,
     ) -> Response:
         session = self._get_session()
         async with session.request(
-            method, self.base_url + path, json=json_body, params=params, headers=headers
+            method,
+            self.base_url + path,
+            json=json_body,
+            params=params,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=self.policy.timeout if timeout is None else timeout),
         ) as resp:
             raw = await resp.read()
             body: Any = None

@@ -51,7 +51,6 @@ from panels.base import (
     Progress,
     Project,
     ProjectSpec,
-    ProviderError,
     ProviderRejected,
     ProviderUnavailable,
     Submission,
@@ -330,7 +329,8 @@ class ProlificProvider:
         """A participant of this wave's study, taking it now: ids in Prolific's shape, the wave's study (another
         study's participant is foreign), and Prolific's own record of the session (``GET /submissions/{id}/``)
         naming the same participant and study, still in progress — so a changed id, a finished session opened
-        again or a made-up one is refused."""
+        again or a made-up one is refused. When Prolific cannot be asked, :class:`ProviderError` is raised: the
+        link may be good (the survey asks the respondent to reload in a moment)."""
         pid, study, session = (query.get(k, "") for k in ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID"))
         if not _PROLIFIC_ID.match(pid):
             raise EntryRefused("bad_id")
@@ -341,9 +341,11 @@ class ProlificProvider:
         if access.expires_at is not None and self.clock() > access.expires_at:
             raise EntryRefused("expired", pid)
         try:
-            record = (await self.http.request("GET", f"/submissions/{session}/")).body
-        except ProviderError:
-            raise EntryRefused("not_admitted", pid) from None
+            record = (await self.http.request("GET", f"/submissions/{session}/", waiting=True)).body
+        except ProviderRejected as exc:
+            if exc.status in (403, 404):  # no such session, or another workspace's
+                raise EntryRefused("not_admitted", pid) from None
+            raise
         participant = record.get("participant", record.get("participant_id"))
         if participant != pid or record.get("study_id") != study or record.get("status") not in IN_PROGRESS:
             raise EntryRefused("not_admitted", pid)

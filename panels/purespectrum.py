@@ -316,7 +316,9 @@ class PureSpectrumProvider:
             raise EntryRefused(exc.reason, tid) from None
         try:
             r = await self.http.request(
-                "GET", f"/buyers/v3/surveys/{access.project_id}/transactions/{quote(tid, safe='')}"
+                "GET",
+                f"/buyers/v3/surveys/{access.project_id}/transactions/{quote(tid, safe='')}",
+                waiting=True,
             )
         except ProviderRejected as exc:
             if exc.status in (403, 404):

@@ -367,6 +367,18 @@ async def walk(
     return None
 
 
+async def _open_again(session: aiohttp.ClientSession, entry: str, time_scale: float) -> None:
+    """A second attempt after finishing: the survey answers "already taken part" (reloading while it asks to wait a
+    moment, as at the first entry)."""
+    for _ in range(MAX_RELOADS + 1):
+        async with session.get(entry, allow_redirects=False) as resp:
+            await resp.read()
+            if resp.status != 503:
+                return
+            wait = max(1.0, _retry_after(resp) * time_scale)
+        await asyncio.sleep(wait)
+
+
 async def _land(session: aiohttp.ClientSession, exit_url: str, participant: str) -> str:
     async with session.get(
         exit_url, allow_redirects=False, headers={PARTICIPANT_HEADER: participant}
@@ -403,8 +415,7 @@ class WalkerPool:
                     )
                 exit_url = await walk(self._session, w, rng, time_scale=self.time_scale)
                 if exit_url is not None and w.retry_after_exit:
-                    async with self._session.get(w.entry, allow_redirects=False) as resp:
-                        await resp.read()  # a second attempt: the survey answers "already taken part"
+                    await _open_again(self._session, w.entry, self.time_scale)
                     self.outcomes["again"] = self.outcomes.get("again", 0) + 1  # counted once answered
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.info("walker %s stopped: %s: %s", w.kind, type(exc).__name__, exc)

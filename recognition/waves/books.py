@@ -14,7 +14,8 @@ it is cancelled.
 - **Pause and resume** requested through the API reach the provider's project.
 - **Closing** closes the project, reads the feed until it accounts for every complete the survey stored (their
   return to the provider follows the exit redirect by moments; at most ``exit_grace`` seconds), approves the valid
-  completes, sends the remaining decisions and records the cost: valid completes × the price quoted at launch,
+  completes, sends the remaining decisions and records the cost: valid completes × the price quoted at launch
+  (with a feed, the completes approved in it: a survey complete the provider never reported is not billed),
   plus the paid screen-outs of a provider that charges for them (Prolific).
 - **Cancelling** does the same for a wave cancelled in the field, so its project stops buying at once and what
   was bought is paid and recorded.
@@ -109,7 +110,10 @@ class Books:
         if not self.provider.reports_submissions:
             await self._tell_late(wave)
         async with self.pool.acquire() as conn:
-            valid = (await responses.count_by_status(conn, wave.id)).get("complete", 0)
+            if self.provider.reports_submissions:  # the completes approved in its feed are what it bills
+                valid = (await fw_store.outcome_counts(conn, wave.id)).get("complete", 0)
+            else:
+                valid = (await responses.count_by_status(conn, wave.id)).get("complete", 0)
         cost = completes_cost(valid, fw.price) + await self._screen_outs(wave, project)
         async with self.pool.acquire() as conn:
             await fw_store.set_cost(conn, wave.id, round(cost, 2))

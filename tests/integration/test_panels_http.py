@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,7 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from panels.base import ProviderRejected, ProviderUnavailable
-from panels.http import CircuitBreaker, ResilientClient, RetryPolicy, retry_after_seconds
+from panels.http import CircuitBreaker, ResilientClient, RetryPolicy, loggable, retry_after_seconds
 
 
 class Script:
@@ -23,11 +26,17 @@ class Script:
         return web.json_response({"ok": status < 400}, status=status, headers=headers)
 
 
+async def slow(request: web.Request) -> web.Response:
+    await asyncio.sleep(0.5)
+    return web.json_response({"ok": True})
+
+
 @pytest.fixture
 async def scripted() -> AsyncIterator[tuple[Script, str]]:
     script = Script()
     app = web.Application()
     app.router.add_route("*", "/x", script.handle)
+    app.router.add_route("*", "/slow/submissions/{id}/", slow)
     server = TestServer(app)
     await server.start_server()
     yield script, str(server.make_url("")).rstrip("/")
@@ -121,3 +130,42 @@ def test_retry_after_parsing() -> None:
     assert breaker.allow()
     breaker.failure()
     assert breaker.state == "open" and not breaker.allow()
+
+
+async def test_a_call_someone_waits_for_gets_fewer_and_shorter_tries(
+    scripted: tuple[Script, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A respondent's arrival confirmed server to server: ``waiting_attempts`` tries of at most
+    ``waiting_timeout`` seconds each, where fieldwork's calls keep the whole budget; the respondent's id in the
+    path is not logged."""
+    script, url = scripted
+    script.responses = [(503, {})] * 5
+    sleeps: list[float] = []
+    c = client(url, sleeps, attempts=6, waiting_attempts=3, waiting_timeout=0.05, timeout=5.0)
+    with pytest.raises(ProviderUnavailable, match="after 3 attempt"):
+        await c.request("GET", "/x", waiting=True)
+    assert len(script.seen) == 3 and len(sleeps) == 2
+    assert (await c.request("GET", "/x")).status == 200  # the other two 503s, then the answer
+    with caplog.at_level(logging.DEBUG, logger="panels.http"):
+        with pytest.raises(ProviderUnavailable, match="TimeoutError"):
+            await c.request("GET", "/slow/submissions/5f0c3a9e2b7d4e1a8c6b9d02/", waiting=True)
+        assert (await c.request("GET", "/slow/submissions/5f0c3a9e2b7d4e1a8c6b9d02/")).status == 200
+    await c.aclose()
+    logged = [json.loads(r.getMessage()) for r in caplog.records if r.name == "panels.http"]
+    assert [e["path"] for e in logged] == ["/slow/submissions/[id]/"] * 2
+    assert "5f0c3a9e" not in caplog.text
+
+
+def test_respondents_ids_are_left_out_of_logged_paths() -> None:
+    assert loggable("/submissions/abc/") == "/submissions/[id]/"
+    assert loggable("/submissions/abc/transition/") == "/submissions/[id]/transition/"
+    assert loggable("/fulfillment/respondents/0a1b-2c") == "/fulfillment/respondents/[id]"
+    assert loggable("/buyers/v3/surveys/12/transactions/t-9") == "/buyers/v3/surveys/12/transactions/[id]"
+    for kept in (
+        "/submissions/bulk-approve/",
+        "/studies/5f0c/submissions/counts/",
+        "/fulfillment/respondents/transition",
+        "/submissions/",
+        "/v1/projects/P1/submissions",
+    ):
+        assert loggable(kept) == kept

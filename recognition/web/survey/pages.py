@@ -35,7 +35,8 @@ def _render(name: str, lang: str, **context: Any) -> str:
 
 
 def message_page(lang: str, kind: str) -> str:
-    """A plain page for ``kind`` in (invalid, expired, closed, done, nosession, notfound)."""
+    """A plain page for ``kind`` in (invalid, expired, closed, done, nosession, notfound, throttled,
+    unavailable, test, staff)."""
     heading = t(lang, f"msg.{kind}.heading")
     return _render(
         "survey/message.html", lang, title=heading, heading=heading, body=t(lang, f"msg.{kind}.body")

@@ -41,6 +41,8 @@ from recognition.web.survey.built import questionnaire_of
 from recognition.web.survey.replies import COOKIE, Leaving, Reply, html, see_other, survey_path
 
 log = logging.getLogger(__name__)
+#: Seconds a respondent is asked to wait before reloading when the provider could not confirm their link.
+UNCONFIRMED_RETRY = 5
 
 #: States of a wave whose fieldwork has ended: a newcomer leaves through the over-quota exit.
 FIELDED = frozenset({"closing", "processing", "published", "cancelled"})
@@ -89,6 +91,15 @@ async def entry(request: web.Request) -> web.Response:
             )
         kind = refused.reason if refused.reason in ("expired", "closed") else "invalid"
         return html(pages.message_page(lang, kind), 410 if kind == "expired" else 403)
+    except (
+        ProviderError
+    ) as exc:  # the provider could not confirm the link just now: no fault of the respondent
+        log.warning(
+            "wave %s: %s could not confirm an arrival (%s)", wave_id, access.provider, type(exc).__name__
+        )
+        page = html(pages.message_page(lang, "unavailable"), 503)
+        page.headers["Retry-After"] = str(UNCONFIRMED_RETRY)
+        return page
     key = _key(request, access.provider, arrival.participant_id)
     async with pool.acquire() as conn:
         if ctx.state != "fielding" and not arrival.test:

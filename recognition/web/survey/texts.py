@@ -53,6 +53,9 @@ _EN: dict[str, str] = {
     "opinion.",
     "msg.notfound.heading": "Page not found",
     "msg.notfound.body": "There is no survey at this address.",
+    "msg.unavailable.heading": "One moment, please",
+    "msg.unavailable.body": "Your panel could not confirm your survey link just now. Please reload this page in a "
+    "few seconds; your link is kept.",
     "msg.throttled.heading": "Too many invalid links",
     "msg.throttled.body": "Too many survey links that could not be verified came from here. Please wait a minute "
     "and open the survey again from the invitation of your panel.",
@@ -109,6 +112,9 @@ _DE: dict[str, str] = {
     "Einschätzung nach antworten würden, nicht mit Ihrer eigenen Meinung.",
     "msg.notfound.heading": "Seite nicht gefunden",
     "msg.notfound.body": "Unter dieser Adresse gibt es keine Umfrage.",
+    "msg.unavailable.heading": "Einen Moment, bitte",
+    "msg.unavailable.body": "Ihr Panel konnte Ihren Umfrage-Link gerade nicht bestätigen. Bitte laden Sie diese "
+    "Seite in einigen Sekunden neu; Ihr Link bleibt gültig.",
     "msg.throttled.heading": "Zu viele ungültige Links",
     "msg.throttled.body": "Von hier kamen zu viele Umfrage-Links, die nicht geprüft werden konnten. Bitte warten Sie "
     "eine Minute und öffnen Sie die Umfrage dann erneut über die Einladung Ihres Panels.",

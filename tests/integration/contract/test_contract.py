@@ -11,6 +11,7 @@ completes) so each scenario stays quick.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import aiohttp
@@ -264,3 +265,54 @@ async def test_tampered_replayed_and_foreign_entries_are_refused(
         assert counts[w]["complete"] == n == books[w].held
         assert len(books[w].completed) == counts[w]["complete"] + counts[w].get("quality_terminate", 0)
         assert books[w].launch_calls == 1
+
+
+async def _opened(session: aiohttp.ClientSession, url: str, participant: str) -> tuple[int, str | None]:
+    """Open an entry link as ``participant``: the status and any ``Retry-After``."""
+    async with session.get(url, headers={PARTICIPANT_HEADER: participant}, allow_redirects=False) as r:
+        return r.status, r.headers.get("Retry-After")
+
+
+async def test_an_arrival_the_provider_cannot_confirm_is_asked_to_reload_not_refused(
+    world: str, pool: asyncpg.Pool, settings: Settings
+) -> None:
+    """While the provider's API fails every call, a respondent arriving with a good link is neither refused nor
+    counted as a failed authentication (here one failure would use up a client's allowance, so a second try
+    would be answered 429): where arrivals are confirmed with the provider server to server (Prolific, Cint,
+    PureSpectrum) the survey answers 503 with ``Retry-After``, asking them to reload; where the survey checks
+    the link itself they are let in at once. Once the API answers again, the reload gets in."""
+    strict = dataclasses.replace(settings, server_auth_failures=1)
+    async with field(pool, strict, provider=world, rate=0.0) as f:
+        wave_id = await make_wave(pool, target=10, provider=world)
+        driver = f.provider()
+        run = asyncio.create_task(run_wave(pool, settings, wave_id, driver, options=f.options))
+        try:
+            for _ in range(3000):
+                async with pool.acquire() as conn:
+                    wave = await waves.get_wave(conn, wave_id)
+                if wave is not None and wave.state == "fielding":
+                    break
+                await asyncio.sleep(0.01)
+            book = book_of(f, settings, wave_id)
+            fresh = (book.make_participant or (lambda: "P00000000000000ab"))()
+            link = _send(book, fresh)
+            injector = f.sim.state.faults
+            injector.profile = profile("none", p_error=1.0)
+            async with aiohttp.ClientSession() as http:
+                outage = [await _opened(http, link, fresh) for _ in range(2)]
+                injector.profile = profile("none")
+                after = await _opened(http, link, fresh)
+            async with pool.acquire() as conn:
+                refused = await conn.fetchval(
+                    "SELECT count(*) FROM survey_refusals WHERE wave_id = $1", wave_id
+                )
+                assert await waves.transition(conn, wave_id, "fielding", "cancelled", reason="test over")
+            await asyncio.wait_for(run, 60)
+        finally:
+            run.cancel()
+            await driver.aclose()
+    if world in ("prolific", "cint", "purespectrum"):
+        assert outage == [(503, "5"), (503, "5")]
+    else:
+        assert [status for status, _ in outage] == [303, 303]
+    assert after[0] == 303 and refused == 0
