@@ -184,7 +184,8 @@ class Arrival:
 
 class EntryRefused(Exception):
     """The link does not admit anyone: ``reason`` is ``bad_id``, ``unsigned``, ``bad_signature``, ``expired``,
-    ``foreign`` (another project's respondent) or ``not_admitted`` (the provider does not know them)."""
+    ``foreign`` (another project's respondent), ``not_admitted`` (the provider does not know them) or
+    ``repeated`` (the provider's record of this very session says it ended: its respondent opened it again)."""
 
     def __init__(self, reason: str, participant_id: str | None = None) -> None:
         super().__init__(reason)

@@ -89,8 +89,8 @@ class Fulfillment:
         entry = next((h for h in hrefs if _same_entry(h, url, rid)), None)
         if entry is None:
             raise EntryRefused("foreign", rid)
-        if body.get("status") != IN_SURVEY:
-            raise EntryRefused("not_admitted", rid)
+        if body.get("status") != IN_SURVEY:  # this entry link's session has its outcome: opened again
+            raise EntryRefused("repeated", rid)
         test = parse_qs(urlsplit(entry).query).get(TEST_MARKER) == ["1"]
         return Arrival(rid, {"rid": rid}, test=test)
 

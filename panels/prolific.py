@@ -328,8 +328,9 @@ class ProlificProvider:
     async def admit(self, access: WaveAccess, query: Mapping[str, str], url: str) -> Arrival:
         """A participant of this wave's study, taking it now: ids in Prolific's shape, the wave's study (another
         study's participant is foreign), and Prolific's own record of the session (``GET /submissions/{id}/``)
-        naming the same participant and study, still in progress — so a changed id, a finished session opened
-        again or a made-up one is refused. When Prolific cannot be asked, :class:`ProviderError` is raised: the
+        naming the same participant and study, still in progress — so a changed id or a made-up session is
+        refused (``not_admitted``), and a participant opening their finished session again is told they took
+        part (``repeated``). When Prolific cannot be asked, :class:`ProviderError` is raised: the
         link may be good (the survey asks the respondent to reload in a moment)."""
         pid, study, session = (query.get(k, "") for k in ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID"))
         if not _PROLIFIC_ID.match(pid):
@@ -347,8 +348,10 @@ class ProlificProvider:
                 raise EntryRefused("not_admitted", pid) from None
             raise
         participant = record.get("participant", record.get("participant_id"))
-        if participant != pid or record.get("study_id") != study or record.get("status") not in IN_PROGRESS:
+        if participant != pid or record.get("study_id") != study:
             raise EntryRefused("not_admitted", pid)
+        if record.get("status") not in IN_PROGRESS:  # their own session, finished: they opened it again
+            raise EntryRefused("repeated", pid)
         return Arrival(pid, {"session": session})
 
     async def finish(self, access: WaveAccess, arrival: Arrival, outcome: str) -> str:

@@ -146,11 +146,11 @@ async def test_participants_enter_finish_and_are_reconciled(
         assert exit_url == f"{sim.url}{prolific_api.COMPLETION_PATH}?cc={want}"
         status, page = await land(exit_url, pid)
         assert status == 200 and ("screened_out" if outcome == "over_quota" else "awaiting_review") in page
-    # A finished session opened again, a changed participant id, a made-up session, another study: refused.
+    # A finished session opened again (repeated), a changed participant id, a made-up session, another study.
     _, replay = arrive(sim, project.id, people[0], hold=False)
     _, fresh = arrive(sim, project.id, f"{99:024x}")
     for query, reason in (
-        (replay, "not_admitted"),
+        (replay, "repeated"),
         ({**fresh, "PROLIFIC_PID": people[1]}, "not_admitted"),
         ({**fresh, "SESSION_ID": "f" * 24}, "not_admitted"),
         ({**fresh, "STUDY_ID": "e" * 24}, "foreign"),

@@ -41,6 +41,9 @@ from recognition.web.survey.built import questionnaire_of
 from recognition.web.survey.replies import COOKIE, Leaving, Reply, html, see_other, survey_path
 
 log = logging.getLogger(__name__)
+#: Refusals of honest arrivals (late, or a respondent opening their finished session again): not counted as failed
+#: authentications; the others are forged, foreign or unknown links.
+HONEST = frozenset({"expired", "closed", "repeated"})
 #: Seconds a respondent is asked to wait before reloading when the provider could not confirm their link.
 UNCONFIRMED_RETRY = 5
 
@@ -82,18 +85,19 @@ async def entry(request: web.Request) -> web.Response:
     try:
         arrival = await admit(request, access)
     except EntryRefused as refused:
-        if refused.reason not in ("expired", "closed"):  # honest late arrivals; the rest is forged or foreign
+        if refused.reason not in HONEST:
             throttle.failed(request)
         key = _key(request, access.provider, refused.participant_id) if refused.participant_id else None
         async with pool.acquire() as conn:
             await store.record_refusal(
                 conn, wave_id, key, refused.reason, as_respondent=refused.reason == "expired"
             )
+        if refused.reason == "repeated":
+            return html(pages.message_page(lang, "done"), 409)
         kind = refused.reason if refused.reason in ("expired", "closed") else "invalid"
         return html(pages.message_page(lang, kind), 410 if kind == "expired" else 403)
-    except (
-        ProviderError
-    ) as exc:  # the provider could not confirm the link just now: no fault of the respondent
+    except ProviderError as exc:
+        # The provider could not confirm the link just now: no fault of the respondent, who may reload.
         log.warning(
             "wave %s: %s could not confirm an arrival (%s)", wave_id, access.provider, type(exc).__name__
         )

@@ -51,7 +51,7 @@ FAULTS = profile(
     p_error=0.2,
     p_drop_after=0.1,
     p_throttle=0.1,
-    p_double_complete=0.2,
+    p_double_complete=0.4,  # of ~25 respondents, none tries again with a chance of 0.6^25
     retry_after=0,
     opening=("drop_after", "error", "throttle"),
 )
@@ -254,6 +254,8 @@ async def test_tampered_replayed_and_foreign_entries_are_refused(
             refusals = await conn.fetch("SELECT wave_id, reason FROM survey_refusals")
     assert [r.state for r in reports] == ["published", "published"]
     assert len(statuses) >= 6 and all(400 <= s < 500 for s in statuses.values()), statuses
+    # Someone opening their own finished session again is told they took part (409), not treated as a forger.
+    assert {s for k, s in statuses.items() if k.startswith("replayed")} == {409}, statuses
     # Each refusal is logged against the wave it was presented at (besides latecomers after a wave closed).
     at = {
         w: [r["reason"] for r in refusals if r["wave_id"] == w and r["reason"] != "closed"]
