@@ -81,3 +81,35 @@ async def test_german_survey_asks_the_land_once_and_stores_the_region(
     assert demographics == with_derived("de", {k: v for k, v in demographics.items() if k != "region"})
     assert demographics["gender"] in ("female", "male", "diverse")
     assert answers["unaided_coded"][0] == ["starbucks"]
+
+
+async def test_a_german_survey_says_goodbye_in_german(
+    make_client: Callable[..., Any], pool: asyncpg.Pool
+) -> None:
+    """The pages on the way out follow the questionnaire's language: a tester's last page, and the note to someone
+    who opens their finished survey again."""
+    async with pool.acquire() as conn:
+        org = await orgs.ensure_organisation(conn, "kaffee-umfrage")
+        poll = await polls.create_poll(
+            conn,
+            org,
+            name="kaffee-abschied",
+            category="Kaffeehausketten",
+            language="de",
+            brands=BRANDS,
+            own_brand="bohnenwerk",
+            population="de",
+            sample_size=20,
+        )
+        wave, _ = await waves.create_wave(conn, poll.id, datetime(2026, 2, 2, tzinfo=UTC), 20)
+        for a, b in (("scheduled", "launching"), ("launching", "fielding")):
+            assert await waves.transition(conn, wave.id, a, b)
+        await store.set_access(conn, access(wave.id))
+    client = await make_client()
+    tester = await walk(client, entry(wave.id, "tester-de-1") + "&test=1")
+    assert tester.exit_url is None and tester.last_status == 200
+    assert "Test beendet" in tester.last_body and "Test finished" not in tester.last_body
+    person = entry(wave.id, "DE-0002")
+    assert (await walk(client, person)).exit_url is not None
+    again = await client.get(person, allow_redirects=False)
+    assert again.status == 409 and "Sie haben bereits teilgenommen" in await again.text()

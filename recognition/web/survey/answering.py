@@ -119,7 +119,7 @@ async def _consent(
 ) -> Reply:
     action = (form.get("action") or [""])[0]
     if action == "decline" and token is not None:
-        return await _end(request, conn, session, token, "screened_out")
+        return await _end(request, conn, session, token, "screened_out", questionnaire.language)
     if action == "start":
         await store.consent(conn, session.respondent_id)
         screen = next_screen(questionnaire, answers)
@@ -205,9 +205,9 @@ async def finish(
     share-locked, so the move out of ``fielding`` waits for finishes in flight and none slips past it."""
     state = await store.share_wave_state(conn, session.wave_id)
     if state != "fielding" and not session.test:  # a tester may try the survey at any time
-        return await _end(request, conn, session, token, "over_quota")
+        return await _end(request, conn, session, token, "over_quota", questionnaire.language)
     if session.kind == "staff":  # a belief about customers: no coding, no quality rules, no demographics
-        return await _end(request, conn, session, token, "complete")
+        return await _end(request, conn, session, token, "complete", questionnaire.language)
     rules = request.app[QUALITY_RULES]
     _, poll = await questionnaire_of(
         request.app, conn, session.poll_id, session.questionnaire_version, session.poll_updated_at
@@ -244,6 +244,7 @@ async def finish(
         session,
         token,
         status,
+        questionnaire.language,
         reasons=reasons,
         demographics=demographics,
         fingerprint=fingerprint,
@@ -256,6 +257,7 @@ async def _end(
     session: store.Session,
     token: str,
     status: str,
+    lang: str,
     *,
     reasons: tuple[str, ...] = (),
     demographics: dict[str, str] | None = None,
@@ -272,7 +274,7 @@ async def _end(
         demographics=demographics,
         fingerprint=fingerprint,
     ):
-        return html(pages.message_page("en", "done"))
+        return html(pages.message_page(lang, "done"))
     access = await store.get_access(conn, session.wave_id)
     if access is None or session.exit_ref is None:
         log.warning(
@@ -281,5 +283,5 @@ async def _end(
             session.wave_id,
             status,
         )
-        return html(pages.message_page("en", "done"))
-    return Leaving(access, sessions.unseal(token, session.exit_ref), status, session.respondent_id)
+        return html(pages.message_page(lang, "done"))
+    return Leaving(access, sessions.unseal(token, session.exit_ref), status, session.respondent_id, lang)

@@ -41,6 +41,7 @@ class Leaving:
     arrival: Arrival
     status: str
     respondent_id: int
+    language: str = "en"  # of the pages shown on the way out
 
 
 Reply = web.Response | Leaving

@@ -110,7 +110,7 @@ async def entry(request: web.Request) -> web.Response:
             # After fieldwork the panel may still send people (a redirect panel cannot be stopped): a newcomer
             # goes back through the over-quota exit, so the panel books them; before it, the wave is closed.
             if ctx.state in FIELDED and await store.record_over_quota(conn, wave_id, key):
-                return await leave(request, access, arrival, "over_quota", None)
+                return await leave(request, access, arrival, "over_quota", None, lang)
             await store.record_refusal(conn, wave_id, key, "closed", as_respondent=True)
             return html(pages.message_page(lang, "closed"), 403)
         known = await store.respondent_status(conn, wave_id, key)
@@ -119,7 +119,7 @@ async def entry(request: web.Request) -> web.Response:
             return html(pages.message_page(lang, "done"), 409)
         if known is None and not arrival.test and await store.count_completes(conn, wave_id) >= ctx.target_n:
             if await store.record_over_quota(conn, wave_id, key):
-                return await leave(request, access, arrival, "over_quota", None)
+                return await leave(request, access, arrival, "over_quota", None, lang)
             return html(pages.message_page(lang, "done"), 409)
         token = sessions.new_token()
         orders = randomise(questionnaire, sessions.new_token())
@@ -174,16 +174,23 @@ async def _keep(
 
 
 async def leave(
-    request: web.Request, access: SurveyAccess, arrival: Arrival, status: str, respondent_id: int | None
+    request: web.Request,
+    access: SurveyAccess,
+    arrival: Arrival,
+    status: str,
+    respondent_id: int | None,
+    lang: str,
 ) -> web.Response:
     """Book the outcome with the provider and send the respondent where it says (a tester: the survey's own page).
     Told server to server, the outcome is kept (sealed) while it is told, so a wave closing meanwhile waits for it;
-    if the provider cannot be reached it stays kept and fieldwork tells it later; the respondent goes on."""
+    if the provider cannot be reached it stays kept and fieldwork tells it later; the respondent goes on. A
+    latecomer turned away over quota (no ``respondent_id``) whose provider cannot be told is simply thanked: the
+    provider times their session out."""
     if arrival.test:
-        return html(pages.message_page("en", "staff" if staff_view.kind_of(arrival) == "staff" else "test"))
+        return html(pages.message_page(lang, "staff" if staff_view.kind_of(arrival) == "staff" else "test"))
     provider = await request.app[PROVIDERS].get(access.provider, access.organisation_id)
     if provider is None:
-        return html(pages.message_page("en", "done"))
+        return html(pages.message_page(lang, "done"))
     rid = None if provider.reports_submissions else respondent_id  # told server to server: kept meanwhile
     if rid is not None:
         await _keep(request, access, arrival, status, rid, "being told")
@@ -191,14 +198,17 @@ async def leave(
         url = await provider.finish(access.for_provider(), arrival, status)
     except ProviderError as exc:
         if respondent_id is None:
-            raise
+            log.warning(
+                "wave %s: the provider was not told of a latecomer over quota (%s)", access.wave_id, exc
+            )
+            return html(pages.message_page(lang, "closed"))
         if rid is None:
             await _keep(request, access, arrival, status, respondent_id, str(exc))
         else:
             async with request.app[PAGE_POOL].acquire() as conn:
                 await reports_store.report_failed(conn, rid, str(exc))
         log.warning("wave %s: the provider was not told an outcome (%s); it will be", access.wave_id, exc)
-        return html(pages.message_page("en", "done"))
+        return html(pages.message_page(lang, "done"))
     if rid is not None:
         async with request.app[PAGE_POOL].acquire() as conn:
             await reports_store.report_done(conn, rid)
@@ -212,7 +222,9 @@ async def leave(
 
 async def _deliver(request: web.Request, reply: Reply) -> web.Response:
     if isinstance(reply, Leaving):
-        return await leave(request, reply.access, reply.arrival, reply.status, reply.respondent_id)
+        return await leave(
+            request, reply.access, reply.arrival, reply.status, reply.respondent_id, reply.language
+        )
     return reply
 
 
