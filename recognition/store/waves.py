@@ -13,6 +13,11 @@ import asyncpg
 
 STATES = ("scheduled", "launching", "fielding", "closing", "processing", "published", "failed", "cancelled")
 TERMINAL = frozenset({"published", "failed", "cancelled"})
+#: States in which the hosted survey takes respondents: from launching (the provider's project goes live during
+#: it, and the provider may send people before fieldwork hears back) until fieldwork ends.
+OPEN = frozenset({"launching", "fielding"})
+#: States of a wave whose fieldwork has ended: a newcomer leaves through the over-quota exit.
+FIELDED = frozenset({"closing", "processing", "published", "cancelled"})
 #: Allowed moves. failed/cancelled can be reached from any non-terminal state.
 NEXT = {
     "scheduled": {"launching"},

@@ -183,3 +183,21 @@ async def test_double_submission_of_the_last_page_completes_once(
             assert "already" in await r.text()
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM respondents WHERE status = 'complete'") == 1
+
+
+async def test_a_launching_wave_takes_respondents_and_a_scheduled_one_does_not(
+    client: TestClient, world: World, pool: asyncpg.Pool
+) -> None:
+    """The provider's project goes live during launching, and the provider may send people before fieldwork
+    hears back from the launch: they take the survey and complete. Before launching the survey is closed."""
+    async with pool.acquire() as conn:
+        soon, _ = await waves.create_wave(conn, world.poll_id, datetime(2026, 1, 12, tzinfo=UTC), 100)
+        early, _ = await waves.create_wave(conn, world.poll_id, datetime(2026, 1, 19, tzinfo=UTC), 100)
+        assert await waves.transition(conn, soon.id, "scheduled", "launching")
+        for wave_id in (soon.id, early.id):
+            await store.set_access(conn, access(wave_id))
+    visit = await walk(client, entry(soon.id, "P-early-bird"))
+    assert visit.exit_url is not None and exit_parts(visit.exit_url)[0] == "complete"
+    resp = await client.get(entry(early.id, "P-too-early"), allow_redirects=False)
+    assert resp.status == 403 and "closed" in await resp.text()
+    assert [r for r, _ in await _refusals(pool)] == ["closed"]

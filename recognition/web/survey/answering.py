@@ -23,6 +23,7 @@ from recognition.questionnaire import (
 )
 from recognition.store import mentions as mentions_store
 from recognition.store import survey as store
+from recognition.store.waves import OPEN
 from recognition.waves import quality
 from recognition.web.keys import PAGE_POOL, QUALITY_RULES
 from recognition.web.survey import pages
@@ -204,7 +205,7 @@ async def finish(
     ``over_quota``: fieldwork has closed the provider's project and counted its completes. The wave's row is
     share-locked, so the move out of ``fielding`` waits for finishes in flight and none slips past it."""
     state = await store.share_wave_state(conn, session.wave_id)
-    if state != "fielding" and not session.test:  # a tester may try the survey at any time
+    if state not in OPEN and not session.test:  # a tester may try the survey at any time
         return await _end(request, conn, session, token, "over_quota", questionnaire.language)
     if session.kind == "staff":  # a belief about customers: no coding, no quality rules, no demographics
         return await _end(request, conn, session, token, "complete", questionnaire.language)

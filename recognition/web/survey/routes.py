@@ -33,6 +33,7 @@ from recognition.store import notices, responses
 from recognition.store import pending_reports as reports_store
 from recognition.store import survey as store
 from recognition.store.survey import SurveyAccess
+from recognition.store.waves import FIELDED, OPEN
 from recognition.web.keys import AUTH_THROTTLE, PAGE_POOL, PROVIDERS, SETTINGS
 from recognition.web.survey import pages
 from recognition.web.survey import staff as staff_view
@@ -46,9 +47,6 @@ log = logging.getLogger(__name__)
 HONEST = frozenset({"expired", "closed", "repeated"})
 #: Seconds a respondent is asked to wait before reloading when the provider could not confirm their link.
 UNCONFIRMED_RETRY = 5
-
-#: States of a wave whose fieldwork has ended: a newcomer leaves through the over-quota exit.
-FIELDED = frozenset({"closing", "processing", "published", "cancelled"})
 
 
 def setup(app: web.Application) -> None:
@@ -106,7 +104,7 @@ async def entry(request: web.Request) -> web.Response:
         return page
     key = _key(request, access.provider, arrival.participant_id)
     async with pool.acquire() as conn:
-        if ctx.state != "fielding" and not arrival.test:
+        if ctx.state not in OPEN and not arrival.test:
             # After fieldwork the panel may still send people (a redirect panel cannot be stopped): a newcomer
             # goes back through the over-quota exit, so the panel books them; before it, the wave is closed.
             if ctx.state in FIELDED and await store.record_over_quota(conn, wave_id, key):
