@@ -104,6 +104,9 @@ async def test_a_wave_under_faults_is_bought_once_booked_once_and_billed_as_stor
     # Every outcome booked at the provider exactly once, and nobody counted twice: respondents who opened their
     # link again after finishing were turned away (duplicates dropped).
     assert again >= 1 and refused >= again
+    # Nobody the provider sent was turned away on the way in (faults at the provider included): everyone who
+    # left without an exit is a drop-out the survey keeps as started.
+    assert book.returns.get("left", 0) == counts.get("started", 0), (dict(book.returns), counts)
     assert sum(book.returns.values()) - book.returns.get("left", 0) == sum(counts.get(o, 0) for o in FINISHED)
     taken = counts["complete"] + counts.get("quality_terminate", 0)
     assert book.returns["complete"] + book.returns.get("quality_terminate", 0) == taken
