@@ -144,6 +144,9 @@ DEMO_RETRY = RetryPolicy(
 DEMO_TIME_SCALE = 0.005
 #: Completes per wave in the demo (every one takes the hosted survey over HTTP).
 DEMO_SAMPLE = 500
+#: Seconds between fieldwork's rounds in the demo: its respondents take a survey in seconds, so fieldwork looks
+#: often (the service's own pace is ``fieldwork.poll_interval``, 5 s by default).
+DEMO_POLL_INTERVAL = 0.1
 
 #: (wave number, waves, state, valid completes, target) as fieldwork moves on.
 ProgressFn = Callable[[int, int, str, int, int], None]
@@ -262,7 +265,9 @@ async def run_demo(
         await _save_credentials(pool, settings, provider, credentials)
         served = dataclasses.replace(settings, panels_simulator_url=url)
         survey_url = await stack.enter_async_context(survey_server(pool, served, page_pool=page_pool))
-        options = dataclasses.replace(options or FieldworkOptions(), survey_base_url=survey_url)
+        options = dataclasses.replace(
+            options or FieldworkOptions(poll_interval=DEMO_POLL_INTERVAL), survey_base_url=survey_url
+        )
         kind = KINDS[provider]
         adapter = kind.build(kind.complete(credentials), BuildContext(DEMO_RETRY, None))
         try:

@@ -166,6 +166,13 @@ def _unit_interval(value: Any) -> float:
     return number
 
 
+def _positive(value: Any) -> float:
+    number = _float(value)
+    if number <= 0:
+        raise TypeError(f"expected a number > 0, got {number}")
+    return number
+
+
 def _non_negative(value: Any) -> float:
     number = _float(value)
     if number < 0:
@@ -230,6 +237,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "scheduling.misfire_policy", _choice("one", "none", "all"), "Catch-up after downtime: one, none, all."
     ),
+    Setting(
+        "fieldwork.poll_interval",
+        _positive,
+        "Seconds between fieldwork's rounds with the provider while a wave is in the field.",
+    ),
     Setting("logging.level", _choice("debug", "info", "warning", "error"), "Log level."),
     Setting("logging.access", _bool, "Log each request (method, path with tokens redacted, status, time)."),
     Setting("smtp.host", _str, "SMTP server for alert e-mail; empty = no e-mail is sent."),
@@ -289,6 +301,7 @@ class Settings:
     statistics_windows: tuple[int, ...]
     scheduling_enabled: bool
     scheduling_misfire_policy: str
+    fieldwork_poll_interval: float
     logging_level: str
     logging_access: bool
     smtp_host: str

@@ -151,6 +151,7 @@ def test_settings(data_dir: Path, db_url: str) -> Settings:
             "database.url": db_url,
             "survey.secret": SECRET,
             "scheduling.enabled": False,
+            "fieldwork.poll_interval": 0.05,  # respondents take seconds here, not minutes
         },
     )
 

@@ -66,7 +66,9 @@ Progress = Callable[[Wave, str, int, int], None]
 
 @dataclass(frozen=True)
 class FieldworkOptions:
-    poll_interval: float = 0.1  # seconds between reads of the submission feed while fielding
+    poll_interval: float = (
+        5.0  # seconds between rounds with the provider while fielding (fieldwork.poll_interval)
+    )
     retry_delay: float = 0.5  # seconds to wait after transient trouble (doubling while it lasts)
     max_retry_delay: float = 60.0
     reconcile_batch: int = 500

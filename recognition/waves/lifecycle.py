@@ -60,8 +60,10 @@ async def start_wave(
 def provider_fieldwork(pool: asyncpg.Pool, settings: Settings, providers: ProviderRegistry) -> Fieldwork:
     """The service's fieldwork: each wave through its poll's provider adapter."""
 
+    options = FieldworkOptions(poll_interval=settings.fieldwork_poll_interval)
+
     async def field(poll: Poll, wave: Wave) -> WaveReport:
-        return await start_wave(pool, settings, providers, poll, wave)
+        return await start_wave(pool, settings, providers, poll, wave, options)
 
     return field
 

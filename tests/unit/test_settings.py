@@ -45,6 +45,7 @@ def test_precedence_file_env_flag(tmp_path: Path) -> None:
         ({"RECOGNITION_DATABASE_URL": "postgresql://u@h:notaport/db"}, r"'database.url'.*bad port"),
         ({"RECOGNITION_STATISTICS_CI_METHOD": "wald"}, r"'statistics.ci_method'.*logit, beta, wilson"),
         ({"RECOGNITION_STATISTICS_ALPHA": "1.5"}, r"'statistics.alpha'"),
+        ({"RECOGNITION_FIELDWORK_POLL_INTERVAL": "0"}, r"'fieldwork.poll_interval'.*> 0"),
         ({"RECOGNITION_STATISTICS_WEIGHT_BOUNDS": "5,0.2"}, r"'statistics.weight_bounds'"),
         ({"RECOGNITION_DATABSE_URL": "postgresql://h/db"}, r"unknown setting.*RECOGNITION_DATABSE_URL"),
         ({"RECOGNITION_DATABASE_POOL_MIN": "20"}, r"pool_min' is larger"),
