@@ -205,8 +205,8 @@ class Provider(Protocol):
     respondent's browser goes next. :meth:`admit` raises :class:`EntryRefused` for a link that admits nobody,
     and :class:`ProviderError` only when the provider could not be asked (the link may be good: the survey asks
     the respondent to reload in a moment, and does not count it as a failed authentication).
-    ``reports_submissions``: the provider keeps a submission feed fieldwork
-    reads and reconciles; otherwise the survey's own records are the books.
+    ``reports_submissions``: the provider keeps a submission feed fieldwork reads and reconciles (delivered at
+    least once: the books pass over a submission they hold); otherwise the survey's own records are the books.
     """
 
     name: str
