@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from recognition.app import create_app
 from recognition.settings import Settings
+from recognition.store import polls as polls_store
 from tests.conftest import demo_db_url
 from tests.integration.dashboard_support import sign_in
 
@@ -85,3 +86,25 @@ async def test_german_pages_show_german_dimension_labels(
             "effective n",
         ):
             assert english_words not in flat, english_words
+
+
+async def test_summary_names_the_marketers_dimension_in_her_words(
+    settings: Settings, pool: asyncpg.Pool, demo_template: dict[str, Any], demo_keys: dict[str, str]
+) -> None:
+    """Worded by the marketer, the dimension reads in her words in the summary (as on the cards), in English
+    and German, never in the catalogue's words nor as its id."""
+    poll = demo_template["poll"]["id"]
+    wording = {"id": "delivery_times", "label": {"en": "Parcels arrive on time", "de": "Pünktliche Pakete"}}
+    async with pool.acquire() as conn:
+        await polls_store.update_poll(conn, poll, {"service_satisfaction": [wording]})
+    async with TestClient(TestServer(create_app(settings, pool=pool))) as client:
+        assert (await sign_in(client, demo_keys["viewer"])).status == 303
+        for lang, words, catalogue in (
+            ("en", "Dissatisfied with the service: Parcels arrive on time of Acme", "Delivery times"),
+            ("de", "Unzufrieden mit dem Service: Pünktliche Pakete von Acme", "Lieferzeiten"),
+        ):
+            html = await (await client.get(f"/dashboard/polls/{poll}?lang={lang}")).text()
+            summary = html.split('<ol class="summary">', 1)[1].split("</ol>", 1)[0]
+            assert words in summary, lang
+            for other in (catalogue, "delivery_times", "delivery times"):
+                assert other not in summary, (lang, other)
