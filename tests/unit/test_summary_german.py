@@ -5,6 +5,7 @@ dimension in her words, in either language."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from recognition.alerts.objectives import evaluate
 from recognition.figures import StatisticsOptions
@@ -168,3 +169,16 @@ def test_a_marketers_own_dimension_is_named_in_her_words() -> None:
     )
     for summary in (english, german):
         assert not any("delivery_speed" in p.text or "delivery speed" in p.text for p in summary.points)
+
+
+def test_german_segment_reads_in_the_dative() -> None:
+    moved = replace(
+        _cell(0.62, 0.59, 0.65, wave=2, change=0.04, p_value=0.004, q_value=0.01, significant=True)[1],
+        segment="customer=non",
+    )
+    data = _poll([_wave(1), _wave(2)], [(2, moved)])
+    (point,) = summarise(data, 2, "customer=non", fmt=DE).of_kind("change")
+    assert point.text == (
+        "Die gestützte Bekanntheit von Acme bei potenziellen Kunden stieg um 4\u00a0Punkte auf 62\u00a0% (explorativ)."
+    )
+    assert point.family == "segment"
