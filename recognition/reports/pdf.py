@@ -76,25 +76,25 @@ def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
     """The summary of ``page`` (its wave, segment and window) as PDF bytes."""
     fmt = page.numbers
     loc = fmt.locale
-    title = s(loc, "pdf.title", poll=page.poll.name)
-    doc = Document(title, s(loc, "pdf.page"))
+    title = s(loc, "print.title", poll=page.poll.name)
+    doc = Document(title, s(loc, "print.page"))
     doc.add_page()
     doc.text_block(title, 17, "B")
     if page.wave is None or page.summary is None:
-        doc.text_block(s(loc, "pdf.none"))
+        doc.text_block(s(loc, "print.none"))
         return bytes(doc.output())
     f = page.filters
     lede = s(
         loc,
-        "pdf.lede",
+        "print.lede",
         wave=page.wave.label,
         fieldwork=page.wave.fieldwork,
         version=page.wave.questionnaire_version,
         segment=segment_name(f.segment, loc),
-        window=s(loc, "pdf.window", window=f.window) if f.window > 1 else "",
+        window=s(loc, "print.window", window=f.window) if f.window > 1 else "",
     )
     doc.text_block(lede, 9, colour=MUTED)
-    doc.heading(s(loc, "pdf.changed"))
+    doc.heading(s(loc, "print.changed"))
     for p in page.summary.points:
         mark = ""
         if p.kind == "change" and p.change is not None:
@@ -109,7 +109,7 @@ def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
         if chart is not None:
             doc.svg(chart.wide, 720)
     if page.objectives:
-        doc.heading(s(loc, "pdf.objectives"))
+        doc.heading(s(loc, "print.objectives"))
         for o, history in page.objectives:
             last = history[-1] if history else None
             kind = "mean" if o.metric == "nps" else "proportion"
@@ -124,8 +124,8 @@ def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
             now = none if last is None or last.estimate is None else fmt.value(last.estimate, kind)
             status = s(loc, f"status.{last.status}") if last else none
             limit = f"{s(loc, o.direction)} {fmt.value(o.threshold, kind)}"
-            doc.text_block(s(loc, "pdf.objective", name=name, limit=limit, now=now, status=status), 10)
-    doc.heading(s(loc, "pdf.judged"))
+            doc.text_block(s(loc, "print.objective", name=name, limit=limit, now=now, status=status), 10)
+    doc.heading(s(loc, "print.judged"))
     for p in page.summary.points:
         if p.figure is None or p.kind not in ("change", "since", "objective"):
             continue
@@ -153,7 +153,7 @@ def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
         )
     doc.ln(2)
     doc.text_block(
-        s(loc, "pdf.method", alpha=fmt.stat(stats.alpha), size=fmt.size(stats.practical_threshold)),
+        s(loc, "print.method", alpha=fmt.stat(stats.alpha), size=fmt.size(stats.practical_threshold)),
         8.5,
         colour=MUTED,
     )

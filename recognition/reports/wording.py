@@ -79,16 +79,36 @@ _EN: dict[str, str] = {
     "trace.n_eff": "effective n",
     "trace.change": "change",
     "trace.over": "over waves",
-    "pdf.title": "{poll}: summary",
-    "pdf.page": "page",
-    "pdf.lede": "Wave of {wave} · fieldwork {fieldwork} · questionnaire v{version} · {segment}{window}",
-    "pdf.window": " · rolling {window} waves",
-    "pdf.none": "No wave of this poll has been published yet.",
-    "pdf.changed": "What changed",
-    "pdf.objectives": "Objectives",
-    "pdf.objective": "{name}: {limit} — now {now}, {status}.",
-    "pdf.judged": "How these were judged",
-    "pdf.method": "Changes are two-sample z tests of independent estimates against the previous wave (or window), "
+    "judged": "How these were judged, and a short glossary",
+    "glossary.significant.term": "Significant change (▲▼)",
+    "glossary.significant": "Unlikely to be sampling noise: q below {alpha} after false-discovery-rate control, and "
+    "at least {size} (NPS: {nps}).",
+    "glossary.families.term": "Headline and exploratory reads",
+    "glossary.families": "Changes of the headline metrics in the total sample are tested as one family, so their "
+    "flags can be acted on. Segments and secondary metrics (image, familiarity) are separate, exploratory "
+    "families: a flag there is a lead to follow up, not a finding.",
+    "glossary.q.term": "q-value",
+    "glossary.q": "The p-value adjusted for the number of changes tested together in the family "
+    "(Benjamini–Hochberg).",
+    "glossary.ci.term": "Confidence interval (CI)",
+    "glossary.ci": "The range the true figure very likely lies in (95%).",
+    "glossary.n_eff.term": "Effective n",
+    "glossary.n_eff": "The sample size after weighting, as precise as a simple random sample of that size.",
+    "glossary.low.term": "Low base",
+    "glossary.low": "An effective n below {flag}: read with care. Below {suppress} the figure is not shown.",
+    "glossary.status.term": "Objective statuses",
+    "glossary.status": "On track: the interval is clear of the limit; at risk: the interval includes it; "
+    "breached: the figure is clearly past it.",
+    "print.title": "{poll}: summary",
+    "print.page": "page",
+    "print.lede": "Wave of {wave} · fieldwork {fieldwork} · questionnaire v{version} · {segment}{window}",
+    "print.window": " · rolling {window} waves",
+    "print.none": "No wave of this poll has been published yet.",
+    "print.changed": "What changed",
+    "print.objectives": "Objectives",
+    "print.objective": "{name}: {limit} — now {now}, {status}.",
+    "print.judged": "How these were judged",
+    "print.method": "Changes are two-sample z tests of independent estimates against the previous wave (or window), "
     "with Benjamini–Hochberg false-discovery-rate control within each family: the headline family (total sample "
     "× headline metrics × every brand) on its own; secondary metrics and each segment as separate, exploratory "
     "families. A change is significant only when q < {alpha} and it is at least {size}. Intervals are 95% "
@@ -165,16 +185,39 @@ _DE: dict[str, str] = {
     "trace.n_eff": "effektives n",
     "trace.change": "Veränderung",
     "trace.over": "über die Wellen",
-    "pdf.title": "{poll}: Zusammenfassung",
-    "pdf.page": "Seite",
-    "pdf.lede": "Welle vom {wave} · Feldzeit {fieldwork} · Fragebogen v{version} · {segment}{window}",
-    "pdf.window": " · gleitend über {window} Wellen",
-    "pdf.none": "Von dieser Umfrage wurde noch keine Welle veröffentlicht.",
-    "pdf.changed": "Was sich verändert hat",
-    "pdf.objectives": "Ziele",
-    "pdf.objective": "{name}: {limit} — aktuell {now}, {status}.",
-    "pdf.judged": "Wie diese Aussagen geprüft wurden",
-    "pdf.method": "Veränderungen werden mit Zwei-Stichproben-z-Tests unabhängiger Schätzungen gegen die Vorwelle "
+    "judged": "Wie diese Aussagen geprüft wurden, und ein kurzes Glossar",
+    "glossary.significant.term": "Signifikante Veränderung (▲▼)",
+    "glossary.significant": "Wahrscheinlich kein Stichprobenrauschen: q unter {alpha} nach Kontrolle der False "
+    "Discovery Rate und mindestens {size} (NPS: {nps}).",
+    "glossary.families.term": "Kernzahlen und explorative Aussagen",
+    "glossary.families": "Veränderungen der Kernkennzahlen in der Gesamtstichprobe werden als eine Familie "
+    "getestet, sodass sich auf ihre Markierungen handeln lässt. Segmente und weitere Kennzahlen (Image, "
+    "Vertrautheit) bilden eigene, explorative Familien: Eine Markierung dort ist ein Hinweis, dem nachzugehen ist, "
+    "kein Befund.",
+    "glossary.q.term": "q-Wert",
+    "glossary.q": "Der p-Wert, korrigiert für die Zahl der in der Familie gemeinsam getesteten Veränderungen "
+    "(Benjamini-Hochberg).",
+    "glossary.ci.term": "Konfidenzintervall (KI)",
+    "glossary.ci": "Der Bereich, in dem der wahre Wert sehr wahrscheinlich liegt (95 %).",
+    "glossary.n_eff.term": "Effektives n",
+    "glossary.n_eff": "Die Stichprobengröße nach der Gewichtung: so genau wie eine einfache Zufallsstichprobe "
+    "dieser Größe.",
+    "glossary.low.term": "Geringe Basis",
+    "glossary.low": "Ein effektives n unter {flag}: mit Vorsicht zu lesen. Unter {suppress} wird der Wert nicht "
+    "ausgewiesen.",
+    "glossary.status.term": "Status der Ziele",
+    "glossary.status": "Auf Kurs: Das Intervall liegt klar diesseits der Grenze; gefährdet: Das Intervall "
+    "schließt sie ein; verfehlt: Der Wert liegt klar jenseits der Grenze.",
+    "print.title": "{poll}: Zusammenfassung",
+    "print.page": "Seite",
+    "print.lede": "Welle vom {wave} · Feldzeit {fieldwork} · Fragebogen v{version} · {segment}{window}",
+    "print.window": " · gleitend über {window} Wellen",
+    "print.none": "Von dieser Umfrage wurde noch keine Welle veröffentlicht.",
+    "print.changed": "Was sich verändert hat",
+    "print.objectives": "Ziele",
+    "print.objective": "{name}: {limit} — aktuell {now}, {status}.",
+    "print.judged": "Wie diese Aussagen geprüft wurden",
+    "print.method": "Veränderungen werden mit Zwei-Stichproben-z-Tests unabhängiger Schätzungen gegen die Vorwelle "
     "(bzw. das vorige Fenster) geprüft, mit Benjamini-Hochberg-Kontrolle der False Discovery Rate innerhalb jeder "
     "Familie: die Familie der Kernzahlen (Gesamtstichprobe × Kernkennzahlen × alle Marken) für sich; weitere "
     "Kennzahlen und jedes Segment als eigene, explorative Familien. Eine Veränderung gilt nur dann als signifikant, "
@@ -182,6 +225,8 @@ _DE: dict[str, str] = {
 }
 
 SENTENCES: dict[str, dict[str, str]] = {"en": _EN, "de": _DE}
+#: The glossary under the summary, in order (``glossary.<term>.term`` and ``glossary.<term>``).
+GLOSSARY = ("significant", "families", "q", "ci", "n_eff", "low", "status")
 
 #: German metrics with their article, as the subject of a sentence.
 _SUBJECTS_DE = {

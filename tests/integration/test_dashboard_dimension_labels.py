@@ -48,10 +48,12 @@ async def test_german_pages_show_german_dimension_labels(
         for raw in ("delivery_times", "delivery times"):  # as the old names read
             assert f"service: {raw}" not in html and f"Service: {raw}" not in html
         # the written summary and how its points were judged are German too, the dimension in German words
-        summary = html.split('<ol class="summary">', 1)[1].split('<dl class="glossary">', 1)[0]
+        summary = html.split('<ol class="summary">', 1)[1].split("</details>", 1)[0]
         assert "Unzufrieden mit dem Service: Lieferzeiten von Acme" in summary
         assert "Keine signifikante Veränderung für Acme: " in summary
-        assert "effektives n" in summary
+        assert (
+            "effektives n" in summary and "ein kurzes Glossar" in summary and "Effektives n</dt>" in summary
+        )
         for english_word in (
             " of Acme",
             " rose ",
@@ -59,6 +61,8 @@ async def test_german_pages_show_german_dimension_labels(
             "No significant change",
             "Low base",
             "effective n",
+            "Unlikely",
+            "short glossary",
         ):
             assert english_word not in summary, english_word
         english = await (await client.get(f"/dashboard/polls/{poll}?lang=en&metric={METRIC}")).text()
@@ -67,6 +71,13 @@ async def test_german_pages_show_german_dimension_labels(
         assert "Dissatisfied with the service: Delivery times of Acme" in english_summary
         assert "No significant change in " in english_summary
         assert "Lieferzeiten" not in english
+        printable = await (await client.get(f"/dashboard/polls/{poll}/summary?lang=de")).text()
+        for german in (
+            "brand tracker: Zusammenfassung",
+            "Welle vom ",
+            "Veränderungen werden mit Zwei-Stichproben",
+        ):
+            assert german in printable, german
         # the PDF of the German summary: the same German points, headings and trace
         pdf = await client.get(f"/dashboard/polls/{poll}/summary.pdf?lang=de")
         assert pdf.status == 200 and pdf.content_type == "application/pdf"
