@@ -30,7 +30,7 @@ from recognition.figures import (
     trends,
 )
 from recognition.labels import metric_name
-from recognition.reports.wording import test_name
+from recognition.reports.wording import day, span, test_name
 
 #: Headline metrics, in reading order (the headline significance family).
 KPI_METRICS = HEADLINE_METRICS
@@ -54,13 +54,19 @@ class WaveInfo:
 
     @property
     def label(self) -> str:
-        return f"{self.scheduled_at:%d %b %Y}"
+        return day(self.scheduled_at)
 
     @property
     def fieldwork(self) -> str:
-        if self.field_start and self.field_end:
-            return f"{self.field_start:%d %b} – {self.field_end:%d %b %Y}"
-        return self.label
+        return span(self.field_start, self.field_end, self.scheduled_at)
+
+    def dated(self, locale: str) -> str:
+        """:attr:`label` in ``locale``."""
+        return day(self.scheduled_at, locale)
+
+    def fielded(self, locale: str) -> str:
+        """:attr:`fieldwork` in ``locale``."""
+        return span(self.field_start, self.field_end, self.scheduled_at, locale)
 
 
 CellKey = tuple[int, str, str, str]  # (wave id, metric, brand, segment)

@@ -87,8 +87,8 @@ def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
     lede = s(
         loc,
         "print.lede",
-        wave=page.wave.label,
-        fieldwork=page.wave.fieldwork,
+        wave=page.wave.dated(loc),
+        fieldwork=page.wave.fielded(loc),
         version=page.wave.questionnaire_version,
         segment=segment_name(f.segment, loc),
         window=s(loc, "print.window", window=f.window) if f.window > 1 else "",

@@ -135,7 +135,7 @@ def since_point(
     family = family_name(c)
     text = v.s(
         "since",
-        start=start.label,
+        start=start.dated(v.locale),
         metric=v.inside(c.metric),
         brand=brand_name,
         among=v.among(c.segment),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from recognition.labels import among, metric_name
 from recognition.reports.numbers import Numbers
@@ -258,6 +259,18 @@ def in_sentence(metric: str, name: str, locale: str) -> str:
 def first(text: str) -> str:
     """``text`` to open a sentence: its first letter upper case."""
     return text[:1].upper() + text[1:]
+
+
+def day(when: datetime, locale: str = "en") -> str:
+    """A wave's date: ``06 Jan 2025``, German ``06.01.2025``."""
+    return f"{when:%d.%m.%Y}" if locale == "de" else f"{when:%d %b %Y}"
+
+
+def span(start: datetime | None, end: datetime | None, scheduled: datetime, locale: str = "en") -> str:
+    """A wave's fieldwork: ``06 Jan – 12 Jan 2025`` (German ``06.01. – 12.01.2025``); its date without one."""
+    if start is None or end is None:
+        return day(scheduled, locale)
+    return f"{start:%d.%m.} – {end:%d.%m.%Y}" if locale == "de" else f"{start:%d %b} – {end:%d %b %Y}"
 
 
 def test_name(window: int, locale: str = "en") -> str:

@@ -95,7 +95,7 @@ def test_german_moves_since_the_baseline_and_trends() -> None:
     (since,) = summarise(data, 4, "all", fmt=DE, moves=moves, start=data.waves[0]).of_kind("since")
     assert (
         since.text
-        == "Seit 06 Jan 2025 stieg die gestützte Bekanntheit von Acme um 8\u00a0Punkte auf 58\u00a0%."
+        == "Seit 06.01.2025 stieg die gestützte Bekanntheit von Acme um 8\u00a0Punkte auf 58\u00a0%."
     )
     assert since.test is not None and since.test.startswith("Veränderung seit der Basiswelle")
     rising = _poll(
