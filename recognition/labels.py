@@ -86,6 +86,14 @@ LEVEL_NAMES = {
         ("education", "isced_5_8"): "Hohe Bildung",
     },
 }
+#: German levels read on their own after "bei" (dative): "bei potenziellen Kunden", "bei Männern".
+LEVEL_DATIVE_DE = {
+    ("customer", "lapsed"): "ehemaligen Kunden",
+    ("customer", "never"): "Nie-Kunden",
+    ("customer", "non"): "potenziellen Kunden",
+    ("gender", "male"): "Männern",
+    ("gender", "diverse"): "Personen mit diversem Geschlecht",
+}
 #: The optional questionnaire modules, as an editor choosing them reads them.
 MODULE_NAMES = {
     "familiarity": "Familiarity: how well respondents know each brand",
@@ -188,7 +196,9 @@ def among(segment: str, locale: str = "en") -> str:
     variable, _, level = segment.partition("=")
     word = "among" if loc == "en" else "bei"
     if variable in SELF_NAMED:
-        return f" {word} {name[0].lower() + name[1:] if loc == 'en' else name}"
+        if loc == "de":
+            return f" bei {LEVEL_DATIVE_DE.get((variable, level), name)}"
+        return f" {word} {name[0].lower() + name[1:]}"
     if variable == "age":
         ages = level.replace("-", "–")
         return f" among people aged {ages}" if loc == "en" else f" bei {ages}-Jährigen"

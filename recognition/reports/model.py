@@ -30,6 +30,7 @@ from recognition.figures import (
     trends,
 )
 from recognition.labels import metric_name
+from recognition.reports.wording import day, span, test_name
 
 #: Headline metrics, in reading order (the headline significance family).
 KPI_METRICS = HEADLINE_METRICS
@@ -39,14 +40,8 @@ FUNNEL = (("aided", "Aware"), ("consider", "Consider"), ("prefer", "Prefer"))
 #: The funnel's audiences: everybody and the potential customers (lapsed or never). Current customers are left
 #: out: they are aware of the brand by definition, so their funnel starts at 100%.
 FUNNEL_SEGMENTS = ("all", "customer=non")
-TEST_NAME = "two-sample z test of independent estimates, Benjamini–Hochberg adjusted within its family"
 YEAR = timedelta(days=365)
 YEAR_TOLERANCE = timedelta(days=28)
-
-
-def test_name(window: int) -> str:
-    """How a stored change was tested: against the previous wave, or the previous non-overlapping window."""
-    return f"wave-on-wave {TEST_NAME}" if window <= 1 else f"rolling {window}-wave {TEST_NAME}"
 
 
 @dataclass(frozen=True)
@@ -59,13 +54,19 @@ class WaveInfo:
 
     @property
     def label(self) -> str:
-        return f"{self.scheduled_at:%d %b %Y}"
+        return day(self.scheduled_at)
 
     @property
     def fieldwork(self) -> str:
-        if self.field_start and self.field_end:
-            return f"{self.field_start:%d %b} – {self.field_end:%d %b %Y}"
-        return self.label
+        return span(self.field_start, self.field_end, self.scheduled_at)
+
+    def dated(self, locale: str) -> str:
+        """:attr:`label` in ``locale``."""
+        return day(self.scheduled_at, locale)
+
+    def fielded(self, locale: str) -> str:
+        """:attr:`fieldwork` in ``locale``."""
+        return span(self.field_start, self.field_end, self.scheduled_at, locale)
 
 
 CellKey = tuple[int, str, str, str]  # (wave id, metric, brand, segment)

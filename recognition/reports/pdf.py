@@ -14,8 +14,9 @@ from pathlib import Path
 from fpdf import FPDF
 
 from recognition.figures import StatisticsOptions
-from recognition.labels import among, metric_name, segment_name
+from recognition.labels import among, family_label, segment_name
 from recognition.reports.views import Page
+from recognition.reports.wording import s
 
 FONTS = Path(__file__).resolve().parents[1] / "static" / "fonts"
 FAMILY = "DejaVu Sans"  # the name the charts' SVG asks for
@@ -26,7 +27,7 @@ CHARTS = ("kpi_trend", "nps_trend", "brand_trend", "comparison", "funnel", "imag
 
 
 class Document(FPDF):
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, page_word: str = "page") -> None:
         super().__init__(format="A4")
         self.add_font(FAMILY, fname=str(FONTS / "DejaVuSans.ttf"))
         self.add_font(FAMILY, style="B", fname=str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -35,12 +36,13 @@ class Document(FPDF):
         self.set_title(title)
         self.set_creator("recognition")
         self.doc_title = title
+        self.page_word = page_word
 
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FAMILY, size=8)
         self.set_text_color(*MUTED)
-        self.cell(0, 6, f"{self.doc_title} · page {self.page_no()}", align="C")
+        self.cell(0, 6, f"{self.doc_title} · {self.page_word} {self.page_no()}", align="C")
 
     def text_block(
         self, text: str, size: float = 10, style: str = "", colour: tuple[int, int, int] = INK
@@ -73,20 +75,26 @@ def _height(svg: str) -> float:
 def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
     """The summary of ``page`` (its wave, segment and window) as PDF bytes."""
     fmt = page.numbers
-    doc = Document(f"{page.poll.name}: summary")
+    loc = fmt.locale
+    title = s(loc, "print.title", poll=page.poll.name)
+    doc = Document(title, s(loc, "print.page"))
     doc.add_page()
-    doc.text_block(f"{page.poll.name}: summary", 17, "B")
+    doc.text_block(title, 17, "B")
     if page.wave is None or page.summary is None:
-        doc.text_block("No wave of this poll has been published yet.")
+        doc.text_block(s(loc, "print.none"))
         return bytes(doc.output())
     f = page.filters
-    lede = (
-        f"Wave of {page.wave.label} · fieldwork {page.wave.fieldwork} · questionnaire "
-        f"v{page.wave.questionnaire_version} · {segment_name(f.segment)}"
-        + (f" · rolling {f.window} waves" if f.window > 1 else "")
+    lede = s(
+        loc,
+        "print.lede",
+        wave=page.wave.dated(loc),
+        fieldwork=page.wave.fielded(loc),
+        version=page.wave.questionnaire_version,
+        segment=segment_name(f.segment, loc),
+        window=s(loc, "print.window", window=f.window) if f.window > 1 else "",
     )
     doc.text_block(lede, 9, colour=MUTED)
-    doc.heading("What changed")
+    doc.heading(s(loc, "print.changed"))
     for p in page.summary.points:
         mark = ""
         if p.kind == "change" and p.change is not None:
@@ -101,18 +109,23 @@ def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
         if chart is not None:
             doc.svg(chart.wide, 720)
     if page.objectives:
-        doc.heading("Objectives")
+        doc.heading(s(loc, "print.objectives"))
         for o, history in page.objectives:
             last = history[-1] if history else None
             kind = "mean" if o.metric == "nps" else "proportion"
-            name = o.label or f"{metric_name(o.metric)} of {page.data.brand_name(o.brand)}{among(o.segment)}"
-            now = "no data" if last is None or last.estimate is None else fmt.value(last.estimate, kind)
-            status = last.name if last else "no data"
-            doc.text_block(
-                f"{name}: {o.direction.replace('_', ' ')} {fmt.value(o.threshold, kind)} — now {now}, {status}.",
-                10,
+            name = o.label or s(
+                loc,
+                "trace.name",
+                Metric=page.name(o.metric),
+                brand=page.data.brand_name(o.brand),
+                among=among(o.segment, loc),
             )
-    doc.heading("How these were judged")
+            none = s(loc, "status.no_data")
+            now = none if last is None or last.estimate is None else fmt.value(last.estimate, kind)
+            status = s(loc, f"status.{last.status}") if last else none
+            limit = f"{s(loc, o.direction)} {fmt.value(o.threshold, kind)}"
+            doc.text_block(s(loc, "print.objective", name=name, limit=limit, now=now, status=status), 10)
+    doc.heading(s(loc, "print.judged"))
     for p in page.summary.points:
         if p.figure is None or p.kind not in ("change", "since", "objective"):
             continue
@@ -120,22 +133,27 @@ def summary_pdf(page: Page, stats: StatisticsOptions) -> bytes:
         tested = f"; p = {fmt.stat(p.p_value)}, q = {fmt.stat(p.q_value)}" if p.p_value is not None else ""
         if p.since is not None:
             ch = p.since[1]
-            tested = f"; change {fmt.change(ch.difference, kind)}, p = {fmt.stat(ch.p_value)}, q = {fmt.stat(ch.q_value)}"
-        family = f" ({p.family} family)" if p.family else ""
+            tested = (
+                f"; {s(loc, 'trace.change')} {fmt.change(ch.difference, kind)}, p = {fmt.stat(ch.p_value)}, "
+                f"q = {fmt.stat(ch.q_value)}"
+            )
+        family = f" ({s(loc, 'family', family=family_label(p.family, loc))})" if p.family else ""
+        name = s(
+            loc,
+            "trace.name",
+            Metric=page.name(p.metric),
+            brand=page.data.brand_name(p.brand),
+            among=among(p.segment, loc),
+        )
         doc.text_block(
-            f"{metric_name(p.metric)} of {page.data.brand_name(p.brand)}{among(p.segment)}: "
-            f"{fmt.value(p.estimate, kind)}, {fmt.ci(p.ci_low, p.ci_high, kind, p.level or 0.95)}; "
-            f"n = {fmt.count(p.n)}, effective n = {fmt.count(p.n_eff)}; {p.test}{family}{tested}.",
+            f"{name}: {fmt.value(p.estimate, kind)}, {fmt.ci(p.ci_low, p.ci_high, kind, p.level or 0.95)}; "
+            f"n = {fmt.count(p.n)}, {s(loc, 'trace.n_eff')} = {fmt.count(p.n_eff)}; {p.test}{family}{tested}.",
             8.5,
             colour=MUTED,
         )
     doc.ln(2)
     doc.text_block(
-        "Changes are two-sample z tests of independent estimates against the previous wave (or window), with "
-        "Benjamini–Hochberg false-discovery-rate control within each family: the headline family (total sample "
-        "× headline metrics × every brand) on its own; secondary metrics and each segment as separate, "
-        f"exploratory families. A change is significant only when q < {fmt.stat(stats.alpha)} and it is at least "
-        f"{fmt.size(stats.practical_threshold)}. Intervals are 95% confidence intervals.",
+        s(loc, "print.method", alpha=fmt.stat(stats.alpha), size=fmt.size(stats.practical_threshold)),
         8.5,
         colour=MUTED,
     )

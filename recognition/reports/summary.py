@@ -7,34 +7,30 @@ stored insight adds where it changes the story (:mod:`recognition.reports.summar
 consideration and preference, and where the own brand stands on it; a significant move of its mental availability
 or a mental market share far below its awareness share); one line naming
 the own brand's headline metrics with no significant change; objectives on track in one line; last, the figures
-on a low base, named. Numbers follow :mod:`recognition.reports.numbers`; names follow :mod:`recognition.labels`.
+on a low base, named. In the page's language (English or German): the wording is in
+:mod:`recognition.reports.wording`, numbers follow :mod:`recognition.reports.numbers`, names follow
+:mod:`recognition.labels` (the page's namer, so a marketer's own service dimension reads in her words).
 Suppressed figures are never quoted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from recognition.alerts.objectives import ObjectiveStatus
 from recognition.figures import Change, Figure, StatisticsOptions, Trend, family_name
-from recognition.labels import among, metric_name
+from recognition.labels import metric_namer
 from recognition.reports.model import KPI_METRICS, Moves, PollData, WaveInfo, low_bases, previous_wave
 from recognition.reports.numbers import Numbers
 from recognition.reports.summary_insight import InsightRead, driver_reads, mental_reads
+from recognition.reports.wording import Voice, test_name
 
 #: Point kinds, in the order they appear (a "since" point is a change since the baseline wave; a "trend" point a
 #: steady rise or fall over the last waves; an "insight" point a sentence on the wave's key drivers or mental
 #: availability).
 KINDS = ("objective", "change", "since", "trend", "insight", "no_change", "low_base")
-SINCE_TEST = (
-    "change since the baseline wave: two-sample z test, Benjamini–Hochberg adjusted within its family"
-)
-TREND_TEST = (
-    "trend over the last waves: random-effects weighted least squares, t test on waves − 2 degrees of freedom, "
-    "Benjamini–Hochberg adjusted over the own brand's metrics"
-)
 MAX_NAMED = 8
 
 
@@ -108,33 +104,45 @@ class WaveSummary:
         return [p for p in self.points if p.kind == kind]
 
 
-def _and(names: Sequence[str], fmt: Numbers) -> str:
+def _and(names: Sequence[str], v: Voice, word: str = "or") -> str:
     if len(names) <= 1:
         return "".join(names)
-    word = " und " if fmt.german else " or "
-    return ", ".join(names[:-1]) + word + names[-1]
+    return ", ".join(names[:-1]) + v.s(word) + names[-1]
 
 
-def change_point(c: Figure, wave_id: int, brand_name: str, test: str, fmt: Numbers) -> SummaryPoint:
-    verb = "rose" if (c.change or 0) > 0 else "fell"
+def _label(family: str, v: Voice) -> str:
+    return v.s("exploratory") if family != "headline" else ""
+
+
+def change_point(c: Figure, wave_id: int, brand_name: str, test: str, v: Voice) -> SummaryPoint:
     family = family_name(c)
-    label = " (exploratory)" if family != "headline" else ""
-    text = (
-        f"{metric_name(c.metric)} of {brand_name}{among(c.segment)} {verb} {fmt.size(c.change or 0.0, c.kind)} "
-        f"to {fmt.value(c.estimate, c.kind)}{label}."
+    text = v.s(
+        "change",
+        Metric=v.opening(c.metric),
+        brand=brand_name,
+        among=v.among(c.segment),
+        verb=v.s("rose" if (c.change or 0) > 0 else "fell"),
+        size=v.fmt.size(c.change or 0.0, c.kind),
+        value=v.fmt.value(c.estimate, c.kind),
+        label=_label(family, v),
     )
     return SummaryPoint(text, "change", c.metric, c.brand, c.segment, wave_id, c, test, family=family)
 
 
 def since_point(
-    c: Figure, wave_id: int, brand_name: str, start: WaveInfo, ch: Change, fmt: Numbers
+    c: Figure, wave_id: int, brand_name: str, start: WaveInfo, ch: Change, v: Voice
 ) -> SummaryPoint:
-    verb = "rose" if ch.difference > 0 else "fell"
     family = family_name(c)
-    label = " (exploratory)" if family != "headline" else ""
-    text = (
-        f"Since {start.label}, {_lower(metric_name(c.metric))} of {brand_name}{among(c.segment)} {verb} {fmt.size(ch.difference, c.kind)} to "
-        f"{fmt.value(c.estimate, c.kind)}{label}."
+    text = v.s(
+        "since",
+        start=start.dated(v.locale),
+        metric=v.inside(c.metric),
+        brand=brand_name,
+        among=v.among(c.segment),
+        verb=v.s("rose" if ch.difference > 0 else "fell"),
+        size=v.fmt.size(ch.difference, c.kind),
+        value=v.fmt.value(c.estimate, c.kind),
+        label=_label(family, v),
     )
     return SummaryPoint(
         text,
@@ -144,18 +152,22 @@ def since_point(
         c.segment,
         wave_id,
         c,
-        SINCE_TEST,
+        v.s("test.since"),
         family=family,
         since=(start.id, ch),
     )
 
 
-def trend_point(c: Figure, wave_id: int, brand_name: str, trend: Trend, fmt: Numbers) -> SummaryPoint:
-    verb = "rising" if (trend.change or 0.0) > 0 else "falling"
-    text = (
-        f"Over the last {len(trend.wave_ids)} waves, {_lower(metric_name(c.metric))} of {brand_name}"
-        f"{among(c.segment)} has been {verb}: {fmt.size(trend.change or 0.0, c.kind)} in all, to "
-        f"{fmt.value(c.estimate, c.kind)}."
+def trend_point(c: Figure, wave_id: int, brand_name: str, trend: Trend, v: Voice) -> SummaryPoint:
+    text = v.s(
+        "trend",
+        waves=len(trend.wave_ids),
+        metric=v.inside(c.metric),
+        brand=brand_name,
+        among=v.among(c.segment),
+        verb=v.s("rising" if (trend.change or 0.0) > 0 else "falling"),
+        size=v.fmt.size(trend.change or 0.0, c.kind),
+        value=v.fmt.value(c.estimate, c.kind),
     )
     return SummaryPoint(
         text,
@@ -165,18 +177,18 @@ def trend_point(c: Figure, wave_id: int, brand_name: str, trend: Trend, fmt: Num
         c.segment,
         wave_id,
         c,
-        TREND_TEST,
+        v.s("test.trend"),
         family=family_name(c),
         trend=trend,
     )
 
 
 def no_change_point(
-    cells: Sequence[Figure], wave_id: int, brand_name: str, test: str, fmt: Numbers
+    cells: Sequence[Figure], wave_id: int, brand_name: str, test: str, v: Voice
 ) -> SummaryPoint:
-    names = [_lower(metric_name(c.metric)) for c in cells]
-    text = f"No significant change in {_and(names, fmt)} of {brand_name}{among(cells[0].segment)}."
+    named = [v.name(c.metric) if v.locale == "de" else v.inside(c.metric) for c in cells]
     c = cells[0]
+    text = v.s("no_change", metrics=_and(named, v), brand=brand_name, among=v.among(c.segment))
     return SummaryPoint(
         text, "no_change", "", c.brand, c.segment, wave_id, None, test, items=tuple(c.metric for c in cells)
     )
@@ -188,27 +200,35 @@ def insight_point(read: InsightRead, wave_id: int, segment: str) -> SummaryPoint
     )
 
 
-def objective_name(s: ObjectiveStatus, brand_name: str, label: str, fmt: Numbers) -> str:
-    kind = "mean" if s.metric == "nps" else "proportion"
-    limit = f"{s.direction.replace('_', ' ')} {fmt.value(s.threshold, kind)}"
-    return label or f"{metric_name(s.metric)} of {brand_name}{among(s.segment)} {limit}"
+def _kind(s: ObjectiveStatus) -> str:
+    return "mean" if s.metric == "nps" else "proportion"
 
 
-def objective_point(s: ObjectiveStatus, brand_name: str, label: str, fmt: Numbers) -> SummaryPoint:
-    kind = "mean" if s.metric == "nps" else "proportion"
-    name = objective_name(s, brand_name, label, fmt)
-    limit = fmt.value(s.threshold, kind)
-    now = fmt.value(s.estimate, kind)
+def status_word(status: str, v: Voice) -> str:
+    """An objective's status in the summary's language: "on track", German "auf Kurs"."""
+    return v.s(f"status.{status}")
+
+
+def objective_name(s: ObjectiveStatus, brand_name: str, label: str, v: Voice) -> str:
+    limit = f"{v.s(s.direction)} {v.fmt.value(s.threshold, _kind(s))}"
+    return label or v.s(
+        "objective.name", Metric=v.name(s.metric), brand=brand_name, among=v.among(s.segment), limit=limit
+    )
+
+
+def objective_point(s: ObjectiveStatus, brand_name: str, label: str, v: Voice) -> SummaryPoint:
+    kind = _kind(s)
+    name = objective_name(s, brand_name, label, v)
+    limit = v.fmt.value(s.threshold, kind)
+    now = v.fmt.value(s.estimate, kind)
     if s.status == "breached":
-        side = "below" if s.direction == "at_least" else "above"
-        text = f"Objective breached: {name}. Now {now}, clearly {side} the limit of {limit}."
+        side = v.s("below" if s.direction == "at_least" else "above")
+        text = v.s("objective.breached", name=name, now=now, side=side, limit=limit)
     elif s.status == "at_risk":
-        text = (
-            f"Objective at risk: {name}. Now {now}; the interval {fmt.interval(s.ci_low, s.ci_high, kind)} "
-            f"includes the limit of {limit}."
-        )
+        interval = v.fmt.interval(s.ci_low, s.ci_high, kind)
+        text = v.s("objective.at_risk", name=name, now=now, interval=interval, limit=limit)
     else:
-        text = f"Objective {s.name}: {name}."
+        text = v.s("objective.other", status=status_word(s.status, v), name=name)
     return SummaryPoint(
         text=text,
         kind="objective",
@@ -217,27 +237,31 @@ def objective_point(s: ObjectiveStatus, brand_name: str, label: str, fmt: Number
         segment=s.segment,
         wave_id=s.wave_id,
         figure=s.figure,
-        test="confidence interval against the limit",
+        test=v.s("test.objective"),
         status=s.status,
     )
 
 
 def low_base_point(
-    data: PollData, wave_id: int, segment: str, lows: Sequence[Figure], fmt: Numbers
+    data: PollData, wave_id: int, segment: str, lows: Sequence[Figure], v: Voice
 ) -> SummaryPoint:
     def name(c: Figure) -> str:
-        return (
-            f"{metric_name(c.metric)} of {data.brand_name(c.brand)}{among(c.segment)} ({fmt.count(c.n_eff)})"
+        return v.s(
+            "low.name",
+            Metric=v.name(c.metric),
+            brand=data.brand_name(c.brand),
+            among=v.among(c.segment),
+            n=v.fmt.count(c.n_eff),
         )
 
     hidden = [c for c in lows if c.base_status == "suppressed"]
     low = [c for c in lows if c.base_status == "low"]
     parts = []
-    for group, lead in ((low, "Low base, read with care"), (hidden, "Not shown, base too small")):
+    for group, lead in ((low, "low.low"), (hidden, "low.hidden")):
         if group:
             named = [name(c) for c in group[:MAX_NAMED]]
-            more = f" and {len(group) - MAX_NAMED} more" if len(group) > MAX_NAMED else ""
-            parts.append(f"{lead} (effective n): {'; '.join(named)}{more}.")
+            more = v.s("low.more", count=len(group) - MAX_NAMED) if len(group) > MAX_NAMED else ""
+            parts.append(v.s("low.group", lead=v.s(lead), named="; ".join(named), more=more))
     worst = lows[0]
     return SummaryPoint(
         text=" ".join(parts),
@@ -264,22 +288,26 @@ def summarise(
     insight: Mapping[str, Any] | None = None,
     previous_insight: Mapping[str, Any] | None = None,
     options: StatisticsOptions | None = None,
+    name: Callable[[str], str] | None = None,
 ) -> WaveSummary:
     """The written summary of ``wave_id`` in ``segment`` (see the module docstring); ``moves`` are the changes
     since the baseline wave ``start`` (:func:`recognition.reports.model.since_changes`), ``trends`` the own
     brand's trends by metric (the cards', :func:`recognition.reports.model.tiles`): a significant one not
     already told as a change is told as a trend. ``insight`` is the wave's stored insight and
-    ``previous_insight`` the previous wave's (:mod:`recognition.waves.insight`), either None when missing."""
+    ``previous_insight`` the previous wave's (:mod:`recognition.waves.insight`), either None when missing. The
+    sentences are in ``fmt``'s language (:mod:`recognition.reports.wording`); ``name`` names the metrics (the
+    page's :func:`recognition.labels.metric_namer`, with the poll's own service dimensions; by default the
+    built-in names in that language)."""
     fmt = fmt or Numbers()
+    v = Voice(fmt, name or metric_namer(fmt.locale, None))
+    test = test_name(data.window, v.locale)
     names = labels or {}
     points: list[SummaryPoint] = []
     mine = [s for s in statuses if s.wave_id == wave_id]
     for status in ("breached", "at_risk"):
         for s in mine:
             if s.status == status:
-                points.append(
-                    objective_point(s, data.brand_name(s.brand), names.get(s.objective_id, ""), fmt)
-                )
+                points.append(objective_point(s, data.brand_name(s.brand), names.get(s.objective_id, ""), v))
     cells = [c for (w, _, _, s), c in data.cells.items() if w == wave_id and s == segment]
     changed = [c for c in cells if c.significant and c.shown and c.change is not None]
 
@@ -299,24 +327,24 @@ def summarise(
     ]
     entries: list[tuple[tuple[int, int, int, float], SummaryPoint]] = []
     for c in changed:
-        entries.append((order(c), change_point(c, wave_id, data.brand_name(c.brand), data.test, fmt)))
+        entries.append((order(c), change_point(c, wave_id, data.brand_name(c.brand), test, v)))
     for c, ch in drifted:
         if start is not None:
             key = (*order(c)[:3], -abs(ch.difference) * (1 if c.kind == "mean" else 100))
-            entries.append((key, since_point(c, wave_id, data.brand_name(c.brand), start, ch, fmt)))
+            entries.append((key, since_point(c, wave_id, data.brand_name(c.brand), start, ch, v)))
     told = flagged | {(c.metric, c.brand) for c, _ in drifted}
     for metric, trend in (trends or {}).items():
         c = data.cell(wave_id, metric, data.own_brand, segment)
         if trend.significant and c is not None and c.shown and (metric, data.own_brand) not in told:
             key = (*order(c)[:3], -abs(trend.change or 0.0) * (1 if c.kind == "mean" else 100))
-            entries.append((key, trend_point(c, wave_id, data.brand_name(c.brand), trend, fmt)))
+            entries.append((key, trend_point(c, wave_id, data.brand_name(c.brand), trend, v)))
             told.add((metric, data.own_brand))
     kinds = {"change": 0, "since": 1, "trend": 2}
     points.extend(p for _, p in sorted(entries, key=lambda e: (e[0][0], kinds[e[1].kind], e[0][1:])))
     options = options or StatisticsOptions()
     reads = [
-        *mental_reads(data, wave_id, segment, insight, previous_insight, fmt, options),
-        *driver_reads(data, wave_id, segment, insight, fmt, options),
+        *mental_reads(data, wave_id, segment, insight, previous_insight, v, options),
+        *driver_reads(data, wave_id, segment, insight, v, options),
     ]
     points.extend(insight_point(r, wave_id, segment) for r in reads)
     steady = [
@@ -328,37 +356,36 @@ def summarise(
         and (m, data.own_brand) not in told
     ]
     if steady:
-        points.append(no_change_point(steady, wave_id, data.brand_name(data.own_brand), data.test, fmt))
+        points.append(no_change_point(steady, wave_id, data.brand_name(data.own_brand), test, v))
     fine = [s for s in mine if s.status not in ("breached", "at_risk")]
     if fine:
         listed = "; ".join(
-            f"{objective_name(s, data.brand_name(s.brand), names.get(s.objective_id, ''), fmt)} ({s.name})"
+            v.s(
+                "objective.listed",
+                name=objective_name(s, data.brand_name(s.brand), names.get(s.objective_id, ""), v),
+                status=status_word(s.status, v),
+            )
             for s in fine
         )
         s0 = fine[0]
         points.append(
             SummaryPoint(
-                f"Other objectives: {listed}.",
+                v.s("objective.others", listed=listed),
                 "objective",
                 s0.metric,
                 s0.brand,
                 s0.segment,
                 wave_id,
                 None,
-                "confidence interval against the limit",
+                v.s("test.objective"),
                 status=s0.status if len(fine) == 1 else None,
             )
         )
     lows = low_bases(data, wave_id, segment)
     if lows:
-        points.append(low_base_point(data, wave_id, segment, lows, fmt))
+        points.append(low_base_point(data, wave_id, segment, lows, v))
     prev = previous_wave(data.waves, wave_id)
     return WaveSummary(data.poll_id, wave_id, segment, prev.id if prev else None, tuple(points))
-
-
-def _lower(name: str) -> str:
-    """A metric's name inside a sentence: "aided awareness", but "NPS"."""
-    return name if name.isupper() else name[0].lower() + name[1:]
 
 
 def _rank(metric: str) -> int:

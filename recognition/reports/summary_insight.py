@@ -24,24 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from recognition.figures import Change, Figure, StatisticsOptions, compare_figures
-from recognition.labels import among, attribute_name, metric_name
+from recognition.labels import attribute_name
 from recognition.reports.model import PollData
-from recognition.reports.numbers import Numbers
+from recognition.reports.wording import Voice, first
 
 DRIVER_OUTCOMES = ("consider", "prefer")
 MENTAL_MEASURES = ("mental_market_share", "mental_penetration")
-MENTAL_NAMES = {"mental_market_share": "mental market share", "mental_penetration": "mental penetration"}
 #: Mental market share is "far below" the aided awareness share when its interval's top is below this fraction.
 FAR_BELOW = 2 / 3
-DRIVER_TEST = (
-    "key drivers: relative weights with bootstrap percentile intervals, the top share's interval above an even "
-    "split; the brands' ratings compared by a two-sample z test"
-)
-MENTAL_TEST = (
-    "mental availability against the previous wave: two-sample z test, Benjamini–Hochberg adjusted over mental "
-    "market share and mental penetration"
-)
-SHARE_TEST = "mental market share's confidence interval against the share of aided awareness"
 
 
 @dataclass(frozen=True)
@@ -77,7 +67,7 @@ def driver_reads(
     wave_id: int,
     segment: str,
     insight: Mapping[str, Any] | None,
-    fmt: Numbers,
+    v: Voice,
     options: StatisticsOptions,
 ) -> list[InsightRead]:
     """What goes with consideration and preference most on the summary's base, when the drivers say clearly (one
@@ -99,12 +89,12 @@ def driver_reads(
     out: list[InsightRead] = []
     for attribute, outcomes in by_attribute.items():
         name = attribute_name(attribute)
-        what = " and ".join(metric_name(o).lower() for o in outcomes)
-        shares = " and ".join(fmt.value(found[o]["share"]) for o in outcomes)
-        text = f"{name[0].upper()}{name[1:]} goes with {what}{among(segment)} most ({shares} of the explained variance)"
+        what = v.s("and").join(v.name(o) if v.locale == "de" else v.name(o).lower() for o in outcomes)
+        shares = v.s("and").join(v.fmt.value(found[o]["share"]) for o in outcomes)
+        text = v.s("driver", Attribute=first(name), outcomes=what, among=v.among(segment), shares=shares)
         own = data.cell(wave_id, attribute, data.own_brand, segment)
-        text += _against(data, wave_id, segment, outcomes[0], own, fmt, options) + "."
-        out.append(InsightRead(text, attribute, data.own_brand, own, DRIVER_TEST))
+        text += _against(data, wave_id, segment, outcomes[0], own, v, options) + "."
+        out.append(InsightRead(text, attribute, data.own_brand, own, v.s("test.drivers")))
     return out
 
 
@@ -114,7 +104,7 @@ def _against(
     segment: str,
     outcome: str,
     own: Figure | None,
-    fmt: Numbers,
+    v: Voice,
     options: StatisticsOptions,
 ) -> str:
     """``; Acme is rated below Café Y on it (40% against 52%)``: the own brand against the competitor leading on
@@ -132,11 +122,11 @@ def _against(
         return ""
     (change,) = compare_figures([(theirs, own)], options, family=lambda _: "drivers")
     mine, rival = data.brand_name(data.own_brand), data.brand_name(leader.brand)
-    values = f"({fmt.value(own.estimate)} against {fmt.value(theirs.estimate)})"
+    values = v.s("driver.values", own=v.fmt.value(own.estimate), theirs=v.fmt.value(theirs.estimate))
     if change is None or not change.significant:
-        return f"; {mine}'s rating on it does not differ significantly from {rival}'s {values}"
-    side = "above" if change.difference > 0 else "below"
-    return f"; {mine} is rated {side} {rival} on it {values}"
+        return v.s("driver.same", mine=mine, rival=rival, values=values)
+    side = v.s("rated.above" if change.difference > 0 else "rated.below")
+    return v.s("driver.differs", mine=mine, side=side, rival=rival, values=values)
 
 
 def _figure(measure: Mapping[str, Any], metric: str, brand: str, level: float) -> Figure | None:
@@ -177,7 +167,7 @@ def mental_reads(
     segment: str,
     insight: Mapping[str, Any] | None,
     previous: Mapping[str, Any] | None,
-    fmt: Numbers,
+    v: Voice,
     options: StatisticsOptions,
 ) -> list[InsightRead]:
     """Significant moves of the own brand's mental availability since the previous wave, and a mental market
@@ -194,27 +184,26 @@ def mental_reads(
     changes: Sequence[Change | None] = compare_figures(pairs, options, family=lambda _: "mental")
     for (_, f), ch in zip(pairs, changes, strict=True):
         if ch is not None and ch.significant:
-            verb = "rose" if ch.difference > 0 else "fell"
-            out.append(
-                InsightRead(
-                    f"The {MENTAL_NAMES[f.metric]} of {brand} (the category's buying situations) {verb} "
-                    f"{fmt.size(ch.difference)} to {fmt.value(f.estimate)}.",
-                    f.metric,
-                    f.brand,
-                    f,
-                    MENTAL_TEST,
-                )
+            text = v.s(
+                "mental.move",
+                Measure=v.s(f"mental.{f.metric}.opening"),
+                brand=brand,
+                verb=v.s("rose" if ch.difference > 0 else "fell"),
+                size=v.fmt.size(ch.difference),
+                value=v.fmt.value(f.estimate),
             )
+            out.append(InsightRead(text, f.metric, f.brand, f, v.s("test.mental")))
     share, mms = aware_share(data, wave_id), now.get("mental_market_share")
     if share is not None and mms is not None and mms.ci_high is not None and mms.ci_high < FAR_BELOW * share:
         out.append(
             InsightRead(
-                f"{brand}'s mental market share ({fmt.value(mms.estimate)}) is far below its share of aided "
-                f"awareness ({fmt.value(share)}): the brand is known but comes to mind in few buying situations.",
+                v.s(
+                    "mental.far_below", brand=brand, share=v.fmt.value(mms.estimate), aware=v.fmt.value(share)
+                ),
                 mms.metric,
                 mms.brand,
                 mms,
-                SHARE_TEST,
+                v.s("test.share"),
             )
         )
     return out

@@ -269,7 +269,7 @@ async def build_page(
     before = previous_wave(data.waves, wave.id)
     earlier = await insight_store.wave_insight(conn, before.id) if before is not None else None
     summary = summarise(
-        data, wave.id, f.segment, latest, labels, fmt, moves, start, trends, insight, earlier, options
+        data, wave.id, f.segment, latest, labels, fmt, moves, start, trends, insight, earlier, options, names
     )
     drawn = draw_charts(data, wave.id, f.segment, f.metric, fmt, options.level, names) if with_charts else {}
     modelled = (

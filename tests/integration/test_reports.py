@@ -132,6 +132,13 @@ async def test_summary_json_traces_each_point(client: TestClient, world: dict[st
     assert steady["text"].startswith("No significant change in ") and steady["items"]
     assert any(p["kind"] == "objective" and p["status"] in ("breached", "at_risk") for p in points)
     assert body["objectives"][0]["label"] == "Aided at least 99%"
+    german = await client.get(
+        url + "?lang=de", headers={"Authorization": f"Bearer {world['keys']['viewer']}"}
+    )
+    points = (await german.json())["points"]
+    (steady,) = [p for p in points if p["kind"] == "no_change"]
+    assert steady["text"].startswith("Keine signifikante Veränderung für ")
+    assert all(p["test"].startswith("Vergleich mit der Vorwelle") for p in points if p["kind"] == "change")
     bad = await client.get(url + "?window=7", headers={"Authorization": f"Bearer {world['keys']['viewer']}"})
     assert bad.status == 400 and (await bad.json())["errors"][0]["field"] == "window"
 

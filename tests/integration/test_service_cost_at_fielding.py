@@ -6,6 +6,8 @@ falls back to the poll's current cost and says so."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +45,16 @@ async def _service(
         resp = await fresh.get(f"/api/v1/polls/{poll_id}/service", headers=auth)
         assert resp.status == 200, await resp.text()
         return await resp.json()  # type: ignore[no-any-return]
+
+
+async def _service_csv(
+    settings: Settings, pool: asyncpg.Pool, poll_id: int, auth: dict[str, str]
+) -> list[dict[str, str]]:
+    """The poll's service analysis as the CSV export serves it, from a fresh app."""
+    async with TestClient(TestServer(create_app(settings, pool=pool))) as fresh:
+        resp = await fresh.get(f"/api/v1/polls/{poll_id}/service?format=csv", headers=auth)
+        assert resp.status == 200, await resp.text()
+        return list(csv.DictReader(io.StringIO(await resp.text())))
 
 
 async def test_a_cost_changed_after_fielding_leaves_the_waves_analysis_as_published(
@@ -92,3 +104,6 @@ async def test_a_cost_changed_after_fielding_leaves_the_waves_analysis_as_publis
     assert fallback["cost"] == raised and fallback["cost_source"] == "current"
     assert COST_NOW_NOTE in fallback["notes"]
     assert next(b for b in fallback["bases"] if b["base"] == "all")["recommendation"] == "do_not_promise"
+    # the CSV export says the same: the poll's current cost, and that it is the current one
+    repairs = [r for r in await _service_csv(settings, pool, poll_id, auth) if r["feature"] == "repairs"]
+    assert repairs and all(r["cost_source"] == "current" and float(r["cost"]) == raised for r in repairs)

@@ -128,10 +128,17 @@ async def test_the_service_analysis_is_tracked_over_the_waves_and_served_as_csv(
     rows = list(csv.DictReader(io.StringIO(await resp.text())))
     assert len(rows) == sum(len(f["prices"]) for f in DEMO_SERVICE_FEATURES) * 3
     assert {r["base"] for r in rows} == {"all", "customer=current", "customer=non"} and rows[0]["n_eff"]
+    # each row carries its feature's cost and where the cost comes from, as the JSON says
+    service = await (await client.get(f"{base}/service", headers=world["auth"])).json()
+    features = {f["id"]: f for f in service["service"]["features"]}
+    for row in rows:
+        feature = features[row["feature"]]
+        assert row["cost_source"] == feature["cost_source"] == "fielding"
+        assert float(row["cost"]) == feature["cost"] and row["currency"] == feature["currency"]
     resp = await client.get(f"{base}/service/track?format=csv", headers=world["auth"])
-    assert resp.status == 200 and len(list(csv.DictReader(io.StringIO(await resp.text())))) == len(
-        track["waves"]
-    )
+    tracked = list(csv.DictReader(io.StringIO(await resp.text())))
+    assert resp.status == 200 and len(tracked) == len(track["waves"])
+    assert {r["cost_source"] for r in tracked} == {r["cost_source"] for r in track["waves"]} == {"fielding"}
     resp = await client.get(f"{base}/service?wave_id=987654", headers=world["auth"])
     assert resp.status == 404 and "987654" in await resp.text()
 

@@ -101,6 +101,9 @@ SERVICE = {
         },
     },
 }
+#: What every row of a feature (the CSV, the track) carries of the feature itself: its cost per customer, currency
+#: and where the cost comes from (``fielding``: kept with the wave; ``current``: the poll's cost now).
+FEATURE_COLUMNS = ("cost", "currency", "cost_source")
 TRACK_FIELDS = (
     "wave_id",
     "scheduled_at",
@@ -115,7 +118,7 @@ TRACK_FIELDS = (
     "share_at_best_price_low",
     "share_at_best_price_high",
     "standard_share",
-    "cost",
+    *FEATURE_COLUMNS,
     "recommendation",
     "flip_probability",
     "uncertain",
@@ -138,8 +141,7 @@ COLUMNS = (
     "base",
     "n",
     "n_eff",
-    "cost",
-    "currency",
+    *FEATURE_COLUMNS,
     "price",
     "share",
     "share_low",
@@ -154,6 +156,12 @@ COLUMNS = (
     "flip_probability",
     "uncertain",
 )
+
+
+def _of_feature(feature: dict[str, Any]) -> dict[str, Any]:
+    """The feature's own columns of a CSV row (:data:`FEATURE_COLUMNS`); ``cost_source`` is empty for an analysis
+    stored before it was recorded."""
+    return {c: feature.get(c) for c in FEATURE_COLUMNS}
 
 
 def _labelled(found: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +181,7 @@ async def wave_service(ctx: Ctx) -> web.StreamResponse:
     )
     if ctx.media == CSV:
         rows = [
-            {**b, **d, "wave_id": wave.id, "feature": f["id"], "cost": f["cost"], "currency": f["currency"]}
+            {**b, **d, **_of_feature(f), "wave_id": wave.id, "feature": f["id"]}
             for f in (shown["features"] if shown else [])
             for b in f["bases"]
             for d in b["demand"]
@@ -198,7 +206,7 @@ def _track_row(wave_id: int, scheduled: Any, feature: dict[str, Any], base: dict
         "share_at_best_price_low": at_best["share_low"],
         "share_at_best_price_high": at_best["share_high"],
         "standard_share": base["expectations"]["standard"]["share"],
-        "cost": feature["cost"],
+        **_of_feature(feature),
         "recommendation": base["recommendation"],
         "flip_probability": base["flip_probability"],
         "uncertain": base["uncertain"],
@@ -238,8 +246,8 @@ OPS = (
         "would buy at each price of its Gabor–Granger ladder, revenue per member of the base, the "
         "revenue-maximising price with its interval, the shares expecting it as standard / would pay / not "
         "needing it, and the recommendation (standard, paid_add_on, do_not_promise) with the share of bootstrap "
-        "replicates that would flip it. CSV has one row per feature × base × price. `service` is null with a "
-        "`note` when the poll asks no service features.",
+        "replicates that would flip it. CSV has one row per feature × base × price, each with the feature's cost, "
+        "currency and `cost_source`. `service` is null with a `note` when the poll asks no service features.",
     ),
     Op(
         "GET",
@@ -254,7 +262,8 @@ OPS = (
         cached=True,
         errors=(400,),
         description="One row per published wave × feature × base: the revenue-maximising price with its interval, "
-        "the share who would buy at it, the share expecting the feature as standard, the cost and the "
-        "recommendation with its flip probability, oldest wave first.",
+        "the share who would buy at it, the share expecting the feature as standard, the cost, currency and "
+        "`cost_source` (kept with the wave, or the poll's current one) and the recommendation with its flip "
+        "probability, oldest wave first.",
     ),
 )

@@ -285,6 +285,12 @@ OPS = (
             ),
             Param("metric", "query", {"type": "string", "minLength": 1, "maxLength": 40}, "the chart metric"),
             Param("wave", "query", ID, "a published wave (default: the latest)"),
+            Param(
+                "lang",
+                "query",
+                {"type": "string", "enum": ["en", "de"]},
+                "the sentences' language (default en)",
+            ),
         ),
         description="The news first: objectives breached or at risk, significant moves (headline, then "
         "exploratory), the headline metrics with no significant change, low bases. Each point is a sentence "

@@ -10,6 +10,7 @@ import jinja2
 
 from recognition.alerts.objectives import STATUS_NAMES
 from recognition.labels import among, attribute_name, family_label, metric_name, segment_name
+from recognition.reports.wording import GLOSSARY, s
 
 
 @functools.cache
@@ -29,6 +30,7 @@ def environment() -> jinja2.Environment:
         family_label=family_label,
         status_name=lambda s: STATUS_NAMES.get(s, s),
     )
+    env.globals.update(say=s, glossary=GLOSSARY)
     return env
 
 
