@@ -114,17 +114,25 @@ def _label(family: str, v: Voice) -> str:
     return v.s("exploratory") if family != "headline" else ""
 
 
+def _moved(c: Figure, brand_name: str, change: float, v: Voice, verbs: tuple[str, str]) -> dict[str, str]:
+    """The words of a sentence on a move of ``c`` by ``change``: brand, segment, verb (``verbs``: up, down), size
+    and the value now."""
+    return {
+        "brand": brand_name,
+        "among": v.among(c.segment),
+        "verb": v.s(verbs[0] if change > 0 else verbs[1]),
+        "size": v.fmt.size(change, c.kind),
+        "value": v.fmt.value(c.estimate, c.kind),
+    }
+
+
 def change_point(c: Figure, wave_id: int, brand_name: str, test: str, v: Voice) -> SummaryPoint:
     family = family_name(c)
     text = v.s(
         "change",
         Metric=v.opening(c.metric),
-        brand=brand_name,
-        among=v.among(c.segment),
-        verb=v.s("rose" if (c.change or 0) > 0 else "fell"),
-        size=v.fmt.size(c.change or 0.0, c.kind),
-        value=v.fmt.value(c.estimate, c.kind),
         label=_label(family, v),
+        **_moved(c, brand_name, c.change or 0.0, v, ("rose", "fell")),
     )
     return SummaryPoint(text, "change", c.metric, c.brand, c.segment, wave_id, c, test, family=family)
 
@@ -137,12 +145,8 @@ def since_point(
         "since",
         start=start.dated(v.locale),
         metric=v.inside(c.metric),
-        brand=brand_name,
-        among=v.among(c.segment),
-        verb=v.s("rose" if ch.difference > 0 else "fell"),
-        size=v.fmt.size(ch.difference, c.kind),
-        value=v.fmt.value(c.estimate, c.kind),
         label=_label(family, v),
+        **_moved(c, brand_name, ch.difference, v, ("rose", "fell")),
     )
     return SummaryPoint(
         text,
@@ -163,11 +167,7 @@ def trend_point(c: Figure, wave_id: int, brand_name: str, trend: Trend, v: Voice
         "trend",
         waves=len(trend.wave_ids),
         metric=v.inside(c.metric),
-        brand=brand_name,
-        among=v.among(c.segment),
-        verb=v.s("rising" if (trend.change or 0.0) > 0 else "falling"),
-        size=v.fmt.size(trend.change or 0.0, c.kind),
-        value=v.fmt.value(c.estimate, c.kind),
+        **_moved(c, brand_name, trend.change or 0.0, v, ("rising", "falling")),
     )
     return SummaryPoint(
         text,
