@@ -290,7 +290,9 @@ async def test_an_arrival_the_provider_cannot_confirm_is_asked_to_reload_not_ref
     async with field(pool, strict, provider=world, rate=0.0) as f:
         wave_id = await make_wave(pool, target=10, provider=world)
         driver = f.provider()
-        run = asyncio.create_task(run_wave(pool, settings, wave_id, driver, options=f.options))
+        # The one respondent let in stays in the survey: the cancel waits for them only briefly.
+        options = dataclasses.replace(f.options, exit_grace=0.3)
+        run = asyncio.create_task(run_wave(pool, settings, wave_id, driver, options=options))
         try:
             for _ in range(3000):
                 async with pool.acquire() as conn:
