@@ -121,6 +121,13 @@ def _locale(locale: str) -> str:
     return locale if locale in LOCALES else "en"
 
 
+def phrase(catalogue: Mapping[str, Mapping[str, str]], locale: str, key: str, **params: object) -> str:
+    """``key`` of a catalogue of wording per locale (English when the locale has none), filled with ``params``:
+    the survey's pages and the written summary keep their words this way."""
+    template = catalogue.get(locale, catalogue["en"])[key]
+    return template.format(**params) if params else template
+
+
 def own_wording(items: Sequence[Any] | None, locale: str = "en") -> dict[str, str]:
     """The marketer's own wording of the dimensions a poll lists (its ``service_satisfaction``: ids of built-in
     dimensions, or ``{id, label}`` with a text or a language → text table): ``{id: label}`` in ``locale`` when she

@@ -30,7 +30,7 @@ from recognition.figures import (
     trends,
 )
 from recognition.labels import metric_name
-from recognition.reports.wording import day, span, test_name
+from recognition.reports.wording import day, span
 
 #: Headline metrics, in reading order (the headline significance family).
 KPI_METRICS = HEADLINE_METRICS
@@ -98,10 +98,6 @@ class PollData:
     @functools.cached_property
     def segments(self) -> list[str]:
         return order_segments({k[3] for k in self.cells})
-
-    @property
-    def test(self) -> str:
-        return test_name(self.window)
 
 
 def order_metrics(seen: set[str]) -> list[str]:

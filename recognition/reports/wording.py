@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from recognition.labels import among, metric_name
+from recognition.alerts.objectives import STATUS_NAMES
+from recognition.labels import among, metric_name, phrase
 from recognition.reports.numbers import Numbers
 
 _EN: dict[str, str] = {
@@ -40,11 +41,7 @@ _EN: dict[str, str] = {
     "objective.other": "Objective {status}: {name}.",
     "objective.others": "Other objectives: {listed}.",
     "objective.listed": "{name} ({status})",
-    "status.on_track": "on track",
-    "status.at_risk": "at risk",
-    "status.breached": "breached",
-    "status.suppressed": "base too small",
-    "status.no_data": "no data",
+    **{f"status.{status}": name for status, name in STATUS_NAMES.items()},
     "low.name": "{Metric} of {brand}{among} ({n})",
     "low.low": "Low base, read with care",
     "low.hidden": "Not shown, base too small",
@@ -244,8 +241,7 @@ _SUBJECTS_DE = {
 
 def s(locale: str, key: str, **params: object) -> str:
     """The summary wording ``key`` in ``locale`` (English when the locale is unknown), filled with ``params``."""
-    template = SENTENCES.get(locale, _EN)[key]
-    return template.format(**params) if params else template
+    return phrase(SENTENCES, locale, key, **params)
 
 
 def in_sentence(metric: str, name: str, locale: str) -> str:

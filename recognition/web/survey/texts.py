@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from recognition.labels import phrase
+
 _EN: dict[str, str] = {
     "title": "Survey",
     "intro.heading": "Welcome to our short survey",
@@ -125,5 +127,4 @@ TEXTS: dict[str, dict[str, str]] = {"en": _EN, "de": _DE}
 
 def t(language: str, key: str, **params: object) -> str:
     """The page string ``key`` in ``language`` (English when the language is unknown)."""
-    template = TEXTS.get(language, _EN)[key]
-    return template.format(**params) if params else template
+    return phrase(TEXTS, language, key, **params)
